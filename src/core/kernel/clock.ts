@@ -1,0 +1,84 @@
+/**
+ * Time. Every date rule reads one Clock; business dates and months are Asia/Shanghai
+ * (UTC+08:00, no daylight saving), never the machine's local zone.
+ */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000;
+
+/** A business date, `YYYY-MM-DD` in Asia/Shanghai. */
+export type BusinessDate = string & { readonly __brand: 'BusinessDate' };
+/** A calendar month, `YYYY-MM` in Asia/Shanghai. */
+export type BusinessMonth = string & { readonly __brand: 'BusinessMonth' };
+
+export function businessDate(instant: Date): BusinessDate {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10) as BusinessDate;
+}
+
+export function businessMonth(instant: Date): BusinessMonth {
+  return businessDate(instant).slice(0, 7) as BusinessMonth;
+}
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True when `text` is a real calendar date written `YYYY-MM-DD`. */
+export function isCalendarDate(text: string): text is BusinessDate {
+  const match = DATE_PATTERN.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+}
+
+/** RFC 3339 with the Shanghai offset, e.g. `2017-12-07T09:30:00.000+08:00`. */
+export function formatInstant(instant: Date): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().replace('Z', '+08:00');
+}
+
+/** The instant at which a Shanghai business date begins. */
+export function startOfBusinessDate(date: BusinessDate): Date {
+  return new Date(Date.parse(`${date}T00:00:00+08:00`));
+}
+
+const DURATION_PATTERN = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/**
+ * Parses the subset of ISO 8601 durations a test clock needs: days, hours, minutes, seconds
+ * (`P1D`, `PT36H`, `P2DT3H4M5.5S`). Months and years have no fixed length and are refused.
+ */
+export function parseDurationMs(text: string): number | null {
+  const match = DURATION_PATTERN.exec(text);
+  if (!match || text === 'P' || text.endsWith('T')) return null;
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => (part === undefined ? 0 : Number(part)));
+  return Math.round((((days! * 24 + hours!) * 60 + minutes!) * 60 + seconds!) * 1000);
+}
+
+/**
+ * A clock an operator can set or advance (the sandbox's test clock). It runs on from where it
+ * was set, at the pace of the underlying clock.
+ */
+export class SettableClock implements Clock {
+  #offsetMs: number;
+  constructor(
+    private readonly base: Clock = systemClock,
+    offsetMs = 0,
+  ) {
+    this.#offsetMs = offsetMs;
+  }
+  now(): Date {
+    return new Date(this.base.now().getTime() + this.#offsetMs);
+  }
+  set(instant: Date): void {
+    this.#offsetMs = instant.getTime() - this.base.now().getTime();
+  }
+  advance(ms: number): void {
+    this.#offsetMs += ms;
+  }
+  get offsetMs(): number {
+    return this.#offsetMs;
+  }
+}
