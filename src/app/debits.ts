@@ -1,0 +1,241 @@
+import crypto from 'node:crypto';
+import {
+  businessDate,
+  checkDebitAgainstMandate,
+  REJECTION_MESSAGES,
+  route,
+  type BusinessDate,
+  type Capability,
+  type ChannelType,
+  type RejectionCode,
+  type RoutingDecision,
+} from '../core/index.js';
+import { validateHolderName, validateIdNumber, validatePhone } from '../core/payers/index.js';
+import { isUniqueViolation } from '../storage/database.js';
+import type { AppContext } from './context.js';
+import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
+import { optionalField } from './payer-details.js';
+import type { DebitFilter, DebitRow, MandateRow, Page, StoreTx } from './ports.js';
+import { presentDebit } from './presenters.js';
+
+export interface CreateDebitInput {
+  mandate_id?: string | undefined;
+  payer?: { account_number: string; holder_name?: string | undefined; id_number?: string | undefined; phone?: string | undefined } | undefined;
+  amount: number;
+  currency: 'CNY';
+  reference: string;
+  description?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+/** Keys are kept at least this long (SPEC §5). */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** An `in_progress` key older than this belongs to a request that died; its transaction never committed. */
+const IDEMPOTENCY_STALE_MS = 60 * 1000;
+
+/**
+ * `POST /v1/debits`. With an idempotency key, the key is claimed in its own transaction first, so
+ * that a concurrent duplicate sees `in_progress` and is refused at once (SPEC §5); the debit and
+ * the key's stored response are then written together.
+ */
+export async function createDebit(ctx: AppContext, merchantId: string, idempotencyKey: string | null, input: CreateDebitInput): Promise<ApiResponse> {
+  const requestHash = crypto.createHash('sha256').update(canonicalJson(input)).digest('hex');
+  if (idempotencyKey !== null) {
+    const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
+    if (replay !== null) return replay;
+  }
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      const debit = await decideDebit(ctx, tx, merchantId, input);
+      const body = presentDebit(debit);
+      if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
+      return { status: 201, body, replayed: false };
+    });
+  } catch (error) {
+    // Nothing was created: free the key so that a corrected retry under it can go through.
+    if (idempotencyKey !== null) await ctx.store.deleteIdempotencyKey(merchantId, idempotencyKey);
+    if (isUniqueViolation(error)) throw referenceTaken();
+    throw error;
+  }
+}
+
+async function claimIdempotencyKey(ctx: AppContext, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
+  const now = ctx.clock.now();
+  return ctx.store.transaction(async (tx) => {
+    const row = { merchant_id: merchantId, key, request_hash: requestHash, state: 'in_progress', response_status: null, response_body: null, created_at: now.toISOString() };
+    if (await tx.insertIdempotencyKey(row)) return null;
+    const existing = await tx.getIdempotencyKey(merchantId, key);
+    if (existing === null) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    const age = now.getTime() - Date.parse(existing.created_at);
+    if (age > IDEMPOTENCY_RETENTION_MS || (existing.state === 'in_progress' && age > IDEMPOTENCY_STALE_MS)) {
+      await tx.deleteIdempotencyKey(merchantId, key);
+      await tx.insertIdempotencyKey(row);
+      return null;
+    }
+    if (existing.request_hash !== requestHash) {
+      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
+    }
+    if (existing.state !== 'done' || existing.response_status === null || existing.response_body === null) {
+      throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    }
+    return { status: existing.response_status, body: JSON.parse(existing.response_body) as unknown, replayed: true };
+  });
+}
+
+function referenceTaken(): AppError {
+  return new AppError('reference_already_used', 'This merchant already has a debit with this reference.', [
+    { pointer: '/reference', code: 'already_used', detail: 'reference must be unique per merchant among debits that were not rejected.' },
+  ]);
+}
+
+/** Validates, checks the mandate, routes, and stores the debit as `pending` or `rejected`. */
+async function decideDebit(ctx: AppContext, tx: StoreTx, merchantId: string, input: CreateDebitInput): Promise<DebitRow> {
+  const now = ctx.clock.now();
+  const today = businessDate(now);
+  const errors: FieldError[] = [];
+  const payer = input.payer;
+  const holderName = optionalField(errors, '/payer/holder_name', payer?.holder_name, validateHolderName);
+  const idNumber = optionalField(errors, '/payer/id_number', payer?.id_number, (text) => validateIdNumber(text, today));
+  const phone = optionalField(errors, '/payer/phone', payer?.phone, validatePhone);
+  if (payer !== undefined && !/^\d{6,32}$/.test(payer.account_number)) {
+    errors.push({ pointer: '/payer/account_number', code: 'invalid_format', detail: 'account_number must be 6 to 32 digits.' });
+  }
+  if (input.mandate_id === undefined && payer === undefined) {
+    errors.push({ pointer: '/mandate_id', code: 'required', detail: 'Give mandate_id, or payer with the account_number of a mandate.' });
+  }
+  if (errors.length > 0) throw validationFailed(errors);
+
+  if ((await tx.findLiveDebitByReference(merchantId, input.reference)) !== null) throw referenceTaken();
+
+  const resolved = await resolveMandate(ctx, tx, merchantId, input);
+  let rejection: RejectionCode | null = resolved.rejection;
+  const mandate = resolved.mandate;
+  let decision: RoutingDecision | null = null;
+  const month = today.slice(0, 7);
+  if (mandate !== null && rejection === null) {
+    const detailsMatch =
+      (payer === undefined || ctx.vault.index('account', payer.account_number) === mandate.account_index) &&
+      (holderName === null || mandate.holder_name === null || holderName === mandate.holder_name) &&
+      (idNumber === null || mandate.id_number_index === null || ctx.vault.index('id_number', idNumber) === mandate.id_number_index) &&
+      (phone === null || mandate.phone_index === null || ctx.vault.index('phone', phone) === mandate.phone_index);
+    const monthlyUsed = mandate.monthly_max === null ? 0 : await tx.lockMandateUsage(mandate.id, month);
+    rejection = checkDebitAgainstMandate(
+      {
+        status: mandate.status as 'active' | 'revoked',
+        validFrom: mandate.valid_from as BusinessDate | null,
+        validUntil: mandate.valid_until as BusinessDate | null,
+        perDebitMaxFen: mandate.per_debit_max,
+        monthlyMaxFen: mandate.monthly_max,
+      },
+      { amountFen: input.amount, businessDate: today, payerDetailsMatch: detailsMatch, monthlyUsedFen: monthlyUsed },
+    );
+    if (rejection === null) {
+      const channels = await tx.listChannels();
+      decision = route(
+        channels.map((channel) => ({
+          id: channel.id,
+          type: channel.type as ChannelType,
+          priority: channel.priority,
+          capabilities: JSON.parse(channel.capabilities) as Capability[],
+          healthy: true,
+        })),
+        { kind: 'debit', amountFen: input.amount },
+      );
+      if (decision.channel === null) rejection = 'no_eligible_channel';
+    }
+  }
+
+  const at = now.toISOString();
+  const row: DebitRow = {
+    id: ctx.ids.next('debit'),
+    merchant_id: merchantId,
+    mandate_id: mandate?.id ?? null,
+    reference: input.reference,
+    amount: input.amount,
+    currency: input.currency,
+    description: input.description ?? null,
+    metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
+    status: rejection === null ? 'pending' : 'rejected',
+    business_date: today,
+    channel_id: rejection === null ? decision?.channel ?? null : null,
+    routing: decision === null ? null : JSON.stringify({ channel: decision.channel, considered: decision.considered }),
+    failure_code: rejection,
+    failure_message: rejection === null ? null : REJECTION_MESSAGES[rejection],
+    failure_retryable: null,
+    next_action_at: rejection === null ? at : null,
+    attempt_count: 0,
+    created_at: at,
+    updated_at: at,
+  };
+  await tx.insertDebit(row);
+  await tx.insertDebitEvent({
+    id: ctx.ids.next('event'),
+    debit_id: row.id,
+    type: rejection === null ? 'debit.created' : 'debit.rejected',
+    status: row.status,
+    at,
+    data: rejection === null ? JSON.stringify({ channel: row.channel_id }) : JSON.stringify({ code: rejection }),
+  });
+  if (rejection === null && mandate !== null && mandate.monthly_max !== null) {
+    await tx.addMandateUsage(mandate.id, month, input.amount);
+  }
+  return row;
+}
+
+/**
+ * Finds the mandate a debit names, or the merchant's mandate for the payer's account. When
+ * several match, an active one is chosen; two active ones make the request ambiguous.
+ */
+async function resolveMandate(
+  ctx: AppContext,
+  tx: StoreTx,
+  merchantId: string,
+  input: CreateDebitInput,
+): Promise<{ mandate: MandateRow | null; rejection: RejectionCode | null }> {
+  if (input.mandate_id !== undefined) {
+    const mandate = await tx.getMandate(input.mandate_id);
+    if (mandate === null || mandate.merchant_id !== merchantId) return { mandate: null, rejection: 'mandate_not_found' };
+    return { mandate, rejection: null };
+  }
+  const candidates = await tx.findMandatesByAccount(merchantId, ctx.vault.index('account', input.payer!.account_number));
+  if (candidates.length === 0) return { mandate: null, rejection: 'mandate_not_found' };
+  const today = businessDate(ctx.clock.now());
+  const usable = candidates.filter((m) => m.status === 'active' && (m.valid_until === null || m.valid_until >= today));
+  if (usable.length > 1) {
+    throw validationFailed(
+      [{ pointer: '/mandate_id', code: 'ambiguous_mandate', detail: `${usable.length} active mandates match this account; name one with mandate_id.` }],
+      'More than one active mandate matches the payer.',
+    );
+  }
+  // With no usable mandate, the newest one explains the refusal (revoked, expired).
+  return { mandate: usable[0] ?? candidates[0]!, rejection: null };
+}
+
+export async function getDebit(ctx: AppContext, merchantId: string | null, id: string): Promise<Record<string, unknown>> {
+  const row = await ctx.store.getDebit(id);
+  if (row === null || (merchantId !== null && row.merchant_id !== merchantId)) throw notFound('debit', id);
+  const [events, attempts] = await Promise.all([ctx.store.listDebitEvents(id), ctx.store.listAttempts(id)]);
+  return presentDebit(row, { events, attempts });
+}
+
+export async function listDebits(ctx: AppContext, filter: DebitFilter): Promise<Page<DebitRow>> {
+  return ctx.store.listDebits(filter);
+}
+
+/** JSON with sorted keys, so that the same body always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,53 @@
+/**
+ * Expected refusals of a request, translated into HTTP problems (src/http/problem.ts) and CLI
+ * messages at the edges. Nothing here ever carries a full account or ID number.
+ */
+export interface FieldError {
+  /** JSON pointer into the request body, e.g. `/payer/id_number`. */
+  pointer: string;
+  code: string;
+  detail: string;
+}
+
+export type ProblemKind =
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'not_found'
+  | 'idempotency_key_reused'
+  | 'request_in_progress'
+  | 'reference_already_used'
+  | 'agreement_number_already_used'
+  | 'conflict';
+
+const STATUS = {
+  validation_failed: 400,
+  unauthorized: 401,
+  not_found: 404,
+  idempotency_key_reused: 409,
+  request_in_progress: 409,
+  reference_already_used: 409,
+  agreement_number_already_used: 409,
+  conflict: 409,
+} as const satisfies Record<ProblemKind, number>;
+
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly status: number;
+  constructor(
+    readonly kind: ProblemKind,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+    this.status = STATUS[kind];
+  }
+}
+
+export function validationFailed(errors: FieldError[], message = 'The request has invalid fields.'): AppError {
+  return new AppError('validation_failed', message, errors);
+}
+
+export function notFound(what: string, id: string): AppError {
+  // Ids are ours and opaque; echoing them leaks nothing personal.
+  return new AppError('not_found', `No ${what} ${id} exists.`);
+}

@@ -1,0 +1,72 @@
+import { defaultFeePlan, type Merchant, type MerchantCategory } from '../core/index.js';
+import { issueApiKey } from './api-keys.js';
+import { nowIso, type AppContext } from './context.js';
+import { notFound, validationFailed, type FieldError } from './errors.js';
+import { field, normalizeBankCode, sealAccount, validateAccountNumber, validateHolderName, validateRegionCode } from './payer-details.js';
+import type { MerchantRow, Page, PageRequest } from './ports.js';
+
+export interface CreateMerchantInput {
+  name: string;
+  category: MerchantCategory;
+  settlement_account: { account_number: string; bank_code: string; region_code: string; holder_name: string };
+  fee_plan?: string | undefined;
+  payer_fee_plan?: string | undefined;
+}
+
+export async function createMerchant(ctx: AppContext, input: CreateMerchantInput): Promise<{ merchant: Merchant; apiKey: string }> {
+  const errors: FieldError[] = [];
+  const account = input.settlement_account;
+  const accountNumber = field(errors, '/settlement_account/account_number', validateAccountNumber(account.account_number, 'bank_account'));
+  const bankCode = field(errors, '/settlement_account/bank_code', normalizeBankCode(account.bank_code));
+  const regionCode = field(errors, '/settlement_account/region_code', validateRegionCode(account.region_code));
+  const holderName = field(errors, '/settlement_account/holder_name', validateHolderName(account.holder_name));
+  const name = field(errors, '/name', validateHolderName(input.name));
+  if (errors.length > 0 || !accountNumber || !bankCode || !regionCode || !holderName || !name) throw validationFailed(errors);
+
+  const sealed = sealAccount(ctx.vault, accountNumber);
+  const row: MerchantRow = {
+    id: ctx.ids.next('merchant'),
+    name,
+    category: input.category,
+    settlement_account_ciphertext: sealed.ciphertext,
+    settlement_account_index: sealed.index,
+    settlement_account_masked: sealed.masked,
+    settlement_bank_code: bankCode,
+    settlement_region_code: regionCode,
+    settlement_holder_name: holderName,
+    fee_plan: input.fee_plan ?? defaultFeePlan(input.category),
+    payer_fee_plan: input.payer_fee_plan ?? null,
+    created_at: nowIso(ctx),
+  };
+  const apiKey = await ctx.store.transaction(async (tx) => {
+    await tx.insertMerchant(row);
+    return issueApiKey(ctx, row.id, 'first merchant key', tx);
+  });
+  return { merchant: toMerchant(row), apiKey };
+}
+
+export async function getMerchant(ctx: AppContext, id: string): Promise<Merchant> {
+  const row = await ctx.store.getMerchant(id);
+  if (row === null) throw notFound('merchant', id);
+  return toMerchant(row);
+}
+
+export async function listMerchants(ctx: AppContext, request: PageRequest): Promise<Page<Merchant>> {
+  const result = await ctx.store.listMerchants(request);
+  return { data: result.data.map(toMerchant), hasMore: result.hasMore };
+}
+
+function toMerchant(row: MerchantRow): Merchant {
+  return {
+    id: row.id,
+    name: row.name,
+    category: row.category as MerchantCategory,
+    settlementAccountMasked: row.settlement_account_masked,
+    settlementBankCode: row.settlement_bank_code,
+    settlementRegionCode: row.settlement_region_code,
+    settlementHolderName: row.settlement_holder_name,
+    feePlan: row.fee_plan,
+    payerFeePlan: row.payer_fee_plan,
+    createdAt: new Date(row.created_at),
+  };
+}

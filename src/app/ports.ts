@@ -1,0 +1,162 @@
+import type { Selectable } from 'kysely';
+import type { LedgerTransaction } from '../core/index.js';
+import type {
+  ApiKeysTable,
+  AttemptsTable,
+  ChannelsTable,
+  DebitEventsTable,
+  DebitsTable,
+  IdempotencyKeysTable,
+  LedgerAccountsTable,
+  MandatesTable,
+  MerchantsTable,
+} from '../storage/schema.js';
+
+export type MerchantRow = Selectable<MerchantsTable>;
+export type MandateRow = Selectable<MandatesTable>;
+export type DebitRow = Selectable<DebitsTable>;
+export type DebitEventRow = Selectable<DebitEventsTable>;
+export type AttemptRow = Selectable<AttemptsTable>;
+export type ChannelRow = Selectable<ChannelsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
+export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
+
+/** A page of a list, newest first (SPEC §12). */
+export interface Page<T> {
+  data: T[];
+  hasMore: boolean;
+}
+
+export interface PageRequest {
+  limit: number;
+  startingAfter?: string | undefined;
+}
+
+export interface MandateFilter extends PageRequest {
+  merchantId?: string | undefined;
+  status?: 'active' | 'revoked' | undefined;
+  accountIndex?: string | undefined;
+}
+
+export interface DebitFilter extends PageRequest {
+  merchantId?: string | undefined;
+  status?: string | undefined;
+  reference?: string | undefined;
+  mandateId?: string | undefined;
+  channelId?: string | undefined;
+  createdFrom?: string | undefined;
+  createdTo?: string | undefined;
+}
+
+/** What a claimed debit carries to the channel. */
+export interface ClaimedDebit {
+  debit: DebitRow;
+  mandate: MandateRow;
+}
+
+export type DebitPatch = Partial<
+  Pick<
+    DebitRow,
+    'status' | 'failure_code' | 'failure_message' | 'failure_retryable' | 'next_action_at' | 'channel_id' | 'routing'
+  >
+>;
+export type AttemptPatch = Partial<
+  Pick<
+    AttemptRow,
+    'state' | 'channel_reference' | 'failure_code' | 'failure_message' | 'next_query_at' | 'lease_owner' | 'lease_until'
+  >
+>;
+
+/**
+ * Everything the use cases need from storage, inside or outside one transaction. Methods that
+ * change state conditionally return whether they did, so that two workers racing for the same
+ * row can tell who won (DESIGN-NOTES §1).
+ */
+export interface StoreTx {
+  getSetting(key: string): Promise<string | null>;
+  putSetting(key: string, value: string): Promise<void>;
+
+  insertApiKey(row: ApiKeyRow): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRow | null>;
+  countOperatorKeys(): Promise<number>;
+
+  insertMerchant(row: MerchantRow): Promise<void>;
+  getMerchant(id: string): Promise<MerchantRow | null>;
+  listMerchants(page: PageRequest): Promise<Page<MerchantRow>>;
+
+  insertMandate(row: MandateRow): Promise<void>;
+  getMandate(id: string): Promise<MandateRow | null>;
+  findMandateByAgreement(merchantId: string, agreementNumber: string): Promise<MandateRow | null>;
+  listMandates(filter: MandateFilter): Promise<Page<MandateRow>>;
+  findMandatesByAccount(merchantId: string, accountIndex: string): Promise<MandateRow[]>;
+  /** Revokes an active mandate; false when it was not active. */
+  revokeMandate(id: string, at: string): Promise<boolean>;
+
+  /**
+   * Reads a mandate's usage for a month and holds it for the rest of the transaction, so that
+   * concurrent debits under one mandate are counted one after another (DESIGN-NOTES §4).
+   */
+  lockMandateUsage(mandateId: string, month: string): Promise<number>;
+  addMandateUsage(mandateId: string, month: string, deltaFen: number): Promise<void>;
+
+  upsertChannel(row: ChannelRow): Promise<void>;
+  listChannels(): Promise<ChannelRow[]>;
+
+  insertDebit(row: DebitRow): Promise<void>;
+  getDebit(id: string): Promise<DebitRow | null>;
+  listDebits(filter: DebitFilter): Promise<Page<DebitRow>>;
+  /** A debit of the merchant with this reference that was not rejected. */
+  findLiveDebitByReference(merchantId: string, reference: string): Promise<DebitRow | null>;
+  /** Moves a debit from `from` to the patch's state; false when it was no longer in `from`. */
+  updateDebit(id: string, from: string, patch: DebitPatch, at: string): Promise<boolean>;
+  /**
+   * Claims up to `limit` pending debits due by `now`: each moves to `submitted` in this
+   * transaction, skipping rows another process holds.
+   */
+  claimPendingDebits(now: string, limit: number): Promise<ClaimedDebit[]>;
+  insertDebitEvent(row: DebitEventRow): Promise<void>;
+  listDebitEvents(debitId: string): Promise<DebitEventRow[]>;
+  countDebitsByStatus(): Promise<Record<string, number>>;
+
+  insertAttempt(row: AttemptRow): Promise<void>;
+  listAttempts(debitId: string): Promise<AttemptRow[]>;
+  /**
+   * Leases up to `limit` open attempts due for a status query by `now` (including `sending`
+   * ones whose sender's lease ran out).
+   */
+  claimOpenAttempts(now: string, limit: number, owner: string, leaseUntil: string): Promise<AttemptRow[]>;
+  /** Updates an attempt still in one of `fromStates` and leased to `owner`; false otherwise (fencing). */
+  updateAttempt(id: string, fromStates: readonly string[], owner: string, patch: AttemptPatch, at: string): Promise<boolean>;
+
+  /** Inserts an in-progress key; false when the key exists. */
+  insertIdempotencyKey(row: IdempotencyRow): Promise<boolean>;
+  getIdempotencyKey(merchantId: string, key: string): Promise<IdempotencyRow | null>;
+  completeIdempotencyKey(merchantId: string, key: string, status: number, body: string): Promise<void>;
+  deleteIdempotencyKey(merchantId: string, key: string): Promise<void>;
+  deleteIdempotencyKeysBefore(before: string): Promise<number>;
+
+  /** Writes a balanced transaction and updates cached balances; false if one of that kind already exists for the object. */
+  postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string): Promise<boolean>;
+  listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]>;
+  /** Accounts whose cached balance differs from the sum of their postings. */
+  findUnbalancedLedgerAccounts(): Promise<{ id: string; balance: number; postings: number }[]>;
+}
+
+export interface Store extends StoreTx {
+  readonly engine: 'sqlite' | 'postgres';
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Personal data at rest (DESIGN-NOTES §5): ciphertext and blind index. */
+export interface PersonalDataVault {
+  seal(plaintext: string): string;
+  open(sealed: string): string;
+  index(domain: 'account' | 'id_number' | 'phone', value: string): string;
+}
+
+/** Opaque secrets (API keys); a port so that tests can make them deterministic. */
+export interface SecretSource {
+  randomToken(bytes: number): string;
+}

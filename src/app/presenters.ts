@@ -1,0 +1,108 @@
+import { formatInstant, mandateStatus, type BusinessDate } from '../core/index.js';
+import type { AttemptRow, DebitEventRow, DebitRow, MandateRow } from './ports.js';
+import type { Merchant } from '../core/index.js';
+
+/**
+ * The API's representations (SPEC §4, §5). Personal data leaves only in its masked form; times
+ * are RFC 3339 in Asia/Shanghai.
+ */
+export function presentMerchant(merchant: Merchant): Record<string, unknown> {
+  return {
+    id: merchant.id,
+    object: 'merchant',
+    name: merchant.name,
+    category: merchant.category,
+    settlement_account: {
+      account_number_masked: merchant.settlementAccountMasked,
+      bank_code: merchant.settlementBankCode,
+      region_code: merchant.settlementRegionCode,
+      holder_name: merchant.settlementHolderName,
+    },
+    fee_plan: merchant.feePlan,
+    payer_fee_plan: merchant.payerFeePlan,
+    created_at: formatInstant(merchant.createdAt),
+  };
+}
+
+export function presentMandate(row: MandateRow, today: BusinessDate): Record<string, unknown> {
+  return {
+    id: row.id,
+    object: 'mandate',
+    merchant_id: row.merchant_id,
+    agreement_number: row.agreement_number,
+    status: mandateStatus({ status: row.status as 'active' | 'revoked', validUntil: row.valid_until as BusinessDate | null }, today),
+    payer: {
+      account_number_masked: row.account_masked,
+      account_kind: row.account_kind,
+      medium: row.medium,
+      bank_code: row.bank_code,
+      region_code: row.region_code,
+      holder_name: row.holder_name,
+      id_number_masked: row.id_number_masked,
+      phone_masked: row.phone_masked,
+    },
+    signed_at: formatInstant(new Date(row.signed_at)),
+    valid_from: row.valid_from,
+    valid_until: row.valid_until,
+    limits: { per_debit_max: row.per_debit_max, monthly_max: row.monthly_max },
+    revoked_at: row.revoked_at === null ? null : formatInstant(new Date(row.revoked_at)),
+    created_at: formatInstant(new Date(row.created_at)),
+  };
+}
+
+export interface DebitDetails {
+  events?: DebitEventRow[];
+  attempts?: AttemptRow[];
+}
+
+export function presentDebit(row: DebitRow, details: DebitDetails = {}): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    id: row.id,
+    object: 'debit',
+    merchant_id: row.merchant_id,
+    mandate_id: row.mandate_id,
+    reference: row.reference,
+    amount: row.amount,
+    currency: row.currency,
+    // Fees beyond zero come with the fee engine; the fields are part of the contract already.
+    payer_fee: 0,
+    amount_debited: row.amount,
+    fees: { merchant: 0, channel: 0, payer: 0 },
+    description: row.description,
+    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
+    status: row.status,
+    failure:
+      row.failure_code === null
+        ? null
+        : {
+            code: row.failure_code,
+            message: row.failure_message,
+            ...(row.status === 'failed' ? { retryable: row.failure_retryable === 1 } : {}),
+          },
+    channel: row.channel_id,
+    routing: row.routing === null ? null : (JSON.parse(row.routing) as unknown),
+    business_date: row.business_date,
+    created_at: formatInstant(new Date(row.created_at)),
+    updated_at: formatInstant(new Date(row.updated_at)),
+  };
+  if (details.events) {
+    body.events = details.events.map((event) => ({
+      id: event.id,
+      type: event.type,
+      status: event.status,
+      at: formatInstant(new Date(event.at)),
+      ...(event.data === null ? {} : { data: JSON.parse(event.data) as unknown }),
+    }));
+  }
+  if (details.attempts) {
+    body.attempts = details.attempts.map((attempt) => ({
+      attempt_number: attempt.attempt_number,
+      channel: attempt.channel_id,
+      end_to_end_id: attempt.end_to_end_id,
+      state: attempt.state,
+      channel_reference: attempt.channel_reference,
+      created_at: formatInstant(new Date(attempt.created_at)),
+    }));
+  }
+  return body;
+}

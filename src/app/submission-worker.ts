@@ -1,0 +1,277 @@
+import {
+  debitSucceededTransaction,
+  FAILURE_MESSAGES,
+  FAILURE_RETRYABLE,
+  OPEN_ATTEMPT_STATES,
+  type AccountKind,
+  type FailureCode,
+  type Medium,
+  type QueryOutcome,
+  type SubmitOutcome,
+} from '../core/index.js';
+import type { AppContext } from './context.js';
+import type { AttemptRow, ClaimedDebit, DebitRow, StoreTx } from './ports.js';
+
+/**
+ * The background work that carries debits to their channel and learns their outcome
+ * (SPEC §5, DESIGN-NOTES §1). Two loops:
+ * - submit: claims pending debits (one conditional update moves each to `submitted`), writes a
+ *   `sending` attempt in the same transaction, and only then sends.
+ * - query: leases open attempts (answered `accepted`, outcome `unknown`, or `sending` ones whose
+ *   sender died) and asks the channel; only "not found" lets a debit be sent again.
+ * Every change is conditional on the state it expects and on holding the lease, so that a worker
+ * that lost its lease, or a second process, cannot apply an answer twice.
+ */
+export class SubmissionWorker {
+  readonly owner: string;
+  #running = false;
+  #wake: (() => void) | null = null;
+  #loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly ctx: AppContext,
+    owner?: string,
+  ) {
+    this.owner = owner ?? `worker-${process.pid}-${ctx.ids.next('event').slice(-8)}`;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loops = [this.#loop(() => this.submitRound()), this.#loop(() => this.queryRound())];
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await Promise.all(this.#loops);
+  }
+
+  /** Cuts the idle wait short: new work has arrived. */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async #loop(round: () => Promise<number>): Promise<void> {
+    while (this.#running) {
+      let done = 0;
+      try {
+        done = await round();
+      } catch (error) {
+        this.ctx.logger.error({ err: error }, 'worker round failed; retrying');
+      }
+      if (done === 0 && this.#running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.ctx.workers.idleMs);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  /** Claims due pending debits and sends each once. Returns how many it handled. */
+  async submitRound(): Promise<number> {
+    const now = this.ctx.clock.now();
+    const at = now.toISOString();
+    const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
+    const claimed = await this.ctx.store.transaction(async (tx) => {
+      const debits = await tx.claimPendingDebits(at, this.ctx.workers.batchSize);
+      const attempts: { claim: ClaimedDebit; attempt: AttemptRow }[] = [];
+      for (const claim of debits) {
+        const attempt: AttemptRow = {
+          id: this.ctx.ids.next('attempt'),
+          debit_id: claim.debit.id,
+          attempt_number: claim.debit.attempt_count,
+          channel_id: claim.debit.channel_id!,
+          end_to_end_id: claim.debit.id,
+          state: 'sending',
+          channel_reference: null,
+          failure_code: null,
+          failure_message: null,
+          next_query_at: leaseUntil,
+          query_count: 0,
+          lease_owner: this.owner,
+          lease_until: leaseUntil,
+          created_at: at,
+          updated_at: at,
+        };
+        await tx.insertAttempt(attempt);
+        await this.#event(tx, claim.debit.id, 'debit.submitted', 'submitted', at, { channel: attempt.channel_id, attempt: attempt.attempt_number });
+        attempts.push({ claim, attempt });
+      }
+      return attempts;
+    });
+    await Promise.all(claimed.map(({ claim, attempt }) => this.#send(claim, attempt)));
+    return claimed.length;
+  }
+
+  async #send(claim: ClaimedDebit, attempt: AttemptRow): Promise<void> {
+    const { debit, mandate } = claim;
+    const vault = this.ctx.vault;
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await this.ctx.connector.submitDebit({
+        channelId: attempt.channel_id,
+        endToEndId: attempt.end_to_end_id,
+        amountFen: debit.amount,
+        accountNumber: vault.open(mandate.account_ciphertext),
+        accountKind: mandate.account_kind as AccountKind,
+        medium: mandate.medium as Medium,
+        bankCode: mandate.bank_code,
+        holderName: mandate.holder_name,
+        idNumber: mandate.id_number_ciphertext === null ? null : vault.open(mandate.id_number_ciphertext),
+        phone: mandate.phone_ciphertext === null ? null : vault.open(mandate.phone_ciphertext),
+        mandateReference: mandate.agreement_number,
+      });
+    } catch (error) {
+      // A connector bug must not leave doubt unrecorded: treat it as an unknown outcome.
+      this.ctx.logger.error({ err: error, debit_id: debit.id }, 'connector threw on submit');
+      outcome = { kind: 'unknown', reason: 'connector error' };
+    }
+    const now = this.ctx.clock.now();
+    const at = now.toISOString();
+    switch (outcome.kind) {
+      case 'accepted':
+        await this.ctx.store.updateAttempt(attempt.id, ['sending'], this.owner, {
+          state: 'accepted',
+          channel_reference: outcome.channelReference,
+          next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString(),
+          lease_owner: null,
+          lease_until: null,
+        }, at);
+        return;
+      case 'unknown':
+        this.ctx.logger.warn({ debit_id: debit.id, channel: attempt.channel_id, reason: outcome.reason }, 'submission outcome unknown; will query');
+        await this.ctx.store.updateAttempt(attempt.id, ['sending'], this.owner, {
+          state: 'unknown',
+          next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString(),
+          lease_owner: null,
+          lease_until: null,
+        }, at);
+        return;
+      case 'not_sent':
+        this.ctx.logger.warn({ debit_id: debit.id, channel: attempt.channel_id, reason: outcome.reason }, 'channel did not receive the debit');
+        await this.ctx.store.transaction(async (tx) => {
+          if (!(await tx.updateAttempt(attempt.id, ['sending'], this.owner, { state: 'not_sent', lease_owner: null, lease_until: null, next_query_at: null }, at))) return;
+          await this.#returnToPending(tx, debit, 'debit.not_received', at, { channel: attempt.channel_id, reason: outcome.reason });
+        });
+        return;
+    }
+  }
+
+  /** Leases due open attempts and asks their channel what became of each. */
+  async queryRound(): Promise<number> {
+    const now = this.ctx.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
+    const attempts = await this.ctx.store.claimOpenAttempts(now.toISOString(), this.ctx.workers.batchSize, this.owner, leaseUntil);
+    await Promise.all(attempts.map((attempt) => this.#query(attempt)));
+    return attempts.length;
+  }
+
+  async #query(attempt: AttemptRow): Promise<void> {
+    let outcome: QueryOutcome;
+    try {
+      outcome = await this.ctx.connector.queryDebit(attempt.channel_id, attempt.end_to_end_id);
+    } catch (error) {
+      this.ctx.logger.error({ err: error, debit_id: attempt.debit_id }, 'connector threw on query');
+      outcome = { kind: 'unreachable', reason: 'connector error' };
+    }
+    const now = this.ctx.clock.now();
+    const at = now.toISOString();
+    const release = { lease_owner: null, lease_until: null };
+    switch (outcome.kind) {
+      case 'processing':
+        await this.ctx.store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
+          ...release,
+          next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString(),
+        }, at);
+        return;
+      case 'unreachable':
+        await this.ctx.store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
+          ...release,
+          next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString(),
+        }, at);
+        return;
+      case 'succeeded':
+        await this.ctx.store.transaction(async (tx) => {
+          if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'succeeded', channel_reference: outcome.channelReference, next_query_at: null }, at))) return;
+          const debit = await tx.getDebit(attempt.debit_id);
+          if (debit === null || !(await tx.updateDebit(debit.id, 'submitted', { status: 'succeeded', channel_id: attempt.channel_id }, at))) {
+            throw new Error(`debit ${attempt.debit_id} of a succeeded attempt is not submitted`);
+          }
+          await tx.postLedgerTransaction(
+            this.ctx.ids.next('ledgerTransaction'),
+            debitSucceededTransaction({
+              debitId: debit.id,
+              merchantId: debit.merchant_id,
+              channelId: attempt.channel_id,
+              amountFen: debit.amount,
+              payerFeeFen: 0,
+              merchantFeeFen: 0,
+              channelCostFen: 0,
+            }),
+            at,
+          );
+          await this.#event(tx, debit.id, 'debit.succeeded', 'succeeded', at, { channel: attempt.channel_id, channel_reference: outcome.channelReference });
+        });
+        return;
+      case 'failed':
+        await this.ctx.store.transaction(async (tx) => {
+          if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'failed', failure_code: outcome.code, failure_message: outcome.message, next_query_at: null }, at))) return;
+          const debit = await tx.getDebit(attempt.debit_id);
+          if (debit === null) throw new Error(`attempt ${attempt.id} has no debit`);
+          await this.#fail(tx, debit, 'submitted', outcome.code, at);
+        });
+        return;
+      case 'not_found':
+        await this.ctx.store.transaction(async (tx) => {
+          if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'not_found', next_query_at: null }, at))) return;
+          const debit = await tx.getDebit(attempt.debit_id);
+          if (debit === null) throw new Error(`attempt ${attempt.id} has no debit`);
+          await this.#returnToPending(tx, debit, 'debit.not_received', at, { channel: attempt.channel_id, reason: 'channel has no such instruction' });
+        });
+        return;
+    }
+  }
+
+  /** The channel confirmed it does not hold the debit: send again later, or give up. */
+  async #returnToPending(tx: StoreTx, debit: DebitRow, type: string, at: string, data: Record<string, unknown>): Promise<void> {
+    const current = (await tx.getDebit(debit.id)) ?? debit;
+    if (current.attempt_count >= this.ctx.workers.notSentAttemptsMax) {
+      await this.#fail(tx, current, 'submitted', 'channel_unavailable', at);
+      return;
+    }
+    const retryAt = new Date(Date.parse(at) + this.#backoffMs(current.attempt_count)).toISOString();
+    if (await tx.updateDebit(current.id, 'submitted', { status: 'pending', next_action_at: retryAt }, at)) {
+      await this.#event(tx, current.id, type, 'pending', at, { ...data, retry_at: retryAt });
+    }
+  }
+
+  async #fail(tx: StoreTx, debit: DebitRow, from: string, code: FailureCode, at: string): Promise<void> {
+    const moved = await tx.updateDebit(debit.id, from, {
+      status: 'failed',
+      failure_code: code,
+      failure_message: FAILURE_MESSAGES[code],
+      failure_retryable: FAILURE_RETRYABLE[code] ? 1 : 0,
+      next_action_at: null,
+    }, at);
+    if (!moved) throw new Error(`debit ${debit.id} was not ${from} when it failed`);
+    // A failed debit gives back its room under the mandate's monthly limit (DESIGN-NOTES §4).
+    if (debit.mandate_id !== null) {
+      const mandate = await tx.getMandate(debit.mandate_id);
+      if (mandate?.monthly_max !== null && mandate !== null) await tx.addMandateUsage(mandate.id, debit.business_date.slice(0, 7), -debit.amount);
+    }
+    await this.#event(tx, debit.id, 'debit.failed', 'failed', at, { code });
+  }
+
+  async #event(tx: StoreTx, debitId: string, type: string, status: string, at: string, data: Record<string, unknown>): Promise<void> {
+    await tx.insertDebitEvent({ id: this.ctx.ids.next('event'), debit_id: debitId, type, status, at, data: JSON.stringify(data) });
+  }
+
+  #backoffMs(tries: number): number {
+    return Math.min(this.ctx.workers.backoffMsMax, this.ctx.workers.queryIntervalMs * 2 ** Math.min(tries, 20));
+  }
+}

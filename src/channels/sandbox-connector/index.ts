@@ -1,0 +1,115 @@
+import {
+  isFailureCode,
+  type ChannelConnector,
+  type DebitInstruction,
+  type QueryOutcome,
+  type SubmitOutcome,
+} from '../../core/index.js';
+
+/** Statuses the channel reports (docs/sandbox-protocol.md) and what each means to daikou. */
+type ChannelStatus = 'processing' | 'succeeded' | 'failed';
+const STATUS_KIND = {
+  processing: 'processing',
+  succeeded: 'succeeded',
+  failed: 'failed',
+} as const satisfies Record<ChannelStatus, QueryOutcome['kind']>;
+
+export interface SandboxConnectorOptions {
+  /** Base URL of the channel's endpoint, by channel id. */
+  endpointFor(channelId: string): string;
+  /** How long to wait for an answer before the outcome is `unknown`. */
+  timeoutMs: number;
+}
+
+/**
+ * Connector for channels that speak the daikou channel protocol (docs/sandbox-protocol.md): the
+ * sandbox's simulated channels. It only translates; daikou's state machine decides what to do.
+ */
+export class SandboxConnector implements ChannelConnector {
+  constructor(private readonly options: SandboxConnectorOptions) {}
+
+  async submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome> {
+    const url = `${this.options.endpointFor(instruction.channelId)}/channels/${encodeURIComponent(instruction.channelId)}/debits`;
+    const body = JSON.stringify({
+      end_to_end_id: instruction.endToEndId,
+      amount: instruction.amountFen,
+      account_number: instruction.accountNumber,
+      account_kind: instruction.accountKind,
+      medium: instruction.medium,
+      ...(instruction.bankCode === null ? {} : { bank_code: instruction.bankCode }),
+      ...(instruction.holderName === null ? {} : { holder_name: instruction.holderName }),
+      ...(instruction.idNumber === null ? {} : { id_number: instruction.idNumber }),
+      ...(instruction.phone === null ? {} : { phone: instruction.phone }),
+      mandate_reference: instruction.mandateReference,
+    });
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      return refusedBeforeSending(error) ? { kind: 'not_sent', reason: describe(error) } : { kind: 'unknown', reason: describe(error) };
+    }
+    const payload = await readJson(response);
+    if (response.status === 202 && typeof payload?.channel_reference === 'string') {
+      return { kind: 'accepted', channelReference: payload.channel_reference };
+    }
+    if (response.status === 503 && payload?.code === 'channel_unavailable') {
+      return { kind: 'not_sent', reason: 'channel_unavailable' };
+    }
+    return { kind: 'unknown', reason: `HTTP ${response.status}` };
+  }
+
+  async queryDebit(channelId: string, endToEndId: string): Promise<QueryOutcome> {
+    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debits/${encodeURIComponent(endToEndId)}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+    } catch (error) {
+      return { kind: 'unreachable', reason: describe(error) };
+    }
+    const payload = await readJson(response);
+    if (response.status === 404 && payload?.status === 'not_found') return { kind: 'not_found' };
+    if (response.status !== 200 || payload === null) return { kind: 'unreachable', reason: `HTTP ${response.status}` };
+    const status = payload.status as ChannelStatus;
+    switch (STATUS_KIND[status]) {
+      case 'processing':
+        return { kind: 'processing' };
+      case 'succeeded':
+        return { kind: 'succeeded', channelReference: String(payload.channel_reference) };
+      case 'failed': {
+        const code = String(payload.code);
+        // A code we do not know is the channel's bug, but the money did not move: report it as a decline.
+        return isFailureCode(code)
+          ? { kind: 'failed', code, message: String(payload.message ?? code) }
+          : { kind: 'failed', code: 'issuer_decline', message: `channel code ${code}` };
+      }
+      default:
+        return { kind: 'unreachable', reason: `unexpected channel status ${String(payload.status)}` };
+    }
+  }
+}
+
+async function readJson(response: Response): Promise<Record<string, unknown> | null> {
+  try {
+    const value: unknown = await response.json();
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Only a refused connection proves that no byte of the request reached the channel. */
+function refusedBeforeSending(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } } | null)?.cause;
+  return cause?.code === 'ECONNREFUSED';
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } } | null)?.cause;
+  if (cause?.code) return cause.code;
+  return error instanceof Error ? error.name : 'transport error';
+}

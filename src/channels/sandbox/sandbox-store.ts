@@ -1,0 +1,411 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { invariant } from '../../core/kernel/index.js';
+import {
+  type AccountClass,
+  type AccountState,
+  type AccountStatus,
+  type DebitOutcome,
+  type ReceivedOutcome,
+  DEFAULT_BALANCE_FEN,
+  DEFAULT_CLASS,
+  DEFAULT_STATUS,
+  decideDebit,
+  isLimitedClass,
+} from './bank-rules.js';
+import type { Fault, FaultMode, FaultStore } from './fault-table.js';
+
+/**
+ * The sandbox's state in `<data>/sandbox.sqlite`. Account and ID numbers arrive here already
+ * blinded (HMAC) and masked: nothing in this file ever holds a full number.
+ */
+
+export const SANDBOX_DB_FILE = 'sandbox.sqlite';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS settings (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS accounts (
+  account_hmac TEXT PRIMARY KEY,
+  account_masked TEXT NOT NULL,
+  balance_fen INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'frozen', 'closed')),
+  account_class TEXT NOT NULL CHECK (account_class IN ('I', 'II', 'III')),
+  holder_name TEXT,
+  id_number_hmac TEXT,
+  id_number_masked TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS class_limit_usage (
+  account_hmac TEXT NOT NULL,
+  business_date TEXT NOT NULL,
+  used_fen INTEGER NOT NULL,
+  PRIMARY KEY (account_hmac, business_date)
+) WITHOUT ROWID;
+
+-- Every message received, duplicates included; a duplicate points at the first one (first_id).
+CREATE TABLE IF NOT EXISTS received (
+  id INTEGER PRIMARY KEY,
+  channel TEXT NOT NULL,
+  end_to_end_id TEXT NOT NULL,
+  first_id INTEGER REFERENCES received (id),
+  account_hmac TEXT NOT NULL,
+  account_masked TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  outcome TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS received_first_by_end_to_end_id
+  ON received (channel, end_to_end_id) WHERE first_id IS NULL;
+CREATE INDEX IF NOT EXISTS received_by_account ON received (account_hmac, id);
+
+CREATE TABLE IF NOT EXISTS faults (
+  channel TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  rate REAL NOT NULL,
+  count_remaining INTEGER,
+  delay_ms INTEGER,
+  seed INTEGER NOT NULL,
+  prng_state INTEGER NOT NULL,
+  PRIMARY KEY (channel, mode)
+) WITHOUT ROWID;
+`;
+
+const CLOCK_OFFSET_SETTING = 'clock_offset_ms';
+
+export interface ReceiveInput {
+  channel: string;
+  endToEndId: string;
+  amountFen: number;
+  accountHmac: string;
+  accountMasked: string;
+  holderName?: string | undefined;
+  idNumberHmac?: string | undefined;
+  receivedAtMs: number;
+  /** The Shanghai business date of `receivedAtMs`, for the daily class limit. */
+  businessDate: string;
+}
+
+export interface ReceiveResult {
+  channelReference: string;
+  outcome: ReceivedOutcome;
+}
+
+/** The first message a channel received under an end_to_end_id: what a query reports. */
+export interface ReceivedDebit {
+  channelReference: string;
+  amountFen: number;
+  receivedAtMs: number;
+  outcome: DebitOutcome;
+}
+
+export interface ReceivedEntry {
+  channel: string;
+  channelReference: string;
+  endToEndId: string;
+  amountFen: number;
+  receivedAtMs: number;
+  outcome: ReceivedOutcome;
+}
+
+export interface StoredAccount extends AccountState {
+  accountMasked: string;
+  idNumberMasked: string | null;
+}
+
+/** A change to an account; null clears a holder name or ID number, undefined keeps it. */
+export interface AccountPatch {
+  balanceFen?: number | undefined;
+  status?: AccountStatus | undefined;
+  accountClass?: AccountClass | undefined;
+  holderName?: string | null | undefined;
+  idNumber?: { hmac: string; masked: string } | null | undefined;
+}
+
+interface AccountRow {
+  account_masked: string;
+  balance_fen: number;
+  status: AccountStatus;
+  account_class: AccountClass;
+  holder_name: string | null;
+  id_number_hmac: string | null;
+  id_number_masked: string | null;
+}
+
+interface FirstRow {
+  id: number;
+  amount_fen: number;
+  received_at_ms: number;
+  outcome: DebitOutcome;
+}
+
+interface EntryRow {
+  id: number;
+  first_id: number | null;
+  channel: string;
+  end_to_end_id: string;
+  amount_fen: number;
+  received_at_ms: number;
+  outcome: ReceivedOutcome;
+}
+
+interface FaultRow {
+  channel: string;
+  mode: FaultMode;
+  rate: number;
+  count_remaining: number | null;
+  delay_ms: number | null;
+  seed: number;
+  prng_state: number;
+}
+
+/** Channel references are derived from the first message's row id: unique, stable, opaque enough. */
+export function channelReferenceOf(firstId: number): string {
+  return `SBX${String(firstId).padStart(14, '0')}`;
+}
+
+export function defaultAccount(accountMasked: string): StoredAccount {
+  return {
+    accountMasked,
+    balanceFen: DEFAULT_BALANCE_FEN,
+    status: DEFAULT_STATUS,
+    accountClass: DEFAULT_CLASS,
+    holderName: null,
+    idNumberHmac: null,
+    idNumberMasked: null,
+  };
+}
+
+export class SandboxStore implements FaultStore {
+  readonly #db: Database.Database;
+  // Every statement is prepared once, here; a request does no schema or parsing work.
+  readonly #statements;
+  readonly #receive: (input: ReceiveInput) => ReceiveResult;
+  readonly #updateAccount: (hmac: string, masked: string, patch: AccountPatch) => StoredAccount;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.#db = new Database(join(dataDir, SANDBOX_DB_FILE));
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(SCHEMA);
+    const db = this.#db;
+    this.#statements = {
+      getSetting: db.prepare<[string], { value: number }>('SELECT value FROM settings WHERE name = ?'),
+      putSetting: db.prepare<[string, number]>(
+        'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+      ),
+      getAccount: db.prepare<[string], AccountRow>(
+        `SELECT account_masked, balance_fen, status, account_class, holder_name, id_number_hmac, id_number_masked
+           FROM accounts WHERE account_hmac = ?`,
+      ),
+      putAccount: db.prepare<[string, string, number, AccountStatus, AccountClass, string | null, string | null, string | null]>(
+        `INSERT INTO accounts (account_hmac, account_masked, balance_fen, status, account_class, holder_name,
+                               id_number_hmac, id_number_masked)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_hmac) DO UPDATE SET
+           balance_fen = excluded.balance_fen, status = excluded.status, account_class = excluded.account_class,
+           holder_name = excluded.holder_name, id_number_hmac = excluded.id_number_hmac,
+           id_number_masked = excluded.id_number_masked`,
+      ),
+      putBalance: db.prepare<[string, string, number, AccountStatus, AccountClass]>(
+        `INSERT INTO accounts (account_hmac, account_masked, balance_fen, status, account_class)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_hmac) DO UPDATE SET balance_fen = excluded.balance_fen`,
+      ),
+      getUsage: db.prepare<[string, string], { used_fen: number }>(
+        'SELECT used_fen FROM class_limit_usage WHERE account_hmac = ? AND business_date = ?',
+      ),
+      addUsage: db.prepare<[string, string, number]>(
+        `INSERT INTO class_limit_usage (account_hmac, business_date, used_fen) VALUES (?, ?, ?)
+         ON CONFLICT (account_hmac, business_date) DO UPDATE SET used_fen = used_fen + excluded.used_fen`,
+      ),
+      // Earlier days can never count again; dropping them keeps the table at one row per account.
+      pruneUsage: db.prepare<[string, string]>(
+        'DELETE FROM class_limit_usage WHERE account_hmac = ? AND business_date < ?',
+      ),
+      getFirst: db.prepare<[string, string], FirstRow>(
+        `SELECT id, amount_fen, received_at_ms, outcome FROM received
+          WHERE channel = ? AND end_to_end_id = ? AND first_id IS NULL`,
+      ),
+      insertReceived: db.prepare<[string, string, number | null, string, string, number, number, ReceivedOutcome]>(
+        `INSERT INTO received (channel, end_to_end_id, first_id, account_hmac, account_masked, amount_fen,
+                               received_at_ms, outcome)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      listReceived: db.prepare<[string, number], EntryRow>(
+        `SELECT id, first_id, channel, end_to_end_id, amount_fen, received_at_ms, outcome FROM received
+          WHERE account_hmac = ? ORDER BY id LIMIT ?`,
+      ),
+      loadFaults: db.prepare<[], FaultRow>(
+        'SELECT channel, mode, rate, count_remaining, delay_ms, seed, prng_state FROM faults',
+      ),
+      putFault: db.prepare<[string, FaultMode, number, number | null, number | null, number, number]>(
+        `INSERT INTO faults (channel, mode, rate, count_remaining, delay_ms, seed, prng_state)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (channel, mode) DO UPDATE SET
+           rate = excluded.rate, count_remaining = excluded.count_remaining, delay_ms = excluded.delay_ms,
+           seed = excluded.seed, prng_state = excluded.prng_state`,
+      ),
+      deleteFault: db.prepare<[string, FaultMode]>('DELETE FROM faults WHERE channel = ? AND mode = ?'),
+      deleteChannelFaults: db.prepare<[string]>('DELETE FROM faults WHERE channel = ?'),
+      deleteAllFaults: db.prepare<[]>('DELETE FROM faults'),
+    };
+    this.#receive = db.transaction((input: ReceiveInput) => this.#receiveInTransaction(input));
+    this.#updateAccount = db.transaction((hmac: string, masked: string, patch: AccountPatch) =>
+      this.#updateAccountInTransaction(hmac, masked, patch),
+    );
+  }
+
+  /**
+   * Records a debit message and, unless it repeats an end_to_end_id the channel already holds,
+   * decides its outcome and applies it (balance, daily class-limit usage) — all in one
+   * transaction, so a crash leaves either all of it or none.
+   */
+  receiveDebit(input: ReceiveInput): ReceiveResult {
+    return this.#receive(input);
+  }
+
+  #receiveInTransaction(input: ReceiveInput): ReceiveResult {
+    const s = this.#statements;
+    const first = s.getFirst.get(input.channel, input.endToEndId);
+    if (first !== undefined) {
+      s.insertReceived.run(
+        input.channel, input.endToEndId, first.id, input.accountHmac, input.accountMasked, input.amountFen,
+        input.receivedAtMs, 'duplicate',
+      );
+      return { channelReference: channelReferenceOf(first.id), outcome: 'duplicate' };
+    }
+
+    const account = this.#accountRow(input.accountHmac) ?? defaultAccount(input.accountMasked);
+    const limited = isLimitedClass(account.accountClass);
+    const usedTodayFen = limited ? (s.getUsage.get(input.accountHmac, input.businessDate)?.used_fen ?? 0) : 0;
+    const outcome = decideDebit(account, input, usedTodayFen);
+    const { lastInsertRowid } = s.insertReceived.run(
+      input.channel, input.endToEndId, null, input.accountHmac, input.accountMasked, input.amountFen,
+      input.receivedAtMs, outcome,
+    );
+    if (outcome === 'succeeded') {
+      const balanceFen = account.balanceFen - input.amountFen;
+      invariant(balanceFen >= 0, 'a succeeded debit never takes a balance below zero');
+      s.putBalance.run(input.accountHmac, account.accountMasked, balanceFen, account.status, account.accountClass);
+      if (limited) {
+        s.pruneUsage.run(input.accountHmac, input.businessDate);
+        s.addUsage.run(input.accountHmac, input.businessDate, input.amountFen);
+      }
+    }
+    return { channelReference: channelReferenceOf(Number(lastInsertRowid)), outcome };
+  }
+
+  findDebit(channel: string, endToEndId: string): ReceivedDebit | undefined {
+    const row = this.#statements.getFirst.get(channel, endToEndId);
+    if (row === undefined) return undefined;
+    return {
+      channelReference: channelReferenceOf(row.id),
+      amountFen: row.amount_fen,
+      receivedAtMs: row.received_at_ms,
+      outcome: row.outcome,
+    };
+  }
+
+  /** The configured (or debited) account; undefined for one the sandbox has never touched. */
+  account(accountHmac: string): StoredAccount | undefined {
+    return this.#accountRow(accountHmac);
+  }
+
+  updateAccount(accountHmac: string, accountMasked: string, patch: AccountPatch): StoredAccount {
+    return this.#updateAccount(accountHmac, accountMasked, patch);
+  }
+
+  #updateAccountInTransaction(accountHmac: string, accountMasked: string, patch: AccountPatch): StoredAccount {
+    const current = this.#accountRow(accountHmac) ?? defaultAccount(accountMasked);
+    const next: StoredAccount = {
+      accountMasked: current.accountMasked,
+      balanceFen: patch.balanceFen ?? current.balanceFen,
+      status: patch.status ?? current.status,
+      accountClass: patch.accountClass ?? current.accountClass,
+      holderName: patch.holderName === undefined ? current.holderName : patch.holderName,
+      idNumberHmac: patch.idNumber === undefined ? current.idNumberHmac : (patch.idNumber?.hmac ?? null),
+      idNumberMasked: patch.idNumber === undefined ? current.idNumberMasked : (patch.idNumber?.masked ?? null),
+    };
+    this.#statements.putAccount.run(
+      accountHmac, next.accountMasked, next.balanceFen, next.status, next.accountClass, next.holderName,
+      next.idNumberHmac, next.idNumberMasked,
+    );
+    return next;
+  }
+
+  /** The account's received log, oldest first, at most `limit` entries. */
+  received(accountHmac: string, limit: number): ReceivedEntry[] {
+    return this.#statements.listReceived.all(accountHmac, limit).map((row) => ({
+      channel: row.channel,
+      channelReference: channelReferenceOf(row.first_id ?? row.id),
+      endToEndId: row.end_to_end_id,
+      amountFen: row.amount_fen,
+      receivedAtMs: row.received_at_ms,
+      outcome: row.outcome,
+    }));
+  }
+
+  clockOffsetMs(): number | null {
+    return this.#statements.getSetting.get(CLOCK_OFFSET_SETTING)?.value ?? null;
+  }
+
+  saveClockOffsetMs(offsetMs: number): void {
+    invariant(Number.isSafeInteger(offsetMs), 'a clock offset is a whole number of milliseconds');
+    this.#statements.putSetting.run(CLOCK_OFFSET_SETTING, offsetMs);
+  }
+
+  loadFaults(): Fault[] {
+    return this.#statements.loadFaults.all().map((row) => ({
+      channel: row.channel,
+      mode: row.mode,
+      rate: row.rate,
+      countRemaining: row.count_remaining,
+      delayMs: row.delay_ms,
+      seed: row.seed,
+      prngState: row.prng_state,
+    }));
+  }
+
+  saveFault(fault: Fault): void {
+    this.#statements.putFault.run(
+      fault.channel, fault.mode, fault.rate, fault.countRemaining, fault.delayMs, fault.seed, fault.prngState,
+    );
+  }
+
+  deleteFault(channel: string, mode: FaultMode): void {
+    this.#statements.deleteFault.run(channel, mode);
+  }
+
+  deleteChannelFaults(channel: string): void {
+    this.#statements.deleteChannelFaults.run(channel);
+  }
+
+  deleteAllFaults(): void {
+    this.#statements.deleteAllFaults.run();
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #accountRow(accountHmac: string): StoredAccount | undefined {
+    const row = this.#statements.getAccount.get(accountHmac);
+    if (row === undefined) return undefined;
+    return {
+      accountMasked: row.account_masked,
+      balanceFen: row.balance_fen,
+      status: row.status,
+      accountClass: row.account_class,
+      holderName: row.holder_name,
+      idNumberHmac: row.id_number_hmac,
+      idNumberMasked: row.id_number_masked,
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Argument parsers for commander: each refuses bad input with a message that names the fix. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
+  return port;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+}
+
+/** Refusals of the environment, reported by the CLI edge as one line and exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function operatorKeyFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const key = env.DAIKOU_OPERATOR_KEY;
+  if (key === undefined || key === '') return null;
+  if (key.length < 32) throw new UsageError('DAIKOU_OPERATOR_KEY must be at least 32 characters; unset it to have daikou create one.');
+  return key;
+}
+
+export function databaseUrlFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const url = env.DAIKOU_DATABASE_URL;
+  if (url === undefined || url === '') return null;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError('DAIKOU_DATABASE_URL must be a postgres:// URL.');
+  return url;
+}
+
+/** Hides the password of a database URL before it is printed. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

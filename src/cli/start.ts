@@ -1,0 +1,66 @@
+import { Command } from 'commander';
+import { startHub } from '../main.js';
+import { databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl } from './options.js';
+
+export function startCommand(): Command {
+  return new Command('start')
+    .description('Run daikou: the HTTP API, the background workers and, unless DAIKOU_SANDBOX_URL is set, the sandbox clearing network.')
+    .option('-p, --port <port>', 'API port (env DAIKOU_PORT)', parsePort, Number(process.env.DAIKOU_PORT ?? 8080))
+    .option('--host <host>', 'address to listen on (env DAIKOU_HOST)', process.env.DAIKOU_HOST ?? '127.0.0.1')
+    .option('-d, --data <dir>', 'data directory: embedded database, key file, sandbox state (env DAIKOU_DATA)', process.env.DAIKOU_DATA ?? './daikou-data')
+    .option('--sandbox-port <port>', 'port of the embedded sandbox (env DAIKOU_SANDBOX_PORT; default: API port + 1)', parsePort)
+    .option('--scenario <name>', 'load a shipped scenario (channels, rules, fee plans)')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  DAIKOU_DATABASE_URL   postgres://… to use PostgreSQL instead of the embedded SQLite database
+  DAIKOU_OPERATOR_KEY   an operator API key (≥ 32 characters); otherwise the first start creates one and prints it
+  DAIKOU_MASTER_KEY     key for personal data at rest (64 hex chars); otherwise <data>/master.key is created (mode 0600)
+  DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
+
+Example:
+  daikou start --port 8080 --data ./daikou-data`,
+    )
+    .action(async (opts: { port: number; host: string; data: string; sandboxPort?: number; scenario?: string }) => {
+      if (opts.scenario !== undefined) {
+        throw new Error(`unknown scenario "${opts.scenario}": this build ships no scenarios yet.`);
+      }
+      const databaseUrl = databaseUrlFromEnv(process.env);
+      const operatorKey = operatorKeyFromEnv(process.env);
+      const externalSandbox = process.env.DAIKOU_SANDBOX_URL;
+      const hub = await startHub({
+        dataDir: opts.data,
+        host: opts.host,
+        port: opts.port,
+        databaseUrl,
+        operatorKey,
+        masterKey: process.env.DAIKOU_MASTER_KEY,
+        sandbox: externalSandbox
+          ? { kind: 'external', url: externalSandbox, controlToken: process.env.DAIKOU_SANDBOX_TOKEN ?? '' }
+          : { kind: 'embedded', port: opts.sandboxPort ?? (opts.port === 0 ? 0 : opts.port + 1) },
+      });
+      const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : '(the operator key printed on first start)');
+      const lines = [
+        '',
+        `daikou is running at ${hub.url}`,
+        `  database   ${databaseUrl ? redactUrl(databaseUrl) : `SQLite in ${opts.data}`}`,
+        `  sandbox    ${hub.sandboxUrl}`,
+        `  API docs   ${hub.url}/docs`,
+        '',
+        hub.firstOperatorKey ? `Operator key (shown once, keep it): ${hub.firstOperatorKey}` : `Operator key: ${key}`,
+        '',
+        'Try:',
+        `  curl -s ${hub.url}/v1/merchants -H "Authorization: Bearer ${hub.firstOperatorKey ?? '$DAIKOU_OPERATOR_KEY'}"`,
+        '  The README walks through a merchant, a mandate and a first debit.',
+        '',
+      ];
+      process.stdout.write(lines.join('\n'));
+      const stop = async () => {
+        await hub.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+}

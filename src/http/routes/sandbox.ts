@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { SettableClock } from '../../core/index.js';
+import type { RouteDeps } from '../server.js';
+import { problem, sendProblem } from '../problem.js';
+import { SandboxAccountBody, SandboxClockBody, SandboxFaultBody } from '../schemas.js';
+
+export interface SandboxLink {
+  url: string;
+  controlToken: string;
+  /** The hub's clock, kept equal to the sandbox's test clock. */
+  clock: SettableClock;
+}
+
+const AccountParams = z.strictObject({ account_number: z.string().regex(/^\d{6,32}$/, 'an account number is 6 to 32 digits') });
+
+/**
+ * The sandbox's control API, for operators, under the hub's own address and keys. Calls are
+ * forwarded to the sandbox service with its control token.
+ */
+export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: SandboxLink): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const forward = async (reply: FastifyReply, method: string, path: string, body?: unknown): Promise<{ status: number; payload: unknown }> => {
+    let response: Response;
+    try {
+      response = await fetch(`${link.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${link.controlToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch {
+      sendProblem(reply, problem(502, 'sandbox_unreachable', 'The sandbox clearing network did not answer.'));
+      return { status: 502, payload: null };
+    }
+    const payload: unknown = await response.json().catch(() => null);
+    reply.code(response.status).type(response.headers.get('content-type') ?? 'application/json').send(payload);
+    return { status: response.status, payload };
+  };
+  const tags = ['sandbox'];
+  r.put('/v1/sandbox/accounts/:account_number', {
+    schema: { tags, summary: 'Configure a simulated payer account', params: AccountParams, body: SandboxAccountBody },
+    preHandler: guard('operator'),
+  }, async (request, reply) => {
+    await forward(reply, 'PUT', `/v1/sandbox/accounts/${request.params.account_number}`, request.body);
+    return reply;
+  });
+  r.get('/v1/sandbox/accounts/:account_number', {
+    schema: { tags, summary: 'A simulated account: balance, status, class, and every instruction its bank received', params: AccountParams },
+    preHandler: guard('operator'),
+  }, async (request, reply) => {
+    await forward(reply, 'GET', `/v1/sandbox/accounts/${request.params.account_number}`);
+    return reply;
+  });
+  r.post('/v1/sandbox/faults', {
+    schema: { tags, summary: "Inject a fault at a channel's edge", body: SandboxFaultBody },
+    preHandler: guard('operator'),
+  }, async (request, reply) => {
+    await forward(reply, 'POST', '/v1/sandbox/faults', request.body);
+    return reply;
+  });
+  r.delete('/v1/sandbox/faults', {
+    schema: { tags, summary: 'Clear every fault' },
+    preHandler: guard('operator'),
+  }, async (_request, reply) => {
+    await forward(reply, 'DELETE', '/v1/sandbox/faults');
+    return reply;
+  });
+  r.post('/v1/sandbox/clock', {
+    schema: { tags, summary: 'Set or advance the test clock that every date rule reads', body: SandboxClockBody },
+    preHandler: guard('operator'),
+  }, async (request, reply) => {
+    const { status, payload } = await forward(reply, 'POST', '/v1/sandbox/clock', request.body);
+    const now = (payload as { now?: string } | null)?.now;
+    if (status === 200 && typeof now === 'string') link.clock.set(new Date(now));
+    return reply;
+  });
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { ACCOUNT_KINDS, DEBIT_STATUSES, MEDIA, MERCHANT_CATEGORIES } from '../core/index.js';
+
+/** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
+export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
+const Text = (max: number) => z.string().min(1).max(max);
+
+export const SettlementAccountInput = z.strictObject({
+  account_number: z.string().describe('6–32 digits; stored encrypted, shown masked'),
+  bank_code: z.string().describe('Short code (ICBC, CCB, …) or 12-digit CNAPS code'),
+  region_code: z.string().describe('6-digit GB/T 2260 region code'),
+  holder_name: z.string(),
+});
+
+export const CreateMerchantBody = z.strictObject({
+  name: z.string(),
+  category: z.enum(MERCHANT_CATEGORIES),
+  settlement_account: SettlementAccountInput,
+  fee_plan: Text(64).optional(),
+  payer_fee_plan: Text(64).optional(),
+});
+
+export const PayerInput = z.strictObject({
+  account_number: z.string().describe('Card: 15–19 digits with a Luhn check digit; other media: 6–32 digits'),
+  account_kind: z.enum(ACCOUNT_KINDS),
+  medium: z.enum(MEDIA),
+  holder_name: z.string().optional(),
+  id_number: z.string().optional().describe('18-character resident ID (GB 11643-1999)'),
+  phone: z.string().optional(),
+  bank_code: z.string().optional(),
+  region_code: z.string().optional(),
+});
+
+export const CreateMandateBody = z.strictObject({
+  payer: PayerInput,
+  agreement_number: Text(64),
+  signed_at: z.string().describe('RFC 3339 time, or a YYYY-MM-DD date'),
+  valid_from: z.string().optional().describe('First valid business date, YYYY-MM-DD'),
+  valid_until: z.string().optional().describe('Last valid business date, YYYY-MM-DD'),
+  limits: z.strictObject({ per_debit_max: Amount.optional(), monthly_max: Amount.optional() }).optional(),
+});
+
+const Metadata = z
+  .record(z.string().max(40), z.string().max(500))
+  .refine((value) => Object.keys(value).length <= 20, { message: 'At most 20 metadata pairs.' });
+
+export const CreateDebitBody = z.strictObject({
+  mandate_id: Text(64).optional(),
+  payer: z
+    .strictObject({
+      account_number: z.string(),
+      holder_name: z.string().optional(),
+      id_number: z.string().optional(),
+      phone: z.string().optional(),
+    })
+    .optional(),
+  amount: Amount,
+  currency: z.literal('CNY'),
+  reference: Text(64),
+  description: z.string().max(140).optional(),
+  metadata: Metadata.optional(),
+});
+
+export const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  starting_after: z.string().optional(),
+};
+
+export const ListDebitsQuery = z.strictObject({
+  ...PageQuery,
+  status: z.enum(DEBIT_STATUSES).optional(),
+  reference: z.string().optional(),
+  mandate_id: z.string().optional(),
+  merchant_id: z.string().optional(),
+  channel: z.string().optional(),
+  created_gte: z.iso.datetime({ offset: true }).optional(),
+  created_lt: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const ListMandatesQuery = z.strictObject({
+  ...PageQuery,
+  status: z.enum(['active', 'revoked']).optional(),
+  merchant_id: z.string().optional(),
+});
+
+export const ListMerchantsQuery = z.strictObject({ ...PageQuery });
+
+export const IdParams = z.strictObject({ id: z.string() });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    detail: z.string(),
+    errors: z.array(z.object({ pointer: z.string(), code: z.string(), detail: z.string() })).optional(),
+  })
+  .describe('RFC 9457 problem details');
+
+export const SandboxAccountBody = z.strictObject({
+  balance: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  status: z.enum(['open', 'frozen', 'closed']).optional(),
+  holder_name: z.string().optional(),
+  id_number: z.string().optional(),
+  account_class: z.enum(['I', 'II', 'III']).optional(),
+});
+
+export const SandboxFaultBody = z.strictObject({
+  channel: z.string(),
+  mode: z.enum(['unavailable', 'timeout', 'drop', 'delay_ms', 'none']),
+  rate: z.number().min(0).max(1).optional(),
+  count: z.number().int().positive().optional(),
+  delay_ms: z.number().int().min(0).max(600_000).optional(),
+});
+
+export const SandboxClockBody = z.union([
+  z.strictObject({ now: z.iso.datetime({ offset: true }) }),
+  z.strictObject({ advance: z.string().describe('ISO 8601 duration, e.g. P1D or PT2H') }),
+]);

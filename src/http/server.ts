@@ -1,0 +1,107 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type preHandlerAsyncHookHandler } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppContext } from '../app/context.js';
+import { requireRole, type Role } from './auth.js';
+import { errorHandler, problem, sendProblem } from './problem.js';
+import { maskDigitRuns } from './redact.js';
+import { channelRoutes } from './routes/channels.js';
+import { debitRoutes } from './routes/debits.js';
+import { ledgerRoutes } from './routes/ledger.js';
+import { mandateRoutes } from './routes/mandates.js';
+import { merchantRoutes } from './routes/merchants.js';
+import { sandboxRoutes, type SandboxLink } from './routes/sandbox.js';
+
+export interface RouteDeps {
+  ctx: AppContext;
+  guard(role: Role): preHandlerAsyncHookHandler;
+  onDebitCreated(): void;
+}
+
+export interface ServerOptions {
+  ctx: AppContext;
+  operatorKeyFromEnv: string | null;
+  sandbox: SandboxLink | null;
+  onDebitCreated?: () => void;
+  version: string;
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { ctx } = options;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+  });
+  app.decorateRequest('principal', null);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'route_not_found', `No route ${request.method} ${maskDigitRuns(request.url)}.`)));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'daikou API',
+        version: options.version,
+        description:
+          'Direct-debit and collection/payout hub. Amounts are integer fen; times are RFC 3339 in Asia/Shanghai. ' +
+          'Errors are RFC 9457 problem+json with JSON pointers. Authenticate with `Authorization: Bearer <key>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'daikou_' });
+  const requests = new Counter({ name: 'daikou_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [metrics] });
+  const latency = new Histogram({ name: 'daikou_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [metrics] });
+  new Gauge({
+    name: 'daikou_debits',
+    help: 'Debits by status',
+    labelNames: ['status'],
+    registers: [metrics],
+    async collect() {
+      const counts = await ctx.store.countDebitsByStatus();
+      for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+    },
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: label values must not carry personal data or explode.
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness and database reachability', security: [] } }, async (_request, reply) => {
+    try {
+      await ctx.store.getSetting('health');
+      return { status: 'ok', database: ctx.store.engine };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', database: ctx.store.engine });
+    }
+  });
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+
+  const deps: RouteDeps = {
+    ctx,
+    guard: (role) => requireRole(ctx, options.operatorKeyFromEnv, role),
+    onDebitCreated: options.onDebitCreated ?? (() => undefined),
+  };
+  merchantRoutes(app, deps);
+  mandateRoutes(app, deps);
+  debitRoutes(app, deps);
+  ledgerRoutes(app, deps);
+  channelRoutes(app, deps);
+  if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,163 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { uuidv7 } from 'uuidv7';
+import { ensureOperatorKey } from './app/api-keys.js';
+import { DEFAULT_WORKER_SETTINGS, type AppContext, type WorkerSettings } from './app/context.js';
+import type { SecretSource, Store } from './app/ports.js';
+import { SubmissionWorker } from './app/submission-worker.js';
+import { SandboxConnector } from './channels/sandbox-connector/index.js';
+import { startSandbox } from './channels/sandbox/index.js';
+import { ID_PREFIXES, SettableClock, type Clock, type IdKind, type IdSource } from './core/index.js';
+import { buildServer } from './http/server.js';
+import { createLogger } from './logger.js';
+import { loadMasterKey, Vault } from './security/vault.js';
+import { migrateToLatest, type DatabaseConfig } from './storage/database.js';
+import { openStore } from './storage/kysely-store.js';
+
+/** Ids: the type prefix and a UUIDv7 without dashes, so that ids sort by creation time. */
+export const uuidIds: IdSource = {
+  next: (kind: IdKind) => `${ID_PREFIXES[kind]}_${uuidv7().replaceAll('-', '')}`,
+};
+
+export const randomSecrets: SecretSource = {
+  randomToken: (bytes: number) => crypto.randomBytes(bytes).toString('base64url'),
+};
+
+export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The one channel this build routes to: a clearing organisation simulated by the sandbox. */
+export const SANDBOX_CHANNEL_ID = 'sandbox-clearing';
+
+export interface HubOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** PostgreSQL URL, or null for the embedded SQLite database under `dataDir`. */
+  databaseUrl: string | null;
+  operatorKey: string | null;
+  masterKey: string | undefined;
+  /** Run a sandbox in this process on this port (0: any free port), or use one already running. */
+  sandbox: { kind: 'embedded'; port: number } | { kind: 'external'; url: string; controlToken: string };
+  logger?: Logger;
+  clock?: SettableClock;
+  ids?: IdSource;
+  workers?: Partial<WorkerSettings>;
+  /** Start the background workers (tests may drive them by hand). */
+  runWorkers?: boolean;
+}
+
+export interface RunningHub {
+  url: string;
+  sandboxUrl: string;
+  /** Printed once: the operator key created on first start, if one was. */
+  firstOperatorKey: string | null;
+  ctx: AppContext;
+  worker: SubmissionWorker;
+  server: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export function databaseConfig(dataDir: string, databaseUrl: string | null): DatabaseConfig {
+  return databaseUrl === null ? { engine: 'sqlite', file: path.join(dataDir, 'daikou.sqlite') } : { engine: 'postgres', url: databaseUrl };
+}
+
+/** The composition root: the only place that picks adapters and wires them together. */
+export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const logger = options.logger ?? createLogger();
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const vault = new Vault(loadMasterKey(options.dataDir, options.masterKey));
+  const clock = options.clock ?? new SettableClock();
+  const ids = options.ids ?? uuidIds;
+
+  const { store, db } = openStore(databaseConfig(options.dataDir, options.databaseUrl));
+  await migrateToLatest(db);
+
+  let sandboxUrl: string;
+  let controlToken: string;
+  let closeSandbox = async (): Promise<void> => undefined;
+  if (options.sandbox.kind === 'embedded') {
+    controlToken = randomSecrets.randomToken(32);
+    const sandbox = await startSandbox({
+      dataDir: options.dataDir,
+      host: '127.0.0.1',
+      port: options.sandbox.port,
+      clock,
+      controlToken,
+      secret: vault.derive('sandbox/accounts'),
+      logger: logger.child({ service: 'sandbox' }),
+    });
+    sandboxUrl = sandbox.url;
+    closeSandbox = () => sandbox.close();
+  } else {
+    sandboxUrl = options.sandbox.url;
+    controlToken = options.sandbox.controlToken;
+    await syncClockFromSandbox(sandboxUrl, controlToken, clock, logger);
+  }
+
+  await ensureSandboxChannel(store, clock, sandboxUrl);
+  const ctx: AppContext = {
+    store,
+    clock,
+    ids,
+    vault,
+    secrets: randomSecrets,
+    connector: new SandboxConnector({ endpointFor: () => sandboxUrl, timeoutMs: 5_000 }),
+    logger,
+    workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
+  };
+  const firstOperatorKey = await ensureOperatorKey(ctx, options.operatorKey);
+  const worker = new SubmissionWorker(ctx);
+  const server = await buildServer({
+    ctx,
+    operatorKeyFromEnv: options.operatorKey,
+    sandbox: { url: sandboxUrl, controlToken, clock },
+    onDebitCreated: () => worker.wake(),
+    version: VERSION,
+  });
+  await server.listen({ host: options.host, port: options.port });
+  if (options.runWorkers !== false) worker.start();
+  const address = server.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return {
+    url: `http://${options.host}:${port}`,
+    sandboxUrl,
+    firstOperatorKey,
+    ctx,
+    worker,
+    server,
+    async close() {
+      await worker.stop();
+      await server.close();
+      await closeSandbox();
+      await store.close();
+    },
+  };
+}
+
+async function ensureSandboxChannel(store: Store, clock: Clock, endpoint: string): Promise<void> {
+  const existing = (await store.listChannels()).find((channel) => channel.id === SANDBOX_CHANNEL_ID);
+  await store.upsertChannel({
+    id: SANDBOX_CHANNEL_ID,
+    type: 'clearing_org',
+    name: 'Sandbox clearing organisation',
+    region_code: null,
+    bank_code: null,
+    capabilities: JSON.stringify(['debit', 'payout']),
+    priority: 1,
+    endpoint,
+    created_at: existing?.created_at ?? clock.now().toISOString(),
+  });
+}
+
+async function syncClockFromSandbox(url: string, token: string, clock: SettableClock, logger: Logger): Promise<void> {
+  try {
+    const response = await fetch(`${url}/v1/sandbox/clock`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
+    const body = (await response.json()) as { now?: string };
+    if (typeof body.now === 'string') clock.set(new Date(body.now));
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read the sandbox clock; using the system clock');
+  }
+}

@@ -1,0 +1,433 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { invariant, OPEN_ATTEMPT_STATES, type LedgerTransaction } from '../core/index.js';
+import type {
+  ApiKeyRow,
+  AttemptPatch,
+  AttemptRow,
+  ChannelRow,
+  ClaimedDebit,
+  DebitEventRow,
+  DebitFilter,
+  DebitPatch,
+  DebitRow,
+  IdempotencyRow,
+  LedgerAccountRow,
+  MandateFilter,
+  MandateRow,
+  MerchantRow,
+  Page,
+  PageRequest,
+  Store,
+  StoreTx,
+} from '../app/ports.js';
+import { isUniqueViolation, openDatabase, type DatabaseConfig, type Engine } from './database.js';
+import type { Database } from './schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  return { data: rows.slice(0, limit), hasMore: rows.length > limit };
+}
+
+/**
+ * The store on Kysely: one implementation for SQLite and PostgreSQL. Where the engines differ
+ * (row locks), `engine` decides; SQLite has one writer, so its transactions are serial anyway.
+ */
+class KyselyStoreTx implements StoreTx {
+  constructor(
+    protected readonly db: Executor,
+    readonly engine: Engine,
+  ) {}
+
+  async getSetting(key: string): Promise<string | null> {
+    const row = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value ?? null;
+  }
+
+  async putSetting(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async insertApiKey(row: ApiKeyRow): Promise<void> {
+    await this.db.insertInto('api_keys').values(row).execute();
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRow | null> {
+    return (await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst()) ?? null;
+  }
+
+  async countOperatorKeys(): Promise<number> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('merchant_id', 'is', null)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async insertMerchant(row: MerchantRow): Promise<void> {
+    await this.db.insertInto('merchants').values(row).execute();
+  }
+
+  async getMerchant(id: string): Promise<MerchantRow | null> {
+    return (await this.db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async listMerchants(request: PageRequest): Promise<Page<MerchantRow>> {
+    let query = this.db.selectFrom('merchants').selectAll();
+    if (request.startingAfter) query = query.where('id', '<', request.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(request.limit + 1).execute(), request.limit);
+  }
+
+  async insertMandate(row: MandateRow): Promise<void> {
+    await this.db.insertInto('mandates').values(row).execute();
+  }
+
+  async getMandate(id: string): Promise<MandateRow | null> {
+    return (await this.db.selectFrom('mandates').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async findMandateByAgreement(merchantId: string, agreementNumber: string): Promise<MandateRow | null> {
+    const row = await this.db
+      .selectFrom('mandates')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('agreement_number', '=', agreementNumber)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async listMandates(filter: MandateFilter): Promise<Page<MandateRow>> {
+    let query = this.db.selectFrom('mandates').selectAll();
+    if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.accountIndex) query = query.where('account_index', '=', filter.accountIndex);
+    if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
+  }
+
+  async findMandatesByAccount(merchantId: string, accountIndex: string): Promise<MandateRow[]> {
+    return this.db
+      .selectFrom('mandates')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('account_index', '=', accountIndex)
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
+  async revokeMandate(id: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('mandates')
+      .set({ status: 'revoked', revoked_at: at })
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async lockMandateUsage(mandateId: string, month: string): Promise<number> {
+    await this.db
+      .insertInto('mandate_usage')
+      .values({ mandate_id: mandateId, month, amount: 0 })
+      .onConflict((oc) => oc.columns(['mandate_id', 'month']).doNothing())
+      .execute();
+    let query = this.db
+      .selectFrom('mandate_usage')
+      .select('amount')
+      .where('mandate_id', '=', mandateId)
+      .where('month', '=', month);
+    if (this.engine === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirstOrThrow();
+    return row.amount;
+  }
+
+  async addMandateUsage(mandateId: string, month: string, deltaFen: number): Promise<void> {
+    await this.db
+      .insertInto('mandate_usage')
+      .values({ mandate_id: mandateId, month, amount: deltaFen })
+      .onConflict((oc) =>
+        oc.columns(['mandate_id', 'month']).doUpdateSet({ amount: (eb) => eb('mandate_usage.amount', '+', deltaFen) }),
+      )
+      .execute();
+  }
+
+  async upsertChannel(row: ChannelRow): Promise<void> {
+    const { id: _id, created_at: _createdAt, ...rest } = row;
+    await this.db
+      .insertInto('channels')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet(rest))
+      .execute();
+  }
+
+  async listChannels(): Promise<ChannelRow[]> {
+    return this.db.selectFrom('channels').selectAll().orderBy('priority').orderBy('id').execute();
+  }
+
+  async insertDebit(row: DebitRow): Promise<void> {
+    await this.db.insertInto('debits').values(row).execute();
+  }
+
+  async getDebit(id: string): Promise<DebitRow | null> {
+    return (await this.db.selectFrom('debits').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async listDebits(filter: DebitFilter): Promise<Page<DebitRow>> {
+    let query = this.db.selectFrom('debits').selectAll();
+    if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.reference) query = query.where('reference', '=', filter.reference);
+    if (filter.mandateId) query = query.where('mandate_id', '=', filter.mandateId);
+    if (filter.channelId) query = query.where('channel_id', '=', filter.channelId);
+    if (filter.createdFrom) query = query.where('created_at', '>=', filter.createdFrom);
+    if (filter.createdTo) query = query.where('created_at', '<', filter.createdTo);
+    if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
+  }
+
+  async findLiveDebitByReference(merchantId: string, reference: string): Promise<DebitRow | null> {
+    const row = await this.db
+      .selectFrom('debits')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('reference', '=', reference)
+      .where('status', '<>', 'rejected')
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async updateDebit(id: string, from: string, patch: DebitPatch, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('debits')
+      .set({ ...patch, updated_at: at })
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async claimPendingDebits(now: string, limit: number): Promise<ClaimedDebit[]> {
+    const claimed = await this.db
+      .updateTable('debits')
+      .set({
+        status: 'submitted',
+        attempt_count: (eb) => eb('attempt_count', '+', 1),
+        next_action_at: null,
+        updated_at: now,
+      })
+      .where('id', 'in', (eb) => {
+        let due = eb
+          .selectFrom('debits')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('next_action_at', '<=', now)
+          .orderBy('next_action_at')
+          .limit(limit);
+        if (this.engine === 'postgres') due = due.forUpdate().skipLocked();
+        return due;
+      })
+      .where('status', '=', 'pending')
+      .returningAll()
+      .execute();
+    if (claimed.length === 0) return [];
+    const mandateIds = [...new Set(claimed.map((debit) => debit.mandate_id).filter((id): id is string => id !== null))];
+    const mandates = await this.db.selectFrom('mandates').selectAll().where('id', 'in', mandateIds).execute();
+    const byId = new Map(mandates.map((mandate) => [mandate.id, mandate]));
+    return claimed.map((debit) => {
+      const mandate = debit.mandate_id === null ? undefined : byId.get(debit.mandate_id);
+      invariant(mandate !== undefined, `pending debit ${debit.id} has no mandate`);
+      return { debit, mandate };
+    });
+  }
+
+  async insertDebitEvent(row: DebitEventRow): Promise<void> {
+    await this.db.insertInto('debit_events').values(row).execute();
+  }
+
+  async listDebitEvents(debitId: string): Promise<DebitEventRow[]> {
+    return this.db.selectFrom('debit_events').selectAll().where('debit_id', '=', debitId).orderBy('id').execute();
+  }
+
+  async countDebitsByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('debits')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
+  async insertAttempt(row: AttemptRow): Promise<void> {
+    await this.db.insertInto('attempts').values(row).execute();
+  }
+
+  async listAttempts(debitId: string): Promise<AttemptRow[]> {
+    return this.db.selectFrom('attempts').selectAll().where('debit_id', '=', debitId).orderBy('attempt_number').execute();
+  }
+
+  async claimOpenAttempts(now: string, limit: number, owner: string, leaseUntil: string): Promise<AttemptRow[]> {
+    return this.db
+      .updateTable('attempts')
+      .set({ lease_owner: owner, lease_until: leaseUntil, next_query_at: leaseUntil, updated_at: now })
+      .where('id', 'in', (eb) => {
+        let due = eb
+          .selectFrom('attempts')
+          .select('id')
+          .where('state', 'in', OPEN_ATTEMPT_STATES)
+          .where('next_query_at', '<=', now)
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+          .orderBy('next_query_at')
+          .limit(limit);
+        if (this.engine === 'postgres') due = due.forUpdate().skipLocked();
+        return due;
+      })
+      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+      .returningAll()
+      .execute();
+  }
+
+  async updateAttempt(id: string, fromStates: readonly string[], owner: string, patch: AttemptPatch, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('attempts')
+      .set({ ...patch, updated_at: at })
+      .where('id', '=', id)
+      .where('state', 'in', fromStates)
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async insertIdempotencyKey(row: IdempotencyRow): Promise<boolean> {
+    const result = await this.db
+      .insertInto('idempotency_keys')
+      .values(row)
+      .onConflict((oc) => oc.columns(['merchant_id', 'key']).doNothing())
+      .executeTakeFirst();
+    return result.numInsertedOrUpdatedRows === 1n;
+  }
+
+  async getIdempotencyKey(merchantId: string, key: string): Promise<IdempotencyRow | null> {
+    const row = await this.db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async completeIdempotencyKey(merchantId: string, key: string, status: number, body: string): Promise<void> {
+    await this.db
+      .updateTable('idempotency_keys')
+      .set({ state: 'done', response_status: status, response_body: body })
+      .where('merchant_id', '=', merchantId)
+      .where('key', '=', key)
+      .execute();
+  }
+
+  async deleteIdempotencyKey(merchantId: string, key: string): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('merchant_id', '=', merchantId).where('key', '=', key).execute();
+  }
+
+  async deleteIdempotencyKeysBefore(before: string): Promise<number> {
+    const result = await this.db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('ledger_transactions')
+      .values({ id, kind: transaction.kind, ref_type: transaction.refType, ref_id: transaction.refId, at })
+      .onConflict((oc) => oc.columns(['kind', 'ref_type', 'ref_id']).doNothing())
+      .executeTakeFirst();
+    if (inserted.numInsertedOrUpdatedRows !== 1n) return false;
+    const accounts = new Map(transaction.postings.map((posting) => [posting.account.id, posting.account]));
+    await this.db
+      .insertInto('ledger_accounts')
+      .values(
+        [...accounts.values()].map((account) => ({
+          id: account.id,
+          owner_type: account.ownerType,
+          owner_id: account.ownerId,
+          kind: account.kind,
+          balance: 0,
+          created_at: at,
+        })),
+      )
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    await this.db
+      .insertInto('postings')
+      .values(
+        transaction.postings.map((posting, index) => ({
+          transaction_id: id,
+          line: index + 1,
+          account_id: posting.account.id,
+          amount: posting.amountFen,
+        })),
+      )
+      .execute();
+    for (const posting of transaction.postings) {
+      await this.db
+        .updateTable('ledger_accounts')
+        .set({ balance: (eb) => eb('balance', '+', posting.amountFen) })
+        .where('id', '=', posting.account.id)
+        .execute();
+    }
+    return true;
+  }
+
+  async listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]> {
+    let query = this.db.selectFrom('ledger_accounts').selectAll();
+    if (ownerType) query = query.where('owner_type', '=', ownerType);
+    if (ownerId) query = query.where('owner_id', '=', ownerId);
+    return query.orderBy('id').execute();
+  }
+
+  async findUnbalancedLedgerAccounts(): Promise<{ id: string; balance: number; postings: number }[]> {
+    const rows = await this.db
+      .selectFrom('ledger_accounts as a')
+      .leftJoin('postings as p', 'p.account_id', 'a.id')
+      .select(['a.id', 'a.balance', sql<number>`cast(coalesce(sum(p.amount), 0) as bigint)`.as('postings')])
+      .groupBy(['a.id', 'a.balance'])
+      .execute();
+    return rows
+      .map((row) => ({ id: row.id, balance: Number(row.balance), postings: Number(row.postings) }))
+      .filter((row) => row.balance !== row.postings);
+  }
+}
+
+class KyselyStore extends KyselyStoreTx implements Store {
+  constructor(
+    private readonly root: Kysely<Database>,
+    engine: Engine,
+    private readonly closeDatabase: () => Promise<void>,
+  ) {
+    super(root, engine);
+  }
+
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.root.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.engine)));
+  }
+
+  close(): Promise<void> {
+    return this.closeDatabase();
+  }
+}
+
+export function createStore(db: Kysely<Database>, engine: Engine, close: () => Promise<void>): Store {
+  return new KyselyStore(db, engine, close);
+}
+
+export function openStore(config: DatabaseConfig): { store: Store; db: Kysely<Database> } {
+  const handle = openDatabase(config);
+  return { store: createStore(handle.db, handle.engine, handle.close), db: handle.db };
+}
+
+export { isUniqueViolation };

@@ -1,0 +1,142 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AccountBlinder, maskAccountNumber, maskIdNumber } from '../../src/channels/sandbox/account-privacy.js';
+import { type AccountState, type DebitOutcome, decideDebit } from '../../src/channels/sandbox/bank-rules.js';
+import { type Fault, type FaultMode, type FaultStore, FaultTable } from '../../src/channels/sandbox/fault-table.js';
+import { SandboxStore } from '../../src/channels/sandbox/sandbox-store.js';
+import { debitRequestSchema } from '../../src/channels/sandbox/wire.js';
+import { ACCOUNT, SECRET, debitBody } from './harness.js';
+
+const OPEN: AccountState = { status: 'open', accountClass: 'I', balanceFen: 10_000, holderName: null, idNumberHmac: null };
+
+describe('decideDebit', () => {
+  it.each<[string, Partial<AccountState>, { amountFen: number; holderName?: string; idNumberHmac?: string }, number, DebitOutcome]>([
+    // label,                         account,                                      message,                                used today, outcome
+    ['default succeeds', {}, { amountFen: 10_000 }, 0, 'succeeded'],
+    ['closed before all else', { status: 'closed', balanceFen: 0, holderName: 'A' }, { amountFen: 1, holderName: 'B' }, 0, 'account_closed'],
+    ['frozen before mismatch', { status: 'frozen', holderName: 'A' }, { amountFen: 1, holderName: 'B' }, 0, 'account_blocked'],
+    ['name mismatch', { holderName: 'A' }, { amountFen: 1, holderName: 'B' }, 0, 'holder_mismatch'],
+    ['no name given', { holderName: 'A' }, { amountFen: 1 }, 0, 'succeeded'],
+    ['no name configured', {}, { amountFen: 1, holderName: 'B' }, 0, 'succeeded'],
+    ['id mismatch', { idNumberHmac: 'h1' }, { amountFen: 1, idNumberHmac: 'h2' }, 0, 'holder_mismatch'],
+    ['mismatch before limit', { holderName: 'A', accountClass: 'III' }, { amountFen: 300_000, holderName: 'B' }, 0, 'holder_mismatch'],
+    ['class II at the limit', { accountClass: 'II', balanceFen: 2_000_000 }, { amountFen: 400_000 }, 600_000, 'succeeded'],
+    ['class II over the limit', { accountClass: 'II', balanceFen: 2_000_000 }, { amountFen: 400_001 }, 600_000, 'limit_exceeded'],
+    ['limit before funds', { accountClass: 'III', balanceFen: 0 }, { amountFen: 200_001 }, 0, 'limit_exceeded'],
+    ['class I has no limit', { balanceFen: 10_000_000 }, { amountFen: 5_000_000 }, 9_000_000, 'succeeded'],
+    ['insufficient funds', {}, { amountFen: 10_001 }, 0, 'insufficient_funds'],
+  ])('%s', (_label, account, message, usedTodayFen, expected) => {
+    expect(decideDebit({ ...OPEN, ...account }, message, usedTodayFen)).toBe(expected);
+  });
+});
+
+describe('masking and blinding', () => {
+  it.each([
+    ['6222021234567890123', '622202*********0123'],
+    ['622202123456789', '622202*****6789'],
+    ['12345678901234', '***********234'],
+    ['1234567890123456', '123456******3456'],
+    ['12345678', '******78'],
+    ['123456', '*****6'],
+  ])('masks %s as %s', (number, masked) => {
+    expect(maskAccountNumber(number)).toBe(masked);
+    expect(maskAccountNumber(number)).toHaveLength(number.length);
+  });
+
+  it('masks ID numbers to their first and last character, normalized', () => {
+    expect(maskIdNumber('11010519491231002x')).toBe('1****************X');
+  });
+
+  it('keys by secret: the same number under another secret is another key', () => {
+    const a = new AccountBlinder(SECRET);
+    expect(a.account(ACCOUNT)).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.account(ACCOUNT)).toBe(new AccountBlinder(SECRET).account(ACCOUNT));
+    expect(a.account(ACCOUNT)).not.toBe(new AccountBlinder('another secret').account(ACCOUNT));
+    expect(a.idNumber('11010519491231002x')).toBe(a.idNumber(' 11010519491231002X'));
+  });
+});
+
+class MemoryFaultStore implements FaultStore {
+  readonly rows = new Map<string, Fault>();
+  loadFaults(): Fault[] {
+    return [...this.rows.values()].map((fault) => ({ ...fault }));
+  }
+  saveFault(fault: Fault): void {
+    this.rows.set(`${fault.channel}/${fault.mode}`, { ...fault });
+  }
+  deleteFault(channel: string, mode: FaultMode): void {
+    this.rows.delete(`${channel}/${mode}`);
+  }
+  deleteChannelFaults(channel: string): void {
+    for (const key of this.rows.keys()) if (key.startsWith(`${channel}/`)) this.rows.delete(key);
+  }
+  deleteAllFaults(): void {
+    this.rows.clear();
+  }
+}
+
+describe('FaultTable', () => {
+  const draws = (table: FaultTable, n: number) =>
+    Array.from({ length: n }, () => (table.affecting('c', 'submit') === null ? '.' : 'x')).join('');
+
+  it('continues the same PRNG sequence after a restart from its store', () => {
+    const straight = new FaultTable(new MemoryFaultStore());
+    straight.set({ channel: 'c', mode: 'drop', rate: 0.3, seed: 99 });
+    const expected = draws(straight, 30);
+
+    const store = new MemoryFaultStore();
+    const before = new FaultTable(store);
+    before.set({ channel: 'c', mode: 'drop', rate: 0.3, seed: 99 });
+    const firstHalf = draws(before, 15);
+    const after = new FaultTable(store);
+    expect(firstHalf + draws(after, 15)).toBe(expected);
+    expect(expected).toContain('x');
+    expect(expected).toContain('.');
+  });
+
+  it('picks one fault per request by precedence and leaves queries to unavailable and delay_ms', () => {
+    const table = new FaultTable(new MemoryFaultStore());
+    table.set({ channel: 'c', mode: 'delay_ms', delayMs: 5 });
+    table.set({ channel: 'c', mode: 'timeout', count: 1 });
+    expect(table.affecting('c', 'query')?.mode).toBe('delay_ms');
+    expect(table.affecting('c', 'submit')?.mode).toBe('timeout');
+    expect(table.affecting('c', 'submit')?.mode).toBe('delay_ms');
+    expect(table.affecting('other', 'submit')).toBeNull();
+  });
+});
+
+describe('SandboxStore speed', () => {
+  it('validates, blinds, records and applies a debit in well under a millisecond', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'daikou-sandbox-perf-'));
+    const store = new SandboxStore(dataDir);
+    const blinder = new AccountBlinder(SECRET);
+    try {
+      const bodies = Array.from({ length: 3000 }, (_, i) =>
+        debitBody({ account_number: String(6222020000000000000n + BigInt(i % 50)), amount: 100 }),
+      );
+      const started = performance.now();
+      for (const raw of bodies) {
+        const body = debitRequestSchema.parse(raw);
+        store.receiveDebit({
+          channel: 'sz-center',
+          endToEndId: body.end_to_end_id,
+          amountFen: body.amount,
+          accountHmac: blinder.account(body.account_number),
+          accountMasked: maskAccountNumber(body.account_number),
+          holderName: body.holder_name ?? undefined,
+          idNumberHmac: blinder.idNumber(body.id_number ?? ''),
+          receivedAtMs: Date.now(),
+          businessDate: '2017-12-07',
+        });
+      }
+      const perDebitMs = (performance.now() - started) / bodies.length;
+      expect(perDebitMs).toBeLessThan(0.5);
+      expect(store.account(blinder.account('6222020000000000000'))?.balanceFen).toBe(100_000_000 - 60 * 100);
+    } finally {
+      store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
