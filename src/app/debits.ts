@@ -36,8 +36,11 @@ export interface ApiResponse {
 
 /** Keys are kept at least this long (SPEC §5). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
-/** An `in_progress` key older than this belongs to a request that died; its transaction never committed. */
-const IDEMPOTENCY_STALE_MS = 60 * 1000;
+/**
+ * An `in_progress` key older than this belongs to a request that died before its transaction
+ * committed. Taking it over cannot double a debit: the reference stays unique either way.
+ */
+const IDEMPOTENCY_STALE_MS = 10 * 1000;
 
 /**
  * `POST /v1/debits`. With an idempotency key, the key is claimed in its own transaction first, so

@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
+import { cardNumber, eventually } from '../support/hub.js';
+
+/**
+ * Issue 2's crash test: the hub is killed with SIGKILL while debits are in flight, then
+ * restarted. Every debit must end in exactly one final state, the sandbox (a separate process,
+ * like a real channel) must have received none twice, and the trial balance must be zero.
+ */
+const OPERATOR_KEY = 'crash-test-operator-key-0123456789abcdef';
+const SANDBOX_TOKEN = 'crash-test-sandbox-token';
+const MASTER_KEY = crypto.randomBytes(32).toString('hex');
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+interface Proc {
+  child: ChildProcess;
+  url: string;
+}
+
+function launch(args: string[], env: Record<string, string>, pattern: RegExp): Promise<Proc> {
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    env: { ...process.env, DAIKOU_LOG_LEVEL: 'warn', DAIKOU_MASTER_KEY: MASTER_KEY, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`did not start: ${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]! });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+}
+
+async function call(url: string, method: string, path: string, body?: unknown, key = OPERATOR_KEY, headers: Record<string, string> = {}) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as any };
+}
+
+for (const engine of ENGINES) {
+  describe(`SIGKILL with debits in flight, on ${engine}`, () => {
+    const running: ChildProcess[] = [];
+    let database: TestDatabase;
+    afterAll(async () => {
+      for (const child of running) child.kill('SIGKILL');
+      await database?.drop();
+    });
+
+    it('every debit ends once, none is received twice, the ledger balances', async () => {
+      database = await freshDatabase(engine);
+      const sandbox = await launch(['sandbox', '--port', '0', '--data', `${database.dataDir}/sandbox`], { DAIKOU_SANDBOX_TOKEN: SANDBOX_TOKEN }, /running at (http:\/\/\S+)/);
+      running.push(sandbox.child);
+      const hubEnv = {
+        DAIKOU_OPERATOR_KEY: OPERATOR_KEY,
+        DAIKOU_SANDBOX_URL: sandbox.url,
+        DAIKOU_SANDBOX_TOKEN: SANDBOX_TOKEN,
+        DAIKOU_WORKER_LEASE_MS: '1000',
+        ...(database.databaseUrl === null ? {} : { DAIKOU_DATABASE_URL: database.databaseUrl }),
+      };
+      const startHub = async () => {
+        const hub = await launch(['start', '--port', '0', '--data', `${database.dataDir}/hub`], hubEnv, /daikou is running at (http:\/\/\S+)/);
+        running.push(hub.child);
+        return hub;
+      };
+      let hub = await startHub();
+
+      const merchant = await call(hub.url, 'POST', '/v1/merchants', {
+        name: '自来水公司',
+        category: 'utility',
+        settlement_account: { account_number: '440301000111222333', bank_code: 'ICBC', region_code: '440300', holder_name: '自来水公司' },
+      });
+      const merchantKey: string = merchant.body.api_key;
+      const cards = Array.from({ length: 20 }, (_, i) => cardNumber('622202', 5_000 + i));
+      const mandates: string[] = [];
+      for (const [i, card] of cards.entries()) {
+        if (i % 5 === 0) await call(hub.url, 'PUT', `/v1/sandbox/accounts/${card}`, { balance: 1_500 });
+        const mandate = await call(hub.url, 'POST', '/v1/mandates', { payer: { account_number: card, account_kind: 'personal', medium: 'bank_card' }, agreement_number: `AGR-${i}`, signed_at: '2026-01-01' }, merchantKey);
+        mandates.push(mandate.body.id);
+      }
+      // Slow the channel so that debits are on the wire when the hub dies.
+      await call(hub.url, 'POST', '/v1/sandbox/faults', { channel: 'sandbox-clearing', mode: 'delay_ms', delay_ms: 250 });
+
+      const requests = Array.from({ length: 60 }, (_, i) => ({
+        key: `crash-${i}`,
+        body: { mandate_id: mandates[i % mandates.length], amount: 1_000 + i, currency: 'CNY', reference: `CRASH-${i}` },
+      }));
+      const inFlight = requests.map((request) => call(hub.url, 'POST', '/v1/debits', request.body, merchantKey, { 'idempotency-key': request.key }).catch(() => null));
+      await eventually(async () => {
+        const submitted = await call(hub.url, 'GET', '/v1/debits?status=submitted&limit=100');
+        return submitted.body.data.length >= 5;
+      }, 20_000, 'debits on the wire');
+      hub.child.kill('SIGKILL');
+      await Promise.all(inFlight);
+
+      hub = await startHub();
+      // Clients retry what they did not hear back about, under the same idempotency keys.
+      for (const request of requests) {
+        const response = await eventually(async () => {
+          const r = await call(hub.url, 'POST', '/v1/debits', request.body, merchantKey, { 'idempotency-key': request.key });
+          return r.status === 409 && r.body.type.endsWith('request_in_progress') ? null : r;
+        }, 20_000, `retry of ${request.key}`);
+        expect([201]).toContain(response.status);
+      }
+      await call(hub.url, 'DELETE', '/v1/sandbox/faults');
+
+      const all = await eventually(async () => {
+        const list = await call(hub.url, 'GET', '/v1/debits?limit=100');
+        return list.body.data.every((d: { status: string }) => d.status === 'succeeded' || d.status === 'failed') ? list.body.data : null;
+      }, 60_000, 'every debit to end');
+      expect(all).toHaveLength(60);
+      expect(new Set(all.map((d: { reference: string }) => d.reference)).size).toBe(60);
+
+      const received = new Map<string, string[]>();
+      for (const card of cards) {
+        const account = await call(hub.url, 'GET', `/v1/sandbox/accounts/${card}`);
+        for (const entry of account.body.received) received.set(entry.end_to_end_id, [...(received.get(entry.end_to_end_id) ?? []), entry.outcome]);
+      }
+      for (const debit of all) {
+        const outcomes = received.get(debit.id);
+        expect(outcomes, `${debit.id} received once`).toHaveLength(1);
+        expect(outcomes![0]).toBe(debit.status === 'succeeded' ? 'succeeded' : debit.failure.code);
+      }
+      expect(all.some((d: { status: string }) => d.status === 'failed')).toBe(true);
+
+      const trial = await call(hub.url, 'GET', '/v1/ledger/trial-balance');
+      expect(trial.body.total).toBe(0);
+      expect(trial.body.balanced).toBe(true);
+      const succeededFen = all.filter((d: { status: string }) => d.status === 'succeeded').reduce((sum: number, d: { amount: number }) => sum + d.amount, 0);
+      expect(trial.body.accounts.find((a: { account: string }) => a.account === 'channel:sandbox-clearing:clearing').balance).toBe(succeededFen);
+    }, 180_000);
+  });
+}
