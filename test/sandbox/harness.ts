@@ -88,7 +88,7 @@ export function debitBody(overrides: Record<string, unknown> = {}): Record<strin
 
 export interface Answer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test assertions read arbitrary JSON
+  body: any;  
   text: string;
   contentType: string | null;
 }

@@ -1,0 +1,1061 @@
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  ApiKeyRow,
+  AttemptRow,
+  ChannelRow,
+  DebitEventRow,
+  DebitRow,
+  IdempotencyRow,
+  MandateRow,
+  MerchantRow,
+  Store,
+} from '../../src/app/ports.js';
+import {
+  OPEN_ATTEMPT_STATES,
+  SequentialIds,
+  accounts,
+  debitSucceededTransaction,
+  ledgerTransaction,
+  type DebitSettlementAmounts,
+} from '../../src/core/index.js';
+import { migrateToLatest } from '../../src/storage/database.js';
+import { isUniqueViolation, openStore } from '../../src/storage/kysely-store.js';
+import type { Database } from '../../src/storage/schema.js';
+import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
+
+/**
+ * The contract of the `Store` port (src/app/ports.ts), run once per engine on a fresh, migrated
+ * database for every test. Conditional methods are checked from both sides: the call that wins
+ * and the call that must lose.
+ */
+
+const T0_MS = Date.parse('2017-12-07T01:30:00.000Z');
+
+/** An instant `minutes` after T0, written the way the store keeps times. */
+function at(minutes: number): string {
+  return new Date(T0_MS + minutes * 60_000).toISOString();
+}
+
+/** Long enough for the other transaction to reach the same row while this one holds it. */
+function pause(ms = 50): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The error a promise rejects with; fails the test when it resolves instead. */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+function ids<T extends { id: string }>(rows: readonly T[]): string[] {
+  return rows.map((row) => row.id);
+}
+
+function merchantRow(id: string, overrides: Partial<MerchantRow> = {}): MerchantRow {
+  return {
+    id,
+    name: `Merchant ${id}`,
+    category: 'utility',
+    settlement_account_ciphertext: `sealed:${id}`,
+    settlement_account_index: `index:${id}`,
+    settlement_account_masked: '622202*********0123',
+    settlement_bank_code: 'ICBC',
+    settlement_region_code: '440300',
+    settlement_holder_name: '深圳市水务集团',
+    fee_plan: 'standard',
+    payer_fee_plan: null,
+    created_at: at(0),
+    ...overrides,
+  };
+}
+
+function mandateRow(id: string, merchantId: string, overrides: Partial<MandateRow> = {}): MandateRow {
+  return {
+    id,
+    merchant_id: merchantId,
+    agreement_number: `AGR-${id}`,
+    status: 'active',
+    account_ciphertext: 'sealed:account',
+    account_index: 'index:account-1',
+    account_masked: '622202*********0123',
+    account_kind: 'personal',
+    medium: 'bank_card',
+    bank_code: 'ICBC',
+    region_code: '440305',
+    holder_name: '张三',
+    id_number_ciphertext: 'sealed:id',
+    id_number_index: 'index:id',
+    id_number_masked: '1*****************X',
+    phone_ciphertext: null,
+    phone_index: null,
+    phone_masked: null,
+    signed_at: at(0),
+    valid_from: '2017-01-01',
+    valid_until: '2027-12-31',
+    per_debit_max: 500_000,
+    monthly_max: 1_000_000,
+    revoked_at: null,
+    created_at: at(0),
+    ...overrides,
+  };
+}
+
+function channelRow(id: string, overrides: Partial<ChannelRow> = {}): ChannelRow {
+  return {
+    id,
+    type: 'collection_center',
+    name: `Channel ${id}`,
+    region_code: null,
+    bank_code: null,
+    capabilities: '["debit"]',
+    priority: 10,
+    endpoint: 'http://127.0.0.1:9/',
+    created_at: at(0),
+    ...overrides,
+  };
+}
+
+function debitRow(id: string, merchantId: string, mandateId: string | null, overrides: Partial<DebitRow> = {}): DebitRow {
+  return {
+    id,
+    merchant_id: merchantId,
+    mandate_id: mandateId,
+    reference: `ref-${id}`,
+    amount: 12_345,
+    currency: 'CNY',
+    description: null,
+    metadata: null,
+    status: 'pending',
+    business_date: '2017-12-07',
+    channel_id: null,
+    routing: null,
+    failure_code: null,
+    failure_message: null,
+    failure_retryable: null,
+    next_action_at: at(0),
+    attempt_count: 0,
+    created_at: at(0),
+    updated_at: at(0),
+    ...overrides,
+  };
+}
+
+function attemptRow(id: string, debitId: string, channelId: string, overrides: Partial<AttemptRow> = {}): AttemptRow {
+  return {
+    id,
+    debit_id: debitId,
+    attempt_number: 1,
+    channel_id: channelId,
+    end_to_end_id: debitId,
+    state: 'sending',
+    channel_reference: null,
+    failure_code: null,
+    failure_message: null,
+    next_query_at: at(0),
+    query_count: 0,
+    lease_owner: null,
+    lease_until: null,
+    created_at: at(0),
+    updated_at: at(0),
+    ...overrides,
+  };
+}
+
+function apiKeyRow(id: string, merchantId: string | null, overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
+  return { id, key_hash: `hash:${id}`, merchant_id: merchantId, label: `key ${id}`, created_at: at(0), revoked_at: null, ...overrides };
+}
+
+function idempotencyRow(merchantId: string, key: string, overrides: Partial<IdempotencyRow> = {}): IdempotencyRow {
+  return {
+    merchant_id: merchantId,
+    key,
+    request_hash: `hash-of-${key}`,
+    state: 'in_progress',
+    response_status: null,
+    response_body: null,
+    created_at: at(0),
+    ...overrides,
+  };
+}
+
+function eventRow(id: string, debitId: string, overrides: Partial<DebitEventRow> = {}): DebitEventRow {
+  return { id, debit_id: debitId, type: 'debit.created', status: 'pending', at: at(0), data: null, ...overrides };
+}
+
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    let database: TestDatabase;
+    let store: Store;
+    let db: Kysely<Database>;
+    let idSource: SequentialIds;
+
+    beforeEach(async () => {
+      database = await freshDatabase(engine);
+      const opened = openStore(
+        engine === 'sqlite'
+          ? { engine: 'sqlite', file: path.join(database.dataDir, 'daikou.sqlite') }
+          : { engine: 'postgres', url: database.databaseUrl! },
+      );
+      store = opened.store;
+      db = opened.db;
+      await migrateToLatest(db);
+      idSource = new SequentialIds();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await database.drop();
+    });
+
+    /** A merchant, a channel and an active mandate, the minimum a debit refers to. */
+    async function seedWorld(): Promise<{ merchant: MerchantRow; channel: ChannelRow; mandate: MandateRow }> {
+      const merchant = merchantRow(idSource.next('merchant'));
+      const channel = channelRow(idSource.next('channel'));
+      const mandate = mandateRow(idSource.next('mandate'), merchant.id);
+      await store.insertMerchant(merchant);
+      await store.upsertChannel(channel);
+      await store.insertMandate(mandate);
+      return { merchant, channel, mandate };
+    }
+
+    async function seedDebit(merchantId: string, mandateId: string | null, overrides: Partial<DebitRow> = {}): Promise<DebitRow> {
+      const debit = debitRow(idSource.next('debit'), merchantId, mandateId, overrides);
+      await store.insertDebit(debit);
+      return debit;
+    }
+
+    it('reports its engine', () => {
+      expect(store.engine).toBe(engine);
+    });
+
+    describe('transaction', () => {
+      it('commits what the work wrote and returns its result', async () => {
+        const merchant = merchantRow(idSource.next('merchant'));
+        const result = await store.transaction(async (tx) => {
+          await tx.insertMerchant(merchant);
+          return tx.getMerchant(merchant.id);
+        });
+        expect(result).toEqual(merchant);
+        expect(await store.getMerchant(merchant.id)).toEqual(merchant);
+      });
+
+      it('rolls back everything when the work throws', async () => {
+        const merchant = merchantRow(idSource.next('merchant'));
+        const failure = await rejection(
+          store.transaction(async (tx) => {
+            await tx.insertMerchant(merchant);
+            await tx.putSetting('touched', 'yes');
+            throw new Error('boom');
+          }),
+        );
+        expect(failure).toEqual(new Error('boom'));
+        expect(await store.getMerchant(merchant.id)).toBeNull();
+        expect(await store.getSetting('touched')).toBeNull();
+      });
+    });
+
+    describe('settings', () => {
+      it('reads null for a missing key, then the last value put', async () => {
+        expect(await store.getSetting('operator_key_hash')).toBeNull();
+        await store.putSetting('operator_key_hash', 'first');
+        expect(await store.getSetting('operator_key_hash')).toBe('first');
+        await store.putSetting('operator_key_hash', 'second');
+        expect(await store.getSetting('operator_key_hash')).toBe('second');
+        expect(await store.getSetting('other')).toBeNull();
+      });
+    });
+
+    describe('api keys', () => {
+      it('finds a key by its hash only', async () => {
+        const { merchant } = await seedWorld();
+        const key = apiKeyRow(idSource.next('apiKey'), merchant.id);
+        await store.insertApiKey(key);
+        expect(await store.findApiKeyByHash(key.key_hash)).toEqual(key);
+        expect(await store.findApiKeyByHash('hash:unknown')).toBeNull();
+      });
+
+      it('refuses a second key with the same hash', async () => {
+        const first = apiKeyRow(idSource.next('apiKey'), null, { key_hash: 'same' });
+        const second = apiKeyRow(idSource.next('apiKey'), null, { key_hash: 'same' });
+        await store.insertApiKey(first);
+        expect(isUniqueViolation(await rejection(store.insertApiKey(second)))).toBe(true);
+      });
+
+      it('counts operator keys that are not revoked', async () => {
+        const { merchant } = await seedWorld();
+        expect(await store.countOperatorKeys()).toBe(0);
+        await store.insertApiKey(apiKeyRow(idSource.next('apiKey'), null));
+        await store.insertApiKey(apiKeyRow(idSource.next('apiKey'), null));
+        await store.insertApiKey(apiKeyRow(idSource.next('apiKey'), null, { revoked_at: at(5) }));
+        await store.insertApiKey(apiKeyRow(idSource.next('apiKey'), merchant.id));
+        expect(await store.countOperatorKeys()).toBe(2);
+      });
+    });
+
+    describe('merchants', () => {
+      it('reads back what was inserted, and null for an unknown id', async () => {
+        const merchant = merchantRow(idSource.next('merchant'), { payer_fee_plan: 'payer_standard' });
+        await store.insertMerchant(merchant);
+        expect(await store.getMerchant(merchant.id)).toEqual(merchant);
+        expect(await store.getMerchant('mer_unknown')).toBeNull();
+      });
+
+      it('refuses a second merchant with the same id as a unique violation', async () => {
+        const merchant = merchantRow(idSource.next('merchant'));
+        await store.insertMerchant(merchant);
+        expect(isUniqueViolation(await rejection(store.insertMerchant(merchant)))).toBe(true);
+      });
+
+      it('pages newest first by id', async () => {
+        const inserted: MerchantRow[] = [];
+        for (let i = 0; i < 5; i += 1) {
+          const merchant = merchantRow(idSource.next('merchant'));
+          inserted.push(merchant);
+          await store.insertMerchant(merchant);
+        }
+        const [m1, m2, m3, m4, m5] = ids(inserted);
+        const first = await store.listMerchants({ limit: 2 });
+        expect({ ids: ids(first.data), hasMore: first.hasMore }).toEqual({ ids: [m5, m4], hasMore: true });
+        const second = await store.listMerchants({ limit: 2, startingAfter: m4 });
+        expect({ ids: ids(second.data), hasMore: second.hasMore }).toEqual({ ids: [m3, m2], hasMore: true });
+        const last = await store.listMerchants({ limit: 2, startingAfter: m2 });
+        expect({ ids: ids(last.data), hasMore: last.hasMore }).toEqual({ ids: [m1], hasMore: false });
+        const exact = await store.listMerchants({ limit: 5 });
+        expect({ ids: ids(exact.data), hasMore: exact.hasMore }).toEqual({ ids: [m5, m4, m3, m2, m1], hasMore: false });
+        expect(first.data[0]).toEqual(inserted[4]);
+      });
+    });
+
+    describe('mandates', () => {
+      it('reads back what was inserted, amounts as numbers', async () => {
+        const { merchant } = await seedWorld();
+        const mandate = mandateRow(idSource.next('mandate'), merchant.id, {
+          per_debit_max: 2 ** 52,
+          monthly_max: null,
+          valid_from: null,
+          valid_until: null,
+        });
+        await store.insertMandate(mandate);
+        expect(await store.getMandate(mandate.id)).toEqual(mandate);
+        expect(await store.getMandate('mdt_unknown')).toBeNull();
+      });
+
+      it('finds a mandate by agreement number within its merchant only', async () => {
+        const { merchant, mandate } = await seedWorld();
+        const other = merchantRow(idSource.next('merchant'));
+        await store.insertMerchant(other);
+        expect(await store.findMandateByAgreement(merchant.id, mandate.agreement_number)).toEqual(mandate);
+        expect(await store.findMandateByAgreement(other.id, mandate.agreement_number)).toBeNull();
+        expect(await store.findMandateByAgreement(merchant.id, 'AGR-none')).toBeNull();
+      });
+
+      it('keeps agreement numbers unique per merchant', async () => {
+        const { merchant, mandate } = await seedWorld();
+        const other = merchantRow(idSource.next('merchant'));
+        await store.insertMerchant(other);
+        const clash = mandateRow(idSource.next('mandate'), merchant.id, { agreement_number: mandate.agreement_number });
+        expect(isUniqueViolation(await rejection(store.insertMandate(clash)))).toBe(true);
+        await store.insertMandate(mandateRow(idSource.next('mandate'), other.id, { agreement_number: mandate.agreement_number }));
+        expect(await store.findMandateByAgreement(other.id, mandate.agreement_number)).not.toBeNull();
+      });
+
+      it('finds the mandates of an account, newest first, within the merchant', async () => {
+        const { merchant, mandate } = await seedWorld();
+        const other = merchantRow(idSource.next('merchant'));
+        await store.insertMerchant(other);
+        const newer = mandateRow(idSource.next('mandate'), merchant.id, { account_index: mandate.account_index });
+        const otherAccount = mandateRow(idSource.next('mandate'), merchant.id, { account_index: 'index:account-2' });
+        const otherMerchant = mandateRow(idSource.next('mandate'), other.id, { account_index: mandate.account_index });
+        for (const row of [newer, otherAccount, otherMerchant]) await store.insertMandate(row);
+        expect(ids(await store.findMandatesByAccount(merchant.id, mandate.account_index))).toEqual([newer.id, mandate.id]);
+        expect(await store.findMandatesByAccount(merchant.id, 'index:none')).toEqual([]);
+      });
+
+      it('revokes an active mandate once', async () => {
+        const { mandate } = await seedWorld();
+        expect(await store.revokeMandate(mandate.id, at(10))).toBe(true);
+        expect(await store.getMandate(mandate.id)).toEqual({ ...mandate, status: 'revoked', revoked_at: at(10) });
+        expect(await store.revokeMandate(mandate.id, at(20))).toBe(false);
+        expect((await store.getMandate(mandate.id))?.revoked_at).toBe(at(10));
+        expect(await store.revokeMandate('mdt_unknown', at(20))).toBe(false);
+      });
+
+      it('pages and filters by merchant, status and account', async () => {
+        const { merchant, mandate: m1 } = await seedWorld();
+        const other = merchantRow(idSource.next('merchant'));
+        await store.insertMerchant(other);
+        const m2 = mandateRow(idSource.next('mandate'), merchant.id, { status: 'revoked', revoked_at: at(1) });
+        const m3 = mandateRow(idSource.next('mandate'), other.id);
+        const m4 = mandateRow(idSource.next('mandate'), merchant.id, { account_index: 'index:account-2' });
+        for (const row of [m2, m3, m4]) await store.insertMandate(row);
+
+        const cases: { filter: Parameters<Store['listMandates']>[0]; ids: string[]; hasMore: boolean }[] = [
+          { filter: { limit: 10 }, ids: [m4.id, m3.id, m2.id, m1.id], hasMore: false },
+          { filter: { limit: 3 }, ids: [m4.id, m3.id, m2.id], hasMore: true },
+          { filter: { limit: 3, startingAfter: m2.id }, ids: [m1.id], hasMore: false },
+          { filter: { limit: 10, merchantId: merchant.id }, ids: [m4.id, m2.id, m1.id], hasMore: false },
+          { filter: { limit: 1, merchantId: merchant.id, startingAfter: m4.id }, ids: [m2.id], hasMore: true },
+          { filter: { limit: 10, merchantId: merchant.id, status: 'active' }, ids: [m4.id, m1.id], hasMore: false },
+          { filter: { limit: 10, status: 'revoked' }, ids: [m2.id], hasMore: false },
+          { filter: { limit: 10, merchantId: merchant.id, accountIndex: 'index:account-2' }, ids: [m4.id], hasMore: false },
+          { filter: { limit: 10, merchantId: other.id, accountIndex: 'index:account-2' }, ids: [], hasMore: false },
+        ];
+        for (const row of cases) {
+          const page = await store.listMandates(row.filter);
+          expect({ filter: row.filter, ids: ids(page.data), hasMore: page.hasMore }).toEqual(row);
+        }
+      });
+    });
+
+    describe('mandate usage', () => {
+      it('starts at zero, adds deltas, and keeps months apart', async () => {
+        const { mandate } = await seedWorld();
+        expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(0);
+        await store.addMandateUsage(mandate.id, '2017-12', 100);
+        await store.addMandateUsage(mandate.id, '2017-12', 50);
+        expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(150);
+        // A failed debit gives its share back.
+        await store.addMandateUsage(mandate.id, '2017-12', -100);
+        expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(50);
+        expect(await store.lockMandateUsage(mandate.id, '2018-01')).toBe(0);
+      });
+
+      it('adds to a month that was never locked', async () => {
+        const { mandate } = await seedWorld();
+        await store.addMandateUsage(mandate.id, '2017-11', 7_000);
+        expect(await store.lockMandateUsage(mandate.id, '2017-11')).toBe(7_000);
+      });
+
+      it('keeps usages of different mandates apart', async () => {
+        const { merchant, mandate } = await seedWorld();
+        const other = mandateRow(idSource.next('mandate'), merchant.id);
+        await store.insertMandate(other);
+        await store.addMandateUsage(mandate.id, '2017-12', 300);
+        expect(await store.lockMandateUsage(other.id, '2017-12')).toBe(0);
+      });
+
+      for (const existing of [false, true]) {
+        it(`serializes concurrent lock → add on ${existing ? 'an existing' : 'a new'} row`, async () => {
+          const { mandate } = await seedWorld();
+          if (existing) await store.addMandateUsage(mandate.id, '2017-12', 0);
+          const seen = await Promise.all(
+            [1, 2].map(() =>
+              store.transaction(async (tx) => {
+                const used = await tx.lockMandateUsage(mandate.id, '2017-12');
+                await pause();
+                await tx.addMandateUsage(mandate.id, '2017-12', 100);
+                return used;
+              }),
+            ),
+          );
+          // Serial: the second transaction saw the first one's 100; it never read 0 twice.
+          expect(seen.sort((a, b) => a - b)).toEqual([0, 100]);
+          expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(200);
+        });
+      }
+
+      it('lets only one of two concurrent debits take the last room under a monthly limit', async () => {
+        const { mandate } = await seedWorld();
+        const monthlyMaxFen = 150;
+        await store.addMandateUsage(mandate.id, '2017-12', 0);
+        const accepted = await Promise.all(
+          [1, 2].map(() =>
+            store.transaction(async (tx) => {
+              const used = await tx.lockMandateUsage(mandate.id, '2017-12');
+              await pause();
+              if (used + 100 > monthlyMaxFen) return false;
+              await tx.addMandateUsage(mandate.id, '2017-12', 100);
+              return true;
+            }),
+          ),
+        );
+        expect(accepted.filter(Boolean)).toHaveLength(1);
+        expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(100);
+      });
+    });
+
+    describe('channels', () => {
+      it('lists channels by priority, then id', async () => {
+        const a = channelRow('chn_a', { priority: 20 });
+        const b = channelRow('chn_b', { priority: 10 });
+        const c = channelRow('chn_c', { priority: 10 });
+        for (const row of [a, c, b]) await store.upsertChannel(row);
+        expect(await store.listChannels()).toEqual([b, c, a]);
+      });
+
+      it('updates a channel in place on a second upsert, keeping its creation time', async () => {
+        const first = channelRow('chn_a', { priority: 20, created_at: at(0) });
+        await store.upsertChannel(first);
+        const changed = channelRow('chn_a', {
+          name: 'Renamed',
+          priority: 5,
+          capabilities: '["debit","payout"]',
+          region_code: '440300',
+          created_at: at(60),
+        });
+        await store.upsertChannel(changed);
+        expect(await store.listChannels()).toEqual([{ ...changed, created_at: at(0) }]);
+      });
+    });
+
+    describe('debits', () => {
+      it('reads back what was inserted, and null for an unknown id', async () => {
+        const { merchant, mandate, channel } = await seedWorld();
+        const debit = await seedDebit(merchant.id, mandate.id, {
+          channel_id: channel.id,
+          description: 'water, December',
+          metadata: '{"invoice":"A-1"}',
+          routing: '{"channel":"x"}',
+          amount: 2 ** 52 + 1,
+        });
+        expect(await store.getDebit(debit.id)).toEqual(debit);
+        expect(await store.getDebit('dbt_unknown')).toBeNull();
+      });
+
+      it('does not take a foreign-key failure for a unique violation', async () => {
+        const error = await rejection(store.insertDebit(debitRow(idSource.next('debit'), 'mer_missing', null)));
+        expect(isUniqueViolation(error)).toBe(false);
+      });
+
+      describe('reference uniqueness', () => {
+        it('refuses a second live debit with the same reference', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const first = await seedDebit(merchant.id, mandate.id, { reference: 'INV-1' });
+          const error = await rejection(store.insertDebit(debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: 'INV-1' })));
+          expect(isUniqueViolation(error)).toBe(true);
+          expect(await store.findLiveDebitByReference(merchant.id, 'INV-1')).toEqual(first);
+        });
+
+        it('refuses it whatever the live status', async () => {
+          const { merchant, mandate } = await seedWorld();
+          for (const status of ['submitted', 'succeeded', 'failed']) {
+            await seedDebit(merchant.id, mandate.id, { reference: `INV-${status}`, status });
+            const error = await rejection(
+              store.insertDebit(debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: `INV-${status}` })),
+            );
+            expect({ status, unique: isUniqueViolation(error) }).toEqual({ status, unique: true });
+          }
+        });
+
+        it('allows the reference again once the first debit was rejected', async () => {
+          const { merchant, mandate } = await seedWorld();
+          await seedDebit(merchant.id, mandate.id, { reference: 'INV-1', status: 'rejected', next_action_at: null });
+          await seedDebit(merchant.id, mandate.id, { reference: 'INV-1', status: 'rejected', next_action_at: null });
+          expect(await store.findLiveDebitByReference(merchant.id, 'INV-1')).toBeNull();
+          const live = await seedDebit(merchant.id, mandate.id, { reference: 'INV-1' });
+          expect(await store.findLiveDebitByReference(merchant.id, 'INV-1')).toEqual(live);
+        });
+
+        it('keeps references per merchant', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const other = merchantRow(idSource.next('merchant'));
+          await store.insertMerchant(other);
+          await seedDebit(merchant.id, mandate.id, { reference: 'INV-1' });
+          const theirs = await seedDebit(other.id, null, { reference: 'INV-1' });
+          expect(await store.findLiveDebitByReference(other.id, 'INV-1')).toEqual(theirs);
+          expect(await store.findLiveDebitByReference(other.id, 'INV-2')).toBeNull();
+        });
+      });
+
+      describe('updateDebit', () => {
+        it('moves a debit that is still in `from` and applies the patch', async () => {
+          const { merchant, mandate, channel } = await seedWorld();
+          const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted', channel_id: channel.id });
+          const patch = {
+            status: 'failed',
+            failure_code: 'insufficient_funds',
+            failure_message: 'not enough',
+            failure_retryable: 1,
+            next_action_at: null,
+          };
+          expect(await store.updateDebit(debit.id, 'submitted', patch, at(5))).toBe(true);
+          expect(await store.getDebit(debit.id)).toEqual({ ...debit, ...patch, updated_at: at(5) });
+        });
+
+        it('returns false and changes nothing when the debit is no longer in `from`', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const debit = await seedDebit(merchant.id, mandate.id, { status: 'succeeded' });
+          expect(await store.updateDebit(debit.id, 'submitted', { status: 'failed', failure_code: 'unknown' }, at(5))).toBe(false);
+          expect(await store.getDebit(debit.id)).toEqual(debit);
+          expect(await store.updateDebit('dbt_unknown', 'pending', { status: 'submitted' }, at(5))).toBe(false);
+        });
+
+        it('lets only one of two racing updates from the same state win', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted' });
+          const results = await Promise.all(
+            (['succeeded', 'failed'] as const).map((status) =>
+              store.transaction(async (tx) => {
+                const moved = await tx.updateDebit(debit.id, 'submitted', { status }, at(5));
+                await pause();
+                return moved ? status : null;
+              }),
+            ),
+          );
+          const winners = results.filter((status) => status !== null);
+          expect(winners).toHaveLength(1);
+          expect((await store.getDebit(debit.id))?.status).toBe(winners[0]);
+        });
+      });
+
+      describe('claimPendingDebits', () => {
+        it('claims only due pending debits, moving them to submitted with their mandates', async () => {
+          const { merchant, mandate, channel } = await seedWorld();
+          const otherMandate = mandateRow(idSource.next('mandate'), merchant.id);
+          await store.insertMandate(otherMandate);
+          const now = at(10);
+          const due = await seedDebit(merchant.id, mandate.id, { channel_id: channel.id, next_action_at: at(5) });
+          const dueNow = await seedDebit(merchant.id, otherMandate.id, { next_action_at: now, attempt_count: 2 });
+          const later = await seedDebit(merchant.id, mandate.id, { next_action_at: at(11) });
+          const submitted = await seedDebit(merchant.id, mandate.id, { status: 'submitted', next_action_at: at(5) });
+          const failed = await seedDebit(merchant.id, mandate.id, { status: 'failed', next_action_at: at(5) });
+          const rejected = await seedDebit(merchant.id, mandate.id, { status: 'rejected', next_action_at: at(5) });
+
+          const claimed = await store.transaction((tx) => tx.claimPendingDebits(now, 10));
+
+          const moved = (debit: DebitRow): DebitRow => ({
+            ...debit,
+            status: 'submitted',
+            attempt_count: debit.attempt_count + 1,
+            next_action_at: null,
+            updated_at: now,
+          });
+          const byId = (a: { debit: DebitRow }, b: { debit: DebitRow }) => (a.debit.id < b.debit.id ? -1 : 1);
+          expect(claimed.sort(byId)).toEqual([
+            { debit: moved(due), mandate },
+            { debit: moved(dueNow), mandate: otherMandate },
+          ]);
+          expect(await store.getDebit(due.id)).toEqual(moved(due));
+          expect(await store.getDebit(dueNow.id)).toEqual(moved(dueNow));
+          for (const untouched of [later, submitted, failed, rejected]) {
+            expect(await store.getDebit(untouched.id)).toEqual(untouched);
+          }
+          expect(await store.transaction((tx) => tx.claimPendingDebits(now, 10))).toEqual([]);
+        });
+
+        it('claims at most `limit`, the longest waiting first', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const third = await seedDebit(merchant.id, mandate.id, { next_action_at: at(3) });
+          const first = await seedDebit(merchant.id, mandate.id, { next_action_at: at(1) });
+          const second = await seedDebit(merchant.id, mandate.id, { next_action_at: at(2) });
+          const round1 = await store.transaction((tx) => tx.claimPendingDebits(at(10), 2));
+          expect(round1.map((claim) => claim.debit.id).sort()).toEqual([first.id, second.id].sort());
+          const round2 = await store.transaction((tx) => tx.claimPendingDebits(at(10), 2));
+          expect(round2.map((claim) => claim.debit.id)).toEqual([third.id]);
+        });
+
+        it('never hands the same debit to two concurrent claims', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const all: DebitRow[] = [];
+          for (let i = 0; i < 20; i += 1) all.push(await seedDebit(merchant.id, mandate.id, { next_action_at: at(i % 5) }));
+          const claimOnce = () =>
+            store.transaction(async (tx) => {
+              const claimed = await tx.claimPendingDebits(at(10), 15);
+              await pause();
+              return claimed.map((claim) => claim.debit.id);
+            });
+          const [a, b] = await Promise.all([claimOnce(), claimOnce()]);
+          const both = [...a!, ...b!];
+          expect(new Set(both).size).toBe(both.length);
+          expect(both.length).toBeGreaterThanOrEqual(15);
+          const rest = await store.transaction((tx) => tx.claimPendingDebits(at(10), 20));
+          const everything = [...both, ...rest.map((claim) => claim.debit.id)];
+          expect(everything.sort()).toEqual(ids(all).sort());
+          for (const debit of all) {
+            const row = await store.getDebit(debit.id);
+            expect({ id: debit.id, status: row?.status, attempts: row?.attempt_count }).toEqual({
+              id: debit.id,
+              status: 'submitted',
+              attempts: 1,
+            });
+          }
+        });
+      });
+
+      describe('events', () => {
+        it('lists the events of one debit in id order', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const debit = await seedDebit(merchant.id, mandate.id);
+          const other = await seedDebit(merchant.id, mandate.id);
+          const created = eventRow(idSource.next('event'), debit.id, { data: '{"channel":null}' });
+          const foreign = eventRow(idSource.next('event'), other.id);
+          const submitted = eventRow(idSource.next('event'), debit.id, { type: 'debit.submitted', status: 'submitted', at: at(1) });
+          for (const row of [submitted, foreign, created]) await store.insertDebitEvent(row);
+          expect(await store.listDebitEvents(debit.id)).toEqual([created, submitted]);
+          expect(await store.listDebitEvents('dbt_unknown')).toEqual([]);
+        });
+      });
+
+      it('counts debits by status', async () => {
+        expect(await store.countDebitsByStatus()).toEqual({});
+        const { merchant, mandate } = await seedWorld();
+        for (const status of ['pending', 'pending', 'submitted', 'failed', 'failed', 'failed', 'rejected']) {
+          await seedDebit(merchant.id, mandate.id, { status });
+        }
+        expect(await store.countDebitsByStatus()).toEqual({ pending: 2, submitted: 1, failed: 3, rejected: 1 });
+      });
+
+      it('pages newest first and filters by every field a user looks for', async () => {
+        const { merchant, mandate, channel } = await seedWorld();
+        const other = merchantRow(idSource.next('merchant'));
+        await store.insertMerchant(other);
+        const otherMandate = mandateRow(idSource.next('mandate'), merchant.id);
+        await store.insertMandate(otherMandate);
+        const d1 = await seedDebit(merchant.id, mandate.id, { created_at: at(0), reference: 'A' });
+        const d2 = await seedDebit(merchant.id, otherMandate.id, { created_at: at(10), status: 'submitted', channel_id: channel.id });
+        const d3 = await seedDebit(other.id, null, { created_at: at(20), reference: 'A', status: 'rejected' });
+        const d4 = await seedDebit(merchant.id, mandate.id, { created_at: at(30), status: 'submitted', channel_id: channel.id });
+        const d5 = await seedDebit(merchant.id, mandate.id, { created_at: at(40) });
+
+        const cases: { filter: Parameters<Store['listDebits']>[0]; ids: string[]; hasMore: boolean }[] = [
+          { filter: { limit: 10 }, ids: [d5.id, d4.id, d3.id, d2.id, d1.id], hasMore: false },
+          { filter: { limit: 2 }, ids: [d5.id, d4.id], hasMore: true },
+          { filter: { limit: 2, startingAfter: d4.id }, ids: [d3.id, d2.id], hasMore: true },
+          { filter: { limit: 2, startingAfter: d2.id }, ids: [d1.id], hasMore: false },
+          { filter: { limit: 10, merchantId: merchant.id }, ids: [d5.id, d4.id, d2.id, d1.id], hasMore: false },
+          { filter: { limit: 10, merchantId: other.id }, ids: [d3.id], hasMore: false },
+          { filter: { limit: 10, status: 'submitted' }, ids: [d4.id, d2.id], hasMore: false },
+          { filter: { limit: 10, reference: 'A' }, ids: [d3.id, d1.id], hasMore: false },
+          { filter: { limit: 10, merchantId: merchant.id, reference: 'A' }, ids: [d1.id], hasMore: false },
+          { filter: { limit: 10, mandateId: otherMandate.id }, ids: [d2.id], hasMore: false },
+          { filter: { limit: 10, channelId: channel.id }, ids: [d4.id, d2.id], hasMore: false },
+          // The creation range includes its start and excludes its end.
+          { filter: { limit: 10, createdFrom: at(10), createdTo: at(30) }, ids: [d3.id, d2.id], hasMore: false },
+          { filter: { limit: 10, createdFrom: at(30) }, ids: [d5.id, d4.id], hasMore: false },
+          { filter: { limit: 10, createdTo: at(10) }, ids: [d1.id], hasMore: false },
+          { filter: { limit: 1, merchantId: merchant.id, status: 'submitted' }, ids: [d4.id], hasMore: true },
+          { filter: { limit: 10, merchantId: other.id, status: 'submitted' }, ids: [], hasMore: false },
+        ];
+        for (const row of cases) {
+          const page = await store.listDebits(row.filter);
+          expect({ filter: row.filter, ids: ids(page.data), hasMore: page.hasMore }).toEqual(row);
+        }
+        expect((await store.listDebits({ limit: 1 })).data).toEqual([d5]);
+      });
+    });
+
+    describe('attempts', () => {
+      /** A debit with one attempt per row, so attempt numbers never clash. */
+      async function seedAttempt(overrides: Partial<AttemptRow>): Promise<AttemptRow> {
+        const { merchant, mandate, channel } = world;
+        const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted', channel_id: channel.id });
+        const attempt = attemptRow(idSource.next('attempt'), debit.id, channel.id, overrides);
+        await store.insertAttempt(attempt);
+        return attempt;
+      }
+
+      let world: Awaited<ReturnType<typeof seedWorld>>;
+      beforeEach(async () => {
+        world = await seedWorld();
+      });
+
+      it('lists the attempts of a debit by attempt number', async () => {
+        const { merchant, mandate, channel } = world;
+        const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted' });
+        const second = attemptRow(idSource.next('attempt'), debit.id, channel.id, { attempt_number: 2, state: 'sending' });
+        const first = attemptRow(idSource.next('attempt'), debit.id, channel.id, { attempt_number: 1, state: 'not_sent' });
+        await store.insertAttempt(second);
+        await store.insertAttempt(first);
+        expect(await store.listAttempts(debit.id)).toEqual([first, second]);
+        expect(await store.listAttempts('dbt_unknown')).toEqual([]);
+      });
+
+      it('refuses a second attempt with the same number', async () => {
+        const attempt = await seedAttempt({});
+        const clash = attemptRow(idSource.next('attempt'), attempt.debit_id, attempt.channel_id, { attempt_number: 1 });
+        expect(isUniqueViolation(await rejection(store.insertAttempt(clash)))).toBe(true);
+      });
+
+      describe('claimOpenAttempts', () => {
+        it('leases only due open attempts whose lease is free or expired', async () => {
+          const now = at(10);
+          const leaseUntil = at(15);
+          const free = await seedAttempt({ state: 'accepted', next_query_at: at(5) });
+          const dueNow = await seedAttempt({ state: 'unknown', next_query_at: now });
+          const expired = await seedAttempt({ state: 'unknown', next_query_at: at(5), lease_owner: 'worker-b', lease_until: at(9) });
+          const abandoned = await seedAttempt({ state: 'sending', next_query_at: at(9), lease_owner: 'worker-b', lease_until: at(9) });
+          const untouched = [
+            await seedAttempt({ state: 'sending', next_query_at: at(5), lease_owner: 'worker-b', lease_until: at(12) }),
+            await seedAttempt({ state: 'accepted', next_query_at: at(5), lease_owner: 'worker-b', lease_until: at(12) }),
+            await seedAttempt({ state: 'accepted', next_query_at: at(11) }),
+            await seedAttempt({ state: 'unknown', next_query_at: null }),
+            ...(await Promise.all(
+              (['not_sent', 'not_found', 'succeeded', 'failed'] as const).map((state) => seedAttempt({ state, next_query_at: at(5) })),
+            )),
+          ];
+
+          const claimed = await store.claimOpenAttempts(now, 10, 'worker-a', leaseUntil);
+
+          const leased = (attempt: AttemptRow): AttemptRow => ({
+            ...attempt,
+            lease_owner: 'worker-a',
+            lease_until: leaseUntil,
+            next_query_at: leaseUntil,
+            updated_at: now,
+          });
+          const expected = [free, dueNow, expired, abandoned].map(leased);
+          expect([...claimed].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(expected);
+          for (const attempt of expected) expect((await store.listAttempts(attempt.debit_id))[0]).toEqual(attempt);
+          for (const attempt of untouched) expect((await store.listAttempts(attempt.debit_id))[0]).toEqual(attempt);
+        });
+
+        it('does not lease an attempt another worker holds, until its lease runs out', async () => {
+          const attempt = await seedAttempt({ state: 'accepted', next_query_at: at(5) });
+          expect(ids(await store.claimOpenAttempts(at(10), 10, 'worker-a', at(15)))).toEqual([attempt.id]);
+          expect(await store.claimOpenAttempts(at(12), 10, 'worker-b', at(17))).toEqual([]);
+          const retaken = await store.claimOpenAttempts(at(16), 10, 'worker-b', at(21));
+          expect(retaken.map((row) => [row.id, row.lease_owner, row.lease_until])).toEqual([[attempt.id, 'worker-b', at(21)]]);
+        });
+
+        it('leases at most `limit`', async () => {
+          for (let i = 0; i < 3; i += 1) await seedAttempt({ state: 'accepted', next_query_at: at(i) });
+          expect(await store.claimOpenAttempts(at(10), 2, 'worker-a', at(15))).toHaveLength(2);
+          expect(await store.claimOpenAttempts(at(10), 2, 'worker-b', at(15))).toHaveLength(1);
+        });
+
+        it('never leases the same attempt to two concurrent workers', async () => {
+          const all: AttemptRow[] = [];
+          for (let i = 0; i < 12; i += 1) all.push(await seedAttempt({ state: 'unknown', next_query_at: at(i % 4) }));
+          const claim = (owner: string) =>
+            store.transaction(async (tx) => {
+              const leased = await tx.claimOpenAttempts(at(10), 8, owner, at(15));
+              await pause();
+              return leased.map((row) => row.id);
+            });
+          const [a, b] = await Promise.all([claim('worker-a'), claim('worker-b')]);
+          const both = [...a!, ...b!];
+          expect(new Set(both).size).toBe(both.length);
+          expect(both.sort()).toEqual(ids(all).sort());
+        });
+      });
+
+      describe('updateAttempt', () => {
+        it('applies the patch while the attempt is in one of the states and leased to the caller', async () => {
+          const attempt = await seedAttempt({ state: 'sending', lease_owner: 'worker-a', lease_until: at(5) });
+          const patch = { state: 'accepted', channel_reference: 'CH-1', next_query_at: at(8), lease_owner: null, lease_until: null };
+          expect(await store.updateAttempt(attempt.id, ['sending'], 'worker-a', patch, at(2))).toBe(true);
+          expect(await store.listAttempts(attempt.debit_id)).toEqual([{ ...attempt, ...patch, updated_at: at(2) }]);
+        });
+
+        it('is fenced by state, by lease owner, and refuses attempts nobody holds', async () => {
+          const held = await seedAttempt({ state: 'accepted', lease_owner: 'worker-a', lease_until: at(5) });
+          const unheld = await seedAttempt({ state: 'accepted' });
+          const cases: { id: string; from: readonly string[]; owner: string; moved: boolean }[] = [
+            { id: held.id, from: ['sending'], owner: 'worker-a', moved: false },
+            { id: held.id, from: OPEN_ATTEMPT_STATES, owner: 'worker-b', moved: false },
+            { id: unheld.id, from: OPEN_ATTEMPT_STATES, owner: 'worker-a', moved: false },
+            { id: 'att_unknown', from: OPEN_ATTEMPT_STATES, owner: 'worker-a', moved: false },
+          ];
+          for (const row of cases) {
+            const moved = await store.updateAttempt(row.id, row.from, row.owner, { state: 'succeeded' }, at(3));
+            expect({ ...row, moved }).toEqual(row);
+          }
+          expect(await store.listAttempts(held.debit_id)).toEqual([held]);
+          expect(await store.listAttempts(unheld.debit_id)).toEqual([unheld]);
+        });
+
+        it('refuses the result of a worker whose lease was taken over', async () => {
+          const attempt = await seedAttempt({ state: 'unknown', next_query_at: at(0) });
+          await store.claimOpenAttempts(at(1), 10, 'worker-a', at(5));
+          await store.claimOpenAttempts(at(6), 10, 'worker-b', at(10));
+          expect(await store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, 'worker-a', { state: 'failed' }, at(7))).toBe(false);
+          expect(await store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, 'worker-b', { state: 'succeeded' }, at(7))).toBe(true);
+          // Final now: even the lease holder cannot move it again.
+          expect(await store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, 'worker-b', { state: 'failed' }, at(8))).toBe(false);
+          expect((await store.listAttempts(attempt.debit_id))[0]?.state).toBe('succeeded');
+        });
+      });
+    });
+
+    describe('idempotency keys', () => {
+      it('inserts a key once; a duplicate returns false and keeps the first', async () => {
+        const first = idempotencyRow('mer_a', 'key-1');
+        expect(await store.insertIdempotencyKey(first)).toBe(true);
+        expect(await store.insertIdempotencyKey(idempotencyRow('mer_a', 'key-1', { request_hash: 'other' }))).toBe(false);
+        expect(await store.getIdempotencyKey('mer_a', 'key-1')).toEqual(first);
+      });
+
+      it('scopes keys per merchant', async () => {
+        expect(await store.insertIdempotencyKey(idempotencyRow('mer_a', 'key-1'))).toBe(true);
+        expect(await store.insertIdempotencyKey(idempotencyRow('mer_b', 'key-1'))).toBe(true);
+        expect(await store.getIdempotencyKey('mer_c', 'key-1')).toBeNull();
+      });
+
+      it('lets only one of two concurrent requests insert the key', async () => {
+        const results = await Promise.all(
+          [1, 2].map((n) =>
+            store.transaction(async (tx) => {
+              const inserted = await tx.insertIdempotencyKey(idempotencyRow('mer_a', 'key-1', { request_hash: `hash-${n}` }));
+              await pause();
+              return inserted;
+            }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('completes a key with the response', async () => {
+        const row = idempotencyRow('mer_a', 'key-1');
+        await store.insertIdempotencyKey(row);
+        await store.completeIdempotencyKey('mer_a', 'key-1', 201, '{"id":"dbt_1"}');
+        expect(await store.getIdempotencyKey('mer_a', 'key-1')).toEqual({
+          ...row,
+          state: 'done',
+          response_status: 201,
+          response_body: '{"id":"dbt_1"}',
+        });
+      });
+
+      it('deletes one key', async () => {
+        await store.insertIdempotencyKey(idempotencyRow('mer_a', 'key-1'));
+        await store.insertIdempotencyKey(idempotencyRow('mer_a', 'key-2'));
+        await store.deleteIdempotencyKey('mer_a', 'key-1');
+        expect(await store.getIdempotencyKey('mer_a', 'key-1')).toBeNull();
+        expect(await store.getIdempotencyKey('mer_a', 'key-2')).not.toBeNull();
+        expect(await store.insertIdempotencyKey(idempotencyRow('mer_a', 'key-1'))).toBe(true);
+      });
+
+      it('deletes keys created strictly before a time and counts them', async () => {
+        await store.insertIdempotencyKey(idempotencyRow('mer_a', 'old-1', { created_at: at(0) }));
+        await store.insertIdempotencyKey(idempotencyRow('mer_b', 'old-2', { created_at: at(5) }));
+        await store.insertIdempotencyKey(idempotencyRow('mer_a', 'edge', { created_at: at(10) }));
+        await store.insertIdempotencyKey(idempotencyRow('mer_a', 'new', { created_at: at(20) }));
+        expect(await store.deleteIdempotencyKeysBefore(at(10))).toBe(2);
+        expect(await store.getIdempotencyKey('mer_a', 'old-1')).toBeNull();
+        expect(await store.getIdempotencyKey('mer_b', 'old-2')).toBeNull();
+        expect(await store.getIdempotencyKey('mer_a', 'edge')).not.toBeNull();
+        expect(await store.getIdempotencyKey('mer_a', 'new')).not.toBeNull();
+        expect(await store.deleteIdempotencyKeysBefore(at(10))).toBe(0);
+      });
+    });
+
+    describe('ledger', () => {
+      const amounts = (debitId: string, overrides: Partial<DebitSettlementAmounts> = {}): DebitSettlementAmounts => ({
+        debitId,
+        merchantId: 'mer_1',
+        channelId: 'chn_1',
+        amountFen: 10_000,
+        payerFeeFen: 100,
+        merchantFeeFen: 60,
+        channelCostFen: 25,
+        ...overrides,
+      });
+
+      async function balances(): Promise<Record<string, number>> {
+        return Object.fromEntries((await store.listLedgerAccounts()).map((account) => [account.id, account.balance]));
+      }
+
+      it('posts a transaction, creating its accounts with cached balances', async () => {
+        expect(await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1))).toBe(true);
+        expect(await store.listLedgerAccounts()).toEqual([
+          { id: 'channel:chn_1:clearing', owner_type: 'channel', owner_id: 'chn_1', kind: 'clearing', balance: 10_100, created_at: at(1) },
+          { id: 'channel:chn_1:payable', owner_type: 'channel', owner_id: 'chn_1', kind: 'payable', balance: -25, created_at: at(1) },
+          { id: 'merchant:mer_1:pending', owner_type: 'merchant', owner_id: 'mer_1', kind: 'pending', balance: -9_940, created_at: at(1) },
+          { id: 'platform:channel_cost', owner_type: 'platform', owner_id: null, kind: 'channel_cost', balance: 25, created_at: at(1) },
+          { id: 'platform:fee_revenue', owner_type: 'platform', owner_id: null, kind: 'fee_revenue', balance: -60, created_at: at(1) },
+          { id: 'platform:payer_fee_revenue', owner_type: 'platform', owner_id: null, kind: 'payer_fee_revenue', balance: -100, created_at: at(1) },
+        ]);
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
+      });
+
+      it('posts once per kind and object: a second post returns false and changes nothing', async () => {
+        expect(await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1))).toBe(true);
+        const before = await balances();
+        const again = debitSucceededTransaction(amounts('dbt_1', { amountFen: 99_999 }));
+        expect(await store.postLedgerTransaction('ltx_2', again, at(2))).toBe(false);
+        expect(await balances()).toEqual(before);
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
+      });
+
+      it('posts another kind for the same object', async () => {
+        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1));
+        const settle = ledgerTransaction('settlement', 'debit', 'dbt_1', [
+          { account: accounts.merchantPending('mer_1'), amountFen: 9_940 },
+          { account: accounts.merchantAvailable('mer_1'), amountFen: -9_940 },
+        ]);
+        expect(await store.postLedgerTransaction('ltx_2', settle, at(2))).toBe(true);
+        const merchantAccounts = await store.listLedgerAccounts('merchant', 'mer_1');
+        expect(merchantAccounts.map((account) => [account.id, account.balance, account.created_at])).toEqual([
+          ['merchant:mer_1:available', -9_940, at(2)],
+          ['merchant:mer_1:pending', 0, at(1)],
+        ]);
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
+      });
+
+      it('accumulates balances over many transactions, keeping them equal to the postings', async () => {
+        const debits = [
+          amounts('dbt_1'),
+          amounts('dbt_2', { merchantId: 'mer_2', amountFen: 2 ** 40, payerFeeFen: 0 }),
+          amounts('dbt_3', { channelId: 'chn_2', merchantFeeFen: 10_000, channelCostFen: 0 }),
+        ];
+        for (const [index, debit] of debits.entries()) {
+          expect(await store.postLedgerTransaction(`ltx_${index}`, debitSucceededTransaction(debit), at(index))).toBe(true);
+        }
+        const all = await balances();
+        expect(all).toEqual({
+          'channel:chn_1:clearing': 10_100 + 2 ** 40,
+          'channel:chn_1:payable': -50,
+          'channel:chn_2:clearing': 10_100,
+          'merchant:mer_1:pending': -9_940 + 0,
+          'merchant:mer_2:pending': -(2 ** 40) + 60,
+          'platform:channel_cost': 50,
+          'platform:fee_revenue': -60 - 60 - 10_000,
+          'platform:payer_fee_revenue': -300 + 100,
+        });
+        expect(Object.values(all).reduce((sum, balance) => sum + balance, 0)).toBe(0);
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
+      });
+
+      it('filters accounts by owner type and owner', async () => {
+        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1));
+        await store.postLedgerTransaction('ltx_2', debitSucceededTransaction(amounts('dbt_2', { merchantId: 'mer_2' })), at(2));
+        expect(ids(await store.listLedgerAccounts('platform'))).toEqual([
+          'platform:channel_cost',
+          'platform:fee_revenue',
+          'platform:payer_fee_revenue',
+        ]);
+        expect(ids(await store.listLedgerAccounts('merchant'))).toEqual(['merchant:mer_1:pending', 'merchant:mer_2:pending']);
+        expect(ids(await store.listLedgerAccounts('merchant', 'mer_2'))).toEqual(['merchant:mer_2:pending']);
+        expect(await store.listLedgerAccounts('merchant', 'mer_3')).toEqual([]);
+      });
+
+      it('posts a debit once when two workers race to post it', async () => {
+        const results = await Promise.all(
+          ['ltx_a', 'ltx_b'].map((id) =>
+            store.transaction(async (tx) => {
+              const posted = await tx.postLedgerTransaction(id, debitSucceededTransaction(amounts('dbt_1')), at(1));
+              await pause();
+              return posted;
+            }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await balances())['channel:chn_1:clearing']).toBe(10_100);
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
+      });
+
+      it('keeps balances exact when different debits post concurrently', async () => {
+        const debits = Array.from({ length: 8 }, (_, i) => amounts(`dbt_${i}`, { amountFen: 1_000 * (i + 1) }));
+        await Promise.all(
+          debits.map((debit, i) => store.transaction((tx) => tx.postLedgerTransaction(`ltx_${i}`, debitSucceededTransaction(debit), at(1)))),
+        );
+        const all = await balances();
+        expect(all['channel:chn_1:clearing']).toBe(36_000 + 800);
+        expect(all['platform:fee_revenue']).toBe(-480);
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
+      });
+
+      it('reports an account whose cached balance drifted from its postings', async () => {
+        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1));
+        await db.updateTable('ledger_accounts').set({ balance: 1 }).where('id', '=', 'platform:fee_revenue').execute();
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([{ id: 'platform:fee_revenue', balance: 1, postings: -60 }]);
+      });
+    });
+  });
+}
