@@ -645,7 +645,9 @@ for (const engine of ENGINES) {
           const first = await seedDebit(merchant.id, mandate.id, { next_action_at: at(1) });
           const second = await seedDebit(merchant.id, mandate.id, { next_action_at: at(2) });
           const round1 = await store.transaction((tx) => tx.claimPendingDebits(at(10), 2));
+          expect(round1).toHaveLength(2);
           expect(round1.map((claim) => claim.debit.id).sort()).toEqual([first.id, second.id].sort());
+          expect((await store.getDebit(third.id))?.status).toBe('pending');
           const round2 = await store.transaction((tx) => tx.claimPendingDebits(at(10), 2));
           expect(round2.map((claim) => claim.debit.id)).toEqual([third.id]);
         });
@@ -780,15 +782,19 @@ for (const engine of ENGINES) {
           const dueNow = await seedAttempt({ state: 'unknown', next_query_at: now });
           const expired = await seedAttempt({ state: 'unknown', next_query_at: at(5), lease_owner: 'worker-b', lease_until: at(9) });
           const abandoned = await seedAttempt({ state: 'sending', next_query_at: at(9), lease_owner: 'worker-b', lease_until: at(9) });
-          const untouched = [
-            await seedAttempt({ state: 'sending', next_query_at: at(5), lease_owner: 'worker-b', lease_until: at(12) }),
-            await seedAttempt({ state: 'accepted', next_query_at: at(5), lease_owner: 'worker-b', lease_until: at(12) }),
-            await seedAttempt({ state: 'accepted', next_query_at: at(11) }),
-            await seedAttempt({ state: 'unknown', next_query_at: null }),
-            ...(await Promise.all(
-              (['not_sent', 'not_found', 'succeeded', 'failed'] as const).map((state) => seedAttempt({ state, next_query_at: at(5) })),
-            )),
-          ];
+          const untouched: AttemptRow[] = [];
+          for (const overrides of [
+            { state: 'sending', next_query_at: at(5), lease_owner: 'worker-b', lease_until: at(12) }, // its sender still holds it
+            { state: 'accepted', next_query_at: at(5), lease_owner: 'worker-b', lease_until: at(12) },
+            { state: 'accepted', next_query_at: at(11) }, // not due yet
+            { state: 'unknown', next_query_at: null },
+            { state: 'not_sent', next_query_at: at(5) }, // final or closed states are never queried
+            { state: 'not_found', next_query_at: at(5) },
+            { state: 'succeeded', next_query_at: at(5) },
+            { state: 'failed', next_query_at: at(5) },
+          ]) {
+            untouched.push(await seedAttempt(overrides));
+          }
 
           const claimed = await store.claimOpenAttempts(now, 10, 'worker-a', leaseUntil);
 
