@@ -213,7 +213,23 @@ class KyselyStoreTx implements StoreTx {
   }
 
   async claimPendingDebits(now: string, limit: number): Promise<ClaimedDebit[]> {
+    // The candidates are chosen once, in a materialized CTE: PostgreSQL may re-run a LIMIT … SKIP
+    // LOCKED subquery inside IN (…) and so claim more rows than asked.
     const claimed = await this.db
+      .with(
+        (cte) => cte('due').materialized(),
+        (db) => {
+          let due = db
+            .selectFrom('debits')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_action_at', '<=', now)
+            .orderBy('next_action_at')
+            .limit(limit);
+          if (this.engine === 'postgres') due = due.forUpdate().skipLocked();
+          return due;
+        },
+      )
       .updateTable('debits')
       .set({
         status: 'submitted',
@@ -221,17 +237,7 @@ class KyselyStoreTx implements StoreTx {
         next_action_at: null,
         updated_at: now,
       })
-      .where('id', 'in', (eb) => {
-        let due = eb
-          .selectFrom('debits')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('next_action_at', '<=', now)
-          .orderBy('next_action_at')
-          .limit(limit);
-        if (this.engine === 'postgres') due = due.forUpdate().skipLocked();
-        return due;
-      })
+      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
       .where('status', '=', 'pending')
       .returningAll()
       .execute();
@@ -273,20 +279,24 @@ class KyselyStoreTx implements StoreTx {
 
   async claimOpenAttempts(now: string, limit: number, owner: string, leaseUntil: string): Promise<AttemptRow[]> {
     return this.db
+      .with(
+        (cte) => cte('due').materialized(),
+        (db) => {
+          let due = db
+            .selectFrom('attempts')
+            .select('id')
+            .where('state', 'in', OPEN_ATTEMPT_STATES)
+            .where('next_query_at', '<=', now)
+            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+            .orderBy('next_query_at')
+            .limit(limit);
+          if (this.engine === 'postgres') due = due.forUpdate().skipLocked();
+          return due;
+        },
+      )
       .updateTable('attempts')
       .set({ lease_owner: owner, lease_until: leaseUntil, next_query_at: leaseUntil, updated_at: now })
-      .where('id', 'in', (eb) => {
-        let due = eb
-          .selectFrom('attempts')
-          .select('id')
-          .where('state', 'in', OPEN_ATTEMPT_STATES)
-          .where('next_query_at', '<=', now)
-          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-          .orderBy('next_query_at')
-          .limit(limit);
-        if (this.engine === 'postgres') due = due.forUpdate().skipLocked();
-        return due;
-      })
+      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
       .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
       .returningAll()
       .execute();
