@@ -1,7 +1,7 @@
 /**
  * Single-debit API throughput: N debits through `POST /v1/debits` with C concurrent clients,
- * against a hub on the embedded SQLite database (or PostgreSQL with --engine postgres and
- * DAIKOU_DATABASE_URL) with the sandbox clearing network behind it.
+ * against `daikou start` in its own process, on the embedded SQLite database (or PostgreSQL with
+ * --engine postgres and DAIKOU_DATABASE_URL), with the sandbox clearing network behind it.
  *
  * It reports the accept rate (request → stored, routed, answered), the completion rate
  * (→ every debit succeeded and posted to the ledger), latency percentiles, and, as the storage
@@ -15,8 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../src/logger.js';
-import { startHub } from '../src/main.js';
+import { spawn } from 'node:child_process';
 
 const { values } = parseArgs({
   options: {
@@ -69,17 +68,22 @@ function sqliteCeiling(rows: number): number {
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daikou-bench-'));
 const operatorKey = 'bench-operator-key-0123456789abcdefghijkl';
-const hub = await startHub({
-  dataDir,
-  host: '127.0.0.1',
-  port: 0,
-  databaseUrl: engine === 'postgres' ? process.env.DAIKOU_DATABASE_URL! : null,
-  operatorKey,
-  masterKey: undefined,
-  sandbox: { kind: 'embedded', port: 0 },
-  logger: createLogger({ level: 'error' }),
-  workers: { idleMs: 20, queryIntervalMs: 50 },
+// The hub (with its embedded sandbox) runs in its own process, as `daikou start` does, so that
+// the load generator does not share its event loop.
+const child = spawn(process.execPath, [...(process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', 'start', '--port', '0', '--data', dataDir], {
+  env: { ...process.env, DAIKOU_OPERATOR_KEY: operatorKey, DAIKOU_LOG_LEVEL: 'error', ...(engine === 'postgres' ? {} : { DAIKOU_DATABASE_URL: '' }) },
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
+const hubUrl = await new Promise<string>((resolve, reject) => {
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const match = /daikou is running at (http:\/\/\S+)/.exec(output);
+    if (match) resolve(match[1]!);
+  });
+  child.on('exit', (code) => reject(new Error(`hub exited with ${code}: ${output}`)));
+});
+const hub = { url: hubUrl };
 
 async function call(method: string, url: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${hub.url}${url}`, {
@@ -124,13 +128,15 @@ await Promise.all(
 );
 const acceptSeconds = (performance.now() - started) / 1000;
 for (;;) {
-  const counts = await hub.ctx.store.countDebitsByStatus();
-  if ((counts.succeeded ?? 0) + (counts.failed ?? 0) >= debitCount) break;
+  const pending = await call('GET', '/v1/debits?status=pending&limit=1', merchantKey);
+  const submitted = await call('GET', '/v1/debits?status=submitted&limit=1', merchantKey);
+  if (pending.body.data.length === 0 && submitted.body.data.length === 0) break;
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 const completeSeconds = (performance.now() - started) / 1000;
 const trial = await call('GET', '/v1/ledger/trial-balance', operatorKey);
-await hub.close();
+child.kill('SIGTERM');
+await new Promise((resolve) => child.once('exit', resolve));
 fs.rmSync(dataDir, { recursive: true, force: true });
 
 const ceilingRowsPerS = engine === 'sqlite' ? sqliteCeiling(Math.min(debitCount, 20_000)) : null;
@@ -145,7 +151,6 @@ const result = {
   p99_ms: Number(percentile(latenciesMs, 99).toFixed(2)),
   ceiling_single_row_tx_per_s: ceilingRowsPerS === null ? null : Math.round(ceilingRowsPerS),
   trial_balance_total: trial.body.total,
-  peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
 };
 console.log(`accepted ${debitCount} debits in ${acceptSeconds.toFixed(2)} s with ${clients} clients; all final after ${completeSeconds.toFixed(2)} s`);
 console.log(`latency p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms; trial balance total ${result.trial_balance_total}`);

@@ -1,5 +1,6 @@
 import {
   debitSucceededTransaction,
+  invariant,
   FAILURE_MESSAGES,
   FAILURE_RETRYABLE,
   OPEN_ATTEMPT_STATES,
@@ -104,16 +105,22 @@ export class SubmissionWorker {
       }
       return attempts;
     });
-    await Promise.all(claimed.map(({ claim, attempt }) => this.#send(claim, attempt)));
+    const outcomes = await Promise.all(claimed.map(async ({ claim, attempt }) => ({ claim, attempt, outcome: await this.#send(claim, attempt) })));
+    if (outcomes.length > 0) {
+      // One transaction for the whole round's answers: one commit, not one per debit.
+      await this.ctx.store.transaction(async (tx) => {
+        const now = this.ctx.clock.now();
+        for (const { claim, attempt, outcome } of outcomes) await this.#recordSubmission(tx, now, claim.debit, attempt, outcome);
+      });
+    }
     return claimed.length;
   }
 
-  async #send(claim: ClaimedDebit, attempt: AttemptRow): Promise<void> {
+  async #send(claim: ClaimedDebit, attempt: AttemptRow): Promise<SubmitOutcome> {
     const { debit, mandate } = claim;
     const vault = this.ctx.vault;
-    let outcome: SubmitOutcome;
     try {
-      outcome = await this.ctx.connector.submitDebit({
+      return await this.ctx.connector.submitDebit({
         channelId: attempt.channel_id,
         endToEndId: attempt.end_to_end_id,
         amountFen: debit.amount,
@@ -129,35 +136,26 @@ export class SubmissionWorker {
     } catch (error) {
       // A connector bug must not leave doubt unrecorded: treat it as an unknown outcome.
       this.ctx.logger.error({ err: error, debit_id: debit.id }, 'connector threw on submit');
-      outcome = { kind: 'unknown', reason: 'connector error' };
+      return { kind: 'unknown', reason: 'connector error' };
     }
-    const now = this.ctx.clock.now();
+  }
+
+  async #recordSubmission(tx: StoreTx, now: Date, debit: DebitRow, attempt: AttemptRow, outcome: SubmitOutcome): Promise<void> {
     const at = now.toISOString();
+    const queryAt = new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString();
+    const release = { lease_owner: null, lease_until: null };
     switch (outcome.kind) {
       case 'accepted':
-        await this.ctx.store.updateAttempt(attempt.id, ['sending'], this.owner, {
-          state: 'accepted',
-          channel_reference: outcome.channelReference,
-          next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString(),
-          lease_owner: null,
-          lease_until: null,
-        }, at);
+        await tx.updateAttempt(attempt.id, ['sending'], this.owner, { ...release, state: 'accepted', channel_reference: outcome.channelReference, next_query_at: queryAt }, at);
         return;
       case 'unknown':
         this.ctx.logger.warn({ debit_id: debit.id, channel: attempt.channel_id, reason: outcome.reason }, 'submission outcome unknown; will query');
-        await this.ctx.store.updateAttempt(attempt.id, ['sending'], this.owner, {
-          state: 'unknown',
-          next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString(),
-          lease_owner: null,
-          lease_until: null,
-        }, at);
+        await tx.updateAttempt(attempt.id, ['sending'], this.owner, { ...release, state: 'unknown', next_query_at: queryAt }, at);
         return;
       case 'not_sent':
         this.ctx.logger.warn({ debit_id: debit.id, channel: attempt.channel_id, reason: outcome.reason }, 'channel did not receive the debit');
-        await this.ctx.store.transaction(async (tx) => {
-          if (!(await tx.updateAttempt(attempt.id, ['sending'], this.owner, { state: 'not_sent', lease_owner: null, lease_until: null, next_query_at: null }, at))) return;
-          await this.#returnToPending(tx, debit, 'debit.not_received', at, { channel: attempt.channel_id, reason: outcome.reason });
-        });
+        if (!(await tx.updateAttempt(attempt.id, ['sending'], this.owner, { ...release, state: 'not_sent', next_query_at: null }, at))) return;
+        await this.#returnToPending(tx, debit, 'debit.not_received', at, { channel: attempt.channel_id, reason: outcome.reason });
         return;
     }
   }
@@ -167,73 +165,75 @@ export class SubmissionWorker {
     const now = this.ctx.clock.now();
     const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
     const attempts = await this.ctx.store.claimOpenAttempts(now.toISOString(), this.ctx.workers.batchSize, this.owner, leaseUntil);
-    await Promise.all(attempts.map((attempt) => this.#query(attempt)));
+    const outcomes = await Promise.all(attempts.map(async (attempt) => ({ attempt, outcome: await this.#query(attempt) })));
+    if (outcomes.length > 0) {
+      await this.ctx.store.transaction(async (tx) => {
+        const answeredAt = this.ctx.clock.now();
+        for (const { attempt, outcome } of outcomes) await this.#recordQuery(tx, answeredAt, attempt, outcome);
+      });
+    }
     return attempts.length;
   }
 
-  async #query(attempt: AttemptRow): Promise<void> {
-    let outcome: QueryOutcome;
+  async #query(attempt: AttemptRow): Promise<QueryOutcome> {
     try {
-      outcome = await this.ctx.connector.queryDebit(attempt.channel_id, attempt.end_to_end_id);
+      return await this.ctx.connector.queryDebit(attempt.channel_id, attempt.end_to_end_id);
     } catch (error) {
       this.ctx.logger.error({ err: error, debit_id: attempt.debit_id }, 'connector threw on query');
-      outcome = { kind: 'unreachable', reason: 'connector error' };
+      return { kind: 'unreachable', reason: 'connector error' };
     }
-    const now = this.ctx.clock.now();
+  }
+
+  async #recordQuery(tx: StoreTx, now: Date, attempt: AttemptRow, outcome: QueryOutcome): Promise<void> {
     const at = now.toISOString();
     const release = { lease_owner: null, lease_until: null };
     switch (outcome.kind) {
       case 'processing':
-        await this.ctx.store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
+        await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
           ...release,
           next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString(),
         }, at);
         return;
       case 'unreachable':
-        await this.ctx.store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
+        await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
           ...release,
           next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString(),
         }, at);
         return;
-      case 'succeeded':
-        await this.ctx.store.transaction(async (tx) => {
-          if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'succeeded', channel_reference: outcome.channelReference, next_query_at: null }, at))) return;
-          const debit = await tx.getDebit(attempt.debit_id);
-          if (debit === null || !(await tx.updateDebit(debit.id, 'submitted', { status: 'succeeded', channel_id: attempt.channel_id }, at))) {
-            throw new Error(`debit ${attempt.debit_id} of a succeeded attempt is not submitted`);
-          }
-          await tx.postLedgerTransaction(
-            this.ctx.ids.next('ledgerTransaction'),
-            debitSucceededTransaction({
-              debitId: debit.id,
-              merchantId: debit.merchant_id,
-              channelId: attempt.channel_id,
-              amountFen: debit.amount,
-              payerFeeFen: 0,
-              merchantFeeFen: 0,
-              channelCostFen: 0,
-            }),
-            at,
-          );
-          await this.#event(tx, debit.id, 'debit.succeeded', 'succeeded', at, { channel: attempt.channel_id, channel_reference: outcome.channelReference });
-        });
+      case 'succeeded': {
+        if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'succeeded', channel_reference: outcome.channelReference, next_query_at: null }, at))) return;
+        const debit = await tx.getDebit(attempt.debit_id);
+        invariant(debit !== null && (await tx.updateDebit(debit.id, 'submitted', { status: 'succeeded', channel_id: attempt.channel_id }, at)), `debit ${attempt.debit_id} of a succeeded attempt is not submitted`);
+        await tx.postLedgerTransaction(
+          this.ctx.ids.next('ledgerTransaction'),
+          debitSucceededTransaction({
+            debitId: debit.id,
+            merchantId: debit.merchant_id,
+            channelId: attempt.channel_id,
+            amountFen: debit.amount,
+            payerFeeFen: 0,
+            merchantFeeFen: 0,
+            channelCostFen: 0,
+          }),
+          at,
+        );
+        await this.#event(tx, debit.id, 'debit.succeeded', 'succeeded', at, { channel: attempt.channel_id, channel_reference: outcome.channelReference });
         return;
-      case 'failed':
-        await this.ctx.store.transaction(async (tx) => {
-          if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'failed', failure_code: outcome.code, failure_message: outcome.message, next_query_at: null }, at))) return;
-          const debit = await tx.getDebit(attempt.debit_id);
-          if (debit === null) throw new Error(`attempt ${attempt.id} has no debit`);
-          await this.#fail(tx, debit, 'submitted', outcome.code, at);
-        });
+      }
+      case 'failed': {
+        if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'failed', failure_code: outcome.code, failure_message: outcome.message, next_query_at: null }, at))) return;
+        const debit = await tx.getDebit(attempt.debit_id);
+        invariant(debit !== null, `attempt ${attempt.id} has no debit`);
+        await this.#fail(tx, debit, 'submitted', outcome.code, at);
         return;
-      case 'not_found':
-        await this.ctx.store.transaction(async (tx) => {
-          if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'not_found', next_query_at: null }, at))) return;
-          const debit = await tx.getDebit(attempt.debit_id);
-          if (debit === null) throw new Error(`attempt ${attempt.id} has no debit`);
-          await this.#returnToPending(tx, debit, 'debit.not_received', at, { channel: attempt.channel_id, reason: 'channel has no such instruction' });
-        });
+      }
+      case 'not_found': {
+        if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'not_found', next_query_at: null }, at))) return;
+        const debit = await tx.getDebit(attempt.debit_id);
+        invariant(debit !== null, `attempt ${attempt.id} has no debit`);
+        await this.#returnToPending(tx, debit, 'debit.not_received', at, { channel: attempt.channel_id, reason: 'channel has no such instruction' });
         return;
+      }
     }
   }
 
@@ -258,7 +258,7 @@ export class SubmissionWorker {
       failure_retryable: FAILURE_RETRYABLE[code] ? 1 : 0,
       next_action_at: null,
     }, at);
-    if (!moved) throw new Error(`debit ${debit.id} was not ${from} when it failed`);
+    invariant(moved, `debit ${debit.id} was not ${from} when it failed`);
     // A failed debit gives back its room under the mandate's monthly limit (DESIGN-NOTES §4).
     if (debit.mandate_id !== null) {
       const mandate = await tx.getMandate(debit.mandate_id);

@@ -30,6 +30,10 @@ function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
 }
 
 /**
+ * Conditions that select a partial index (pending debits, open attempts, live references) are
+ * written with literals, not parameters: SQLite uses a partial index only when it can prove the
+ * index's WHERE from the query's text.
+ *
  * The store on Kysely: one implementation for SQLite and PostgreSQL. Where the engines differ
  * (row locks), `engine` decides; SQLite has one writer, so its transactions are serial anyway.
  */
@@ -197,7 +201,7 @@ class KyselyStoreTx implements StoreTx {
       .selectAll()
       .where('merchant_id', '=', merchantId)
       .where('reference', '=', reference)
-      .where('status', '<>', 'rejected')
+      .where('status', '<>', sql.lit('rejected'))
       .executeTakeFirst();
     return row ?? null;
   }
@@ -222,7 +226,7 @@ class KyselyStoreTx implements StoreTx {
           let due = db
             .selectFrom('debits')
             .select('id')
-            .where('status', '=', 'pending')
+            .where('status', '=', sql.lit('pending'))
             .where('next_action_at', '<=', now)
             .orderBy('next_action_at')
             .limit(limit);
@@ -285,7 +289,7 @@ class KyselyStoreTx implements StoreTx {
           let due = db
             .selectFrom('attempts')
             .select('id')
-            .where('state', 'in', OPEN_ATTEMPT_STATES)
+            .where('state', 'in', OPEN_ATTEMPT_STATES.map((state) => sql.lit(state)))
             .where('next_query_at', '<=', now)
             .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
             .orderBy('next_query_at')

@@ -52,12 +52,13 @@ export interface LedgerTransaction {
 export function ledgerTransaction(kind: string, refType: string, refId: string, postings: Posting[]): LedgerTransaction {
   const kept = postings.filter((posting) => posting.amountFen !== 0);
   invariant(kept.length >= 2, `ledger transaction ${kind} for ${refId} has fewer than two postings`);
-  let sum = 0;
+  // Summed as BigInt: partial sums of safe integers can pass 2^53, where a float would round.
+  let sum = 0n;
   for (const posting of kept) {
     invariant(Number.isSafeInteger(posting.amountFen), `posting of ${posting.amountFen} fen is not an integer`);
-    sum += posting.amountFen;
+    sum += BigInt(posting.amountFen);
   }
-  invariant(sum === 0, `ledger transaction ${kind} for ${refId} sums to ${sum}, not 0`);
+  invariant(sum === 0n, `ledger transaction ${kind} for ${refId} sums to ${sum}, not 0`);
   return { kind, refType, refId, postings: kept };
 }
 
