@@ -8,6 +8,9 @@ import { ensureOperatorKey } from './app/api-keys.js';
 import { DEFAULT_WORKER_SETTINGS, type AppContext, type WorkerSettings } from './app/context.js';
 import type { SecretSource, Store } from './app/ports.js';
 import { SubmissionWorker } from './app/submission-worker.js';
+import { SANDBOX_ENDPOINT } from './app/channels.js';
+import { RoutingTable } from './app/routing-table.js';
+import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { startSandbox } from './channels/sandbox/index.js';
 import { ID_PREFIXES, SettableClock, type Clock, type IdKind, type IdSource } from './core/index.js';
@@ -45,6 +48,8 @@ export interface HubOptions {
   clock?: SettableClock;
   ids?: IdSource;
   workers?: Partial<WorkerSettings>;
+  /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
+  scenario?: ScenarioName;
   /** Start the background workers (tests may drive them by hand). */
   runWorkers?: boolean;
 }
@@ -97,17 +102,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await syncClockFromSandbox(sandboxUrl, controlToken, clock, logger);
   }
 
-  await ensureSandboxChannel(store, clock, sandboxUrl);
+  const routing = new RoutingTable(store, clock, sandboxUrl);
   const ctx: AppContext = {
     store,
     clock,
     ids,
     vault,
     secrets: randomSecrets,
-    connector: new SandboxConnector({ endpointFor: () => sandboxUrl, timeoutMs: 5_000 }),
+    connector: new SandboxConnector({ endpointFor: (channelId) => routing.endpoint(channelId), timeoutMs: 5_000 }),
+    routing,
     logger,
     workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
   };
+  if (options.scenario !== undefined) await loadScenario(ctx, options.scenario);
+  else await ensureDefaultChannel(store, clock);
+  await routing.router();
   const firstOperatorKey = await ensureOperatorKey(ctx, options.operatorKey);
   const worker = new SubmissionWorker(ctx);
   const server = await buildServer({
@@ -137,8 +146,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   };
 }
 
-async function ensureSandboxChannel(store: Store, clock: Clock, endpoint: string): Promise<void> {
-  const existing = (await store.listChannels()).find((channel) => channel.id === SANDBOX_CHANNEL_ID);
+/** Without a scenario, a database with no channel at all gets one: a sandbox clearing organisation. */
+async function ensureDefaultChannel(store: Store, clock: Clock): Promise<void> {
+  if ((await store.listChannels()).length > 0) return;
   await store.upsertChannel({
     id: SANDBOX_CHANNEL_ID,
     type: 'clearing_org',
@@ -146,9 +156,12 @@ async function ensureSandboxChannel(store: Store, clock: Clock, endpoint: string
     region_code: null,
     bank_code: null,
     capabilities: JSON.stringify(['debit', 'payout']),
+    cost_schedule: JSON.stringify({}),
     priority: 1,
-    endpoint,
-    created_at: existing?.created_at ?? clock.now().toISOString(),
+    enabled: 1,
+    endpoint: SANDBOX_ENDPOINT,
+    created_at: clock.now().toISOString(),
+    updated_at: null,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChannelConnector, Clock, IdSource } from '../core/index.js';
 import type { PersonalDataVault, SecretSource, Store } from './ports.js';
+import type { RoutingTable } from './routing-table.js';
 
 export interface WorkerSettings {
   /** How long a worker holds a claimed attempt before another may take it over. */
@@ -34,6 +35,7 @@ export interface AppContext {
   vault: PersonalDataVault;
   secrets: SecretSource;
   connector: ChannelConnector;
+  routing: RoutingTable;
   logger: Logger;
   workers: WorkerSettings;
 }

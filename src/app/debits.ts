@@ -2,16 +2,16 @@ import crypto from 'node:crypto';
 import {
   businessDate,
   checkDebitAgainstMandate,
+  invariant,
   REJECTION_MESSAGES,
-  route,
   type BusinessDate,
-  type Capability,
-  type ChannelType,
   type RejectionCode,
+  type Router,
   type RoutingDecision,
 } from '../core/index.js';
 import { validateHolderName, validateIdNumber, validatePhone } from '../core/payers/index.js';
 import { isUniqueViolation } from '../storage/database.js';
+import { routingInput } from './routing-table.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { optionalField } from './payer-details.js';
@@ -53,9 +53,11 @@ export async function createDebit(ctx: AppContext, merchantId: string, idempoten
     const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
     if (replay !== null) return replay;
   }
+  // Read before the transaction: on SQLite the transaction holds the only connection.
+  const router = await ctx.routing.router();
   try {
     return await ctx.store.transaction(async (tx) => {
-      const debit = await decideDebit(ctx, tx, merchantId, input);
+      const debit = await decideDebit(ctx, tx, router, merchantId, input);
       const body = presentDebit(debit);
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };
@@ -98,7 +100,7 @@ function referenceTaken(): AppError {
 }
 
 /** Validates, checks the mandate, routes, and stores the debit as `pending` or `rejected`. */
-async function decideDebit(ctx: AppContext, tx: StoreTx, merchantId: string, input: CreateDebitInput): Promise<DebitRow> {
+async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, merchantId: string, input: CreateDebitInput): Promise<DebitRow> {
   const now = ctx.clock.now();
   const today = businessDate(now);
   const errors: FieldError[] = [];
@@ -139,17 +141,9 @@ async function decideDebit(ctx: AppContext, tx: StoreTx, merchantId: string, inp
       { amountFen: input.amount, businessDate: today, payerDetailsMatch: detailsMatch, monthlyUsedFen: monthlyUsed },
     );
     if (rejection === null) {
-      const channels = await tx.listChannels();
-      decision = route(
-        channels.map((channel) => ({
-          id: channel.id,
-          type: channel.type as ChannelType,
-          priority: channel.priority,
-          capabilities: JSON.parse(channel.capabilities) as Capability[],
-          healthy: true,
-        })),
-        { kind: 'debit', amountFen: input.amount },
-      );
+      const merchant = await ctx.routing.merchant(merchantId, tx);
+      invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
+      decision = router.route(routingInput(merchant, mandate, input.amount, today), { unavailable: ctx.routing.unavailableChannels() });
       if (decision.channel === null) rejection = 'no_eligible_channel';
     }
   }
@@ -167,7 +161,8 @@ async function decideDebit(ctx: AppContext, tx: StoreTx, merchantId: string, inp
     status: rejection === null ? 'pending' : 'rejected',
     business_date: today,
     channel_id: rejection === null ? decision?.channel ?? null : null,
-    routing: decision === null ? null : JSON.stringify({ channel: decision.channel, considered: decision.considered }),
+    channel_cost: rejection === null ? decision?.cost ?? 0 : 0,
+    routing: decision === null ? null : JSON.stringify(decision),
     failure_code: rejection,
     failure_message: rejection === null ? null : REJECTION_MESSAGES[rejection],
     failure_retryable: null,

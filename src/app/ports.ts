@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { LedgerTransaction } from '../core/index.js';
 import type {
   ApiKeysTable,
+  RoutingRulesTable,
   AttemptsTable,
   ChannelsTable,
   DebitEventsTable,
@@ -18,6 +19,24 @@ export type DebitRow = Selectable<DebitsTable>;
 export type DebitEventRow = Selectable<DebitEventsTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
+export type RuleRow = Selectable<RoutingRulesTable>;
+
+/** What the what-if simulation reads of one past debit: the routing inputs and how it went. */
+export interface SimulationRow {
+  id: string;
+  merchant_id: string;
+  amount: number;
+  business_date: string;
+  channel_id: string | null;
+  channel_cost: number;
+  status: string;
+  category: string;
+  settlement_region_code: string;
+  account_kind: string;
+  medium: string;
+  bank_code: string | null;
+  region_code: string | null;
+}
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
@@ -58,7 +77,7 @@ export interface ClaimedDebit {
 export type DebitPatch = Partial<
   Pick<
     DebitRow,
-    'status' | 'failure_code' | 'failure_message' | 'failure_retryable' | 'next_action_at' | 'channel_id' | 'routing'
+    'status' | 'failure_code' | 'failure_message' | 'failure_retryable' | 'next_action_at' | 'channel_id' | 'routing' | 'channel_cost'
   >
 >;
 export type AttemptPatch = Partial<
@@ -102,6 +121,19 @@ export interface StoreTx {
 
   upsertChannel(row: ChannelRow): Promise<void>;
   listChannels(): Promise<ChannelRow[]>;
+  getChannel(id: string): Promise<ChannelRow | null>;
+
+  insertRuleVersion(row: RuleRow): Promise<void>;
+  /** Every version of one rule, oldest first. */
+  listRuleVersions(id: string): Promise<RuleRow[]>;
+  /** The newest version of every rule (retired ones included, so that callers can tell). */
+  listCurrentRules(): Promise<RuleRow[]>;
+
+  /**
+   * Debits created on business dates from `from` to `to` (inclusive), with their routing
+   * inputs, in id order after `afterId`: a keyset page, so that a million rows never sit in memory.
+   */
+  listSimulationRows(from: string, to: string, afterId: string | null, limit: number): Promise<SimulationRow[]>;
 
   insertDebit(row: DebitRow): Promise<void>;
   getDebit(id: string): Promise<DebitRow | null>;
@@ -121,6 +153,7 @@ export interface StoreTx {
 
   insertAttempt(row: AttemptRow): Promise<void>;
   listAttempts(debitId: string): Promise<AttemptRow[]>;
+  listAttemptsForDebits(debitIds: readonly string[]): Promise<AttemptRow[]>;
   /**
    * Leases up to `limit` open attempts due for a status query by `now` (including `sending`
    * ones whose sender's lease ran out).

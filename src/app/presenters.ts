@@ -64,10 +64,10 @@ export function presentDebit(row: DebitRow, details: DebitDetails = {}): Record<
     reference: row.reference,
     amount: row.amount,
     currency: row.currency,
-    // Fees beyond zero come with the fee engine; the fields are part of the contract already.
+    // Merchant and payer fees come with the fee engine; the fields are part of the contract already.
     payer_fee: 0,
     amount_debited: row.amount,
-    fees: { merchant: 0, channel: 0, payer: 0 },
+    fees: { merchant: 0, channel: row.channel_cost, payer: 0 },
     description: row.description,
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
     status: row.status,

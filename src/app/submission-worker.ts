@@ -5,12 +5,15 @@ import {
   FAILURE_RETRYABLE,
   OPEN_ATTEMPT_STATES,
   type AccountKind,
+  type BusinessDate,
+  type Router,
   type FailureCode,
   type Medium,
   type QueryOutcome,
   type SubmitOutcome,
 } from '../core/index.js';
 import type { AppContext } from './context.js';
+import { routingInput } from './routing-table.js';
 import type { AttemptRow, ClaimedDebit, DebitRow, StoreTx } from './ports.js';
 
 /**
@@ -78,8 +81,13 @@ export class SubmissionWorker {
     const now = this.ctx.clock.now();
     const at = now.toISOString();
     const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
+    const router = await this.ctx.routing.router();
+    const unavailable = this.ctx.routing.unavailableChannels();
     const claimed = await this.ctx.store.transaction(async (tx) => {
       const debits = await tx.claimPendingDebits(at, this.ctx.workers.batchSize);
+      const retries = debits.filter((claim) => claim.debit.attempt_count > 1 || unavailable.has(claim.debit.channel_id!));
+      const earlier = await tx.listAttemptsForDebits(retries.map((claim) => claim.debit.id));
+      for (const claim of retries) await this.#reroute(tx, router, unavailable, claim, earlier, at);
       const attempts: { claim: ClaimedDebit; attempt: AttemptRow }[] = [];
       for (const claim of debits) {
         const attempt: AttemptRow = {
@@ -116,6 +124,23 @@ export class SubmissionWorker {
     return claimed.length;
   }
 
+  /**
+   * A debit going out again, or whose channel's breaker is open, is routed anew on its business
+   * date, away from channels that confirmed they did not receive it. Only debits that no channel
+   * may hold come back here, so failing over never breaks the unknown-outcome rule.
+   */
+  async #reroute(tx: StoreTx, router: Router, unavailable: ReadonlySet<string>, claim: ClaimedDebit, earlier: AttemptRow[], at: string): Promise<void> {
+    const merchant = await this.ctx.routing.merchant(claim.debit.merchant_id, tx);
+    invariant(merchant !== null, `debit ${claim.debit.id} has no merchant`);
+    const avoid = new Set(earlier.filter((a) => a.debit_id === claim.debit.id && (a.state === 'not_sent' || a.state === 'not_found')).map((a) => a.channel_id));
+    const decision = router.route(routingInput(merchant, claim.mandate, claim.debit.amount, claim.debit.business_date as BusinessDate), { unavailable, avoid });
+    if (decision.channel === null || decision.channel === claim.debit.channel_id) return;
+    const patch = { channel_id: decision.channel, channel_cost: decision.cost ?? 0, routing: JSON.stringify(decision) };
+    invariant(await tx.updateDebit(claim.debit.id, 'submitted', patch, at), `claimed debit ${claim.debit.id} is not submitted`);
+    await this.#event(tx, claim.debit.id, 'debit.rerouted', 'submitted', at, { from: claim.debit.channel_id, to: decision.channel });
+    Object.assign(claim.debit, patch);
+  }
+
   async #send(claim: ClaimedDebit, attempt: AttemptRow): Promise<SubmitOutcome> {
     const { debit, mandate } = claim;
     const vault = this.ctx.vault;
@@ -144,6 +169,8 @@ export class SubmissionWorker {
     const at = now.toISOString();
     const queryAt = new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString();
     const release = { lease_owner: null, lease_until: null };
+    if (outcome.kind === 'accepted') this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
+    else this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
     switch (outcome.kind) {
       case 'accepted':
         await tx.updateAttempt(attempt.id, ['sending'], this.owner, { ...release, state: 'accepted', channel_reference: outcome.channelReference, next_query_at: queryAt }, at);
@@ -187,6 +214,8 @@ export class SubmissionWorker {
   async #recordQuery(tx: StoreTx, now: Date, attempt: AttemptRow, outcome: QueryOutcome): Promise<void> {
     const at = now.toISOString();
     const release = { lease_owner: null, lease_until: null };
+    if (outcome.kind === 'unreachable') this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
+    else this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
     switch (outcome.kind) {
       case 'processing':
         await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
@@ -213,7 +242,7 @@ export class SubmissionWorker {
             amountFen: debit.amount,
             payerFeeFen: 0,
             merchantFeeFen: 0,
-            channelCostFen: 0,
+            channelCostFen: debit.channel_cost,
           }),
           at,
         );

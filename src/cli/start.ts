@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { startHub } from '../main.js';
-import { databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, workerSettingsFromEnv } from './options.js';
+import { isScenario, SCENARIOS, type ScenarioName } from '../app/scenarios.js';
+import { UsageError, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, workerSettingsFromEnv } from './options.js';
 
 export function startCommand(): Command {
   return new Command('start')
@@ -9,7 +10,7 @@ export function startCommand(): Command {
     .option('--host <host>', 'address to listen on (env DAIKOU_HOST)', process.env.DAIKOU_HOST ?? '127.0.0.1')
     .option('-d, --data <dir>', 'data directory: embedded database, key file, sandbox state (env DAIKOU_DATA)', process.env.DAIKOU_DATA ?? './daikou-data')
     .option('--sandbox-port <port>', 'port of the embedded sandbox (env DAIKOU_SANDBOX_PORT; default: API port + 1)', parsePort)
-    .option('--scenario <name>', 'load a shipped scenario (channels, rules, fee plans)')
+    .option('--scenario <name>', `load a shipped scenario's channels and rules (${SCENARIOS.join(', ')})`)
     .addHelpText(
       'after',
       `
@@ -24,9 +25,10 @@ Example:
   daikou start --port 8080 --data ./daikou-data`,
     )
     .action(async (opts: { port: number; host: string; data: string; sandboxPort?: number; scenario?: string }) => {
-      if (opts.scenario !== undefined) {
-        throw new Error(`unknown scenario "${opts.scenario}": this build ships no scenarios yet.`);
+      if (opts.scenario !== undefined && !isScenario(opts.scenario)) {
+        throw new UsageError(`unknown scenario "${opts.scenario}"; shipped scenarios: ${SCENARIOS.join(', ')}.`);
       }
+      const scenario = opts.scenario as ScenarioName | undefined;
       const databaseUrl = databaseUrlFromEnv(process.env);
       const operatorKey = operatorKeyFromEnv(process.env);
       const externalSandbox = process.env.DAIKOU_SANDBOX_URL;
@@ -41,12 +43,14 @@ Example:
           ? { kind: 'external', url: externalSandbox, controlToken: process.env.DAIKOU_SANDBOX_TOKEN ?? '' }
           : { kind: 'embedded', port: opts.sandboxPort ?? (opts.port === 0 ? 0 : opts.port + 1) },
         workers: workerSettingsFromEnv(process.env),
+        ...(scenario === undefined ? {} : { scenario }),
       });
       const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : '(the operator key printed on first start)');
       const lines = [
         '',
         `daikou is running at ${hub.url}`,
         `  database   ${databaseUrl ? redactUrl(databaseUrl) : `SQLite in ${opts.data}`}`,
+        ...(scenario ? [`  scenario   ${scenario}`] : []),
         `  sandbox    ${hub.sandboxUrl}`,
         `  API docs   ${hub.url}/docs`,
         '',

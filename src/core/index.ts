@@ -5,3 +5,4 @@ export * from './merchants/index.js';
 export * from './ledger/index.js';
 export * from './routing/index.js';
 export * from './channels/index.js';
+export * from './fees/index.js';

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { invariant, OPEN_ATTEMPT_STATES, type LedgerTransaction } from '../core/index.js';
 import type {
@@ -17,6 +18,8 @@ import type {
   MerchantRow,
   Page,
   PageRequest,
+  RuleRow,
+  SimulationRow,
   Store,
   StoreTx,
 } from '../app/ports.js';
@@ -38,10 +41,17 @@ function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
  * (row locks), `engine` decides; SQLite has one writer, so its transactions are serial anyway.
  */
 class KyselyStoreTx implements StoreTx {
+  readonly #executor: Executor;
   constructor(
-    protected readonly db: Executor,
+    executor: Executor,
     readonly engine: Engine,
-  ) {}
+  ) {
+    this.#executor = executor;
+  }
+
+  protected get db(): Executor {
+    return this.#executor;
+  }
 
   async getSetting(key: string): Promise<string | null> {
     const row = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
@@ -174,6 +184,53 @@ class KyselyStoreTx implements StoreTx {
     return this.db.selectFrom('channels').selectAll().orderBy('priority').orderBy('id').execute();
   }
 
+  async getChannel(id: string): Promise<ChannelRow | null> {
+    return (await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async insertRuleVersion(row: RuleRow): Promise<void> {
+    await this.db.insertInto('routing_rules').values(row).execute();
+  }
+
+  async listRuleVersions(id: string): Promise<RuleRow[]> {
+    return this.db.selectFrom('routing_rules').selectAll().where('id', '=', id).orderBy('version').execute();
+  }
+
+  async listCurrentRules(): Promise<RuleRow[]> {
+    return this.db
+      .selectFrom('routing_rules as r')
+      .selectAll('r')
+      .where('r.version', '=', (eb) => eb.selectFrom('routing_rules as n').select((e) => e.fn.max('n.version').as('v')).whereRef('n.id', '=', 'r.id'))
+      .orderBy('r.id')
+      .execute();
+  }
+
+  async listSimulationRows(from: string, to: string, afterId: string | null, limit: number): Promise<SimulationRow[]> {
+    let query = this.db
+      .selectFrom('debits as d')
+      .innerJoin('merchants as m', 'm.id', 'd.merchant_id')
+      .innerJoin('mandates as a', 'a.id', 'd.mandate_id')
+      .select([
+        'd.id',
+        'd.merchant_id',
+        'd.amount',
+        'd.business_date',
+        'd.channel_id',
+        'd.channel_cost',
+        'd.status',
+        'm.category',
+        'm.settlement_region_code',
+        'a.account_kind',
+        'a.medium',
+        'a.bank_code',
+        'a.region_code',
+      ])
+      .where('d.business_date', '>=', from)
+      .where('d.business_date', '<=', to);
+    if (afterId !== null) query = query.where('d.id', '>', afterId);
+    return query.orderBy('d.id').limit(limit).execute();
+  }
+
   async insertDebit(row: DebitRow): Promise<void> {
     await this.db.insertInto('debits').values(row).execute();
   }
@@ -279,6 +336,11 @@ class KyselyStoreTx implements StoreTx {
 
   async listAttempts(debitId: string): Promise<AttemptRow[]> {
     return this.db.selectFrom('attempts').selectAll().where('debit_id', '=', debitId).orderBy('attempt_number').execute();
+  }
+
+  async listAttemptsForDebits(debitIds: readonly string[]): Promise<AttemptRow[]> {
+    if (debitIds.length === 0) return [];
+    return this.db.selectFrom('attempts').selectAll().where('debit_id', 'in', debitIds).orderBy('debit_id').orderBy('attempt_number').execute();
   }
 
   async claimOpenAttempts(now: string, limit: number, owner: string, leaseUntil: string): Promise<AttemptRow[]> {
@@ -417,6 +479,9 @@ class KyselyStoreTx implements StoreTx {
   }
 }
 
+/** Marks the async context of a transaction's work. */
+const inTransaction = new AsyncLocalStorage<true>();
+
 class KyselyStore extends KyselyStoreTx implements Store {
   constructor(
     private readonly root: Kysely<Database>,
@@ -426,8 +491,19 @@ class KyselyStore extends KyselyStoreTx implements Store {
     super(root, engine);
   }
 
+  /**
+   * Reaching for the store itself from inside a transaction is a bug: on SQLite the transaction
+   * holds the only connection and the call would wait forever; on PostgreSQL it would read
+   * outside the transaction. It fails at once instead.
+   */
+  protected override get db(): Executor {
+    invariant(inTransaction.getStore() === undefined, 'the store was used inside a transaction: use the transaction instead');
+    return super.db;
+  }
+
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.root.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.engine)));
+    invariant(inTransaction.getStore() === undefined, 'transactions do not nest');
+    return this.root.transaction().execute((trx) => inTransaction.run(true, () => work(new KyselyStoreTx(trx, this.engine))));
   }
 
   close(): Promise<void> {

@@ -12,6 +12,7 @@ export interface Database {
   mandates: MandatesTable;
   mandate_usage: MandateUsageTable;
   channels: ChannelsTable;
+  routing_rules: RoutingRulesTable;
   debits: DebitsTable;
   debit_events: DebitEventsTable;
   attempts: AttemptsTable;
@@ -98,6 +99,28 @@ export interface ChannelsTable {
   priority: number;
   /** Base URL of the channel's endpoint (the sandbox's, for simulated channels). */
   endpoint: string;
+  /** JSON fee schedule: what the channel charges daikou per debit (`fixed`, `rate`, `min`, `max`). */
+  cost_schedule: string;
+  /** 1 when routing may use the channel. */
+  enabled: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** One version of a routing rule; never updated, a new version supersedes it. */
+export interface RoutingRulesTable {
+  id: string;
+  version: number;
+  title: string;
+  source: string;
+  effective_from: string | null;
+  effective_until: string | null;
+  /** JSON: `{ channels?: string[], types?: string[] }`. */
+  applies_to: string;
+  effect: string;
+  /** JSON conditions (src/core/routing/rules.ts). */
+  conditions: string;
+  retired: number;
   created_at: string;
 }
 
@@ -114,6 +137,8 @@ export interface DebitsTable {
   status: string;
   business_date: string;
   channel_id: string | null;
+  /** What the chosen channel charges for this debit, fixed when it was routed. */
+  channel_cost: number;
   /** JSON: the routing decision (channels considered, eligibility, reasons). */
   routing: string | null;
   failure_code: string | null;

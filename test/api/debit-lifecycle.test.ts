@@ -40,7 +40,8 @@ for (const engine of ENGINES) {
       const done = await final(created.id);
       expect(done.status).toBe('succeeded');
       expect(done.events.map((event: { type: string }) => event.type)).toEqual(['debit.created', 'debit.submitted', 'debit.succeeded']);
-      expect(done.routing.considered).toEqual([{ channel: 'sandbox-clearing', eligible: true, reasons: [], cost: 0 }]);
+      expect(done.routing).toMatchObject({ channel: 'sandbox-clearing', cost: 0, at: done.business_date, rules: [] });
+      expect(done.routing.considered).toEqual([{ channel: 'sandbox-clearing', eligible: true, reasons: [], excluded_by: [], cost: 0 }]);
       const balances = await t.call('GET', '/v1/balances', { key: merchant.key });
       expect(balances.body.pending).toBeGreaterThanOrEqual(12_345);
       const sandbox = await t.call('GET', `/v1/sandbox/accounts/${account}`);

@@ -116,7 +116,10 @@ function channelRow(id: string, overrides: Partial<ChannelRow> = {}): ChannelRow
     capabilities: '["debit"]',
     priority: 10,
     endpoint: 'http://127.0.0.1:9/',
+    cost_schedule: '{"fixed":30}',
+    enabled: 1,
     created_at: at(0),
+    updated_at: null,
     ...overrides,
   };
 }
@@ -135,6 +138,7 @@ function debitRow(id: string, merchantId: string, mandateId: string | null, over
     business_date: '2017-12-07',
     channel_id: null,
     routing: null,
+    channel_cost: 0,
     failure_code: null,
     failure_message: null,
     failure_retryable: null,

@@ -1,0 +1,209 @@
+import { checkFeeSchedule, isCalendarDate, type FeeSchedule, type RuleConditions } from '../core/index.js';
+import type { AppContext } from './context.js';
+import { nowIso } from './context.js';
+import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
+import type { ChannelRow, RuleRow, StoreTx } from './ports.js';
+
+/** The endpoint value meaning "the sandbox this hub runs with". */
+export const SANDBOX_ENDPOINT = 'sandbox';
+
+export interface ChannelInput {
+  id: string;
+  type: string;
+  name: string;
+  region_code?: string | undefined;
+  bank_code?: string | undefined;
+  capabilities: string[];
+  cost_schedule: FeeSchedule;
+  priority: number;
+  enabled?: boolean | undefined;
+  endpoint?: string | undefined;
+}
+
+export type ChannelPatch = Partial<Omit<ChannelInput, 'id'>>;
+
+export function presentChannel(row: ChannelRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    object: 'channel',
+    type: row.type,
+    name: row.name,
+    region_code: row.region_code,
+    bank_code: row.bank_code,
+    capabilities: JSON.parse(row.capabilities) as unknown,
+    cost_schedule: JSON.parse(row.cost_schedule) as unknown,
+    priority: row.priority,
+    enabled: row.enabled === 1,
+    endpoint: row.endpoint,
+  };
+}
+
+function scheduleErrors(schedule: FeeSchedule | undefined): FieldError[] {
+  if (schedule === undefined) return [];
+  return checkFeeSchedule(schedule).map((error) => ({ ...error, pointer: `/cost_schedule${error.pointer}` }));
+}
+
+export async function createChannel(ctx: AppContext, input: ChannelInput): Promise<ChannelRow> {
+  const errors = scheduleErrors(input.cost_schedule);
+  if (errors.length > 0) throw validationFailed(errors);
+  const at = nowIso(ctx);
+  const row = channelRow(input, at, null);
+  await ctx.store.transaction(async (tx) => {
+    if ((await tx.getChannel(input.id)) !== null) {
+      throw new AppError('conflict', `A channel ${input.id} exists already; change it with PATCH.`, [{ pointer: '/id', code: 'already_used', detail: 'Channel ids are unique.' }]);
+    }
+    await tx.upsertChannel(row);
+  });
+  ctx.routing.invalidate();
+  return row;
+}
+
+function channelRow(input: ChannelInput, createdAt: string, updatedAt: string | null): ChannelRow {
+  return {
+    id: input.id,
+    type: input.type,
+    name: input.name,
+    region_code: input.region_code ?? null,
+    bank_code: input.bank_code ?? null,
+    capabilities: JSON.stringify(input.capabilities),
+    cost_schedule: JSON.stringify(input.cost_schedule),
+    priority: input.priority,
+    enabled: input.enabled === false ? 0 : 1,
+    endpoint: input.endpoint ?? SANDBOX_ENDPOINT,
+    created_at: createdAt,
+    updated_at: updatedAt,
+  };
+}
+
+export async function updateChannel(ctx: AppContext, id: string, patch: ChannelPatch): Promise<ChannelRow> {
+  const errors = scheduleErrors(patch.cost_schedule);
+  if (errors.length > 0) throw validationFailed(errors);
+  const row = await ctx.store.transaction(async (tx) => {
+    const existing = await tx.getChannel(id);
+    if (existing === null) throw notFound('channel', id);
+    const current = presentChannel(existing) as unknown as ChannelInput;
+    const next = channelRow({ ...current, ...patch, id }, existing.created_at, nowIso(ctx));
+    await tx.upsertChannel(next);
+    return next;
+  });
+  ctx.routing.invalidate();
+  return row;
+}
+
+export async function getChannel(ctx: AppContext, id: string): Promise<ChannelRow> {
+  const row = await ctx.store.getChannel(id);
+  if (row === null) throw notFound('channel', id);
+  return row;
+}
+
+/** A rule as the API reads and writes it (SPEC §6). */
+export interface RuleInput {
+  id: string;
+  title: string;
+  source: string;
+  effective_from?: string | null | undefined;
+  effective_until?: string | null | undefined;
+  applies_to: { channels?: string[] | undefined; types?: string[] | undefined };
+  allow_only?: RuleConditions | undefined;
+  deny?: RuleConditions | undefined;
+}
+
+export function presentRule(row: RuleRow): Record<string, unknown> {
+  const conditions = JSON.parse(row.conditions) as RuleConditions;
+  return {
+    id: row.id,
+    object: 'rule',
+    version: row.version,
+    title: row.title,
+    source: row.source,
+    effective_from: row.effective_from,
+    effective_until: row.effective_until,
+    applies_to: JSON.parse(row.applies_to) as unknown,
+    [row.effect]: conditions,
+    retired: row.retired === 1,
+    created_at: row.created_at,
+  };
+}
+
+/** Checks what the schema cannot: dates, exactly one effect, something to apply to. */
+export function checkRule(input: RuleInput, base = ''): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const key of ['effective_from', 'effective_until'] as const) {
+    const value = input[key];
+    if (value !== undefined && value !== null && !isCalendarDate(value)) {
+      errors.push({ pointer: `${base}/${key}`, code: 'invalid_date', detail: `${key} is a business date written YYYY-MM-DD.` });
+    }
+  }
+  if (input.effective_from && input.effective_until && input.effective_until < input.effective_from) {
+    errors.push({ pointer: `${base}/effective_until`, code: 'before_effective_from', detail: 'effective_until is before effective_from.' });
+  }
+  if ((input.allow_only === undefined) === (input.deny === undefined)) {
+    errors.push({ pointer: `${base}/allow_only`, code: 'one_effect', detail: 'Give exactly one of allow_only and deny.' });
+  }
+  if (!input.applies_to.channels?.length && !input.applies_to.types?.length) {
+    errors.push({ pointer: `${base}/applies_to`, code: 'empty', detail: 'applies_to names at least one channel or channel type.' });
+  }
+  return errors;
+}
+
+/** The row of a rule's next version; versions start at 1. */
+export function ruleRow(input: RuleInput, version: number, createdAt: string, retired = false): RuleRow {
+  return {
+    id: input.id,
+    version,
+    title: input.title,
+    source: input.source,
+    effective_from: input.effective_from ?? null,
+    effective_until: input.effective_until ?? null,
+    applies_to: JSON.stringify(input.applies_to),
+    effect: input.allow_only !== undefined ? 'allow_only' : 'deny',
+    conditions: JSON.stringify(input.allow_only ?? input.deny),
+    retired: retired ? 1 : 0,
+    created_at: createdAt,
+  };
+}
+
+/**
+ * Writes a new version of a rule unless its newest version says the same; returns the newest
+ * version either way. Never rewrites an old version: debits keep naming the one that routed them.
+ */
+export async function putRule(ctx: AppContext, input: RuleInput, tx?: StoreTx): Promise<RuleRow> {
+  const errors = checkRule(input);
+  if (errors.length > 0) throw validationFailed(errors);
+  const write = async (t: StoreTx) => {
+    const versions = await t.listRuleVersions(input.id);
+    const latest = versions.at(-1);
+    const next = ruleRow(input, (latest?.version ?? 0) + 1, nowIso(ctx));
+    if (latest !== undefined && latest.retired === 0 && sameRule(latest, next)) return latest;
+    await t.insertRuleVersion(next);
+    return next;
+  };
+  const row = tx ? await write(tx) : await ctx.store.transaction(write);
+  ctx.routing.invalidate();
+  return row;
+}
+
+/** Takes a rule out of force from now on by writing a retired version. */
+export async function retireRule(ctx: AppContext, id: string): Promise<RuleRow> {
+  const row = await ctx.store.transaction(async (tx) => {
+    const latest = (await tx.listRuleVersions(id)).at(-1);
+    if (latest === undefined) throw notFound('rule', id);
+    if (latest.retired === 1) return latest;
+    const retired = { ...latest, version: latest.version + 1, retired: 1, created_at: nowIso(ctx) };
+    await tx.insertRuleVersion(retired);
+    return retired;
+  });
+  ctx.routing.invalidate();
+  return row;
+}
+
+function sameRule(a: RuleRow, b: RuleRow): boolean {
+  const keys = ['title', 'source', 'effective_from', 'effective_until', 'applies_to', 'effect', 'conditions'] as const;
+  return keys.every((key) => a[key] === b[key]);
+}
+
+export async function getRuleVersions(ctx: AppContext, id: string): Promise<RuleRow[]> {
+  const versions = await ctx.store.listRuleVersions(id);
+  if (versions.length === 0) throw notFound('rule', id);
+  return versions;
+}

@@ -1,0 +1,127 @@
+import {
+  CircuitBreaker,
+  compileFeeSchedule,
+  createRouter,
+  type BusinessDate,
+  type Capability,
+  type ChannelType,
+  type Clock,
+  type FeeSchedule,
+  type RoutableChannel,
+  type Router,
+  type RoutingInput,
+  type RoutingRule,
+  type RuleConditions,
+} from '../core/index.js';
+import { SANDBOX_ENDPOINT } from './channels.js';
+import type { ChannelRow, MandateRow, MerchantRow, RuleRow, Store, StoreTx } from './ports.js';
+
+export function channelFromRow(row: ChannelRow): RoutableChannel {
+  return {
+    id: row.id,
+    type: row.type as ChannelType,
+    priority: row.priority,
+    capabilities: JSON.parse(row.capabilities) as Capability[],
+    bankCode: row.bank_code,
+    enabled: row.enabled === 1,
+    cost: compileFeeSchedule(JSON.parse(row.cost_schedule) as FeeSchedule),
+  };
+}
+
+export function ruleFromRow(row: RuleRow): RoutingRule {
+  return {
+    id: row.id,
+    version: row.version,
+    title: row.title,
+    source: row.source,
+    effectiveFrom: row.effective_from as BusinessDate | null,
+    effectiveUntil: row.effective_until as BusinessDate | null,
+    appliesTo: JSON.parse(row.applies_to) as RoutingRule['appliesTo'],
+    effect: row.effect as RoutingRule['effect'],
+    conditions: JSON.parse(row.conditions) as RuleConditions,
+  };
+}
+
+/** The routing inputs of a debit under a mandate of a merchant. */
+export function routingInput(merchant: Pick<MerchantRow, 'category' | 'settlement_region_code'>, mandate: Pick<MandateRow, 'account_kind' | 'medium' | 'bank_code' | 'region_code'>, amountFen: number, businessDate: BusinessDate): RoutingInput {
+  return {
+    kind: 'debit',
+    amountFen,
+    businessDate,
+    merchant: { category: merchant.category, settlementRegion: merchant.settlement_region_code },
+    payer: { accountKind: mandate.account_kind, medium: mandate.medium, bank: mandate.bank_code, region: mandate.region_code },
+  };
+}
+
+/**
+ * Channels and rules held in memory, compiled into a Router, with each channel's circuit
+ * breaker. Reloaded when this process changes them, and at least every `refreshMs`, so that
+ * several processes on one database converge.
+ */
+export class RoutingTable {
+  readonly breaker: CircuitBreaker;
+  #router: Router | null = null;
+  #endpoints = new Map<string, string>();
+  #loadedAtMs = 0;
+  #loading: Promise<Router> | null = null;
+  readonly #merchants = new Map<string, MerchantRow>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    /** Where channels whose endpoint is `sandbox` are reached. */
+    private readonly sandboxUrl: string,
+    private readonly refreshMs = 5_000,
+    breaker = new CircuitBreaker(3, 30_000),
+  ) {
+    this.breaker = breaker;
+  }
+
+  async router(): Promise<Router> {
+    const nowMs = this.clock.now().getTime();
+    if (this.#router !== null && nowMs - this.#loadedAtMs < this.refreshMs && nowMs >= this.#loadedAtMs) return this.#router;
+    this.#loading ??= this.#load().finally(() => {
+      this.#loading = null;
+    });
+    return this.#loading;
+  }
+
+  invalidate(): void {
+    this.#router = null;
+  }
+
+  /** The endpoint of a channel; throws for a channel the table does not know (a bug). */
+  endpoint(channelId: string): string {
+    const endpoint = this.#endpoints.get(channelId);
+    if (endpoint === undefined) throw new Error(`no endpoint for channel ${channelId}`);
+    return endpoint;
+  }
+
+  /**
+   * Merchants change neither category nor region, so they are cached without expiry. Inside a
+   * transaction pass it as `reader`: on SQLite the store has one connection, which the
+   * transaction holds.
+   */
+  async merchant(id: string, reader: StoreTx = this.store): Promise<MerchantRow | null> {
+    const cached = this.#merchants.get(id);
+    if (cached) return cached;
+    const row = await reader.getMerchant(id);
+    if (row !== null) this.#merchants.set(id, row);
+    return row;
+  }
+
+  unavailableChannels(): Set<string> {
+    return this.breaker.openChannels(this.clock.now().getTime());
+  }
+
+  async #load(): Promise<Router> {
+    const [channels, rules] = await Promise.all([this.store.listChannels(), this.store.listCurrentRules()]);
+    this.#endpoints = new Map(channels.map((row) => [row.id, row.endpoint === SANDBOX_ENDPOINT ? this.sandboxUrl : row.endpoint]));
+    this.#router = createRouter(
+      channels.map(channelFromRow),
+      rules.filter((row) => row.retired === 0).map(ruleFromRow),
+    );
+    this.#loadedAtMs = this.clock.now().getTime();
+    return this.#router;
+  }
+}

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import { nowIso, type AppContext } from './context.js';
+import { putRule, SANDBOX_ENDPOINT, type ChannelInput, type RuleInput } from './channels.js';
+
+interface ScenarioFile {
+  channels: Omit<ChannelInput, 'endpoint' | 'enabled'>[];
+  rules: RuleInput[];
+}
+
+export const SCENARIOS = ['cn-2017'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export function isScenario(name: string): name is ScenarioName {
+  return (SCENARIOS as readonly string[]).includes(name);
+}
+
+/**
+ * Loads a shipped scenario (`data/scenarios/<name>.json`): its channels, carried by the sandbox,
+ * replace the enabled set (others are disabled, not deleted: old debits name them), and its rules
+ * get a new version only where they differ from the newest one. Loading twice changes nothing.
+ */
+export async function loadScenario(ctx: AppContext, name: ScenarioName): Promise<{ channels: number; rules: number }> {
+  const file = new URL(`../../data/scenarios/${name}.json`, import.meta.url);
+  const scenario = JSON.parse(fs.readFileSync(file, 'utf8')) as ScenarioFile;
+  const at = nowIso(ctx);
+  await ctx.store.transaction(async (tx) => {
+    const keep = new Set(scenario.channels.map((channel) => channel.id));
+    for (const existing of await tx.listChannels()) {
+      if (!keep.has(existing.id) && existing.enabled === 1) await tx.upsertChannel({ ...existing, enabled: 0, updated_at: at });
+    }
+    for (const channel of scenario.channels) {
+      const existing = await tx.getChannel(channel.id);
+      await tx.upsertChannel({
+        id: channel.id,
+        type: channel.type,
+        name: channel.name,
+        region_code: channel.region_code ?? null,
+        bank_code: channel.bank_code ?? null,
+        capabilities: JSON.stringify(channel.capabilities),
+        cost_schedule: JSON.stringify(channel.cost_schedule),
+        priority: channel.priority,
+        enabled: 1,
+        endpoint: SANDBOX_ENDPOINT,
+        created_at: existing?.created_at ?? at,
+        updated_at: existing === null ? null : at,
+      });
+    }
+    for (const rule of scenario.rules) await putRule(ctx, rule, tx);
+  });
+  ctx.routing.invalidate();
+  return { channels: scenario.channels.length, rules: scenario.rules.length };
+}

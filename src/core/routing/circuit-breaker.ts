@@ -1,0 +1,36 @@
+/**
+ * Opens a channel after `failuresMax` consecutive transport failures and keeps it open for
+ * `cooldownMs`; then one instruction may try it again (half-open), and one more failure opens
+ * it at once. Time comes in as a number so that the breaker is deterministic.
+ */
+export class CircuitBreaker {
+  readonly #state = new Map<string, { failures: number; openUntilMs: number }>();
+
+  constructor(
+    private readonly failuresMax: number,
+    private readonly cooldownMs: number,
+  ) {}
+
+  recordFailure(channel: string, nowMs: number): void {
+    const state = this.#state.get(channel) ?? { failures: 0, openUntilMs: 0 };
+    state.failures += 1;
+    if (state.failures >= this.failuresMax) state.openUntilMs = nowMs + this.cooldownMs;
+    this.#state.set(channel, state);
+  }
+
+  recordSuccess(channel: string): void {
+    this.#state.delete(channel);
+  }
+
+  isOpen(channel: string, nowMs: number): boolean {
+    const state = this.#state.get(channel);
+    return state !== undefined && state.openUntilMs > nowMs;
+  }
+
+  /** Channels open now, for routing to leave out. */
+  openChannels(nowMs: number): Set<string> {
+    const open = new Set<string>();
+    for (const [channel, state] of this.#state) if (state.openUntilMs > nowMs) open.add(channel);
+    return open;
+  }
+}
