@@ -30,6 +30,7 @@ export interface SimulationRow {
   channel_id: string | null;
   channel_cost: number;
   status: string;
+  failure_code: string | null;
   category: string;
   settlement_region_code: string;
   account_kind: string;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../main.js';
 import { migrateCommand } from './migrate.js';
+import { rulesCommand } from './rules.js';
 import { UsageError } from './options.js';
 import { sandboxCommand } from './sandbox.js';
 import { startCommand } from './start.js';
@@ -15,6 +16,9 @@ export async function runCli(argv: string[]): Promise<void> {
   program.addCommand(startCommand().exitOverride());
   program.addCommand(sandboxCommand().exitOverride());
   program.addCommand(migrateCommand().exitOverride());
+  const rules = rulesCommand().exitOverride();
+  for (const sub of rules.commands) sub.exitOverride();
+  program.addCommand(rules);
   try {
     await program.parseAsync(argv);
   } catch (error) {

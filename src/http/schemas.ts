@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, DEBIT_STATUSES, MEDIA, MERCHANT_CATEGORIES } from '../core/index.js';
+import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, MEDIA, MERCHANT_CATEGORIES } from '../core/index.js';
 
 /** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
@@ -117,3 +117,64 @@ export const SandboxClockBody = z.union([
   z.strictObject({ now: z.iso.datetime({ offset: true }) }),
   z.strictObject({ advance: z.string().describe('ISO 8601 duration, e.g. P1D or PT2H') }),
 ]);
+
+export const FeeScheduleInput = z
+  .strictObject({
+    fixed: z.number().int().min(0).optional(),
+    rate: z.string().optional().describe('A decimal string, e.g. "0.0006" for 0.06 %'),
+    min: z.number().int().min(0).optional(),
+    max: z.number().int().min(0).optional(),
+  })
+  .describe('fixed + rate × amount, rounded half up to the fen, held between min and max');
+
+const ChannelId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'a channel id is lowercase letters, digits and dashes');
+
+export const ChannelBody = z.strictObject({
+  id: ChannelId,
+  type: z.enum(CHANNEL_TYPES),
+  name: Text(128),
+  region_code: z.string().regex(/^\d{2,6}$/).optional(),
+  bank_code: z.string().min(2).max(12).optional(),
+  capabilities: z.array(z.enum(CAPABILITIES)).min(1),
+  cost_schedule: FeeScheduleInput,
+  priority: z.number().int(),
+  enabled: z.boolean().optional(),
+  endpoint: z.string().optional().describe('Base URL of the channel; "sandbox" (the default) means the sandbox clearing network'),
+});
+
+export const ChannelPatchBody = ChannelBody.omit({ id: true }).partial();
+
+const Values = z.array(z.string().min(1)).min(1);
+export const RuleConditionsInput = z
+  .strictObject({
+    'merchant.category': Values.optional(),
+    'merchant.settlement_region': Values.optional().describe('region code prefixes'),
+    'payer.account_kind': Values.optional(),
+    'payer.medium': Values.optional(),
+    'payer.bank': z.union([Values, z.literal('channel.bank')]).optional().describe('bank codes, or "channel.bank": the payer banks with the channel'),
+    'payer.region': Values.optional().describe('region code prefixes'),
+    'instruction.kind': z.array(z.enum(CAPABILITIES)).min(1).optional(),
+    amount: z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).optional(),
+  })
+  .describe('Every condition given must hold; within one, any listed value will do');
+
+export const RuleBody = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a rule id is lowercase letters, digits and dashes'),
+  title: Text(200),
+  source: Text(300).describe('The regulation or notice the rule comes from'),
+  effective_from: z.string().nullable().optional(),
+  effective_until: z.string().nullable().optional(),
+  applies_to: z.strictObject({ channels: z.array(ChannelId).optional(), types: z.array(z.enum(CHANNEL_TYPES)).optional() }),
+  allow_only: RuleConditionsInput.optional(),
+  deny: RuleConditionsInput.optional(),
+});
+
+export const RuleUpdateBody = RuleBody.omit({ id: true });
+
+const BusinessDateInput = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a business date is YYYY-MM-DD');
+export const SimulateBody = z.strictObject({
+  at: BusinessDateInput.describe('Route as if on this business date'),
+  window: z.strictObject({ from: BusinessDateInput, to: BusinessDateInput }).describe('Debits created on these business dates'),
+  add_rules: z.array(RuleBody).max(100).optional(),
+  remove_rules: z.array(z.string()).max(100).optional(),
+});

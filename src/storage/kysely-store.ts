@@ -218,6 +218,7 @@ class KyselyStoreTx implements StoreTx {
         'd.channel_id',
         'd.channel_cost',
         'd.status',
+        'd.failure_code',
         'm.category',
         'm.settlement_region_code',
         'a.account_kind',

@@ -5,6 +5,7 @@ import { startHub, type RunningHub } from '../../src/main.js';
 import type { WorkerSettings } from '../../src/app/context.js';
 import { freshDatabase, type TestDatabase } from './engines.js';
 import type { Engine } from '../../src/storage/database.js';
+import type { ScenarioName } from '../../src/app/scenarios.js';
 
 /** Every log line the hub wrote, so that tests can scan them for personal data. */
 export class LogCapture extends Writable {
@@ -29,7 +30,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(engine: Engine, options: { workers?: Partial<WorkerSettings>; runWorkers?: boolean } = {}): Promise<TestHub> {
+export async function startTestHub(engine: Engine, options: { workers?: Partial<WorkerSettings>; runWorkers?: boolean; scenario?: ScenarioName } = {}): Promise<TestHub> {
   const database = await freshDatabase(engine);
   const logs = new LogCapture();
   const clock = new SettableClock();
@@ -46,6 +47,7 @@ export async function startTestHub(engine: Engine, options: { workers?: Partial<
     clock,
     workers: { ...FAST_WORKERS, ...options.workers },
     runWorkers: options.runWorkers ?? true,
+    ...(options.scenario ? { scenario: options.scenario } : {}),
   });
   const bodies: string[] = [];
   return {

@@ -55,6 +55,8 @@ export interface RouteOptions {
 
 export interface Router {
   route(input: RoutingInput, options?: RouteOptions): RoutingDecision;
+  /** The same choice as `route`, without the explanation: for replaying many instructions. */
+  choose(input: RoutingInput): { channel: string; cost: number } | null;
   readonly channels: readonly RoutableChannel[];
   readonly rules: readonly RoutingRule[];
 }
@@ -63,9 +65,27 @@ export interface Router {
 export function createRouter(channels: readonly RoutableChannel[], rules: readonly RoutingRule[]): Router {
   const sorted = [...channels].sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const rulesFor = new Map(sorted.map((channel) => [channel.id, rules.filter((rule) => ruleAppliesTo(rule, channel))]));
+  const compiled = sorted.map((channel) => ({ channel, rules: rulesFor.get(channel.id)! }));
   return {
     channels: sorted,
     rules,
+    choose(input) {
+      let best: { channel: string; cost: number } | null = null;
+      for (const { channel, rules: channelRules } of compiled) {
+        if (!channel.enabled || !channel.capabilities.includes(input.kind)) continue;
+        let allowed = true;
+        for (const rule of channelRules) {
+          if (ruleInForce(rule, input.businessDate) && !ruleAllows(rule, input, channel.bankCode)) {
+            allowed = false;
+            break;
+          }
+        }
+        if (!allowed) continue;
+        const cost = channel.cost(input.amountFen);
+        if (best === null || cost < best.cost) best = { channel: channel.id, cost };
+      }
+      return best;
+    },
     route(input, options = {}) {
       const considered: ChannelConsidered[] = [];
       const applied = new Map<string, RuleRef>();
