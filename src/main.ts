@@ -11,6 +11,7 @@ import { SubmissionWorker } from './app/submission-worker.js';
 import { SANDBOX_ENDPOINT } from './app/channels.js';
 import { RoutingTable } from './app/routing-table.js';
 import { loadScenario, type ScenarioName } from './app/scenarios.js';
+import { ensureDefaultPlans } from './app/fee-plans.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { startSandbox } from './channels/sandbox/index.js';
 import { ID_PREFIXES, SettableClock, type Clock, type IdKind, type IdSource } from './core/index.js';
@@ -114,6 +115,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     logger,
     workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
   };
+  await ensureDefaultPlans(ctx);
   if (options.scenario !== undefined) await loadScenario(ctx, options.scenario);
   else await ensureDefaultChannel(store, clock);
   await routing.router();

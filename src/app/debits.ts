@@ -12,6 +12,7 @@ import {
 import { validateHolderName, validateIdNumber, validatePhone } from '../core/payers/index.js';
 import { isUniqueViolation } from '../storage/database.js';
 import { routingInput } from './routing-table.js';
+import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { optionalField } from './payer-details.js';
@@ -122,6 +123,7 @@ async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, merchan
   let rejection: RejectionCode | null = resolved.rejection;
   const mandate = resolved.mandate;
   let decision: RoutingDecision | null = null;
+  let fees: FeeQuote | null = null;
   const month = today.slice(0, 7);
   if (mandate !== null && rejection === null) {
     const detailsMatch =
@@ -145,6 +147,7 @@ async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, merchan
       invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
       decision = router.route(routingInput(merchant, mandate, input.amount, today), { unavailable: ctx.routing.unavailableChannels() });
       if (decision.channel === null) rejection = 'no_eligible_channel';
+      else fees = await quoteFees(ctx, tx, merchant, mandate, input.amount, today);
     }
   }
 
@@ -162,6 +165,12 @@ async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, merchan
     business_date: today,
     channel_id: rejection === null ? decision?.channel ?? null : null,
     channel_cost: rejection === null ? decision?.cost ?? 0 : 0,
+    merchant_fee: fees?.merchantFee ?? 0,
+    payer_fee: fees?.payerFee ?? 0,
+    merchant_fee_plan: fees?.merchantPlan ?? null,
+    payer_fee_plan: fees?.payerPlan ?? null,
+    merchant_fee_subject: fees?.merchantSubject ?? null,
+    payer_fee_subject: fees?.payerSubject ?? null,
     routing: decision === null ? null : JSON.stringify(decision),
     failure_code: rejection,
     failure_message: rejection === null ? null : REJECTION_MESSAGES[rejection],

@@ -30,3 +30,41 @@ export async function trialBalance(ctx: AppContext): Promise<TrialBalance> {
     mismatched: mismatched.map((row) => ({ account: row.id, balance: row.balance, postings: row.postings })),
   };
 }
+
+export interface MarginLine {
+  merchant_id: string;
+  channel: string;
+  date: string;
+  debits: number;
+  /** Merchant fees plus payer fees. */
+  revenue: number;
+  fee_revenue: number;
+  payer_fee_revenue: number;
+  channel_cost: number;
+  margin: number;
+}
+
+/**
+ * The margin report (SPEC §7), read from the ledger's postings, so that it adds up to the
+ * platform accounts by construction: revenue from `platform:fee_revenue` and
+ * `platform:payer_fee_revenue`, cost from `platform:channel_cost`.
+ */
+export async function marginReport(ctx: AppContext, from: string, to: string, merchantId?: string): Promise<{ from: string; to: string; lines: MarginLine[]; totals: Omit<MarginLine, 'merchant_id' | 'channel' | 'date'> }> {
+  const rows = await ctx.store.marginReport(from, to, merchantId);
+  const lines = rows.map((row) => ({
+    merchant_id: row.merchant_id,
+    channel: row.channel_id,
+    date: row.business_date,
+    debits: row.debits,
+    revenue: row.fee_revenue + row.payer_fee_revenue,
+    fee_revenue: row.fee_revenue,
+    payer_fee_revenue: row.payer_fee_revenue,
+    channel_cost: row.channel_cost,
+    margin: row.fee_revenue + row.payer_fee_revenue - row.channel_cost,
+  }));
+  const totals = { debits: 0, revenue: 0, fee_revenue: 0, payer_fee_revenue: 0, channel_cost: 0, margin: 0 };
+  for (const line of lines) {
+    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += line[key];
+  }
+  return { from, to, lines, totals };
+}

@@ -1,5 +1,6 @@
 import { defaultFeePlan, type Merchant, type MerchantCategory } from '../core/index.js';
 import { issueApiKey } from './api-keys.js';
+import { checkPlanAssignment } from './fee-plans.js';
 import { nowIso, type AppContext } from './context.js';
 import { notFound, validationFailed, type FieldError } from './errors.js';
 import { field, normalizeBankCode, sealAccount, validateAccountNumber, validateHolderName, validateRegionCode } from './payer-details.js';
@@ -22,6 +23,8 @@ export async function createMerchant(ctx: AppContext, input: CreateMerchantInput
   const holderName = field(errors, '/settlement_account/holder_name', validateHolderName(account.holder_name));
   const name = field(errors, '/name', validateHolderName(input.name));
   if (errors.length > 0 || !accountNumber || !bankCode || !regionCode || !holderName || !name) throw validationFailed(errors);
+  const feePlan = input.fee_plan ?? defaultFeePlan(input.category);
+  await checkPlanAssignment(ctx, { fee_plan: feePlan, payer_fee_plan: input.payer_fee_plan });
 
   const sealed = sealAccount(ctx.vault, accountNumber);
   const row: MerchantRow = {
@@ -34,7 +37,7 @@ export async function createMerchant(ctx: AppContext, input: CreateMerchantInput
     settlement_bank_code: bankCode,
     settlement_region_code: regionCode,
     settlement_holder_name: holderName,
-    fee_plan: input.fee_plan ?? defaultFeePlan(input.category),
+    fee_plan: feePlan,
     payer_fee_plan: input.payer_fee_plan ?? null,
     created_at: nowIso(ctx),
   };
@@ -43,6 +46,19 @@ export async function createMerchant(ctx: AppContext, input: CreateMerchantInput
     return issueApiKey(ctx, row.id, 'first merchant key', tx);
   });
   return { merchant: toMerchant(row), apiKey };
+}
+
+/** Assigns fee plans (SPEC §7); later debits are priced by them, earlier quotes stand. */
+export async function updateMerchantPlans(ctx: AppContext, id: string, plans: { fee_plan?: string | undefined; payer_fee_plan?: string | null | undefined }): Promise<Merchant> {
+  await checkPlanAssignment(ctx, plans);
+  const row = await ctx.store.transaction(async (tx) => {
+    const existing = await tx.getMerchant(id);
+    if (existing === null) throw notFound('merchant', id);
+    await tx.updateMerchantPlans(id, plans.fee_plan ?? existing.fee_plan, plans.payer_fee_plan === undefined ? existing.payer_fee_plan : plans.payer_fee_plan);
+    return (await tx.getMerchant(id))!;
+  });
+  ctx.routing.forgetMerchant(id);
+  return toMerchant(row);
 }
 
 export async function getMerchant(ctx: AppContext, id: string): Promise<Merchant> {

@@ -3,6 +3,7 @@ import type { LedgerTransaction } from '../core/index.js';
 import type {
   ApiKeysTable,
   RoutingRulesTable,
+  FeePlansTable,
   AttemptsTable,
   ChannelsTable,
   DebitEventsTable,
@@ -20,6 +21,18 @@ export type DebitEventRow = Selectable<DebitEventsTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
 export type RuleRow = Selectable<RoutingRulesTable>;
+export type FeePlanRow = Selectable<FeePlansTable>;
+
+/** One line of the margin report: what the ledger says a merchant's debits on a channel earned and cost on a day. */
+export interface MarginRow {
+  merchant_id: string;
+  channel_id: string;
+  business_date: string;
+  debits: number;
+  fee_revenue: number;
+  payer_fee_revenue: number;
+  channel_cost: number;
+}
 
 /** What the what-if simulation reads of one past debit: the routing inputs and how it went. */
 export interface SimulationRow {
@@ -103,6 +116,7 @@ export interface StoreTx {
 
   insertMerchant(row: MerchantRow): Promise<void>;
   getMerchant(id: string): Promise<MerchantRow | null>;
+  updateMerchantPlans(id: string, feePlan: string, payerFeePlan: string | null): Promise<void>;
   listMerchants(page: PageRequest): Promise<Page<MerchantRow>>;
 
   insertMandate(row: MandateRow): Promise<void>;
@@ -123,6 +137,15 @@ export interface StoreTx {
   upsertChannel(row: ChannelRow): Promise<void>;
   listChannels(): Promise<ChannelRow[]>;
   getChannel(id: string): Promise<ChannelRow | null>;
+
+  insertFeePlanVersion(row: FeePlanRow): Promise<void>;
+  /** Every version of every fee plan (plans are few), by id then version. */
+  listFeePlans(): Promise<FeePlanRow[]>;
+  /** Like lockMandateUsage, for a fee plan's allowance counter of one subject. */
+  lockAllowanceUsage(planId: string, subject: string, month: string): Promise<number>;
+  addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void>;
+  /** Fee revenue and channel cost posted for debits, by merchant, channel and business date. */
+  marginReport(from: string, to: string, merchantId?: string): Promise<MarginRow[]>;
 
   insertRuleVersion(row: RuleRow): Promise<void>;
   /** Every version of one rule, oldest first. */
@@ -171,7 +194,7 @@ export interface StoreTx {
   deleteIdempotencyKeysBefore(before: string): Promise<number>;
 
   /** Writes a balanced transaction and updates cached balances; false if one of that kind already exists for the object. */
-  postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string): Promise<boolean>;
+  postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string, businessDate: string): Promise<boolean>;
   listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]>;
   /** Accounts whose cached balance differs from the sum of their postings. */
   findUnbalancedLedgerAccounts(): Promise<{ id: string; balance: number; postings: number }[]>;

@@ -14,6 +14,7 @@ import {
   type RuleConditions,
 } from '../core/index.js';
 import { SANDBOX_ENDPOINT } from './channels.js';
+import { activePlan, planInForce, type ActivePlan } from './fee-plans.js';
 import type { ChannelRow, MandateRow, MerchantRow, RuleRow, Store, StoreTx } from './ports.js';
 
 export function channelFromRow(row: ChannelRow): RoutableChannel {
@@ -54,7 +55,7 @@ export function routingInput(merchant: Pick<MerchantRow, 'category' | 'settlemen
 }
 
 /**
- * Channels and rules held in memory, compiled into a Router, with each channel's circuit
+ * Channels, rules and fee plans held in memory, compiled into a Router, with each channel's circuit
  * breaker. Reloaded when this process changes them, and at least every `refreshMs`, so that
  * several processes on one database converge.
  */
@@ -62,6 +63,7 @@ export class RoutingTable {
   readonly breaker: CircuitBreaker;
   #router: Router | null = null;
   #endpoints = new Map<string, string>();
+  #plans: ActivePlan[] = [];
   #loadedAtMs = 0;
   #loading: Promise<Router> | null = null;
   readonly #merchants = new Map<string, MerchantRow>();
@@ -98,7 +100,8 @@ export class RoutingTable {
   }
 
   /**
-   * Merchants change neither category nor region, so they are cached without expiry. Inside a
+   * Merchants change neither category nor region (their plans change only through this process,
+   * which forgets them then), so they are cached without expiry. Inside a
    * transaction pass it as `reader`: on SQLite the store has one connection, which the
    * transaction holds.
    */
@@ -110,12 +113,23 @@ export class RoutingTable {
     return row;
   }
 
+  /** The version of a fee plan in force on a date; null when none is (yet). Call router() first. */
+  plan(id: string, date: BusinessDate): ActivePlan | null {
+    return planInForce(this.#plans, id, date);
+  }
+
+  /** A merchant's plans changed: read it again next time. */
+  forgetMerchant(id: string): void {
+    this.#merchants.delete(id);
+  }
+
   unavailableChannels(): Set<string> {
     return this.breaker.openChannels(this.clock.now().getTime());
   }
 
   async #load(): Promise<Router> {
-    const [channels, rules] = await Promise.all([this.store.listChannels(), this.store.listCurrentRules()]);
+    const [channels, rules, plans] = await Promise.all([this.store.listChannels(), this.store.listCurrentRules(), this.store.listFeePlans()]);
+    this.#plans = plans.map(activePlan);
     this.#endpoints = new Map(channels.map((row) => [row.id, row.endpoint === SANDBOX_ENDPOINT ? this.sandboxUrl : row.endpoint]));
     this.#router = createRouter(
       channels.map(channelFromRow),

@@ -1,4 +1,5 @@
 import {
+  businessDate,
   debitSucceededTransaction,
   invariant,
   FAILURE_MESSAGES,
@@ -14,6 +15,7 @@ import {
 } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { routingInput } from './routing-table.js';
+import { releaseFees } from './fee-plans.js';
 import type { AttemptRow, ClaimedDebit, DebitRow, StoreTx } from './ports.js';
 
 /**
@@ -148,7 +150,8 @@ export class SubmissionWorker {
       return await this.ctx.connector.submitDebit({
         channelId: attempt.channel_id,
         endToEndId: attempt.end_to_end_id,
-        amountFen: debit.amount,
+        // What leaves the payer's account: the amount and the payer's fee on top.
+        amountFen: debit.amount + debit.payer_fee,
         accountNumber: vault.open(mandate.account_ciphertext),
         accountKind: mandate.account_kind as AccountKind,
         medium: mandate.medium as Medium,
@@ -240,11 +243,12 @@ export class SubmissionWorker {
             merchantId: debit.merchant_id,
             channelId: attempt.channel_id,
             amountFen: debit.amount,
-            payerFeeFen: 0,
-            merchantFeeFen: 0,
+            payerFeeFen: debit.payer_fee,
+            merchantFeeFen: debit.merchant_fee,
             channelCostFen: debit.channel_cost,
           }),
           at,
+          businessDate(now),
         );
         await this.#event(tx, debit.id, 'debit.succeeded', 'succeeded', at, { channel: attempt.channel_id, channel_reference: outcome.channelReference });
         return;
@@ -288,7 +292,8 @@ export class SubmissionWorker {
       next_action_at: null,
     }, at);
     invariant(moved, `debit ${debit.id} was not ${from} when it failed`);
-    // A failed debit gives back its room under the mandate's monthly limit (DESIGN-NOTES §4).
+    // A failed debit gives back its room under the mandate's monthly limit and in fee allowances (DESIGN-NOTES §4).
+    await releaseFees(tx, debit);
     if (debit.mandate_id !== null) {
       const mandate = await tx.getMandate(debit.mandate_id);
       if (mandate?.monthly_max !== null && mandate !== null) await tx.addMandateUsage(mandate.id, debit.business_date.slice(0, 7), -debit.amount);

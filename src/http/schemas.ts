@@ -178,3 +178,36 @@ export const SimulateBody = z.strictObject({
   add_rules: z.array(RuleBody).max(100).optional(),
   remove_rules: z.array(z.string()).max(100).optional(),
 });
+
+export const PlanScheduleInput = z
+  .strictObject({
+    fixed: z.number().int().min(0).optional(),
+    rate: z.string().optional().describe('A decimal string, e.g. "0.001" for 0.1 %'),
+    min: z.number().int().min(0).optional().describe('Charged at least this whenever a fee is due'),
+    max: z.number().int().min(0).optional(),
+    allowance: z.number().int().min(0).optional().describe('Free cumulative amount per calendar month (Asia/Shanghai), in fen'),
+    tiers: z.array(z.strictObject({ up_to: z.number().int().positive().optional(), rate: z.string() })).optional().describe('Marginal bands of cumulative monthly amount'),
+  })
+  .describe('A fee schedule; every amount in fen, rates exact decimals, rounded half up to the fen');
+
+export const FeePlanBody = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a plan id is lowercase letters, digits and dashes'),
+  side: z.enum(['merchant', 'payer']).describe('merchant: deducted from proceeds per succeeded debit; payer: on top of the amount'),
+  title: Text(200),
+  effective_from: z.string().nullable().optional(),
+  effective_until: z.string().nullable().optional(),
+  schedule: PlanScheduleInput,
+});
+
+export const FeePlanUpdateBody = FeePlanBody.omit({ id: true, side: true });
+
+export const MerchantPatchBody = z.strictObject({
+  fee_plan: Text(64).optional(),
+  payer_fee_plan: Text(64).nullable().optional().describe('null removes the payer plan'),
+});
+
+export const MarginQuery = z.strictObject({
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a business date is YYYY-MM-DD'),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a business date is YYYY-MM-DD'),
+  merchant_id: z.string().optional(),
+});

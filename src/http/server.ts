@@ -9,6 +9,7 @@ import { errorHandler, problem, sendProblem } from './problem.js';
 import { maskDigitRuns } from './redact.js';
 import { channelRoutes } from './routes/channels.js';
 import { debitRoutes } from './routes/debits.js';
+import { feeRoutes } from './routes/fees.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
@@ -101,6 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   debitRoutes(app, deps);
   ledgerRoutes(app, deps);
   channelRoutes(app, deps);
+  feeRoutes(app, deps);
   if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

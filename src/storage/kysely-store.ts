@@ -18,6 +18,8 @@ import type {
   MerchantRow,
   Page,
   PageRequest,
+  FeePlanRow,
+  MarginRow,
   RuleRow,
   SimulationRow,
   Store,
@@ -90,6 +92,10 @@ class KyselyStoreTx implements StoreTx {
 
   async getMerchant(id: string): Promise<MerchantRow | null> {
     return (await this.db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async updateMerchantPlans(id: string, feePlan: string, payerFeePlan: string | null): Promise<void> {
+    await this.db.updateTable('merchants').set({ fee_plan: feePlan, payer_fee_plan: payerFeePlan }).where('id', '=', id).execute();
   }
 
   async listMerchants(request: PageRequest): Promise<Page<MerchantRow>> {
@@ -186,6 +192,69 @@ class KyselyStoreTx implements StoreTx {
 
   async getChannel(id: string): Promise<ChannelRow | null> {
     return (await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async insertFeePlanVersion(row: FeePlanRow): Promise<void> {
+    await this.db.insertInto('fee_plans').values(row).execute();
+  }
+
+  async listFeePlans(): Promise<FeePlanRow[]> {
+    return this.db.selectFrom('fee_plans').selectAll().orderBy('id').orderBy('version').execute();
+  }
+
+  async lockAllowanceUsage(planId: string, subject: string, month: string): Promise<number> {
+    await this.db
+      .insertInto('allowance_usage')
+      .values({ plan_id: planId, subject, month, amount: 0 })
+      .onConflict((oc) => oc.columns(['plan_id', 'subject', 'month']).doNothing())
+      .execute();
+    let query = this.db
+      .selectFrom('allowance_usage')
+      .select('amount')
+      .where('plan_id', '=', planId)
+      .where('subject', '=', subject)
+      .where('month', '=', month);
+    if (this.engine === 'postgres') query = query.forUpdate();
+    return (await query.executeTakeFirstOrThrow()).amount;
+  }
+
+  async addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void> {
+    await this.db
+      .insertInto('allowance_usage')
+      .values({ plan_id: planId, subject, month, amount: deltaFen })
+      .onConflict((oc) => oc.columns(['plan_id', 'subject', 'month']).doUpdateSet({ amount: (eb) => eb('allowance_usage.amount', '+', deltaFen) }))
+      .execute();
+  }
+
+  async marginReport(from: string, to: string, merchantId?: string): Promise<MarginRow[]> {
+    const sumOf = (account: string) => sql<number>`cast(coalesce(sum(case when p.account_id = ${account} then -p.amount else 0 end), 0) as bigint)`;
+    let query = this.db
+      .selectFrom('ledger_transactions as t')
+      .innerJoin('postings as p', 'p.transaction_id', 't.id')
+      .innerJoin('debits as d', 'd.id', 't.ref_id')
+      .select([
+        'd.merchant_id',
+        'd.channel_id',
+        't.business_date',
+        sql<number>`count(distinct t.id)`.as('debits'),
+        sumOf('platform:fee_revenue').as('fee_revenue'),
+        sumOf('platform:payer_fee_revenue').as('payer_fee_revenue'),
+        sql<number>`cast(coalesce(sum(case when p.account_id = 'platform:channel_cost' then p.amount else 0 end), 0) as bigint)`.as('channel_cost'),
+      ])
+      .where('t.ref_type', '=', 'debit')
+      .where('t.business_date', '>=', from)
+      .where('t.business_date', '<=', to);
+    if (merchantId !== undefined) query = query.where('d.merchant_id', '=', merchantId);
+    const rows = await query.groupBy(['d.merchant_id', 'd.channel_id', 't.business_date']).orderBy('t.business_date').orderBy('d.merchant_id').orderBy('d.channel_id').execute();
+    return rows.map((row) => ({
+      merchant_id: row.merchant_id,
+      channel_id: row.channel_id ?? 'none',
+      business_date: row.business_date ?? '',
+      debits: Number(row.debits),
+      fee_revenue: Number(row.fee_revenue),
+      payer_fee_revenue: Number(row.payer_fee_revenue),
+      channel_cost: Number(row.channel_cost),
+    }));
   }
 
   async insertRuleVersion(row: RuleRow): Promise<void> {
@@ -417,10 +486,10 @@ class KyselyStoreTx implements StoreTx {
     return Number(result.numDeletedRows);
   }
 
-  async postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string): Promise<boolean> {
+  async postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string, businessDate: string): Promise<boolean> {
     const inserted = await this.db
       .insertInto('ledger_transactions')
-      .values({ id, kind: transaction.kind, ref_type: transaction.refType, ref_id: transaction.refId, at })
+      .values({ id, kind: transaction.kind, ref_type: transaction.refType, ref_id: transaction.refId, at, business_date: businessDate })
       .onConflict((oc) => oc.columns(['kind', 'ref_type', 'ref_id']).doNothing())
       .executeTakeFirst();
     if (inserted.numInsertedOrUpdatedRows !== 1n) return false;

@@ -13,6 +13,8 @@ export interface Database {
   mandate_usage: MandateUsageTable;
   channels: ChannelsTable;
   routing_rules: RoutingRulesTable;
+  fee_plans: FeePlansTable;
+  allowance_usage: AllowanceUsageTable;
   debits: DebitsTable;
   debit_events: DebitEventsTable;
   attempts: AttemptsTable;
@@ -107,6 +109,28 @@ export interface ChannelsTable {
   updated_at: string | null;
 }
 
+/** One version of a fee plan (SPEC §7); never updated, a new version supersedes it. */
+export interface FeePlansTable {
+  id: string;
+  version: number;
+  /** `merchant` (charged to the merchant per succeeded debit) or `payer` (on top of the amount). */
+  side: string;
+  title: string;
+  effective_from: string | null;
+  effective_until: string | null;
+  /** JSON PlanSchedule (src/core/fees/plan.ts). */
+  schedule: string;
+  created_at: string;
+}
+
+/** Cumulative amount per plan, subject and Shanghai month, for allowances and tiers. */
+export interface AllowanceUsageTable {
+  plan_id: string;
+  subject: string;
+  month: string;
+  amount: number;
+}
+
 /** One version of a routing rule; never updated, a new version supersedes it. */
 export interface RoutingRulesTable {
   id: string;
@@ -139,6 +163,13 @@ export interface DebitsTable {
   channel_id: string | null;
   /** What the chosen channel charges for this debit, fixed when it was routed. */
   channel_cost: number;
+  /** The merchant's fee and the payer's fee, quoted when the debit was accepted. */
+  merchant_fee: number;
+  payer_fee: number;
+  merchant_fee_plan: string | null;
+  payer_fee_plan: string | null;
+  payer_fee_subject: string | null;
+  merchant_fee_subject: string | null;
   /** JSON: the routing decision (channels considered, eligibility, reasons). */
   routing: string | null;
   failure_code: string | null;
@@ -211,6 +242,8 @@ export interface LedgerTransactionsTable {
   ref_type: string;
   ref_id: string;
   at: string;
+  /** The Shanghai business date of `at`, for reports by day. */
+  business_date: string | null;
 }
 
 export interface PostingsTable {

@@ -36,14 +36,15 @@ for (const engine of ENGINES) {
       const account = nextCard();
       const mandateId = await createMandate(t, merchant.key, account);
       const created = await debit(mandateId, 12_345, 'INV-OK');
-      expect(created).toMatchObject({ status: 'pending', amount: 12_345, amount_debited: 12_345, channel: 'sandbox-clearing' });
+      // The standard plan: 0.20 % of 123.45 yuan is 24.69 fen, rounded half up to 25; no payer fee.
+      expect(created).toMatchObject({ status: 'pending', amount: 12_345, payer_fee: 0, amount_debited: 12_345, channel: 'sandbox-clearing', fees: { merchant: 25, channel: 0, payer: 0 }, fee_plans: { merchant: 'standard@1', payer: null } });
       const done = await final(created.id);
       expect(done.status).toBe('succeeded');
       expect(done.events.map((event: { type: string }) => event.type)).toEqual(['debit.created', 'debit.submitted', 'debit.succeeded']);
       expect(done.routing).toMatchObject({ channel: 'sandbox-clearing', cost: 0, at: done.business_date, rules: [] });
       expect(done.routing.considered).toEqual([{ channel: 'sandbox-clearing', eligible: true, reasons: [], excluded_by: [], cost: 0 }]);
       const balances = await t.call('GET', '/v1/balances', { key: merchant.key });
-      expect(balances.body.pending).toBeGreaterThanOrEqual(12_345);
+      expect(balances.body.pending).toBe(12_345 - 25);
       const sandbox = await t.call('GET', `/v1/sandbox/accounts/${account}`);
       expect(sandbox.body.balance).toBe(100_000_000 - 12_345);
       expect(sandbox.body.received).toHaveLength(1);
@@ -204,11 +205,16 @@ for (const engine of ENGINES) {
       expect(body.total).toBe(0);
       expect(body.balanced).toBe(true);
       expect(body.mismatched).toEqual([]);
-      const clearing = body.accounts.find((a: { account: string }) => a.account === 'channel:sandbox-clearing:clearing');
-      const pending = body.accounts.find((a: { account: string }) => a.account === `merchant:${merchant.id}:pending`);
-      expect(clearing.balance).toBe(-pending.balance);
+      const balance = (account: string) => body.accounts.find((a: { account: string }) => a.account === account)?.balance ?? 0;
+      const succeeded = (await t.call('GET', '/v1/debits?status=succeeded&limit=100', { key: merchant.key })).body.data;
+      const collected = succeeded.reduce((sum: number, d: { amount: number }) => sum + d.amount, 0);
+      const fees = succeeded.reduce((sum: number, d: { fees: { merchant: number } }) => sum + d.fees.merchant, 0);
+      expect(fees).toBeGreaterThan(0);
+      expect(balance('channel:sandbox-clearing:clearing')).toBe(collected);
+      expect(balance(`merchant:${merchant.id}:pending`)).toBe(-(collected - fees));
+      expect(balance('platform:fee_revenue')).toBe(-fees);
       const balances = await t.call('GET', '/v1/balances', { key: merchant.key });
-      expect(balances.body.pending).toBe(clearing.balance);
+      expect(balances.body.pending).toBe(collected - fees);
     });
   });
 }

@@ -139,6 +139,12 @@ function debitRow(id: string, merchantId: string, mandateId: string | null, over
     channel_id: null,
     routing: null,
     channel_cost: 0,
+    merchant_fee: 0,
+    payer_fee: 0,
+    merchant_fee_plan: null,
+    payer_fee_plan: null,
+    merchant_fee_subject: null,
+    payer_fee_subject: null,
     failure_code: null,
     failure_message: null,
     failure_retryable: null,
@@ -963,7 +969,7 @@ for (const engine of ENGINES) {
       }
 
       it('posts a transaction, creating its accounts with cached balances', async () => {
-        expect(await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1))).toBe(true);
+        expect(await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07')).toBe(true);
         expect(await store.listLedgerAccounts()).toEqual([
           { id: 'channel:chn_1:clearing', owner_type: 'channel', owner_id: 'chn_1', kind: 'clearing', balance: 10_100, created_at: at(1) },
           { id: 'channel:chn_1:payable', owner_type: 'channel', owner_id: 'chn_1', kind: 'payable', balance: -25, created_at: at(1) },
@@ -976,21 +982,21 @@ for (const engine of ENGINES) {
       });
 
       it('posts once per kind and object: a second post returns false and changes nothing', async () => {
-        expect(await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1))).toBe(true);
+        expect(await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07')).toBe(true);
         const before = await balances();
         const again = debitSucceededTransaction(amounts('dbt_1', { amountFen: 99_999 }));
-        expect(await store.postLedgerTransaction('ltx_2', again, at(2))).toBe(false);
+        expect(await store.postLedgerTransaction('ltx_2', again, at(2), '2017-12-07')).toBe(false);
         expect(await balances()).toEqual(before);
         expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
       });
 
       it('posts another kind for the same object', async () => {
-        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1));
+        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
         const settle = ledgerTransaction('settlement', 'debit', 'dbt_1', [
           { account: accounts.merchantPending('mer_1'), amountFen: 9_940 },
           { account: accounts.merchantAvailable('mer_1'), amountFen: -9_940 },
         ]);
-        expect(await store.postLedgerTransaction('ltx_2', settle, at(2))).toBe(true);
+        expect(await store.postLedgerTransaction('ltx_2', settle, at(2), '2017-12-07')).toBe(true);
         const merchantAccounts = await store.listLedgerAccounts('merchant', 'mer_1');
         expect(merchantAccounts.map((account) => [account.id, account.balance, account.created_at])).toEqual([
           ['merchant:mer_1:available', -9_940, at(2)],
@@ -1006,7 +1012,7 @@ for (const engine of ENGINES) {
           amounts('dbt_3', { channelId: 'chn_2', merchantFeeFen: 10_000, channelCostFen: 0 }),
         ];
         for (const [index, debit] of debits.entries()) {
-          expect(await store.postLedgerTransaction(`ltx_${index}`, debitSucceededTransaction(debit), at(index))).toBe(true);
+          expect(await store.postLedgerTransaction(`ltx_${index}`, debitSucceededTransaction(debit), at(index), '2017-12-07')).toBe(true);
         }
         const all = await balances();
         expect(all).toEqual({
@@ -1024,8 +1030,8 @@ for (const engine of ENGINES) {
       });
 
       it('filters accounts by owner type and owner', async () => {
-        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1));
-        await store.postLedgerTransaction('ltx_2', debitSucceededTransaction(amounts('dbt_2', { merchantId: 'mer_2' })), at(2));
+        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
+        await store.postLedgerTransaction('ltx_2', debitSucceededTransaction(amounts('dbt_2', { merchantId: 'mer_2' })), at(2), '2017-12-07');
         expect(ids(await store.listLedgerAccounts('platform'))).toEqual([
           'platform:channel_cost',
           'platform:fee_revenue',
@@ -1040,7 +1046,7 @@ for (const engine of ENGINES) {
         const results = await Promise.all(
           ['ltx_a', 'ltx_b'].map((id) =>
             store.transaction(async (tx) => {
-              const posted = await tx.postLedgerTransaction(id, debitSucceededTransaction(amounts('dbt_1')), at(1));
+              const posted = await tx.postLedgerTransaction(id, debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
               await pause();
               return posted;
             }),
@@ -1054,7 +1060,7 @@ for (const engine of ENGINES) {
       it('keeps balances exact when different debits post concurrently', async () => {
         const debits = Array.from({ length: 8 }, (_, i) => amounts(`dbt_${i}`, { amountFen: 1_000 * (i + 1) }));
         await Promise.all(
-          debits.map((debit, i) => store.transaction((tx) => tx.postLedgerTransaction(`ltx_${i}`, debitSucceededTransaction(debit), at(1)))),
+          debits.map((debit, i) => store.transaction((tx) => tx.postLedgerTransaction(`ltx_${i}`, debitSucceededTransaction(debit), at(1), '2017-12-07'))),
         );
         const all = await balances();
         expect(all['channel:chn_1:clearing']).toBe(36_000 + 800);
@@ -1063,7 +1069,7 @@ for (const engine of ENGINES) {
       });
 
       it('reports an account whose cached balance drifted from its postings', async () => {
-        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1));
+        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
         await db.updateTable('ledger_accounts').set({ balance: 1 }).where('id', '=', 'platform:fee_revenue').execute();
         expect(await store.findUnbalancedLedgerAccounts()).toEqual([{ id: 'platform:fee_revenue', balance: 1, postings: -60 }]);
       });

@@ -34,6 +34,7 @@ export function applyRate(amountFen: number, rate: ExactRate): number {
   invariant(Number.isSafeInteger(amountFen) && amountFen >= 0, `amount ${amountFen} is not a non-negative integer of fen`);
   const product = BigInt(amountFen) * rate.numerator;
   const rounded = (product * 2n + rate.denominator) / (2n * rate.denominator);
+  invariant(rounded <= BigInt(Number.MAX_SAFE_INTEGER), `fee on ${amountFen} fen is beyond the safe integers`);
   return Number(rounded);
 }
 
@@ -66,6 +67,7 @@ export function compileFeeSchedule(schedule: FeeSchedule): CompiledFeeSchedule {
   const fixed = schedule.fixed ?? 0;
   const min = schedule.min ?? 0;
   const max = schedule.max ?? Number.MAX_SAFE_INTEGER;
+  invariant(min <= max, `schedule min ${min} is above max ${max}`);
   return (amountFen: number) => {
     const variable = rate === null ? 0 : applyRate(amountFen, rate);
     return Math.min(max, Math.max(min, fixed + variable));

@@ -1,7 +1,9 @@
 /**
  * Opens a channel after `failuresMax` consecutive transport failures and keeps it open for
- * `cooldownMs`; then one instruction may try it again (half-open), and one more failure opens
- * it at once. Time comes in as a number so that the breaker is deterministic.
+ * `cooldownMs`. After the cooldown, traffic may try it again; until a success resets the count,
+ * one more failure opens it at once (there is no single-trial half-open state: a round routed
+ * right after the cooldown may all go to the channel). Time comes in as a number so that the
+ * breaker is deterministic.
  */
 export class CircuitBreaker {
   readonly #state = new Map<string, { failures: number; openUntilMs: number }>();
