@@ -58,7 +58,7 @@ export async function createChannel(ctx: AppContext, input: ChannelInput): Promi
   return row;
 }
 
-function channelRow(input: ChannelInput, createdAt: string, updatedAt: string | null): ChannelRow {
+export function channelRow(input: ChannelInput, createdAt: string, updatedAt: string | null): ChannelRow {
   return {
     id: input.id,
     type: input.type,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { nowIso, type AppContext } from './context.js';
-import { putRule, SANDBOX_ENDPOINT, type ChannelInput, type RuleInput } from './channels.js';
+import { channelRow, putRule, SANDBOX_ENDPOINT, type ChannelInput, type RuleInput } from './channels.js';
 import { putFeePlan, type FeePlanInput } from './fee-plans.js';
 
 interface ScenarioFile {
@@ -32,20 +32,7 @@ export async function loadScenario(ctx: AppContext, name: ScenarioName): Promise
     }
     for (const channel of scenario.channels) {
       const existing = await tx.getChannel(channel.id);
-      await tx.upsertChannel({
-        id: channel.id,
-        type: channel.type,
-        name: channel.name,
-        region_code: channel.region_code ?? null,
-        bank_code: channel.bank_code ?? null,
-        capabilities: JSON.stringify(channel.capabilities),
-        cost_schedule: JSON.stringify(channel.cost_schedule),
-        priority: channel.priority,
-        enabled: 1,
-        endpoint: SANDBOX_ENDPOINT,
-        created_at: existing?.created_at ?? at,
-        updated_at: existing === null ? null : at,
-      });
+      await tx.upsertChannel(channelRow({ ...channel, enabled: true, endpoint: SANDBOX_ENDPOINT }, existing?.created_at ?? at, existing === null ? null : at));
     }
     for (const rule of scenario.rules) await putRule(ctx, rule, tx);
     for (const plan of scenario.fee_plans) await putFeePlan(ctx, plan, tx);
