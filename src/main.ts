@@ -8,6 +8,7 @@ import { ensureOperatorKey } from './app/api-keys.js';
 import { DEFAULT_WORKER_SETTINGS, type AppContext, type WorkerSettings } from './app/context.js';
 import type { SecretSource, Store } from './app/ports.js';
 import { SubmissionWorker } from './app/submission-worker.js';
+import { BatchWorker } from './app/batch-worker.js';
 import { SANDBOX_ENDPOINT } from './app/channels.js';
 import { RoutingTable } from './app/routing-table.js';
 import { loadScenario, type ScenarioName } from './app/scenarios.js';
@@ -113,6 +114,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     connector: new SandboxConnector({ endpointFor: (channelId) => routing.endpoint(channelId), timeoutMs: 5_000 }),
     routing,
     logger,
+    batchDir: path.join(options.dataDir, 'batches'),
     workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
   };
   await ensureDefaultPlans(ctx);
@@ -121,15 +123,20 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   await routing.router();
   const firstOperatorKey = await ensureOperatorKey(ctx, options.operatorKey);
   const worker = new SubmissionWorker(ctx);
+  const batchWorker = new BatchWorker(ctx);
   const server = await buildServer({
     ctx,
     operatorKeyFromEnv: options.operatorKey,
     sandbox: { url: sandboxUrl, controlToken, clock },
     onDebitCreated: () => worker.wake(),
+    onBatchReceived: () => batchWorker.wake(),
     version: VERSION,
   });
   await server.listen({ host: options.host, port: options.port });
-  if (options.runWorkers !== false) worker.start();
+  if (options.runWorkers !== false) {
+    worker.start();
+    batchWorker.start();
+  }
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return {
@@ -140,6 +147,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     worker,
     server,
     async close() {
+      await batchWorker.stop();
       await worker.stop();
       await server.close();
       await closeSandbox();

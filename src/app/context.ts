@@ -37,6 +37,8 @@ export interface AppContext {
   connector: ChannelConnector;
   routing: RoutingTable;
   logger: Logger;
+  /** Where uploaded batch files are kept. */
+  batchDir: string;
   workers: WorkerSettings;
 }
 

@@ -100,8 +100,12 @@ function referenceTaken(): AppError {
   ]);
 }
 
-/** Validates, checks the mandate, routes, and stores the debit as `pending` or `rejected`. */
-async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, merchantId: string, input: CreateDebitInput): Promise<DebitRow> {
+/**
+ * Validates, checks the mandate, routes, prices, and stores the debit as `pending` or
+ * `rejected`, inside the caller's transaction. Refusals of the request itself are thrown as
+ * AppError; refusals of the debit are stored (`rejected`).
+ */
+export async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, merchantId: string, input: CreateDebitInput, batchId: string | null = null): Promise<DebitRow> {
   const now = ctx.clock.now();
   const today = businessDate(now);
   const errors: FieldError[] = [];
@@ -171,6 +175,7 @@ async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, merchan
     payer_fee_plan: fees?.payerPlan ?? null,
     merchant_fee_subject: fees?.merchantSubject ?? null,
     payer_fee_subject: fees?.payerSubject ?? null,
+    batch_id: batchId,
     routing: decision === null ? null : JSON.stringify(decision),
     failure_code: rejection,
     failure_message: rejection === null ? null : REJECTION_MESSAGES[rejection],

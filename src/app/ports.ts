@@ -4,6 +4,8 @@ import type {
   ApiKeysTable,
   RoutingRulesTable,
   FeePlansTable,
+  BatchesTable,
+  BatchRowsTable,
   AttemptsTable,
   ChannelsTable,
   DebitEventsTable,
@@ -22,6 +24,10 @@ export type AttemptRow = Selectable<AttemptsTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
 export type RuleRow = Selectable<RoutingRulesTable>;
 export type FeePlanRow = Selectable<FeePlansTable>;
+export type BatchRow = Selectable<BatchesTable>;
+export type BatchRowResult = Selectable<BatchRowsTable>;
+/** A batch row's result with its debit's current status, for the report. */
+export type BatchReportLine = BatchRowResult & { debit_status: string | null; failure_code: string | null; failure_message: string | null };
 
 /** One line of the margin report: what the ledger says a merchant's debits on a channel earned and cost on a day. */
 export interface MarginRow {
@@ -137,6 +143,20 @@ export interface StoreTx {
   upsertChannel(row: ChannelRow): Promise<void>;
   listChannels(): Promise<ChannelRow[]>;
   getChannel(id: string): Promise<ChannelRow | null>;
+
+  insertBatch(row: BatchRow): Promise<void>;
+  getBatch(id: string): Promise<BatchRow | null>;
+  findBatchByFile(merchantId: string, sha256: string): Promise<BatchRow | null>;
+  listBatches(filter: PageRequest & { merchantId?: string | undefined }): Promise<Page<BatchRow>>;
+  /** Batches still being processed, oldest first. */
+  listProcessingBatches(): Promise<BatchRow[]>;
+  /** Advances a batch's cursor and counts; false when the batch was not at `fromCursor` (another worker moved it). */
+  advanceBatch(id: string, fromCursor: number, patch: Pick<BatchRow, 'cursor' | 'rows' | 'accepted' | 'rejected'>): Promise<boolean>;
+  finishBatch(id: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<void>;
+  insertBatchRows(rows: BatchRowResult[]): Promise<void>;
+  listBatchReport(batchId: string, afterRow: number, limit: number): Promise<BatchReportLine[]>;
+  /** Debits of a batch by status. */
+  countBatchDebits(batchId: string): Promise<Record<string, number>>;
 
   insertFeePlanVersion(row: FeePlanRow): Promise<void>;
   /** Every version of every fee plan (plans are few), by id then version. */

@@ -10,6 +10,7 @@ import { maskDigitRuns } from './redact.js';
 import { channelRoutes } from './routes/channels.js';
 import { debitRoutes } from './routes/debits.js';
 import { feeRoutes } from './routes/fees.js';
+import { batchRoutes } from './routes/batches.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
@@ -19,6 +20,7 @@ export interface RouteDeps {
   ctx: AppContext;
   guard(role: Role): preHandlerAsyncHookHandler;
   onDebitCreated(): void;
+  onBatchReceived(): void;
 }
 
 export interface ServerOptions {
@@ -26,6 +28,7 @@ export interface ServerOptions {
   operatorKeyFromEnv: string | null;
   sandbox: SandboxLink | null;
   onDebitCreated?: () => void;
+  onBatchReceived?: () => void;
   version: string;
 }
 
@@ -96,6 +99,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ctx,
     guard: (role) => requireRole(ctx, options.operatorKeyFromEnv, role),
     onDebitCreated: options.onDebitCreated ?? (() => undefined),
+    onBatchReceived: options.onBatchReceived ?? (() => undefined),
   };
   merchantRoutes(app, deps);
   mandateRoutes(app, deps);
@@ -103,6 +107,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   ledgerRoutes(app, deps);
   channelRoutes(app, deps);
   feeRoutes(app, deps);
+  batchRoutes(app, deps);
   if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -18,6 +18,9 @@ import type {
   MerchantRow,
   Page,
   PageRequest,
+  BatchReportLine,
+  BatchRow,
+  BatchRowResult,
   FeePlanRow,
   MarginRow,
   RuleRow,
@@ -192,6 +195,69 @@ class KyselyStoreTx implements StoreTx {
 
   async getChannel(id: string): Promise<ChannelRow | null> {
     return (await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async insertBatch(row: BatchRow): Promise<void> {
+    await this.db.insertInto('batches').values(row).execute();
+  }
+
+  async getBatch(id: string): Promise<BatchRow | null> {
+    return (await this.db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async findBatchByFile(merchantId: string, sha256: string): Promise<BatchRow | null> {
+    const row = await this.db.selectFrom('batches').selectAll().where('merchant_id', '=', merchantId).where('file_sha256', '=', sha256).executeTakeFirst();
+    return row ?? null;
+  }
+
+  async listBatches(filter: PageRequest & { merchantId?: string | undefined }): Promise<Page<BatchRow>> {
+    let query = this.db.selectFrom('batches').selectAll();
+    if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
+  }
+
+  async listProcessingBatches(): Promise<BatchRow[]> {
+    return this.db.selectFrom('batches').selectAll().where('status', '=', sql.lit('processing')).orderBy('created_at').execute();
+  }
+
+  async advanceBatch(id: string, fromCursor: number, patch: Pick<BatchRow, 'cursor' | 'rows' | 'accepted' | 'rejected'>): Promise<boolean> {
+    const result = await this.db.updateTable('batches').set(patch).where('id', '=', id).where('cursor', '=', fromCursor).where('status', '=', 'processing').executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async finishBatch(id: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<void> {
+    await this.db.updateTable('batches').set({ status, completed_at: at, error }).where('id', '=', id).execute();
+  }
+
+  async insertBatchRows(rows: BatchRowResult[]): Promise<void> {
+    // Multi-row inserts, kept under SQLite's limit of bound parameters per statement.
+    for (let start = 0; start < rows.length; start += 500) {
+      await this.db.insertInto('batch_rows').values(rows.slice(start, start + 500)).execute();
+    }
+  }
+
+  async listBatchReport(batchId: string, afterRow: number, limit: number): Promise<BatchReportLine[]> {
+    return this.db
+      .selectFrom('batch_rows as r')
+      .leftJoin('debits as d', 'd.id', 'r.debit_id')
+      .selectAll('r')
+      .select(['d.status as debit_status', 'd.failure_code', 'd.failure_message'])
+      .where('r.batch_id', '=', batchId)
+      .where('r.row', '>', afterRow)
+      .orderBy('r.row')
+      .limit(limit)
+      .execute();
+  }
+
+  async countBatchDebits(batchId: string): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('debits')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('batch_id', '=', batchId)
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
   async insertFeePlanVersion(row: FeePlanRow): Promise<void> {

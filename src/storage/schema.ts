@@ -15,6 +15,8 @@ export interface Database {
   routing_rules: RoutingRulesTable;
   fee_plans: FeePlansTable;
   allowance_usage: AllowanceUsageTable;
+  batches: BatchesTable;
+  batch_rows: BatchRowsTable;
   debits: DebitsTable;
   debit_events: DebitEventsTable;
   attempts: AttemptsTable;
@@ -109,6 +111,40 @@ export interface ChannelsTable {
   updated_at: string | null;
 }
 
+/** An uploaded batch file and how far its processing got. */
+export interface BatchesTable {
+  id: string;
+  merchant_id: string;
+  file_sha256: string;
+  /** `csv` (pain.008 comes next). */
+  format: string;
+  /** Where the file is kept, under the data directory. */
+  file_name: string;
+  /** `processing`, `completed`, or `failed` (the file could not be read to the end). */
+  status: string;
+  /** The last data row processed; rows after it are processed after a restart. */
+  cursor: number;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+/** The result of one input row: the debit it became, or why it was refused. */
+export interface BatchRowsTable {
+  batch_id: string;
+  row: number;
+  reference: string | null;
+  debit_id: string | null;
+  /** `accepted` or `rejected`. */
+  status: string;
+  column_name: string | null;
+  code: string | null;
+  message: string | null;
+}
+
 /** One version of a fee plan (SPEC §7); never updated, a new version supersedes it. */
 export interface FeePlansTable {
   id: string;
@@ -170,6 +206,7 @@ export interface DebitsTable {
   payer_fee_plan: string | null;
   payer_fee_subject: string | null;
   merchant_fee_subject: string | null;
+  batch_id: string | null;
   /** JSON: the routing decision (channels considered, eligibility, reasons). */
   routing: string | null;
   failure_code: string | null;

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './001-core.js';
 import * as channelsAndRules from './002-channels-and-rules.js';
 import * as fees from './003-fees.js';
+import * as batches from './004-batches.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-core': core,
   '002-channels-and-rules': channelsAndRules,
   '003-fees': fees,
+  '004-batches': batches,
 };
 
 export const migrationProvider: MigrationProvider = {

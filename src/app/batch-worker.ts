@@ -1,0 +1,54 @@
+import type { AppContext } from './context.js';
+import { processBatch } from './batches.js';
+
+/**
+ * Processes uploaded batches in the background, oldest first, one at a time per process. A batch
+ * interrupted by a crash is simply taken up again from its cursor.
+ */
+export class BatchWorker {
+  #running = false;
+  #wake: (() => void) | null = null;
+  #loop: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let worked = false;
+      try {
+        for (const batch of await this.ctx.store.listProcessingBatches()) {
+          if (!this.#running) break;
+          await processBatch(this.ctx, batch);
+          worked = true;
+        }
+      } catch (error) {
+        this.ctx.logger.error({ err: error }, 'batch processing failed; retrying');
+      }
+      if (!worked && this.#running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 500);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+}

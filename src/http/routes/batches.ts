@@ -1,0 +1,44 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { batchReportCsv, getBatch, presentBatch, receiveBatch } from '../../app/batches.js';
+import type { RouteDeps } from '../server.js';
+import { merchantOf, merchantScope } from '../auth.js';
+import { PageQuery } from '../schemas.js';
+
+const IdParams = z.strictObject({ id: z.string() });
+
+export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived }: RouteDeps): void {
+  // Batch files are streamed to disk as they arrive, never held in memory.
+  for (const type of ['text/csv', 'application/xml', 'text/xml']) {
+    app.addContentTypeParser(type, (_request, payload, done) => done(null, payload));
+  }
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['batches'];
+  r.post('/v1/batches', {
+    schema: {
+      tags,
+      summary: 'Upload a batch file (CSV); answers at once and processes in the background',
+      description: 'CSV columns: reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description. The same file twice is one batch.',
+      consumes: ['text/csv'],
+    },
+    preHandler: guard('merchant'),
+  }, async (request, reply) => {
+    const { batch, created } = await receiveBatch(ctx, merchantOf(request), request.headers['content-type'] ?? '', request.body as Readable);
+    if (created) onBatchReceived();
+    return reply.code(created ? 202 : 200).send(await presentBatch(ctx, batch));
+  });
+  r.get('/v1/batches', { schema: { tags, summary: 'List batches, newest first', querystring: z.strictObject({ ...PageQuery }) }, preHandler: guard('any') }, async (request) => {
+    const page = await ctx.store.listBatches({ merchantId: merchantScope(request) ?? undefined, limit: request.query.limit, startingAfter: request.query.starting_after });
+    return { object: 'list', data: await Promise.all(page.data.map((batch) => presentBatch(ctx, batch))), has_more: page.hasMore };
+  });
+  r.get('/v1/batches/:id', { schema: { tags, summary: 'A batch with its live counts', params: IdParams }, preHandler: guard('any') }, async (request) =>
+    presentBatch(ctx, await getBatch(ctx, merchantScope(request), request.params.id)),
+  );
+  r.get('/v1/batches/:id/report', { schema: { tags, summary: 'The result file: one CSV line per input row', params: IdParams }, preHandler: guard('any') }, async (request, reply) => {
+    const batch = await getBatch(ctx, merchantScope(request), request.params.id);
+    reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${batch.id}-report.csv"`);
+    return reply.send(Readable.from(batchReportCsv(ctx, batch.id)));
+  });
+}
