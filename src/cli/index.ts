@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../main.js';
 import { migrateCommand } from './migrate.js';
 import { rulesCommand } from './rules.js';
+import { batchCommand } from './batch.js';
 import { UsageError } from './options.js';
 import { sandboxCommand } from './sandbox.js';
 import { startCommand } from './start.js';
@@ -19,6 +20,9 @@ export async function runCli(argv: string[]): Promise<void> {
   const rules = rulesCommand().exitOverride();
   for (const sub of rules.commands) sub.exitOverride();
   program.addCommand(rules);
+  const batch = batchCommand().exitOverride();
+  for (const sub of batch.commands) sub.exitOverride();
+  program.addCommand(batch);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardNumber, createMandate, createMerchant, eventually, startTestHub, type TestHub } from '../support/hub.js';
@@ -17,7 +19,7 @@ async function daikou(args: string[], env: Record<string, string> = {}): Promise
 }
 
 describe('daikou CLI', () => {
-  it.each(['--help', 'start --help', 'sandbox --help', 'migrate --help', 'rules simulate --help'])('daikou %s prints usage and exits 0', async (line) => {
+  it.each(['--help', 'start --help', 'sandbox --help', 'migrate --help', 'rules simulate --help', 'batch submit --help'])('daikou %s prints usage and exits 0', async (line) => {
     const result = await daikou(line.split(' '));
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage: daikou/);
@@ -39,6 +41,40 @@ describe('daikou CLI', () => {
     const result = await daikou(['start', '--port', '0', '--data', '/tmp/daikou-cli-never'], { DAIKOU_OPERATOR_KEY: 'short' });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/at least 32 characters/);
+  });
+
+  describe('batch submit against a running hub', () => {
+    let t: TestHub;
+    beforeAll(async () => {
+      t = await startTestHub('sqlite');
+    });
+    afterAll(async () => t?.close());
+
+    it('uploads, follows progress, prints the counts and writes the result file', async () => {
+      const merchant = await createMerchant(t);
+      const cards = [cardNumber('622202', 41), cardNumber('622202', 42)];
+      for (const card of cards) await createMandate(t, merchant.key, card);
+      const file = path.join(t.database.dataDir, 'december.csv');
+      fs.writeFileSync(file, `reference,account_number,amount\nD-1,${cards[0]},100\nD-2,${cards[1]},250\nD-3,${cards[1]},abc\n`);
+      const report = path.join(t.database.dataDir, 'result.csv');
+      const result = await daikou(['batch', 'submit', file, '--url', t.hub.url, '--key', merchant.key, '--report', report]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/completed: 3 rows, 2 accepted, 1 rejected, 2 succeeded, 0 failed/);
+      const lines = fs.readFileSync(report, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(4);
+      expect(lines[3]).toMatch(/^3,D-3,,rejected,invalid_amount,/);
+      const again = await daikou(['batch', 'submit', file, '--url', t.hub.url, '--key', merchant.key, '--no-wait']);
+      expect(again.stdout).toMatch(/This file was sent before/);
+    });
+
+    it('a refused file is one line on stderr and exit code 2', async () => {
+      const merchant = await createMerchant(t);
+      const file = path.join(t.database.dataDir, 'bad.csv');
+      fs.writeFileSync(file, 'reference,colour\nX,red\n');
+      const result = await daikou(['batch', 'submit', file, '--url', t.hub.url, '--key', merchant.key]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/the file was refused \(400\): .*Unknown column "colour"/);
+    });
   });
 
   describe('rules simulate on a data directory', () => {
