@@ -142,5 +142,71 @@ for (const engine of ENGINES) {
       const succeededFen = all.filter((d: { status: string }) => d.status === 'succeeded').reduce((sum: number, d: { amount: number }) => sum + d.amount, 0);
       expect(trial.body.accounts.find((a: { account: string }) => a.account === 'channel:sandbox-clearing:clearing').balance).toBe(succeededFen);
     }, 180_000);
+
+    it('a batch killed mid-way resumes: no row lost or processed twice', async () => {
+      const batchDb = await freshDatabase(engine);
+      const env = {
+        DAIKOU_OPERATOR_KEY: OPERATOR_KEY,
+        DAIKOU_WORKER_LEASE_MS: '1000',
+        ...(batchDb.databaseUrl === null ? {} : { DAIKOU_DATABASE_URL: batchDb.databaseUrl }),
+      };
+      const start = async () => {
+        const hub = await launch(['start', '--port', '0', '--data', batchDb.dataDir], env, /daikou is running at (http:\/\/\S+)/);
+        running.push(hub.child);
+        return hub;
+      };
+      try {
+        let hub = await start();
+        const merchant = await call(hub.url, 'POST', '/v1/merchants', {
+          name: '燃气公司',
+          category: 'utility',
+          settlement_account: { account_number: '440301000111222444', bank_code: 'CCB', region_code: '440300', holder_name: '燃气公司' },
+        });
+        const key: string = merchant.body.api_key;
+        const cards = Array.from({ length: 50 }, (_, i) => cardNumber('621700', 70_000 + i));
+        for (const [i, card] of cards.entries()) {
+          await call(hub.url, 'POST', '/v1/mandates', { payer: { account_number: card, account_kind: 'personal', medium: 'bank_card' }, agreement_number: `G-${i}`, signed_at: '2026-01-01' }, key);
+        }
+        const rows = 6_000;
+        const lines = ['reference,account_number,amount'];
+        for (let i = 1; i <= rows; i += 1) lines.push(`GAS-${i},${cards[i % cards.length]},${100 + (i % 7 === 0 ? -200 : i)}`);
+        const upload = await fetch(`${hub.url}/v1/batches`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' }, body: `${lines.join('\n')}\n` });
+        const batchId = ((await upload.json()) as { id: string }).id;
+        await eventually(async () => {
+          const { body } = await call(hub.url, 'GET', `/v1/batches/${batchId}`, undefined, key);
+          return body.counts.rows > 0 && body.status === 'processing';
+        }, 30_000, 'the batch to be under way');
+        hub.child.kill('SIGKILL');
+        await new Promise((resolve) => hub.child.once('exit', resolve));
+
+        hub = await start();
+        const done = await eventually(async () => {
+          const { body } = await call(hub.url, 'GET', `/v1/batches/${batchId}`, undefined, key);
+          return body.status === 'completed' && body.counts.succeeded + body.counts.failed === body.counts.accepted ? body : null;
+        }, 120_000, 'the batch to complete after the restart');
+        // Every 7th row has a negative amount and is refused at validation.
+        const refused = Math.floor(rows / 7);
+        expect(done.counts).toMatchObject({ rows, accepted: rows - refused, rejected: refused });
+        const report = await (await fetch(`${hub.url}/v1/batches/${batchId}/report`, { headers: { authorization: `Bearer ${key}` } })).text();
+        const reportRows = report.trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
+        expect(reportRows).toEqual(Array.from({ length: rows }, (_, i) => i + 1));
+        const debits = new Set<string>();
+        let after: string | undefined;
+        for (;;) {
+          const page = await call(hub.url, 'GET', `/v1/debits?limit=100${after ? `&starting_after=${after}` : ''}`, undefined, key);
+          for (const debit of page.body.data) {
+            expect(debits.has(debit.reference)).toBe(false);
+            debits.add(debit.reference);
+          }
+          if (!page.body.has_more) break;
+          after = page.body.data.at(-1).id;
+        }
+        expect(debits.size).toBe(rows - refused);
+        const trial = await call(hub.url, 'GET', '/v1/ledger/trial-balance');
+        expect(trial.body).toMatchObject({ total: 0, balanced: true });
+      } finally {
+        await batchDb.drop();
+      }
+    }, 240_000);
   });
 }
