@@ -4,11 +4,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { parseYuan } from '../core/index.js';
+import { invariant, parseYuan } from '../core/index.js';
 import type { AppContext } from './context.js';
-import { decideDebit, type CreateDebitInput } from './debits.js';
+import { decideDebit, type CreateDebitInput, type DecisionSource } from './debits.js';
 import { AppError, notFound, validationFailed } from './errors.js';
-import type { BatchReportLine, BatchRow, BatchRowResult } from './ports.js';
+import type { BatchReportLine, BatchRow, BatchRowResult, DebitEventRow, DebitRow, MandateRow, StoreTx } from './ports.js';
 
 /** A batch file may be large, but not without bound. */
 export const BATCH_FILE_BYTES_MAX = 1024 * 1024 * 1024;
@@ -105,6 +105,50 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
 
 type CsvRecord = Record<string, string | undefined>;
 
+/**
+ * The DecisionSource of one chunk: references and mandates loaded with a few set queries, usage
+ * counters locked once per key and written back once, at the end of the chunk's transaction.
+ */
+async function chunkSource(ctx: AppContext, tx: StoreTx, merchantId: string, inputs: readonly CreateDebitInput[]): Promise<DecisionSource & { claimReference(reference: string): void; flushCounters(): Promise<void> }> {
+  const taken = await tx.findLiveReferences(merchantId, inputs.map((input) => input.reference));
+  const byId = new Map((await tx.getMandates([...new Set(inputs.flatMap((input) => (input.mandate_id === undefined ? [] : [input.mandate_id])))])).map((m) => [m.id, m]));
+  const indexes = [...new Set(inputs.flatMap((input) => (input.mandate_id === undefined && input.payer ? [ctx.vault.index('account', input.payer.account_number)] : [])))];
+  const byAccount = new Map<string, MandateRow[]>();
+  for (const mandate of await tx.findMandatesByAccounts(merchantId, indexes)) byAccount.set(mandate.account_index, [...(byAccount.get(mandate.account_index) ?? []), mandate]);
+  const usage = new Map<string, { value: number; delta: number; write: (delta: number) => Promise<void> }>();
+  const counter = async (key: string, lock: () => Promise<number>, write: (delta: number) => Promise<void>) => {
+    let entry = usage.get(key);
+    if (entry === undefined) {
+      entry = { value: await lock(), delta: 0, write };
+      usage.set(key, entry);
+    }
+    return entry;
+  };
+  return {
+    liveReferenceExists: async (reference) => taken.has(reference),
+    mandateById: async (id) => byId.get(id) ?? null,
+    mandatesByAccount: async (accountIndex) => byAccount.get(accountIndex) ?? [],
+    claimReference: (reference) => taken.add(reference),
+    counters: {
+      mandateUsage: async (mandateId, month) => (await counter(`m|${mandateId}|${month}`, () => tx.lockMandateUsage(mandateId, month), (d) => tx.addMandateUsage(mandateId, month, d))).value,
+      addMandateUsage: async (mandateId, month, delta) => {
+        const entry = await counter(`m|${mandateId}|${month}`, () => tx.lockMandateUsage(mandateId, month), (d) => tx.addMandateUsage(mandateId, month, d));
+        entry.value += delta;
+        entry.delta += delta;
+      },
+      allowanceUsage: async (planId, subject, month) => (await counter(`a|${planId}|${subject}|${month}`, () => tx.lockAllowanceUsage(planId, subject, month), (d) => tx.addAllowanceUsage(planId, subject, month, d))).value,
+      addAllowanceUsage: async (planId, subject, month, delta) => {
+        const entry = await counter(`a|${planId}|${subject}|${month}`, () => tx.lockAllowanceUsage(planId, subject, month), (d) => tx.addAllowanceUsage(planId, subject, month, d));
+        entry.value += delta;
+        entry.delta += delta;
+      },
+    },
+    async flushCounters() {
+      for (const entry of usage.values()) if (entry.delta !== 0) await entry.write(entry.delta);
+    },
+  };
+}
+
 /** Maps a request pointer to the CSV column it came from. */
 function columnOf(pointer: string, record: CsvRecord): string {
   const field = pointer.split('/').at(-1) ?? '';
@@ -166,16 +210,25 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
     const rows = chunk;
     chunk = [];
     await ctx.store.transaction(async (tx) => {
+      const merchant = await ctx.routing.merchant(batch.merchant_id, tx);
+      invariant(merchant !== null, `batch ${batch.id} has no merchant`);
+      const parsed = rows.map(({ row, record }) => ({ row, record, parsed: recordToInput(record) }));
+      const inputs = parsed.flatMap((entry) => ('input' in entry.parsed ? [entry.parsed.input] : []));
+      const source = await chunkSource(ctx, tx, batch.merchant_id, inputs);
       const results: BatchRowResult[] = [];
+      const debits: DebitRow[] = [];
+      const events: DebitEventRow[] = [];
       const next = { ...counts };
-      for (const { row, record } of rows) {
-        const parsed = recordToInput(record);
+      for (const { row, record, parsed: outcome } of parsed) {
         let result: BatchRowResult;
-        if (!('input' in parsed)) {
-          result = { batch_id: batch.id, row, reference: record.reference?.trim() || null, debit_id: null, status: 'rejected', column_name: parsed.column, code: parsed.code, message: parsed.message };
+        if (!('input' in outcome)) {
+          result = { batch_id: batch.id, row, reference: record.reference?.trim() || null, debit_id: null, status: 'rejected', column_name: outcome.column, code: outcome.code, message: outcome.message };
         } else {
           try {
-            const debit = await decideDebit(ctx, tx, router, batch.merchant_id, parsed.input, batch.id);
+            const { debit, event } = await decideDebit(ctx, source, router, merchant, outcome.input, batch.id);
+            debits.push(debit);
+            events.push(event);
+            if (debit.status !== 'rejected') source.claimReference(debit.reference);
             result = debit.status === 'rejected'
               ? { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'rejected', column_name: null, code: debit.failure_code, message: debit.failure_message }
               : { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'accepted', column_name: null, code: null, message: null };
@@ -185,7 +238,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
             result = {
               batch_id: batch.id,
               row,
-              reference: parsed.input.reference,
+              reference: outcome.input.reference,
               debit_id: null,
               status: 'rejected',
               column_name: first ? columnOf(first.pointer, record) : null,
@@ -199,7 +252,10 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
         else next.rejected += 1;
         results.push(result);
       }
+      await tx.insertDebits(debits);
+      await tx.insertDebitEvents(events);
       await tx.insertBatchRows(results);
+      await source.flushCounters();
       const last = rows[rows.length - 1]!.row;
       if (!(await tx.advanceBatch(batch.id, cursor, { cursor: last, ...next }))) {
         throw new Error(`batch ${batch.id} was advanced by another worker`);

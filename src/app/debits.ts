@@ -16,7 +16,7 @@ import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { optionalField } from './payer-details.js';
-import type { DebitFilter, DebitRow, MandateRow, Page, StoreTx } from './ports.js';
+import type { DebitEventRow, DebitFilter, DebitRow, MandateRow, MerchantRow, Page, StoreTx } from './ports.js';
 import { presentDebit } from './presenters.js';
 
 export interface CreateDebitInput {
@@ -58,7 +58,11 @@ export async function createDebit(ctx: AppContext, merchantId: string, idempoten
   const router = await ctx.routing.router();
   try {
     return await ctx.store.transaction(async (tx) => {
-      const debit = await decideDebit(ctx, tx, router, merchantId, input);
+      const merchant = await ctx.routing.merchant(merchantId, tx);
+      invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
+      const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
+      await tx.insertDebit(debit);
+      await tx.insertDebitEvent(event);
       const body = presentDebit(debit);
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };
@@ -101,11 +105,59 @@ function referenceTaken(): AppError {
 }
 
 /**
- * Validates, checks the mandate, routes, prices, and stores the debit as `pending` or
- * `rejected`, inside the caller's transaction. Refusals of the request itself are thrown as
- * AppError; refusals of the debit are stored (`rejected`).
+ * What deciding a debit reads and counts. The API answers it with queries inside the request's
+ * transaction; a batch answers it from rows loaded once per chunk and writes the counters back
+ * in one go, so the same decision runs set-based (STYLE §13).
  */
-export async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, merchantId: string, input: CreateDebitInput, batchId: string | null = null): Promise<DebitRow> {
+export interface DecisionSource {
+  liveReferenceExists(reference: string): Promise<boolean>;
+  mandateById(id: string): Promise<MandateRow | null>;
+  mandatesByAccount(accountIndex: string): Promise<MandateRow[]>;
+  /** The counters of DESIGN-NOTES §4, held until the transaction ends. */
+  counters: UsageCounters;
+}
+
+export interface UsageCounters {
+  mandateUsage(mandateId: string, month: string): Promise<number>;
+  addMandateUsage(mandateId: string, month: string, deltaFen: number): Promise<void>;
+  allowanceUsage(planId: string, subject: string, month: string): Promise<number>;
+  addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void>;
+}
+
+/** Answers a DecisionSource with queries in a transaction: the API's path, one debit at a time. */
+export function transactionSource(ctx: AppContext, tx: StoreTx, merchantId: string): DecisionSource {
+  return {
+    liveReferenceExists: async (reference) => (await tx.findLiveDebitByReference(merchantId, reference)) !== null,
+    mandateById: (id) => tx.getMandate(id),
+    mandatesByAccount: (accountIndex) => tx.findMandatesByAccount(merchantId, accountIndex),
+    counters: {
+      mandateUsage: (mandateId, month) => tx.lockMandateUsage(mandateId, month),
+      addMandateUsage: (mandateId, month, delta) => tx.addMandateUsage(mandateId, month, delta),
+      allowanceUsage: (planId, subject, month) => tx.lockAllowanceUsage(planId, subject, month),
+      addAllowanceUsage: (planId, subject, month, delta) => tx.addAllowanceUsage(planId, subject, month, delta),
+    },
+  };
+}
+
+export interface DecidedDebit {
+  debit: DebitRow;
+  event: DebitEventRow;
+}
+
+/**
+ * Validates, checks the mandate, routes and prices a debit, and returns it as `pending` or
+ * `rejected` with its first event, for the caller to write. Counters it uses move through the
+ * source. Refusals of the request itself (bad fields, a used reference, an ambiguous payer) are
+ * thrown as AppError; refusals of the debit are a `rejected` debit.
+ */
+export async function decideDebit(
+  ctx: AppContext,
+  source: DecisionSource,
+  router: Router,
+  merchant: MerchantRow,
+  input: CreateDebitInput,
+  batchId: string | null = null,
+): Promise<DecidedDebit> {
   const now = ctx.clock.now();
   const today = businessDate(now);
   const errors: FieldError[] = [];
@@ -121,9 +173,9 @@ export async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, 
   }
   if (errors.length > 0) throw validationFailed(errors);
 
-  if ((await tx.findLiveDebitByReference(merchantId, input.reference)) !== null) throw referenceTaken();
+  if (await source.liveReferenceExists(input.reference)) throw referenceTaken();
 
-  const resolved = await resolveMandate(ctx, tx, merchantId, input);
+  const resolved = await resolveMandate(ctx, source, merchant.id, input, today);
   let rejection: RejectionCode | null = resolved.rejection;
   const mandate = resolved.mandate;
   let decision: RoutingDecision | null = null;
@@ -135,7 +187,7 @@ export async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, 
       (holderName === null || mandate.holder_name === null || holderName === mandate.holder_name) &&
       (idNumber === null || mandate.id_number_index === null || ctx.vault.index('id_number', idNumber) === mandate.id_number_index) &&
       (phone === null || mandate.phone_index === null || ctx.vault.index('phone', phone) === mandate.phone_index);
-    const monthlyUsed = mandate.monthly_max === null ? 0 : await tx.lockMandateUsage(mandate.id, month);
+    const monthlyUsed = mandate.monthly_max === null ? 0 : await source.counters.mandateUsage(mandate.id, month);
     rejection = checkDebitAgainstMandate(
       {
         status: mandate.status as 'active' | 'revoked',
@@ -147,18 +199,17 @@ export async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, 
       { amountFen: input.amount, businessDate: today, payerDetailsMatch: detailsMatch, monthlyUsedFen: monthlyUsed },
     );
     if (rejection === null) {
-      const merchant = await ctx.routing.merchant(merchantId, tx);
-      invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
       decision = router.route(routingInput(merchant, mandate, input.amount, today), { unavailable: ctx.routing.unavailableChannels() });
       if (decision.channel === null) rejection = 'no_eligible_channel';
-      else fees = await quoteFees(ctx, tx, merchant, mandate, input.amount, today);
+      else fees = await quoteFees(ctx, source.counters, merchant, mandate, input.amount, today);
     }
+    if (rejection === null && mandate.monthly_max !== null) await source.counters.addMandateUsage(mandate.id, month, input.amount);
   }
 
   const at = now.toISOString();
-  const row: DebitRow = {
+  const debit: DebitRow = {
     id: ctx.ids.next('debit'),
-    merchant_id: merchantId,
+    merchant_id: merchant.id,
     mandate_id: mandate?.id ?? null,
     reference: input.reference,
     amount: input.amount,
@@ -185,19 +236,15 @@ export async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, 
     created_at: at,
     updated_at: at,
   };
-  await tx.insertDebit(row);
-  await tx.insertDebitEvent({
+  const event: DebitEventRow = {
     id: ctx.ids.next('event'),
-    debit_id: row.id,
+    debit_id: debit.id,
     type: rejection === null ? 'debit.created' : 'debit.rejected',
-    status: row.status,
+    status: debit.status,
     at,
-    data: rejection === null ? JSON.stringify({ channel: row.channel_id }) : JSON.stringify({ code: rejection }),
-  });
-  if (rejection === null && mandate !== null && mandate.monthly_max !== null) {
-    await tx.addMandateUsage(mandate.id, month, input.amount);
-  }
-  return row;
+    data: rejection === null ? JSON.stringify({ channel: debit.channel_id }) : JSON.stringify({ code: rejection }),
+  };
+  return { debit, event };
 }
 
 /**
@@ -206,18 +253,18 @@ export async function decideDebit(ctx: AppContext, tx: StoreTx, router: Router, 
  */
 async function resolveMandate(
   ctx: AppContext,
-  tx: StoreTx,
+  source: DecisionSource,
   merchantId: string,
   input: CreateDebitInput,
+  today: BusinessDate,
 ): Promise<{ mandate: MandateRow | null; rejection: RejectionCode | null }> {
   if (input.mandate_id !== undefined) {
-    const mandate = await tx.getMandate(input.mandate_id);
+    const mandate = await source.mandateById(input.mandate_id);
     if (mandate === null || mandate.merchant_id !== merchantId) return { mandate: null, rejection: 'mandate_not_found' };
     return { mandate, rejection: null };
   }
-  const candidates = await tx.findMandatesByAccount(merchantId, ctx.vault.index('account', input.payer!.account_number));
+  const candidates = await source.mandatesByAccount(ctx.vault.index('account', input.payer!.account_number));
   if (candidates.length === 0) return { mandate: null, rejection: 'mandate_not_found' };
-  const today = businessDate(ctx.clock.now());
   const usable = candidates.filter((m) => m.status === 'active' && (m.valid_until === null || m.valid_until >= today));
   if (usable.length > 1) {
     throw validationFailed(

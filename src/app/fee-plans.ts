@@ -2,6 +2,7 @@ import { businessMonth, compilePlan, checkPlanSchedule, isCalendarDate, type Bus
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { FeePlanRow, MandateRow, MerchantRow, StoreTx } from './ports.js';
+import type { UsageCounters } from './debits.js';
 
 export type PlanSide = 'merchant' | 'payer';
 
@@ -155,7 +156,7 @@ export interface FeeQuote {
  */
 export async function quoteFees(
   ctx: AppContext,
-  tx: StoreTx,
+  tx: Pick<UsageCounters, 'allowanceUsage' | 'addAllowanceUsage'>,
   merchant: MerchantRow,
   mandate: MandateRow,
   amountFen: number,
@@ -169,7 +170,7 @@ export async function quoteFees(
     let cumulative = 0;
     if (merchantPlan.compiled.cumulative) {
       quote.merchantSubject = `merchant:${merchant.id}`;
-      cumulative = await tx.lockAllowanceUsage(merchantPlan.id, quote.merchantSubject, month);
+      cumulative = await tx.allowanceUsage(merchantPlan.id, quote.merchantSubject, month);
       await tx.addAllowanceUsage(merchantPlan.id, quote.merchantSubject, month, amountFen);
     }
     quote.merchantFee = merchantPlan.compiled.quote(amountFen, cumulative);
@@ -181,7 +182,7 @@ export async function quoteFees(
     if (payerPlan.compiled.cumulative) {
       // The payer is the person where the ID number is known, across all their accounts; else the account.
       quote.payerSubject = mandate.id_number_index !== null ? `id:${mandate.id_number_index}` : `account:${mandate.account_index}`;
-      cumulative = await tx.lockAllowanceUsage(payerPlan.id, quote.payerSubject, month);
+      cumulative = await tx.allowanceUsage(payerPlan.id, quote.payerSubject, month);
       await tx.addAllowanceUsage(payerPlan.id, quote.payerSubject, month, amountFen);
     }
     quote.payerFee = payerPlan.compiled.quote(amountFen, cumulative);

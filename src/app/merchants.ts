@@ -57,7 +57,6 @@ export async function updateMerchantPlans(ctx: AppContext, id: string, plans: { 
     await tx.updateMerchantPlans(id, plans.fee_plan ?? existing.fee_plan, plans.payer_fee_plan === undefined ? existing.payer_fee_plan : plans.payer_fee_plan);
     return (await tx.getMerchant(id))!;
   });
-  ctx.routing.forgetMerchant(id);
   return toMerchant(row);
 }
 

@@ -180,6 +180,13 @@ export interface StoreTx {
   listSimulationRows(from: string, to: string, afterId: string | null, limit: number): Promise<SimulationRow[]>;
 
   insertDebit(row: DebitRow): Promise<void>;
+  /** Multi-row inserts, for batches. */
+  insertDebits(rows: readonly DebitRow[]): Promise<void>;
+  insertDebitEvents(rows: readonly DebitEventRow[]): Promise<void>;
+  /** Which of these references the merchant already has on a debit that was not rejected. */
+  findLiveReferences(merchantId: string, references: readonly string[]): Promise<Set<string>>;
+  getMandates(ids: readonly string[]): Promise<MandateRow[]>;
+  findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]>;
   getDebit(id: string): Promise<DebitRow | null>;
   listDebits(filter: DebitFilter): Promise<Page<DebitRow>>;
   /** A debit of the merchant with this reference that was not rejected. */

@@ -66,7 +66,6 @@ export class RoutingTable {
   #plans: ActivePlan[] = [];
   #loadedAtMs = 0;
   #loading: Promise<Router> | null = null;
-  readonly #merchants = new Map<string, MerchantRow>();
 
   constructor(
     private readonly store: Store,
@@ -100,27 +99,17 @@ export class RoutingTable {
   }
 
   /**
-   * Merchants change neither category nor region (their plans change only through this process,
-   * which forgets them then), so they are cached without expiry. Inside a
+   * A merchant, read fresh: its plans may have been changed by another process. Inside a
    * transaction pass it as `reader`: on SQLite the store has one connection, which the
    * transaction holds.
    */
   async merchant(id: string, reader: StoreTx = this.store): Promise<MerchantRow | null> {
-    const cached = this.#merchants.get(id);
-    if (cached) return cached;
-    const row = await reader.getMerchant(id);
-    if (row !== null) this.#merchants.set(id, row);
-    return row;
+    return reader.getMerchant(id);
   }
 
   /** The version of a fee plan in force on a date; null when none is (yet). Call router() first. */
   plan(id: string, date: BusinessDate): ActivePlan | null {
     return planInForce(this.#plans, id, date);
-  }
-
-  /** A merchant's plans changed: read it again next time. */
-  forgetMerchant(id: string): void {
-    this.#merchants.delete(id);
   }
 
   unavailableChannels(): Set<string> {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type FieldError } from '../app/errors.js';
+import { isUniqueViolation } from '../storage/database.js';
 
 /**
  * The one place where failures become HTTP answers: RFC 9457 problem+json with a JSON pointer
@@ -56,6 +57,9 @@ export function errorHandler(error: FastifyError | AppError | Error, request: Fa
     });
     return sendProblem(reply, problem(400, 'validation_failed', `The request ${where} has invalid fields.`, errors));
   }
+  // A unique index refused a write that raced another request for the same name (a plan, a rule,
+  // a channel): nothing was written, and retrying gives the proper answer.
+  if (isUniqueViolation(error)) return sendProblem(reply, problem(409, 'conflict', 'A concurrent request changed the same object; nothing was written. Retry the request.'));
   const status = (error as FastifyError).statusCode;
   if (status === 413) return sendProblem(reply, problem(413, 'payload_too_large', 'The request body is larger than 1 MiB.'));
   if (status === 415) return sendProblem(reply, problem(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json.'));

@@ -371,6 +371,53 @@ class KyselyStoreTx implements StoreTx {
     await this.db.insertInto('debits').values(row).execute();
   }
 
+  async insertDebits(rows: readonly DebitRow[]): Promise<void> {
+    // Statements of a fixed row count repeat the same SQL, so the prepared statement is reused;
+    // 200 rows of ~35 columns stay under SQLite's limit of bound parameters.
+    for (let start = 0; start < rows.length; start += 200) await this.db.insertInto('debits').values(rows.slice(start, start + 200)).execute();
+  }
+
+  async insertDebitEvents(rows: readonly DebitEventRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += 500) await this.db.insertInto('debit_events').values(rows.slice(start, start + 500)).execute();
+  }
+
+  async findLiveReferences(merchantId: string, references: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let start = 0; start < references.length; start += 900) {
+      const rows = await this.db
+        .selectFrom('debits')
+        .select('reference')
+        .where('merchant_id', '=', merchantId)
+        .where('reference', 'in', references.slice(start, start + 900))
+        .where('status', '<>', sql.lit('rejected'))
+        .execute();
+      for (const row of rows) found.add(row.reference);
+    }
+    return found;
+  }
+
+  async getMandates(ids: readonly string[]): Promise<MandateRow[]> {
+    const rows: MandateRow[] = [];
+    for (let start = 0; start < ids.length; start += 900) rows.push(...(await this.db.selectFrom('mandates').selectAll().where('id', 'in', ids.slice(start, start + 900)).execute()));
+    return rows;
+  }
+
+  async findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]> {
+    const rows: MandateRow[] = [];
+    for (let start = 0; start < accountIndexes.length; start += 900) {
+      rows.push(
+        ...(await this.db
+          .selectFrom('mandates')
+          .selectAll()
+          .where('merchant_id', '=', merchantId)
+          .where('account_index', 'in', accountIndexes.slice(start, start + 900))
+          .orderBy('id', 'desc')
+          .execute()),
+      );
+    }
+    return rows;
+  }
+
   async getDebit(id: string): Promise<DebitRow | null> {
     return (await this.db.selectFrom('debits').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }

@@ -145,6 +145,7 @@ function debitRow(id: string, merchantId: string, mandateId: string | null, over
     payer_fee_plan: null,
     merchant_fee_subject: null,
     payer_fee_subject: null,
+    batch_id: null,
     failure_code: null,
     failure_message: null,
     failure_retryable: null,

@@ -1,0 +1,44 @@
+import { SaxesParser } from 'saxes';
+
+/** The message families daikou reads: pain.008 (direct debits) and pain.001 (payouts). */
+export type Iso20022MessageKind = 'pain.008' | 'pain.001';
+
+/** The pain.008 versions daikou reads: 02 (what most banks still send) through 08. */
+export type Pain008MessageName = `pain.008.001.0${2 | 3 | 4 | 5 | 6 | 7 | 8}`;
+
+const PAIN_NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:((pain\.008|pain\.001)\.001\.0[2-8])$/;
+
+/** The message family of a `Document` namespace, or null when daikou does not read it. */
+export function iso20022MessageOf(namespace: string): Iso20022MessageKind | null {
+  const match = PAIN_NAMESPACE.exec(namespace);
+  return match === null ? null : (match[2] as Iso20022MessageKind);
+}
+
+/** The full message name ("pain.008.001.02") of a pain.008 namespace, or null. */
+export function pain008MessageNameOf(namespace: string): Pain008MessageName | null {
+  const match = PAIN_NAMESPACE.exec(namespace);
+  return match !== null && match[2] === 'pain.008' ? (match[1] as Pain008MessageName) : null;
+}
+
+/** Thrown from a parser's handler to stop there: the rest of the head is not needed. */
+export class StopParsing extends Error {}
+
+/**
+ * Names the message in the first few KB of a file, by the namespace of its root `Document`
+ * element (any prefix). Null for anything else: another message or version, another root, text
+ * that is not XML, or a head cut before the root's start tag ends.
+ */
+export function detectIso20022Message(head: string): Iso20022MessageKind | null {
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  let namespace: string | null = null;
+  parser.on('opentag', (tag) => {
+    if (tag.local === 'Document') namespace = tag.uri;
+    throw new StopParsing();
+  });
+  try {
+    parser.write(head.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    if (!(error instanceof StopParsing)) return null;
+  }
+  return namespace === null ? null : iso20022MessageOf(namespace);
+}

@@ -1,0 +1,19 @@
+/**
+ * ISO 20022 files for batches (SPEC §11): pain.008 in, pain.002 out. These modules only
+ * translate between XML and daikou's batch records and report lines; validation and decisions
+ * stay with the batch use case.
+ */
+export { detectIso20022Message, iso20022MessageOf, pain008MessageNameOf, type Iso20022MessageKind, type Pain008MessageName } from './detect-iso20022-message.js';
+export { readPain008, Pain008ReadError, PAIN008_FIELDS, type Pain008Field, type Pain008Record } from './read-pain008.js';
+export { readPain008GroupHeader, type Pain008GroupHeader } from './read-pain008-group-header.js';
+export {
+  writePain002,
+  groupStatusOf,
+  PAIN002_NAMESPACE,
+  TRANSACTION_STATUS,
+  type GroupStatus,
+  type Pain002Input,
+  type Pain002Line,
+  type TransactionStatus,
+} from './write-pain002.js';
+export { escapeXmlText, replaceNonXmlChars, truncateChars, XML_REPLACEMENT_CHAR } from './xml-text.js';

@@ -1,0 +1,63 @@
+import { SaxesParser } from 'saxes';
+import { StopParsing, pain008MessageNameOf, type Pain008MessageName } from './detect-iso20022-message.js';
+
+/**
+ * What a pain.008 says about itself in `GrpHdr`, as written (not validated): what a pain.002
+ * report must name as the original message (`OrgnlMsgId`, `OrgnlMsgNmId`).
+ */
+export interface Pain008GroupHeader {
+  messageName: Pain008MessageName;
+  messageId: string | undefined;
+  createdAt: string | undefined;
+  numberOfTransactions: string | undefined;
+  controlSum: string | undefined;
+}
+
+const HEADER_FIELDS = { MsgId: 'messageId', CreDtTm: 'createdAt', NbOfTxs: 'numberOfTransactions', CtrlSum: 'controlSum' } as const;
+/** Header values are short (Max35Text, numbers); more than this is not a header value. */
+const HEADER_CHARS_MAX = 256;
+
+/**
+ * Reads the group header from the first few KB of a pain.008 (it comes first in the document).
+ * Null when the head is not a pain.008 or ends before `</GrpHdr>`; the reader of the whole file
+ * reports what is wrong with it.
+ */
+export function readPain008GroupHeader(head: string): Pain008GroupHeader | null {
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  const path: string[] = [];
+  let header: Pain008GroupHeader | null = null;
+  let done = false;
+  let field: (typeof HEADER_FIELDS)[keyof typeof HEADER_FIELDS] | null = null;
+  parser.on('opentag', (tag) => {
+    if (path.length === 0) {
+      const messageName = tag.local === 'Document' ? pain008MessageNameOf(tag.uri) : null;
+      if (messageName === null) throw new StopParsing();
+      header = { messageName, messageId: undefined, createdAt: undefined, numberOfTransactions: undefined, controlSum: undefined };
+    }
+    path.push(tag.local);
+    // Document / CstmrDrctDbtInitn / GrpHdr / MsgId
+    if (path.length === 4 && path[1] === 'CstmrDrctDbtInitn' && path[2] === 'GrpHdr' && Object.hasOwn(HEADER_FIELDS, tag.local)) {
+      field = HEADER_FIELDS[tag.local as keyof typeof HEADER_FIELDS];
+    }
+  });
+  parser.on('text', (text) => {
+    if (field === null || header === null || path.length !== 4) return;
+    header[field] = ((header[field] ?? '') + text).slice(0, HEADER_CHARS_MAX);
+  });
+  parser.on('closetag', () => {
+    if (path.length === 4) field = null;
+    if (path.length === 3 && path[2] === 'GrpHdr') {
+      done = true;
+      throw new StopParsing();
+    }
+    // A file whose first part is not GrpHdr has none where it belongs.
+    if (path.length === 3) throw new StopParsing();
+    path.pop();
+  });
+  try {
+    parser.write(head.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    if (!(error instanceof StopParsing)) return null;
+  }
+  return done ? header : null;
+}

@@ -1,0 +1,315 @@
+import { TextDecoder } from 'node:util';
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { iso20022MessageOf } from './detect-iso20022-message.js';
+
+/** The batch columns a pain.008 transaction fills (SPEC §11), named as in a CSV batch. */
+export const PAIN008_FIELDS = ['reference', 'mandate_ref', 'account_number', 'amount_yuan', 'currency', 'holder_name', 'description'] as const;
+export type Pain008Field = (typeof PAIN008_FIELDS)[number];
+
+/**
+ * One `DrctDbtTxInf`. Every field is present as a key; an element missing from the file leaves it
+ * undefined, and the caller validates the row as it would a CSV row. Texts are as written in the
+ * file (entities decoded, nothing trimmed or converted): `amount_yuan` stays "12.30".
+ */
+export interface Pain008Record {
+  /** 1-based position of the transaction in the file, counted across all `PmtInf` blocks. */
+  row: number;
+  record: Record<Pain008Field, string | undefined>;
+}
+
+/**
+ * Why a pain.008 file cannot be read: not well-formed, not UTF-8, or not a pain.008 at all.
+ * Records before the point of failure have already been yielded. The message names the line and
+ * column and never carries a run of six or more digits from the file (an account number).
+ */
+export class Pain008ReadError extends Error {
+  override name = 'Pain008ReadError';
+  constructor(
+    readonly detail: string,
+    /** 1-based. */
+    readonly line: number,
+    /** 1-based, in characters: where the parser stood when it noticed the problem. */
+    readonly column: number,
+  ) {
+    super(`The pain.008 file cannot be read at line ${line}, column ${column}: ${detail}`);
+  }
+}
+
+/** Where, relative to `DrctDbtTxInf`, each field's element sits (ISO 20022 pain.008.001.02–08). */
+const FIELD_PATHS: ReadonlyMap<string, Pain008Field> = new Map([
+  ['PmtId/EndToEndId', 'reference'],
+  ['DrctDbtTx/MndtRltdInf/MndtId', 'mandate_ref'],
+  ['DbtrAcct/Id/Othr/Id', 'account_number'],
+  ['InstdAmt', 'amount_yuan'],
+  ['Dbtr/Nm', 'holder_name'],
+  ['RmtInf/Ustrd', 'description'],
+]);
+
+/**
+ * A field's text is kept up to one character past this, so that a longer value still fails the
+ * caller's length check (every field's limit is far below it) while a hostile file cannot make
+ * one field hold megabytes.
+ */
+const FIELD_CHARS_MAX = 1024;
+/** pain.008 nests about 12 deep; anything far beyond is not a pain.008. */
+const DEPTH_MAX = 64;
+/**
+ * Text is handed to the parser in slices of at most this many UTF-16 units, so that a caller who
+ * passes one huge string still gets records as they are parsed, not all at once at the end.
+ */
+const WRITE_UNITS_MAX = 64 * 1024;
+
+/**
+ * saxes buffers whatever has not ended yet (a text, comment, CDATA section, attribute value) in
+ * full. A pain.008 opens or closes an element every few hundred characters; when this many pass
+ * without one, something was left open, and reading on would hold the rest of the file.
+ */
+const STALL_UNITS_MAX = 1024 * 1024;
+/**
+ * saxes reads everything after `&` up to the next `;` as an entity name, so a bare `&` (common in
+ * hand-made files: "A&B物业") would swallow the rest of the file and be reported far away. No
+ * entity name is this long (only the five predefined ones are allowed; a DOCTYPE is refused).
+ */
+const ENTITY_UNITS_MAX = 64;
+/** An `&` with no `;` close after it: it may begin no entity reference (or sit in a CDATA section or comment). */
+const LOOSE_AMPERSAND = new RegExp(`&(?![^;]{0,${ENTITY_UNITS_MAX}};)`, 'g');
+
+/** The index of the next loose `&` in text from `from`, or text.length. */
+function nextLooseAmpersand(text: string, from: number): number {
+  LOOSE_AMPERSAND.lastIndex = from;
+  return LOOSE_AMPERSAND.exec(text)?.index ?? text.length;
+}
+
+/** A run of digits long enough to be an account or id number: never echoed in a message. */
+const redact = (text: string) => text.replace(/\d{6,}/g, '…');
+
+type TxRecord = Pain008Record['record'];
+
+function emptyRecord(): TxRecord {
+  return { reference: undefined, mandate_ref: undefined, account_number: undefined, amount_yuan: undefined, currency: undefined, holder_name: undefined, description: undefined };
+}
+
+/**
+ * The push side of the reader: text goes in, records come out. Holds the open elements' names
+ * and the current transaction only, never the tree.
+ */
+class Pain008Parser {
+  private readonly parser = new SaxesParser({ xmlns: true, position: true });
+  /** Local names of the open elements; elements of another namespace are marked so that they never match. */
+  private readonly path: string[] = [];
+  private namespace = '';
+  private hasInitiation = false;
+  /** Path length at which the current `DrctDbtTxInf` sits, or 0 outside one. */
+  private txDepth = 0;
+  private tx: TxRecord = emptyRecord();
+  private capture: { field: Pain008Field; depth: number; text: string } | null = null;
+  private rows = 0;
+  private records: Pain008Record[] = [];
+  /** Where the last element opened or closed: where to look when nothing ends any more. */
+  private lastTag = { line: 1, column: 1, position: 0 };
+  /** Where the `&` that may have begun the entity saxes is reading stands. */
+  private ampersand = { line: 1, column: 1 };
+
+  constructor() {
+    this.parser.on('xmldecl', (decl) => {
+      if (decl.encoding !== undefined && !/^utf-?8$/i.test(decl.encoding)) {
+        this.fail(`it declares the encoding "${decl.encoding}"; ISO 20022 files are UTF-8.`);
+      }
+    });
+    // A DTD could declare entities; a payment file has no use for one, so none is taken.
+    this.parser.on('doctype', () => this.fail('it has a DOCTYPE declaration; a pain.008 file has none.'));
+    this.parser.on('opentag', (tag) => {
+      this.open(tag);
+      this.noteTag();
+    });
+    this.parser.on('closetag', () => {
+      this.close();
+      this.noteTag();
+    });
+    this.parser.on('text', (text) => this.text(text));
+    this.parser.on('cdata', (text) => this.text(text));
+  }
+
+  /** Feeds text; throws Pain008ReadError. Records completed so far stay available through takeRecords. */
+  write(text: string): void {
+    // Each `&` that may begin no entity reference is fed apart, with a short window after it, so
+    // that a runaway entity is caught by its length before a `;` far away ends it. The first
+    // window of a slice covers an `&` that ended the previous one.
+    let from = this.writeChecked(text, 0, Math.min(ENTITY_UNITS_MAX + 2, nextLooseAmpersand(text, 0)));
+    for (let ampersand = nextLooseAmpersand(text, from); ampersand < text.length; ampersand = nextLooseAmpersand(text, from)) {
+      this.writeChecked(text, from, ampersand);
+      // The parser now stands on the `&`, unless it is already inside an entity that began earlier.
+      if (this.entityBuffer() === '') this.ampersand = { line: this.parser.line, column: this.parser.column + 1 };
+      from = this.writeChecked(text, ampersand, Math.min(ampersand + ENTITY_UNITS_MAX + 2, nextLooseAmpersand(text, ampersand + 1)));
+    }
+    this.writeChecked(text, from, text.length);
+  }
+
+  end(): void {
+    this.guard(() => this.parser.close());
+  }
+
+  takeRecords(): Pain008Record[] {
+    const records = this.records;
+    this.records = [];
+    return records;
+  }
+
+  /** A Pain008ReadError at the parser's current position, or at the one given. */
+  fail(detail: string, at: { line: number; column: number } = { line: this.parser.line, column: this.parser.column + 1 }): never {
+    throw new Pain008ReadError(redact(detail), at.line, at.column);
+  }
+
+  /** Writes text[start, end) and checks that nothing runs away; returns `end`. */
+  private writeChecked(text: string, start: number, end: number): number {
+    if (end <= start) return start;
+    this.guard(() => this.parser.write(text.slice(start, end)));
+    if (this.entityBuffer().length > ENTITY_UNITS_MAX) this.fail('this "&" begins no entity reference (write "&amp;" for an ampersand).', this.ampersand);
+    if (this.parser.position - this.lastTag.position > STALL_UNITS_MAX) {
+      this.fail(`no element opens or closes in the ${STALL_UNITS_MAX / 1024 / 1024} MiB after this point: a comment, CDATA section or attribute value is left open, or a text is far too long.`, this.lastTag);
+    }
+    return end;
+  }
+
+  /**
+   * The name saxes has read so far after an `&`. saxes does not expose it; it is read from the
+   * parser's own field, and a saxes that renamed it would only lose the early, precise report (the
+   * tests would notice).
+   */
+  private entityBuffer(): string {
+    const entity = (this.parser as unknown as { entity?: unknown }).entity;
+    return typeof entity === 'string' ? entity : '';
+  }
+
+  private noteTag(): void {
+    this.lastTag = { line: this.parser.line, column: this.parser.column + 1, position: this.parser.position };
+  }
+
+  private guard(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      if (error instanceof Pain008ReadError) throw error;
+      if (!(error instanceof Error)) throw error;
+      // saxes prefixes its messages with "line:column: ", which the error carries separately.
+      this.fail(`it is not well-formed XML (${error.message.replace(/^\d+:\d+: /, '').replace(/\.$/, '')}).`);
+    }
+  }
+
+  private open(tag: SaxesTagNS): void {
+    const depth = this.path.length;
+    if (depth === 0) this.checkRoot(tag);
+    if (depth === 1) {
+      if (tag.uri !== this.namespace || tag.local !== 'CstmrDrctDbtInitn') this.fail(`its Document holds <${tag.name}> where CstmrDrctDbtInitn belongs.`);
+      if (this.hasInitiation) this.fail('its Document holds more than one CstmrDrctDbtInitn.');
+      this.hasInitiation = true;
+    }
+    if (depth >= DEPTH_MAX) this.fail(`elements are nested more than ${DEPTH_MAX} deep.`);
+    const name = tag.uri === this.namespace ? tag.local : `{${tag.uri}}${tag.local}`;
+    this.path.push(name);
+    if (this.txDepth === 0) {
+      // Document / CstmrDrctDbtInitn / PmtInf / DrctDbtTxInf
+      if (depth === 3 && name === 'DrctDbtTxInf' && this.path[2] === 'PmtInf') {
+        this.txDepth = this.path.length;
+        this.tx = emptyRecord();
+      }
+      return;
+    }
+    const field = FIELD_PATHS.get(this.path.slice(this.txDepth).join('/'));
+    if (field === undefined || this.capture !== null) return;
+    this.capture = { field, depth: this.path.length, text: '' };
+    if (field === 'amount_yuan' && this.tx.amount_yuan === undefined) this.tx.currency = tag.attributes['Ccy']?.value;
+  }
+
+  private checkRoot(tag: SaxesTagNS): void {
+    const kind = iso20022MessageOf(tag.uri);
+    if (tag.local === 'Document' && kind === 'pain.008') {
+      this.namespace = tag.uri;
+      return;
+    }
+    if (tag.local === 'Document' && kind === 'pain.001') this.fail('it is a pain.001 (payouts), not a pain.008 (direct debits).');
+    if (tag.local === 'Document') this.fail(`its Document is in the namespace "${tag.uri}", not pain.008.001.02 to .08.`);
+    this.fail(`its root element is <${tag.name}>, not an ISO 20022 Document.`);
+  }
+
+  private text(text: string): void {
+    const capture = this.capture;
+    // Only text directly inside the captured element: a (schema-invalid) child's text is not the field's.
+    if (capture === null || capture.depth !== this.path.length || capture.text.length > FIELD_CHARS_MAX) return;
+    capture.text = (capture.text + text).slice(0, FIELD_CHARS_MAX + 1);
+  }
+
+  private close(): void {
+    const depth = this.path.length;
+    const capture = this.capture;
+    if (capture !== null && capture.depth === depth) {
+      this.capture = null;
+      const previous = this.tx[capture.field];
+      // Ustrd may repeat (lines of one remittance text); any other field keeps its first occurrence.
+      if (previous === undefined) this.tx[capture.field] = capture.text;
+      else if (capture.field === 'description') this.tx.description = `${previous} ${capture.text}`.slice(0, FIELD_CHARS_MAX + 1);
+    }
+    if (depth === this.txDepth) {
+      this.rows += 1;
+      this.records.push({ row: this.rows, record: this.tx });
+      this.txDepth = 0;
+      this.tx = emptyRecord();
+    }
+    if (depth === 1 && !this.hasInitiation) this.fail('its Document has no CstmrDrctDbtInitn.');
+    this.path.pop();
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * Reads an ISO 20022 pain.008 (customer direct debit initiation, versions 02 to 08) as a stream:
+ * one record per `DrctDbtTxInf`, in file order. Memory stays flat whatever the file size: only
+ * the open elements and the current transaction are held (saxes itself buffers one text node or
+ * tag at a time). Byte chunks may split characters anywhere; strings are taken as decoded text.
+ *
+ * Throws Pain008ReadError, after yielding every record before the point of failure, when the file
+ * is not well-formed XML, not valid UTF-8 (or declares another encoding), has a DOCTYPE, or is not
+ * a pain.008 (root `Document` in another namespace, or no `CstmrDrctDbtInitn`; this is noticed at
+ * the start, before any record). Stopping the iteration early stops reading the input.
+ */
+export async function* readPain008(input: NodeJS.ReadableStream | AsyncIterable<Buffer | string>): AsyncGenerator<Pain008Record> {
+  const parser = new Pain008Parser();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decode = (bytes?: Buffer): string => {
+    try {
+      return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
+    } catch {
+      return parser.fail('it is not valid UTF-8.');
+    }
+  };
+  let first = true;
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    // A string after bytes: whatever bytes were pending must have been complete.
+    let text = typeof chunk === 'string' ? decode() + chunk : decode(chunk);
+    // TextDecoder drops a byte-order mark itself; a string may still start with one.
+    if (first && text.length > 0) {
+      text = text.replace(/^\uFEFF/, '');
+      first = false;
+    }
+    for (let start = 0; start < text.length; ) {
+      let end = Math.min(text.length, start + WRITE_UNITS_MAX);
+      if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+      try {
+        parser.write(text.slice(start, end));
+      } finally {
+        // On failure the records completed before it still go out, then the error.
+        yield* parser.takeRecords();
+      }
+      start = end;
+    }
+  }
+  try {
+    parser.write(decode());
+    parser.end();
+  } finally {
+    yield* parser.takeRecords();
+  }
+}

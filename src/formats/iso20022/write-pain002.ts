@@ -1,0 +1,141 @@
+import { invariant, type DebitStatus } from '../../core/index.js';
+import type { Pain008MessageName } from './detect-iso20022-message.js';
+import { escapeXmlText, replaceNonXmlChars, truncateChars } from './xml-text.js';
+
+export const PAIN002_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:pain.002.001.03';
+
+/** One input row of the batch and where it stands: its debit's status, or `rejected` for a row refused at validation. */
+export interface Pain002Line {
+  row: number;
+  reference: string | null;
+  status: DebitStatus;
+  /** The rejection or failure code (SPEC §5, §9, or a validation code); written only for refusals. */
+  code: string | null;
+  message: string | null;
+}
+
+export interface Pain002Input {
+  /** This report's `GrpHdr/MsgId` (Max35Text). */
+  messageId: string;
+  /** RFC 3339 with offset, e.g. "2024-03-01T10:15:00+08:00". */
+  createdAt: string;
+  /** The pain.008's `GrpHdr/MsgId` (Max35Text). */
+  originalMessageId: string;
+  originalMessageType: Pain008MessageName;
+  /**
+   * The lines in row order. A function is for many lines (a store read page by page): it is
+   * called twice, once to work out the group status that the header carries, once to write the
+   * lines, so neither pass holds them all. A line whose status moves between the two passes is
+   * written as it stands in the second; the group status is that of the first.
+   */
+  lines: readonly Pain002Line[] | (() => AsyncIterable<Pain002Line> | Iterable<Pain002Line>);
+}
+
+export type TransactionStatus = 'ACSC' | 'RJCT' | 'PDNG';
+export type GroupStatus = 'ACCP' | 'PART' | 'RJCT';
+
+/** How a debit's status reads in `TxSts`. */
+export const TRANSACTION_STATUS = {
+  pending: 'PDNG',
+  submitted: 'PDNG',
+  succeeded: 'ACSC',
+  failed: 'RJCT',
+  rejected: 'RJCT',
+} as const satisfies Record<DebitStatus, TransactionStatus>;
+
+/** Schema limits: `Prtry` is Max35Text, `AddtlInf` Max105Text. */
+const REASON_CODE_CHARS_MAX = 35;
+const ADDITIONAL_INFO_CHARS_MAX = 105;
+const ID_CHARS_MAX = 35;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function transactionStatusOf(line: Pain002Line): TransactionStatus {
+  // The type says DebitStatus, but lines come from storage as text: a status outside it is a bug.
+  invariant(Object.hasOwn(TRANSACTION_STATUS, line.status), `row ${line.row} has an unknown status "${line.status}"`);
+  return TRANSACTION_STATUS[line.status];
+}
+
+/** ACCP when no transaction is refused, RJCT when all are (or there are none), PART in between. */
+export function groupStatusOf(counts: { lines: number; refused: number }): GroupStatus {
+  if (counts.lines === 0 || counts.refused === counts.lines) return 'RJCT';
+  return counts.refused === 0 ? 'ACCP' : 'PART';
+}
+
+/** Text for an element of at most `charsMax` characters; null when there is nothing to write (the types have minLength 1). */
+function schemaText(text: string | null, charsMax: number): string | null {
+  if (text === null || text === '') return null;
+  return escapeXmlText(truncateChars(replaceNonXmlChars(text), charsMax));
+}
+
+function transactionXml(line: Pain002Line): string {
+  invariant(Number.isSafeInteger(line.row) && line.row > 0, `a row is a positive integer, not ${line.row}`);
+  const status = transactionStatusOf(line);
+  // OrgnlEndToEndId is Max35Text; a longer reference (possible from CSV) is written whole all the
+  // same, because a cut reference would name another transaction or none.
+  const reference = line.reference === null || line.reference === '' ? null : escapeXmlText(line.reference);
+  let xml = '      <TxInfAndSts>\n';
+  // StsId carries the row, so that a row refused without a reference can still be told apart.
+  xml += `        <StsId>${line.row}</StsId>\n`;
+  if (reference !== null) xml += `        <OrgnlEndToEndId>${reference}</OrgnlEndToEndId>\n`;
+  xml += `        <TxSts>${status}</TxSts>\n`;
+  const code = status === 'RJCT' ? schemaText(line.code, REASON_CODE_CHARS_MAX) : null;
+  const message = status === 'RJCT' ? schemaText(line.message, ADDITIONAL_INFO_CHARS_MAX) : null;
+  if (code !== null || message !== null) {
+    xml += '        <StsRsnInf>\n';
+    if (code !== null) xml += `          <Rsn>\n            <Prtry>${code}</Prtry>\n          </Rsn>\n`;
+    if (message !== null) xml += `          <AddtlInf>${message}</AddtlInf>\n`;
+    xml += '        </StsRsnInf>\n';
+  }
+  return `${xml}      </TxInfAndSts>\n`;
+}
+
+function checkId(name: string, id: string): void {
+  invariant(id.length > 0 && truncateChars(id, ID_CHARS_MAX) === id, `${name} must be 1 to ${ID_CHARS_MAX} characters`);
+}
+
+/**
+ * Writes a pain.002.001.03 Customer Payment Status Report for a pain.008 batch, in chunks: the
+ * header, one `TxInfAndSts` per line, the footer. Every text is escaped; characters XML cannot
+ * carry become U+FFFD. Throws InvariantError for input that breaks the contract (ids longer than
+ * Max35Text, a timestamp that is not RFC 3339, an unknown status): those are bugs, not data.
+ *
+ * daikou does not keep the original `PmtInfId` of each row, so all lines go in one
+ * `OrgnlPmtInfAndSts` that names the original message; each transaction is identified by its
+ * `OrgnlEndToEndId` and, through `StsId`, by its row.
+ */
+export async function* writePain002(input: Pain002Input): AsyncGenerator<string> {
+  checkId('messageId', input.messageId);
+  checkId('originalMessageId', input.originalMessageId);
+  invariant(RFC3339.test(input.createdAt), `createdAt must be RFC 3339 with an offset, not "${input.createdAt}"`);
+  const lines = input.lines;
+  const pass = typeof lines === 'function' ? lines : () => lines;
+
+  const counts = { lines: 0, refused: 0 };
+  for await (const line of pass()) {
+    counts.lines += 1;
+    if (transactionStatusOf(line) === 'RJCT') counts.refused += 1;
+  }
+
+  const originalMessageId = escapeXmlText(input.originalMessageId);
+  let header =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Document xmlns="${PAIN002_NAMESPACE}">\n` +
+    '  <CstmrPmtStsRpt>\n' +
+    '    <GrpHdr>\n' +
+    `      <MsgId>${escapeXmlText(input.messageId)}</MsgId>\n` +
+    `      <CreDtTm>${input.createdAt}</CreDtTm>\n` +
+    '    </GrpHdr>\n' +
+    '    <OrgnlGrpInfAndSts>\n' +
+    `      <OrgnlMsgId>${originalMessageId}</OrgnlMsgId>\n` +
+    `      <OrgnlMsgNmId>${input.originalMessageType}</OrgnlMsgNmId>\n` +
+    `      <GrpSts>${groupStatusOf(counts)}</GrpSts>\n` +
+    '    </OrgnlGrpInfAndSts>\n';
+  // An OrgnlPmtInfAndSts without transactions would say nothing.
+  if (counts.lines > 0) header += `    <OrgnlPmtInfAndSts>\n      <OrgnlPmtInfId>${originalMessageId}</OrgnlPmtInfId>\n`;
+  yield header;
+  if (counts.lines > 0) {
+    for await (const line of pass()) yield transactionXml(line);
+    yield '    </OrgnlPmtInfAndSts>\n';
+  }
+  yield '  </CstmrPmtStsRpt>\n</Document>\n';
+}
