@@ -7,6 +7,7 @@ import {
   OPEN_ATTEMPT_STATES,
   type AccountKind,
   type BusinessDate,
+  type DebitInstruction,
   type Router,
   type FailureCode,
   type Medium,
@@ -115,7 +116,7 @@ export class SubmissionWorker {
       }
       return attempts;
     });
-    const outcomes = await Promise.all(claimed.map(async ({ claim, attempt }) => ({ claim, attempt, outcome: await this.#send(claim, attempt) })));
+    const outcomes = (await Promise.all([...groupBy(claimed, ({ attempt }) => attempt.channel_id).values()].map((group) => this.#sendGroup(group)))).flat();
     if (outcomes.length > 0) {
       // One transaction for the whole round's answers: one commit, not one per debit.
       await this.ctx.store.transaction(async (tx) => {
@@ -143,27 +144,49 @@ export class SubmissionWorker {
     Object.assign(claim.debit, patch);
   }
 
-  async #send(claim: ClaimedDebit, attempt: AttemptRow): Promise<SubmitOutcome> {
+  /** Sends one channel's share of a round: in one message where the channel takes batches. */
+  async #sendGroup(group: { claim: ClaimedDebit; attempt: AttemptRow }[]): Promise<{ claim: ClaimedDebit; attempt: AttemptRow; outcome: SubmitOutcome }[]> {
+    const connector = this.ctx.connector;
+    if (group.length > 1 && connector.submitDebits !== undefined) {
+      const channelId = group[0]!.attempt.channel_id;
+      let outcomes: SubmitOutcome[];
+      try {
+        outcomes = await connector.submitDebits(channelId, group.map(({ claim, attempt }) => this.#instruction(claim, attempt)));
+      } catch (error) {
+        this.ctx.logger.error({ err: error, channel: channelId }, 'connector threw on a batch submit');
+        outcomes = group.map(() => ({ kind: 'unknown', reason: 'connector error' }));
+      }
+      invariant(outcomes.length === group.length, 'a batch submit answers once per instruction');
+      return group.map((entry, index) => ({ ...entry, outcome: outcomes[index]! }));
+    }
+    return Promise.all(group.map(async (entry) => ({ ...entry, outcome: await this.#send(entry.claim, entry.attempt) })));
+  }
+
+  #instruction(claim: ClaimedDebit, attempt: AttemptRow): DebitInstruction {
     const { debit, mandate } = claim;
     const vault = this.ctx.vault;
+    return {
+      channelId: attempt.channel_id,
+      endToEndId: attempt.end_to_end_id,
+      // What leaves the payer's account: the amount and the payer's fee on top.
+      amountFen: debit.amount + debit.payer_fee,
+      accountNumber: vault.open(mandate.account_ciphertext),
+      accountKind: mandate.account_kind as AccountKind,
+      medium: mandate.medium as Medium,
+      bankCode: mandate.bank_code,
+      holderName: mandate.holder_name,
+      idNumber: mandate.id_number_ciphertext === null ? null : vault.open(mandate.id_number_ciphertext),
+      phone: mandate.phone_ciphertext === null ? null : vault.open(mandate.phone_ciphertext),
+      mandateReference: mandate.agreement_number,
+    };
+  }
+
+  async #send(claim: ClaimedDebit, attempt: AttemptRow): Promise<SubmitOutcome> {
     try {
-      return await this.ctx.connector.submitDebit({
-        channelId: attempt.channel_id,
-        endToEndId: attempt.end_to_end_id,
-        // What leaves the payer's account: the amount and the payer's fee on top.
-        amountFen: debit.amount + debit.payer_fee,
-        accountNumber: vault.open(mandate.account_ciphertext),
-        accountKind: mandate.account_kind as AccountKind,
-        medium: mandate.medium as Medium,
-        bankCode: mandate.bank_code,
-        holderName: mandate.holder_name,
-        idNumber: mandate.id_number_ciphertext === null ? null : vault.open(mandate.id_number_ciphertext),
-        phone: mandate.phone_ciphertext === null ? null : vault.open(mandate.phone_ciphertext),
-        mandateReference: mandate.agreement_number,
-      });
+      return await this.ctx.connector.submitDebit(this.#instruction(claim, attempt));
     } catch (error) {
       // A connector bug must not leave doubt unrecorded: treat it as an unknown outcome.
-      this.ctx.logger.error({ err: error, debit_id: debit.id }, 'connector threw on submit');
+      this.ctx.logger.error({ err: error, debit_id: claim.debit.id }, 'connector threw on submit');
       return { kind: 'unknown', reason: 'connector error' };
     }
   }
@@ -195,7 +218,7 @@ export class SubmissionWorker {
     const now = this.ctx.clock.now();
     const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
     const attempts = await this.ctx.store.claimOpenAttempts(now.toISOString(), this.ctx.workers.batchSize, this.owner, leaseUntil);
-    const outcomes = await Promise.all(attempts.map(async (attempt) => ({ attempt, outcome: await this.#query(attempt) })));
+    const outcomes = (await Promise.all([...groupBy(attempts, (attempt) => attempt.channel_id).values()].map((group) => this.#queryGroup(group)))).flat();
     if (outcomes.length > 0) {
       await this.ctx.store.transaction(async (tx) => {
         const answeredAt = this.ctx.clock.now();
@@ -203,6 +226,22 @@ export class SubmissionWorker {
       });
     }
     return attempts.length;
+  }
+
+  async #queryGroup(group: AttemptRow[]): Promise<{ attempt: AttemptRow; outcome: QueryOutcome }[]> {
+    const connector = this.ctx.connector;
+    if (group.length > 1 && connector.queryDebits !== undefined) {
+      let outcomes: QueryOutcome[];
+      try {
+        outcomes = await connector.queryDebits(group[0]!.channel_id, group.map((attempt) => attempt.end_to_end_id));
+      } catch (error) {
+        this.ctx.logger.error({ err: error, channel: group[0]!.channel_id }, 'connector threw on a batch query');
+        outcomes = group.map(() => ({ kind: 'unreachable', reason: 'connector error' }));
+      }
+      invariant(outcomes.length === group.length, 'a batch query answers once per instruction');
+      return group.map((attempt, index) => ({ attempt, outcome: outcomes[index]! }));
+    }
+    return Promise.all(group.map(async (attempt) => ({ attempt, outcome: await this.#query(attempt) })));
   }
 
   async #query(attempt: AttemptRow): Promise<QueryOutcome> {
@@ -308,4 +347,15 @@ export class SubmissionWorker {
   #backoffMs(tries: number): number {
     return Math.min(this.ctx.workers.backoffMsMax, this.ctx.workers.queryIntervalMs * 2 ** Math.min(tries, 20));
   }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
 }

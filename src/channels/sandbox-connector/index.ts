@@ -30,18 +30,7 @@ export class SandboxConnector implements ChannelConnector {
 
   async submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome> {
     const url = `${this.options.endpointFor(instruction.channelId)}/channels/${encodeURIComponent(instruction.channelId)}/debits`;
-    const body = JSON.stringify({
-      end_to_end_id: instruction.endToEndId,
-      amount: instruction.amountFen,
-      account_number: instruction.accountNumber,
-      account_kind: instruction.accountKind,
-      medium: instruction.medium,
-      ...(instruction.bankCode === null ? {} : { bank_code: instruction.bankCode }),
-      ...(instruction.holderName === null ? {} : { holder_name: instruction.holderName }),
-      ...(instruction.idNumber === null ? {} : { id_number: instruction.idNumber }),
-      ...(instruction.phone === null ? {} : { phone: instruction.phone }),
-      mandate_reference: instruction.mandateReference,
-    });
+    const body = JSON.stringify(wireDebit(instruction));
     let response: Response;
     try {
       response = await fetch(url, {
@@ -63,6 +52,55 @@ export class SandboxConnector implements ChannelConnector {
     return { kind: 'unknown', reason: `HTTP ${response.status}` };
   }
 
+  async submitDebits(channelId: string, instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]> {
+    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debit-batches`;
+    const all = (outcome: SubmitOutcome) => instructions.map(() => outcome);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ debits: instructions.map(wireDebit) }),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      return all(refusedBeforeSending(error) ? { kind: 'not_sent', reason: describe(error) } : { kind: 'unknown', reason: describe(error) });
+    }
+    const payload = await readJson(response);
+    if (response.status === 503 && payload?.code === 'channel_unavailable') return all({ kind: 'not_sent', reason: 'channel_unavailable' });
+    if (response.status !== 202 || !Array.isArray(payload?.debits)) return all({ kind: 'unknown', reason: `HTTP ${response.status}` });
+    const references = new Map((payload.debits as { end_to_end_id: string; channel_reference: string }[]).map((d) => [d.end_to_end_id, d.channel_reference]));
+    // An instruction the answer does not mention may or may not be held: only a query can tell.
+    return instructions.map((instruction): SubmitOutcome => {
+      const reference = references.get(instruction.endToEndId);
+      return reference === undefined ? { kind: 'unknown', reason: 'missing from the batch answer' } : { kind: 'accepted', channelReference: reference };
+    });
+  }
+
+  async queryDebits(channelId: string, endToEndIds: readonly string[]): Promise<QueryOutcome[]> {
+    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debit-queries`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ end_to_end_ids: endToEndIds }),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      return endToEndIds.map(() => ({ kind: 'unreachable', reason: describe(error) }));
+    }
+    const payload = await readJson(response);
+    if (response.status !== 200 || !Array.isArray(payload?.results)) return endToEndIds.map(() => ({ kind: 'unreachable', reason: `HTTP ${response.status}` }));
+    const byId = new Map((payload.results as Record<string, unknown>[]).map((result) => [String(result.end_to_end_id), result]));
+    return endToEndIds.map((id) => {
+      const result = byId.get(id);
+      if (result === undefined) return { kind: 'unreachable', reason: 'missing from the query answer' };
+      if (result.status === 'not_found') return { kind: 'not_found' };
+      return toQueryOutcome(result);
+    });
+  }
+
   async queryDebit(channelId: string, endToEndId: string): Promise<QueryOutcome> {
     const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debits/${encodeURIComponent(endToEndId)}`;
     let response: Response;
@@ -74,23 +112,42 @@ export class SandboxConnector implements ChannelConnector {
     const payload = await readJson(response);
     if (response.status === 404 && payload?.status === 'not_found') return { kind: 'not_found' };
     if (response.status !== 200 || payload === null) return { kind: 'unreachable', reason: `HTTP ${response.status}` };
-    const status = payload.status as ChannelStatus;
-    switch (STATUS_KIND[status]) {
-      case 'processing':
-        return { kind: 'processing' };
-      case 'succeeded':
-        return { kind: 'succeeded', channelReference: String(payload.channel_reference) };
-      case 'failed': {
-        const code = String(payload.code);
-        // A code we do not know is the channel's bug, but the money did not move: report it as a decline.
-        return isFailureCode(code)
-          ? { kind: 'failed', code, message: String(payload.message ?? code) }
-          : { kind: 'failed', code: 'issuer_decline', message: `channel code ${code}` };
-      }
-      default:
-        return { kind: 'unreachable', reason: `unexpected channel status ${String(payload.status)}` };
-    }
+    return toQueryOutcome(payload);
   }
+}
+
+function toQueryOutcome(payload: Record<string, unknown>): QueryOutcome {
+  const status = payload.status as ChannelStatus;
+  switch (STATUS_KIND[status]) {
+    case 'processing':
+      return { kind: 'processing' };
+    case 'succeeded':
+      return { kind: 'succeeded', channelReference: String(payload.channel_reference) };
+    case 'failed': {
+      const code = String(payload.code);
+      // A code we do not know is the channel's bug, but the money did not move: report it as a decline.
+      return isFailureCode(code)
+        ? { kind: 'failed', code, message: String(payload.message ?? code) }
+        : { kind: 'failed', code: 'issuer_decline', message: `channel code ${code}` };
+    }
+    default:
+      return { kind: 'unreachable', reason: `unexpected channel status ${String(payload.status)}` };
+  }
+}
+
+function wireDebit(instruction: DebitInstruction): Record<string, unknown> {
+  return {
+    end_to_end_id: instruction.endToEndId,
+    amount: instruction.amountFen,
+    account_number: instruction.accountNumber,
+    account_kind: instruction.accountKind,
+    medium: instruction.medium,
+    ...(instruction.bankCode === null ? {} : { bank_code: instruction.bankCode }),
+    ...(instruction.holderName === null ? {} : { holder_name: instruction.holderName }),
+    ...(instruction.idNumber === null ? {} : { id_number: instruction.idNumber }),
+    ...(instruction.phone === null ? {} : { phone: instruction.phone }),
+    mandate_reference: instruction.mandateReference,
+  };
 }
 
 async function readJson(response: Response): Promise<Record<string, unknown> | null> {

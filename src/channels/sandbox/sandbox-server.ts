@@ -27,7 +27,10 @@ import {
   type SandboxFault,
   accountPutSchema,
   clockRequestSchema,
+  debitBatchSchema,
+  debitQuerySchema,
   debitRequestSchema,
+  type DebitRequest,
   faultRequestSchema,
 } from './wire.js';
 
@@ -141,20 +144,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
 
     const body = parsed.data;
-    const now = clock.now();
-    const holderName = body.holder_name == null ? '' : normalizeHolderName(body.holder_name);
-    const idNumber = body.id_number == null ? '' : body.id_number.trim();
-    const result = store.receiveDebit({
-      channel,
-      endToEndId: body.end_to_end_id,
-      amountFen: body.amount,
-      accountHmac: blinder.account(body.account_number),
-      accountMasked: maskAccountNumber(body.account_number),
-      holderName: holderName === '' ? undefined : holderName,
-      idNumberHmac: idNumber === '' ? undefined : blinder.idNumber(idNumber),
-      receivedAtMs: now.getTime(),
-      businessDate: businessDate(now),
-    });
+    const result = store.receiveDebit(receiveInput(channel, body, clock.now()));
 
     if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
     if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
@@ -165,6 +155,57 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     };
     return reply.code(202).send(answer);
   });
+
+  // A batch of debits in one message, as collection centers take files: recorded together, in
+  // one transaction; faults act on the whole message.
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-batches', async (request, reply) => {
+    const { channel } = request.params;
+    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+    const fault = faults.affecting(channel, 'submit');
+    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+    const parsed = debitBatchSchema.safeParse(request.body);
+    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
+    if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
+    const now = clock.now();
+    const results = store.receiveDebits(parsed.data.debits.map((body) => receiveInput(channel, body, now)));
+    if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
+    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+    return reply.code(202).send({
+      status: 'accepted',
+      debits: parsed.data.debits.map((body, index) => ({ end_to_end_id: body.end_to_end_id, channel_reference: results[index]!.channelReference })),
+    });
+  });
+
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-queries', async (request, reply) => {
+    const { channel } = request.params;
+    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+    const fault = faults.affecting(channel, 'query');
+    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+    const parsed = debitQuerySchema.safeParse(request.body);
+    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
+    const results = parsed.data.end_to_end_ids.map((endToEndId) => {
+      const debit = store.findDebit(channel, endToEndId);
+      return debit === undefined ? { end_to_end_id: endToEndId, status: 'not_found' as const } : statusAnswer(endToEndId, debit);
+    });
+    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+    return reply.code(200).send({ results });
+  });
+
+  function receiveInput(channel: string, body: DebitRequest, now: Date) {
+    const holderName = body.holder_name == null ? '' : normalizeHolderName(body.holder_name);
+    const idNumber = body.id_number == null ? '' : body.id_number.trim();
+    return {
+      channel,
+      endToEndId: body.end_to_end_id,
+      amountFen: body.amount,
+      accountHmac: blinder.account(body.account_number),
+      accountMasked: maskAccountNumber(body.account_number),
+      holderName: holderName === '' ? undefined : holderName,
+      idNumberHmac: idNumber === '' ? undefined : blinder.idNumber(idNumber),
+      receivedAtMs: now.getTime(),
+      businessDate: businessDate(now),
+    };
+  }
 
   app.get<{ Params: QueryParams }>('/channels/:channel/debits/:end_to_end_id', async (request, reply) => {
     const { channel, end_to_end_id: endToEndId } = request.params;

@@ -185,6 +185,7 @@ export class SandboxStore implements FaultStore {
   // Every statement is prepared once, here; a request does no schema or parsing work.
   readonly #statements;
   readonly #receive: (input: ReceiveInput) => ReceiveResult;
+  readonly #receiveMany: (inputs: ReceiveInput[]) => ReceiveResult[];
   readonly #updateAccount: (hmac: string, masked: string, patch: AccountPatch) => StoredAccount;
 
   constructor(dataDir: string) {
@@ -257,6 +258,7 @@ export class SandboxStore implements FaultStore {
       deleteAllFaults: db.prepare<[]>('DELETE FROM faults'),
     };
     this.#receive = db.transaction((input: ReceiveInput) => this.#receiveInTransaction(input));
+    this.#receiveMany = db.transaction((inputs: ReceiveInput[]) => inputs.map((input) => this.#receiveInTransaction(input)));
     this.#updateAccount = db.transaction((hmac: string, masked: string, patch: AccountPatch) =>
       this.#updateAccountInTransaction(hmac, masked, patch),
     );
@@ -269,6 +271,11 @@ export class SandboxStore implements FaultStore {
    */
   receiveDebit(input: ReceiveInput): ReceiveResult {
     return this.#receive(input);
+  }
+
+  /** A batch of messages, as collection centers take them: all recorded in one transaction. */
+  receiveDebits(inputs: ReceiveInput[]): ReceiveResult[] {
+    return this.#receiveMany(inputs);
   }
 
   #receiveInTransaction(input: ReceiveInput): ReceiveResult {

@@ -32,6 +32,17 @@ export const debitRequestSchema = z.strictObject({
 });
 export type DebitRequest = z.infer<typeof debitRequestSchema>;
 
+/** At most this many debits in one batch message. */
+export const DEBIT_BATCH_MAX = 1000;
+
+export const debitBatchSchema = z.strictObject({
+  debits: z.array(debitRequestSchema).min(1).max(DEBIT_BATCH_MAX),
+});
+
+export const debitQuerySchema = z.strictObject({
+  end_to_end_ids: z.array(z.string().min(1).max(128)).min(1).max(DEBIT_BATCH_MAX),
+});
+
 export const accountPutSchema = z.strictObject({
   balance: z.int('must be an integer amount of fen').nonnegative('must not be negative').optional(),
   status: z.enum(ACCOUNT_STATUSES).optional(),

@@ -44,4 +44,10 @@ export type QueryOutcome =
 export interface ChannelConnector {
   submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome>;
   queryDebit(channelId: string, endToEndId: string): Promise<QueryOutcome>;
+  /**
+   * For channels that take many instructions in one message (collection centers take files):
+   * one outcome per instruction, in order. A transport failure gives every one the same outcome.
+   */
+  submitDebits?(channelId: string, instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]>;
+  queryDebits?(channelId: string, endToEndIds: readonly string[]): Promise<QueryOutcome[]>;
 }

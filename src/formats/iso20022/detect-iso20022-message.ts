@@ -30,9 +30,9 @@ export class StopParsing extends Error {}
  */
 export function detectIso20022Message(head: string): Iso20022MessageKind | null {
   const parser = new SaxesParser({ xmlns: true, position: false });
-  let namespace: string | null = null;
+  const root = { namespace: null as string | null };
   parser.on('opentag', (tag) => {
-    if (tag.local === 'Document') namespace = tag.uri;
+    if (tag.local === 'Document') root.namespace = tag.uri;
     throw new StopParsing();
   });
   try {
@@ -40,5 +40,5 @@ export function detectIso20022Message(head: string): Iso20022MessageKind | null 
   } catch (error) {
     if (!(error instanceof StopParsing)) return null;
   }
-  return namespace === null ? null : iso20022MessageOf(namespace);
+  return root.namespace === null ? null : iso20022MessageOf(root.namespace);
 }

@@ -25,29 +25,31 @@ const HEADER_CHARS_MAX = 256;
 export function readPain008GroupHeader(head: string): Pain008GroupHeader | null {
   const parser = new SaxesParser({ xmlns: true, position: false });
   const path: string[] = [];
-  let header: Pain008GroupHeader | null = null;
-  let done = false;
-  let field: (typeof HEADER_FIELDS)[keyof typeof HEADER_FIELDS] | null = null;
+  // One object, not three `let`s: they are set in handlers, where type narrowing cannot see them.
+  const state: { header: Pain008GroupHeader | null; done: boolean; field: (typeof HEADER_FIELDS)[keyof typeof HEADER_FIELDS] | null } = { header: null, done: false, field: null };
   parser.on('opentag', (tag) => {
     if (path.length === 0) {
       const messageName = tag.local === 'Document' ? pain008MessageNameOf(tag.uri) : null;
       if (messageName === null) throw new StopParsing();
-      header = { messageName, messageId: undefined, createdAt: undefined, numberOfTransactions: undefined, controlSum: undefined };
+      state.header = { messageName, messageId: undefined, createdAt: undefined, numberOfTransactions: undefined, controlSum: undefined };
     }
     path.push(tag.local);
     // Document / CstmrDrctDbtInitn / GrpHdr / MsgId
     if (path.length === 4 && path[1] === 'CstmrDrctDbtInitn' && path[2] === 'GrpHdr' && Object.hasOwn(HEADER_FIELDS, tag.local)) {
-      field = HEADER_FIELDS[tag.local as keyof typeof HEADER_FIELDS];
+      state.field = HEADER_FIELDS[tag.local as keyof typeof HEADER_FIELDS];
     }
   });
-  parser.on('text', (text) => {
+  const onText = (text: string) => {
+    const { header, field } = state;
     if (field === null || header === null || path.length !== 4) return;
     header[field] = ((header[field] ?? '') + text).slice(0, HEADER_CHARS_MAX);
-  });
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
   parser.on('closetag', () => {
-    if (path.length === 4) field = null;
+    if (path.length === 4) state.field = null;
     if (path.length === 3 && path[2] === 'GrpHdr') {
-      done = true;
+      state.done = true;
       throw new StopParsing();
     }
     // A file whose first part is not GrpHdr has none where it belongs.
@@ -59,5 +61,5 @@ export function readPain008GroupHeader(head: string): Pain008GroupHeader | null 
   } catch (error) {
     if (!(error instanceof StopParsing)) return null;
   }
-  return done ? header : null;
+  return state.done ? state.header : null;
 }

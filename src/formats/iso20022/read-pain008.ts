@@ -28,7 +28,10 @@ export class Pain008ReadError extends Error {
     readonly detail: string,
     /** 1-based. */
     readonly line: number,
-    /** 1-based, in characters: where the parser stood when it noticed the problem. */
+    /**
+     * 1-based, in characters: where the parser stood when it noticed the problem, just after it;
+     * for a bare `&`, the `&` itself; for something left open, the last tag before it.
+     */
     readonly column: number,
   ) {
     super(`The pain.008 file cannot be read at line ${line}, column ${column}: ${detail}`);
@@ -267,11 +270,13 @@ function isHighSurrogate(code: number): boolean {
 /**
  * Reads an ISO 20022 pain.008 (customer direct debit initiation, versions 02 to 08) as a stream:
  * one record per `DrctDbtTxInf`, in file order. Memory stays flat whatever the file size: only
- * the open elements and the current transaction are held (saxes itself buffers one text node or
- * tag at a time). Byte chunks may split characters anywhere; strings are taken as decoded text.
+ * the open elements and the current transaction are held, and saxes's own buffer (the text, tag
+ * or comment it is inside) is refused past 1 MiB. Byte chunks may split characters anywhere;
+ * strings are taken as decoded text.
  *
  * Throws Pain008ReadError, after yielding every record before the point of failure, when the file
- * is not well-formed XML, not valid UTF-8 (or declares another encoding), has a DOCTYPE, or is not
+ * is not well-formed XML (a bare `&` is reported where it stands), not valid UTF-8 (or declares
+ * another encoding), has a DOCTYPE, nests deeper than 64, leaves something open for 1 MiB, or is not
  * a pain.008 (root `Document` in another namespace, or no `CstmrDrctDbtInitn`; this is noticed at
  * the start, before any record). Stopping the iteration early stops reading the input.
  */
