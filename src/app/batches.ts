@@ -4,7 +4,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { invariant, parseYuan } from '../core/index.js';
+import { formatInstant, invariant, parseYuan, type DebitStatus } from '../core/index.js';
+import { detectIso20022Message, Pain008ReadError, readPain008, readPain008GroupHeader, writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
 import type { AppContext } from './context.js';
 import { decideDebit, type CreateDebitInput, type DecisionSource } from './debits.js';
 import { AppError, notFound, validationFailed } from './errors.js';
@@ -38,15 +39,10 @@ function batchError(detail: string): AppError {
  * (a CSV with a valid header), and records the batch. The same file again is the same batch.
  */
 export async function receiveBatch(ctx: AppContext, merchantId: string, contentType: string, body: Readable): Promise<{ batch: BatchRow; created: boolean }> {
-  if (/xml/.test(contentType)) {
+  const xml = /^(application|text)\/xml\b/.test(contentType);
+  if (!xml && !/^text\/csv\b/.test(contentType)) {
     body.resume();
-    throw new AppError('validation_failed', 'ISO 20022 files are not taken yet: send CSV (text/csv). pain.008 for debits comes next; pain.001 waits for payouts.', [
-      { pointer: '/file', code: 'unsupported_format', detail: 'Only text/csv batches are processed by this version.' },
-    ]);
-  }
-  if (!/^text\/csv\b/.test(contentType)) {
-    body.resume();
-    throw batchError('Send the file with Content-Type: text/csv.');
+    throw batchError('Send a CSV file as text/csv, or an ISO 20022 pain.008 file as application/xml.');
   }
   fs.mkdirSync(ctx.batchDir, { recursive: true });
   const temporary = path.join(ctx.batchDir, `upload-${crypto.randomBytes(8).toString('hex')}.part`);
@@ -67,11 +63,26 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       }),
       fs.createWriteStream(temporary),
     );
-    const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
-    if (bytes === 0 || firstLine.trim() === '') throw batchError('The file is empty.');
+    const text = head.replace(/^\uFEFF/, '');
+    if (bytes === 0 || text.trim() === '') throw batchError('The file is empty.');
     if (head.includes('\u0000')) throw batchError('The file is not text: it holds NUL bytes.');
-    const problem = checkCsvHeader(firstLine.split(',').map((column) => column.trim().replace(/^"|"$/g, '')));
-    if (problem !== null) throw batchError(problem);
+    let message: { id: string | null; name: string | null } = { id: null, name: null };
+    if (xml) {
+      const kind = detectIso20022Message(text);
+      if (kind === 'pain.001') {
+        throw new AppError('validation_failed', 'This is a pain.001 (payouts) file: payouts are not taken yet. Debits come as pain.008.', [
+          { pointer: '/file', code: 'unsupported_message', detail: 'pain.001 files are refused until payouts exist.' },
+        ]);
+      }
+      const header = kind === 'pain.008' ? readPain008GroupHeader(text) : null;
+      if (header === null) throw batchError('The XML is not an ISO 20022 pain.008 customer direct debit initiation.');
+      message = { id: header.messageId ?? null, name: header.messageName };
+    } else {
+      const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+      if (firstLine.trimStart().startsWith('<')) throw batchError('This looks like XML: send it as application/xml.');
+      const problem = checkCsvHeader(firstLine.split(',').map((column) => column.trim().replace(/^"|"$/g, '')));
+      if (problem !== null) throw batchError(problem);
+    }
     const sha256 = hash.digest('hex');
     const existing = await ctx.store.findBatchByFile(merchantId, sha256);
     if (existing !== null) {
@@ -79,14 +90,16 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       return { batch: existing, created: false };
     }
     const id = ctx.ids.next('batch');
-    const fileName = `${id}.csv`;
+    const fileName = `${id}.${xml ? 'xml' : 'csv'}`;
     fs.renameSync(temporary, path.join(ctx.batchDir, fileName));
     const batch: BatchRow = {
       id,
       merchant_id: merchantId,
       file_sha256: sha256,
-      format: 'csv',
+      format: xml ? 'pain.008' : 'csv',
       file_name: fileName,
+      message_id: message.id,
+      message_name: message.name,
       status: 'processing',
       cursor: 0,
       rows: 0,
@@ -104,6 +117,22 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
 }
 
 type CsvRecord = Record<string, string | undefined>;
+
+/**
+ * pain.008 names mandates by MndtId: a daikou id is used as it is, anything else is looked up as
+ * the merchant's agreement number — one query for the whole chunk. An unknown one stays as given,
+ * and the debit is then rejected `mandate_not_found`.
+ */
+async function resolveMandateRefs(tx: StoreTx, merchantId: string, records: CsvRecord[]): Promise<void> {
+  const refs = records.flatMap((record) => (record.mandate_ref !== undefined && !record.mandate_ref.startsWith('mdt_') ? [record.mandate_ref.trim()] : []));
+  const byAgreement = new Map((await tx.findMandatesByAgreements(merchantId, [...new Set(refs)])).map((m) => [m.agreement_number, m.id]));
+  for (const record of records) {
+    if (!('mandate_ref' in record)) continue;
+    const ref = record.mandate_ref?.trim();
+    record.mandate_id = ref === undefined || ref === '' ? undefined : ref.startsWith('mdt_') ? ref : (byAgreement.get(ref) ?? `agreement:${ref}`);
+    delete record.mandate_ref;
+  }
+}
 
 /**
  * The DecisionSource of one chunk: references and mandates loaded with a few set queries, usage
@@ -168,6 +197,7 @@ export function recordToInput(record: CsvRecord): { input: CreateDebitInput } | 
   let amount: number | null;
   if ('amount_yuan' in record) {
     const text = value('amount_yuan');
+    if (text?.startsWith('currency:')) return { column: 'amount_yuan', code: 'invalid_currency', message: `Only CNY is taken, not ${text.slice(9)}.` };
     amount = text === undefined ? null : parseYuan(text);
     if (amount === null || amount <= 0) return { column: 'amount_yuan', code: 'invalid_amount', message: 'amount_yuan is a positive amount of yuan with at most two decimals, e.g. 12.30.' };
   } else {
@@ -212,6 +242,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
     await ctx.store.transaction(async (tx) => {
       const merchant = await ctx.routing.merchant(batch.merchant_id, tx);
       invariant(merchant !== null, `batch ${batch.id} has no merchant`);
+      await resolveMandateRefs(tx, batch.merchant_id, rows.map(({ record }) => record));
       const parsed = rows.map(({ row, record }) => ({ row, record, parsed: recordToInput(record) }));
       const inputs = parsed.flatMap((entry) => ('input' in entry.parsed ? [entry.parsed.input] : []));
       const source = await chunkSource(ctx, tx, batch.merchant_id, inputs);
@@ -266,11 +297,8 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
     onChunk?.();
   };
 
-  const parser = fs.createReadStream(file).pipe(parse({ columns: (header: string[]) => header.map((c) => c.trim()), bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }));
-  let row = 0;
   try {
-    for await (const record of parser as AsyncIterable<CsvRecord>) {
-      row += 1;
+    for await (const { row, record } of readRecords(batch, file)) {
       if (row <= cursor) continue;
       chunk.push({ row, record });
       if (chunk.length >= CHUNK_ROWS) await flush();
@@ -278,13 +306,48 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
     await flush();
     await ctx.store.finishBatch(batch.id, 'completed', ctx.clock.now().toISOString(), null);
   } catch (error) {
-    // A file that breaks mid-way (a quote never closed, bad encoding): rows so far stand; the rest cannot be read.
-    const line = (error as { lines?: number }).lines;
+    // A file that breaks mid-way (a quote never closed, XML not well-formed): rows so far stand;
+    // the rest cannot be read.
+    if (error instanceof Pain008ReadError) {
+      await ctx.store.finishBatch(batch.id, 'failed', ctx.clock.now().toISOString(), `The file could not be read past line ${error.line}, column ${error.column}: ${error.detail}`);
+      return;
+    }
     if ((error as { code?: string }).code?.startsWith('CSV_')) {
+      const line = (error as { lines?: number }).lines;
       await ctx.store.finishBatch(batch.id, 'failed', ctx.clock.now().toISOString(), `The file could not be read past line ${line ?? '?'}: ${(error as Error).message.replace(/\d{6,}/g, '…')}`);
       return;
     }
     throw error;
+  }
+}
+
+/**
+ * A batch file's rows as records with the CSV column names, numbered from 1. pain.008 maps as
+ * SPEC §11 says; its MndtId names the mandate by daikou id or by agreement number (resolved
+ * per chunk), and an amount in another currency than CNY is refused on its row.
+ */
+async function* readRecords(batch: BatchRow, file: string): AsyncGenerator<{ row: number; record: CsvRecord }> {
+  if (batch.format === 'pain.008') {
+    for await (const { row, record } of readPain008(fs.createReadStream(file))) {
+      yield {
+        row,
+        record: {
+          reference: record.reference,
+          mandate_ref: record.mandate_ref,
+          account_number: record.account_number,
+          amount_yuan: record.currency === undefined || record.currency === 'CNY' ? record.amount_yuan : `currency:${record.currency}`,
+          holder_name: record.holder_name,
+          description: record.description,
+        },
+      };
+    }
+    return;
+  }
+  const parser = fs.createReadStream(file).pipe(parse({ columns: (header: string[]) => header.map((c) => c.trim()), bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }));
+  let row = 0;
+  for await (const record of parser as AsyncIterable<CsvRecord>) {
+    row += 1;
+    yield { row, record };
   }
 }
 
@@ -339,4 +402,34 @@ export async function* batchReportCsv(ctx: AppContext, batchId: string): AsyncGe
       .join('\n') + '\n';
     after = lines[lines.length - 1]!.row;
   }
+}
+
+/** The result file as ISO 20022 pain.002, streamed page by page. */
+export function batchReportPain002(ctx: AppContext, batch: BatchRow): AsyncGenerator<string> {
+  async function* lines() {
+    let after = 0;
+    for (;;) {
+      const page: BatchReportLine[] = await ctx.store.listBatchReport(batch.id, after, 5_000);
+      if (page.length === 0) return;
+      for (const line of page) {
+        const refused = line.status === 'rejected';
+        yield {
+          row: line.row,
+          reference: line.reference,
+          status: (refused ? 'rejected' : (line.debit_status ?? 'pending')) as DebitStatus,
+          code: refused ? line.code : line.failure_code,
+          message: refused ? (line.column_name ? `${line.column_name}: ${line.message}` : line.message) : line.failure_message,
+        };
+      }
+      after = page[page.length - 1]!.row;
+    }
+  }
+  return writePain002({
+    // Message ids are at most 35 characters; the file's hash names the report uniquely.
+    messageId: `DKR-${batch.file_sha256.slice(0, 31)}`,
+    createdAt: formatInstant(ctx.clock.now()),
+    originalMessageId: batch.message_id ?? `DK-${batch.file_sha256.slice(0, 32)}`,
+    originalMessageType: (batch.message_name ?? 'pain.008.001.02') as Pain008MessageName,
+    lines,
+  });
 }

@@ -167,12 +167,18 @@ export function ruleRow(input: RuleInput, version: number, createdAt: string, re
  * Writes a new version of a rule unless its newest version says the same; returns the newest
  * version either way. Never rewrites an old version: debits keep naming the one that routed them.
  */
-export async function putRule(ctx: AppContext, input: RuleInput, tx?: StoreTx): Promise<RuleRow> {
+export async function putRule(ctx: AppContext, input: RuleInput, tx?: StoreTx, mode: 'create' | 'upsert' = 'upsert'): Promise<RuleRow> {
   const errors = checkRule(input);
   if (errors.length > 0) throw validationFailed(errors);
   const write = async (t: StoreTx) => {
     const versions = await t.listRuleVersions(input.id);
     const latest = versions.at(-1);
+    // Checked in the transaction, so that of two concurrent creations one is refused.
+    if (mode === 'create' && latest !== undefined) {
+      throw new AppError('conflict', `A rule ${input.id} exists already; PUT /v1/rules/${input.id} makes a new version.`, [
+        { pointer: '/id', code: 'already_used', detail: 'Rule ids are unique.' },
+      ]);
+    }
     const next = ruleRow(input, (latest?.version ?? 0) + 1, nowIso(ctx));
     if (latest !== undefined && latest.retired === 0 && sameRule(latest, next)) return latest;
     await t.insertRuleVersion(next);

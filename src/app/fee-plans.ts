@@ -84,12 +84,18 @@ function checkPlan(input: FeePlanInput): FieldError[] {
  * Writes the next version of a plan unless the newest says the same. A plan keeps its side:
  * a merchant plan cannot become a payer plan, since merchants name plans by side.
  */
-export async function putFeePlan(ctx: Pick<AppContext, 'clock' | 'routing' | 'store'>, input: FeePlanInput, tx?: StoreTx): Promise<FeePlanRow> {
+export async function putFeePlan(ctx: Pick<AppContext, 'clock' | 'routing' | 'store'>, input: FeePlanInput, tx?: StoreTx, mode: 'create' | 'upsert' = 'upsert'): Promise<FeePlanRow> {
   const errors = checkPlan(input);
   if (errors.length > 0) throw validationFailed(errors);
   const write = async (t: StoreTx) => {
     const versions = (await t.listFeePlans()).filter((row) => row.id === input.id);
     const latest = versions.at(-1);
+    // Checked in the transaction, so that of two concurrent creations one is refused.
+    if (mode === 'create' && latest !== undefined) {
+      throw new AppError('conflict', `A fee plan ${input.id} exists already; PUT /v1/fee-plans/${input.id} makes a new version.`, [
+        { pointer: '/id', code: 'already_used', detail: 'Fee plan ids are unique.' },
+      ]);
+    }
     if (latest !== undefined && latest.side !== input.side) {
       throw validationFailed([{ pointer: '/side', code: 'side_fixed', detail: `Plan ${input.id} is a ${latest.side} plan.` }]);
     }

@@ -187,6 +187,7 @@ export interface StoreTx {
   findLiveReferences(merchantId: string, references: readonly string[]): Promise<Set<string>>;
   getMandates(ids: readonly string[]): Promise<MandateRow[]>;
   findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]>;
+  findMandatesByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<MandateRow[]>;
   getDebit(id: string): Promise<DebitRow | null>;
   listDebits(filter: DebitFilter): Promise<Page<DebitRow>>;
   /** A debit of the merchant with this reference that was not rejected. */

@@ -402,6 +402,14 @@ class KyselyStoreTx implements StoreTx {
     return rows;
   }
 
+  async findMandatesByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<MandateRow[]> {
+    const rows: MandateRow[] = [];
+    for (let start = 0; start < agreementNumbers.length; start += 900) {
+      rows.push(...(await this.db.selectFrom('mandates').selectAll().where('merchant_id', '=', merchantId).where('agreement_number', 'in', agreementNumbers.slice(start, start + 900)).execute()));
+    }
+    return rows;
+  }
+
   async findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]> {
     const rows: MandateRow[] = [];
     for (let start = 0; start < accountIndexes.length; start += 900) {

@@ -116,10 +116,13 @@ export interface BatchesTable {
   id: string;
   merchant_id: string;
   file_sha256: string;
-  /** `csv` (pain.008 comes next). */
+  /** `csv` or `pain.008`. */
   format: string;
   /** Where the file is kept, under the data directory. */
   file_name: string;
+  /** For ISO 20022 files: the original MsgId and message name (e.g. pain.008.001.02). */
+  message_id: string | null;
+  message_name: string | null;
   /** `processing`, `completed`, or `failed` (the file could not be read to the end). */
   status: string;
   /** The last data row processed; rows after it are processed after a restart. */

@@ -82,10 +82,13 @@ for (const engine of ENGINES) {
       expect(response.body.detail).toMatch(message);
     });
 
-    it('XML is refused with a message saying what is taken', async () => {
-      const response = await upload('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"/>', 'application/xml');
-      expect(response.status).toBe(400);
-      expect(response.body.detail).toMatch(/pain.001 waits for payouts/);
+    it('XML sent as CSV, or a file of another type, is refused whole', async () => {
+      const asCsv = await upload('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"/>');
+      expect(asCsv.status).toBe(400);
+      expect(asCsv.body.detail).toMatch(/looks like XML: send it as application\/xml/);
+      const json = await upload('{"reference":"X"}', 'application/json');
+      expect(json.status).toBe(415);
+      expect(json.body.type).toMatch(/unsupported_media_type$/);
     });
 
     it('another merchant cannot see the batch', async () => {

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { batchReportCsv, getBatch, presentBatch, receiveBatch } from '../../app/batches.js';
+import { batchReportCsv, batchReportPain002, getBatch, presentBatch, receiveBatch } from '../../app/batches.js';
 import type { RouteDeps } from '../server.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { PageQuery } from '../schemas.js';
+import { problem, sendProblem } from '../problem.js';
 
 const IdParams = z.strictObject({ id: z.string() });
 
@@ -19,13 +20,16 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
   r.post('/v1/batches', {
     schema: {
       tags,
-      summary: 'Upload a batch file (CSV); answers at once and processes in the background',
+      summary: 'Upload a batch file (CSV, or ISO 20022 pain.008 as application/xml); answers at once and processes in the background',
       description: 'CSV columns: reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description. The same file twice is one batch.',
-      consumes: ['text/csv'],
+      consumes: ['text/csv', 'application/xml'],
     },
     preHandler: guard('merchant'),
   }, async (request, reply) => {
-    const { batch, created } = await receiveBatch(ctx, merchantOf(request), request.headers['content-type'] ?? '', request.body as Readable);
+    if (!(request.body instanceof Readable)) {
+      return sendProblem(reply, problem(415, 'unsupported_media_type', 'Send a CSV file as text/csv, or an ISO 20022 pain.008 file as application/xml.'));
+    }
+    const { batch, created } = await receiveBatch(ctx, merchantOf(request), request.headers['content-type'] ?? '', request.body);
     if (created) onBatchReceived();
     return reply.code(created ? 202 : 200).send(await presentBatch(ctx, batch));
   });
@@ -36,8 +40,15 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
   r.get('/v1/batches/:id', { schema: { tags, summary: 'A batch with its live counts', params: IdParams }, preHandler: guard('any') }, async (request) =>
     presentBatch(ctx, await getBatch(ctx, merchantScope(request), request.params.id)),
   );
-  r.get('/v1/batches/:id/report', { schema: { tags, summary: 'The result file: one CSV line per input row', params: IdParams }, preHandler: guard('any') }, async (request, reply) => {
+  r.get('/v1/batches/:id/report', {
+    schema: { tags, summary: 'The result file (回盘): one CSV line per input row, or ISO 20022 pain.002 with Accept: application/xml', params: IdParams },
+    preHandler: guard('any'),
+  }, async (request, reply) => {
     const batch = await getBatch(ctx, merchantScope(request), request.params.id);
+    if (/\bapplication\/xml\b|\btext\/xml\b/.test(request.headers.accept ?? '')) {
+      reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${batch.id}-pain002.xml"`);
+      return reply.send(Readable.from(batchReportPain002(ctx, batch)));
+    }
     reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${batch.id}-report.csv"`);
     return reply.send(Readable.from(batchReportCsv(ctx, batch.id)));
   });

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isCalendarDate, type BusinessDate } from '../../core/index.js';
 import { createChannel, getChannel, getRuleVersions, presentChannel, presentRule, putRule, retireRule, updateChannel } from '../../app/channels.js';
-import { AppError, validationFailed } from '../../app/errors.js';
+import { validationFailed } from '../../app/errors.js';
 import { simulateRules } from '../../app/simulation.js';
 import type { RouteDeps } from '../server.js';
 import { ChannelBody, ChannelPatchBody, RuleBody, RuleUpdateBody, SimulateBody } from '../schemas.js';
@@ -33,14 +33,9 @@ export function channelRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): 
     has_more: false,
     data: (await ctx.store.listCurrentRules()).map(presentRule),
   }));
-  r.post('/v1/rules', { schema: { tags, summary: 'Add a routing rule (version 1)', body: RuleBody }, preHandler: guard('operator') }, async (request, reply) => {
-    if ((await ctx.store.listRuleVersions(request.body.id)).length > 0) {
-      throw new AppError('conflict', `A rule ${request.body.id} exists already; PUT /v1/rules/${request.body.id} makes a new version.`, [
-        { pointer: '/id', code: 'already_used', detail: 'Rule ids are unique.' },
-      ]);
-    }
-    return reply.code(201).send(presentRule(await putRule(ctx, request.body)));
-  });
+  r.post('/v1/rules', { schema: { tags, summary: 'Add a routing rule (version 1)', body: RuleBody }, preHandler: guard('operator') }, async (request, reply) =>
+    reply.code(201).send(presentRule(await putRule(ctx, request.body, undefined, 'create'))),
+  );
   r.get('/v1/rules/:id', { schema: { tags, summary: 'A rule with every version it has had', params: IdParams }, preHandler: guard('operator') }, async (request) => {
     const versions = await getRuleVersions(ctx, request.params.id);
     return { ...presentRule(versions.at(-1)!), versions: versions.map(presentRule) };

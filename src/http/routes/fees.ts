@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../app/errors.js';
 import { getFeePlanVersions, presentFeePlan, putFeePlan } from '../../app/fee-plans.js';
 import { marginReport } from '../../app/ledger.js';
 import { updateMerchantPlans } from '../../app/merchants.js';
@@ -19,14 +18,9 @@ export function feeRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void
     const newest = new Map(rows.map((row) => [row.id, row]));
     return { object: 'list', has_more: false, data: [...newest.values()].map(presentFeePlan) };
   });
-  r.post('/v1/fee-plans', { schema: { tags, summary: 'Add a fee plan (version 1)', body: FeePlanBody }, preHandler: guard('operator') }, async (request, reply) => {
-    if ((await ctx.store.listFeePlans()).some((row) => row.id === request.body.id)) {
-      throw new AppError('conflict', `A fee plan ${request.body.id} exists already; PUT /v1/fee-plans/${request.body.id} makes a new version.`, [
-        { pointer: '/id', code: 'already_used', detail: 'Fee plan ids are unique.' },
-      ]);
-    }
-    return reply.code(201).send(presentFeePlan(await putFeePlan(ctx, request.body)));
-  });
+  r.post('/v1/fee-plans', { schema: { tags, summary: 'Add a fee plan (version 1)', body: FeePlanBody }, preHandler: guard('operator') }, async (request, reply) =>
+    reply.code(201).send(presentFeePlan(await putFeePlan(ctx, request.body, undefined, 'create'))),
+  );
   r.get('/v1/fee-plans/:id', { schema: { tags, summary: 'A fee plan with every version', params: IdParams }, preHandler: guard('operator') }, async (request) => {
     const versions = await getFeePlanVersions(ctx, request.params.id);
     return { ...presentFeePlan(versions.at(-1)!), versions: versions.map(presentFeePlan) };

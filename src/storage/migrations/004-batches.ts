@@ -14,6 +14,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('file_sha256', 'text', (c) => c.notNull())
     .addColumn('format', 'text', (c) => c.notNull())
     .addColumn('file_name', 'text', (c) => c.notNull())
+    // For ISO 20022 files: the message's MsgId and name, quoted back in the pain.002 report.
+    .addColumn('message_id', 'text')
+    .addColumn('message_name', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('cursor', 'integer', (c) => c.notNull())
     .addColumn('rows', 'integer', (c) => c.notNull())
