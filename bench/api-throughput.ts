@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { parseArgs } from 'node:util';
+import { luhnCheckDigit } from '../src/core/payers/index.js';
 import { spawn } from 'node:child_process';
 
 const { values } = parseArgs({
@@ -29,15 +30,10 @@ const clients = Number(values.clients);
 const engine = values.engine === 'postgres' ? 'postgres' : 'sqlite';
 if (engine === 'postgres' && !process.env.DAIKOU_DATABASE_URL) throw new Error('--engine postgres needs DAIKOU_DATABASE_URL');
 
+/** A valid ICBC card number (BIN 622202) for a serial number. */
 function luhnCard(serial: number): string {
-  const body = `622202${String(serial).padStart(12, '0')}`;
-  let sum = 0;
-  for (let i = 0; i < body.length; i += 1) {
-    let digit = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
-    sum += digit;
-  }
-  return `${body}${(10 - (sum % 10)) % 10}`;
+  const payload = `622202${String(serial).padStart(12, '0')}`;
+  return `${payload}${luhnCheckDigit(payload)}`;
 }
 
 function percentile(sorted: number[], p: number): number {

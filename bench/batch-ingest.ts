@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { luhnCheckDigit } from '../src/core/payers/index.js';
 import SQLite from 'better-sqlite3';
 import { createMandate } from '../src/app/mandates.js';
 import { createMerchant } from '../src/app/merchants.js';
@@ -26,15 +27,10 @@ const mandateCount = Number(values.mandates);
 const engine = values.engine === 'postgres' ? 'postgres' : 'sqlite';
 if (engine === 'postgres' && !process.env.DAIKOU_DATABASE_URL) throw new Error('--engine postgres needs DAIKOU_DATABASE_URL (an empty database)');
 
+/** A valid ICBC card number (BIN 622202) for a serial number. */
 function card(serial: number): string {
-  const body = `622202${String(serial).padStart(12, '0')}`;
-  let sum = 0;
-  for (let i = 0; i < body.length; i += 1) {
-    let digit = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
-    sum += digit;
-  }
-  return `${body}${(10 - (sum % 10)) % 10}`;
+  const payload = `622202${String(serial).padStart(12, '0')}`;
+  return `${payload}${luhnCheckDigit(payload)}`;
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daikou-bench-batch-'));
