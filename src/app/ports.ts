@@ -40,6 +40,11 @@ export interface MarginRow {
   channel_cost: number;
 }
 
+export interface SimulationCursor {
+  business_date: string;
+  id: string;
+}
+
 /** What the what-if simulation reads of one past debit: the routing inputs and how it went. */
 export interface SimulationRow {
   id: string;
@@ -175,9 +180,10 @@ export interface StoreTx {
 
   /**
    * Debits created on business dates from `from` to `to` (inclusive), with their routing
-   * inputs, in id order after `afterId`: a keyset page, so that a million rows never sit in memory.
+   * inputs, in (business_date, id) order after `after`: a keyset page on an index, so that a
+   * million rows never sit in memory and no page sorts the window again.
    */
-  listSimulationRows(from: string, to: string, afterId: string | null, limit: number): Promise<SimulationRow[]>;
+  listSimulationRows(from: string, to: string, after: SimulationCursor | null, limit: number): Promise<SimulationRow[]>;
 
   insertDebit(row: DebitRow): Promise<void>;
   /** Multi-row inserts, for batches. */

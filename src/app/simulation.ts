@@ -3,6 +3,7 @@ import type { AppContext } from './context.js';
 import { checkRule, ruleRow, type RuleInput } from './channels.js';
 import { validationFailed, type FieldError } from './errors.js';
 import { channelFromRow, routingInput, ruleFromRow } from './routing-table.js';
+import type { SimulationCursor } from './ports.js';
 
 export interface SimulationRequest {
   /** The business date to route at, as if the debits were made that day. */
@@ -62,10 +63,10 @@ export async function simulateRules(ctx: Pick<AppContext, 'store' | 'clock'>, re
 
   const byMerchant = new Map<string, MerchantImpact>();
   const sample: string[] = [];
-  let afterId: string | null = null;
+  let after: SimulationCursor | null = null;
   let seen = 0;
   for (;;) {
-    const rows = await ctx.store.listSimulationRows(request.window.from, request.window.to, afterId, PAGE);
+    const rows = await ctx.store.listSimulationRows(request.window.from, request.window.to, after, PAGE);
     if (rows.length === 0) break;
     for (const row of rows) {
       // Debits refused by their mandate were never routed; they say nothing about channels.
@@ -92,7 +93,8 @@ export async function simulateRules(ctx: Pick<AppContext, 'store' | 'clock'>, re
     }
     seen += rows.length;
     onProgress?.(seen);
-    afterId = rows[rows.length - 1]!.id;
+    const last = rows[rows.length - 1]!;
+    after = { business_date: last.business_date, id: last.id };
     if (rows.length < PAGE) break;
   }
 

@@ -24,6 +24,7 @@ import type {
   FeePlanRow,
   MarginRow,
   RuleRow,
+  SimulationCursor,
   SimulationRow,
   Store,
   StoreTx,
@@ -340,7 +341,7 @@ class KyselyStoreTx implements StoreTx {
       .execute();
   }
 
-  async listSimulationRows(from: string, to: string, afterId: string | null, limit: number): Promise<SimulationRow[]> {
+  async listSimulationRows(from: string, to: string, after: SimulationCursor | null, limit: number): Promise<SimulationRow[]> {
     let query = this.db
       .selectFrom('debits as d')
       .innerJoin('merchants as m', 'm.id', 'd.merchant_id')
@@ -361,10 +362,13 @@ class KyselyStoreTx implements StoreTx {
         'a.bank_code',
         'a.region_code',
       ])
-      .where('d.business_date', '>=', from)
       .where('d.business_date', '<=', to);
-    if (afterId !== null) query = query.where('d.id', '>', afterId);
-    return query.orderBy('d.id').limit(limit).execute();
+    // Later pages seek on the page key alone: with the `>= from` bound too, SQLite would seek on it.
+    query =
+      after === null
+        ? query.where('d.business_date', '>=', from)
+        : query.where((eb) => eb(eb.refTuple('d.business_date', 'd.id'), '>', eb.tuple(after.business_date, after.id)));
+    return query.orderBy('d.business_date').orderBy('d.id').limit(limit).execute();
   }
 
   async insertDebit(row: DebitRow): Promise<void> {

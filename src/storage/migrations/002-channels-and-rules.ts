@@ -28,5 +28,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await db.schema.alterTable('debits').addColumn('channel_cost', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.createIndex('debits_by_business_date').on('debits').columns(['business_date']).execute();
+  // The what-if simulation pages through a window of business dates by (business_date, id).
+  await db.schema.createIndex('debits_by_business_date').on('debits').columns(['business_date', 'id']).execute();
 }
