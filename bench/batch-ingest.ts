@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatYuan, type Fen } from '../src/core/index.js';
 import { luhnCheckDigit } from '../src/core/payers/index.js';
 import SQLite from 'better-sqlite3';
 import { createMandate } from '../src/app/mandates.js';
@@ -60,7 +61,7 @@ for (let i = 0; i < mandateCount; i += 1) {
 const file = path.join(dataDir, 'batch.csv');
 const out = fs.createWriteStream(file);
 out.write('reference,mandate_id,amount_yuan,description\n');
-for (let i = 1; i <= rows; i += 1) out.write(`W-${i},${mandates[i % mandateCount]},${(1 + (i % 50_000) / 100).toFixed(2)},water\n`);
+for (let i = 1; i <= rows; i += 1) out.write(`W-${i},${mandates[i % mandateCount]},${formatYuan((100 + (i % 50_000)) as Fen)},water\n`);
 await new Promise<void>((resolve) => out.end(resolve));
 console.log(`setup: ${mandateCount} mandates and a ${rows}-row file in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
 
