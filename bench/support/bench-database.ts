@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ruleRow, SANDBOX_ENDPOINT, type ChannelInput, type RuleInput } from '../../src/app/channels.js';
+import { channelRow, ruleRow, SANDBOX_ENDPOINT, type ChannelInput, type RuleInput } from '../../src/app/channels.js';
 import type { Store } from '../../src/app/ports.js';
 import type { DatabaseConfig, Engine } from '../../src/storage/database.js';
 
@@ -68,7 +68,7 @@ interface ScenarioFile {
 
 /**
  * Writes the cn-2017 channels and rules (data/scenarios/cn-2017.json) through the Store, building
- * the rows the way src/app/scenarios.ts does. Not `loadScenario` itself: that wants a whole
+ * the rows with the same helpers as src/app/scenarios.ts. Not `loadScenario` itself: that wants a whole
  * AppContext (routing table, ids, vault…) and this database is empty, so there is nothing to
  * disable or to compare versions with; every rule is version 1.
  */
@@ -77,20 +77,7 @@ export async function loadCn2017(store: Store, at: string): Promise<{ channels: 
   const scenario = JSON.parse(fs.readFileSync(file, 'utf8')) as ScenarioFile;
   await store.transaction(async (tx) => {
     for (const channel of scenario.channels) {
-      await tx.upsertChannel({
-        id: channel.id,
-        type: channel.type,
-        name: channel.name,
-        region_code: channel.region_code ?? null,
-        bank_code: channel.bank_code ?? null,
-        capabilities: JSON.stringify(channel.capabilities),
-        cost_schedule: JSON.stringify(channel.cost_schedule),
-        priority: channel.priority,
-        enabled: 1,
-        endpoint: SANDBOX_ENDPOINT,
-        created_at: at,
-        updated_at: null,
-      });
+      await tx.upsertChannel(channelRow({ ...channel, enabled: true, endpoint: SANDBOX_ENDPOINT }, at, null));
     }
     for (const rule of scenario.rules) await tx.insertRuleVersion(ruleRow(rule, 1, at));
   });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ruleRow, SANDBOX_ENDPOINT, type ChannelInput, type RuleInput } from '../../../src/app/channels.js';
+import { channelRow, ruleRow, SANDBOX_ENDPOINT, type ChannelInput, type RuleInput } from '../../../src/app/channels.js';
 import type { ChannelRow } from '../../../src/app/ports.js';
 import { channelFromRow, routingInput, ruleFromRow } from '../../../src/app/routing-table.js';
 import { compileFeeSchedule, createRouter, type AccountKind, type BusinessDate, type ExclusionReason, type MerchantCategory, type Medium } from '../../../src/core/index.js';
@@ -19,20 +19,7 @@ const scenario = JSON.parse(fs.readFileSync(SCENARIO_URL, 'utf8')) as ScenarioFi
 const LOADED_AT = '2017-11-01T00:00:00.000Z';
 
 function channelRowOf(channel: ScenarioFile['channels'][number]): ChannelRow {
-  return {
-    id: channel.id,
-    type: channel.type,
-    name: channel.name,
-    region_code: channel.region_code ?? null,
-    bank_code: channel.bank_code ?? null,
-    capabilities: JSON.stringify(channel.capabilities),
-    cost_schedule: JSON.stringify(channel.cost_schedule),
-    priority: channel.priority,
-    enabled: 1,
-    endpoint: SANDBOX_ENDPOINT,
-    created_at: LOADED_AT,
-    updated_at: null,
-  };
+  return channelRow({ ...channel, enabled: true, endpoint: SANDBOX_ENDPOINT }, LOADED_AT, null);
 }
 
 const router = createRouter(
