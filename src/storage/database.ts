@@ -37,8 +37,24 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     return { db, engine: 'sqlite', close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
+  // An idle connection the server ends (restart, failover, an administrator) is dropped by the
+  // pool, which then emits 'error'; with no listener that would end the process. The next
+  // query simply opens a new connection.
+  pool.on('error', () => {});
+  // pg-pool's end() resolves before its connections have closed; close() waits for them, so
+  // that a caller that closes and then drops or stops the server sees no late errors.
+  const open = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', close: () => db.destroy() };
+  async function close(): Promise<void> {
+    const ending = [...open].map((client) => new Promise((resolve) => client.once('end', resolve)));
+    await db.destroy();
+    await Promise.all(ending);
+  }
+  return { db, engine: 'postgres', close };
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
