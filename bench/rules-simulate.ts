@@ -85,7 +85,7 @@ async function capturePageSql(config: DatabaseConfig): Promise<(after: Simulatio
       ? new SqliteDialect({ database: new SQLite(config.file, { readonly: true }) })
       : new PostgresDialect({ pool: new pg.Pool({ connectionString: config.url, max: 1 }) });
   const db = new Kysely<Database>({ dialect, log });
-  const store = createStore(db, config.engine, () => db.destroy());
+  const store = createStore({ db, engine: config.engine, close: () => db.destroy() });
   try {
     await store.listSimulationRows(STAND_IN.from, STAND_IN.to, null, PAGE);
     await store.listSimulationRows(STAND_IN.from, STAND_IN.to, { business_date: STAND_IN.afterDate, id: STAND_IN.afterId }, PAGE);

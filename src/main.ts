@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { uuidv7 } from 'uuidv7';
 import { ensureOperatorKey } from './app/api-keys.js';
 import { DEFAULT_WORKER_SETTINGS, type AppContext, type WorkerSettings } from './app/context.js';
 import type { SecretSource, Store } from './app/ports.js';
@@ -15,17 +14,13 @@ import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { ensureDefaultPlans } from './app/fee-plans.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { startSandbox } from './channels/sandbox/index.js';
-import { ID_PREFIXES, SettableClock, type Clock, type IdKind, type IdSource } from './core/index.js';
+import { SettableClock, type Clock, type IdSource } from './core/index.js';
+import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { loadMasterKey, Vault } from './security/vault.js';
 import { migrateToLatest, type DatabaseConfig } from './storage/database.js';
 import { openStore } from './storage/kysely-store.js';
-
-/** Ids: the type prefix and a UUIDv7 without dashes, so that ids sort by creation time. */
-export const uuidIds: IdSource = {
-  next: (kind: IdKind) => `${ID_PREFIXES[kind]}_${uuidv7().replaceAll('-', '')}`,
-};
 
 export const randomSecrets: SecretSource = {
   randomToken: (bytes: number) => crypto.randomBytes(bytes).toString('base64url'),
@@ -77,7 +72,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const vault = new Vault(loadMasterKey(options.dataDir, options.masterKey));
   const clock = options.clock ?? new SettableClock();
-  const ids = options.ids ?? uuidIds;
+  const ids = options.ids ?? new Uuidv7Ids();
 
   const { store, db } = openStore(databaseConfig(options.dataDir, options.databaseUrl));
   await migrateToLatest(db);

@@ -13,6 +13,11 @@ export type DatabaseConfig = { engine: 'sqlite'; file: string } | { engine: 'pos
 export interface DatabaseHandle {
   db: Kysely<Database>;
   engine: Engine;
+  /**
+   * SQLite's connection itself, for bulk writes inside a transaction (src/storage/bulk.ts): the
+   * one connection Kysely's transaction holds, so statements run on it are part of it.
+   */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -34,7 +39,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, engine: 'sqlite', close: () => db.destroy() };
+    return { db, engine: 'sqlite', sqlite, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
   // An idle connection the server ends (restart, failover, an administrator) is dropped by the

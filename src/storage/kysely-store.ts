@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import { invariant, OPEN_ATTEMPT_STATES, type LedgerTransaction } from '../core/index.js';
 import type {
   ApiKeyRow,
@@ -29,7 +29,8 @@ import type {
   Store,
   StoreTx,
 } from '../app/ports.js';
-import { isUniqueViolation, openDatabase, type DatabaseConfig, type Engine } from './database.js';
+import { BATCH_ROWS_TABLE, bulkInsertQueries, DEBIT_EVENTS_TABLE, DEBITS_TABLE, insertRowsSqlite, type BulkTable, type SQLiteConnection } from './bulk.js';
+import { isUniqueViolation, openDatabase, type DatabaseConfig, type DatabaseHandle, type Engine } from './database.js';
 import type { Database } from './schema.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -51,6 +52,8 @@ class KyselyStoreTx implements StoreTx {
   constructor(
     executor: Executor,
     readonly engine: Engine,
+    /** SQLite's connection, given only to transactions: they hold it, so raw statements join them. */
+    private readonly sqlite?: SQLiteConnection,
   ) {
     this.#executor = executor;
   }
@@ -232,10 +235,7 @@ class KyselyStoreTx implements StoreTx {
   }
 
   async insertBatchRows(rows: BatchRowResult[]): Promise<void> {
-    // Multi-row inserts, kept under SQLite's limit of bound parameters per statement.
-    for (let start = 0; start < rows.length; start += 500) {
-      await this.db.insertInto('batch_rows').values(rows.slice(start, start + 500)).execute();
-    }
+    await this.#insertMany(BATCH_ROWS_TABLE, rows);
   }
 
   async listBatchReport(batchId: string, afterRow: number, limit: number): Promise<BatchReportLine[]> {
@@ -376,58 +376,53 @@ class KyselyStoreTx implements StoreTx {
   }
 
   async insertDebits(rows: readonly DebitRow[]): Promise<void> {
-    // Statements of a fixed row count repeat the same SQL, so the prepared statement is reused;
-    // 200 rows of ~35 columns stay under SQLite's limit of bound parameters.
-    for (let start = 0; start < rows.length; start += 200) await this.db.insertInto('debits').values(rows.slice(start, start + 200)).execute();
+    await this.#insertMany(DEBITS_TABLE, rows);
   }
 
   async insertDebitEvents(rows: readonly DebitEventRow[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += 500) await this.db.insertInto('debit_events').values(rows.slice(start, start + 500)).execute();
+    await this.#insertMany(DEBIT_EVENTS_TABLE, rows);
+  }
+
+  async #insertMany<Row>(table: BulkTable<Row>, rows: readonly Row[]): Promise<void> {
+    if (this.sqlite !== undefined) {
+      insertRowsSqlite(this.sqlite, table, rows);
+      return;
+    }
+    for (const query of bulkInsertQueries(this.engine, table, rows)) await this.db.executeQuery(query);
   }
 
   async findLiveReferences(merchantId: string, references: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let start = 0; start < references.length; start += 900) {
-      const rows = await this.db
-        .selectFrom('debits')
-        .select('reference')
-        .where('merchant_id', '=', merchantId)
-        .where('reference', 'in', references.slice(start, start + 900))
-        .where('status', '<>', sql.lit('rejected'))
-        .execute();
-      for (const row of rows) found.add(row.reference);
-    }
-    return found;
+    const rows = await this.#selectIn<{ reference: string }>(`select reference from debits where merchant_id = $1 and status <> 'rejected' and reference`, [merchantId], references);
+    return new Set(rows.map((row) => row.reference));
   }
 
-  async getMandates(ids: readonly string[]): Promise<MandateRow[]> {
-    const rows: MandateRow[] = [];
-    for (let start = 0; start < ids.length; start += 900) rows.push(...(await this.db.selectFrom('mandates').selectAll().where('id', 'in', ids.slice(start, start + 900)).execute()));
-    return rows;
+  getMandates(ids: readonly string[]): Promise<MandateRow[]> {
+    return this.#selectIn<MandateRow>('select * from mandates where id', [], ids);
   }
 
-  async findMandatesByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<MandateRow[]> {
-    const rows: MandateRow[] = [];
-    for (let start = 0; start < agreementNumbers.length; start += 900) {
-      rows.push(...(await this.db.selectFrom('mandates').selectAll().where('merchant_id', '=', merchantId).where('agreement_number', 'in', agreementNumbers.slice(start, start + 900)).execute()));
-    }
-    return rows;
+  findMandatesByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<MandateRow[]> {
+    return this.#selectIn<MandateRow>('select * from mandates where merchant_id = $1 and agreement_number', [merchantId], agreementNumbers);
   }
 
   async findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]> {
-    const rows: MandateRow[] = [];
-    for (let start = 0; start < accountIndexes.length; start += 900) {
-      rows.push(
-        ...(await this.db
-          .selectFrom('mandates')
-          .selectAll()
-          .where('merchant_id', '=', merchantId)
-          .where('account_index', 'in', accountIndexes.slice(start, start + 900))
-          .orderBy('id', 'desc')
-          .execute()),
-      );
-    }
-    return rows;
+    const rows = await this.#selectIn<MandateRow>('select * from mandates where merchant_id = $1 and account_index', [merchantId], accountIndexes);
+    return rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  }
+
+  /**
+   * `${head} in (the list)` as one statement whose text does not depend on the list's length,
+   * so that it is prepared once: the list travels as one JSON parameter on SQLite and as one
+   * array on PostgreSQL. `head` numbers its own parameters $1, $2, …
+   */
+  async #selectIn<Row>(head: string, parameters: readonly unknown[], list: readonly string[]): Promise<Row[]> {
+    if (list.length === 0) return [];
+    const position = parameters.length + 1;
+    const text =
+      this.engine === 'postgres'
+        ? `${head} = any($${position}::text[])`
+        : `${head.replace(/\$\d+/g, '?')} in (select value from json_each(?))`;
+    const values = this.engine === 'postgres' ? [...list] : JSON.stringify(list);
+    return (await this.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters, values]))).rows;
   }
 
   async getDebit(id: string): Promise<DebitRow | null> {
@@ -682,6 +677,7 @@ class KyselyStore extends KyselyStoreTx implements Store {
     private readonly root: Kysely<Database>,
     engine: Engine,
     private readonly closeDatabase: () => Promise<void>,
+    private readonly connection?: SQLiteConnection,
   ) {
     super(root, engine);
   }
@@ -698,7 +694,7 @@ class KyselyStore extends KyselyStoreTx implements Store {
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     invariant(inTransaction.getStore() === undefined, 'transactions do not nest');
-    return this.root.transaction().execute((trx) => inTransaction.run(true, () => work(new KyselyStoreTx(trx, this.engine))));
+    return this.root.transaction().execute((trx) => inTransaction.run(true, () => work(new KyselyStoreTx(trx, this.engine, this.connection))));
   }
 
   close(): Promise<void> {
@@ -706,13 +702,13 @@ class KyselyStore extends KyselyStoreTx implements Store {
   }
 }
 
-export function createStore(db: Kysely<Database>, engine: Engine, close: () => Promise<void>): Store {
-  return new KyselyStore(db, engine, close);
+export function createStore(handle: DatabaseHandle): Store {
+  return new KyselyStore(handle.db, handle.engine, handle.close, handle.sqlite);
 }
 
 export function openStore(config: DatabaseConfig): { store: Store; db: Kysely<Database> } {
   const handle = openDatabase(config);
-  return { store: createStore(handle.db, handle.engine, handle.close), db: handle.db };
+  return { store: createStore(handle), db: handle.db };
 }
 
 export { isUniqueViolation };

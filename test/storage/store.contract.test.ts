@@ -20,6 +20,7 @@ import {
   ledgerTransaction,
   type DebitSettlementAmounts,
 } from '../../src/core/index.js';
+import { BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE } from '../../src/storage/bulk.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { isUniqueViolation, openStore } from '../../src/storage/kysely-store.js';
 import type { Database } from '../../src/storage/schema.js';
@@ -527,6 +528,113 @@ for (const engine of ENGINES) {
         });
         expect(await store.getDebit(debit.id)).toEqual(debit);
         expect(await store.getDebit('dbt_unknown')).toBeNull();
+      });
+
+      describe('in bulk (batch ingestion)', () => {
+        // More rows than one SQLite multi-row statement takes, so that statements of two sizes run.
+        const COUNT = 1_234;
+
+        function bulk(merchantId: string, mandateId: string, channelId: string) {
+          const debits = Array.from({ length: COUNT }, (_, i) =>
+            debitRow(idSource.next('debit'), merchantId, mandateId, {
+              reference: i % 2 === 0 ? `W-${i}` : `水费 "${i}", 'quoted'`,
+              amount: i === 0 ? Number.MAX_SAFE_INTEGER : 100 + i,
+              channel_id: i % 3 === 0 ? null : channelId,
+              description: i % 5 === 0 ? null : `row ${i}`,
+              routing: i % 7 === 0 ? null : JSON.stringify({ channel: channelId, i }),
+              failure_retryable: i % 11 === 0 ? 1 : null,
+              batch_id: null,
+            }),
+          );
+          return { debits, events: debits.map((debit, i) => eventRow(idSource.next('event'), debit.id, { data: i % 2 ? null : `{"n":${i}}` })) };
+        }
+
+        for (const inTransaction of [true, false]) {
+          it(`writes debits and events exactly as given, ${inTransaction ? 'inside a transaction' : 'on their own'}`, async () => {
+            const { merchant, mandate, channel } = await seedWorld();
+            const { debits, events } = bulk(merchant.id, mandate.id, channel.id);
+            if (inTransaction) {
+              await store.transaction(async (tx) => {
+                await tx.insertDebits(debits);
+                await tx.insertDebitEvents(events);
+              });
+            } else {
+              await store.insertDebits(debits);
+              await store.insertDebitEvents(events);
+            }
+            for (const index of [0, 1, 2, 499, 500, 777, COUNT - 1]) {
+              expect(await store.getDebit(debits[index]!.id)).toEqual(debits[index]);
+              expect(await store.listDebitEvents(debits[index]!.id)).toEqual([events[index]]);
+            }
+            expect(await store.countDebitsByStatus()).toMatchObject({ pending: COUNT });
+          });
+        }
+
+        it('names every column of the tables it writes, so that a new column cannot be dropped silently', async () => {
+          const tables = await db.introspection.getTables();
+          for (const bulkTable of [DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE]) {
+            const table = tables.find((t) => t.name === bulkTable.name)!;
+            expect(bulkTable.columns.map((c) => c.name).sort()).toEqual(table.columns.map((c) => c.name).sort());
+            expect(bulkTable.values(Object.fromEntries(bulkTable.columns.map((c) => [c.name, `v:${c.name}`])) as never)).toEqual(bulkTable.columns.map((c) => `v:${c.name}`));
+          }
+        });
+
+        it('rolls back with the transaction, and a duplicate reference fails the whole insert', async () => {
+          const { merchant, mandate, channel } = await seedWorld();
+          const { debits } = bulk(merchant.id, mandate.id, channel.id);
+          await rejection(
+            store.transaction(async (tx) => {
+              await tx.insertDebits(debits.slice(0, 600));
+              throw new Error('abandon');
+            }),
+          );
+          expect(await store.getDebit(debits[0]!.id)).toBeNull();
+          const twice = [...debits.slice(0, 10), debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: debits[3]!.reference })];
+          expect(isUniqueViolation(await rejection(store.transaction((tx) => tx.insertDebits(twice))))).toBe(true);
+          expect(await store.getDebit(debits[0]!.id)).toBeNull();
+        });
+
+        it('writes batch rows that read back in row order in the report', async () => {
+          const { merchant } = await seedWorld();
+          const batchId = idSource.next('batch');
+          await store.insertBatch({
+            id: batchId, merchant_id: merchant.id, file_sha256: 'f'.repeat(64), format: 'csv', file_name: 'b.csv', message_id: null, message_name: null,
+            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null,
+          });
+          const rows = Array.from({ length: COUNT }, (_, i) => ({
+            batch_id: batchId, row: i + 1, reference: i % 4 === 0 ? null : `R-${i}`, debit_id: null, status: 'rejected',
+            column_name: 'amount', code: 'invalid_amount', message: `第 ${i + 1} 行: "bad", 'worse'`,
+          }));
+          await store.transaction((tx) => tx.insertBatchRows(rows));
+          const report = await store.listBatchReport(batchId, 0, 2_000);
+          expect(report.map(({ debit_status, failure_code, failure_message, ...row }) => (expect([debit_status, failure_code, failure_message]).toEqual([null, null, null]), row))).toEqual(rows);
+        });
+
+        it('finds live references among many, ignoring rejected debits and other merchants', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const other = merchantRow(idSource.next('merchant'));
+          await store.insertMerchant(other);
+          await seedDebit(merchant.id, mandate.id, { reference: 'LIVE-1', status: 'succeeded' });
+          await seedDebit(merchant.id, mandate.id, { reference: 'DEAD-1', status: 'rejected' });
+          await seedDebit(other.id, null, { reference: 'OTHER-1' });
+          const asked = [...Array.from({ length: 2_000 }, (_, i) => `NONE-${i}`), 'LIVE-1', 'DEAD-1', 'OTHER-1', "it's"];
+          expect([...(await store.findLiveReferences(merchant.id, asked))]).toEqual(['LIVE-1']);
+          expect((await store.findLiveReferences(merchant.id, [])).size).toBe(0);
+        });
+
+        it('reads many mandates by id, agreement number and account in one call each', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const more = Array.from({ length: 30 }, (_, i) => mandateRow(idSource.next('mandate'), merchant.id, { account_index: `index:acct-${i % 3}` }));
+          for (const row of more) await store.insertMandate(row);
+          const byId = await store.getMandates([...more.map((m) => m.id), 'mdt_unknown', mandate.id]);
+          expect(ids(byId).sort()).toEqual([mandate.id, ...ids(more)].sort());
+          expect(byId.find((m) => m.id === more[4]!.id)).toEqual(more[4]);
+          expect(ids(await store.findMandatesByAgreements(merchant.id, [more[1]!.agreement_number, 'AGR-unknown'])).sort()).toEqual([more[1]!.id]);
+          expect(await store.findMandatesByAgreements('mer_other', [more[1]!.agreement_number])).toEqual([]);
+          const byAccount = await store.findMandatesByAccounts(merchant.id, ['index:acct-0', 'index:acct-2']);
+          expect(ids(byAccount)).toEqual(ids(more.filter((m) => m.account_index !== 'index:acct-1')).reverse());
+          expect(await store.getMandates([])).toEqual([]);
+        });
       });
 
       it('does not take a foreign-key failure for a unique violation', async () => {

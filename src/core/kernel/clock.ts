@@ -18,8 +18,14 @@ export type BusinessDate = string & { readonly __brand: 'BusinessDate' };
 export type BusinessMonth = string & { readonly __brand: 'BusinessMonth' };
 
 export function businessDate(instant: Date): BusinessDate {
-  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10) as BusinessDate;
+  // Asked for once or more per debit, nearly always for the same day: the last answer is kept.
+  const day = Math.floor((instant.getTime() + SHANGHAI_OFFSET_MS) / DAY_MS);
+  if (day !== lastDay.day) lastDay = { day, date: new Date(day * DAY_MS).toISOString().slice(0, 10) as BusinessDate };
+  return lastDay.date;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+let lastDay = { day: Number.NaN, date: '' as BusinessDate };
 
 export function businessMonth(instant: Date): BusinessMonth {
   return businessDate(instant).slice(0, 7) as BusinessMonth;

@@ -1,0 +1,163 @@
+import type SQLite from 'better-sqlite3';
+import { CompiledQuery } from 'kysely';
+import type { BatchRowResult, DebitEventRow, DebitRow } from '../app/ports.js';
+import type { Engine } from './database.js';
+
+/**
+ * Multi-row inserts for the hot paths that write thousands of rows per transaction (batch
+ * ingestion). They skip the query builder — building and compiling a statement of thousands of
+ * parameters costs more than running it — and keep each statement's text fixed per row count,
+ * so that SQLite reuses one prepared statement and PostgreSQL sees one statement per table:
+ * - SQLite inside a transaction: one prepared single-row INSERT per table, run for each row on
+ *   the connection the transaction holds — SQLite is in-process, so a statement per row costs
+ *   no round trip and skips the parsing of a long multi-row statement;
+ * - SQLite otherwise: `INSERT … VALUES (?,…),(?,…)…`, rows per statement kept under its limit of
+ *   32,766 bound parameters;
+ * - PostgreSQL: `INSERT … SELECT * FROM unnest($1::text[], $2::int8[], …)`, one array per column,
+ *   however many rows.
+ */
+export interface BulkTable<Row> {
+  name: string;
+  columns: readonly { name: keyof Row & string; type: 'text' | 'int8' | 'int4' }[];
+  /** A row's values in the order of `columns`, read by name so that property reads stay fast. */
+  values(row: Row): unknown[];
+}
+
+const text = 'text' as const;
+const int8 = 'int8' as const;
+const int4 = 'int4' as const;
+
+export const DEBITS_TABLE: BulkTable<DebitRow> = {
+  name: 'debits',
+  columns: [
+    { name: 'id', type: text },
+    { name: 'merchant_id', type: text },
+    { name: 'mandate_id', type: text },
+    { name: 'reference', type: text },
+    { name: 'amount', type: int8 },
+    { name: 'currency', type: text },
+    { name: 'description', type: text },
+    { name: 'metadata', type: text },
+    { name: 'status', type: text },
+    { name: 'business_date', type: text },
+    { name: 'channel_id', type: text },
+    { name: 'routing', type: text },
+    { name: 'failure_code', type: text },
+    { name: 'failure_message', type: text },
+    { name: 'failure_retryable', type: int4 },
+    { name: 'next_action_at', type: text },
+    { name: 'attempt_count', type: int4 },
+    { name: 'created_at', type: text },
+    { name: 'updated_at', type: text },
+    { name: 'channel_cost', type: int8 },
+    { name: 'merchant_fee', type: int8 },
+    { name: 'payer_fee', type: int8 },
+    { name: 'merchant_fee_plan', type: text },
+    { name: 'payer_fee_plan', type: text },
+    { name: 'merchant_fee_subject', type: text },
+    { name: 'payer_fee_subject', type: text },
+    { name: 'batch_id', type: text },
+  ],
+  values: (r) => [r.id, r.merchant_id, r.mandate_id, r.reference, r.amount, r.currency, r.description, r.metadata, r.status, r.business_date, r.channel_id, r.routing, r.failure_code, r.failure_message, r.failure_retryable, r.next_action_at, r.attempt_count, r.created_at, r.updated_at, r.channel_cost, r.merchant_fee, r.payer_fee, r.merchant_fee_plan, r.payer_fee_plan, r.merchant_fee_subject, r.payer_fee_subject, r.batch_id],
+};
+
+export const DEBIT_EVENTS_TABLE: BulkTable<DebitEventRow> = {
+  name: 'debit_events',
+  columns: [
+    { name: 'id', type: text },
+    { name: 'debit_id', type: text },
+    { name: 'type', type: text },
+    { name: 'status', type: text },
+    { name: 'at', type: text },
+    { name: 'data', type: text },
+  ],
+  values: (r) => [r.id, r.debit_id, r.type, r.status, r.at, r.data],
+};
+
+export const BATCH_ROWS_TABLE: BulkTable<BatchRowResult> = {
+  name: 'batch_rows',
+  columns: [
+    { name: 'batch_id', type: text },
+    { name: 'row', type: int4 },
+    { name: 'reference', type: text },
+    { name: 'debit_id', type: text },
+    { name: 'status', type: text },
+    { name: 'column_name', type: text },
+    { name: 'code', type: text },
+    { name: 'message', type: text },
+  ],
+  values: (r) => [r.batch_id, r.row, r.reference, r.debit_id, r.status, r.column_name, r.code, r.message],
+};
+
+const SQLITE_PARAMETERS_MAX = 32_766;
+const SQLITE_ROWS_MAX = 500;
+
+/** The SQL texts already built, by engine, table and row count. */
+const statements = new Map<string, string>();
+
+function statementText(engine: Engine, table: BulkTable<never>, rowCount: number): string {
+  const key = `${engine}|${table.name}|${engine === 'postgres' ? 0 : rowCount}`;
+  let text = statements.get(key);
+  if (text === undefined) {
+    const names = table.columns.map((column) => `"${column.name}"`).join(', ');
+    if (engine === 'postgres') {
+      const arrays = table.columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
+      text = `insert into "${table.name}" (${names}) select * from unnest(${arrays})`;
+    } else {
+      const tuple = `(${table.columns.map(() => '?').join(',')})`;
+      text = `insert into "${table.name}" (${names}) values ${Array.from({ length: rowCount }, () => tuple).join(',')}`;
+    }
+    // SQLite's shorter last statements of a chunk vary in length; keep only the full-size ones.
+    if (engine === 'postgres' || rowCount === sqliteRowsPerStatement(table.columns.length)) statements.set(key, text);
+  }
+  return text;
+}
+
+/** Rows per SQLite statement for a table: as many as the parameter limit allows, at most 500. */
+export function sqliteRowsPerStatement(columnCount: number): number {
+  return Math.min(SQLITE_ROWS_MAX, Math.floor(SQLITE_PARAMETERS_MAX / columnCount));
+}
+
+/** The statements that insert `rows` into `table`, in order. */
+export function bulkInsertQueries<Row>(engine: Engine, table: BulkTable<Row>, rows: readonly Row[]): CompiledQuery[] {
+  if (rows.length === 0) return [];
+  const columns = table.columns;
+  const generic = table as unknown as BulkTable<never>;
+  if (engine === 'postgres') {
+    const arrays = columns.map(() => new Array<unknown>(rows.length));
+    rows.forEach((row, index) => table.values(row).forEach((value, column) => (arrays[column]![index] = value ?? null)));
+    return [CompiledQuery.raw(statementText(engine, generic, rows.length), arrays)];
+  }
+  const perStatement = sqliteRowsPerStatement(columns.length);
+  const queries: CompiledQuery[] = [];
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const end = Math.min(rows.length, start + perStatement);
+    const parameters = new Array<unknown>((end - start) * columns.length);
+    let at = 0;
+    for (let index = start; index < end; index += 1) {
+      for (const value of table.values(rows[index]!)) parameters[at++] = value ?? null;
+    }
+    queries.push(CompiledQuery.raw(statementText(engine, generic, end - start), parameters));
+  }
+  return queries;
+}
+
+export type SQLiteConnection = SQLite.Database;
+
+const prepared = new WeakMap<SQLiteConnection, Map<string, SQLite.Statement>>();
+
+/** Inserts `rows` one prepared statement run at a time, on a connection inside a transaction. */
+export function insertRowsSqlite<Row>(connection: SQLiteConnection, table: BulkTable<Row>, rows: readonly Row[]): void {
+  if (rows.length === 0) return;
+  let statements = prepared.get(connection);
+  if (statements === undefined) {
+    statements = new Map();
+    prepared.set(connection, statements);
+  }
+  let statement = statements.get(table.name);
+  if (statement === undefined) {
+    statement = connection.prepare(statementText('sqlite', table as unknown as BulkTable<never>, 1));
+    statements.set(table.name, statement);
+  }
+  for (const row of rows) statement.run(table.values(row));
+}
