@@ -1,4 +1,4 @@
-import { businessMonth, compilePlan, checkPlanSchedule, isCalendarDate, type BusinessDate, type CompiledPlan, type PlanSchedule } from '../core/index.js';
+import { compilePlan, checkPlanSchedule, isCalendarDate, type BusinessDate, type CompiledPlan, type PlanSchedule } from '../core/index.js';
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { FeePlanRow, MandateRow, MerchantRow, StoreTx } from './ports.js';
@@ -168,7 +168,7 @@ export async function quoteFees(
   amountFen: number,
   date: BusinessDate,
 ): Promise<FeeQuote> {
-  const month = businessMonth(new Date(`${date}T12:00:00+08:00`));
+  const month = date.slice(0, 7);
   const quote: FeeQuote = { merchantFee: 0, payerFee: 0, merchantPlan: null, payerPlan: null, merchantSubject: null, payerSubject: null };
   const merchantPlan = ctx.routing.plan(merchant.fee_plan, date);
   if (merchantPlan !== null) {

@@ -3,6 +3,7 @@ import { VERSION } from '../main.js';
 import { migrateCommand } from './migrate.js';
 import { rulesCommand } from './rules.js';
 import { batchCommand } from './batch.js';
+import { benchCommand } from './bench.js';
 import { UsageError } from './options.js';
 import { sandboxCommand } from './sandbox.js';
 import { startCommand } from './start.js';
@@ -23,6 +24,7 @@ export async function runCli(argv: string[]): Promise<void> {
   const batch = batchCommand().exitOverride();
   for (const sub of batch.commands) sub.exitOverride();
   program.addCommand(batch);
+  program.addCommand(benchCommand().exitOverride());
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -13,6 +13,12 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number (0 or more).');
+  return n;
+}
+
 /** Refusals of the environment, reported by the CLI edge as one line and exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -37,11 +43,26 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
+/** DAIKOU_WORKER_BATCH_SIZE's upper bound. */
+export const WORKER_BATCH_SIZE_MAX = 1_000;
+
 /** Worker tuning from the environment; only what an operator may need to change. */
-export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): { leaseMs?: number } {
+export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): { leaseMs?: number; batchSize?: number } {
+  const settings: { leaseMs?: number; batchSize?: number } = {};
   const lease = env.DAIKOU_WORKER_LEASE_MS;
-  if (lease === undefined || lease === '') return {};
-  const leaseMs = Number(lease);
-  if (!Number.isSafeInteger(leaseMs) || leaseMs < 500) throw new UsageError('DAIKOU_WORKER_LEASE_MS must be a whole number of milliseconds, at least 500.');
-  return { leaseMs };
+  if (lease !== undefined && lease !== '') {
+    const leaseMs = Number(lease);
+    if (!Number.isSafeInteger(leaseMs) || leaseMs < 500) throw new UsageError('DAIKOU_WORKER_LEASE_MS must be a whole number of milliseconds, at least 500.');
+    settings.leaseMs = leaseMs;
+  }
+  const batch = env.DAIKOU_WORKER_BATCH_SIZE;
+  if (batch !== undefined && batch !== '') {
+    const batchSize = Number(batch);
+    // A round's debits for a channel go out as one message, which docs/sandbox-protocol.md caps at 1,000.
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > WORKER_BATCH_SIZE_MAX) {
+      throw new UsageError(`DAIKOU_WORKER_BATCH_SIZE must be a whole number from 1 to ${WORKER_BATCH_SIZE_MAX}.`);
+    }
+    settings.batchSize = batchSize;
+  }
+  return settings;
 }

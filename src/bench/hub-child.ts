@@ -1,0 +1,64 @@
+/**
+ * The hub under test, started by HubProcess (src/bench/hub-process.ts) with an IPC channel:
+ *
+ *   node dist/bench/hub-child.js <batches|all> <data dir>
+ *
+ * configured from the environment as `daikou start` is (DAIKOU_DATABASE_URL, DAIKOU_OPERATOR_KEY,
+ * DAIKOU_MASTER_KEY, DAIKOU_WORKER_*), on free ports with an embedded sandbox. It reports its URL
+ * once listening and stops when asked or when the bench goes away.
+ *
+ * In `batches` mode the background workers are off and a BatchWorker of the bench's own runs
+ * on the hub's context: startHub's one switch, runWorkers, turns the batch worker off together
+ * with the submission workers, and ingestion is to be measured without the submission workers.
+ * The hub's own BatchWorker is then never started, so the upload's wake-up does not reach ours;
+ * the bench sends it over IPC instead.
+ */
+import { BatchWorker } from '../app/batch-worker.js';
+import { databaseUrlFromEnv, operatorKeyFromEnv, workerSettingsFromEnv } from '../cli/options.js';
+import { createLogger } from '../logger.js';
+import { startHub } from '../main.js';
+import { HUB_MODES, type HubChildMessage, type HubMode, type HubParentMessage } from './hub-process.js';
+
+const [mode, dataDir] = process.argv.slice(2) as [HubMode | undefined, string | undefined];
+if (mode === undefined || !HUB_MODES.includes(mode) || dataDir === undefined || process.send === undefined) {
+  process.stderr.write('usage (from the bench, with an IPC channel): hub-child <batches|all> <data dir>\n');
+  process.exit(2);
+}
+
+const hub = await startHub({
+  dataDir,
+  host: '127.0.0.1',
+  port: 0,
+  databaseUrl: databaseUrlFromEnv(process.env),
+  operatorKey: operatorKeyFromEnv(process.env),
+  masterKey: process.env.DAIKOU_MASTER_KEY,
+  sandbox: { kind: 'embedded', port: 0 },
+  logger: createLogger({ level: process.env.DAIKOU_LOG_LEVEL ?? 'error' }),
+  workers: workerSettingsFromEnv(process.env),
+  runWorkers: mode === 'all',
+});
+const batchWorker = mode === 'batches' ? new BatchWorker(hub.ctx) : null;
+batchWorker?.start();
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await batchWorker?.stop();
+  await hub.close();
+  process.exit(0);
+}
+
+process.on('message', (message: HubParentMessage) => {
+  if (message.type === 'wake-batches') {
+    // A wake-up that lands while the worker is between rounds (listing batches, not yet
+    // asleep) is lost, and the worker then sleeps its full idle wait; a second one shortly
+    // after cannot be.
+    batchWorker?.wake();
+    setTimeout(() => batchWorker?.wake(), 25);
+  }
+  else if (message.type === 'stop') void stop();
+});
+// The bench ended without asking (killed, crashed): do not linger.
+process.on('disconnect', () => void stop());
+process.send({ type: 'ready', url: hub.url } satisfies HubChildMessage);

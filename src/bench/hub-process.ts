@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchHubConfig } from './seed-bench.js';
+
+/**
+ * What the hub process runs: `batches` — the API and the batch worker only, the submission
+ * workers off, so that ingestion is measured alone; `all` — everything, as `daikou start` runs.
+ */
+export type HubMode = 'batches' | 'all';
+export const HUB_MODES: readonly HubMode[] = ['batches', 'all'];
+
+/** Messages between the bench and its hub process, over the IPC channel. */
+export type HubChildMessage = { type: 'ready'; url: string };
+export type HubParentMessage = { type: 'wake-batches' } | { type: 'stop' };
+
+const START_MS_MAX = 120_000;
+const STOP_MS_MAX = 60_000;
+
+/**
+ * The hub under test in a process of its own (src/bench/hub-child.ts), as `daikou start` runs it,
+ * so that the load generator does not share its event loop and its memory is its own.
+ */
+export class HubProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    private readonly exited: Promise<void>,
+  ) {}
+
+  static async start(mode: HubMode, config: BenchHubConfig, env: Record<string, string> = {}): Promise<HubProcess> {
+    // Compiled, this is dist/bench/hub-process.js next to hub-child.js; run through tsx, both are .ts.
+    const self = fileURLToPath(import.meta.url);
+    const extension = path.extname(self);
+    const entry = path.join(path.dirname(self), `hub-child${extension}`);
+    const nodeArgs = [...(extension === '.ts' ? ['--import', 'tsx'] : []), ...(process.env.DAIKOU_BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+    const child = spawn(process.execPath, [...nodeArgs, entry, mode, config.dataDir], {
+      env: {
+        ...process.env,
+        DAIKOU_DATABASE_URL: config.databaseUrl ?? '',
+        DAIKOU_OPERATOR_KEY: config.operatorKey,
+        DAIKOU_MASTER_KEY: config.masterKey,
+        DAIKOU_LOG_LEVEL: process.env.DAIKOU_LOG_LEVEL ?? 'error',
+        ...env,
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`the hub process did not start within ${START_MS_MAX / 1000} s`));
+      }, START_MS_MAX);
+      child.on('message', (message: HubChildMessage) => {
+        if (message.type !== 'ready') return;
+        clearTimeout(timer);
+        resolve(message.url);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the hub process exited before it was ready (${signal ?? `exit code ${code}`}); its stderr is above`));
+      });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    return new HubProcess(child, url, exited);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Starts the batch worker's next round now instead of after its idle wait. */
+  wakeBatches(): void {
+    this.#send({ type: 'wake-batches' });
+  }
+
+  /**
+   * The process's peak resident set so far (VmHWM), in MiB; null where /proc is not there.
+   * Read before stop(): it is gone once the process has exited.
+   */
+  peakRssMib(): number | null {
+    try {
+      const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return match === null ? null : Math.round(Number(match[1]) / 1024);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Closes the hub (workers, server, sandbox, database) and waits for the process to end. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.#send({ type: 'stop' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_MS_MAX);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  #send(message: HubParentMessage): void {
+    if (this.child.connected) this.child.send(message);
+  }
+}

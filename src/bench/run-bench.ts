@@ -1,0 +1,307 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { invariant } from '../core/index.js';
+import { databaseConfig } from '../main.js';
+import type { Engine } from '../storage/database.js';
+import { measureApiThroughput } from './api-throughput.js';
+import { createBenchDatabase } from './bench-database.js';
+import { BATCH_CONTENT_TYPES, type BatchFileFormat } from './batch-file-writer.js';
+import { callHub, expectStatus, type BatchAnswer, type TrialBalanceAnswer } from './hub-api.js';
+import { HubProcess } from './hub-process.js';
+import { seedBench, type BenchHubConfig, type Seeded } from './seed-bench.js';
+import { measureStorageCeiling } from './storage-ceiling.js';
+
+export interface BenchOptions {
+  rows: number;
+  engines: readonly Engine[];
+  format: BatchFileFormat;
+  /** Single-debit API phase: debits to send (0 skips it) and concurrent clients. */
+  apiDebits: number;
+  clients: number;
+  /** PostgreSQL: a role that may create databases; each phase gets a fresh one. */
+  adminUrl: string | null;
+  say: (line: string) => void;
+}
+
+/** One engine's figures: the JSON object the bench prints for it. */
+export interface EngineResult {
+  engine: Engine;
+  format: BatchFileFormat;
+  rows: number;
+  /** Rows accepted as debits (the rest were refused on their row). */
+  debits: number;
+  rejected: number;
+  ingest_s: number;
+  ingest_debits_per_s: number;
+  complete_s: number;
+  complete_debits_per_s: number;
+  ceiling_s: number;
+  ceiling_rows: number;
+  /** ceiling_s ÷ ingest_s: the share of the storage engine's raw write speed ingestion keeps. */
+  ratio: number;
+  /** The larger of the two hub processes' peaks (ingestion, completion). */
+  peak_rss_mib: number | null;
+  ingest_peak_rss_mib: number | null;
+  complete_peak_rss_mib: number | null;
+  trial_balance_total: number;
+  api_debits: number;
+  api_clients: number;
+  api_debits_per_s: number | null;
+  api_p50_ms: number | null;
+  api_p99_ms: number | null;
+  api_complete_debits_per_s: number | null;
+  api_peak_rss_mib: number | null;
+}
+
+export interface BenchOutcome {
+  results: EngineResult[];
+  /** Results that do not add up (a trial balance off zero, rows refused, debits not final): the command exits non-zero. */
+  problems: string[];
+}
+
+/**
+ * Worker batch size for completion, unless DAIKOU_WORKER_BATCH_SIZE says otherwise: debits
+ * claimed per round, and so per debit-batches message to the sandbox. Not 500: the sandbox
+ * refuses request bodies over 64 KiB (src/channels/sandbox/sandbox-server.ts, BODY_BYTES_MAX)
+ * though it takes up to 1,000 debits a message, and 500 bench debits (~250 bytes each) are
+ * refused with 413 — outcome unknown, queried, not found, sent again, and failed
+ * channel_unavailable after five tries. 200 stay near 50 KiB.
+ */
+const COMPLETION_WORKER_BATCH_SIZE = '200';
+/** Polls of a batch are spaced at least this far apart… */
+const POLL_MS_MIN = 100;
+/** …and at least this many times the last poll's own duration (a batch's live counts are a count over its debits), at most POLL_MS_MAX. */
+const POLL_COST_FACTOR = 10;
+const POLL_MS_MAX = 2_000;
+const PROGRESS_EVERY_MS = 5_000;
+/** A phase whose counts do not move for this long has stalled. */
+const STALL_MS_MAX = 300_000;
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+const perSecond = (count: number, seconds: number) => (seconds > 0 ? Math.round(count / seconds) : 0);
+const maxOrNull = (...values: (number | null)[]) => (values.some((v) => v !== null) ? Math.max(...values.filter((v): v is number => v !== null)) : null);
+
+export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
+  const results: EngineResult[] = [];
+  const problems: string[] = [];
+  for (const engine of options.engines) {
+    const say = (line: string) => options.say(`[${engine}] ${line}`);
+    const result = await benchEngine(engine, options, say, (problem) => problems.push(`${engine}: ${problem}`));
+    results.push(result);
+    say(
+      `ingestion ${result.ingest_debits_per_s} debits/s (${result.ingest_s} s), completion ${result.complete_debits_per_s} debits/s (${result.complete_s} s), ` +
+        `ceiling ${result.ceiling_s} s, ratio ${result.ratio}, peak RSS ${result.peak_rss_mib ?? '?'} MiB` +
+        (result.api_debits_per_s === null ? '' : `; API ${result.api_debits_per_s} debits/s, p50 ${result.api_p50_ms} ms, p99 ${result.api_p99_ms} ms`),
+    );
+  }
+  return { results, problems };
+}
+
+async function benchEngine(engine: Engine, options: BenchOptions, say: (line: string) => void, problem: (text: string) => void): Promise<EngineResult> {
+  const keys = () => ({ operatorKey: `bench-operator-${crypto.randomBytes(24).toString('hex')}`, masterKey: crypto.randomBytes(32).toString('hex') });
+  const home = await createBenchDatabase(engine, options.adminUrl, 'batch');
+  let batch: { ingest: IngestFigures; ceiling: Awaited<ReturnType<typeof measureStorageCeiling>>; complete: CompleteFigures };
+  try {
+    const config: BenchHubConfig = { dataDir: home.dataDir, databaseUrl: home.databaseUrl, ...keys() };
+    say(`data in ${home.dataDir}${home.databaseUrl === null ? '' : ` and PostgreSQL database ${new URL(home.databaseUrl).pathname.slice(1)}`}`);
+
+    const file = path.join(home.dataDir, options.format === 'csv' ? 'bench.csv' : 'bench.xml');
+    const setupStarted = performance.now();
+    const seeded = await seedBench({ ...config, mandates: options.rows, file: { path: file, format: options.format }, progress: (line) => say(`setup: ${line}`) });
+    say(`setup (untimed): a merchant, ${options.rows} mandates and a ${seeded.rows}-row ${options.format} file (${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB) in ${seconds(setupStarted).toFixed(1)} s`);
+
+    const ingest = await ingestBatch(config, seeded, file, options.format, say);
+    say(`ingestion: ${ingest.rows} rows (${ingest.accepted} accepted, ${ingest.rejected} rejected) in ${ingest.seconds.toFixed(2)} s (upload ${ingest.uploadSeconds.toFixed(2)} s) = ${perSecond(ingest.accepted, ingest.seconds)} debits/s, hub peak RSS ${ingest.peakRssMib ?? '?'} MiB`);
+    if (ingest.rows !== seeded.rows || ingest.rejected > 0) problem(`ingestion took ${ingest.rows} of ${seeded.rows} rows and refused ${ingest.rejected}`);
+
+    const source = engine === 'sqlite' ? { engine, file: sqliteFileOf(home.dataDir) } : { engine, url: home.databaseUrl!, adminUrl: options.adminUrl! };
+    const ceiling = await measureStorageCeiling(source, (line) => say(`ceiling: ${line}`));
+    say(`ceiling: the same ${ceiling.rows} rows (${Object.entries(ceiling.rowsByTable).filter(([, n]) => n > 0).map(([table, n]) => `${table} ${n}`).join(', ')}) written raw in ${ceiling.seconds.toFixed(2)} s [${ceiling.settings}]`);
+    if (ceiling.uncovered.length > 0) say(`ceiling: note — these tables hold rows the ceiling does not write: ${ceiling.uncovered.join(', ')}`);
+
+    const complete = await completeBatch(config, seeded, ingest, say);
+    say(`completion: ${complete.succeeded} succeeded, ${complete.failed} failed in ${complete.seconds.toFixed(2)} s = ${perSecond(ingest.accepted, complete.seconds)} debits/s, hub peak RSS ${complete.peakRssMib ?? '?'} MiB`);
+    say(`trial balance: total ${complete.trial.total}, ${complete.trial.accounts.length} accounts, ${complete.trial.balanced ? 'balanced' : `NOT balanced (${complete.trial.mismatched.length} accounts differ from their postings)`}`);
+    if (!complete.trial.balanced) problem(`the trial balance is not balanced (total ${complete.trial.total})`);
+    if (complete.failed > 0) problem(`${complete.failed} debits failed (the first: ${complete.firstFailure ?? 'unknown'}); every sandbox account holds enough, so none should`);
+    batch = { ingest, ceiling, complete };
+  } finally {
+    await home.drop();
+  }
+
+  let api: Awaited<ReturnType<typeof measureApiThroughput>> | null = null;
+  if (options.apiDebits > 0) {
+    const apiHome = await createBenchDatabase(engine, options.adminUrl, 'api');
+    try {
+      say(`API: ${options.apiDebits} single debits from ${options.clients} clients against a fresh hub`);
+      api = await measureApiThroughput({ dataDir: apiHome.dataDir, databaseUrl: apiHome.databaseUrl, ...keys() }, { debits: options.apiDebits, clients: options.clients, progress: (line) => say(`API: ${line}`) });
+      say(
+        `API: ${perSecond(api.debits, api.accept_s)} debits/s accepted, p50 ${api.p50_ms.toFixed(2)} ms, p99 ${api.p99_ms.toFixed(2)} ms; all final after ${api.complete_s.toFixed(2)} s; ` +
+          `trial balance total ${api.trial_balance_total}; hub peak RSS ${api.peak_rss_mib ?? '?'} MiB`,
+      );
+      if (!api.trial_balance_balanced) problem(`the API phase's trial balance is not balanced (total ${api.trial_balance_total})`);
+    } finally {
+      await apiHome.drop();
+    }
+  }
+
+  const { ingest, ceiling, complete } = batch;
+  return {
+    engine,
+    format: options.format,
+    rows: ingest.rows,
+    debits: ingest.accepted,
+    rejected: ingest.rejected,
+    ingest_s: round(ingest.seconds, 3),
+    ingest_debits_per_s: perSecond(ingest.accepted, ingest.seconds),
+    complete_s: round(complete.seconds, 3),
+    complete_debits_per_s: perSecond(ingest.accepted, complete.seconds),
+    ceiling_s: round(ceiling.seconds, 3),
+    ceiling_rows: ceiling.rows,
+    ratio: round(ceiling.seconds / ingest.seconds, 3),
+    peak_rss_mib: maxOrNull(ingest.peakRssMib, complete.peakRssMib),
+    ingest_peak_rss_mib: ingest.peakRssMib,
+    complete_peak_rss_mib: complete.peakRssMib,
+    trial_balance_total: complete.trial.total,
+    api_debits: api?.debits ?? 0,
+    api_clients: options.clients,
+    api_debits_per_s: api === null ? null : perSecond(api.debits, api.accept_s),
+    api_p50_ms: api === null ? null : round(api.p50_ms, 2),
+    api_p99_ms: api === null ? null : round(api.p99_ms, 2),
+    api_complete_debits_per_s: api === null ? null : perSecond(api.debits, api.complete_s),
+    api_peak_rss_mib: api?.peak_rss_mib ?? null,
+  };
+}
+
+/** Where the hub keeps its SQLite database in a data directory. */
+function sqliteFileOf(dataDir: string): string {
+  const config = databaseConfig(dataDir, null);
+  invariant(config.engine === 'sqlite', 'a data directory without a database URL holds an SQLite database');
+  return config.file;
+}
+
+function seconds(startedMs: number): number {
+  return (performance.now() - startedMs) / 1000;
+}
+
+interface IngestFigures {
+  batchId: string;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  seconds: number;
+  uploadSeconds: number;
+  peakRssMib: number | null;
+}
+
+/**
+ * Ingestion, timed from the start of the upload to the batch reported `completed`: the file
+ * goes up over HTTP to a hub with the submission workers off, so that the debits stay pending.
+ */
+async function ingestBatch(config: BenchHubConfig, seeded: Seeded, file: string, format: BatchFileFormat, say: (line: string) => void): Promise<IngestFigures> {
+  const hub = await HubProcess.start('batches', config);
+  try {
+    const started = performance.now();
+    const uploaded = expectStatus(
+      await callHub<BatchAnswer>(hub.url, seeded.merchantKey, 'POST', '/v1/batches', {
+        headers: { 'content-type': BATCH_CONTENT_TYPES[format] },
+        body: Readable.toWeb(fs.createReadStream(file)) as ReadableStream<Uint8Array>,
+      }),
+      [202],
+      'upload the batch file',
+    );
+    const uploadSeconds = seconds(started);
+    hub.wakeBatches();
+    const done = await followBatch(hub.url, seeded.merchantKey, uploaded.id, {
+      finished: (batch) => batch.status !== 'processing',
+      progress: (batch) => batch.counts.rows,
+      total: seeded.rows,
+      unit: 'rows',
+      started,
+      say: (line) => say(`ingestion: ${line}`),
+    });
+    const elapsed = seconds(started);
+    if (done.status !== 'completed') throw new Error(`the batch ended ${done.status}: ${done.error ?? 'no error given'}`);
+    return { batchId: done.id, rows: done.counts.rows, accepted: done.counts.accepted, rejected: done.counts.rejected, seconds: elapsed, uploadSeconds, peakRssMib: hub.peakRssMib() };
+  } finally {
+    await hub.stop();
+  }
+}
+
+interface CompleteFigures {
+  succeeded: number;
+  failed: number;
+  seconds: number;
+  trial: TrialBalanceAnswer;
+  /** The failure code and message of one failed debit, if any failed. */
+  firstFailure: string | null;
+  peakRssMib: number | null;
+}
+
+/**
+ * Completion, timed from the moment a hub with every worker running is up (its workers start
+ * just before it reports its address) to every accepted debit final, through the sandbox, with
+ * its ledger postings.
+ */
+async function completeBatch(config: BenchHubConfig, seeded: Seeded, ingest: IngestFigures, say: (line: string) => void): Promise<CompleteFigures> {
+  const hub = await HubProcess.start('all', config, { DAIKOU_WORKER_BATCH_SIZE: process.env.DAIKOU_WORKER_BATCH_SIZE ?? COMPLETION_WORKER_BATCH_SIZE });
+  try {
+    const started = performance.now();
+    const done = await followBatch(hub.url, seeded.merchantKey, ingest.batchId, {
+      finished: (batch) => batch.counts.succeeded + batch.counts.failed >= batch.counts.accepted,
+      progress: (batch) => batch.counts.succeeded + batch.counts.failed,
+      total: ingest.accepted,
+      unit: 'debits final',
+      started,
+      say: (line) => say(`completion: ${line}`),
+    });
+    const elapsed = seconds(started);
+    const trial = expectStatus(await callHub<TrialBalanceAnswer>(hub.url, config.operatorKey, 'GET', '/v1/ledger/trial-balance'), [200], 'trial balance');
+    let firstFailure: string | null = null;
+    if (done.counts.failed > 0) {
+      const failed = expectStatus(await callHub<{ data: { failure?: { code?: string; message?: string } | null }[] }>(hub.url, seeded.merchantKey, 'GET', '/v1/debits?status=failed&limit=1'), [200], 'list failed debits');
+      const failure = failed.data[0]?.failure;
+      firstFailure = failure ? `${failure.code}: ${failure.message}` : null;
+    }
+    return { succeeded: done.counts.succeeded, failed: done.counts.failed, seconds: elapsed, trial, firstFailure, peakRssMib: hub.peakRssMib() };
+  } finally {
+    await hub.stop();
+  }
+}
+
+/**
+ * Polls GET /v1/batches/{id} until `finished`, with a progress line every few seconds. Polls are
+ * spaced by POLL_MS_MIN, or by POLL_COST_FACTOR times what the last one took, whichever is
+ * longer: each answer counts the batch's debits, and at a million rows polling every 100 ms
+ * would take a good share of the hub's time from the work being measured.
+ */
+async function followBatch(
+  url: string,
+  key: string,
+  batchId: string,
+  watch: { finished: (batch: BatchAnswer) => boolean; progress: (batch: BatchAnswer) => number; total: number; unit: string; started: number; say: (line: string) => void },
+): Promise<BatchAnswer> {
+  let reportedAt = performance.now();
+  let movedAt = reportedAt;
+  let last = -1;
+  for (;;) {
+    const polled = performance.now();
+    const batch = expectStatus(await callHub<BatchAnswer>(url, key, 'GET', `/v1/batches/${batchId}`), [200], 'read the batch');
+    const now = performance.now();
+    if (watch.finished(batch)) return batch;
+    const done = watch.progress(batch);
+    if (done !== last) {
+      last = done;
+      movedAt = now;
+    } else if (now - movedAt > STALL_MS_MAX) {
+      throw new Error(`stalled: ${done}/${watch.total} ${watch.unit} and no change for ${STALL_MS_MAX / 1000} s (batch status ${batch.status})`);
+    }
+    if (now - reportedAt >= PROGRESS_EVERY_MS) {
+      reportedAt = now;
+      watch.say(`${done}/${watch.total} ${watch.unit}, ${perSecond(done, (now - watch.started) / 1000)}/s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS_MAX, Math.max(POLL_MS_MIN, POLL_COST_FACTOR * (now - polled)))));
+  }
+}
