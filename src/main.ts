@@ -47,8 +47,11 @@ export interface HubOptions {
   workers?: Partial<WorkerSettings>;
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
   scenario?: ScenarioName;
-  /** Start the background workers (tests may drive them by hand). */
-  runWorkers?: boolean;
+  /**
+   * Start the background workers (tests may drive them by hand); an object chooses them one by
+   * one, e.g. batches without submission to time ingestion alone.
+   */
+  runWorkers?: boolean | { submission: boolean; batches: boolean };
 }
 
 export interface RunningHub {
@@ -128,10 +131,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     version: VERSION,
   });
   await server.listen({ host: options.host, port: options.port });
-  if (options.runWorkers !== false) {
-    worker.start();
-    batchWorker.start();
-  }
+  const run = typeof options.runWorkers === 'object' ? options.runWorkers : { submission: options.runWorkers !== false, batches: options.runWorkers !== false };
+  if (run.submission) worker.start();
+  if (run.batches) batchWorker.start();
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return {

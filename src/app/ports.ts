@@ -131,6 +131,8 @@ export interface StoreTx {
   listMerchants(page: PageRequest): Promise<Page<MerchantRow>>;
 
   insertMandate(row: MandateRow): Promise<void>;
+  /** Many mandates in a few statements: for imports and the benchmark's set-up. */
+  insertMandates(rows: readonly MandateRow[]): Promise<void>;
   getMandate(id: string): Promise<MandateRow | null>;
   findMandateByAgreement(merchantId: string, agreementNumber: string): Promise<MandateRow | null>;
   listMandates(filter: MandateFilter): Promise<Page<MandateRow>>;

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
-import type { BatchRowResult, DebitEventRow, DebitRow } from '../app/ports.js';
+import type { BatchRowResult, DebitEventRow, DebitRow, MandateRow } from '../app/ports.js';
 import type { Engine } from './database.js';
 
 /**
@@ -26,6 +26,38 @@ export interface BulkTable<Row> {
 const text = 'text' as const;
 const int8 = 'int8' as const;
 const int4 = 'int4' as const;
+
+export const MANDATES_TABLE: BulkTable<MandateRow> = {
+  name: 'mandates',
+  columns: [
+    { name: 'id', type: text },
+    { name: 'merchant_id', type: text },
+    { name: 'agreement_number', type: text },
+    { name: 'status', type: text },
+    { name: 'account_ciphertext', type: text },
+    { name: 'account_index', type: text },
+    { name: 'account_masked', type: text },
+    { name: 'account_kind', type: text },
+    { name: 'medium', type: text },
+    { name: 'bank_code', type: text },
+    { name: 'region_code', type: text },
+    { name: 'holder_name', type: text },
+    { name: 'id_number_ciphertext', type: text },
+    { name: 'id_number_index', type: text },
+    { name: 'id_number_masked', type: text },
+    { name: 'phone_ciphertext', type: text },
+    { name: 'phone_index', type: text },
+    { name: 'phone_masked', type: text },
+    { name: 'signed_at', type: text },
+    { name: 'valid_from', type: text },
+    { name: 'valid_until', type: text },
+    { name: 'per_debit_max', type: int8 },
+    { name: 'monthly_max', type: int8 },
+    { name: 'revoked_at', type: text },
+    { name: 'created_at', type: text },
+  ],
+  values: (r) => [r.id, r.merchant_id, r.agreement_number, r.status, r.account_ciphertext, r.account_index, r.account_masked, r.account_kind, r.medium, r.bank_code, r.region_code, r.holder_name, r.id_number_ciphertext, r.id_number_index, r.id_number_masked, r.phone_ciphertext, r.phone_index, r.phone_masked, r.signed_at, r.valid_from, r.valid_until, r.per_debit_max, r.monthly_max, r.revoked_at, r.created_at],
+};
 
 export const DEBITS_TABLE: BulkTable<DebitRow> = {
   name: 'debits',

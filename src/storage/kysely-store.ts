@@ -29,7 +29,7 @@ import type {
   Store,
   StoreTx,
 } from '../app/ports.js';
-import { BATCH_ROWS_TABLE, bulkInsertQueries, DEBIT_EVENTS_TABLE, DEBITS_TABLE, insertRowsSqlite, type BulkTable, type SQLiteConnection } from './bulk.js';
+import { BATCH_ROWS_TABLE, bulkInsertQueries, DEBIT_EVENTS_TABLE, DEBITS_TABLE, insertRowsSqlite, MANDATES_TABLE, type BulkTable, type SQLiteConnection } from './bulk.js';
 import { isUniqueViolation, openDatabase, type DatabaseConfig, type DatabaseHandle, type Engine } from './database.js';
 import type { Database } from './schema.js';
 
@@ -114,6 +114,10 @@ class KyselyStoreTx implements StoreTx {
   async insertMandate(row: MandateRow): Promise<void> {
     await this.db.insertInto('mandates').values(row).execute();
   }
+  async insertMandates(rows: readonly MandateRow[]): Promise<void> {
+    await this.#insertMany(MANDATES_TABLE, rows);
+  }
+
 
   async getMandate(id: string): Promise<MandateRow | null> {
     return (await this.db.selectFrom('mandates').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;

@@ -20,7 +20,7 @@ import {
   ledgerTransaction,
   type DebitSettlementAmounts,
 } from '../../src/core/index.js';
-import { BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE } from '../../src/storage/bulk.js';
+import { BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, MANDATES_TABLE, type BulkTable } from '../../src/storage/bulk.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { isUniqueViolation, openStore } from '../../src/storage/kysely-store.js';
 import type { Database } from '../../src/storage/schema.js';
@@ -572,7 +572,7 @@ for (const engine of ENGINES) {
 
         it('names every column of the tables it writes, so that a new column cannot be dropped silently', async () => {
           const tables = await db.introspection.getTables();
-          for (const bulkTable of [DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE]) {
+          for (const bulkTable of [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE] as BulkTable<never>[]) {
             const table = tables.find((t) => t.name === bulkTable.name)!;
             expect(bulkTable.columns.map((c) => c.name).sort()).toEqual(table.columns.map((c) => c.name).sort());
             expect(bulkTable.values(Object.fromEntries(bulkTable.columns.map((c) => [c.name, `v:${c.name}`])) as never)).toEqual(bulkTable.columns.map((c) => `v:${c.name}`));
@@ -624,8 +624,8 @@ for (const engine of ENGINES) {
 
         it('reads many mandates by id, agreement number and account in one call each', async () => {
           const { merchant, mandate } = await seedWorld();
-          const more = Array.from({ length: 30 }, (_, i) => mandateRow(idSource.next('mandate'), merchant.id, { account_index: `index:acct-${i % 3}` }));
-          for (const row of more) await store.insertMandate(row);
+          const more = Array.from({ length: 30 }, (_, i) => mandateRow(idSource.next('mandate'), merchant.id, { account_index: `index:acct-${i % 3}`, monthly_max: i % 2 ? null : 2 ** 40 }));
+          await store.insertMandates(more);
           const byId = await store.getMandates([...more.map((m) => m.id), 'mdt_unknown', mandate.id]);
           expect(ids(byId).sort()).toEqual([mandate.id, ...ids(more)].sort());
           expect(byId.find((m) => m.id === more[4]!.id)).toEqual(more[4]);
