@@ -99,6 +99,13 @@ export interface ClaimedDebit {
   mandate: MandateRow;
 }
 
+export interface LedgerEntry {
+  id: string;
+  transaction: LedgerTransaction;
+  at: string;
+  businessDate: string;
+}
+
 export type DebitPatch = Partial<
   Pick<
     DebitRow,
@@ -202,6 +209,8 @@ export interface StoreTx {
   findLiveDebitByReference(merchantId: string, reference: string): Promise<DebitRow | null>;
   /** Moves a debit from `from` to the patch's state; false when it was no longer in `from`. */
   updateDebit(id: string, from: string, patch: DebitPatch, at: string): Promise<boolean>;
+  /** updateDebit for many debits at once; returns the debits that moved, as they are now. */
+  updateDebits(updates: readonly { id: string; patch: DebitPatch }[], from: string, at: string): Promise<DebitRow[]>;
   /**
    * Claims up to `limit` pending debits due by `now`: each moves to `submitted` in this
    * transaction, skipping rows another process holds.
@@ -212,6 +221,7 @@ export interface StoreTx {
   countDebitsByStatus(): Promise<Record<string, number>>;
 
   insertAttempt(row: AttemptRow): Promise<void>;
+  insertAttempts(rows: readonly AttemptRow[]): Promise<void>;
   listAttempts(debitId: string): Promise<AttemptRow[]>;
   listAttemptsForDebits(debitIds: readonly string[]): Promise<AttemptRow[]>;
   /**
@@ -221,6 +231,8 @@ export interface StoreTx {
   claimOpenAttempts(now: string, limit: number, owner: string, leaseUntil: string): Promise<AttemptRow[]>;
   /** Updates an attempt still in one of `fromStates` and leased to `owner`; false otherwise (fencing). */
   updateAttempt(id: string, fromStates: readonly string[], owner: string, patch: AttemptPatch, at: string): Promise<boolean>;
+  /** updateAttempt for many attempts at once; returns the attempts that moved, as they are now. */
+  updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], fromStates: readonly string[], owner: string, at: string): Promise<AttemptRow[]>;
 
   /** Inserts an in-progress key; false when the key exists. */
   insertIdempotencyKey(row: IdempotencyRow): Promise<boolean>;
@@ -231,6 +243,11 @@ export interface StoreTx {
 
   /** Writes a balanced transaction and updates cached balances; false if one of that kind already exists for the object. */
   postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string, businessDate: string): Promise<boolean>;
+  /**
+   * postLedgerTransaction for many at once, each balance moved once by the sum of its postings;
+   * returns the ids of the entries posted (an object already posted for its kind is skipped).
+   */
+  postLedgerTransactions(entries: readonly LedgerEntry[]): Promise<Set<string>>;
   listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]>;
   /** Accounts whose cached balance differs from the sum of their postings. */
   findUnbalancedLedgerAccounts(): Promise<{ id: string; balance: number; postings: number }[]>;

@@ -17,7 +17,7 @@ import {
 import type { AppContext } from './context.js';
 import { routingInput } from './routing-table.js';
 import { releaseFees } from './fee-plans.js';
-import type { AttemptRow, ClaimedDebit, DebitRow, StoreTx } from './ports.js';
+import type { AttemptPatch, AttemptRow, ClaimedDebit, DebitEventRow, DebitRow, StoreTx } from './ports.js';
 
 /**
  * The background work that carries debits to their channel and learns their outcome
@@ -91,9 +91,9 @@ export class SubmissionWorker {
       const retries = debits.filter((claim) => claim.debit.attempt_count > 1 || unavailable.has(claim.debit.channel_id!));
       const earlier = await tx.listAttemptsForDebits(retries.map((claim) => claim.debit.id));
       for (const claim of retries) await this.#reroute(tx, router, unavailable, claim, earlier, at);
-      const attempts: { claim: ClaimedDebit; attempt: AttemptRow }[] = [];
-      for (const claim of debits) {
-        const attempt: AttemptRow = {
+      const attempts = debits.map((claim) => ({
+        claim,
+        attempt: {
           id: this.ctx.ids.next('attempt'),
           debit_id: claim.debit.id,
           attempt_number: claim.debit.attempt_count,
@@ -109,11 +109,10 @@ export class SubmissionWorker {
           lease_until: leaseUntil,
           created_at: at,
           updated_at: at,
-        };
-        await tx.insertAttempt(attempt);
-        await this.#event(tx, claim.debit.id, 'debit.submitted', 'submitted', at, { channel: attempt.channel_id, attempt: attempt.attempt_number });
-        attempts.push({ claim, attempt });
-      }
+        } satisfies AttemptRow,
+      }));
+      await tx.insertAttempts(attempts.map(({ attempt }) => attempt));
+      await tx.insertDebitEvents(attempts.map(({ attempt }) => this.#eventRow(attempt.debit_id, 'debit.submitted', 'submitted', at, { channel: attempt.channel_id, attempt: attempt.attempt_number })));
       return attempts;
     });
     const outcomes = (await Promise.all([...groupBy(claimed, ({ attempt }) => attempt.channel_id).values()].map((group) => this.#sendGroup(group)))).flat();
@@ -121,7 +120,18 @@ export class SubmissionWorker {
       // One transaction for the whole round's answers: one commit, not one per debit.
       await this.ctx.store.transaction(async (tx) => {
         const now = this.ctx.clock.now();
-        for (const { claim, attempt, outcome } of outcomes) await this.#recordSubmission(tx, now, claim.debit, attempt, outcome);
+        // The usual answer, accepted, is recorded for the whole round in one statement.
+        const queryAt = new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString();
+        const accepted: { id: string; patch: AttemptPatch }[] = [];
+        for (const { claim, attempt, outcome } of outcomes) {
+          if (outcome.kind === 'accepted') {
+            this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
+            accepted.push({ id: attempt.id, patch: { lease_owner: null, lease_until: null, state: 'accepted', channel_reference: outcome.channelReference, next_query_at: queryAt } });
+          } else {
+            await this.#recordSubmission(tx, now, claim.debit, attempt, outcome);
+          }
+        }
+        await tx.updateAttempts(accepted, ['sending'], this.owner, now.toISOString());
       });
     }
     return claimed.length;
@@ -191,16 +201,13 @@ export class SubmissionWorker {
     }
   }
 
-  async #recordSubmission(tx: StoreTx, now: Date, debit: DebitRow, attempt: AttemptRow, outcome: SubmitOutcome): Promise<void> {
+  /** Records an answer other than `accepted` (the round records those together). */
+  async #recordSubmission(tx: StoreTx, now: Date, debit: DebitRow, attempt: AttemptRow, outcome: Exclude<SubmitOutcome, { kind: 'accepted' }>): Promise<void> {
     const at = now.toISOString();
     const queryAt = new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString();
     const release = { lease_owner: null, lease_until: null };
-    if (outcome.kind === 'accepted') this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
-    else this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
+    this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
     switch (outcome.kind) {
-      case 'accepted':
-        await tx.updateAttempt(attempt.id, ['sending'], this.owner, { ...release, state: 'accepted', channel_reference: outcome.channelReference, next_query_at: queryAt }, at);
-        return;
       case 'unknown':
         this.ctx.logger.warn({ debit_id: debit.id, channel: attempt.channel_id, reason: outcome.reason }, 'submission outcome unknown; will query');
         await tx.updateAttempt(attempt.id, ['sending'], this.owner, { ...release, state: 'unknown', next_query_at: queryAt }, at);
@@ -222,7 +229,18 @@ export class SubmissionWorker {
     if (outcomes.length > 0) {
       await this.ctx.store.transaction(async (tx) => {
         const answeredAt = this.ctx.clock.now();
-        for (const { attempt, outcome } of outcomes) await this.#recordQuery(tx, answeredAt, attempt, outcome);
+        // The usual answers, still processing and succeeded, are recorded set-based.
+        const nextQueryAt = new Date(answeredAt.getTime() + this.ctx.workers.queryIntervalMs).toISOString();
+        const processing: { id: string; patch: AttemptPatch }[] = [];
+        const succeeded: { attempt: AttemptRow; channelReference: string }[] = [];
+        for (const { attempt, outcome } of outcomes) {
+          if (outcome.kind === 'processing' || outcome.kind === 'succeeded') this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
+          if (outcome.kind === 'processing') processing.push({ id: attempt.id, patch: { lease_owner: null, lease_until: null, next_query_at: nextQueryAt } });
+          else if (outcome.kind === 'succeeded') succeeded.push({ attempt, channelReference: outcome.channelReference });
+          else await this.#recordQuery(tx, answeredAt, attempt, outcome);
+        }
+        await tx.updateAttempts(processing, OPEN_ATTEMPT_STATES, this.owner, answeredAt.toISOString());
+        await this.#recordSucceeded(tx, answeredAt, succeeded);
       });
     }
     return attempts.length;
@@ -253,45 +271,57 @@ export class SubmissionWorker {
     }
   }
 
-  async #recordQuery(tx: StoreTx, now: Date, attempt: AttemptRow, outcome: QueryOutcome): Promise<void> {
+  /**
+   * Debits the channel reports succeeded, set-based: attempts and debits move with one statement
+   * each (fenced by state and lease as one by one), the ledger posts every debit with each
+   * balance moved once, and the events go in together.
+   */
+  async #recordSucceeded(tx: StoreTx, now: Date, succeeded: readonly { attempt: AttemptRow; channelReference: string }[]): Promise<void> {
+    if (succeeded.length === 0) return;
+    const at = now.toISOString();
+    const moved = await tx.updateAttempts(
+      succeeded.map(({ attempt, channelReference }) => ({ id: attempt.id, patch: { lease_owner: null, lease_until: null, state: 'succeeded', channel_reference: channelReference, next_query_at: null } })),
+      OPEN_ATTEMPT_STATES,
+      this.owner,
+      at,
+    );
+    if (moved.length === 0) return;
+    const debits = await tx.updateDebits(moved.map((attempt) => ({ id: attempt.debit_id, patch: { status: 'succeeded', channel_id: attempt.channel_id } })), 'submitted', at);
+    invariant(debits.length === moved.length, `${moved.length - debits.length} debits of succeeded attempts are not submitted`);
+    const date = businessDate(now);
+    await tx.postLedgerTransactions(
+      debits.map((debit) => ({
+        id: this.ctx.ids.next('ledgerTransaction'),
+        transaction: debitSucceededTransaction({
+          debitId: debit.id,
+          merchantId: debit.merchant_id,
+          channelId: debit.channel_id!,
+          amountFen: debit.amount,
+          payerFeeFen: debit.payer_fee,
+          merchantFeeFen: debit.merchant_fee,
+          channelCostFen: debit.channel_cost,
+        }),
+        at,
+        businessDate: date,
+      })),
+    );
+    const references = new Map(moved.map((attempt) => [attempt.debit_id, attempt.channel_reference]));
+    await tx.insertDebitEvents(debits.map((debit) => this.#eventRow(debit.id, 'debit.succeeded', 'succeeded', at, { channel: debit.channel_id, channel_reference: references.get(debit.id) })));
+  }
+
+  /** Records a query's answer other than `processing` or `succeeded` (the round records those together). */
+  async #recordQuery(tx: StoreTx, now: Date, attempt: AttemptRow, outcome: Exclude<QueryOutcome, { kind: 'succeeded' | 'processing' }>): Promise<void> {
     const at = now.toISOString();
     const release = { lease_owner: null, lease_until: null };
     if (outcome.kind === 'unreachable') this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
     else this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
     switch (outcome.kind) {
-      case 'processing':
-        await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
-          ...release,
-          next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString(),
-        }, at);
-        return;
       case 'unreachable':
         await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
           ...release,
           next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString(),
         }, at);
         return;
-      case 'succeeded': {
-        if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'succeeded', channel_reference: outcome.channelReference, next_query_at: null }, at))) return;
-        const debit = await tx.getDebit(attempt.debit_id);
-        invariant(debit !== null && (await tx.updateDebit(debit.id, 'submitted', { status: 'succeeded', channel_id: attempt.channel_id }, at)), `debit ${attempt.debit_id} of a succeeded attempt is not submitted`);
-        await tx.postLedgerTransaction(
-          this.ctx.ids.next('ledgerTransaction'),
-          debitSucceededTransaction({
-            debitId: debit.id,
-            merchantId: debit.merchant_id,
-            channelId: attempt.channel_id,
-            amountFen: debit.amount,
-            payerFeeFen: debit.payer_fee,
-            merchantFeeFen: debit.merchant_fee,
-            channelCostFen: debit.channel_cost,
-          }),
-          at,
-          businessDate(now),
-        );
-        await this.#event(tx, debit.id, 'debit.succeeded', 'succeeded', at, { channel: attempt.channel_id, channel_reference: outcome.channelReference });
-        return;
-      }
       case 'failed': {
         if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'failed', failure_code: outcome.code, failure_message: outcome.message, next_query_at: null }, at))) return;
         const debit = await tx.getDebit(attempt.debit_id);
@@ -341,7 +371,11 @@ export class SubmissionWorker {
   }
 
   async #event(tx: StoreTx, debitId: string, type: string, status: string, at: string, data: Record<string, unknown>): Promise<void> {
-    await tx.insertDebitEvent({ id: this.ctx.ids.next('event'), debit_id: debitId, type, status, at, data: JSON.stringify(data) });
+    await tx.insertDebitEvent(this.#eventRow(debitId, type, status, at, data));
+  }
+
+  #eventRow(debitId: string, type: string, status: string, at: string, data: Record<string, unknown>): DebitEventRow {
+    return { id: this.ctx.ids.next('event'), debit_id: debitId, type, status, at, data: JSON.stringify(data) };
   }
 
   #backoffMs(tries: number): number {

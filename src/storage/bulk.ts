@@ -1,6 +1,8 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
-import type { BatchRowResult, DebitEventRow, DebitRow, MandateRow } from '../app/ports.js';
+import type { Selectable } from 'kysely';
+import type { AttemptRow, BatchRowResult, DebitEventRow, DebitRow, MandateRow } from '../app/ports.js';
+import type { LedgerAccountsTable, LedgerTransactionsTable, PostingsTable } from './schema.js';
 import type { Engine } from './database.js';
 
 /**
@@ -121,6 +123,65 @@ export const BATCH_ROWS_TABLE: BulkTable<BatchRowResult> = {
   values: (r) => [r.batch_id, r.row, r.reference, r.debit_id, r.status, r.column_name, r.code, r.message],
 };
 
+export const ATTEMPTS_TABLE: BulkTable<AttemptRow> = {
+  name: 'attempts',
+  columns: [
+    { name: 'id', type: text },
+    { name: 'debit_id', type: text },
+    { name: 'attempt_number', type: int4 },
+    { name: 'channel_id', type: text },
+    { name: 'end_to_end_id', type: text },
+    { name: 'state', type: text },
+    { name: 'channel_reference', type: text },
+    { name: 'failure_code', type: text },
+    { name: 'failure_message', type: text },
+    { name: 'next_query_at', type: text },
+    { name: 'query_count', type: int4 },
+    { name: 'lease_owner', type: text },
+    { name: 'lease_until', type: text },
+    { name: 'created_at', type: text },
+    { name: 'updated_at', type: text },
+  ],
+  values: (r) => [r.id, r.debit_id, r.attempt_number, r.channel_id, r.end_to_end_id, r.state, r.channel_reference, r.failure_code, r.failure_message, r.next_query_at, r.query_count, r.lease_owner, r.lease_until, r.created_at, r.updated_at],
+};
+
+export const LEDGER_TRANSACTIONS_TABLE: BulkTable<Selectable<LedgerTransactionsTable>> = {
+  name: 'ledger_transactions',
+  columns: [
+    { name: 'id', type: text },
+    { name: 'kind', type: text },
+    { name: 'ref_type', type: text },
+    { name: 'ref_id', type: text },
+    { name: 'at', type: text },
+    { name: 'business_date', type: text },
+  ],
+  values: (r) => [r.id, r.kind, r.ref_type, r.ref_id, r.at, r.business_date],
+};
+
+export const LEDGER_ACCOUNTS_TABLE: BulkTable<Selectable<LedgerAccountsTable>> = {
+  name: 'ledger_accounts',
+  columns: [
+    { name: 'id', type: text },
+    { name: 'owner_type', type: text },
+    { name: 'owner_id', type: text },
+    { name: 'kind', type: text },
+    { name: 'balance', type: int8 },
+    { name: 'created_at', type: text },
+  ],
+  values: (r) => [r.id, r.owner_type, r.owner_id, r.kind, r.balance, r.created_at],
+};
+
+export const POSTINGS_TABLE: BulkTable<Selectable<PostingsTable>> = {
+  name: 'postings',
+  columns: [
+    { name: 'transaction_id', type: text },
+    { name: 'line', type: int4 },
+    { name: 'account_id', type: text },
+    { name: 'amount', type: int8 },
+  ],
+  values: (r) => [r.transaction_id, r.line, r.account_id, r.amount],
+};
+
 const SQLITE_PARAMETERS_MAX = 32_766;
 const SQLITE_ROWS_MAX = 500;
 
@@ -178,18 +239,24 @@ export type SQLiteConnection = SQLite.Database;
 
 const prepared = new WeakMap<SQLiteConnection, Map<string, SQLite.Statement>>();
 
-/** Inserts `rows` one prepared statement run at a time, on a connection inside a transaction. */
-export function insertRowsSqlite<Row>(connection: SQLiteConnection, table: BulkTable<Row>, rows: readonly Row[]): void {
-  if (rows.length === 0) return;
+/** The connection's prepared statement for `text`, prepared on first use. */
+export function preparedOn(connection: SQLiteConnection, text: string): SQLite.Statement {
   let statements = prepared.get(connection);
   if (statements === undefined) {
     statements = new Map();
     prepared.set(connection, statements);
   }
-  let statement = statements.get(table.name);
+  let statement = statements.get(text);
   if (statement === undefined) {
-    statement = connection.prepare(statementText('sqlite', table as unknown as BulkTable<never>, 1));
-    statements.set(table.name, statement);
+    statement = connection.prepare(text);
+    statements.set(text, statement);
   }
+  return statement;
+}
+
+/** Inserts `rows` one prepared statement run at a time, on a connection inside a transaction. */
+export function insertRowsSqlite<Row>(connection: SQLiteConnection, table: BulkTable<Row>, rows: readonly Row[]): void {
+  if (rows.length === 0) return;
+  const statement = preparedOn(connection, statementText('sqlite', table as unknown as BulkTable<never>, 1));
   for (const row of rows) statement.run(table.values(row));
 }

@@ -13,6 +13,7 @@ import type {
   DebitRow,
   IdempotencyRow,
   LedgerAccountRow,
+  LedgerEntry,
   MandateFilter,
   MandateRow,
   MerchantRow,
@@ -29,7 +30,18 @@ import type {
   Store,
   StoreTx,
 } from '../app/ports.js';
-import { BATCH_ROWS_TABLE, bulkInsertQueries, DEBIT_EVENTS_TABLE, DEBITS_TABLE, insertRowsSqlite, MANDATES_TABLE, type BulkTable, type SQLiteConnection } from './bulk.js';
+import {
+  ATTEMPTS_TABLE,
+  BATCH_ROWS_TABLE,
+  bulkInsertQueries,
+  DEBIT_EVENTS_TABLE,
+  DEBITS_TABLE,
+  insertRowsSqlite,
+  LEDGER_ACCOUNTS_TABLE,
+  LEDGER_TRANSACTIONS_TABLE,
+  MANDATES_TABLE,
+  POSTINGS_TABLE,
+  preparedOn, type BulkTable, type SQLiteConnection } from './bulk.js';
 import { isUniqueViolation, openDatabase, type DatabaseConfig, type DatabaseHandle, type Engine } from './database.js';
 import type { Database } from './schema.js';
 
@@ -387,6 +399,83 @@ class KyselyStoreTx implements StoreTx {
     await this.#insertMany(DEBIT_EVENTS_TABLE, rows);
   }
 
+  async insertAttempts(rows: readonly AttemptRow[]): Promise<void> {
+    await this.#insertMany(ATTEMPTS_TABLE, rows);
+  }
+
+  async updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], fromStates: readonly string[], owner: string, at: string): Promise<AttemptRow[]> {
+    const states = fromStates.map((state) => `'${state.replaceAll("'", "''")}'`).join(', ');
+    return this.#updateMany(ATTEMPTS_TABLE, updates, at, { text: (param, t) => `${t}state in (${states}) and ${t}lease_owner = ${param(0)}`, parameters: [owner] });
+  }
+
+  async updateDebits(updates: readonly { id: string; patch: DebitPatch }[], from: string, at: string): Promise<DebitRow[]> {
+    return this.#updateMany(DEBITS_TABLE, updates, at, { text: (param, t) => `${t}status = ${param(0)}`, parameters: [from] });
+  }
+
+  /**
+   * Applies each row's patch where the row still passes `fence`, and returns the rows changed, as
+   * they are now. Rows whose patches set the same columns go in one statement on PostgreSQL
+   * (an UPDATE … FROM unnest(…)); on SQLite in a transaction, one prepared statement runs per row.
+   */
+  async #updateMany<Row extends { id: string }>(
+    table: BulkTable<Row>,
+    updates: readonly { id: string; patch: Partial<Row> }[],
+    at: string,
+    fence: { text: (param: (index: number) => string, qualifier: string) => string; parameters: readonly unknown[] },
+  ): Promise<Row[]> {
+    const changed: Row[] = [];
+    const shapes = new Map<string, { columns: (keyof Row & string)[]; updates: { id: string; patch: Partial<Row> }[] }>();
+    for (const update of updates) {
+      const columns = (Object.keys(update.patch) as (keyof Row & string)[]).filter((column) => update.patch[column] !== undefined).sort();
+      const key = columns.join(',');
+      const shape = shapes.get(key) ?? { columns, updates: [] };
+      shape.updates.push(update);
+      shapes.set(key, shape);
+    }
+    for (const { columns, updates: group } of shapes.values()) {
+      if (this.engine === 'postgres') {
+        const type = (column: string) => table.columns.find((c) => c.name === column)!.type;
+        const sets = [...columns.map((column) => `"${column}" = v."${column}"`), `updated_at = $1`].join(', ');
+        const arrays = ['id', ...columns].map((column, index) => `$${index + 2}::${column === 'id' ? 'text' : type(column)}[]`).join(', ');
+        const names = ['id', ...columns].map((column) => `"${column}"`).join(', ');
+        const first = columns.length + 3;
+        const text = `update "${table.name}" as t set ${sets} from unnest(${arrays}) as v(${names}) where t.id = v.id and ${fence.text((index) => `$${first + index}`, 't.')} returning t.*`;
+        const parameters = [at, group.map((update) => update.id), ...columns.map((column) => group.map((update) => update.patch[column] ?? null)), ...fence.parameters];
+        changed.push(...(await this.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows);
+        continue;
+      }
+      const text = `update "${table.name}" set ${[...columns, 'updated_at'].map((column) => `"${column}" = ?`).join(', ')} where id = ? and ${fence.text(() => '?', '')} returning *`;
+      for (const update of group) {
+        const parameters = [...columns.map((column) => update.patch[column] ?? null), at, update.id, ...fence.parameters];
+        const row = this.sqlite !== undefined ? (preparedOn(this.sqlite, text).get(parameters) as Row | undefined) : (await this.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows[0];
+        if (row !== undefined) changed.push(row);
+      }
+    }
+    return changed;
+  }
+
+  /** Inserts the rows that do not conflict with existing ones; returns the ids of those inserted. */
+  async #insertNew<Row extends { id: string }>(table: BulkTable<Row>, rows: readonly Row[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    if (rows.length === 0) return inserted;
+    const names = table.columns.map((column) => `"${column.name}"`).join(', ');
+    if (this.engine === 'postgres') {
+      const arrays = table.columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
+      const columns = table.columns.map(() => new Array<unknown>(rows.length));
+      rows.forEach((row, index) => table.values(row).forEach((value, column) => (columns[column]![index] = value ?? null)));
+      const text = `insert into "${table.name}" (${names}) select * from unnest(${arrays}) on conflict do nothing returning id`;
+      for (const row of (await this.db.executeQuery<{ id: string }>(CompiledQuery.raw(text, columns))).rows) inserted.add(row.id);
+      return inserted;
+    }
+    const text = `insert into "${table.name}" (${names}) values (${table.columns.map(() => '?').join(', ')}) on conflict do nothing returning id`;
+    for (const row of rows) {
+      const values = table.values(row);
+      const added = this.sqlite !== undefined ? (preparedOn(this.sqlite, text).get(values) as { id: string } | undefined) : (await this.db.executeQuery<{ id: string }>(CompiledQuery.raw(text, values))).rows[0];
+      if (added !== undefined) inserted.add(added.id);
+    }
+    return inserted;
+  }
+
   async #insertMany<Row>(table: BulkTable<Row>, rows: readonly Row[]): Promise<void> {
     if (this.sqlite !== undefined) {
       insertRowsSqlite(this.sqlite, table, rows);
@@ -611,46 +700,35 @@ class KyselyStoreTx implements StoreTx {
   }
 
   async postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string, businessDate: string): Promise<boolean> {
-    const inserted = await this.db
-      .insertInto('ledger_transactions')
-      .values({ id, kind: transaction.kind, ref_type: transaction.refType, ref_id: transaction.refId, at, business_date: businessDate })
-      .onConflict((oc) => oc.columns(['kind', 'ref_type', 'ref_id']).doNothing())
-      .executeTakeFirst();
-    if (inserted.numInsertedOrUpdatedRows !== 1n) return false;
-    const accounts = new Map(transaction.postings.map((posting) => [posting.account.id, posting.account]));
-    await this.db
-      .insertInto('ledger_accounts')
-      .values(
-        [...accounts.values()].map((account) => ({
-          id: account.id,
-          owner_type: account.ownerType,
-          owner_id: account.ownerId,
-          kind: account.kind,
-          balance: 0,
-          created_at: at,
-        })),
-      )
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-    await this.db
-      .insertInto('postings')
-      .values(
-        transaction.postings.map((posting, index) => ({
-          transaction_id: id,
-          line: index + 1,
-          account_id: posting.account.id,
-          amount: posting.amountFen,
-        })),
-      )
-      .execute();
-    for (const posting of transaction.postings) {
-      await this.db
-        .updateTable('ledger_accounts')
-        .set({ balance: (eb) => eb('balance', '+', posting.amountFen) })
-        .where('id', '=', posting.account.id)
-        .execute();
+    return (await this.postLedgerTransactions([{ id, transaction, at, businessDate }])).size === 1;
+  }
+
+  async postLedgerTransactions(entries: readonly LedgerEntry[]): Promise<Set<string>> {
+    const posted = await this.#insertNew(
+      LEDGER_TRANSACTIONS_TABLE,
+      entries.map(({ id, transaction, at, businessDate }) => ({ id, kind: transaction.kind, ref_type: transaction.refType, ref_id: transaction.refId, at, business_date: businessDate })),
+    );
+    const accounts = new Map<string, LedgerAccountRow>();
+    const postings: { transaction_id: string; line: number; account_id: string; amount: number }[] = [];
+    const deltas = new Map<string, number>();
+    for (const { id, transaction, at } of entries) {
+      if (!posted.has(id)) continue;
+      transaction.postings.forEach((posting, index) => {
+        const account = posting.account;
+        if (!accounts.has(account.id)) accounts.set(account.id, { id: account.id, owner_type: account.ownerType, owner_id: account.ownerId, kind: account.kind, balance: 0, created_at: at });
+        postings.push({ transaction_id: id, line: index + 1, account_id: account.id, amount: posting.amountFen });
+        deltas.set(account.id, (deltas.get(account.id) ?? 0) + posting.amountFen);
+      });
     }
-    return true;
+    await this.#insertNew(LEDGER_ACCOUNTS_TABLE, [...accounts.values()]);
+    await this.#insertMany(POSTINGS_TABLE, postings);
+    // One update per account however many postings, in id order, so that concurrent posters
+    // lock shared accounts in the same order and cannot deadlock.
+    for (const [account, delta] of [...deltas].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (delta === 0) continue;
+      await this.db.updateTable('ledger_accounts').set({ balance: (eb) => eb('balance', '+', delta) }).where('id', '=', account).execute();
+    }
+    return posted;
   }
 
   async listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]> {

@@ -682,6 +682,26 @@ for (const engine of ENGINES) {
         });
       });
 
+      describe('updateDebits (many at once)', () => {
+        it('moves only debits still in `from`, and returns them as they are now', async () => {
+          const { merchant, mandate, channel } = await seedWorld();
+          const submitted = await Promise.all([1, 2, 3].map(() => seedDebit(merchant.id, mandate.id, { status: 'submitted' })));
+          const pending = await seedDebit(merchant.id, mandate.id, { status: 'pending' });
+          const updates = [...submitted, pending].map((debit, index) => ({
+            id: debit.id,
+            patch: index === 2 ? { status: 'failed', failure_code: 'insufficient_funds', failure_retryable: 1, next_action_at: null } : { status: 'succeeded', channel_id: channel.id },
+          }));
+          const moved = await store.transaction((tx) => tx.updateDebits(updates, 'submitted', at(4)));
+          expect(ids(moved).sort()).toEqual(ids(submitted).sort());
+          for (const [index, debit] of submitted.entries()) {
+            const now = { ...debit, ...updates[index]!.patch, updated_at: at(4) };
+            expect(moved.find((d) => d.id === debit.id)).toEqual(now);
+            expect(await store.getDebit(debit.id)).toEqual(now);
+          }
+          expect(await store.getDebit(pending.id)).toEqual(pending);
+        });
+      });
+
       describe('updateDebit', () => {
         it('moves a debit that is still in `from` and applies the patch', async () => {
           const { merchant, mandate, channel } = await seedWorld();
@@ -961,6 +981,29 @@ for (const engine of ENGINES) {
         });
       });
 
+      describe('updateAttempts (many at once)', () => {
+        for (const inTransaction of [true, false]) {
+          it(`moves only attempts in one of the states and leased to the caller, each with its own patch, ${inTransaction ? 'in a transaction' : 'on its own'}`, async () => {
+            const mine = await Promise.all([1, 2, 3].map(() => seedAttempt({ state: 'sending', lease_owner: 'worker-a', lease_until: at(5) })));
+            const theirs = await seedAttempt({ state: 'sending', lease_owner: 'worker-b', lease_until: at(5) });
+            const answered = await seedAttempt({ state: 'accepted', lease_owner: 'worker-a', lease_until: at(5) });
+            const updates = [...mine, theirs, answered].map((attempt, index) => ({
+              id: attempt.id,
+              // Two shapes of patch in one call.
+              patch: index === 1 ? { lease_owner: null, lease_until: null, next_query_at: at(9) } : { state: 'accepted', channel_reference: `CH-'${index}'`, next_query_at: at(8), lease_owner: null, lease_until: null },
+            }));
+            const run = (target: Pick<Store, 'updateAttempts'>) => target.updateAttempts(updates, ['sending'], 'worker-a', at(2));
+            const moved = inTransaction ? await store.transaction((tx) => run(tx)) : await run(store);
+            expect(ids(moved).sort()).toEqual(ids(mine).sort());
+            expect(moved.find((a) => a.id === mine[0]!.id)).toEqual({ ...mine[0], ...updates[0]!.patch, updated_at: at(2) });
+            expect(moved.find((a) => a.id === mine[1]!.id)).toEqual({ ...mine[1], ...updates[1]!.patch, updated_at: at(2) });
+            expect(await store.listAttempts(theirs.debit_id)).toEqual([theirs]);
+            expect(await store.listAttempts(answered.debit_id)).toEqual([answered]);
+            expect(await store.updateAttempts([], ['sending'], 'worker-a', at(3))).toEqual([]);
+          });
+        }
+      });
+
       describe('updateAttempt', () => {
         it('applies the patch while the attempt is in one of the states and leased to the caller', async () => {
           const attempt = await seedAttempt({ state: 'sending', lease_owner: 'worker-a', lease_until: at(5) });
@@ -1096,6 +1139,49 @@ for (const engine of ENGINES) {
         const again = debitSucceededTransaction(amounts('dbt_1', { amountFen: 99_999 }));
         expect(await store.postLedgerTransaction('ltx_2', again, at(2), '2017-12-07')).toBe(false);
         expect(await balances()).toEqual(before);
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
+      });
+
+      it('posts many transactions at once: each balance moves by the sum, already-posted ones are skipped', async () => {
+        const first = debitSucceededTransaction(amounts('dbt_0'));
+        await store.postLedgerTransaction('ltx_0', first, at(1), '2017-12-07');
+        const entries = Array.from({ length: 300 }, (_, i) => ({
+          id: `ltx_${i}`,
+          transaction: debitSucceededTransaction(amounts(`dbt_${i}`, { merchantId: `mer_${i % 3}`, amountFen: 1_000 + i, payerFeeFen: i % 2 ? 0 : 7 })),
+          at: at(2),
+          businessDate: '2017-12-07',
+        }));
+        const posted = await store.transaction((tx) => tx.postLedgerTransactions(entries));
+        expect(posted.size).toBe(299);
+        expect(posted.has('ltx_0')).toBe(false);
+        const expected = new Map<string, number>();
+        // ltx_0 stands as first posted; the batch's own entry for dbt_0 is skipped.
+        for (const transaction of [first, ...entries.slice(1).map((entry) => entry.transaction)]) {
+          for (const posting of transaction.postings) expected.set(posting.account.id, (expected.get(posting.account.id) ?? 0) + posting.amountFen);
+        }
+        expect(await balances()).toEqual(Object.fromEntries(expected));
+        expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
+        expect((await store.postLedgerTransactions([])).size).toBe(0);
+      });
+
+      it('keeps balances exact when two transactions post many entries to shared accounts at once', async () => {
+        const batch = (from: number) =>
+          Array.from({ length: 100 }, (_, i) => ({ id: `ltx_${from + i}`, transaction: debitSucceededTransaction(amounts(`dbt_${from + i}`, { merchantId: `mer_${i % 4}`, amountFen: 500 + i })), at: at(1), businessDate: '2017-12-07' }));
+        const [a, b] = await Promise.all([
+          store.transaction(async (tx) => {
+            const posted = await tx.postLedgerTransactions(batch(0));
+            await pause();
+            return posted;
+          }),
+          store.transaction(async (tx) => {
+            const posted = await tx.postLedgerTransactions(batch(1_000).reverse());
+            await pause();
+            return posted;
+          }),
+        ]);
+        expect(a.size + b.size).toBe(200);
+        const total = (await store.listLedgerAccounts()).find((account) => account.id === 'channel:chn_1:clearing')!.balance;
+        expect(total).toBe([...batch(0), ...batch(1_000)].reduce((sum, entry) => sum + 500 + (Number(entry.id.slice(4)) % 1_000) + 100, 0));
         expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
       });
 
