@@ -136,4 +136,26 @@ describe('SandboxStore many receipts', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('answers a query message in one read, in order, like one query per id', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'daikou-sandbox-find-'));
+    const store = new SandboxStore(dataDir);
+    const blinder = new AccountBlinder(SECRET);
+    try {
+      const input = (endToEndId: string, amountFen: number) => ({
+        channel: 'sz-center', endToEndId, amountFen, accountHmac: blinder.account(ACCOUNT), accountMasked: maskAccountNumber(ACCOUNT),
+        receivedAtMs: 1_000, businessDate: '2017-12-07',
+      });
+      store.receiveDebits([input('a', 100), input('b', 200_000_000), input('a', 300)]);
+      const ids = ['b', 'never', 'a', 'a'];
+      expect(store.findDebits('sz-center', ids)).toEqual(ids.map((id) => store.findDebit('sz-center', id)));
+      expect(store.findDebits('sz-center', ids).map((debit) => debit && [debit.amountFen, debit.outcome])).toEqual([
+        [200_000_000, 'insufficient_funds'], undefined, [100, 'succeeded'], [100, 'succeeded'],
+      ]);
+      expect(store.findDebits('other-channel', ['a'])).toEqual([undefined]);
+    } finally {
+      store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });

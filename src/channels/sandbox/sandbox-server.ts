@@ -25,6 +25,9 @@ import {
   type SandboxAccount,
   type SandboxClock,
   type SandboxFault,
+  DEBIT_BATCH_BODY_BYTES_MAX,
+  DEBIT_BODY_BYTES_MAX,
+  DEBIT_QUERY_BODY_BYTES_MAX,
   accountPutSchema,
   clockRequestSchema,
   debitBatchSchema,
@@ -67,7 +70,12 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-const BODY_BYTES_MAX = 64 * 1024;
+/**
+ * Every endpoint but the two batch endpoints takes at most this much: one debit, an account
+ * patch, a fault. The batch endpoints have limits of their own, sized for DEBIT_BATCH_MAX of the
+ * largest debit (wire.ts).
+ */
+const BODY_BYTES_MAX = DEBIT_BODY_BYTES_MAX;
 const PARAM_LENGTH_MAX = 256;
 const HOLD_MS_DEFAULT = 60_000;
 /** The received log an account answer carries at most; more is flagged `received_truncated`. */
@@ -119,7 +127,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     if (isControl(request)) {
       return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problem(status, 'request-error', titleOf(status), detail));
     }
-    return reply.code(status).send({ code: status >= 500 ? 'internal_error' : 'bad_request', message: detail });
+    return reply.code(status).send({ code: channelErrorCode(status), message: detail });
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -158,7 +166,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   // A batch of debits in one message, as collection centers take files: recorded together, in
   // one transaction; faults act on the whole message.
-  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-batches', async (request, reply) => {
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-batches', { bodyLimit: DEBIT_BATCH_BODY_BYTES_MAX }, async (request, reply) => {
     const { channel } = request.params;
     if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
     const fault = faults.affecting(channel, 'submit');
@@ -176,15 +184,16 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
   });
 
-  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-queries', async (request, reply) => {
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-queries', { bodyLimit: DEBIT_QUERY_BODY_BYTES_MAX }, async (request, reply) => {
     const { channel } = request.params;
     if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
     const fault = faults.affecting(channel, 'query');
     if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
     const parsed = debitQuerySchema.safeParse(request.body);
     if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
-    const results = parsed.data.end_to_end_ids.map((endToEndId) => {
-      const debit = store.findDebit(channel, endToEndId);
+    const { end_to_end_ids: endToEndIds } = parsed.data;
+    const results = store.findDebits(channel, endToEndIds).map((debit, index) => {
+      const endToEndId = endToEndIds[index]!;
       return debit === undefined ? { end_to_end_id: endToEndId, status: 'not_found' as const } : statusAnswer(endToEndId, debit);
     });
     if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
@@ -416,6 +425,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
 function isControl(request: FastifyRequest): boolean {
   return request.url.startsWith('/v1/');
+}
+
+/** A body over the endpoint's limit is refused before it is read: nothing was recorded. */
+function channelErrorCode(status: number): string {
+  if (status === 413) return 'payload_too_large';
+  return status >= 500 ? 'internal_error' : 'bad_request';
 }
 
 function channelBadRequest(reply: FastifyReply, errors: ProblemFieldError[]): FastifyReply {

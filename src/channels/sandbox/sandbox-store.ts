@@ -186,6 +186,7 @@ export class SandboxStore implements FaultStore {
   readonly #statements;
   readonly #receive: (input: ReceiveInput) => ReceiveResult;
   readonly #receiveMany: (inputs: ReceiveInput[]) => ReceiveResult[];
+  readonly #findMany: (channel: string, endToEndIds: readonly string[]) => (ReceivedDebit | undefined)[];
   readonly #updateAccount: (hmac: string, masked: string, patch: AccountPatch) => StoredAccount;
 
   constructor(dataDir: string) {
@@ -259,6 +260,9 @@ export class SandboxStore implements FaultStore {
     };
     this.#receive = db.transaction((input: ReceiveInput) => this.#receiveInTransaction(input));
     this.#receiveMany = db.transaction((inputs: ReceiveInput[]) => inputs.map((input) => this.#receiveInTransaction(input)));
+    // A deferred transaction that only reads: one snapshot for the whole message, and one
+    // read lock taken instead of one per id.
+    this.#findMany = db.transaction((channel: string, endToEndIds: readonly string[]) => endToEndIds.map((id) => this.findDebit(channel, id)));
     this.#updateAccount = db.transaction((hmac: string, masked: string, patch: AccountPatch) =>
       this.#updateAccountInTransaction(hmac, masked, patch),
     );
@@ -318,6 +322,11 @@ export class SandboxStore implements FaultStore {
       receivedAtMs: row.received_at_ms,
       outcome: row.outcome,
     };
+  }
+
+  /** A query message: the answers to many ids read in one transaction, in order. */
+  findDebits(channel: string, endToEndIds: readonly string[]): (ReceivedDebit | undefined)[] {
+    return this.#findMany(channel, endToEndIds);
   }
 
   /** The configured (or debited) account; undefined for one the sandbox has never touched. */
