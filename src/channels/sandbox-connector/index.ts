@@ -46,10 +46,7 @@ export class SandboxConnector implements ChannelConnector {
     if (response.status === 202 && typeof payload?.channel_reference === 'string') {
       return { kind: 'accepted', channelReference: payload.channel_reference };
     }
-    if (response.status === 503 && payload?.code === 'channel_unavailable') {
-      return { kind: 'not_sent', reason: 'channel_unavailable' };
-    }
-    return { kind: 'unknown', reason: `HTTP ${response.status}` };
+    return refusedUnread(response.status, payload) ?? { kind: 'unknown', reason: `HTTP ${response.status}` };
   }
 
   async submitDebits(channelId: string, instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]> {
@@ -67,7 +64,8 @@ export class SandboxConnector implements ChannelConnector {
       return all(refusedBeforeSending(error) ? { kind: 'not_sent', reason: describe(error) } : { kind: 'unknown', reason: describe(error) });
     }
     const payload = await readJson(response);
-    if (response.status === 503 && payload?.code === 'channel_unavailable') return all({ kind: 'not_sent', reason: 'channel_unavailable' });
+    const refused = refusedUnread(response.status, payload);
+    if (refused !== null) return all(refused);
     if (response.status !== 202 || !Array.isArray(payload?.debits)) return all({ kind: 'unknown', reason: `HTTP ${response.status}` });
     const references = new Map((payload.debits as { end_to_end_id: string; channel_reference: string }[]).map((d) => [d.end_to_end_id, d.channel_reference]));
     // An instruction the answer does not mention may or may not be held: only a query can tell.
@@ -91,7 +89,7 @@ export class SandboxConnector implements ChannelConnector {
       return endToEndIds.map(() => ({ kind: 'unreachable', reason: describe(error) }));
     }
     const payload = await readJson(response);
-    if (response.status !== 200 || !Array.isArray(payload?.results)) return endToEndIds.map(() => ({ kind: 'unreachable', reason: `HTTP ${response.status}` }));
+    if (response.status !== 200 || !Array.isArray(payload?.results)) return endToEndIds.map(() => ({ kind: 'unreachable', reason: unansweredReason(response.status) }));
     const byId = new Map((payload.results as Record<string, unknown>[]).map((result) => [String(result.end_to_end_id), result]));
     return endToEndIds.map((id) => {
       const result = byId.get(id);
@@ -111,9 +109,29 @@ export class SandboxConnector implements ChannelConnector {
     }
     const payload = await readJson(response);
     if (response.status === 404 && payload?.status === 'not_found') return { kind: 'not_found' };
-    if (response.status !== 200 || payload === null) return { kind: 'unreachable', reason: `HTTP ${response.status}` };
+    if (response.status !== 200 || payload === null) return { kind: 'unreachable', reason: unansweredReason(response.status) };
     return toQueryOutcome(payload);
   }
+}
+
+const PAYLOAD_TOO_LARGE = 'payload_too_large: the channel refused the message unread (HTTP 413)';
+
+/**
+ * Submission answers that prove the channel recorded nothing of the message, so that it may be
+ * sent again (`not_sent`); null for any other answer.
+ * - 503 `channel_unavailable`: the protocol's "nothing was recorded".
+ * - 413: the message is larger than the channel takes; it was refused before it was read
+ *   (HTTP's own meaning, whoever answered it: the channel or a proxy in front of it).
+ */
+function refusedUnread(status: number, payload: Record<string, unknown> | null): SubmitOutcome | null {
+  if (status === 503 && payload?.code === 'channel_unavailable') return { kind: 'not_sent', reason: 'channel_unavailable' };
+  if (status === 413) return { kind: 'not_sent', reason: PAYLOAD_TOO_LARGE };
+  return null;
+}
+
+/** Why a query got no answer, when the channel answered with an HTTP error instead. */
+function unansweredReason(status: number): string {
+  return status === 413 ? PAYLOAD_TOO_LARGE : `HTTP ${status}`;
 }
 
 function toQueryOutcome(payload: Record<string, unknown>): QueryOutcome {

@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SandboxConnector } from '../../src/channels/sandbox-connector/index.js';
+import type { DebitInstruction, QueryOutcome, SubmitOutcome } from '../../src/core/index.js';
+import { ACCOUNT, startTestSandbox, type TestSandbox } from '../sandbox/harness.js';
+
+const TOO_LARGE = 'payload_too_large: the channel refused the message unread (HTTP 413)';
+
+function instruction(endToEndId: string, overrides: Partial<DebitInstruction> = {}): DebitInstruction {
+  return {
+    channelId: 'sz-center',
+    endToEndId,
+    amountFen: 1234,
+    accountNumber: ACCOUNT,
+    accountKind: 'personal',
+    medium: 'bank_card',
+    bankCode: 'ICBC',
+    holderName: '张三',
+    idNumber: null,
+    phone: null,
+    mandateReference: 'AGR-1',
+    ...overrides,
+  };
+}
+
+type Call = (connector: SandboxConnector) => Promise<SubmitOutcome | QueryOutcome | (SubmitOutcome | QueryOutcome)[]>;
+const submitOne: Call = (c) => c.submitDebit(instruction('dbt_1'));
+const submitTwo: Call = (c) => c.submitDebits!('sz-center', [instruction('dbt_1'), instruction('dbt_2')]);
+const queryOne: Call = (c) => c.queryDebit('sz-center', 'dbt_1');
+const queryTwo: Call = (c) => c.queryDebits!('sz-center', ['dbt_1', 'dbt_2']);
+
+/**
+ * How the connector maps a channel's HTTP errors (docs/sandbox-protocol.md), against a stub
+ * that answers every request with one status and body.
+ */
+describe('SandboxConnector: HTTP errors', () => {
+  let server: Server;
+  let url: string;
+  let answer: { status: number; body: unknown } = { status: 500, body: {} };
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      // Answer at once, without reading the body, as a server refusing it would.
+      response.writeHead(answer.status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(answer.body));
+      request.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const notSent = (reason: string): SubmitOutcome => ({ kind: 'not_sent', reason });
+  const unknown = (reason: string): SubmitOutcome => ({ kind: 'unknown', reason });
+  const unreachable = (reason: string): QueryOutcome => ({ kind: 'unreachable', reason });
+
+  it.each<[string, Call, number, unknown, SubmitOutcome | QueryOutcome | (SubmitOutcome | QueryOutcome)[]]>([
+    // call,                  status, body,                                 outcome
+    ['submit', submitOne, 413, { code: 'payload_too_large' }, notSent(TOO_LARGE)],
+    ['submit (no body)', submitOne, 413, null, notSent(TOO_LARGE)],
+    ['submit', submitOne, 503, { code: 'channel_unavailable' }, notSent('channel_unavailable')],
+    ['submit', submitOne, 503, {}, unknown('HTTP 503')],
+    ['submit', submitOne, 500, {}, unknown('HTTP 500')],
+    ['submit', submitOne, 400, { code: 'bad_request' }, unknown('HTTP 400')],
+    ['batch submit', submitTwo, 413, { code: 'payload_too_large' }, [notSent(TOO_LARGE), notSent(TOO_LARGE)]],
+    ['batch submit', submitTwo, 503, { code: 'channel_unavailable' }, [notSent('channel_unavailable'), notSent('channel_unavailable')]],
+    ['batch submit', submitTwo, 502, {}, [unknown('HTTP 502'), unknown('HTTP 502')]],
+    ['query', queryOne, 413, { code: 'payload_too_large' }, unreachable(TOO_LARGE)],
+    ['query', queryOne, 503, { code: 'channel_unavailable' }, unreachable('HTTP 503')],
+    ['query', queryOne, 404, { status: 'not_found' }, { kind: 'not_found' }],
+    ['query', queryOne, 404, { code: 'no_such_endpoint' }, unreachable('HTTP 404')],
+    ['batch query', queryTwo, 413, { code: 'payload_too_large' }, [unreachable(TOO_LARGE), unreachable(TOO_LARGE)]],
+    ['batch query', queryTwo, 503, { code: 'channel_unavailable' }, [unreachable('HTTP 503'), unreachable('HTTP 503')]],
+  ])('%s answered %i %j', async (_label, call, status, body, expected) => {
+    answer = { status, body };
+    const connector = new SandboxConnector({ endpointFor: () => url, timeoutMs: 5_000 });
+    expect(await call(connector)).toEqual(expected);
+  });
+});
+
+/** The same against the sandbox itself: a message over its body limit is refused unread. */
+describe('SandboxConnector against the sandbox: messages too large', () => {
+  let t: TestSandbox;
+  let connector: SandboxConnector;
+  beforeEach(async () => {
+    t = await startTestSandbox();
+    connector = new SandboxConnector({ endpointFor: () => t.url, timeoutMs: 10_000 });
+  });
+  afterEach(async () => t.cleanup());
+
+  // Past every field limit, so the sandbox would refuse it anyway; what is checked here is that
+  // its size alone gets the 413 before anything is read.
+  const huge = (endToEndId: string) => instruction(endToEndId, { mandateReference: 'A'.repeat(5 * 1024 * 1024) });
+
+  it('a single debit over the limit is not_sent, and the sandbox recorded nothing', async () => {
+    expect(await connector.submitDebit(huge('dbt_huge'))).toEqual({ kind: 'not_sent', reason: TOO_LARGE });
+    expect((await t.control.getAccount(ACCOUNT)).received).toEqual([]);
+    expect(await connector.queryDebit('sz-center', 'dbt_huge')).toEqual({ kind: 'not_found' });
+  });
+
+  it('a batch over the limit is not_sent for every debit in it, and the sandbox recorded none', async () => {
+    expect(await connector.submitDebits('sz-center', [instruction('dbt_small'), huge('dbt_huge')])).toEqual([
+      { kind: 'not_sent', reason: TOO_LARGE },
+      { kind: 'not_sent', reason: TOO_LARGE },
+    ]);
+    expect((await t.control.getAccount(ACCOUNT)).received).toEqual([]);
+    expect(await connector.queryDebits('sz-center', ['dbt_small', 'dbt_huge'])).toEqual([{ kind: 'not_found' }, { kind: 'not_found' }]);
+  });
+
+  it('a query over the limit is unreachable', async () => {
+    const ids = Array.from({ length: 20_000 }, (_, index) => `dbt_${String(index).padStart(100, '0')}`);
+    const outcomes = await connector.queryDebits('sz-center', ids);
+    expect(new Set(outcomes.map((outcome) => JSON.stringify(outcome)))).toEqual(new Set([JSON.stringify({ kind: 'unreachable', reason: TOO_LARGE })]));
+  });
+});
