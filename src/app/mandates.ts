@@ -15,6 +15,25 @@ export interface CreateMandateInput {
 }
 
 export async function createMandate(ctx: AppContext, merchantId: string, input: CreateMandateInput): Promise<MandateRow> {
+  const row = buildMandateRow(ctx, merchantId, input);
+  try {
+    await ctx.store.transaction(async (tx) => {
+      if ((await tx.findMandateByAgreement(merchantId, input.agreement_number)) !== null) throw agreementTaken();
+      await tx.insertMandate(row);
+    });
+  } catch (error) {
+    throw isUniqueViolation(error) ? agreementTaken() : error;
+  }
+  return row;
+}
+
+/**
+ * The mandate a request describes, validated, with its personal data sealed, not yet written:
+ * createMandate writes it after checking the agreement number; bulk imports write many at once
+ * (StoreTx.insertMandates), where the unique index on (merchant, agreement number) is the check.
+ * Throws validationFailed with every bad field.
+ */
+export function buildMandateRow(ctx: AppContext, merchantId: string, input: CreateMandateInput): MandateRow {
   const now = ctx.clock.now();
   const today = businessDate(now);
   const errors: FieldError[] = [];
@@ -37,7 +56,7 @@ export async function createMandate(ctx: AppContext, merchantId: string, input: 
   const account = sealAccount(ctx.vault, payer.accountNumber);
   const idNumber = payer.idNumber === null ? null : sealIdNumber(ctx.vault, payer.idNumber);
   const phone = payer.phone === null ? null : sealPhone(ctx.vault, payer.phone);
-  const row: MandateRow = {
+  return {
     id: ctx.ids.next('mandate'),
     merchant_id: merchantId,
     agreement_number: input.agreement_number,
@@ -64,15 +83,6 @@ export async function createMandate(ctx: AppContext, merchantId: string, input: 
     revoked_at: null,
     created_at: now.toISOString(),
   };
-  try {
-    await ctx.store.transaction(async (tx) => {
-      if ((await tx.findMandateByAgreement(merchantId, input.agreement_number)) !== null) throw agreementTaken();
-      await tx.insertMandate(row);
-    });
-  } catch (error) {
-    throw isUniqueViolation(error) ? agreementTaken() : error;
-  }
-  return row;
 }
 
 function agreementTaken(): AppError {

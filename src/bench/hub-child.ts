@@ -7,13 +7,9 @@
  * DAIKOU_MASTER_KEY, DAIKOU_WORKER_*), on free ports with an embedded sandbox. It reports its URL
  * once listening and stops when asked or when the bench goes away.
  *
- * In `batches` mode the background workers are off and a BatchWorker of the bench's own runs
- * on the hub's context: startHub's one switch, runWorkers, turns the batch worker off together
- * with the submission workers, and ingestion is to be measured without the submission workers.
- * The hub's own BatchWorker is then never started, so the upload's wake-up does not reach ours;
- * the bench sends it over IPC instead.
+ * In `batches` mode the hub runs its batch worker and not its submission workers, so that
+ * ingestion is measured alone; the upload wakes the batch worker as it does in `daikou start`.
  */
-import { BatchWorker } from '../app/batch-worker.js';
 import { databaseUrlFromEnv, operatorKeyFromEnv, workerSettingsFromEnv } from '../cli/options.js';
 import { createLogger } from '../logger.js';
 import { startHub } from '../main.js';
@@ -35,29 +31,19 @@ const hub = await startHub({
   sandbox: { kind: 'embedded', port: 0 },
   logger: createLogger({ level: process.env.DAIKOU_LOG_LEVEL ?? 'error' }),
   workers: workerSettingsFromEnv(process.env),
-  runWorkers: mode === 'all',
+  runWorkers: mode === 'all' ? true : { submission: false, batches: true },
 });
-const batchWorker = mode === 'batches' ? new BatchWorker(hub.ctx) : null;
-batchWorker?.start();
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await batchWorker?.stop();
   await hub.close();
   process.exit(0);
 }
 
 process.on('message', (message: HubParentMessage) => {
-  if (message.type === 'wake-batches') {
-    // A wake-up that lands while the worker is between rounds (listing batches, not yet
-    // asleep) is lost, and the worker then sleeps its full idle wait; a second one shortly
-    // after cannot be.
-    batchWorker?.wake();
-    setTimeout(() => batchWorker?.wake(), 25);
-  }
-  else if (message.type === 'stop') void stop();
+  if (message.type === 'stop') void stop();
 });
 // The bench ended without asking (killed, crashed): do not linger.
 process.on('disconnect', () => void stop());

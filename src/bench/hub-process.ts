@@ -13,7 +13,7 @@ export const HUB_MODES: readonly HubMode[] = ['batches', 'all'];
 
 /** Messages between the bench and its hub process, over the IPC channel. */
 export type HubChildMessage = { type: 'ready'; url: string };
-export type HubParentMessage = { type: 'wake-batches' } | { type: 'stop' };
+export type HubParentMessage = { type: 'stop' };
 
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 60_000;
@@ -71,11 +71,6 @@ export class HubProcess {
 
   get pid(): number {
     return this.child.pid!;
-  }
-
-  /** Starts the batch worker's next round now instead of after its idle wait. */
-  wakeBatches(): void {
-    this.#send({ type: 'wake-batches' });
   }
 
   /**
