@@ -41,12 +41,7 @@ export class Uuidv7Ids implements IdSource {
     }
     const high12 = Math.floor(this.#counter / 2 ** 30);
     const low30 = this.#counter % 2 ** 30;
-    return (
-      this.#lastMs.toString(16).padStart(12, '0') +
-      (0x7000 | high12).toString(16) +
-      ((0x80000000 | low30) >>> 0).toString(16) +
-      this.#random32().toString(16).padStart(8, '0')
-    );
+    return hex(Math.floor(this.#lastMs / 2 ** 32), 4) + hex(this.#lastMs % 2 ** 32, 8) + hex(0x7000 | high12, 4) + hex((0x80000000 | low30) >>> 0, 8) + hex(this.#random32(), 8);
   }
 
   #random32(): number {
@@ -58,4 +53,13 @@ export class Uuidv7Ids implements IdSource {
     this.#at += 4;
     return value;
   }
+}
+
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** The low `digits` hex digits (an even number, at most 8) of an unsigned 32-bit value. */
+function hex(value: number, digits: number): string {
+  let text = '';
+  for (let shift = (digits - 2) * 4; shift >= 0; shift -= 8) text += HEX_BYTES[(value >>> shift) & 0xff];
+  return text;
 }

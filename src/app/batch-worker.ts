@@ -8,6 +8,8 @@ import { processBatch } from './batches.js';
 export class BatchWorker {
   #running = false;
   #wake: (() => void) | null = null;
+  /** A wake-up that came while the worker was busy: the next wait is skipped. */
+  #woken = false;
   #loop: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: AppContext) {}
@@ -25,11 +27,13 @@ export class BatchWorker {
   }
 
   wake(): void {
+    this.#woken = true;
     this.#wake?.();
   }
 
   async #run(): Promise<void> {
     while (this.#running) {
+      this.#woken = false;
       let worked = false;
       try {
         for (const batch of await this.ctx.store.listProcessingBatches()) {
@@ -40,7 +44,7 @@ export class BatchWorker {
       } catch (error) {
         this.ctx.logger.error({ err: error }, 'batch processing failed; retrying');
       }
-      if (!worked && this.#running) {
+      if (!worked && this.#running && !this.#woken) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 500);
           this.#wake = () => {

@@ -14,7 +14,7 @@ import type { BatchReportLine, BatchRow, BatchRowResult, DebitEventRow, DebitRow
 /** A batch file may be large, but not without bound. */
 export const BATCH_FILE_BYTES_MAX = 1024 * 1024 * 1024;
 /** Rows decided per transaction: one commit for many rows, and the cursor moves with them. */
-const CHUNK_ROWS = 1000;
+const CHUNK_ROWS = 5000;
 
 const REQUIRED = ['reference'] as const;
 const KNOWN_COLUMNS = new Set(['reference', 'mandate_id', 'account_number', 'amount', 'amount_yuan', 'holder_name', 'id_number', 'phone', 'description']);

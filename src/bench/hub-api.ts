@@ -28,6 +28,7 @@ export interface BatchAnswer {
   status: string;
   counts: { rows: number; accepted: number; rejected: number; succeeded: number; failed: number };
   error: string | null;
+  completed_at: string | null;
 }
 
 export interface TrialBalanceAnswer {

@@ -19,8 +19,8 @@ export interface DebitInstruction {
 /**
  * The channel's answer to a submission.
  * - `accepted`: it holds the debit; the outcome comes from a later query.
- * - `not_sent`: it confirmed it did not receive it (connection refused, or an explicit
- *   "unavailable"), so it may be sent again.
+ * - `not_sent`: it confirmed it did not receive it (connection refused, an explicit
+ *   "unavailable", or the message refused unread as too large), so it may be sent again.
  * - `unknown`: anything else (timeout, reset, a 5xx): it may hold it; only a query may tell.
  */
 export type SubmitOutcome =
