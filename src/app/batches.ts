@@ -9,12 +9,14 @@ import { detectIso20022Message, Pain008ReadError, readPain008, readPain008GroupH
 import type { AppContext } from './context.js';
 import { decideDebit, type CreateDebitInput, type DecisionSource } from './debits.js';
 import { AppError, notFound, validationFailed } from './errors.js';
-import type { BatchReportLine, BatchRow, BatchRowResult, DebitEventRow, DebitRow, MandateRow, StoreTx } from './ports.js';
+import type { BatchReportLine, BatchRow, BatchRowResult, DebitEventRow, DebitRow, MandateTerms, StoreTx } from './ports.js';
 
 /** A batch file may be large, but not without bound. */
 export const BATCH_FILE_BYTES_MAX = 1024 * 1024 * 1024;
 /** Rows decided per transaction: one commit for many rows, and the cursor moves with them. */
 const CHUNK_ROWS = 5000;
+/** Rows read, decided and written at a time within a chunk's transaction. */
+const PART_ROWS = 500;
 
 const REQUIRED = ['reference'] as const;
 const KNOWN_COLUMNS = new Set(['reference', 'mandate_id', 'account_number', 'amount', 'amount_yuan', 'holder_name', 'id_number', 'phone', 'description']);
@@ -135,15 +137,21 @@ async function resolveMandateRefs(tx: StoreTx, merchantId: string, records: CsvR
 }
 
 /**
- * The DecisionSource of one chunk: references and mandates loaded with a few set queries, usage
- * counters locked once per key and written back once, at the end of the chunk's transaction.
+ * The DecisionSource of one chunk's transaction. `load` reads what a part of the chunk needs —
+ * live references and mandates — with a few set queries (earlier parts are already written in
+ * this transaction, so the queries see them); usage counters are locked once per key and written
+ * back once, when the chunk ends.
  */
-async function chunkSource(ctx: AppContext, tx: StoreTx, merchantId: string, inputs: readonly CreateDebitInput[]): Promise<DecisionSource & { claimReference(reference: string): void; flushCounters(): Promise<void> }> {
-  const taken = await tx.findLiveReferences(merchantId, inputs.map((input) => input.reference));
-  const byId = new Map((await tx.getMandates([...new Set(inputs.flatMap((input) => (input.mandate_id === undefined ? [] : [input.mandate_id])))])).map((m) => [m.id, m]));
-  const indexes = [...new Set(inputs.flatMap((input) => (input.mandate_id === undefined && input.payer ? [ctx.vault.index('account', input.payer.account_number)] : [])))];
-  const byAccount = new Map<string, MandateRow[]>();
-  for (const mandate of await tx.findMandatesByAccounts(merchantId, indexes)) byAccount.set(mandate.account_index, [...(byAccount.get(mandate.account_index) ?? []), mandate]);
+interface ChunkSource extends DecisionSource {
+  load(inputs: readonly CreateDebitInput[]): Promise<void>;
+  claimReference(reference: string): void;
+  flushCounters(): Promise<void>;
+}
+
+function chunkSource(ctx: AppContext, tx: StoreTx, merchantId: string): ChunkSource {
+  let taken = new Set<string>();
+  let byId = new Map<string, MandateTerms>();
+  let byAccount = new Map<string, MandateTerms[]>();
   const usage = new Map<string, { value: number; delta: number; write: (delta: number) => Promise<void> }>();
   const counter = async (key: string, lock: () => Promise<number>, write: (delta: number) => Promise<void>) => {
     let entry = usage.get(key);
@@ -154,6 +162,13 @@ async function chunkSource(ctx: AppContext, tx: StoreTx, merchantId: string, inp
     return entry;
   };
   return {
+    async load(inputs) {
+      taken = await tx.findLiveReferences(merchantId, inputs.map((input) => input.reference));
+      byId = new Map((await tx.getMandateTerms([...new Set(inputs.flatMap((input) => (input.mandate_id === undefined ? [] : [input.mandate_id])))])).map((m) => [m.id, m]));
+      const indexes = [...new Set(inputs.flatMap((input) => (input.mandate_id === undefined && input.payer ? [ctx.vault.index('account', input.payer.account_number)] : [])))];
+      byAccount = new Map();
+      for (const mandate of await tx.findMandatesByAccounts(merchantId, indexes)) byAccount.set(mandate.account_index, [...(byAccount.get(mandate.account_index) ?? []), mandate]);
+    },
     liveReferenceExists: async (reference) => taken.has(reference),
     mandateById: async (id) => byId.get(id) ?? null,
     mandatesByAccount: async (accountIndex) => byAccount.get(accountIndex) ?? [],
@@ -242,50 +257,55 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
     await ctx.store.transaction(async (tx) => {
       const merchant = await ctx.routing.merchant(batch.merchant_id, tx);
       invariant(merchant !== null, `batch ${batch.id} has no merchant`);
-      await resolveMandateRefs(tx, batch.merchant_id, rows.map(({ record }) => record));
-      const parsed = rows.map(({ row, record }) => ({ row, record, parsed: recordToInput(record) }));
-      const inputs = parsed.flatMap((entry) => ('input' in entry.parsed ? [entry.parsed.input] : []));
-      const source = await chunkSource(ctx, tx, batch.merchant_id, inputs);
-      const results: BatchRowResult[] = [];
-      const debits: DebitRow[] = [];
-      const events: DebitEventRow[] = [];
+      const source = chunkSource(ctx, tx, batch.merchant_id);
       const next = { ...counts };
-      for (const { row, record, parsed: outcome } of parsed) {
-        let result: BatchRowResult;
-        if (!('input' in outcome)) {
-          result = { batch_id: batch.id, row, reference: record.reference?.trim() || null, debit_id: null, status: 'rejected', column_name: outcome.column, code: outcome.code, message: outcome.message };
-        } else {
-          try {
-            const { debit, event } = await decideDebit(ctx, source, router, merchant, outcome.input, batch.id);
-            debits.push(debit);
-            events.push(event);
-            if (debit.status !== 'rejected') source.claimReference(debit.reference);
-            result = debit.status === 'rejected'
-              ? { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'rejected', column_name: null, code: debit.failure_code, message: debit.failure_message }
-              : { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'accepted', column_name: null, code: null, message: null };
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            const first = error.errors[0];
-            result = {
-              batch_id: batch.id,
-              row,
-              reference: outcome.input.reference,
-              debit_id: null,
-              status: 'rejected',
-              column_name: first ? columnOf(first.pointer, record) : null,
-              code: first?.code ?? error.kind,
-              message: first?.detail ?? error.message,
-            };
+      // Decided and written a part at a time: one transaction for the whole chunk (fewer, larger
+      // commits), while each part's objects die young instead of living until the commit.
+      for (let start = 0; start < rows.length; start += PART_ROWS) {
+        const part = rows.slice(start, start + PART_ROWS);
+        await resolveMandateRefs(tx, batch.merchant_id, part.map(({ record }) => record));
+        const parsed = part.map(({ row, record }) => ({ row, record, parsed: recordToInput(record) }));
+        await source.load(parsed.flatMap((entry) => ('input' in entry.parsed ? [entry.parsed.input] : [])));
+        const results: BatchRowResult[] = [];
+        const debits: DebitRow[] = [];
+        const events: DebitEventRow[] = [];
+        for (const { row, record, parsed: outcome } of parsed) {
+          let result: BatchRowResult;
+          if (!('input' in outcome)) {
+            result = { batch_id: batch.id, row, reference: record.reference?.trim() || null, debit_id: null, status: 'rejected', column_name: outcome.column, code: outcome.code, message: outcome.message };
+          } else {
+            try {
+              const { debit, event } = await decideDebit(ctx, source, router, merchant, outcome.input, batch.id);
+              debits.push(debit);
+              events.push(event);
+              if (debit.status !== 'rejected') source.claimReference(debit.reference);
+              result = debit.status === 'rejected'
+                ? { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'rejected', column_name: null, code: debit.failure_code, message: debit.failure_message }
+                : { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'accepted', column_name: null, code: null, message: null };
+            } catch (error) {
+              if (!(error instanceof AppError)) throw error;
+              const first = error.errors[0];
+              result = {
+                batch_id: batch.id,
+                row,
+                reference: outcome.input.reference,
+                debit_id: null,
+                status: 'rejected',
+                column_name: first ? columnOf(first.pointer, record) : null,
+                code: first?.code ?? error.kind,
+                message: first?.detail ?? error.message,
+              };
+            }
           }
+          next.rows += 1;
+          if (result.status === 'accepted') next.accepted += 1;
+          else next.rejected += 1;
+          results.push(result);
         }
-        next.rows += 1;
-        if (result.status === 'accepted') next.accepted += 1;
-        else next.rejected += 1;
-        results.push(result);
+        await tx.insertDebits(debits);
+        await tx.insertDebitEvents(events);
+        await tx.insertBatchRows(results);
       }
-      await tx.insertDebits(debits);
-      await tx.insertDebitEvents(events);
-      await tx.insertBatchRows(results);
       await source.flushCounters();
       const last = rows[rows.length - 1]!.row;
       if (!(await tx.advanceBatch(batch.id, cursor, { cursor: last, ...next }))) {

@@ -16,7 +16,7 @@ import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { optionalField } from './payer-details.js';
-import type { DebitEventRow, DebitFilter, DebitRow, MandateRow, MerchantRow, Page, StoreTx } from './ports.js';
+import type { DebitEventRow, DebitFilter, DebitRow, MandateTerms, MerchantRow, Page, StoreTx } from './ports.js';
 import { presentDebit } from './presenters.js';
 
 export interface CreateDebitInput {
@@ -111,8 +111,8 @@ function referenceTaken(): AppError {
  */
 export interface DecisionSource {
   liveReferenceExists(reference: string): Promise<boolean>;
-  mandateById(id: string): Promise<MandateRow | null>;
-  mandatesByAccount(accountIndex: string): Promise<MandateRow[]>;
+  mandateById(id: string): Promise<MandateTerms | null>;
+  mandatesByAccount(accountIndex: string): Promise<MandateTerms[]>;
   /** The counters of DESIGN-NOTES §4, held until the transaction ends. */
   counters: UsageCounters;
 }
@@ -257,7 +257,7 @@ async function resolveMandate(
   merchantId: string,
   input: CreateDebitInput,
   today: BusinessDate,
-): Promise<{ mandate: MandateRow | null; rejection: RejectionCode | null }> {
+): Promise<{ mandate: MandateTerms | null; rejection: RejectionCode | null }> {
   if (input.mandate_id !== undefined) {
     const mandate = await source.mandateById(input.mandate_id);
     if (mandate === null || mandate.merchant_id !== merchantId) return { mandate: null, rejection: 'mandate_not_found' };

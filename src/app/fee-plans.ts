@@ -1,7 +1,7 @@
 import { compilePlan, checkPlanSchedule, isCalendarDate, type BusinessDate, type CompiledPlan, type PlanSchedule } from '../core/index.js';
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
-import type { FeePlanRow, MandateRow, MerchantRow, StoreTx } from './ports.js';
+import type { FeePlanRow, MandateTerms, MerchantRow, StoreTx } from './ports.js';
 import type { UsageCounters } from './debits.js';
 
 export type PlanSide = 'merchant' | 'payer';
@@ -164,7 +164,7 @@ export async function quoteFees(
   ctx: AppContext,
   tx: Pick<UsageCounters, 'allowanceUsage' | 'addAllowanceUsage'>,
   merchant: MerchantRow,
-  mandate: MandateRow,
+  mandate: Pick<MandateTerms, 'id_number_index' | 'account_index'>,
   amountFen: number,
   date: BusinessDate,
 ): Promise<FeeQuote> {

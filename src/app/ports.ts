@@ -25,6 +25,25 @@ export type ChannelRow = Selectable<ChannelsTable>;
 export type RuleRow = Selectable<RoutingRulesTable>;
 export type FeePlanRow = Selectable<FeePlansTable>;
 export type BatchRow = Selectable<BatchesTable>;
+/** What deciding a debit reads of its mandate: no ciphertext, nothing only shown to people. */
+export const MANDATE_TERMS_COLUMNS = [
+  'id',
+  'merchant_id',
+  'status',
+  'valid_from',
+  'valid_until',
+  'per_debit_max',
+  'monthly_max',
+  'account_index',
+  'account_kind',
+  'medium',
+  'bank_code',
+  'region_code',
+  'holder_name',
+  'id_number_index',
+  'phone_index',
+] as const;
+export type MandateTerms = Pick<MandateRow, (typeof MANDATE_TERMS_COLUMNS)[number]>;
 export type BatchRowResult = Selectable<BatchRowsTable>;
 /** A batch row's result with its debit's current status, for the report. */
 export type BatchReportLine = BatchRowResult & { debit_status: string | null; failure_code: string | null; failure_message: string | null };
@@ -201,6 +220,8 @@ export interface StoreTx {
   /** Which of these references the merchant already has on a debit that was not rejected. */
   findLiveReferences(merchantId: string, references: readonly string[]): Promise<Set<string>>;
   getMandates(ids: readonly string[]): Promise<MandateRow[]>;
+  /** The terms of many mandates by id (batch ingestion reads these for every row). */
+  getMandateTerms(ids: readonly string[]): Promise<MandateTerms[]>;
   findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]>;
   findMandatesByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<MandateRow[]>;
   getDebit(id: string): Promise<DebitRow | null>;

@@ -16,6 +16,7 @@ import type {
   LedgerEntry,
   MandateFilter,
   MandateRow,
+  MandateTerms,
   MerchantRow,
   Page,
   PageRequest,
@@ -30,6 +31,7 @@ import type {
   Store,
   StoreTx,
 } from '../app/ports.js';
+import { MANDATE_TERMS_COLUMNS } from '../app/ports.js';
 import {
   ATTEMPTS_TABLE,
   BATCH_ROWS_TABLE,
@@ -491,6 +493,10 @@ class KyselyStoreTx implements StoreTx {
 
   getMandates(ids: readonly string[]): Promise<MandateRow[]> {
     return this.#selectIn<MandateRow>('select * from mandates where id', [], ids);
+  }
+
+  getMandateTerms(ids: readonly string[]): Promise<MandateTerms[]> {
+    return this.#selectIn<MandateTerms>(`select ${MANDATE_TERMS_COLUMNS.join(', ')} from mandates where id`, [], ids);
   }
 
   findMandatesByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<MandateRow[]> {

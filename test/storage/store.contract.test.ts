@@ -12,6 +12,7 @@ import type {
   MerchantRow,
   Store,
 } from '../../src/app/ports.js';
+import { MANDATE_TERMS_COLUMNS } from '../../src/app/ports.js';
 import {
   OPEN_ATTEMPT_STATES,
   SequentialIds,
@@ -634,6 +635,9 @@ for (const engine of ENGINES) {
           const byAccount = await store.findMandatesByAccounts(merchant.id, ['index:acct-0', 'index:acct-2']);
           expect(ids(byAccount)).toEqual(ids(more.filter((m) => m.account_index !== 'index:acct-1')).reverse());
           expect(await store.getMandates([])).toEqual([]);
+          const terms = await store.getMandateTerms([more[3]!.id, 'mdt_unknown']);
+          expect(terms).toEqual([Object.fromEntries(MANDATE_TERMS_COLUMNS.map((column) => [column, more[3]![column]]))]);
+          expect(Object.keys(terms[0]!)).not.toContain('account_ciphertext');
         });
       });
 
