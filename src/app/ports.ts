@@ -219,7 +219,6 @@ export interface StoreTx {
   insertDebitEvents(rows: readonly DebitEventRow[]): Promise<void>;
   /** Which of these references the merchant already has on a debit that was not rejected. */
   findLiveReferences(merchantId: string, references: readonly string[]): Promise<Set<string>>;
-  getMandates(ids: readonly string[]): Promise<MandateRow[]>;
   /** The terms of many mandates by id (batch ingestion reads these for every row). */
   getMandateTerms(ids: readonly string[]): Promise<MandateTerms[]>;
   findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]>;
@@ -241,7 +240,6 @@ export interface StoreTx {
   listDebitEvents(debitId: string): Promise<DebitEventRow[]>;
   countDebitsByStatus(): Promise<Record<string, number>>;
 
-  insertAttempt(row: AttemptRow): Promise<void>;
   insertAttempts(rows: readonly AttemptRow[]): Promise<void>;
   listAttempts(debitId: string): Promise<AttemptRow[]>;
   listAttemptsForDebits(debitIds: readonly string[]): Promise<AttemptRow[]>;
@@ -263,10 +261,10 @@ export interface StoreTx {
   deleteIdempotencyKeysBefore(before: string): Promise<number>;
 
   /** Writes a balanced transaction and updates cached balances; false if one of that kind already exists for the object. */
-  postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string, businessDate: string): Promise<boolean>;
   /**
-   * postLedgerTransaction for many at once, each balance moved once by the sum of its postings;
-   * returns the ids of the entries posted (an object already posted for its kind is skipped).
+   * Posts ledger transactions, each balance moved once by the sum of its postings; returns the
+   * ids of the entries posted (an object already posted for its kind is skipped: once per kind and
+   * object, DESIGN-NOTES §3).
    */
   postLedgerTransactions(entries: readonly LedgerEntry[]): Promise<Set<string>>;
   listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]>;

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import { invariant, OPEN_ATTEMPT_STATES, type LedgerTransaction } from '../core/index.js';
+import { invariant, OPEN_ATTEMPT_STATES } from '../core/index.js';
 import type {
   ApiKeyRow,
   AttemptPatch,
@@ -495,10 +495,6 @@ class KyselyStoreTx implements StoreTx {
     return new Set(rows.map((row) => row.reference));
   }
 
-  getMandates(ids: readonly string[]): Promise<MandateRow[]> {
-    return this.#selectIn<MandateRow>('select * from mandates where id', [], ids);
-  }
-
   getMandateTerms(ids: readonly string[]): Promise<MandateTerms[]> {
     return this.#selectIn<MandateTerms>(`select ${MANDATE_TERMS_COLUMNS.join(', ')} from mandates where id`, [], ids);
   }
@@ -623,10 +619,6 @@ class KyselyStoreTx implements StoreTx {
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
-  async insertAttempt(row: AttemptRow): Promise<void> {
-    await this.db.insertInto('attempts').values(row).execute();
-  }
-
   async listAttempts(debitId: string): Promise<AttemptRow[]> {
     return this.db.selectFrom('attempts').selectAll().where('debit_id', '=', debitId).orderBy('attempt_number').execute();
   }
@@ -707,10 +699,6 @@ class KyselyStoreTx implements StoreTx {
   async deleteIdempotencyKeysBefore(before: string): Promise<number> {
     const result = await this.db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
-  }
-
-  async postLedgerTransaction(id: string, transaction: LedgerTransaction, at: string, businessDate: string): Promise<boolean> {
-    return (await this.postLedgerTransactions([{ id, transaction, at, businessDate }])).size === 1;
   }
 
   async postLedgerTransactions(entries: readonly LedgerEntry[]): Promise<Set<string>> {

@@ -20,6 +20,7 @@ import {
   debitSucceededTransaction,
   ledgerTransaction,
   type DebitSettlementAmounts,
+  type LedgerTransaction,
 } from '../../src/core/index.js';
 import { BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, MANDATES_TABLE, type BulkTable } from '../../src/storage/bulk.js';
 import { migrateToLatest } from '../../src/storage/database.js';
@@ -199,6 +200,15 @@ function idempotencyRow(merchantId: string, key: string, overrides: Partial<Idem
 
 function eventRow(id: string, debitId: string, overrides: Partial<DebitEventRow> = {}): DebitEventRow {
   return { id, debit_id: debitId, type: 'debit.created', status: 'pending', at: at(0), data: null, ...overrides };
+}
+
+/** One ledger transaction through the set-based port: true when it was posted. */
+async function post(target: Pick<Store, 'postLedgerTransactions'>, id: string, transaction: LedgerTransaction, at: string, businessDate: string): Promise<boolean> {
+  return (await target.postLedgerTransactions([{ id, transaction, at, businessDate }])).has(id);
+}
+
+function insertAttempt(target: Pick<Store, 'insertAttempts'>, row: AttemptRow): Promise<void> {
+  return target.insertAttempts([row]);
 }
 
 for (const engine of ENGINES) {
@@ -627,14 +637,13 @@ for (const engine of ENGINES) {
           const { merchant, mandate } = await seedWorld();
           const more = Array.from({ length: 30 }, (_, i) => mandateRow(idSource.next('mandate'), merchant.id, { account_index: `index:acct-${i % 3}`, monthly_max: i % 2 ? null : 2 ** 40 }));
           await store.insertMandates(more);
-          const byId = await store.getMandates([...more.map((m) => m.id), 'mdt_unknown', mandate.id]);
+          const byId = await store.getMandateTerms([...more.map((m) => m.id), 'mdt_unknown', mandate.id]);
           expect(ids(byId).sort()).toEqual([mandate.id, ...ids(more)].sort());
-          expect(byId.find((m) => m.id === more[4]!.id)).toEqual(more[4]);
           expect(ids(await store.findMandatesByAgreements(merchant.id, [more[1]!.agreement_number, 'AGR-unknown'])).sort()).toEqual([more[1]!.id]);
           expect(await store.findMandatesByAgreements('mer_other', [more[1]!.agreement_number])).toEqual([]);
           const byAccount = await store.findMandatesByAccounts(merchant.id, ['index:acct-0', 'index:acct-2']);
           expect(ids(byAccount)).toEqual(ids(more.filter((m) => m.account_index !== 'index:acct-1')).reverse());
-          expect(await store.getMandates([])).toEqual([]);
+          expect(await store.getMandateTerms([])).toEqual([]);
           const terms = await store.getMandateTerms([more[3]!.id, 'mdt_unknown']);
           expect(terms).toEqual([Object.fromEntries(MANDATE_TERMS_COLUMNS.map((column) => [column, more[3]![column]]))]);
           expect(Object.keys(terms[0]!)).not.toContain('account_ciphertext');
@@ -897,7 +906,7 @@ for (const engine of ENGINES) {
         const { merchant, mandate, channel } = world;
         const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted', channel_id: channel.id });
         const attempt = attemptRow(idSource.next('attempt'), debit.id, channel.id, overrides);
-        await store.insertAttempt(attempt);
+        await insertAttempt(store, attempt);
         return attempt;
       }
 
@@ -906,8 +915,8 @@ for (const engine of ENGINES) {
         const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted' });
         const second = attemptRow(idSource.next('attempt'), debit.id, channel.id, { attempt_number: 2, state: 'sending' });
         const first = attemptRow(idSource.next('attempt'), debit.id, channel.id, { attempt_number: 1, state: 'not_sent' });
-        await store.insertAttempt(second);
-        await store.insertAttempt(first);
+        await insertAttempt(store, second);
+        await insertAttempt(store, first);
         expect(await store.listAttempts(debit.id)).toEqual([first, second]);
         expect(await store.listAttempts('dbt_unknown')).toEqual([]);
       });
@@ -915,7 +924,7 @@ for (const engine of ENGINES) {
       it('refuses a second attempt with the same number', async () => {
         const attempt = await seedAttempt({});
         const clash = attemptRow(idSource.next('attempt'), attempt.debit_id, attempt.channel_id, { attempt_number: 1 });
-        expect(isUniqueViolation(await rejection(store.insertAttempt(clash)))).toBe(true);
+        expect(isUniqueViolation(await rejection(insertAttempt(store, clash)))).toBe(true);
       });
 
       describe('claimOpenAttempts', () => {
@@ -1125,7 +1134,7 @@ for (const engine of ENGINES) {
       }
 
       it('posts a transaction, creating its accounts with cached balances', async () => {
-        expect(await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07')).toBe(true);
+        expect(await post(store, 'ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07')).toBe(true);
         expect(await store.listLedgerAccounts()).toEqual([
           { id: 'channel:chn_1:clearing', owner_type: 'channel', owner_id: 'chn_1', kind: 'clearing', balance: 10_100, created_at: at(1) },
           { id: 'channel:chn_1:payable', owner_type: 'channel', owner_id: 'chn_1', kind: 'payable', balance: -25, created_at: at(1) },
@@ -1138,17 +1147,17 @@ for (const engine of ENGINES) {
       });
 
       it('posts once per kind and object: a second post returns false and changes nothing', async () => {
-        expect(await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07')).toBe(true);
+        expect(await post(store, 'ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07')).toBe(true);
         const before = await balances();
         const again = debitSucceededTransaction(amounts('dbt_1', { amountFen: 99_999 }));
-        expect(await store.postLedgerTransaction('ltx_2', again, at(2), '2017-12-07')).toBe(false);
+        expect(await post(store, 'ltx_2', again, at(2), '2017-12-07')).toBe(false);
         expect(await balances()).toEqual(before);
         expect(await store.findUnbalancedLedgerAccounts()).toEqual([]);
       });
 
       it('posts many transactions at once: each balance moves by the sum, already-posted ones are skipped', async () => {
         const first = debitSucceededTransaction(amounts('dbt_0'));
-        await store.postLedgerTransaction('ltx_0', first, at(1), '2017-12-07');
+        await post(store, 'ltx_0', first, at(1), '2017-12-07');
         const entries = Array.from({ length: 300 }, (_, i) => ({
           id: `ltx_${i}`,
           transaction: debitSucceededTransaction(amounts(`dbt_${i}`, { merchantId: `mer_${i % 3}`, amountFen: 1_000 + i, payerFeeFen: i % 2 ? 0 : 7 })),
@@ -1190,12 +1199,12 @@ for (const engine of ENGINES) {
       });
 
       it('posts another kind for the same object', async () => {
-        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
+        await post(store, 'ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
         const settle = ledgerTransaction('settlement', 'debit', 'dbt_1', [
           { account: accounts.merchantPending('mer_1'), amountFen: 9_940 },
           { account: accounts.merchantAvailable('mer_1'), amountFen: -9_940 },
         ]);
-        expect(await store.postLedgerTransaction('ltx_2', settle, at(2), '2017-12-07')).toBe(true);
+        expect(await post(store, 'ltx_2', settle, at(2), '2017-12-07')).toBe(true);
         const merchantAccounts = await store.listLedgerAccounts('merchant', 'mer_1');
         expect(merchantAccounts.map((account) => [account.id, account.balance, account.created_at])).toEqual([
           ['merchant:mer_1:available', -9_940, at(2)],
@@ -1211,7 +1220,7 @@ for (const engine of ENGINES) {
           amounts('dbt_3', { channelId: 'chn_2', merchantFeeFen: 10_000, channelCostFen: 0 }),
         ];
         for (const [index, debit] of debits.entries()) {
-          expect(await store.postLedgerTransaction(`ltx_${index}`, debitSucceededTransaction(debit), at(index), '2017-12-07')).toBe(true);
+          expect(await post(store, `ltx_${index}`, debitSucceededTransaction(debit), at(index), '2017-12-07')).toBe(true);
         }
         const all = await balances();
         expect(all).toEqual({
@@ -1229,8 +1238,8 @@ for (const engine of ENGINES) {
       });
 
       it('filters accounts by owner type and owner', async () => {
-        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
-        await store.postLedgerTransaction('ltx_2', debitSucceededTransaction(amounts('dbt_2', { merchantId: 'mer_2' })), at(2), '2017-12-07');
+        await post(store, 'ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
+        await post(store, 'ltx_2', debitSucceededTransaction(amounts('dbt_2', { merchantId: 'mer_2' })), at(2), '2017-12-07');
         expect(ids(await store.listLedgerAccounts('platform'))).toEqual([
           'platform:channel_cost',
           'platform:fee_revenue',
@@ -1245,7 +1254,7 @@ for (const engine of ENGINES) {
         const results = await Promise.all(
           ['ltx_a', 'ltx_b'].map((id) =>
             store.transaction(async (tx) => {
-              const posted = await tx.postLedgerTransaction(id, debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
+              const posted = await post(tx, id, debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
               await pause();
               return posted;
             }),
@@ -1259,7 +1268,7 @@ for (const engine of ENGINES) {
       it('keeps balances exact when different debits post concurrently', async () => {
         const debits = Array.from({ length: 8 }, (_, i) => amounts(`dbt_${i}`, { amountFen: 1_000 * (i + 1) }));
         await Promise.all(
-          debits.map((debit, i) => store.transaction((tx) => tx.postLedgerTransaction(`ltx_${i}`, debitSucceededTransaction(debit), at(1), '2017-12-07'))),
+          debits.map((debit, i) => store.transaction((tx) => post(tx, `ltx_${i}`, debitSucceededTransaction(debit), at(1), '2017-12-07'))),
         );
         const all = await balances();
         expect(all['channel:chn_1:clearing']).toBe(36_000 + 800);
@@ -1268,7 +1277,7 @@ for (const engine of ENGINES) {
       });
 
       it('reports an account whose cached balance drifted from its postings', async () => {
-        await store.postLedgerTransaction('ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
+        await post(store, 'ltx_1', debitSucceededTransaction(amounts('dbt_1')), at(1), '2017-12-07');
         await db.updateTable('ledger_accounts').set({ balance: 1 }).where('id', '=', 'platform:fee_revenue').execute();
         expect(await store.findUnbalancedLedgerAccounts()).toEqual([{ id: 'platform:fee_revenue', balance: 1, postings: -60 }]);
       });
