@@ -131,7 +131,7 @@ type CsvRecord = Record<string, string | undefined>;
  */
 async function resolveMandateRefs(tx: StoreTx, merchantId: string, records: CsvRecord[]): Promise<void> {
   const refs = records.flatMap((record) => (record.mandate_ref !== undefined && !record.mandate_ref.startsWith('mdt_') ? [record.mandate_ref.trim()] : []));
-  const byAgreement = new Map((await tx.findMandatesByAgreements(merchantId, [...new Set(refs)])).map((m) => [m.agreement_number, m.id]));
+  const byAgreement = new Map((await tx.findMandateIdsByAgreements(merchantId, [...new Set(refs)])).map((m) => [m.agreement_number, m.id]));
   for (const record of records) {
     if (!('mandate_ref' in record)) continue;
     const ref = record.mandate_ref?.trim();

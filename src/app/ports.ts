@@ -222,7 +222,8 @@ export interface StoreTx {
   /** The terms of many mandates by id (batch ingestion reads these for every row). */
   getMandateTerms(ids: readonly string[]): Promise<MandateTerms[]>;
   findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]>;
-  findMandatesByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<MandateRow[]>;
+  /** The ids of a merchant's mandates by agreement number (pain.008 names mandates by MndtId). */
+  findMandateIdsByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<Pick<MandateRow, 'id' | 'agreement_number'>[]>;
   getDebit(id: string): Promise<DebitRow | null>;
   listDebits(filter: DebitFilter): Promise<Page<DebitRow>>;
   /** A debit of the merchant with this reference that was not rejected. */

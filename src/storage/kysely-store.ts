@@ -499,8 +499,8 @@ class KyselyStoreTx implements StoreTx {
     return this.#selectIn<MandateTerms>(`select ${MANDATE_TERMS_COLUMNS.join(', ')} from mandates where id`, [], ids);
   }
 
-  findMandatesByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<MandateRow[]> {
-    return this.#selectIn<MandateRow>('select * from mandates where merchant_id = $1 and agreement_number', [merchantId], agreementNumbers);
+  findMandateIdsByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<Pick<MandateRow, 'id' | 'agreement_number'>[]> {
+    return this.#selectIn('select id, agreement_number from mandates where merchant_id = $1 and agreement_number', [merchantId], agreementNumbers);
   }
 
   async findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]> {

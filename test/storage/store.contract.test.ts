@@ -639,8 +639,8 @@ for (const engine of ENGINES) {
           await store.insertMandates(more);
           const byId = await store.getMandateTerms([...more.map((m) => m.id), 'mdt_unknown', mandate.id]);
           expect(ids(byId).sort()).toEqual([mandate.id, ...ids(more)].sort());
-          expect(ids(await store.findMandatesByAgreements(merchant.id, [more[1]!.agreement_number, 'AGR-unknown'])).sort()).toEqual([more[1]!.id]);
-          expect(await store.findMandatesByAgreements('mer_other', [more[1]!.agreement_number])).toEqual([]);
+          expect(await store.findMandateIdsByAgreements(merchant.id, [more[1]!.agreement_number, 'AGR-unknown'])).toEqual([{ id: more[1]!.id, agreement_number: more[1]!.agreement_number }]);
+          expect(await store.findMandateIdsByAgreements('mer_other', [more[1]!.agreement_number])).toEqual([]);
           const byAccount = await store.findMandatesByAccounts(merchant.id, ['index:acct-0', 'index:acct-2']);
           expect(ids(byAccount)).toEqual(ids(more.filter((m) => m.account_index !== 'index:acct-1')).reverse());
           expect(await store.getMandateTerms([])).toEqual([]);

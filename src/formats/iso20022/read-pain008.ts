@@ -100,6 +100,8 @@ class Pain008Parser {
   private readonly parser = new SaxesParser({ xmlns: true, position: true });
   /** Local names of the open elements; elements of another namespace are marked so that they never match. */
   private readonly path: string[] = [];
+  /** The open elements inside the current transaction, as paths relative to it (`Amt/InstdAmt`). */
+  private readonly txPaths: string[] = [];
   private namespace = '';
   private hasInitiation = false;
   /** Path length at which the current `DrctDbtTxInf` sits, or 0 outside one. */
@@ -218,7 +220,9 @@ class Pain008Parser {
       }
       return;
     }
-    const field = FIELD_PATHS.get(this.path.slice(this.txDepth).join('/'));
+    const relative = this.txPaths.length === 0 ? name : `${this.txPaths[this.txPaths.length - 1]}/${name}`;
+    this.txPaths.push(relative);
+    const field = FIELD_PATHS.get(relative);
     if (field === undefined || this.capture !== null) return;
     this.capture = { field, depth: this.path.length, text: '' };
     if (field === 'amount_yuan' && this.tx.amount_yuan === undefined) this.tx.currency = tag.attributes['Ccy']?.value;
@@ -252,6 +256,7 @@ class Pain008Parser {
       if (previous === undefined) this.tx[capture.field] = capture.text;
       else if (capture.field === 'description') this.tx.description = `${previous} ${capture.text}`.slice(0, FIELD_CHARS_MAX + 1);
     }
+    if (this.txDepth !== 0 && depth > this.txDepth) this.txPaths.pop();
     if (depth === this.txDepth) {
       this.rows += 1;
       this.records.push({ row: this.rows, record: this.tx });
