@@ -19,7 +19,30 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
+/** Homes made and not yet dropped, so that an interrupted run can still clean up. */
+const live = new Set<BenchDatabase>();
+
+/** Drops every home not yet dropped (on Ctrl-C or SIGTERM); returns how many there were. */
+export async function dropLiveBenchDatabases(): Promise<number> {
+  const homes = [...live];
+  await Promise.allSettled(homes.map((home) => home.drop()));
+  return homes.length;
+}
+
 export async function createBenchDatabase(engine: Engine, adminUrl: string | null, label: string): Promise<BenchDatabase> {
+  const home = await makeBenchDatabase(engine, adminUrl, label);
+  const tracked: BenchDatabase = {
+    ...home,
+    async drop() {
+      live.delete(tracked);
+      await home.drop();
+    },
+  };
+  live.add(tracked);
+  return tracked;
+}
+
+async function makeBenchDatabase(engine: Engine, adminUrl: string | null, label: string): Promise<BenchDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `daikou-bench-${label}-`));
   const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
   if (engine === 'sqlite') return { engine, dataDir, databaseUrl: null, drop: async () => removeDir() };

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { BATCH_FILE_FORMATS, type BatchFileFormat } from '../bench/batch-file-writer.js';
+import { dropLiveBenchDatabases } from '../bench/bench-database.js';
 import { runBench } from '../bench/run-bench.js';
 import type { Engine } from '../storage/database.js';
 import { parseCount, parsePositiveInt, redactUrl, UsageError } from './options.js';
@@ -55,6 +56,16 @@ Examples:
           (adminUrl !== null && engines.includes('postgres') ? ` (PostgreSQL through ${redactUrl(adminUrl)})` : '') +
           (opts.apiDebits > 0 ? `; API phase ${opts.apiDebits} debits, ${opts.clients} clients` : '; no API phase'),
       );
+      // Ctrl-C: the hub processes stop with us (they watch their IPC channel); the throwaway
+      // databases and directories are dropped before exiting.
+      const interrupted = (signal: NodeJS.Signals) => {
+        process.stderr.write(`\n${signal}: dropping the bench's databases and directories…\n`);
+        // Connections still open on a database being dropped fail now; that is expected.
+        process.on('uncaughtException', () => {});
+        void dropLiveBenchDatabases().finally(() => process.exit(130));
+      };
+      process.once('SIGINT', interrupted);
+      process.once('SIGTERM', interrupted);
       const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, adminUrl, say });
       for (const problem of problems) say(`does not add up: ${problem}`);
       if (problems.length > 0) process.exitCode = 1;
