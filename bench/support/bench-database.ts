@@ -1,16 +1,14 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { channelRow, ruleRow, SANDBOX_ENDPOINT, type ChannelInput, type RuleInput } from '../../src/app/channels.js';
 import type { Store } from '../../src/app/ports.js';
+import { createPostgresDatabase } from '../../src/bench/bench-database.js';
 import type { DatabaseConfig, Engine } from '../../src/storage/database.js';
 
 /**
  * A throwaway database for one benchmark run: an SQLite file in a fresh temp directory, or a
- * fresh PostgreSQL database `daikou_bench_<random>` created and dropped through `adminUrl` (a role
- * that may create databases), as test/support/engines.ts does for the suites.
+ * fresh PostgreSQL database made and dropped by `daikou bench`'s own `createPostgresDatabase`.
  */
 export interface BenchDatabase {
   engine: Engine;
@@ -27,38 +25,8 @@ export async function createBenchDatabase(engine: Engine, adminUrl: string | und
     return { engine, config: { engine, file }, location: file, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
   if (!adminUrl) throw new Error('--engine postgres needs DAIKOU_DATABASE_URL (a role that may create databases)');
-  const name = `daikou_bench_${crypto.randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    engine,
-    config: { engine, url: url.toString() },
-    location: url.toString(),
-    drop: () =>
-      withAdmin(adminUrl, async (admin) => {
-        // An autovacuum worker on the fresh database can refuse FORCE for a moment; try again.
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-            return;
-          } catch (error) {
-            if (attempt >= 10) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 200));
-          }
-        }
-      }),
-  };
-}
-
-async function withAdmin<T>(adminUrl: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
+  const database = await createPostgresDatabase(adminUrl);
+  return { engine, config: { engine, url: database.url }, location: database.url, drop: database.drop };
 }
 
 interface ScenarioFile {

@@ -188,22 +188,33 @@ const SQLITE_ROWS_MAX = 500;
 /** The SQL texts already built, by engine, table and row count. */
 const statements = new Map<string, string>();
 
-function statementText(engine: Engine, table: BulkTable<never>, rowCount: number): string {
-  const key = `${engine}|${table.name}|${engine === 'postgres' ? 0 : rowCount}`;
+/**
+ * `INSERT` of `rowCount` rows (any count on PostgreSQL, whose arrays carry the rows), followed by
+ * `tail` (e.g. an ON CONFLICT clause).
+ */
+export function insertText(engine: Engine, table: BulkTable<never>, rowCount: number, tail = ''): string {
+  const key = `${engine}|${table.name}|${engine === 'postgres' ? 0 : rowCount}|${tail}`;
   let text = statements.get(key);
   if (text === undefined) {
     const names = table.columns.map((column) => `"${column.name}"`).join(', ');
     if (engine === 'postgres') {
       const arrays = table.columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
-      text = `insert into "${table.name}" (${names}) select * from unnest(${arrays})`;
+      text = `insert into "${table.name}" (${names}) select * from unnest(${arrays})${tail}`;
     } else {
       const tuple = `(${table.columns.map(() => '?').join(',')})`;
-      text = `insert into "${table.name}" (${names}) values ${Array.from({ length: rowCount }, () => tuple).join(',')}`;
+      text = `insert into "${table.name}" (${names}) values ${Array.from({ length: rowCount }, () => tuple).join(',')}${tail}`;
     }
-    // SQLite's shorter last statements of a chunk vary in length; keep only the full-size ones.
-    if (engine === 'postgres' || rowCount === sqliteRowsPerStatement(table.columns.length)) statements.set(key, text);
+    // SQLite's shorter last statements of a chunk vary in length; keep only single rows and full-size ones.
+    if (engine === 'postgres' || rowCount === 1 || rowCount === sqliteRowsPerStatement(table.columns.length)) statements.set(key, text);
   }
   return text;
+}
+
+/** The rows as one array per column, for PostgreSQL's unnest. */
+export function columnArrays<Row>(table: BulkTable<Row>, rows: readonly Row[]): unknown[][] {
+  const arrays = table.columns.map(() => new Array<unknown>(rows.length));
+  rows.forEach((row, index) => table.values(row).forEach((value, column) => (arrays[column]![index] = value ?? null)));
+  return arrays;
 }
 
 /** Rows per SQLite statement for a table: as many as the parameter limit allows, at most 500. */
@@ -216,11 +227,7 @@ export function bulkInsertQueries<Row>(engine: Engine, table: BulkTable<Row>, ro
   if (rows.length === 0) return [];
   const columns = table.columns;
   const generic = table as unknown as BulkTable<never>;
-  if (engine === 'postgres') {
-    const arrays = columns.map(() => new Array<unknown>(rows.length));
-    rows.forEach((row, index) => table.values(row).forEach((value, column) => (arrays[column]![index] = value ?? null)));
-    return [CompiledQuery.raw(statementText(engine, generic, rows.length), arrays)];
-  }
+  if (engine === 'postgres') return [CompiledQuery.raw(insertText(engine, generic, rows.length), columnArrays(table, rows))];
   const perStatement = sqliteRowsPerStatement(columns.length);
   const queries: CompiledQuery[] = [];
   for (let start = 0; start < rows.length; start += perStatement) {
@@ -230,7 +237,7 @@ export function bulkInsertQueries<Row>(engine: Engine, table: BulkTable<Row>, ro
     for (let index = start; index < end; index += 1) {
       for (const value of table.values(rows[index]!)) parameters[at++] = value ?? null;
     }
-    queries.push(CompiledQuery.raw(statementText(engine, generic, end - start), parameters));
+    queries.push(CompiledQuery.raw(insertText(engine, generic, end - start), parameters));
   }
   return queries;
 }
@@ -257,6 +264,6 @@ export function preparedOn(connection: SQLiteConnection, text: string): SQLite.S
 /** Inserts `rows` one prepared statement run at a time, on a connection inside a transaction. */
 export function insertRowsSqlite<Row>(connection: SQLiteConnection, table: BulkTable<Row>, rows: readonly Row[]): void {
   if (rows.length === 0) return;
-  const statement = preparedOn(connection, statementText('sqlite', table as unknown as BulkTable<never>, 1));
+  const statement = preparedOn(connection, insertText('sqlite', table as unknown as BulkTable<never>, 1));
   for (const row of rows) statement.run(table.values(row));
 }

@@ -36,9 +36,11 @@ import {
   ATTEMPTS_TABLE,
   BATCH_ROWS_TABLE,
   bulkInsertQueries,
+  columnArrays,
   DEBIT_EVENTS_TABLE,
   DEBITS_TABLE,
   insertRowsSqlite,
+  insertText,
   LEDGER_ACCOUNTS_TABLE,
   LEDGER_TRANSACTIONS_TABLE,
   MANDATES_TABLE,
@@ -464,16 +466,14 @@ class KyselyStoreTx implements StoreTx {
   async #insertNew<Row extends { id: string }>(table: BulkTable<Row>, rows: readonly Row[]): Promise<Set<string>> {
     const inserted = new Set<string>();
     if (rows.length === 0) return inserted;
-    const names = table.columns.map((column) => `"${column.name}"`).join(', ');
+    const generic = table as unknown as BulkTable<never>;
+    const tail = ' on conflict do nothing returning id';
     if (this.engine === 'postgres') {
-      const arrays = table.columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
-      const columns = table.columns.map(() => new Array<unknown>(rows.length));
-      rows.forEach((row, index) => table.values(row).forEach((value, column) => (columns[column]![index] = value ?? null)));
-      const text = `insert into "${table.name}" (${names}) select * from unnest(${arrays}) on conflict do nothing returning id`;
-      for (const row of (await this.db.executeQuery<{ id: string }>(CompiledQuery.raw(text, columns))).rows) inserted.add(row.id);
+      const query = CompiledQuery.raw(insertText('postgres', generic, rows.length, tail), columnArrays(table, rows));
+      for (const row of (await this.db.executeQuery<{ id: string }>(query)).rows) inserted.add(row.id);
       return inserted;
     }
-    const text = `insert into "${table.name}" (${names}) values (${table.columns.map(() => '?').join(', ')}) on conflict do nothing returning id`;
+    const text = insertText('sqlite', generic, 1, tail);
     for (const row of rows) {
       const values = table.values(row);
       const added = this.sqlite !== undefined ? (preparedOn(this.sqlite, text).get(values) as { id: string } | undefined) : (await this.db.executeQuery<{ id: string }>(CompiledQuery.raw(text, values))).rows[0];
