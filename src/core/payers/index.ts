@@ -23,3 +23,4 @@ export { maskAccountNumber } from './mask-account-number.js';
 export { maskIdNumber } from './mask-id-number.js';
 export { maskPhone } from './mask-phone.js';
 export { SensitiveString, sensitiveAccount, sensitiveId, sensitivePhone } from './sensitive-string.js';
+export { findPersonalDataInText, maskPersonalDataInText, type PersonalDataFound, type PersonalDataKind } from './personal-data-in-text.js';
