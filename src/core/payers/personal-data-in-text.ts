@@ -14,7 +14,8 @@ import { isProvinceCode } from './province-codes.js';
  * - `maskPersonalDataInText` makes text safe to *write out* (logs, error messages): it masks every
  *   run of 15 or more digits, whatever it is. Masking an innocent number costs nothing.
  *
- * Digits grouped with single spaces or dashes (`6222 0212 3456 7890 128`) count as one run.
+ * Digits grouped with single spaces or dashes (`6222 0212 3456 7890 128`) count as one run, and
+ * full-width digits (`６２２２…`, which NFKC folds to ASCII) count as digits.
  */
 export type PersonalDataKind = 'card_number' | 'id_number';
 
@@ -31,13 +32,19 @@ const ID_CHARACTERS = 18;
 /** Runs of digits, single spaces or dashes between digits allowed, and an ID's final X. */
 const GROUPED_RUN = /\d(?:[ -]?\d)*[Xx]?/g;
 const PLAIN_RUN = /\d+[Xx]?/g;
+/** The same runs for masking, where full-width digits and X must keep their place in the text. */
+const GROUPED_RUN_WIDE = /[0-9０-９](?:[ -]?[0-9０-９])*[XxＸｘ]?/g;
+const RUN_CHARACTER = /[0-9０-９XxＸｘ]/g;
 /** A run this long or longer is masked when text is written out. */
 const MASK_DIGITS_MIN = 15;
 
 export function findPersonalDataInText(text: string): PersonalDataFound | null {
+  // NFKC keeps ASCII digits where they are, so offsets into the folded text are offsets into the
+  // original whenever the text had no full-width characters; otherwise they are approximate.
+  const folded = text.normalize('NFKC');
   // The plain runs first: grouping could join a card to a neighbouring number and hide it.
   for (const pattern of [PLAIN_RUN, GROUPED_RUN]) {
-    for (const match of text.matchAll(pattern)) {
+    for (const match of folded.matchAll(pattern)) {
       const compact = match[0].replace(/[ -]/g, '');
       const kind = classify(compact);
       if (kind !== null) return { kind, start: match.index, end: match.index + match[0].length };
@@ -70,11 +77,11 @@ function isIdNumber(id: string): boolean {
  * and last 4 digits stay, as on a card slip, every other digit becomes `*`.
  */
 export function maskPersonalDataInText(text: string): string {
-  return text.replace(GROUPED_RUN, (run) => {
-    const total = run.replace(/[^\dXx]/g, '').length;
+  return text.replace(GROUPED_RUN_WIDE, (run) => {
+    const total = run.match(RUN_CHARACTER)?.length ?? 0;
     if (total < MASK_DIGITS_MIN) return run;
     let seen = 0;
-    return run.replace(/[\dXx]/g, (character) => {
+    return run.replace(RUN_CHARACTER, (character) => {
       seen += 1;
       return seen <= 6 || seen > total - 4 ? character : '*';
     });

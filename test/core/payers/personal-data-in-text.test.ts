@@ -15,6 +15,7 @@ describe('findPersonalDataInText', () => {
     [CARD.replace(/(\d{4})/g, '$1-').replace(/-$/, ''), 'card_number'],
     [`order 12345 ${CARD}`, 'card_number'],
     [`身份证${ID}`, 'id_number'],
+    [`卡号${[...CARD].map((digit) => String.fromCharCode(digit.charCodeAt(0) + 0xfee0)).join('')}`, 'card_number'],
     [`id ${ID.toLowerCase()}`, 'id_number'],
     [syntheticCardNumber('4', 16), 'card_number'],
     [syntheticCardNumber('2221', 16), 'card_number'],
@@ -48,6 +49,7 @@ describe('maskPersonalDataInText', () => {
     expect(maskPersonalDataInText(`id=${ID}`)).toBe(`id=${ID.slice(0, 6)}********${ID.slice(-4)}`);
     expect(maskPersonalDataInText('6222 0212 3456 7890 128')).toBe('6222 02** **** ***0 128');
     expect(maskPersonalDataInText('time 1764612345678, ok')).toBe('time 1764612345678, ok');
+    expect(maskPersonalDataInText('６２２２０２１２３４５６７８９０１２８')).toBe('６２２２０２*********０１２８');
   });
 
   it('leaves no 15-digit run in any text', () => {
