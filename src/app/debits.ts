@@ -48,7 +48,10 @@ const IDEMPOTENCY_STALE_MS = 10 * 1000;
  * that a concurrent duplicate sees `in_progress` and is refused at once (SPEC §5); the debit and
  * the key's stored response are then written together.
  */
-export async function createDebit(ctx: AppContext, merchantId: string, idempotencyKey: string | null, input: CreateDebitInput): Promise<ApiResponse> {
+export async function createDebit(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreateDebitInput): Promise<ApiResponse> {
+  // The key is the client's free text (a careless client may send a card number): only its keyed
+  // hash is stored, which finds the same key again and reveals nothing.
+  const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
   const requestHash = crypto.createHash('sha256').update(canonicalJson(input)).digest('hex');
   if (idempotencyKey !== null) {
     const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);

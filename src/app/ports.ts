@@ -283,7 +283,7 @@ export interface Store extends StoreTx {
 export interface PersonalDataVault {
   seal(plaintext: string): string;
   open(sealed: string): string;
-  index(domain: 'account' | 'id_number' | 'phone', value: string): string;
+  index(domain: 'account' | 'id_number' | 'phone' | 'idempotency_key', value: string): string;
 }
 
 /** Opaque secrets (API keys); a port so that tests can make them deterministic. */

@@ -40,7 +40,7 @@ export class Vault {
   }
 
   /** The blind index of a normalized value; `domain` keeps account and ID indexes apart. */
-  index(domain: 'account' | 'id_number' | 'phone', value: string): string {
+  index(domain: 'account' | 'id_number' | 'phone' | 'idempotency_key', value: string): string {
     return crypto.createHmac('sha256', this.#indexKey).update(`${domain}\u0000${value}`).digest('base64url');
   }
 
