@@ -14,7 +14,7 @@ import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { ensureDefaultPlans } from './app/fee-plans.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { startSandbox } from './channels/sandbox/index.js';
-import { SettableClock, type Clock, type IdSource } from './core/index.js';
+import { SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
@@ -129,6 +129,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     onDebitCreated: () => worker.wake(),
     onBatchReceived: () => batchWorker.wake(),
     version: VERSION,
+    workers: { ...worker.health, batches: batchWorker.health },
   });
   await server.listen({ host: options.host, port: options.port });
   const run = typeof options.runWorkers === 'object' ? options.runWorkers : { submission: options.runWorkers !== false, batches: options.runWorkers !== false };
@@ -176,7 +177,9 @@ async function syncClockFromSandbox(url: string, token: string, clock: SettableC
   try {
     const response = await fetch(`${url}/v1/sandbox/clock`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
     const body = (await response.json()) as { now?: string };
-    if (typeof body.now === 'string') clock.set(new Date(body.now));
+    const instantMs = typeof body.now === 'string' ? Date.parse(body.now) : Number.NaN;
+    if (isWithinClockRange(instantMs)) clock.set(new Date(instantMs));
+    else logger.warn('the sandbox clock is unreadable or outside 2000–2100; using the system clock');
   } catch (error) {
     logger.warn({ err: error }, 'could not read the sandbox clock; using the system clock');
   }

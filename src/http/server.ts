@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type preHandlerA
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../app/context.js';
+import { workersHealth, type WorkerHealth } from '../app/worker-health.js';
 import { requireRole, type Role } from './auth.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { maskDigitRuns } from './redact.js';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   onDebitCreated?: () => void;
   onBatchReceived?: () => void;
   version: string;
+  /** The background loops `/healthz` reports on, by name. */
+  workers?: Readonly<Record<string, WorkerHealth>>;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -83,13 +86,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness and database reachability', security: [] } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness, database reachability and whether the workers\' rounds keep failing', security: [] } }, async (_request, reply) => {
+    const workers = workersHealth(options.workers ?? {});
     try {
       await ctx.store.getSetting('health');
-      return { status: 'ok', database: ctx.store.engine };
     } catch {
-      return reply.code(503).send({ status: 'unavailable', database: ctx.store.engine });
+      return reply.code(503).send({ status: 'unavailable', database: ctx.store.engine, workers: workers.views });
     }
+    if (workers.failing) return reply.code(503).send({ status: 'degraded', database: ctx.store.engine, workers: workers.views });
+    return { status: 'ok', database: ctx.store.engine, workers: workers.views };
   });
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
