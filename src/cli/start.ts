@@ -46,7 +46,7 @@ Example:
         workers: workerSettingsFromEnv(process.env),
         ...(scenario === undefined ? {} : { scenario }),
       });
-      const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : '(the operator key printed on first start)');
+      const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : `(printed on first start; lost it? daikou operator-key rotate --data ${opts.data} prints a new one)`);
       const lines = [
         '',
         `daikou is running at ${hub.url}`,
