@@ -8,6 +8,7 @@ import { workersHealth, type WorkerHealth } from '../app/worker-health.js';
 import { requireRole, type Role } from './auth.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { maskDigitRuns } from './redact.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { channelRoutes } from './routes/channels.js';
 import { debitRoutes } from './routes/debits.js';
 import { feeRoutes } from './routes/fees.js';
@@ -113,6 +114,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   channelRoutes(app, deps);
   feeRoutes(app, deps);
   batchRoutes(app, deps);
+  apiKeyRoutes(app, deps);
   if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
