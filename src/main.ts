@@ -14,10 +14,11 @@ import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { ensureDefaultPlans } from './app/fee-plans.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { startSandbox } from './channels/sandbox/index.js';
-import { SettableClock, type Clock, type IdSource } from './core/index.js';
+import { SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
+import { listenFailure } from './startup-error.js';
 import { loadMasterKey, Vault } from './security/vault.js';
 import { migrateToLatest, type DatabaseConfig } from './storage/database.js';
 import { openStore } from './storage/kysely-store.js';
@@ -69,7 +70,16 @@ export function databaseConfig(dataDir: string, databaseUrl: string | null): Dat
   return databaseUrl === null ? { engine: 'sqlite', file: path.join(dataDir, 'daikou.sqlite') } : { engine: 'postgres', url: databaseUrl };
 }
 
-/** The composition root: the only place that picks adapters and wires them together. */
+/**
+ * The composition root: the only place that picks adapters and wires them together.
+ *
+ * Start-up either completes or leaves nothing behind: when a step fails, everything started
+ * before it (workers, server, sandbox, database pool) is stopped again, in reverse order, and
+ * the error is thrown — a failure to listen as a one-line StartupError. The first operator key
+ * is created last, once the API listens and nothing else can fail, and handed straight back
+ * for printing: a start that fails never holds a key nobody saw. Should the process die in the
+ * instant between that commit and the print, `daikou operator-key rotate` issues a new one.
+ */
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const logger = options.logger ?? createLogger();
   fs.mkdirSync(options.dataDir, { recursive: true });
@@ -77,80 +87,100 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const clock = options.clock ?? new SettableClock();
   const ids = options.ids ?? new Uuidv7Ids();
 
-  const { store, db } = openStore(databaseConfig(options.dataDir, options.databaseUrl));
-  await migrateToLatest(db);
+  /** What to stop, in the order it was started. */
+  const started: { name: string; stop(): Promise<void> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const { name, stop } of started.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.error({ err: error }, `could not stop the ${name} cleanly`);
+      }
+    }
+  };
 
-  let sandboxUrl: string;
-  let controlToken: string;
-  let closeSandbox = async (): Promise<void> => undefined;
-  if (options.sandbox.kind === 'embedded') {
-    controlToken = randomSecrets.randomToken(32);
-    const sandbox = await startSandbox({
-      dataDir: options.dataDir,
-      host: '127.0.0.1',
-      port: options.sandbox.port,
+  try {
+    const { store, db } = openStore(databaseConfig(options.dataDir, options.databaseUrl));
+    started.push({ name: 'database', stop: () => store.close() });
+    await migrateToLatest(db);
+
+    let sandboxUrl: string;
+    let controlToken: string;
+    if (options.sandbox.kind === 'embedded') {
+      controlToken = randomSecrets.randomToken(32);
+      const sandbox = await startSandbox({
+        dataDir: options.dataDir,
+        host: '127.0.0.1',
+        port: options.sandbox.port,
+        clock,
+        controlToken,
+        secret: vault.derive('sandbox/accounts'),
+        logger: logger.child({ service: 'sandbox' }),
+      }).catch((error: unknown) => {
+        throw listenFailure(error, 'the sandbox', 'choose another port with --sandbox-port or DAIKOU_SANDBOX_PORT');
+      });
+      started.push({ name: 'sandbox', stop: () => sandbox.close() });
+      sandboxUrl = sandbox.url;
+    } else {
+      sandboxUrl = options.sandbox.url;
+      controlToken = options.sandbox.controlToken;
+      await syncClockFromSandbox(sandboxUrl, controlToken, clock, logger);
+    }
+
+    const routing = new RoutingTable(store, clock, sandboxUrl);
+    const ctx: AppContext = {
+      store,
       clock,
-      controlToken,
-      secret: vault.derive('sandbox/accounts'),
-      logger: logger.child({ service: 'sandbox' }),
+      ids,
+      vault,
+      secrets: randomSecrets,
+      connector: new SandboxConnector({ endpointFor: (channelId) => routing.endpoint(channelId), timeoutMs: 5_000 }),
+      routing,
+      logger,
+      batchDir: path.join(options.dataDir, 'batches'),
+      workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
+    };
+    await ensureDefaultPlans(ctx);
+    if (options.scenario !== undefined) await loadScenario(ctx, options.scenario);
+    else await ensureDefaultChannel(store, clock);
+    await routing.router();
+    const worker = new SubmissionWorker(ctx);
+    const batchWorker = new BatchWorker(ctx);
+    const server = await buildServer({
+      ctx,
+      operatorKeyFromEnv: options.operatorKey,
+      sandbox: { url: sandboxUrl, controlToken, clock },
+      onDebitCreated: () => worker.wake(),
+      onBatchReceived: () => batchWorker.wake(),
+      version: VERSION,
+      workers: { ...worker.health, batches: batchWorker.health },
     });
-    sandboxUrl = sandbox.url;
-    closeSandbox = () => sandbox.close();
-  } else {
-    sandboxUrl = options.sandbox.url;
-    controlToken = options.sandbox.controlToken;
-    await syncClockFromSandbox(sandboxUrl, controlToken, clock, logger);
+    started.push({ name: 'API server', stop: () => server.close() });
+    await server.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
+      throw listenFailure(error, 'the API', 'choose another port with --port or DAIKOU_PORT');
+    });
+    const run = typeof options.runWorkers === 'object' ? options.runWorkers : { submission: options.runWorkers !== false, batches: options.runWorkers !== false };
+    if (run.submission) worker.start();
+    started.push({ name: 'submission worker', stop: () => worker.stop() });
+    if (run.batches) batchWorker.start();
+    started.push({ name: 'batch worker', stop: () => batchWorker.stop() });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : options.port;
+    // Last, so that nothing after it can fail and lose it (see above).
+    const firstOperatorKey = await ensureOperatorKey(ctx, options.operatorKey);
+    return {
+      url: `http://${options.host}:${port}`,
+      sandboxUrl,
+      firstOperatorKey,
+      ctx,
+      worker,
+      server,
+      close: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
   }
-
-  const routing = new RoutingTable(store, clock, sandboxUrl);
-  const ctx: AppContext = {
-    store,
-    clock,
-    ids,
-    vault,
-    secrets: randomSecrets,
-    connector: new SandboxConnector({ endpointFor: (channelId) => routing.endpoint(channelId), timeoutMs: 5_000 }),
-    routing,
-    logger,
-    batchDir: path.join(options.dataDir, 'batches'),
-    workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
-  };
-  await ensureDefaultPlans(ctx);
-  if (options.scenario !== undefined) await loadScenario(ctx, options.scenario);
-  else await ensureDefaultChannel(store, clock);
-  await routing.router();
-  const firstOperatorKey = await ensureOperatorKey(ctx, options.operatorKey);
-  const worker = new SubmissionWorker(ctx);
-  const batchWorker = new BatchWorker(ctx);
-  const server = await buildServer({
-    ctx,
-    operatorKeyFromEnv: options.operatorKey,
-    sandbox: { url: sandboxUrl, controlToken, clock },
-    onDebitCreated: () => worker.wake(),
-    onBatchReceived: () => batchWorker.wake(),
-    version: VERSION,
-  });
-  await server.listen({ host: options.host, port: options.port });
-  const run = typeof options.runWorkers === 'object' ? options.runWorkers : { submission: options.runWorkers !== false, batches: options.runWorkers !== false };
-  if (run.submission) worker.start();
-  if (run.batches) batchWorker.start();
-  const address = server.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return {
-    url: `http://${options.host}:${port}`,
-    sandboxUrl,
-    firstOperatorKey,
-    ctx,
-    worker,
-    server,
-    async close() {
-      await batchWorker.stop();
-      await worker.stop();
-      await server.close();
-      await closeSandbox();
-      await store.close();
-    },
-  };
 }
 
 /** Without a scenario, a database with no channel at all gets one: a sandbox clearing organisation. */
@@ -176,7 +206,9 @@ async function syncClockFromSandbox(url: string, token: string, clock: SettableC
   try {
     const response = await fetch(`${url}/v1/sandbox/clock`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
     const body = (await response.json()) as { now?: string };
-    if (typeof body.now === 'string') clock.set(new Date(body.now));
+    const instantMs = typeof body.now === 'string' ? Date.parse(body.now) : Number.NaN;
+    if (isWithinClockRange(instantMs)) clock.set(new Date(instantMs));
+    else logger.warn('the sandbox clock is unreadable or outside 2000–2100; using the system clock');
   } catch (error) {
     logger.warn({ err: error }, 'could not read the sandbox clock; using the system clock');
   }

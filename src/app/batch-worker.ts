@@ -1,5 +1,7 @@
 import type { AppContext } from './context.js';
 import { processBatch } from './batches.js';
+import { WorkerHealth } from './worker-health.js';
+import { systemClock } from '../core/index.js';
 
 /**
  * Processes uploaded batches in the background, oldest first, one at a time per process. A batch
@@ -11,6 +13,8 @@ export class BatchWorker {
   /** A wake-up that came while the worker was busy: the next wait is skipped. */
   #woken = false;
   #loop: Promise<void> = Promise.resolve();
+  /** Its rounds, for `/healthz`. */
+  readonly health = new WorkerHealth(systemClock);
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -41,7 +45,9 @@ export class BatchWorker {
           await processBatch(this.ctx, batch);
           worked = true;
         }
+        this.health.recordSuccess();
       } catch (error) {
+        this.health.recordFailure();
         this.ctx.logger.error({ err: error }, 'batch processing failed; retrying');
       }
       if (!worked && this.#running && !this.#woken) {

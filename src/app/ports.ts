@@ -150,6 +150,13 @@ export interface StoreTx {
   insertApiKey(row: ApiKeyRow): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRow | null>;
   countOperatorKeys(): Promise<number>;
+  getApiKey(id: string): Promise<ApiKeyRow | null>;
+  /** A merchant's keys (or, with null, the operator keys), newest first, revoked ones too. */
+  listApiKeys(filter: PageRequest & { merchantId: string | null }): Promise<Page<ApiKeyRow>>;
+  /** Revokes a key not yet revoked; false when it was revoked already or does not exist. */
+  revokeApiKey(id: string, at: string): Promise<boolean>;
+  /** Revokes every operator key but `keepId`; returns how many it revoked. */
+  revokeOperatorKeysExcept(keepId: string, at: string): Promise<number>;
 
   insertMerchant(row: MerchantRow): Promise<void>;
   getMerchant(id: string): Promise<MerchantRow | null>;

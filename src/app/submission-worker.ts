@@ -13,8 +13,10 @@ import {
   type Medium,
   type QueryOutcome,
   type SubmitOutcome,
+  systemClock,
 } from '../core/index.js';
 import type { AppContext } from './context.js';
+import { WorkerHealth } from './worker-health.js';
 import { routingInput } from './routing-table.js';
 import { releaseFees } from './fee-plans.js';
 import type { AttemptPatch, AttemptRow, ClaimedDebit, DebitEventRow, DebitRow, StoreTx } from './ports.js';
@@ -42,10 +44,13 @@ export class SubmissionWorker {
     this.owner = owner ?? `worker-${process.pid}-${ctx.ids.next('event').slice(-8)}`;
   }
 
+  /** Each loop's rounds, for `/healthz`. */
+  readonly health = { submission: new WorkerHealth(systemClock), queries: new WorkerHealth(systemClock) };
+
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#loops = [this.#loop(() => this.submitRound()), this.#loop(() => this.queryRound())];
+    this.#loops = [this.#loop(() => this.submitRound(), this.health.submission), this.#loop(() => this.queryRound(), this.health.queries)];
   }
 
   async stop(): Promise<void> {
@@ -59,12 +64,14 @@ export class SubmissionWorker {
     this.#wake?.();
   }
 
-  async #loop(round: () => Promise<number>): Promise<void> {
+  async #loop(round: () => Promise<number>, health: WorkerHealth): Promise<void> {
     while (this.#running) {
       let done = 0;
       try {
         done = await round();
+        health.recordSuccess();
       } catch (error) {
+        health.recordFailure();
         this.ctx.logger.error({ err: error }, 'worker round failed; retrying');
       }
       if (done === 0 && this.#running) {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../main.js';
 import { migrateCommand } from './migrate.js';
+import { operatorKeyCommand } from './operator-key.js';
 import { rulesCommand } from './rules.js';
 import { batchCommand } from './batch.js';
 import { benchCommand } from './bench.js';
@@ -25,6 +26,9 @@ export async function runCli(argv: string[]): Promise<void> {
   for (const sub of batch.commands) sub.exitOverride();
   program.addCommand(batch);
   program.addCommand(benchCommand().exitOverride());
+  const operatorKey = operatorKeyCommand().exitOverride();
+  for (const sub of operatorKey.commands) sub.exitOverride();
+  program.addCommand(operatorKey);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -6,6 +6,7 @@ import { startSandbox } from '../channels/sandbox/index.js';
 import { SettableClock } from '../core/index.js';
 import { createLogger } from '../logger.js';
 import { loadMasterKey, Vault } from '../security/vault.js';
+import { listenFailure } from '../startup-error.js';
 import { parsePort } from './options.js';
 
 export function sandboxCommand(): Command {
@@ -38,6 +39,8 @@ token in <data>/sandbox.token, created on first start. Point a hub at it with
         controlToken: token,
         secret: vault.derive('sandbox/accounts'),
         logger: createLogger(),
+      }).catch((error: unknown) => {
+        throw listenFailure(error, 'the sandbox', 'choose another port with --port or DAIKOU_SANDBOX_PORT');
       });
       process.stdout.write(`daikou sandbox is running at ${sandbox.url}\n  control token in ${process.env.DAIKOU_SANDBOX_TOKEN ? 'DAIKOU_SANDBOX_TOKEN' : tokenFile}\n`);
       const stop = async () => {

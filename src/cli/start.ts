@@ -17,6 +17,7 @@ export function startCommand(): Command {
 Environment:
   DAIKOU_DATABASE_URL   postgres://… to use PostgreSQL instead of the embedded SQLite database
   DAIKOU_OPERATOR_KEY   an operator API key (≥ 32 characters); otherwise the first start creates one and prints it
+                        (lost it? daikou operator-key rotate --data DIR prints a new one)
   DAIKOU_MASTER_KEY     key for personal data at rest (64 hex chars); otherwise <data>/master.key is created (mode 0600)
   DAIKOU_WORKER_LEASE_MS  how long a worker holds claimed work before another process may take it over (default 15000)
   DAIKOU_WORKER_BATCH_SIZE  debits a worker claims, or attempts it queries, per round (default 64, at most 1000)
@@ -46,7 +47,7 @@ Example:
         workers: workerSettingsFromEnv(process.env),
         ...(scenario === undefined ? {} : { scenario }),
       });
-      const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : '(the operator key printed on first start)');
+      const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : `(printed on first start; lost it? daikou operator-key rotate --data ${opts.data} prints a new one)`);
       const lines = [
         '',
         `daikou is running at ${hub.url}`,

@@ -4,9 +4,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type preHandlerA
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../app/context.js';
+import { workersHealth, type WorkerHealth } from '../app/worker-health.js';
 import { requireRole, type Role } from './auth.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { maskDigitRuns } from './redact.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { channelRoutes } from './routes/channels.js';
 import { debitRoutes } from './routes/debits.js';
 import { feeRoutes } from './routes/fees.js';
@@ -30,6 +32,8 @@ export interface ServerOptions {
   onDebitCreated?: () => void;
   onBatchReceived?: () => void;
   version: string;
+  /** The background loops `/healthz` reports on, by name. */
+  workers?: Readonly<Record<string, WorkerHealth>>;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -83,13 +87,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness and database reachability', security: [] } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness, database reachability and whether the workers\' rounds keep failing', security: [] } }, async (_request, reply) => {
+    const workers = workersHealth(options.workers ?? {});
     try {
       await ctx.store.getSetting('health');
-      return { status: 'ok', database: ctx.store.engine };
     } catch {
-      return reply.code(503).send({ status: 'unavailable', database: ctx.store.engine });
+      return reply.code(503).send({ status: 'unavailable', database: ctx.store.engine, workers: workers.views });
     }
+    if (workers.failing) return reply.code(503).send({ status: 'degraded', database: ctx.store.engine, workers: workers.views });
+    return { status: 'ok', database: ctx.store.engine, workers: workers.views };
   });
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
@@ -108,6 +114,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   channelRoutes(app, deps);
   feeRoutes(app, deps);
   batchRoutes(app, deps);
+  apiKeyRoutes(app, deps);
   if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -109,6 +109,33 @@ class KyselyStoreTx implements StoreTx {
     return Number(row.count);
   }
 
+  async getApiKey(id: string): Promise<ApiKeyRow | null> {
+    return (await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async listApiKeys(filter: PageRequest & { merchantId: string | null }): Promise<Page<ApiKeyRow>> {
+    let query = this.db.selectFrom('api_keys').selectAll();
+    query = filter.merchantId === null ? query.where('merchant_id', 'is', null) : query.where('merchant_id', '=', filter.merchantId);
+    if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
+  }
+
+  async revokeApiKey(id: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async revokeOperatorKeysExcept(keepId: string, at: string): Promise<number> {
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('merchant_id', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('id', '!=', keepId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async insertMerchant(row: MerchantRow): Promise<void> {
     await this.db.insertInto('merchants').values(row).execute();
   }

@@ -36,6 +36,8 @@ export interface ApiKeysTable {
   key_hash: string;
   /** null for operator keys. */
   merchant_id: string | null;
+  /** The key's first 12 characters, shown in lists (migration 006). */
+  prefix: string;
   label: string;
   created_at: string;
   revoked_at: string | null;

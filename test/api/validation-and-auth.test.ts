@@ -114,7 +114,7 @@ for (const engine of ENGINES) {
       expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/v1/debits', '/v1/mandates', '/v1/merchants', '/v1/ledger/trial-balance', '/v1/balances']));
       expect(spec.body.paths['/v1/debits'].post.requestBody).toBeDefined();
       expect((await fetch(`${t.hub.url}/docs/`)).status).toBe(200);
-      expect((await t.call('GET', '/healthz')).body).toEqual({ status: 'ok', database: engine });
+      expect((await t.call('GET', '/healthz')).body).toMatchObject({ status: 'ok', database: engine });
       const metrics = await t.call('GET', '/metrics');
       expect(metrics.body).toContain('daikou_http_requests_total');
       expect(metrics.body).toContain('daikou_debits');

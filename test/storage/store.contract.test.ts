@@ -182,7 +182,7 @@ function attemptRow(id: string, debitId: string, channelId: string, overrides: P
 }
 
 function apiKeyRow(id: string, merchantId: string | null, overrides: Partial<ApiKeyRow> = {}): ApiKeyRow {
-  return { id, key_hash: `hash:${id}`, merchant_id: merchantId, label: `key ${id}`, created_at: at(0), revoked_at: null, ...overrides };
+  return { id, key_hash: `hash:${id}`, merchant_id: merchantId, prefix: merchantId === null ? 'dk_op_abcde' : 'dk_mer_abcde', label: `key ${id}`, created_at: at(0), revoked_at: null, ...overrides };
 }
 
 function idempotencyRow(merchantId: string, key: string, overrides: Partial<IdempotencyRow> = {}): IdempotencyRow {

@@ -2,7 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { type SettableClock, businessDate, formatInstant, invariant, parseDurationMs } from '../../core/kernel/index.js';
+import {
+  type SettableClock,
+  CLOCK_RANGE_TEXT,
+  businessDate,
+  formatInstant,
+  invariant,
+  isWithinClockRange,
+  parseDurationMs,
+} from '../../core/kernel/index.js';
 import {
   AccountBlinder,
   maskAccountNumber,
@@ -95,7 +103,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const blinder = new AccountBlinder(options.secret);
   const store = new SandboxStore(options.dataDir);
   const savedOffsetMs = store.clockOffsetMs();
-  if (savedOffsetMs !== null) clock.advance(savedOffsetMs - clock.offsetMs);
+  if (savedOffsetMs !== null) {
+    const restoreMs = savedOffsetMs - clock.offsetMs;
+    // An older version let the clock leave 2000–2100 and saved it so; such a clock is not restored.
+    if (isWithinClockRange(clock.now().getTime() + restoreMs)) clock.advance(restoreMs);
+    else store.saveClockOffsetMs(Math.round(clock.offsetMs));
+  }
   const faults = new FaultTable(store);
   const held = new HeldConnections(options.holdMsMax ?? HOLD_MS_DEFAULT);
   const closing = new AbortController();
@@ -315,7 +328,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         if (!parsed.success) return controlBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
         const { now, advance } = parsed.data;
         if (now !== undefined) {
-          clock.set(new Date(now));
+          const instant = new Date(now);
+          if (!isWithinClockRange(instant.getTime())) return controlBadRequest(reply, [clockRangeError('/now')]);
+          clock.set(instant);
         } else if (advance !== undefined) {
           const advanceMs = parseDurationMs(advance);
           if (advanceMs === null) {
@@ -323,6 +338,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
               { pointer: '/advance', code: 'invalid_value', detail: 'must be an ISO 8601 duration in days, hours, minutes or seconds (P1D, PT36H)' },
             ]);
           }
+          if (!isWithinClockRange(clock.now().getTime() + advanceMs)) return controlBadRequest(reply, [clockRangeError('/advance')]);
           clock.advance(advanceMs);
         }
         store.saveClockOffsetMs(Math.round(clock.offsetMs));
@@ -448,6 +464,11 @@ function channelParamError(): ProblemFieldError {
 
 function accountParamError(): ProblemFieldError {
   return { parameter: 'account_number', code: 'invalid_value', detail: 'must be 6 to 32 digits' };
+}
+
+/** A clock change that would leave the years every date rule is written for. */
+function clockRangeError(pointer: '/now' | '/advance'): ProblemFieldError {
+  return { pointer, code: 'out_of_range', detail: `the clock must stay ${CLOCK_RANGE_TEXT}` };
 }
 
 function faultView(fault: Fault): SandboxFault {

@@ -1,3 +1,5 @@
+import { invariant } from './invariant.js';
+
 /**
  * Time. Every date rule reads one Clock; business dates and months are Asia/Shanghai
  * (UTC+08:00, no daylight saving), never the machine's local zone.
@@ -66,8 +68,25 @@ export function parseDurationMs(text: string): number | null {
 }
 
 /**
+ * The range a settable clock may be moved within: years 2000 to 2100 in Asia/Shanghai. Every
+ * date rule, stored timestamp and business date is written for these years; beyond them a Date
+ * overflows (an "advance" of P99999999D is an invalid date) and every later call would fail.
+ */
+export const CLOCK_INSTANT_MIN_MS = Date.parse('2000-01-01T00:00:00.000+08:00');
+/** The last millisecond of 2100 in Shanghai. */
+export const CLOCK_INSTANT_MAX_MS = Date.parse('2101-01-01T00:00:00.000+08:00') - 1;
+/** How the range is named in refusals. */
+export const CLOCK_RANGE_TEXT = 'from 2000-01-01 to 2100-12-31 (Asia/Shanghai)';
+
+/** True when a clock may read `instantMs`: a finite instant within the years 2000 to 2100. */
+export function isWithinClockRange(instantMs: number): boolean {
+  return Number.isFinite(instantMs) && instantMs >= CLOCK_INSTANT_MIN_MS && instantMs <= CLOCK_INSTANT_MAX_MS;
+}
+
+/**
  * A clock an operator can set or advance (the sandbox's test clock). It runs on from where it
- * was set, at the pace of the underlying clock.
+ * was set, at the pace of the underlying clock. It refuses (a bug: callers check the range
+ * first and answer with a pointer) to be moved outside the years 2000 to 2100.
  */
 export class SettableClock implements Clock {
   #offsetMs: number;
@@ -81,9 +100,12 @@ export class SettableClock implements Clock {
     return new Date(this.base.now().getTime() + this.#offsetMs);
   }
   set(instant: Date): void {
-    this.#offsetMs = instant.getTime() - this.base.now().getTime();
+    const instantMs = instant.getTime();
+    invariant(isWithinClockRange(instantMs), `the clock may only be set ${CLOCK_RANGE_TEXT}`);
+    this.#offsetMs = instantMs - this.base.now().getTime();
   }
   advance(ms: number): void {
+    invariant(isWithinClockRange(this.now().getTime() + ms), `the clock may only be moved ${CLOCK_RANGE_TEXT}`);
     this.#offsetMs += ms;
   }
   get offsetMs(): number {

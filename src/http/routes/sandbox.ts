@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { SettableClock } from '../../core/index.js';
+import { CLOCK_RANGE_TEXT, isWithinClockRange, parseDurationMs, type SettableClock } from '../../core/index.js';
 import type { RouteDeps } from '../server.js';
 import { problem, sendProblem } from '../problem.js';
 import { SandboxAccountBody, SandboxClockBody, SandboxFaultBody } from '../schemas.js';
@@ -71,9 +71,26 @@ export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: 
     schema: { tags, summary: 'Set or advance the test clock that every date rule reads', body: SandboxClockBody },
     preHandler: guard('operator'),
   }, async (request, reply) => {
+    // Refused here as well as in the sandbox: a sandbox run standalone may be an older version,
+    // and the hub's clock must never be set to what the sandbox let through.
+    const outOfRange = clockOutOfRange(link.clock, request.body);
+    if (outOfRange !== null) {
+      return sendProblem(reply, problem(400, 'validation_failed', `The test clock must stay ${CLOCK_RANGE_TEXT}.`, [
+        { pointer: outOfRange, code: 'out_of_range', detail: `The clock must stay ${CLOCK_RANGE_TEXT}.` },
+      ]));
+    }
     const { status, payload } = await forward(reply, 'POST', '/v1/sandbox/clock', request.body);
     const now = (payload as { now?: string } | null)?.now;
-    if (status === 200 && typeof now === 'string') link.clock.set(new Date(now));
+    const instantMs = typeof now === 'string' ? Date.parse(now) : Number.NaN;
+    if (status === 200 && isWithinClockRange(instantMs)) link.clock.set(new Date(instantMs));
     return reply;
   });
+}
+
+/** Where a clock change would take the clock outside 2000–2100, if it would; a bad duration is the sandbox's to refuse. */
+function clockOutOfRange(clock: SettableClock, body: { now: string } | { advance: string }): '/now' | '/advance' | null {
+  if ('now' in body) return isWithinClockRange(Date.parse(body.now)) ? null : '/now';
+  const advanceMs = parseDurationMs(body.advance);
+  if (advanceMs === null) return null;
+  return isWithinClockRange(clock.now().getTime() + advanceMs) ? null : '/advance';
 }

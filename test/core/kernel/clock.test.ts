@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CLOCK_INSTANT_MAX_MS,
+  CLOCK_INSTANT_MIN_MS,
   SettableClock,
   businessDate,
+  isWithinClockRange,
   businessMonth,
   formatInstant,
   isCalendarDate,
@@ -159,5 +162,48 @@ describe('SettableClock', () => {
     expect(clock.now().toISOString()).toBe('2017-12-01T16:00:00.000Z');
     base.ms += 1;
     expect(clock.now().toISOString()).toBe('2017-12-01T16:00:00.001Z');
+  });
+});
+
+describe('the settable clock keeps to years 2000 to 2100 (Asia/Shanghai)', () => {
+  const T0 = Date.parse('2017-12-07T01:30:00.000Z');
+
+  it.each([
+    // instant, within the range
+    ['1999-12-31T23:59:59.999+08:00', false],
+    ['2000-01-01T00:00:00.000+08:00', true],
+    ['2100-12-31T23:59:59.999+08:00', true],
+    ['2101-01-01T00:00:00.000+08:00', false],
+    ['9999-12-31T00:00:00.000Z', false],
+  ])('%s → %s', (instant, expected) => {
+    expect(isWithinClockRange(Date.parse(instant))).toBe(expected);
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, CLOCK_INSTANT_MIN_MS - 1, CLOCK_INSTANT_MAX_MS + 1])('%s ms is outside', (ms) => {
+    expect(isWithinClockRange(ms)).toBe(false);
+  });
+
+  it.each([
+    // how it is moved: refused, and the clock stays where it was
+    ['set to 1999', (clock: SettableClock) => clock.set(new Date('1999-12-31T15:59:59.999Z'))],
+    ['set to 2101', (clock: SettableClock) => clock.set(new Date('2101-01-01T00:00:00+08:00'))],
+    ['set to an invalid date', (clock: SettableClock) => clock.set(new Date(Number.NaN))],
+    ['advanced by P99999999D', (clock: SettableClock) => clock.advance(parseDurationMs('P99999999D')!)],
+    ['advanced past 2100', (clock: SettableClock) => clock.advance(Date.parse('2101-01-01T00:00:00+08:00') - T0)],
+    ['moved back before 2000', (clock: SettableClock) => clock.advance(-20 * 366 * DAY_MS)],
+    ['advanced by an infinite duration', (clock: SettableClock) => clock.advance(Number.POSITIVE_INFINITY)],
+  ])('%s: refused', (_label, move) => {
+    const clock = new SettableClock(new ManualClock(T0));
+    expect(() => move(clock)).toThrow(/2000/);
+    expect(clock.offsetMs).toBe(0);
+    expect(clock.now().getTime()).toBe(T0);
+  });
+
+  it('may be set to the first and last instants of the range', () => {
+    const clock = new SettableClock(new ManualClock(T0));
+    clock.set(new Date(CLOCK_INSTANT_MIN_MS));
+    expect(formatInstant(clock.now())).toBe('2000-01-01T00:00:00.000+08:00');
+    clock.set(new Date(CLOCK_INSTANT_MAX_MS));
+    expect(formatInstant(clock.now())).toBe('2100-12-31T23:59:59.999+08:00');
   });
 });
