@@ -610,7 +610,7 @@ for (const engine of ENGINES) {
           const batchId = idSource.next('batch');
           await store.insertBatch({
             id: batchId, merchant_id: merchant.id, file_sha256: 'f'.repeat(64), format: 'csv', file_name: 'b.csv', message_id: null, message_name: null,
-            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null,
+            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 0,
           });
           const rows = Array.from({ length: COUNT }, (_, i) => ({
             batch_id: batchId, row: i + 1, reference: i % 4 === 0 ? null : `R-${i}`, debit_id: null, status: 'rejected',

@@ -3,6 +3,7 @@ import * as core from './001-core.js';
 import * as channelsAndRules from './002-channels-and-rules.js';
 import * as fees from './003-fees.js';
 import * as batches from './004-batches.js';
+import * as batchSafety from './005-batch-safety.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-channels-and-rules': channelsAndRules,
   '003-fees': fees,
   '004-batches': batches,
+  '005-batch-safety': batchSafety,
 };
 
 export const migrationProvider: MigrationProvider = {
