@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { formatInstant, invariant, parseYuan, type DebitStatus } from '../core/index.js';
-import { findPersonalDataInText } from '../core/payers/index.js';
+import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
 import { detectIso20022Message, Pain008ReadError, readPain008, readPain008GroupHeader, writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
 import { Utf8Validator } from '../formats/utf8-validator.js';
 import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../security/data-dir-modes.js';
@@ -254,7 +254,9 @@ function chunkSource(ctx: AppContext, tx: StoreTx, merchantId: string): ChunkSou
 function storedReference(text: string | undefined): string | null {
   const trimmed = text?.trim();
   if (trimmed === undefined || trimmed === '') return null;
-  const masked = maskFileText(trimmed);
+  // Only runs of 15+ digits: a reference's order number of 6–14 digits is the merchant's own key
+  // to the row, and no card or ID number is that short.
+  const masked = maskPersonalDataInText(trimmed);
   return masked.length > STORED_REFERENCE_UNITS_MAX ? `${masked.slice(0, STORED_REFERENCE_UNITS_MAX)}…` : masked;
 }
 
@@ -490,10 +492,11 @@ interface CsvParserApi {
  * A csv-parse that renamed `api` would fail every CSV batch at once, and the tests with it.
  */
 async function* readCsvRecords(plaintext: AsyncIterable<Buffer>): AsyncGenerator<{ row: number; record: CsvRecord }> {
-  let headerRead = false;
+  /** Where the header ends, once read: csv-parse counts `bytes_records` from the first data row on. */
+  let headerBytes: number | null = null;
   const parser = parse({
     columns: (header: string[]) => {
-      headerRead = true;
+      headerBytes = api?.info.bytes ?? 0;
       return header.map((c) => c.trim());
     },
     bom: true,
@@ -502,7 +505,7 @@ async function* readCsvRecords(plaintext: AsyncIterable<Buffer>): AsyncGenerator
     trim: false,
     max_record_size: CSV_ROW_BYTES_MAX,
   }) as unknown as { api?: CsvParserApi };
-  const api = parser.api;
+  const api = parser.api as CsvParserApi & { info: { bytes: number } };
   invariant(api !== undefined && typeof api.parse === 'function', 'csv-parse no longer exposes its parser core as `api`');
   const utf8 = new Utf8Validator();
   let records: CsvRecord[] = [];
@@ -510,7 +513,11 @@ async function* readCsvRecords(plaintext: AsyncIterable<Buffer>): AsyncGenerator
   const push = (record: CsvRecord) => {
     records.push(record);
   };
-  const where = () => ({ row: headerRead ? api.info.records + 1 : null, line: api.info.lines, byte_offset: api.info.bytes_records });
+  const where = () => ({
+    row: headerBytes === null ? null : api.info.records + 1,
+    line: api.info.lines,
+    byte_offset: headerBytes === null ? 0 : api.info.records === 0 ? headerBytes : api.info.bytes_records,
+  });
   function* drain(): Generator<{ row: number; record: CsvRecord }> {
     const taken = records;
     records = [];
@@ -532,11 +539,21 @@ async function* readCsvRecords(plaintext: AsyncIterable<Buffer>): AsyncGenerator
   };
   for await (const segment of plaintext) {
     const bad = utf8.check(segment);
-    const valid = bad < 0 ? segment : segment.subarray(0, Math.max(0, bad - (utf8.offset - segment.length)));
-    const failure = feed(valid, false);
+    if (bad < 0) {
+      const failure = feed(segment, false);
+      yield* drain();
+      if (failure !== null) throw new BatchFileError(failure);
+      continue;
+    }
+    // The lines before the bad byte are read as if the file ended there (csv-parse holds back
+    // the end of what it is given until it knows more): their rows stand, and the row count says
+    // which row holds the bad byte.
+    const valid = segment.subarray(0, Math.max(0, bad - (utf8.offset - segment.length)));
+    const failure = feed(valid.subarray(0, valid.lastIndexOf(0x0a) + 1), false) ?? feed(undefined, true);
     yield* drain();
     if (failure !== null) throw new BatchFileError(failure);
-    if (bad >= 0) throw new BatchFileError(batchError('invalid_utf8', `The file is not valid UTF-8 at byte ${bad} (row ${where().row ?? 'the header'}): save it as UTF-8.`, { ...where(), byte_offset: bad }));
+    const at = where();
+    throw new BatchFileError(batchError('invalid_utf8', `The file is not valid UTF-8 at byte ${bad} (row ${at.row ?? 'the header'}, line ${at.line}): save it as UTF-8.`, { ...at, byte_offset: bad }));
   }
   const incomplete = utf8.end();
   const failure = feed(undefined, true);
