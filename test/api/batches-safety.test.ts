@@ -118,7 +118,7 @@ for (const engine of ENGINES) {
         await yCompletes();
         const failed = await settled(x.key, doomed.body.id);
         expect(failed.error).toMatchObject({ code: 'internal_error', row: 1 });
-        const lines = t.logs.lines.filter((line) => line.includes(doomed.body.id)).map((line) => JSON.parse(line) as Record<string, unknown>);
+        const lines = t.logs.lines.filter((line) => line.includes(doomed.body.id)).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.attempt !== undefined);
         // Logged once per attempt, waiting 10, 20, 40 ms (doubling, capped at 40), then given up.
         expect(lines.map((line) => [line.attempt, line.retry_in_ms ?? null, line.error_code])).toEqual([
           [1, 10, 'EXPLODED'],
