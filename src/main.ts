@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureOperatorKey } from './app/api-keys.js';
-import { DEFAULT_WORKER_SETTINGS, type AppContext, type WorkerSettings } from './app/context.js';
+import { DEFAULT_BATCH_SETTINGS, DEFAULT_WORKER_SETTINGS, type AppContext, type BatchSettings, type WorkerSettings } from './app/context.js';
 import type { SecretSource, Store } from './app/ports.js';
 import { SubmissionWorker } from './app/submission-worker.js';
 import { BatchWorker } from './app/batch-worker.js';
@@ -19,6 +19,7 @@ import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { listenFailure } from './startup-error.js';
+import { ensurePrivateFile, secureDataDir } from './security/data-dir-modes.js';
 import { loadMasterKey, Vault } from './security/vault.js';
 import { migrateToLatest, type DatabaseConfig } from './storage/database.js';
 import { openStore } from './storage/kysely-store.js';
@@ -46,6 +47,7 @@ export interface HubOptions {
   clock?: SettableClock;
   ids?: IdSource;
   workers?: Partial<WorkerSettings>;
+  batches?: Partial<BatchSettings>;
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
   scenario?: ScenarioName;
   /**
@@ -82,7 +84,8 @@ export function databaseConfig(dataDir: string, databaseUrl: string | null): Dat
  */
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const logger = options.logger ?? createLogger();
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  // The data directory holds personal data: 0700, its files 0600 (SPEC §13), fixed at every start.
+  secureDataDir(options.dataDir);
   const vault = new Vault(loadMasterKey(options.dataDir, options.masterKey));
   const clock = options.clock ?? new SettableClock();
   const ids = options.ids ?? new Uuidv7Ids();
@@ -100,7 +103,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   };
 
   try {
-    const { store, db } = openStore(databaseConfig(options.dataDir, options.databaseUrl));
+    const config = databaseConfig(options.dataDir, options.databaseUrl);
+    if (config.engine === 'sqlite') ensurePrivateFile(config.file);
+    const { store, db } = openStore(config);
     started.push({ name: 'database', stop: () => store.close() });
     await migrateToLatest(db);
 
@@ -139,6 +144,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       logger,
       batchDir: path.join(options.dataDir, 'batches'),
       workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
+      batches: { ...DEFAULT_BATCH_SETTINGS, ...options.batches },
     };
     await ensureDefaultPlans(ctx);
     if (options.scenario !== undefined) await loadScenario(ctx, options.scenario);

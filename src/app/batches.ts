@@ -5,7 +5,12 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { formatInstant, invariant, parseYuan, type DebitStatus } from '../core/index.js';
+import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
 import { detectIso20022Message, Pain008ReadError, readPain008, readPain008GroupHeader, writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
+import { Utf8Validator } from '../formats/utf8-validator.js';
+import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../security/data-dir-modes.js';
+import { decryptSegments, encryptingStream, FileIntegrityError } from '../security/file-encryption.js';
+import { batchError, BatchFileError, decodeBatchError, encodeBatchError, maskFileText, type BatchError } from './batch-errors.js';
 import type { AppContext } from './context.js';
 import { decideDebit, type CreateDebitInput, type DecisionSource } from './debits.js';
 import { AppError, notFound, validationFailed } from './errors.js';
@@ -22,13 +27,33 @@ const CHUNK_ROWS = 5000;
  */
 const PART_ROWS = { sqlite: 500, postgres: CHUNK_ROWS } as const;
 
+/**
+ * A CSV row (and a pain.008 text, see PAIN008_STALL_UNITS_MAX) is at most this long: a longer one
+ * fails the file, since the parser cannot find where the row ends without holding it. Memory stays
+ * flat however long a field someone sends.
+ */
+export const CSV_ROW_BYTES_MAX = 64 * 1024;
+/**
+ * A field is at most this long; a longer one refuses its row (`too_long` on its column) and the
+ * rest of the file goes on: the row is already bounded, so reading on costs nothing.
+ */
+export const FIELD_BYTES_MAX = 4 * 1024;
+/** The file key's purpose, for Vault.derive. */
+const FILE_KEY_PURPOSE = 'batch-files';
+/** Columns of free text: personal data found in one refuses the row (SPEC §13). */
+const FREE_TEXT_COLUMNS = ['reference', 'holder_name', 'description'] as const;
+/** A rejected row's reference as stored for the report: masked, and cut if long. */
+const STORED_REFERENCE_UNITS_MAX = 64;
+
 const REQUIRED = ['reference'] as const;
 const KNOWN_COLUMNS = new Set(['reference', 'mandate_id', 'account_number', 'amount', 'amount_yuan', 'holder_name', 'id_number', 'phone', 'description']);
 
 /** Checks a CSV header (SPEC §11); a wrong header refuses the whole file. */
 export function checkCsvHeader(columns: string[]): string | null {
   const unknown = columns.filter((column) => !KNOWN_COLUMNS.has(column));
-  if (unknown.length > 0) return `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')}; the columns are ${[...KNOWN_COLUMNS].join(', ')}.`;
+  // The header is the sender's text, echoed back: masked, and each name cut short.
+  const echo = (column: string) => `"${maskFileText(column.length > 40 ? `${column.slice(0, 40)}…` : column)}"`;
+  if (unknown.length > 0) return `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map(echo).join(', ')}${unknown.length > 5 ? ', …' : ''}; the columns are ${[...KNOWN_COLUMNS].join(', ')}.`;
   for (const column of REQUIRED) if (!columns.includes(column)) return `The header has no "${column}" column.`;
   if (!columns.includes('mandate_id') && !columns.includes('account_number')) return 'The header needs a "mandate_id" or an "account_number" column.';
   if (columns.includes('amount') === columns.includes('amount_yuan')) return 'The header needs exactly one of "amount" (fen) and "amount_yuan".';
@@ -36,21 +61,39 @@ export function checkCsvHeader(columns: string[]): string | null {
   return null;
 }
 
-function batchError(detail: string): AppError {
+function invalidFile(detail: string): AppError {
   return validationFailed([{ pointer: '/file', code: 'invalid_file', detail }], `The file was refused whole: ${detail}`);
 }
 
+function fileKey(ctx: AppContext): Buffer {
+  return Buffer.from(ctx.vault.derive(FILE_KEY_PURPOSE), 'hex');
+}
+
+function bytesHeldRefused(ctx: AppContext, held: number): AppError {
+  const max = ctx.batches.bytesHeldMax;
+  return new AppError('batch_bytes_held_limit', `This merchant's unfinished batches hold ${held} bytes; with this file they would pass the limit of ${max} bytes. Wait for them to finish, or send a smaller file.`, [
+    { pointer: '/file', code: 'batch_bytes_held_limit', detail: `At most ${max} bytes of files may wait for processing per merchant.` },
+  ]);
+}
+
 /**
- * Takes an uploaded file: streams it to disk while hashing it, checks that it is what it claims
- * (a CSV with a valid header), and records the batch. The same file again is the same batch.
+ * Takes an uploaded file: streams it to disk encrypted (SPEC §13) while hashing it, checks that it
+ * is what it claims (a CSV with a valid header, or a pain.008), and records the batch. The same
+ * file again is the same batch. The merchant's unfinished batches may hold at most
+ * `bytesHeldMax` bytes together; past it the upload is refused 413 and nothing stays on disk.
  */
-export async function receiveBatch(ctx: AppContext, merchantId: string, contentType: string, body: Readable): Promise<{ batch: BatchRow; created: boolean }> {
+export async function receiveBatch(ctx: AppContext, merchantId: string, contentType: string, body: Readable, declaredBytes?: number): Promise<{ batch: BatchRow; created: boolean }> {
   const xml = /^(application|text)\/xml\b/.test(contentType);
   if (!xml && !/^text\/csv\b/.test(contentType)) {
     body.resume();
-    throw batchError('Send a CSV file as text/csv, or an ISO 20022 pain.008 file as application/xml.');
+    throw invalidFile('Send a CSV file as text/csv, or an ISO 20022 pain.008 file as application/xml.');
   }
-  fs.mkdirSync(ctx.batchDir, { recursive: true });
+  const held = await ctx.store.sumBatchBytesHeld(merchantId);
+  if (declaredBytes !== undefined && held + declaredBytes > ctx.batches.bytesHeldMax) {
+    body.resume();
+    throw bytesHeldRefused(ctx, held);
+  }
+  ensurePrivateDir(ctx.batchDir);
   const temporary = path.join(ctx.batchDir, `upload-${crypto.randomBytes(8).toString('hex')}.part`);
   const hash = crypto.createHash('sha256');
   let bytes = 0;
@@ -61,17 +104,19 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       new Transform({
         transform(chunk: Buffer, _encoding, callback) {
           bytes += chunk.length;
-          if (bytes > BATCH_FILE_BYTES_MAX) return callback(batchError(`The file is larger than ${BATCH_FILE_BYTES_MAX / 1024 / 1024} MiB.`));
+          if (bytes > BATCH_FILE_BYTES_MAX) return callback(invalidFile(`The file is larger than ${BATCH_FILE_BYTES_MAX / 1024 / 1024} MiB.`));
+          if (held + bytes > ctx.batches.bytesHeldMax) return callback(bytesHeldRefused(ctx, held));
           if (head.length < 4096) head += chunk.toString('utf8', 0, Math.min(chunk.length, 4096));
           hash.update(chunk);
           callback(null, chunk);
         },
       }),
-      fs.createWriteStream(temporary),
+      encryptingStream(fileKey(ctx)),
+      fs.createWriteStream(temporary, { mode: PRIVATE_FILE_MODE, flags: 'wx' }),
     );
     const text = head.replace(/^\uFEFF/, '');
-    if (bytes === 0 || text.trim() === '') throw batchError('The file is empty.');
-    if (head.includes('\u0000')) throw batchError('The file is not text: it holds NUL bytes.');
+    if (bytes === 0 || text.trim() === '') throw invalidFile('The file is empty.');
+    if (head.includes('\u0000')) throw invalidFile('The file is not text: it holds NUL bytes.');
     let message: { id: string | null; name: string | null } = { id: null, name: null };
     if (xml) {
       const kind = detectIso20022Message(text);
@@ -81,22 +126,22 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
         ]);
       }
       const header = kind === 'pain.008' ? readPain008GroupHeader(text) : null;
-      if (header === null) throw batchError('The XML is not an ISO 20022 pain.008 customer direct debit initiation.');
+      if (header === null) throw invalidFile('The XML is not an ISO 20022 pain.008 customer direct debit initiation.');
       message = { id: header.messageId ?? null, name: header.messageName };
     } else {
       const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-      if (firstLine.trimStart().startsWith('<')) throw batchError('This looks like XML: send it as application/xml.');
+      if (firstLine.trimStart().startsWith('<')) throw invalidFile('This looks like XML: send it as application/xml.');
       const problem = checkCsvHeader(firstLine.split(',').map((column) => column.trim().replace(/^"|"$/g, '')));
-      if (problem !== null) throw batchError(problem);
+      if (problem !== null) throw invalidFile(problem);
     }
     const sha256 = hash.digest('hex');
     const existing = await ctx.store.findBatchByFile(merchantId, sha256);
-    if (existing !== null) {
-      fs.rmSync(temporary, { force: true });
-      return { batch: existing, created: false };
-    }
+    if (existing !== null) return { batch: existing, created: false };
+    // Checked again now that the size is known: another upload may have finished meanwhile.
+    const heldNow = await ctx.store.sumBatchBytesHeld(merchantId);
+    if (heldNow + bytes > ctx.batches.bytesHeldMax) throw bytesHeldRefused(ctx, heldNow);
     const id = ctx.ids.next('batch');
-    const fileName = `${id}.${xml ? 'xml' : 'csv'}`;
+    const fileName = `${id}.${xml ? 'xml' : 'csv'}.enc`;
     fs.renameSync(temporary, path.join(ctx.batchDir, fileName));
     const batch: BatchRow = {
       id,
@@ -114,8 +159,16 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       error: null,
       created_at: ctx.clock.now().toISOString(),
       completed_at: null,
+      attempts: 0,
+      next_attempt_at: null,
+      file_bytes: bytes,
     };
-    await ctx.store.insertBatch(batch);
+    try {
+      await ctx.store.insertBatch(batch);
+    } catch (error) {
+      fs.rmSync(path.join(ctx.batchDir, fileName), { force: true });
+      throw error;
+    }
     return { batch, created: true };
   } finally {
     fs.rmSync(temporary, { force: true });
@@ -197,6 +250,16 @@ function chunkSource(ctx: AppContext, tx: StoreTx, merchantId: string): ChunkSou
   };
 }
 
+/** A rejected row's reference as the report shows it: never a full card or ID number, never very long. */
+function storedReference(text: string | undefined): string | null {
+  const trimmed = text?.trim();
+  if (trimmed === undefined || trimmed === '') return null;
+  // Only runs of 15+ digits: a reference's order number of 6–14 digits is the merchant's own key
+  // to the row, and no card or ID number is that short.
+  const masked = maskPersonalDataInText(trimmed);
+  return masked.length > STORED_REFERENCE_UNITS_MAX ? `${masked.slice(0, STORED_REFERENCE_UNITS_MAX)}…` : masked;
+}
+
 /** Maps a request pointer to the CSV column it came from. */
 function columnOf(pointer: string, record: CsvRecord): string {
   const field = pointer.split('/').at(-1) ?? '';
@@ -210,13 +273,28 @@ export function recordToInput(record: CsvRecord): { input: CreateDebitInput } | 
     const text = record[column]?.trim();
     return text === undefined || text === '' ? undefined : text;
   };
+  // Before anything else: a field too long for any column, and personal data in free text (SPEC §13).
+  for (const [column, text] of Object.entries(record)) {
+    if (text !== undefined && text.length * 3 > FIELD_BYTES_MAX && Buffer.byteLength(text) > FIELD_BYTES_MAX) {
+      return { column, code: 'too_long', message: `${column} is longer than ${FIELD_BYTES_MAX} bytes.` };
+    }
+  }
+  for (const column of FREE_TEXT_COLUMNS) {
+    const text = record[column];
+    const found = text === undefined ? null : findPersonalDataInText(text);
+    if (found !== null) {
+      const what = found.kind === 'card_number' ? 'a card number' : 'an ID number';
+      const where = found.kind === 'card_number' ? 'account_number' : 'id_number';
+      return { column, code: 'personal_data_in_free_text', message: `${column} holds what looks like ${what}; personal data goes in ${where}, never in free text.` };
+    }
+  }
   const reference = value('reference');
   if (reference === undefined) return { column: 'reference', code: 'required', message: 'reference is empty.' };
   if (reference.length > 64) return { column: 'reference', code: 'too_long', message: 'reference is longer than 64 characters.' };
   let amount: number | null;
   if ('amount_yuan' in record) {
     const text = value('amount_yuan');
-    if (text?.startsWith('currency:')) return { column: 'amount_yuan', code: 'invalid_currency', message: `Only CNY is taken, not ${text.slice(9)}.` };
+    if (text?.startsWith('currency:')) return { column: 'amount_yuan', code: 'invalid_currency', message: `Only CNY is taken, not ${maskFileText(text.slice(9, 41))}.` };
     amount = text === undefined ? null : parseYuan(text);
     if (amount === null || amount <= 0) return { column: 'amount_yuan', code: 'invalid_amount', message: 'amount_yuan is a positive amount of yuan with at most two decimals, e.g. 12.30.' };
   } else {
@@ -277,7 +355,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
         for (const { row, record, parsed: outcome } of parsed) {
           let result: BatchRowResult;
           if (!('input' in outcome)) {
-            result = { batch_id: batch.id, row, reference: record.reference?.trim() || null, debit_id: null, status: 'rejected', column_name: outcome.column, code: outcome.code, message: outcome.message };
+            result = { batch_id: batch.id, row, reference: storedReference(record.reference), debit_id: null, status: 'rejected', column_name: outcome.column, code: outcome.code, message: outcome.message };
           } else {
             try {
               const { debit, event } = await decideDebit(ctx, source, router, merchant, outcome.input, batch.id);
@@ -322,26 +400,42 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
     onChunk?.();
   };
 
+  let failure: BatchError | null = null;
   try {
-    for await (const { row, record } of readRecords(batch, file)) {
+    for await (const { row, record } of readRecords(ctx, batch, file)) {
       if (row <= cursor) continue;
       chunk.push({ row, record });
       if (chunk.length >= CHUNK_ROWS) await flush();
     }
-    await flush();
-    await ctx.store.finishBatch(batch.id, 'completed', ctx.clock.now().toISOString(), null);
   } catch (error) {
-    // A file that breaks mid-way (a quote never closed, XML not well-formed): rows so far stand;
-    // the rest cannot be read.
-    if (error instanceof Pain008ReadError) {
-      await ctx.store.finishBatch(batch.id, 'failed', ctx.clock.now().toISOString(), `The file could not be read past line ${error.line}, column ${error.column}: ${error.detail}`);
-      return;
-    }
-    if ((error as { code?: string }).code?.startsWith('CSV_')) {
-      const line = (error as { lines?: number }).lines;
-      await ctx.store.finishBatch(batch.id, 'failed', ctx.clock.now().toISOString(), `The file could not be read past line ${line ?? '?'}: ${(error as Error).message.replace(/\d{6,}/g, '…')}`);
-      return;
-    }
+    // A file that breaks mid-way: the rows read so far stand, the rest cannot be read. Anything
+    // else is unexpected, and goes up to the worker, which retries it later.
+    if (!(error instanceof BatchFileError)) throw error;
+    failure = error.error;
+  }
+  await flush();
+  await endBatch(ctx, batch, failure);
+}
+
+/**
+ * Ends a batch — `completed`, or `failed` with the error — and deletes its file: nothing uploaded
+ * is kept once its batch has ended (SPEC §13); the result file is built from the database.
+ */
+export async function endBatch(ctx: AppContext, batch: BatchRow, failure: BatchError | null): Promise<void> {
+  await ctx.store.finishBatch(batch.id, failure === null ? 'completed' : 'failed', ctx.clock.now().toISOString(), failure === null ? null : encodeBatchError(failure));
+  fs.rmSync(path.join(ctx.batchDir, batch.file_name), { force: true });
+}
+
+/**
+ * The plaintext of a stored batch file, segment by segment, each verified before it is used. A
+ * missing or altered file is a BatchFileError: reading it again would not help.
+ */
+async function* plaintextOf(ctx: AppContext, file: string): AsyncGenerator<Buffer> {
+  try {
+    yield* decryptSegments(fs.createReadStream(file), fileKey(ctx));
+  } catch (error) {
+    if (error instanceof FileIntegrityError) throw new BatchFileError(batchError('file_unreadable', `The stored file ${error.detail}`, { byte_offset: error.plaintextOffset }));
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BatchFileError(batchError('file_unreadable', 'The stored file is missing.'));
     throw error;
   }
 }
@@ -349,11 +443,16 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
 /**
  * A batch file's rows as records with the CSV column names, numbered from 1. pain.008 maps as
  * SPEC §11 says; its MndtId names the mandate by daikou id or by agreement number (resolved
- * per chunk), and an amount in another currency than CNY is refused on its row.
+ * per chunk), and an amount in another currency than CNY is refused on its row. Any reason the
+ * file cannot be read on is a BatchFileError, after the rows before it.
  */
-async function* readRecords(batch: BatchRow, file: string): AsyncGenerator<{ row: number; record: CsvRecord }> {
-  if (batch.format === 'pain.008') {
-    for await (const { row, record } of readPain008(fs.createReadStream(file))) {
+async function* readRecords(ctx: AppContext, batch: BatchRow, file: string): AsyncGenerator<{ row: number; record: CsvRecord }> {
+  if (batch.format !== 'pain.008') {
+    yield* readCsvRecords(plaintextOf(ctx, file));
+    return;
+  }
+  try {
+    for await (const { row, record } of readPain008(plaintextOf(ctx, file))) {
       yield {
         row,
         record: {
@@ -366,14 +465,113 @@ async function* readRecords(batch: BatchRow, file: string): AsyncGenerator<{ row
         },
       };
     }
-    return;
+  } catch (error) {
+    if (!(error instanceof Pain008ReadError)) throw error;
+    const code = /not valid UTF-8/.test(error.detail) ? 'invalid_utf8' : 'invalid_xml';
+    throw new BatchFileError(
+      batchError(code, `The file cannot be read past line ${error.line}, column ${error.column}${error.row === null ? '' : ` (transaction ${error.row})`}: ${error.detail}`, {
+        row: error.row,
+        column: error.field,
+        line: error.line,
+        byte_offset: error.byteOffset,
+      }),
+    );
   }
-  const parser = fs.createReadStream(file).pipe(parse({ columns: (header: string[]) => header.map((c) => c.trim()), bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }));
+}
+
+/** What csv-parse's parser does underneath its stream: fed by hand, it answers at once. */
+interface CsvParserApi {
+  parse(input: Buffer | undefined, end: boolean, push: (record: CsvRecord) => void, close: () => void): Error | undefined;
+  info: { bytes_records: number; lines: number; records: number };
+}
+
+/**
+ * Parses CSV from verified plaintext segments. csv-parse is driven through its synchronous core
+ * (`Parser.api`, which its stream wraps) so that a chunk's records and any error come back as the
+ * chunk is fed: the rows before an error are yielded, and the error says exactly where it stands.
+ * A csv-parse that renamed `api` would fail every CSV batch at once, and the tests with it.
+ */
+async function* readCsvRecords(plaintext: AsyncIterable<Buffer>): AsyncGenerator<{ row: number; record: CsvRecord }> {
+  /** Where the header ends, once read: csv-parse counts `bytes_records` from the first data row on. */
+  let headerBytes: number | null = null;
+  const parser = parse({
+    columns: (header: string[]) => {
+      headerBytes = api?.info.bytes ?? 0;
+      return header.map((c) => c.trim());
+    },
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: false,
+    max_record_size: CSV_ROW_BYTES_MAX,
+  }) as unknown as { api?: CsvParserApi };
+  const api = parser.api as CsvParserApi & { info: { bytes: number } };
+  invariant(api !== undefined && typeof api.parse === 'function', 'csv-parse no longer exposes its parser core as `api`');
+  const utf8 = new Utf8Validator();
+  let records: CsvRecord[] = [];
   let row = 0;
-  for await (const record of parser as AsyncIterable<CsvRecord>) {
-    row += 1;
-    yield { row, record };
+  const push = (record: CsvRecord) => {
+    records.push(record);
+  };
+  const where = () => ({
+    row: headerBytes === null ? null : api.info.records + 1,
+    line: api.info.lines,
+    byte_offset: headerBytes === null ? 0 : api.info.records === 0 ? headerBytes : api.info.bytes_records,
+  });
+  function* drain(): Generator<{ row: number; record: CsvRecord }> {
+    const taken = records;
+    records = [];
+    for (const record of taken) {
+      row += 1;
+      yield { row, record };
+    }
   }
+  const feed = (input: Buffer | undefined, end: boolean) => {
+    const error = api.parse(input, end, push, () => undefined) as (Error & { code?: string; column?: string | number | null }) | undefined;
+    if (error === undefined) return null;
+    const column = typeof error.column === 'string' ? error.column : null;
+    const at = { ...where(), column };
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      return batchError('row_too_long', `Row ${at.row ?? 'the header'} (line ${at.line}) is longer than ${CSV_ROW_BYTES_MAX / 1024} KiB; the file cannot be read past it.`, at);
+    }
+    // csv-parse's message quotes the field's value: only its code and place are kept.
+    return batchError('invalid_csv', `The CSV cannot be read past row ${at.row ?? 'the header'} (line ${at.line}${column === null ? '' : `, column ${column}`}): ${csvProblem(error.code)}`, at);
+  };
+  for await (const segment of plaintext) {
+    const bad = utf8.check(segment);
+    if (bad < 0) {
+      const failure = feed(segment, false);
+      yield* drain();
+      if (failure !== null) throw new BatchFileError(failure);
+      continue;
+    }
+    // The lines before the bad byte are read as if the file ended there (csv-parse holds back
+    // the end of what it is given until it knows more): their rows stand, and the row count says
+    // which row holds the bad byte.
+    const valid = segment.subarray(0, Math.max(0, bad - (utf8.offset - segment.length)));
+    const failure = feed(valid.subarray(0, valid.lastIndexOf(0x0a) + 1), false) ?? feed(undefined, true);
+    yield* drain();
+    if (failure !== null) throw new BatchFileError(failure);
+    const at = where();
+    throw new BatchFileError(batchError('invalid_utf8', `The file is not valid UTF-8 at byte ${bad} (row ${at.row ?? 'the header'}, line ${at.line}): save it as UTF-8.`, { ...at, byte_offset: bad }));
+  }
+  const incomplete = utf8.end();
+  const failure = feed(undefined, true);
+  yield* drain();
+  if (failure !== null) throw new BatchFileError(failure);
+  if (incomplete >= 0) throw new BatchFileError(batchError('invalid_utf8', `The file ends in the middle of a UTF-8 character at byte ${incomplete}.`, { ...where(), byte_offset: incomplete }));
+}
+
+const CSV_PROBLEMS: Record<string, string> = {
+  INVALID_OPENING_QUOTE: 'a quote opens in the middle of a field (write a quote inside a quoted field as two quotes, "").',
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted field goes on after its closing quote.',
+  CSV_QUOTE_NOT_CLOSED: 'a quote is never closed.',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a row has another number of fields than the header.',
+  CSV_INVALID_COLUMN_MAPPING: 'the header cannot be read.',
+};
+
+function csvProblem(code: string | undefined): string {
+  return CSV_PROBLEMS[code ?? ''] ?? `the parser stopped (${code ?? 'unknown error'}).`;
 }
 
 /** The batch as the API shows it, with live counts of its debits (SPEC §11). */
@@ -392,7 +590,7 @@ export async function presentBatch(ctx: AppContext, batch: BatchRow): Promise<Re
       succeeded: debits.succeeded ?? 0,
       failed: debits.failed ?? 0,
     },
-    error: batch.error,
+    error: decodeBatchError(batch.error),
     file_sha256: batch.file_sha256,
     created_at: batch.created_at,
     completed_at: batch.completed_at,

@@ -27,6 +27,27 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   idleMs: 100,
 };
 
+/** Limits and retries of batch files (SPEC §11, §13). */
+export interface BatchSettings {
+  /**
+   * Bytes a merchant's unfinished batches may hold on disk together (`DAIKOU_BATCH_BYTES_HELD_MAX`):
+   * an upload that would pass it is refused 413, so that one merchant cannot fill the disk.
+   */
+  bytesHeldMax: number;
+  /** Wait before taking a batch again after an unexpected error; doubles with each attempt. */
+  retryDelayMs: number;
+  retryDelayMsMax: number;
+  /** Unexpected errors a batch may meet before it fails `internal_error`. */
+  attemptsMax: number;
+}
+
+export const DEFAULT_BATCH_SETTINGS: BatchSettings = {
+  bytesHeldMax: 2 * 1024 * 1024 * 1024,
+  retryDelayMs: 1_000,
+  retryDelayMsMax: 60_000,
+  attemptsMax: 5,
+};
+
 /** Everything a use case may touch; built once, in the composition root (src/main.ts). */
 export interface AppContext {
   store: Store;
@@ -37,9 +58,10 @@ export interface AppContext {
   connector: ChannelConnector;
   routing: RoutingTable;
   logger: Logger;
-  /** Where uploaded batch files are kept. */
+  /** Where uploaded batch files are kept, encrypted, while their batch is unfinished. */
   batchDir: string;
   workers: WorkerSettings;
+  batches: BatchSettings;
 }
 
 export function nowIso(ctx: Pick<AppContext, 'clock'>): string {

@@ -17,7 +17,8 @@ export type ProblemKind =
   | 'request_in_progress'
   | 'reference_already_used'
   | 'agreement_number_already_used'
-  | 'conflict';
+  | 'conflict'
+  | 'batch_bytes_held_limit';
 
 const STATUS = {
   validation_failed: 400,
@@ -28,6 +29,7 @@ const STATUS = {
   reference_already_used: 409,
   agreement_number_already_used: 409,
   conflict: 409,
+  batch_bytes_held_limit: 413,
 } as const satisfies Record<ProblemKind, number>;
 
 export class AppError extends Error {

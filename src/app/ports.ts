@@ -190,9 +190,16 @@ export interface StoreTx {
   listBatches(filter: PageRequest & { merchantId?: string | undefined }): Promise<Page<BatchRow>>;
   /** Batches still being processed, oldest first. */
   listProcessingBatches(): Promise<BatchRow[]>;
+  /** Batches still being processed whose next attempt is due at `now`, oldest first, at most `limit`. */
+  listDueBatches(now: string, limit: number): Promise<BatchRow[]>;
+  /** Records an unexpected error: the batch is not taken again before `nextAttemptAt`. */
+  scheduleBatchRetry(id: string, attempts: number, nextAttemptAt: string): Promise<void>;
+  /** Bytes of the files of a merchant's unfinished batches. */
+  sumBatchBytesHeld(merchantId: string): Promise<number>;
   /** Advances a batch's cursor and counts; false when the batch was not at `fromCursor` (another worker moved it). */
   advanceBatch(id: string, fromCursor: number, patch: Pick<BatchRow, 'cursor' | 'rows' | 'accepted' | 'rejected'>): Promise<boolean>;
-  finishBatch(id: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<void>;
+  /** Ends a batch still processing; `error` is a BatchError's JSON. False when it had already ended. */
+  finishBatch(id: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<boolean>;
   insertBatchRows(rows: BatchRowResult[]): Promise<void>;
   listBatchReport(batchId: string, afterRow: number, limit: number): Promise<BatchReportLine[]>;
   /** Debits of a batch by status. */
@@ -291,6 +298,8 @@ export interface PersonalDataVault {
   seal(plaintext: string): string;
   open(sealed: string): string;
   index(domain: 'account' | 'id_number' | 'phone' | 'idempotency_key', value: string): string;
+  /** A 32-byte secret (hex) derived for one purpose, e.g. the key of uploaded batch files. */
+  derive(purpose: string): string;
 }
 
 /** Opaque secrets (API keys); a port so that tests can make them deterministic. */

@@ -27,7 +27,7 @@ export interface BatchAnswer {
   id: string;
   status: string;
   counts: { rows: number; accepted: number; rejected: number; succeeded: number; failed: number };
-  error: string | null;
+  error: { code: string; detail: string } | null;
   completed_at: string | null;
 }
 

@@ -224,7 +224,7 @@ async function ingestBatch(config: BenchHubConfig, seeded: Seeded, file: string,
     // The hub stamps the batch when its last chunk commits (same machine, same clock): exact,
     // where the poll that sees it is late by up to its spacing.
     const elapsed = done.completed_at === null ? seconds(started) : (Date.parse(done.completed_at) - startedAt) / 1000;
-    if (done.status !== 'completed') throw new Error(`the batch ended ${done.status}: ${done.error ?? 'no error given'}`);
+    if (done.status !== 'completed') throw new Error(`the batch ended ${done.status}: ${done.error === null ? 'no error given' : `${done.error.code}: ${done.error.detail}`}`);
     return { batchId: done.id, rows: done.counts.rows, accepted: done.counts.accepted, rejected: done.counts.rejected, seconds: elapsed, uploadSeconds, peakRssMib: hub.peakRssMib() };
   } finally {
     await hub.stop();

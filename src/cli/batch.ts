@@ -8,7 +8,8 @@ interface BatchAnswer {
   id: string;
   status: string;
   counts: { rows: number; accepted: number; rejected: number; succeeded: number; failed: number };
-  error: string | null;
+  /** Why a failed batch failed: code, detail and where (row, column, line, byte_offset). */
+  error: { code: string; detail: string } | null;
 }
 
 async function api(url: string, key: string, pathname: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
@@ -87,7 +88,7 @@ export function batchCommand(): Command {
       if (tty) process.stdout.write(`\r${renderProgress(state.counts.rows, Math.max(total, state.counts.rows))}\n`);
       const c = state.counts;
       process.stdout.write(`${state.status}: ${c.rows} rows, ${c.accepted} accepted, ${c.rejected} rejected, ${c.succeeded} succeeded, ${c.failed} failed\n`);
-      if (state.error) process.stdout.write(`${state.error}\n`);
+      if (state.error) process.stdout.write(`${state.error.code}: ${state.error.detail}\n`);
       if (opts.report) {
         const response = await fetch(`${opts.url}/v1/batches/${state.id}/report`, { headers: { authorization: `Bearer ${opts.key}` } });
         fs.writeFileSync(opts.report, Buffer.from(await response.arrayBuffer()));

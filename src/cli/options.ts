@@ -47,6 +47,15 @@ export function redactUrl(url: string): string {
 export const WORKER_BATCH_SIZE_MAX = 1_000;
 
 /** Worker tuning from the environment; only what an operator may need to change. */
+/** `DAIKOU_BATCH_BYTES_HELD_MAX`: bytes a merchant's unfinished batch files may hold together. */
+export function batchSettingsFromEnv(env: NodeJS.ProcessEnv): { bytesHeldMax?: number } {
+  const text = env.DAIKOU_BATCH_BYTES_HELD_MAX;
+  if (text === undefined || text === '') return {};
+  const bytesHeldMax = Number(text);
+  if (!Number.isSafeInteger(bytesHeldMax) || bytesHeldMax < 1) throw new UsageError('DAIKOU_BATCH_BYTES_HELD_MAX must be a whole number of bytes, at least 1.');
+  return { bytesHeldMax };
+}
+
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): { leaseMs?: number; batchSize?: number } {
   const settings: { leaseMs?: number; batchSize?: number } = {};
   const lease = env.DAIKOU_WORKER_LEASE_MS;

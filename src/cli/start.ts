@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { startHub } from '../main.js';
 import { isScenario, SCENARIOS, type ScenarioName } from '../app/scenarios.js';
-import { UsageError, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, workerSettingsFromEnv } from './options.js';
+import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, workerSettingsFromEnv } from './options.js';
 
 export function startCommand(): Command {
   return new Command('start')
@@ -21,6 +21,7 @@ Environment:
   DAIKOU_MASTER_KEY     key for personal data at rest (64 hex chars); otherwise <data>/master.key is created (mode 0600)
   DAIKOU_WORKER_LEASE_MS  how long a worker holds claimed work before another process may take it over (default 15000)
   DAIKOU_WORKER_BATCH_SIZE  debits a worker claims, or attempts it queries, per round (default 64, at most 1000)
+  DAIKOU_BATCH_BYTES_HELD_MAX  bytes of uploaded files a merchant's unfinished batches may hold (default 2147483648)
   DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
 
 Example:
@@ -45,6 +46,7 @@ Example:
           ? { kind: 'external', url: externalSandbox, controlToken: process.env.DAIKOU_SANDBOX_TOKEN ?? '' }
           : { kind: 'embedded', port: opts.sandboxPort ?? (opts.port === 0 ? 0 : opts.port + 1) },
         workers: workerSettingsFromEnv(process.env),
+        batches: batchSettingsFromEnv(process.env),
         ...(scenario === undefined ? {} : { scenario }),
       });
       const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : `(printed on first start; lost it? daikou operator-key rotate --data ${opts.data} prints a new one)`);

@@ -277,8 +277,35 @@ class KyselyStoreTx implements StoreTx {
     return result.numUpdatedRows === 1n;
   }
 
-  async finishBatch(id: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<void> {
-    await this.db.updateTable('batches').set({ status, completed_at: at, error }).where('id', '=', id).execute();
+  async listDueBatches(now: string, limit: number): Promise<BatchRow[]> {
+    return this.db
+      .selectFrom('batches')
+      .selectAll()
+      .where('status', '=', sql.lit('processing'))
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  async scheduleBatchRetry(id: string, attempts: number, nextAttemptAt: string): Promise<void> {
+    await this.db.updateTable('batches').set({ attempts, next_attempt_at: nextAttemptAt }).where('id', '=', id).where('status', '=', 'processing').execute();
+  }
+
+  async sumBatchBytesHeld(merchantId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('batches')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('file_bytes'), sql<number>`0`).as('bytes'))
+      .where('merchant_id', '=', merchantId)
+      .where('status', '=', sql.lit('processing'))
+      .executeTakeFirstOrThrow();
+    return Number(row.bytes);
+  }
+
+  async finishBatch(id: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<boolean> {
+    const result = await this.db.updateTable('batches').set({ status, completed_at: at, error }).where('id', '=', id).where('status', '=', 'processing').executeTakeFirst();
+    return result.numUpdatedRows === 1n;
   }
 
   async insertBatchRows(rows: BatchRowResult[]): Promise<void> {

@@ -120,7 +120,7 @@ export interface BatchesTable {
   file_sha256: string;
   /** `csv` or `pain.008`. */
   format: string;
-  /** Where the file is kept, under the data directory. */
+  /** Where the file is kept (encrypted) under the data directory while the batch is unfinished. */
   file_name: string;
   /** For ISO 20022 files: the original MsgId and message name (e.g. pain.008.001.02). */
   message_id: string | null;
@@ -132,9 +132,16 @@ export interface BatchesTable {
   rows: number;
   accepted: number;
   rejected: number;
+  /** Why a `failed` batch failed: JSON of BatchError (src/app/ports.ts), never a full account or ID number. */
   error: string | null;
   created_at: string;
   completed_at: string | null;
+  /** Unexpected errors met so far while processing; after a few the batch fails `internal_error`. */
+  attempts: number;
+  /** Not taken again before this instant (backoff after an unexpected error); null: at once. */
+  next_attempt_at: string | null;
+  /** Bytes of the uploaded file, counted against the merchant's limit while the batch is unfinished. */
+  file_bytes: number;
 }
 
 /** The result of one input row: the debit it became, or why it was refused. */

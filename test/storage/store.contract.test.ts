@@ -605,12 +605,34 @@ for (const engine of ENGINES) {
           expect(await store.getDebit(debits[0]!.id)).toBeNull();
         });
 
+        it('lists due batches oldest first, skips those waiting for a retry, sums bytes held, and ends a batch once', async () => {
+          const { merchant } = await seedWorld();
+          const batch = (n: number, patch: Record<string, unknown> = {}) => ({
+            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: `${n}`.padStart(64, '0'), format: 'csv', file_name: `b${n}.csv.enc`, message_id: null, message_name: null,
+            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1_000 * n,
+            ...patch,
+          });
+          const [first, waiting, done, last] = [batch(1), batch(2), batch(3, { status: 'completed' }), batch(4)];
+          for (const row of [last, done, waiting, first]) await store.insertBatch(row);
+          await store.scheduleBatchRetry(waiting.id, 1, at(10));
+          const due = async (now: string) => (await store.listDueBatches(now, 10)).filter((b) => b.merchant_id === merchant.id).map((b) => b.id);
+          expect(await due(at(9))).toEqual([first.id, last.id]);
+          expect(await due(at(10))).toEqual([first.id, waiting.id, last.id]);
+          expect((await store.getBatch(waiting.id))).toMatchObject({ attempts: 1, next_attempt_at: at(10) });
+          expect(await store.sumBatchBytesHeld(merchant.id)).toBe(7_000);
+          expect(await store.sumBatchBytesHeld('mer_nobody')).toBe(0);
+          expect(await store.finishBatch(first.id, 'failed', at(11), '{"code":"invalid_csv"}')).toBe(true);
+          expect(await store.finishBatch(first.id, 'completed', at(12), null)).toBe(false);
+          expect(await store.getBatch(first.id)).toMatchObject({ status: 'failed', completed_at: at(11), error: '{"code":"invalid_csv"}' });
+          expect(await store.sumBatchBytesHeld(merchant.id)).toBe(6_000);
+        });
+
         it('writes batch rows that read back in row order in the report', async () => {
           const { merchant } = await seedWorld();
           const batchId = idSource.next('batch');
           await store.insertBatch({
             id: batchId, merchant_id: merchant.id, file_sha256: 'f'.repeat(64), format: 'csv', file_name: 'b.csv', message_id: null, message_name: null,
-            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null,
+            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 0,
           });
           const rows = Array.from({ length: COUNT }, (_, i) => ({
             batch_id: batchId, row: i + 1, reference: i % 4 === 0 ? null : `R-${i}`, debit_id: null, status: 'rejected',

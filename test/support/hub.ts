@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { SettableClock } from '../../src/core/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startHub, type RunningHub } from '../../src/main.js';
-import type { WorkerSettings } from '../../src/app/context.js';
+import type { BatchSettings, WorkerSettings } from '../../src/app/context.js';
 import { freshDatabase, type TestDatabase } from './engines.js';
 import type { Engine } from '../../src/storage/database.js';
 import type { ScenarioName } from '../../src/app/scenarios.js';
@@ -30,7 +30,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(engine: Engine, options: { workers?: Partial<WorkerSettings>; runWorkers?: boolean; scenario?: ScenarioName } = {}): Promise<TestHub> {
+export async function startTestHub(engine: Engine, options: { workers?: Partial<WorkerSettings>; batches?: Partial<BatchSettings>; runWorkers?: boolean; scenario?: ScenarioName } = {}): Promise<TestHub> {
   const database = await freshDatabase(engine);
   const logs = new LogCapture();
   const clock = new SettableClock();
@@ -47,6 +47,7 @@ export async function startTestHub(engine: Engine, options: { workers?: Partial<
     clock,
     workers: { ...FAST_WORKERS, ...options.workers },
     runWorkers: options.runWorkers ?? true,
+    ...(options.batches ? { batches: options.batches } : {}),
     ...(options.scenario ? { scenario: options.scenario } : {}),
   });
   const bodies: string[] = [];

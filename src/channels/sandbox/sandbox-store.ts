@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { invariant } from '../../core/kernel/index.js';
@@ -15,6 +14,7 @@ import {
   isLimitedClass,
 } from './bank-rules.js';
 import type { Fault, FaultMode, FaultStore } from './fault-table.js';
+import { ensurePrivateFile } from '../../security/data-dir-modes.js';
 
 /**
  * The sandbox's state in `<data>/sandbox.sqlite`. Account and ID numbers arrive here already
@@ -190,7 +190,8 @@ export class SandboxStore implements FaultStore {
   readonly #updateAccount: (hmac: string, masked: string, patch: AccountPatch) => StoredAccount;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
+    // The sandbox keeps (simulated) account holders' data: private to this user, like the hub's.
+    ensurePrivateFile(join(dataDir, SANDBOX_DB_FILE));
     this.#db = new Database(join(dataDir, SANDBOX_DB_FILE));
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');

@@ -1,5 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { Utf8Validator } from '../utf8-validator.js';
 import { iso20022MessageOf } from './detect-iso20022-message.js';
 
 /** The batch columns a pain.008 transaction fills (SPEC §11), named as in a CSV batch. */
@@ -24,6 +25,12 @@ export interface Pain008Record {
  */
 export class Pain008ReadError extends Error {
   override name = 'Pain008ReadError';
+  /** The transaction (row, from 1) being read, or null outside one. */
+  row: number | null = null;
+  /** The field being read (`reference`, `account_number`, …), or null. */
+  field: Pain008Field | null = null;
+  /** Bytes from the start of the input to where the reader stood when it noticed the problem. */
+  byteOffset: number | null = null;
   constructor(
     readonly detail: string,
     /** 1-based. */
@@ -65,9 +72,11 @@ const WRITE_UNITS_MAX = 64 * 1024;
 /**
  * saxes buffers whatever has not ended yet (a text, comment, CDATA section, attribute value) in
  * full. A pain.008 opens or closes an element every few hundred characters; when this many pass
- * without one, something was left open, and reading on would hold the rest of the file.
+ * without one, something was left open or a text is far too long, and reading on would hold the
+ * rest of the file. The same bound as a CSV row (64 KiB).
  */
-const STALL_UNITS_MAX = 1024 * 1024;
+export const PAIN008_STALL_UNITS_MAX = 64 * 1024;
+const STALL_UNITS_MAX = PAIN008_STALL_UNITS_MAX;
 /**
  * saxes reads everything after `&` up to the next `;` as an entity name, so a bare `&` (common in
  * hand-made files: "A&B物业") would swallow the rest of the file and be reported far away. No
@@ -162,7 +171,15 @@ class Pain008Parser {
 
   /** A Pain008ReadError at the parser's current position, or at the one given. */
   fail(detail: string, at: { line: number; column: number } = { line: this.parser.line, column: this.parser.column + 1 }): never {
-    throw new Pain008ReadError(redact(detail), at.line, at.column);
+    const error = new Pain008ReadError(redact(detail), at.line, at.column);
+    error.row = this.txDepth === 0 ? null : this.rows + 1;
+    error.field = this.capture?.field ?? null;
+    throw error;
+  }
+
+  /** Where the parser stands: a plain index into the text fed so far. */
+  get position(): number {
+    return this.parser.position;
   }
 
   /** Writes text[start, end) and checks that nothing runs away; returns `end`. */
@@ -171,7 +188,7 @@ class Pain008Parser {
     this.guard(() => this.parser.write(text.slice(start, end)));
     if (this.entityBuffer().length > ENTITY_UNITS_MAX) this.fail('this "&" begins no entity reference (write "&amp;" for an ampersand).', this.ampersand);
     if (this.parser.position - this.lastTag.position > STALL_UNITS_MAX) {
-      this.fail(`no element opens or closes in the ${STALL_UNITS_MAX / 1024 / 1024} MiB after this point: a comment, CDATA section or attribute value is left open, or a text is far too long.`, this.lastTag);
+      this.fail(`no element opens or closes in the ${STALL_UNITS_MAX / 1024} KiB after this point: a comment, CDATA section or attribute value is left open, or a text is far too long.`, this.lastTag);
     }
     return end;
   }
@@ -288,12 +305,48 @@ function isHighSurrogate(code: number): boolean {
 export async function* readPain008(input: NodeJS.ReadableStream | AsyncIterable<Buffer | string>): AsyncGenerator<Pain008Record> {
   const parser = new Pain008Parser();
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const utf8 = new Utf8Validator();
+  /** Bytes and text units of the input before the slice being written, to place an error in bytes. */
+  let bytesBefore = 0;
+  let unitsBefore = 0;
+  let slice = '';
   const decode = (bytes?: Buffer): string => {
-    try {
-      return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
-    } catch {
-      return parser.fail('it is not valid UTF-8.');
+    // The validator finds where the bytes go wrong; TextDecoder alone would only say that they do.
+    let bad = bytes === undefined ? utf8.end() : utf8.check(bytes);
+    if (bad < 0) {
+      try {
+        return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
+      } catch {
+        bad = bytesBefore;
+      }
     }
+    const error = placed(() => parser.fail('it is not valid UTF-8.'));
+    error.byteOffset = bad;
+    throw error;
+  };
+  const placed = (action: () => void): Pain008ReadError => {
+    try {
+      action();
+    } catch (error) {
+      if (error instanceof Pain008ReadError) return error;
+      throw error;
+    }
+    throw new Error('unreachable: the action did not fail');
+  };
+  const write = (text: string, end: boolean) => {
+    slice = text;
+    try {
+      parser.write(text);
+      if (end) parser.end();
+    } catch (error) {
+      if (error instanceof Pain008ReadError && error.byteOffset === null) {
+        const within = Math.max(0, Math.min(slice.length, parser.position - unitsBefore));
+        error.byteOffset = bytesBefore + Buffer.byteLength(slice.slice(0, within));
+      }
+      throw error;
+    }
+    bytesBefore += Buffer.byteLength(text);
+    unitsBefore += text.length;
   };
   let first = true;
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
@@ -301,6 +354,8 @@ export async function* readPain008(input: NodeJS.ReadableStream | AsyncIterable<
     let text = typeof chunk === 'string' ? decode() + chunk : decode(chunk);
     // TextDecoder drops a byte-order mark itself; a string may still start with one.
     if (first && text.length > 0) {
+      if (typeof chunk !== 'string' && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) bytesBefore += 3;
+      else if (text.startsWith('\uFEFF')) bytesBefore += 3;
       text = text.replace(/^\uFEFF/, '');
       first = false;
     }
@@ -308,7 +363,7 @@ export async function* readPain008(input: NodeJS.ReadableStream | AsyncIterable<
       let end = Math.min(text.length, start + WRITE_UNITS_MAX);
       if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
       try {
-        parser.write(text.slice(start, end));
+        write(text.slice(start, end), false);
       } finally {
         // On failure the records completed before it still go out, then the error.
         yield* parser.takeRecords();
@@ -317,8 +372,7 @@ export async function* readPain008(input: NodeJS.ReadableStream | AsyncIterable<
     }
   }
   try {
-    parser.write(decode());
-    parser.end();
+    write(decode(), true);
   } finally {
     yield* parser.takeRecords();
   }

@@ -29,7 +29,8 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
     if (!(request.body instanceof Readable)) {
       return sendProblem(reply, problem(415, 'unsupported_media_type', 'Send a CSV file as text/csv, or an ISO 20022 pain.008 file as application/xml.'));
     }
-    const { batch, created } = await receiveBatch(ctx, merchantOf(request), request.headers['content-type'] ?? '', request.body);
+    const length = Number(request.headers['content-length']);
+    const { batch, created } = await receiveBatch(ctx, merchantOf(request), request.headers['content-type'] ?? '', request.body, Number.isSafeInteger(length) ? length : undefined);
     if (created) onBatchReceived();
     return reply.code(created ? 202 : 200).send(await presentBatch(ctx, batch));
   });

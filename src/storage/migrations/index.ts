@@ -3,6 +3,7 @@ import * as core from './001-core.js';
 import * as channelsAndRules from './002-channels-and-rules.js';
 import * as fees from './003-fees.js';
 import * as batches from './004-batches.js';
+import * as batchSafety from './005-batch-safety.js';
 import * as apiKeyPrefix from './006-api-key-prefix.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-channels-and-rules': channelsAndRules,
   '003-fees': fees,
   '004-batches': batches,
+  '005-batch-safety': batchSafety,
   '006-api-key-prefix': apiKeyPrefix,
 };
 

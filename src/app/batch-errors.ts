@@ -1,0 +1,64 @@
+import { maskPersonalDataInText } from '../core/payers/index.js';
+
+/**
+ * Why a batch ended `failed` (SPEC §11): the file could not be read to its end, or processing met
+ * unexpected errors too many times. Rows read before the point of failure stand. Shown in the
+ * batch as `error`, stored as JSON in `batches.error`.
+ */
+export const BATCH_ERROR_CODES = {
+  invalid_csv: 'The CSV cannot be parsed past this point (a quote out of place or never closed, for instance).',
+  invalid_xml: 'The XML is not a well-formed pain.008 past this point.',
+  invalid_utf8: 'The file is not valid UTF-8 here: save it as UTF-8.',
+  row_too_long: 'A row is longer than the limit; the rest of the file cannot be read.',
+  file_unreadable: 'The stored file is missing or does not verify.',
+  internal_error: 'daikou met unexpected errors processing this batch and gave up; the rows read so far stand.',
+} as const satisfies Record<string, string>;
+export type BatchErrorCode = keyof typeof BATCH_ERROR_CODES;
+
+export interface BatchError {
+  code: BatchErrorCode;
+  /** A sentence for people; never a full account or ID number. */
+  detail: string;
+  /** The data row (numbered as in the report, from 1) that could not be read; null before the first row (the header) or when unknown. */
+  row: number | null;
+  /** The CSV column, or the pain.008 field, being read; null when unknown. */
+  column: string | null;
+  /** 1-based line of the file where reading stopped. */
+  line: number | null;
+  /** Bytes from the start of the file: where the row that could not be read begins (CSV), or where the reader stood (XML, UTF-8). */
+  byte_offset: number | null;
+}
+
+/** A batch file that cannot be read on: the batch fails with this error, other batches go on. */
+export class BatchFileError extends Error {
+  override name = 'BatchFileError';
+  constructor(readonly error: BatchError) {
+    super(error.detail);
+  }
+}
+
+export function batchError(code: BatchErrorCode, detail: string, where: Partial<Pick<BatchError, 'row' | 'column' | 'line' | 'byte_offset'>> = {}): BatchError {
+  return { code, detail: maskFileText(detail), row: where.row ?? null, column: where.column === undefined || where.column === null ? null : maskFileText(where.column).slice(0, 64), line: where.line ?? null, byte_offset: where.byte_offset ?? null };
+}
+
+/**
+ * Text from an uploaded file echoed into a stored message or a log line: runs of 15+ digits (cards,
+ * ID numbers) masked as everywhere, and any other run of 6+ digits (a short account number) cut out.
+ */
+export function maskFileText(text: string): string {
+  return maskPersonalDataInText(text).replace(/\d{6,}/g, '…');
+}
+
+export function encodeBatchError(error: BatchError): string {
+  return JSON.stringify(error);
+}
+
+/** Reads `batches.error`; the migration turned older plain sentences into JSON. */
+export function decodeBatchError(stored: string | null): BatchError | null {
+  if (stored === null) return null;
+  try {
+    return JSON.parse(stored) as BatchError;
+  } catch {
+    return batchError('file_unreadable', stored);
+  }
+}
