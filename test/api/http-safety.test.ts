@@ -251,6 +251,7 @@ describe('slow clients and the connection cap', () => {
   });
 
   it('a body that trickles in is cut off with a 408 problem', async () => {
+    const merchant = await createMerchant(t);
     const { port } = new URL(url);
     const socket = net.connect(Number(port), '127.0.0.1');
     let received = '';
@@ -258,7 +259,7 @@ describe('slow clients and the connection cap', () => {
     socket.on('data', (chunk) => (received += chunk.toString('utf8')));
     socket.on('close', () => (closed = true));
     socket.on('error', () => undefined);
-    socket.write(`POST /v1/debits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${t.operatorKey}\r\nContent-Length: 1000\r\n\r\n{`);
+    socket.write(`POST /v1/debits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${merchant.key}\r\nContent-Length: 1000\r\n\r\n{`);
     const trickle = setInterval(() => socket.writable && socket.write(' '), 100);
     try {
       await eventually(async () => closed, 10_000, 'the server to close the trickling connection');
@@ -284,7 +285,8 @@ describe('slow clients and the connection cap', () => {
       ),
     );
     try {
-      await eventually(async () => server.server.listenerCount('connection') > 0 && (await new Promise<number>((resolve) => server.server.getConnections((_e, n) => resolve(n)))) === 2, 5_000, 'two connections');
+      const connections = () => new Promise<number>((resolve) => server.server.getConnections((_error, count) => resolve(count)));
+      await eventually(async () => (await connections()) === 2, 5_000, 'two open connections');
       const third = await rawExchange(url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n').catch(() => '');
       expect(third).toBe('');
     } finally {

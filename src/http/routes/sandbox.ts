@@ -41,35 +41,35 @@ export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: 
   const tags = ['sandbox'];
   r.put('/v1/sandbox/accounts/:account_number', {
     schema: { tags, summary: 'Configure a simulated payer account', params: AccountParams, body: SandboxAccountBody },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'PUT', `/v1/sandbox/accounts/${request.params.account_number}`, request.body);
     return reply;
   });
   r.get('/v1/sandbox/accounts/:account_number', {
     schema: { tags, summary: 'A simulated account: balance, status, class, and every instruction its bank received', params: AccountParams },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'GET', `/v1/sandbox/accounts/${request.params.account_number}`);
     return reply;
   });
   r.post('/v1/sandbox/faults', {
     schema: { tags, summary: "Inject a fault at a channel's edge", body: SandboxFaultBody },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'POST', '/v1/sandbox/faults', request.body);
     return reply;
   });
   r.delete('/v1/sandbox/faults', {
     schema: { tags, summary: 'Clear every fault' },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (_request, reply) => {
     await forward(reply, 'DELETE', '/v1/sandbox/faults');
     return reply;
   });
   r.post('/v1/sandbox/clock', {
     schema: { tags, summary: 'Set or advance the test clock that every date rule reads', body: SandboxClockBody },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (request, reply) => {
     const { status, payload } = await forward(reply, 'POST', '/v1/sandbox/clock', request.body);
     const now = (payload as { now?: string } | null)?.now;
