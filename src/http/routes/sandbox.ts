@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SettableClock } from '../../core/index.js';
 import type { RouteDeps } from '../server.js';
-import { problem, sendProblem } from '../problem.js';
+import { problem, sendProblem, type ProblemBody } from '../problem.js';
 import { SandboxAccountBody, SandboxClockBody, SandboxFaultBody } from '../schemas.js';
 
 export interface SandboxLink {
@@ -35,7 +35,8 @@ export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: 
       return { status: 502, payload: null };
     }
     const payload: unknown = await response.json().catch(() => null);
-    reply.code(response.status).type(response.headers.get('content-type') ?? 'application/json').send(payload);
+    if (response.status >= 400) sendProblem(reply, sandboxProblem(response.status, payload));
+    else reply.code(response.status).type(response.headers.get('content-type') ?? 'application/json').send(payload);
     return { status: response.status, payload };
   };
   const tags = ['sandbox'];
@@ -76,4 +77,20 @@ export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: 
     if (status === 200 && typeof now === 'string') link.clock.set(new Date(now));
     return reply;
   });
+}
+
+/**
+ * The sandbox's refusal as one of the hub's problems: same status, detail and pointers, with the
+ * hub's `code` (the sandbox's kind, e.g. `sandbox_invalid_request`), and masked like every other.
+ */
+function sandboxProblem(status: number, payload: unknown): ProblemBody {
+  const given = (payload ?? {}) as { type?: unknown; detail?: unknown; errors?: unknown };
+  const kind = typeof given.type === 'string' ? given.type.split('/').slice(-2).join('_').replaceAll('-', '_').replace(/[^a-z0-9_]/g, '') : '';
+  const errors = Array.isArray(given.errors)
+    ? given.errors.flatMap((error: { pointer?: unknown; code?: unknown; detail?: unknown }) =>
+        typeof error.pointer === 'string' ? [{ pointer: error.pointer, code: String(error.code ?? 'invalid'), detail: String(error.detail ?? '') }] : [],
+      )
+    : [];
+  const code = kind.startsWith('sandbox_') ? kind : `sandbox_${kind || 'error'}`;
+  return problem(status, code, typeof given.detail === 'string' ? given.detail : 'The sandbox clearing network refused the request.', errors);
 }
