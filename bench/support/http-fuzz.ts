@@ -108,6 +108,7 @@ interface FuzzRequest {
 
 interface KnownIds {
   merchantKey: string;
+  mandateId: string;
   path: Record<string, string[]>;
 }
 
@@ -285,6 +286,7 @@ async function seedData(url: string): Promise<KnownIds> {
     agreement_number: 'AGR-FUZZ-1',
     signed_at: '2026-01-01',
   });
+  FIELD_HINTS.mandate_id = fc.constantFrom(mandate.id, 'mdt_unknown');
   const debit = await call('POST', '/v1/debits', key, { mandate_id: mandate.id, amount: 1200, currency: 'CNY', reference: 'FUZZ-1' });
   const batch = await call('POST', '/v1/batches', key, `reference,mandate_id,amount\nFUZZ-B1,${mandate.id},100\n`, 'text/csv');
   const rules = (await call('GET', '/v1/rules', OPERATOR_KEY)).data.map((rule: { id: string }) => rule.id);
@@ -292,6 +294,7 @@ async function seedData(url: string): Promise<KnownIds> {
   const channels = (await call('GET', '/v1/channels', OPERATOR_KEY)).data.map((channel: { id: string }) => channel.id);
   return {
     merchantKey: key,
+    mandateId: mandate.id,
     path: {
       '/v1/merchants/{id}': [merchant.id],
       '/v1/mandates/{id}': [mandate.id],
@@ -356,6 +359,29 @@ const INTERESTING_STRINGS = fc.constantFrom(
 
 const INTERESTING_NUMBERS = fc.constantFrom(0, -1, 1, 1.5, -0, 2 ** 53, 2 ** 53 + 2, Number.MAX_SAFE_INTEGER, 1e308, -1e308, 0.1, 100, 999_999_999);
 
+/**
+ * Values that pass validation for fields a schema cannot describe fully (a Luhn digit, a region
+ * code), so that more requests reach the use cases; `mandate_id` is filled in once the seed data exists.
+ */
+const FIELD_HINTS: Record<string, fc.Arbitrary<unknown>> = {
+  account_number: fc.constantFrom(CARD, '4403010012345678901', '622202'),
+  bank_code: fc.constantFrom('ICBC', 'CCB', '102100099996'),
+  region_code: fc.constantFrom('440300', '110105', '4403'),
+  holder_name: fc.constantFrom('张三', '深圳市水务集团有限公司'),
+  id_number: fc.constant(ID_NUMBER),
+  phone: fc.constant('13800138000'),
+  signed_at: fc.constantFrom('2026-01-01', '2026-01-01T08:00:00+08:00'),
+  valid_from: fc.constant('2026-01-01'),
+  valid_until: fc.constant('2027-12-31'),
+  reference: fc.nat().map((n) => `FZ-${n}`),
+  agreement_number: fc.nat().map((n) => `AGR-FZ-${n}`),
+  rate: fc.constantFrom('0.001', '0.0006', '0'),
+  currency: fc.constant('CNY'),
+  at: fc.constant('2026-01-02'),
+  from: fc.constant('2026-01-01'),
+  to: fc.constant('2026-01-31'),
+};
+
 function resolveRef(schema: JsonSchema, root: { components?: { schemas?: Record<string, JsonSchema> } }): JsonSchema {
   if (schema.$ref === undefined) return schema;
   const name = schema.$ref.split('/').at(-1) ?? '';
@@ -378,7 +404,12 @@ function fromSchema(schema: JsonSchema, depth = 0): fc.Arbitrary<unknown> {
       const properties = schema.properties ?? {};
       const keys = Object.keys(properties);
       if (keys.length === 0) return fc.dictionary(printable(12), fromSchema(typeof schema.additionalProperties === 'object' ? schema.additionalProperties : { type: 'string' }, depth + 1), { maxKeys: 4 });
-      return fc.record(Object.fromEntries(keys.map((key) => [key, fromSchema(properties[key]!, depth + 1)])), { requiredKeys: (schema.required ?? []).filter((key) => keys.includes(key)) });
+      const valueFor = (key: string): fc.Arbitrary<unknown> => {
+        const generated = fromSchema(properties[key]!, depth + 1);
+        const hint = FIELD_HINTS[key];
+        return hint === undefined ? generated : fc.oneof({ weight: 3, arbitrary: hint }, { weight: 1, arbitrary: generated });
+      };
+      return fc.record(Object.fromEntries(keys.map((key) => [key, valueFor(key)])), { requiredKeys: (schema.required ?? []).filter((key) => keys.includes(key)) });
     }
     case 'array':
       return fc.array(fromSchema(schema.items ?? {}, depth + 1), { minLength: Math.min(schema.minItems ?? 0, 3), maxLength: Math.min(schema.maxItems ?? 3, 3) });
@@ -414,8 +445,9 @@ function stringFor(schema: JsonSchema): fc.Arbitrary<string> {
 }
 
 /** A body that fits, then maybe broken: a key dropped, one added, a value of the wrong type. */
-function bodyArbitrary(schema: JsonSchema | null): fc.Arbitrary<unknown> {
-  const fitting = schema === null ? fc.jsonValue({ maxDepth: 2 }) : fromSchema(schema);
+function bodyArbitrary(schema: JsonSchema | null, exemplar: fc.Arbitrary<unknown> | undefined): fc.Arbitrary<unknown> {
+  const generated = schema === null ? fc.jsonValue({ maxDepth: 2 }) : fromSchema(schema);
+  const fitting = exemplar === undefined ? generated : fc.oneof({ weight: 2, arbitrary: exemplar }, { weight: 1, arbitrary: generated });
   return fc.oneof(
     { weight: 6, arbitrary: fitting },
     { weight: 2, arbitrary: fc.tuple(fitting, printable(16), fc.jsonValue({ maxDepth: 1 })).map(([value, key, extra]) => (isObject(value) ? { ...value, [key]: extra } : value)) },
@@ -511,6 +543,7 @@ function requestArbitrary(operations: Operation[], known: KnownIds): fc.Arbitrar
     body: null,
   }));
   const all = [...operations, ...extraPaths];
+  const bodies = exemplars(known);
   const operationRequest = fc
     .constantFrom(...all)
     .chain((operation) => {
@@ -530,7 +563,7 @@ function requestArbitrary(operations: Operation[], known: KnownIds): fc.Arbitrar
         realPick: fc.nat(),
         query: fc.array(queryPair, { maxLength: 4 }),
         queryJunk: fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('&%ZZ=1', '&limit=1&limit=2', '&unknown=1', '&=', '&&&', '&limit=0x10', '&created_gte[]=1', `&q=${'y'.repeat(3000)}`) }),
-        value: bodyArbitrary(operation.body),
+        value: bodyArbitrary(operation.body, bodies[`${operation.method} ${operation.template}`]),
         encoding: fc.constantFrom<BodyEncoding>('json', 'json', 'json', 'json', 'json', 'broken', 'empty', 'utf16', 'bom', 'csv', 'xml', 'none', 'huge'),
         contentType: fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES) }),
         cut: fc.nat(),
@@ -569,6 +602,43 @@ function requestArbitrary(operations: Operation[], known: KnownIds): fc.Arbitrar
       return { method, path: `${route}${queryText}`, headers, body, raw: null, operation: `${operation.method} ${operation.template}` };
     });
   return fc.oneof({ weight: 30, arbitrary: operationRequest }, { weight: 1, arbitrary: rawArbitrary(known) });
+}
+
+/** Bodies that succeed as they are (a unique part drawn each time), for the fuzzer to start from. */
+function exemplars(known: KnownIds): Record<string, fc.Arbitrary<unknown>> {
+  const n = fc.nat();
+  const schedule = { fixed: 0, rate: '0.001', min: 0, max: 1000 };
+  return {
+    'POST /v1/merchants': n.map((i) => ({
+      name: `商户 ${i}`,
+      category: 'utility',
+      settlement_account: { account_number: '4403010012345678901', bank_code: 'ICBC', region_code: '440300', holder_name: '深圳市水务集团有限公司' },
+    })),
+    'POST /v1/mandates': n.map((i) => ({
+      payer: { account_number: CARD, account_kind: 'personal', medium: 'bank_card', holder_name: '张三', phone: '13800138000' },
+      agreement_number: `AGR-FZ-${i}`,
+      signed_at: '2026-01-01',
+      limits: { per_debit_max: 100_000 },
+    })),
+    'POST /v1/debits': fc.tuple(n, fc.integer({ min: 1, max: 200_000 })).map(([i, amount]) => ({
+      mandate_id: i % 5 === 0 ? 'mdt_unknown' : known.mandateId,
+      amount,
+      currency: 'CNY',
+      reference: `FZ-${i}`,
+      description: '水费',
+      metadata: { month: '2026-01' },
+    })),
+    'POST /v1/channels': n.map((i) => ({ id: `fz-${i}`, type: 'clearing_org', name: `Channel ${i}`, capabilities: ['debit'], cost_schedule: schedule, priority: i % 100, endpoint: 'sandbox' })),
+    'PATCH /v1/channels/{id}': fc.integer({ min: 0, max: 100 }).map((priority) => ({ priority })),
+    'POST /v1/rules': n.map((i) => ({ id: `fz-rule-${i}`, title: 'A rule', source: 'fuzz', applies_to: { types: ['clearing_org'] }, deny: { amount: { min: 10_000_000 } } })),
+    'PUT /v1/rules/{id}': fc.constant({ title: 'A rule', source: 'fuzz', applies_to: { types: ['clearing_org'] }, deny: { amount: { min: 10_000_000 } } }),
+    'POST /v1/rules/simulate': fc.constant({ at: '2026-01-02', window: { from: '2026-01-01', to: '2026-01-31' } }),
+    'POST /v1/fee-plans': n.map((i) => ({ id: `fz-plan-${i}`, side: 'merchant', title: 'A plan', schedule })),
+    'PUT /v1/fee-plans/{id}': fc.constant({ title: 'A plan', schedule }),
+    'PUT /v1/sandbox/accounts/{account_number}': fc.integer({ min: 0, max: 10_000_000 }).map((balance) => ({ balance, status: 'open' })),
+    'POST /v1/sandbox/faults': fc.constantFrom({ channel: 'sandbox-clearing', mode: 'none' }, { channel: 'sandbox-clearing', mode: 'unavailable', count: 1 }),
+    'POST /v1/sandbox/clock': fc.constantFrom({ advance: 'PT1H' }, { now: '2026-01-02T09:00:00+08:00' }),
+  };
 }
 
 function authorizationFor(mode: (typeof AUTH_MODES)[number], merchantKey: string): string | null {

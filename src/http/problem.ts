@@ -95,7 +95,8 @@ export function errorHandler(error: FastifyError | AppError | Error, request: Fa
 }
 
 /** Errors Fastify meets before a route runs: a path it cannot decode, a path parameter too long. */
-export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('x-request-id', request.id);
   if (error.code === 'FST_ERR_BAD_URL') return sendProblem(reply, problem(400, 'bad_url', 'The path is not a valid URL: check its percent-encoding.'));
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, problem(414, 'uri_too_long', 'A path parameter is longer than 100 characters.'));
   return sendProblem(reply, problem(400, 'bad_request', 'The request could not be routed.'));

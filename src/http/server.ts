@@ -72,6 +72,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Every error is problem+json, those Fastify and Node's parser meet before a route runs too.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
+    // Fastify's own 503 while closing is not a problem; requests already on a connection are
+    // answered instead (close waits for them), new connections are no longer accepted.
+    return503OnClosing: false,
   });
   app.server.maxConnections = limits.maxConnections;
   app.decorateRequest('principal', null);

@@ -131,7 +131,9 @@ for (const engine of ENGINES) {
       };
 
       it('a bad percent-encoding in a path is a 400 problem', async () => {
-        expectProblem(await t.call('GET', '/v1/debits/%ZZ', { key: merchant.key }), 400, 'bad_url');
+        const response = await t.call('GET', '/v1/debits/%ZZ', { key: merchant.key });
+        expectProblem(response, 400, 'bad_url');
+        expect(response.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9._:-]+$/);
       });
 
       it('an overlong path id is a 414 problem', async () => {
