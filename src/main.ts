@@ -48,6 +48,8 @@ export interface HubOptions {
   ids?: IdSource;
   workers?: Partial<WorkerSettings>;
   batches?: Partial<BatchSettings>;
+  /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
+  server?: { requestTimeoutMs?: number; maxConnections?: number };
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
   scenario?: ScenarioName;
   /**
@@ -160,6 +162,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       onBatchReceived: () => batchWorker.wake(),
       version: VERSION,
       workers: { ...worker.health, batches: batchWorker.health },
+      ...options.server,
     });
     started.push({ name: 'API server', stop: () => server.close() });
     await server.listen({ host: options.host, port: options.port }).catch((error: unknown) => {

@@ -66,7 +66,7 @@ export async function createDebit(ctx: AppContext, merchantId: string, clientKey
       const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
       await tx.insertDebit(debit);
       await tx.insertDebitEvent(event);
-      const body = presentDebit(debit);
+      const body = presentDebit(debit, {}, givenMandateId(event));
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };
     });
@@ -245,7 +245,9 @@ export async function decideDebit(
     type: rejection === null ? 'debit.created' : 'debit.rejected',
     status: debit.status,
     at,
-    data: rejection === null ? JSON.stringify({ channel: debit.channel_id }) : JSON.stringify({ code: rejection }),
+    // The mandate_id column can only name a mandate that exists: an unknown one the request gave is
+    // kept in the rejection's event, so that the answers still show it.
+    data: JSON.stringify(rejection === null ? { channel: debit.channel_id } : { code: rejection, ...(mandate === null && input.mandate_id !== undefined ? { mandate_id: input.mandate_id } : {}) }),
   };
   return { debit, event };
 }
@@ -283,7 +285,15 @@ export async function getDebit(ctx: AppContext, merchantId: string | null, id: s
   const row = await ctx.store.getDebit(id);
   if (row === null || (merchantId !== null && row.merchant_id !== merchantId)) throw notFound('debit', id);
   const [events, attempts] = await Promise.all([ctx.store.listDebitEvents(id), ctx.store.listAttempts(id)]);
-  return presentDebit(row, { events, attempts });
+  const rejection = row.mandate_id === null ? events.find((event) => event.type === 'debit.rejected') : undefined;
+  return presentDebit(row, { events, attempts }, rejection === undefined ? null : givenMandateId(rejection));
+}
+
+/** The mandate id a rejected debit was given but that named no mandate of its merchant. */
+function givenMandateId(event: DebitEventRow): string | null {
+  if (event.type !== 'debit.rejected' || event.data === null) return null;
+  const given = (JSON.parse(event.data) as { mandate_id?: unknown }).mandate_id;
+  return typeof given === 'string' ? given : null;
 }
 
 export async function listDebits(ctx: AppContext, filter: DebitFilter): Promise<Page<DebitRow>> {

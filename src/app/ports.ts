@@ -108,6 +108,8 @@ export interface DebitFilter extends PageRequest {
   reference?: string | undefined;
   mandateId?: string | undefined;
   channelId?: string | undefined;
+  batchId?: string | undefined;
+  /** Stored instants (`toISOString`), compared as text. */
   createdFrom?: string | undefined;
   createdTo?: string | undefined;
 }

@@ -55,12 +55,13 @@ export interface DebitDetails {
   attempts?: AttemptRow[];
 }
 
-export function presentDebit(row: DebitRow, details: DebitDetails = {}): Record<string, unknown> {
+/** `givenMandateId`: the unknown mandate id a rejected debit was given (kept in its event, not its row). */
+export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMandateId: string | null = null): Record<string, unknown> {
   const body: Record<string, unknown> = {
     id: row.id,
     object: 'debit',
     merchant_id: row.merchant_id,
-    mandate_id: row.mandate_id,
+    mandate_id: row.mandate_id ?? givenMandateId,
     reference: row.reference,
     amount: row.amount,
     currency: row.currency,

@@ -56,6 +56,24 @@ export function batchSettingsFromEnv(env: NodeJS.ProcessEnv): { bytesHeldMax?: n
   return { bytesHeldMax };
 }
 
+/** The API server's limits on slow and numerous clients (src/http/server.ts has the defaults). */
+export function serverLimitsFromEnv(env: NodeJS.ProcessEnv): { requestTimeoutMs?: number; maxConnections?: number } {
+  const limits: { requestTimeoutMs?: number; maxConnections?: number } = {};
+  const timeout = env.DAIKOU_REQUEST_TIMEOUT_MS;
+  if (timeout !== undefined && timeout !== '') {
+    const requestTimeoutMs = Number(timeout);
+    if (!Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 1_000) throw new UsageError('DAIKOU_REQUEST_TIMEOUT_MS must be a whole number of milliseconds, at least 1000.');
+    limits.requestTimeoutMs = requestTimeoutMs;
+  }
+  const connections = env.DAIKOU_MAX_CONNECTIONS;
+  if (connections !== undefined && connections !== '') {
+    const maxConnections = Number(connections);
+    if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) throw new UsageError('DAIKOU_MAX_CONNECTIONS must be a whole number, at least 1.');
+    limits.maxConnections = maxConnections;
+  }
+  return limits;
+}
+
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): { leaseMs?: number; batchSize?: number } {
   const settings: { leaseMs?: number; batchSize?: number } = {};
   const lease = env.DAIKOU_WORKER_LEASE_MS;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { startHub } from '../main.js';
 import { isScenario, SCENARIOS, type ScenarioName } from '../app/scenarios.js';
-import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, workerSettingsFromEnv } from './options.js';
+import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, workerSettingsFromEnv } from './options.js';
 
 export function startCommand(): Command {
   return new Command('start')
@@ -22,6 +22,8 @@ Environment:
   DAIKOU_WORKER_LEASE_MS  how long a worker holds claimed work before another process may take it over (default 15000)
   DAIKOU_WORKER_BATCH_SIZE  debits a worker claims, or attempts it queries, per round (default 64, at most 1000)
   DAIKOU_BATCH_BYTES_HELD_MAX  bytes of uploaded files a merchant's unfinished batches may hold (default 2147483648)
+  DAIKOU_REQUEST_TIMEOUT_MS  time a client has to send a whole request, body included (default 60000)
+  DAIKOU_MAX_CONNECTIONS  open API connections at once; more are dropped (default 1000)
   DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
 
 Example:
@@ -47,6 +49,7 @@ Example:
           : { kind: 'embedded', port: opts.sandboxPort ?? (opts.port === 0 ? 0 : opts.port + 1) },
         workers: workerSettingsFromEnv(process.env),
         batches: batchSettingsFromEnv(process.env),
+        server: serverLimitsFromEnv(process.env),
         ...(scenario === undefined ? {} : { scenario }),
       });
       const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : `(printed on first start; lost it? daikou operator-key rotate --data ${opts.data} prints a new one)`);

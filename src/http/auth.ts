@@ -11,11 +11,17 @@ declare module 'fastify' {
 
 export type Role = 'operator' | 'merchant' | 'any';
 
-/** Resolves `Authorization: Bearer <key>` and refuses callers without the role a route needs. */
+/** The scheme is case-insensitive (RFC 9110 §11.1). */
+const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * Resolves `Authorization: Bearer <key>` and refuses callers without the role a route needs. It
+ * runs as an `onRequest` hook, before the body is read: a caller without a key gets a 401 and
+ * nothing of its body is parsed or validated.
+ */
 export function requireRole(ctx: AppContext, operatorKeyFromEnv: string | null, role: Role) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    const header = request.headers.authorization;
-    const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    const key = BEARER.exec(request.headers.authorization ?? '')?.[1] ?? null;
     const principal = key ? await authenticate(ctx, key, operatorKeyFromEnv) : null;
     if (principal === null) {
       reply.header('www-authenticate', 'Bearer');

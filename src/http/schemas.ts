@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, MEDIA, MERCHANT_CATEGORIES } from '../core/index.js';
+import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES } from '../core/index.js';
 
 /** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
@@ -73,6 +73,7 @@ export const ListDebitsQuery = z.strictObject({
   mandate_id: z.string().optional(),
   merchant_id: z.string().optional(),
   channel: z.string().optional(),
+  batch_id: z.string().optional(),
   created_gte: z.iso.datetime({ offset: true }).optional(),
   created_lt: z.iso.datetime({ offset: true }).optional(),
 });
@@ -93,6 +94,7 @@ export const Problem = z
     title: z.string(),
     status: z.number(),
     detail: z.string(),
+    code: z.string().describe('The kind of problem, the last segment of type: not_found, validation_failed, …'),
     errors: z.array(z.object({ pointer: z.string(), code: z.string(), detail: z.string() })).optional(),
   })
   .describe('RFC 9457 problem details');
@@ -206,8 +208,9 @@ export const MerchantPatchBody = z.strictObject({
   payer_fee_plan: Text(64).nullable().optional().describe('null removes the payer plan'),
 });
 
+const CalendarDate = z.string().refine(isCalendarDate, 'a business date is a real date, YYYY-MM-DD');
 export const MarginQuery = z.strictObject({
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a business date is YYYY-MM-DD'),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a business date is YYYY-MM-DD'),
+  from: CalendarDate,
+  to: CalendarDate.describe('On or after from'),
   merchant_id: z.string().optional(),
 });

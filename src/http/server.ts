@@ -1,14 +1,17 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type preHandlerAsyncHookHandler } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../app/context.js';
 import { workersHealth, type WorkerHealth } from '../app/worker-health.js';
+import { validationFailed } from '../app/errors.js';
 import { requireRole, type Role } from './auth.js';
-import { errorHandler, problem, sendProblem } from './problem.js';
+import { personalDataInFreeText } from './free-text.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, problem, sendProblem } from './problem.js';
 import { maskDigitRuns } from './redact.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { requestIdOf } from './request-id.js';
 import { channelRoutes } from './routes/channels.js';
 import { debitRoutes } from './routes/debits.js';
 import { feeRoutes } from './routes/fees.js';
@@ -20,7 +23,8 @@ import { sandboxRoutes, type SandboxLink } from './routes/sandbox.js';
 
 export interface RouteDeps {
   ctx: AppContext;
-  guard(role: Role): preHandlerAsyncHookHandler;
+  /** An `onRequest` hook: the key is checked before any of the body is read. */
+  guard(role: Role): onRequestAsyncHookHandler;
   onDebitCreated(): void;
   onBatchReceived(): void;
 }
@@ -34,20 +38,62 @@ export interface ServerOptions {
   version: string;
   /** The background loops `/healthz` reports on, by name. */
   workers?: Readonly<Record<string, WorkerHealth>>;
+  /** The whole request, body included (DAIKOU_REQUEST_TIMEOUT_MS); batch uploads are large. */
+  requestTimeoutMs?: number;
+  /** The request line and headers. */
+  headersTimeoutMs?: number;
+  /** An idle keep-alive connection. */
+  keepAliveTimeoutMs?: number;
+  /** A socket with no traffic at all. */
+  connectionTimeoutMs?: number;
+  /** How often Node looks for requests past their timeouts. */
+  connectionsCheckingIntervalMs?: number;
+  /** Open connections at once (DAIKOU_MAX_CONNECTIONS); more are dropped as they arrive. */
+  maxConnections?: number;
 }
+
+/** Limits on slow and numerous clients, so that none can hold the server's sockets forever. */
+export const SERVER_LIMIT_DEFAULTS = {
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionTimeoutMs: 120_000,
+  connectionsCheckingIntervalMs: 1_000,
+  maxConnections: 1_000,
+} as const satisfies Partial<ServerOptions>;
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { ctx } = options;
+  const limits = { ...SERVER_LIMIT_DEFAULTS, ...definedOnly(options) };
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    requestIdHeader: 'x-request-id',
+    genReqId: requestIdOf,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckingIntervalMs },
+    // Every error is problem+json, those Fastify and Node's parser meet before a route runs too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    // Fastify's own 503 while closing is not a problem; requests already on a connection are
+    // answered instead (close waits for them), new connections are no longer accepted.
+    return503OnClosing: false,
   });
+  app.server.maxConnections = limits.maxConnections;
   app.decorateRequest('principal', null);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'route_not_found', `No route ${request.method} ${maskDigitRuns(request.url)}.`)));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // After the key (onRequest) and parsing, before the schema: free text must not hold personal data.
+  app.addHook('preValidation', async (request) => {
+    const findings = personalDataInFreeText(request.body);
+    if (findings.length > 0) throw validationFailed(findings, 'The request body holds personal data outside the fields meant for it.');
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -97,13 +143,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (workers.failing) return reply.code(503).send({ status: 'degraded', database: ctx.store.engine, workers: workers.views });
     return { status: 'ok', database: ctx.store.engine, workers: workers.views };
   });
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_request, reply) =>
+  const guard = (role: Role) => requireRole(ctx, options.operatorKeyFromEnv, role);
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (operator key)' }, onRequest: guard('operator') }, async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
   );
 
   const deps: RouteDeps = {
     ctx,
-    guard: (role) => requireRole(ctx, options.operatorKeyFromEnv, role),
+    guard,
     onDebitCreated: options.onDebitCreated ?? (() => undefined),
     onBatchReceived: options.onBatchReceived ?? (() => undefined),
   };
@@ -118,4 +165,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

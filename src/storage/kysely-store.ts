@@ -589,6 +589,7 @@ class KyselyStoreTx implements StoreTx {
     if (filter.reference) query = query.where('reference', '=', filter.reference);
     if (filter.mandateId) query = query.where('mandate_id', '=', filter.mandateId);
     if (filter.channelId) query = query.where('channel_id', '=', filter.channelId);
+    if (filter.batchId) query = query.where('batch_id', '=', filter.batchId);
     if (filter.createdFrom) query = query.where('created_at', '>=', filter.createdFrom);
     if (filter.createdTo) query = query.where('created_at', '<', filter.createdTo);
     if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);

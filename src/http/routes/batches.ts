@@ -24,7 +24,7 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
       description: 'CSV columns: reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description. The same file twice is one batch.',
       consumes: ['text/csv', 'application/xml'],
     },
-    preHandler: guard('merchant'),
+    onRequest: guard('merchant'),
   }, async (request, reply) => {
     if (!(request.body instanceof Readable)) {
       return sendProblem(reply, problem(415, 'unsupported_media_type', 'Send a CSV file as text/csv, or an ISO 20022 pain.008 file as application/xml.'));
@@ -34,16 +34,16 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
     if (created) onBatchReceived();
     return reply.code(created ? 202 : 200).send(await presentBatch(ctx, batch));
   });
-  r.get('/v1/batches', { schema: { tags, summary: 'List batches, newest first', querystring: z.strictObject({ ...PageQuery }) }, preHandler: guard('any') }, async (request) => {
+  r.get('/v1/batches', { schema: { tags, summary: 'List batches, newest first', querystring: z.strictObject({ ...PageQuery }) }, onRequest: guard('any') }, async (request) => {
     const page = await ctx.store.listBatches({ merchantId: merchantScope(request) ?? undefined, limit: request.query.limit, startingAfter: request.query.starting_after });
     return { object: 'list', data: await Promise.all(page.data.map((batch) => presentBatch(ctx, batch))), has_more: page.hasMore };
   });
-  r.get('/v1/batches/:id', { schema: { tags, summary: 'A batch with its live counts', params: IdParams }, preHandler: guard('any') }, async (request) =>
+  r.get('/v1/batches/:id', { schema: { tags, summary: 'A batch with its live counts', params: IdParams }, onRequest: guard('any') }, async (request) =>
     presentBatch(ctx, await getBatch(ctx, merchantScope(request), request.params.id)),
   );
   r.get('/v1/batches/:id/report', {
     schema: { tags, summary: 'The result file (回盘): one CSV line per input row, or ISO 20022 pain.002 with Accept: application/xml', params: IdParams },
-    preHandler: guard('any'),
+    onRequest: guard('any'),
   }, async (request, reply) => {
     const batch = await getBatch(ctx, merchantScope(request), request.params.id);
     if (/\bapplication\/xml\b|\btext\/xml\b/.test(request.headers.accept ?? '')) {

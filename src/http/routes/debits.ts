@@ -16,7 +16,7 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
       description: 'Send an Idempotency-Key header: the same key and body within 24 h replays the first response.',
       body: CreateDebitBody,
     },
-    preHandler: guard('merchant'),
+    onRequest: guard('merchant'),
   }, async (request, reply) => {
     const header = request.headers['idempotency-key'];
     const key = typeof header === 'string' ? header : null;
@@ -30,7 +30,7 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
   });
   r.get('/v1/debits', {
     schema: { tags: ['debits'], summary: 'List debits, newest first', querystring: ListDebitsQuery },
-    preHandler: guard('any'),
+    onRequest: guard('any'),
   }, async (request) => {
     const q = request.query;
     const page = await listDebits(ctx, {
@@ -39,8 +39,9 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
       reference: q.reference,
       mandateId: q.mandate_id,
       channelId: q.channel,
-      createdFrom: q.created_gte === undefined ? undefined : new Date(q.created_gte).toISOString(),
-      createdTo: q.created_lt === undefined ? undefined : new Date(q.created_lt).toISOString(),
+      batchId: q.batch_id,
+      createdFrom: q.created_gte === undefined ? undefined : storedInstant(q.created_gte, '/query/created_gte'),
+      createdTo: q.created_lt === undefined ? undefined : storedInstant(q.created_lt, '/query/created_lt'),
       limit: q.limit,
       startingAfter: q.starting_after,
     });
@@ -48,6 +49,20 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
   });
   r.get('/v1/debits/:id', {
     schema: { tags: ['debits'], summary: 'Retrieve a debit with its routing, events and attempts', params: IdParams },
-    preHandler: guard('any'),
+    onRequest: guard('any'),
   }, async (request) => getDebit(ctx, merchantScope(request), request.params.id));
+}
+
+/**
+ * An RFC 3339 bound as the stored form of `created_at` (UTC, `toISOString`). Stored times have a
+ * fixed width, so comparing the text compares the instants on both engines; a bound whose year
+ * leaves 1970–9999 once converted would not have that width (`+010000-…`), so it is refused.
+ */
+function storedInstant(text: string, pointer: string): string {
+  const ms = Date.parse(text);
+  const year = Number.isNaN(ms) ? NaN : new Date(ms).getUTCFullYear();
+  if (!(year >= 1970 && year <= 9999)) {
+    throw validationFailed([{ pointer, code: 'out_of_range', detail: 'A time between 1970 and 9999 (UTC), RFC 3339 with an offset.' }]);
+  }
+  return new Date(ms).toISOString();
 }

@@ -14,7 +14,7 @@ export function ledgerRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
       summary: "A merchant's balances in fen: pending (collected, not settled), available, fees",
       querystring: z.strictObject({ merchant_id: z.string().optional().describe('Operator only: whose balances') }),
     },
-    preHandler: guard('any'),
+    onRequest: guard('any'),
   }, async (request) => {
     const merchantId = merchantScope(request) ?? request.query.merchant_id;
     if (merchantId === undefined) {
@@ -24,6 +24,6 @@ export function ledgerRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
   });
   r.get('/v1/ledger/trial-balance', {
     schema: { tags: ['ledger'], summary: 'Every ledger account with its balance; the total is always 0' },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async () => ({ object: 'trial_balance', currency: 'CNY', ...(await trialBalance(ctx)) }));
 }

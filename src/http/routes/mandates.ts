@@ -12,14 +12,14 @@ export function mandateRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): 
   const today = () => businessDate(ctx.clock.now());
   r.post('/v1/mandates', {
     schema: { tags: ['mandates'], summary: "Register a payer's signed mandate", body: CreateMandateBody },
-    preHandler: guard('merchant'),
+    onRequest: guard('merchant'),
   }, async (request, reply) => {
     const row = await createMandate(ctx, merchantOf(request), request.body);
     return reply.code(201).send(presentMandate(row, today()));
   });
   r.get('/v1/mandates', {
     schema: { tags: ['mandates'], summary: 'List mandates, newest first', querystring: ListMandatesQuery },
-    preHandler: guard('any'),
+    onRequest: guard('any'),
   }, async (request) => {
     const scope = merchantScope(request);
     const page = await listMandates(ctx, {
@@ -32,10 +32,10 @@ export function mandateRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): 
   });
   r.get('/v1/mandates/:id', {
     schema: { tags: ['mandates'], summary: 'Retrieve a mandate', params: IdParams },
-    preHandler: guard('any'),
+    onRequest: guard('any'),
   }, async (request) => presentMandate(await getMandate(ctx, merchantScope(request), request.params.id), today()));
   r.post('/v1/mandates/:id/revoke', {
     schema: { tags: ['mandates'], summary: 'Revoke a mandate; later debits under it are rejected', params: IdParams },
-    preHandler: guard('any'),
+    onRequest: guard('any'),
   }, async (request) => presentMandate(await revokeMandate(ctx, merchantScope(request), request.params.id), today()));
 }

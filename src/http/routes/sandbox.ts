@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CLOCK_RANGE_TEXT, isWithinClockRange, parseDurationMs, type SettableClock } from '../../core/index.js';
 import type { RouteDeps } from '../server.js';
-import { problem, sendProblem } from '../problem.js';
+import { problem, sendProblem, type ProblemBody } from '../problem.js';
 import { SandboxAccountBody, SandboxClockBody, SandboxFaultBody } from '../schemas.js';
 
 export interface SandboxLink {
@@ -35,41 +35,42 @@ export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: 
       return { status: 502, payload: null };
     }
     const payload: unknown = await response.json().catch(() => null);
-    reply.code(response.status).type(response.headers.get('content-type') ?? 'application/json').send(payload);
+    if (response.status >= 400) sendProblem(reply, sandboxProblem(response.status, payload));
+    else reply.code(response.status).type(response.headers.get('content-type') ?? 'application/json').send(payload);
     return { status: response.status, payload };
   };
   const tags = ['sandbox'];
   r.put('/v1/sandbox/accounts/:account_number', {
     schema: { tags, summary: 'Configure a simulated payer account', params: AccountParams, body: SandboxAccountBody },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'PUT', `/v1/sandbox/accounts/${request.params.account_number}`, request.body);
     return reply;
   });
   r.get('/v1/sandbox/accounts/:account_number', {
     schema: { tags, summary: 'A simulated account: balance, status, class, and every instruction its bank received', params: AccountParams },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'GET', `/v1/sandbox/accounts/${request.params.account_number}`);
     return reply;
   });
   r.post('/v1/sandbox/faults', {
     schema: { tags, summary: "Inject a fault at a channel's edge", body: SandboxFaultBody },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'POST', '/v1/sandbox/faults', request.body);
     return reply;
   });
   r.delete('/v1/sandbox/faults', {
     schema: { tags, summary: 'Clear every fault' },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (_request, reply) => {
     await forward(reply, 'DELETE', '/v1/sandbox/faults');
     return reply;
   });
   r.post('/v1/sandbox/clock', {
     schema: { tags, summary: 'Set or advance the test clock that every date rule reads', body: SandboxClockBody },
-    preHandler: guard('operator'),
+    onRequest: guard('operator'),
   }, async (request, reply) => {
     // Refused here as well as in the sandbox: a sandbox run standalone may be an older version,
     // and the hub's clock must never be set to what the sandbox let through.
@@ -93,4 +94,20 @@ function clockOutOfRange(clock: SettableClock, body: { now: string } | { advance
   const advanceMs = parseDurationMs(body.advance);
   if (advanceMs === null) return null;
   return isWithinClockRange(clock.now().getTime() + advanceMs) ? null : '/advance';
+}
+
+/**
+ * The sandbox's refusal as one of the hub's problems: same status, detail and pointers, with the
+ * hub's `code` (the sandbox's kind, e.g. `sandbox_invalid_request`), and masked like every other.
+ */
+function sandboxProblem(status: number, payload: unknown): ProblemBody {
+  const given = (payload ?? {}) as { type?: unknown; detail?: unknown; errors?: unknown };
+  const kind = typeof given.type === 'string' ? given.type.split('/').slice(-2).join('_').replaceAll('-', '_').replace(/[^a-z0-9_]/g, '') : '';
+  const errors = Array.isArray(given.errors)
+    ? given.errors.flatMap((error: { pointer?: unknown; code?: unknown; detail?: unknown }) =>
+        typeof error.pointer === 'string' ? [{ pointer: error.pointer, code: String(error.code ?? 'invalid'), detail: String(error.detail ?? '') }] : [],
+      )
+    : [];
+  const code = kind.startsWith('sandbox_') ? kind : `sandbox_${kind || 'error'}`;
+  return problem(status, code, typeof given.detail === 'string' ? given.detail : 'The sandbox clearing network refused the request.', errors);
 }

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { serverLimitsFromEnv, UsageError } from '../../src/cli/options.js';
+
+describe('serverLimitsFromEnv', () => {
+  it.each([
+    [{}, {}],
+    [{ DAIKOU_REQUEST_TIMEOUT_MS: '30000' }, { requestTimeoutMs: 30_000 }],
+    [{ DAIKOU_MAX_CONNECTIONS: '64' }, { maxConnections: 64 }],
+    [{ DAIKOU_REQUEST_TIMEOUT_MS: '', DAIKOU_MAX_CONNECTIONS: '' }, {}],
+  ])('%j → %j', (env, limits) => {
+    expect(serverLimitsFromEnv(env)).toEqual(limits);
+  });
+
+  it.each([{ DAIKOU_REQUEST_TIMEOUT_MS: '999' }, { DAIKOU_REQUEST_TIMEOUT_MS: '1500.5' }, { DAIKOU_MAX_CONNECTIONS: '0' }, { DAIKOU_MAX_CONNECTIONS: 'many' }])('refuses %j', (env) => {
+    expect(() => serverLimitsFromEnv(env)).toThrow(UsageError);
+  });
+});
