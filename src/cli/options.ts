@@ -46,50 +46,44 @@ export function redactUrl(url: string): string {
 /** DAIKOU_WORKER_BATCH_SIZE's upper bound. */
 export const WORKER_BATCH_SIZE_MAX = 1_000;
 
-/** Worker tuning from the environment; only what an operator may need to change. */
+/**
+ * A whole-number setting from the environment: undefined when unset or empty, a UsageError naming
+ * the variable and its range when it is not a safe integer within it.
+ */
+function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, min: number, options: { unit?: string; max?: number } = {}): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min || (options.max !== undefined && value > options.max)) {
+    const unit = options.unit === undefined ? '' : ` of ${options.unit}`;
+    throw new UsageError(options.max === undefined ? `${name} must be a whole number${unit}, at least ${min}.` : `${name} must be a whole number${unit} from ${min} to ${options.max}.`);
+  }
+  return value;
+}
+
+/** Only the settings that were given, so that defaults fill the rest when spread. */
+function given<T extends Record<string, number | undefined>>(settings: T): { [K in keyof T]?: number } {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: number };
+}
+
 /** `DAIKOU_BATCH_BYTES_HELD_MAX`: bytes a merchant's unfinished batch files may hold together. */
 export function batchSettingsFromEnv(env: NodeJS.ProcessEnv): { bytesHeldMax?: number } {
-  const text = env.DAIKOU_BATCH_BYTES_HELD_MAX;
-  if (text === undefined || text === '') return {};
-  const bytesHeldMax = Number(text);
-  if (!Number.isSafeInteger(bytesHeldMax) || bytesHeldMax < 1) throw new UsageError('DAIKOU_BATCH_BYTES_HELD_MAX must be a whole number of bytes, at least 1.');
-  return { bytesHeldMax };
+  return given({ bytesHeldMax: wholeNumberFromEnv(env, 'DAIKOU_BATCH_BYTES_HELD_MAX', 1, { unit: 'bytes' }) });
 }
 
 /** The API server's limits on slow and numerous clients (src/http/server.ts has the defaults). */
 export function serverLimitsFromEnv(env: NodeJS.ProcessEnv): { requestTimeoutMs?: number; maxConnections?: number } {
-  const limits: { requestTimeoutMs?: number; maxConnections?: number } = {};
-  const timeout = env.DAIKOU_REQUEST_TIMEOUT_MS;
-  if (timeout !== undefined && timeout !== '') {
-    const requestTimeoutMs = Number(timeout);
-    if (!Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 1_000) throw new UsageError('DAIKOU_REQUEST_TIMEOUT_MS must be a whole number of milliseconds, at least 1000.');
-    limits.requestTimeoutMs = requestTimeoutMs;
-  }
-  const connections = env.DAIKOU_MAX_CONNECTIONS;
-  if (connections !== undefined && connections !== '') {
-    const maxConnections = Number(connections);
-    if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) throw new UsageError('DAIKOU_MAX_CONNECTIONS must be a whole number, at least 1.');
-    limits.maxConnections = maxConnections;
-  }
-  return limits;
+  return given({
+    requestTimeoutMs: wholeNumberFromEnv(env, 'DAIKOU_REQUEST_TIMEOUT_MS', 1_000, { unit: 'milliseconds' }),
+    maxConnections: wholeNumberFromEnv(env, 'DAIKOU_MAX_CONNECTIONS', 1),
+  });
 }
 
+/** Worker tuning from the environment; only what an operator may need to change. */
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): { leaseMs?: number; batchSize?: number } {
-  const settings: { leaseMs?: number; batchSize?: number } = {};
-  const lease = env.DAIKOU_WORKER_LEASE_MS;
-  if (lease !== undefined && lease !== '') {
-    const leaseMs = Number(lease);
-    if (!Number.isSafeInteger(leaseMs) || leaseMs < 500) throw new UsageError('DAIKOU_WORKER_LEASE_MS must be a whole number of milliseconds, at least 500.');
-    settings.leaseMs = leaseMs;
-  }
-  const batch = env.DAIKOU_WORKER_BATCH_SIZE;
-  if (batch !== undefined && batch !== '') {
-    const batchSize = Number(batch);
+  return given({
+    leaseMs: wholeNumberFromEnv(env, 'DAIKOU_WORKER_LEASE_MS', 500, { unit: 'milliseconds' }),
     // A round's debits for a channel go out as one message, which docs/sandbox-protocol.md caps at 1,000.
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > WORKER_BATCH_SIZE_MAX) {
-      throw new UsageError(`DAIKOU_WORKER_BATCH_SIZE must be a whole number from 1 to ${WORKER_BATCH_SIZE_MAX}.`);
-    }
-    settings.batchSize = batchSize;
-  }
-  return settings;
+    batchSize: wholeNumberFromEnv(env, 'DAIKOU_WORKER_BATCH_SIZE', 1, { max: WORKER_BATCH_SIZE_MAX }),
+  });
 }
