@@ -146,7 +146,7 @@ export async function* writePain002(input: Pain002Input): AsyncGenerator<string>
   }
 
   const originalMessageId = escapeXmlText(input.originalMessageId);
-  let header =
+  const header =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<Document xmlns="${PAIN002_NAMESPACE}">\n` +
     '  <CstmrPmtStsRpt>\n' +
