@@ -134,6 +134,19 @@ for (const engine of ENGINES) {
       expect(blocks).toEqual(['BLOCK-A', 'B-1', 'B-2', 'BLOCK-B', 'B-3']);
     });
 
+    it('a CSV batch with a 64-character reference reports it whole in OrgnlTxRef/RmtInf/Ustrd, not in OrgnlEndToEndId (Max35Text)', async () => {
+      const reference = `LONG-${'8'.repeat(9)}-${'R'.repeat(49)}`;
+      expect(reference).toHaveLength(64);
+      const response = await fetch(`${t.hub.url}/v1/batches`, { method: 'POST', headers: { authorization: `Bearer ${merchant.key}`, 'content-type': 'text/csv' }, body: `reference,mandate_id,amount\n${reference},${byId},100\n` });
+      const created = (await response.json()) as any;
+      expect(response.status).toBe(202);
+      await eventually(async () => ((await t.call('GET', `/v1/batches/${created.id}`, { key: merchant.key })).body.status === 'completed' ? true : null));
+      const xml = await (await fetch(`${t.hub.url}/v1/batches/${created.id}/report`, { headers: { authorization: `Bearer ${merchant.key}`, accept: 'application/xml' } })).text();
+      expect(xml).not.toContain('<OrgnlEndToEndId>');
+      expect(xml).toContain(`<OrgnlTxRef>\n          <RmtInf>\n            <Ustrd>${reference}</Ustrd>`);
+      expect(xml).toMatch(/<OrgnlPmtInfId>DK-[0-9a-f]{32}<\/OrgnlPmtInfId>/);
+    });
+
     it.each([
       ['XML that is not ISO 20022', '<?xml version="1.0"?><invoice/>', /not an ISO 20022 pain.008/],
       ['a camt.053 statement', '<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"/>', /not an ISO 20022 pain.008/],
