@@ -6,7 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { formatInstant, invariant, parseYuan, type DebitStatus } from '../core/index.js';
 import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
-import { detectIso20022Message, Pain008ReadError, readPain008, readPain008GroupHeader, writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
+import { checkPain008Totals, detectIso20022Message, Pain008ReadError, Pain008TotalsReader, readPain008, readPain008GroupHeader, unsupportedPain008Version, writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
 import { Utf8Validator } from '../formats/utf8-validator.js';
 import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../security/data-dir-modes.js';
 import { decryptSegments, encryptingStream, FileIntegrityError } from '../security/file-encryption.js';
@@ -98,6 +98,10 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
   const hash = crypto.createHash('sha256');
   let bytes = 0;
   let head = '';
+  // A pain.008's totals (NbOfTxs, CtrlSum) and its blocks' PmtInfIds need the whole file: they are
+  // read as it streams in, so that a file that contradicts itself is refused now, with both values,
+  // rather than failing its batch later. It costs a second, light parse of the file.
+  const totalsReader = xml ? new Pain008TotalsReader() : null;
   try {
     await pipeline(
       body,
@@ -108,6 +112,7 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
           if (held + bytes > ctx.batches.bytesHeldMax) return callback(bytesHeldRefused(ctx, held));
           if (head.length < 4096) head += chunk.toString('utf8', 0, Math.min(chunk.length, 4096));
           hash.update(chunk);
+          totalsReader?.write(chunk);
           callback(null, chunk);
         },
       }),
@@ -117,9 +122,15 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
     const text = head.replace(/^\uFEFF/, '');
     if (bytes === 0 || text.trim() === '') throw invalidFile('The file is empty.');
     if (head.includes('\u0000')) throw invalidFile('The file is not text: it holds NUL bytes.');
-    let message: { id: string | null; name: string | null } = { id: null, name: null };
+    let message: { id: string | null; name: string | null; paymentInformations: string | null } = { id: null, name: null, paymentInformations: null };
     if (xml) {
       const kind = detectIso20022Message(text);
+      const version = unsupportedPain008Version(text);
+      if (version !== null) {
+        throw new AppError('validation_failed', `pain.008 version ${version} is not supported; supported: .02 to .08 (pain.008.001.02 to pain.008.001.08).`, [
+          { pointer: '/file', code: 'unsupported_version', detail: `pain.008 version ${version} is not supported; supported: .02 to .08.` },
+        ]);
+      }
       if (kind === 'pain.001') {
         throw new AppError('validation_failed', 'This is a pain.001 (payouts) file: payouts are not taken yet. Debits come as pain.008.', [
           { pointer: '/file', code: 'unsupported_message', detail: 'pain.001 files are refused until payouts exist.' },
@@ -127,7 +138,23 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       }
       const header = kind === 'pain.008' ? readPain008GroupHeader(text) : null;
       if (header === null) throw invalidFile('The XML is not an ISO 20022 pain.008 customer direct debit initiation.');
-      message = { id: header.messageId ?? null, name: header.messageName };
+      const totals = totalsReader?.end() ?? null;
+      // MsgId is checked from the head too: a file that breaks later still has its MsgId quoted in the pain.002.
+      const problems = checkPain008Totals(totals ?? { messageId: header.messageId, declared: { transactions: undefined, controlSum: undefined }, transactions: 0, amountSum: null, paymentInformations: [] });
+      if (problems.length > 0) {
+        throw new AppError(
+          'validation_failed',
+          `The file was refused whole: ${maskFileText(problems[0]!.detail)}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+          problems.map((problem) => ({ pointer: `/file/${problem.path}`, code: problem.code, detail: maskFileText(problem.detail) })),
+        );
+      }
+      const blocks = totals === null || !totalsReader!.paymentInformationsComplete ? [] : totals.paymentInformations.filter((block) => block.transactions > 0 && block.id !== undefined && block.id.trim() !== '');
+      message = {
+        id: header.messageId?.trim() || null,
+        name: header.messageName,
+        // Every block needs its id for the report to name blocks at all; otherwise the report names the message, as for CSV.
+        paymentInformations: blocks.length > 0 && blocks.length === totals!.paymentInformations.filter((block) => block.transactions > 0).length ? JSON.stringify(blocks.map((block) => [block.id!.trim(), block.firstRow])) : null,
+      };
     } else {
       const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
       if (firstLine.trimStart().startsWith('<')) throw invalidFile('This looks like XML: send it as application/xml.');
@@ -151,6 +178,7 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       file_name: fileName,
       message_id: message.id,
       message_name: message.name,
+      payment_informations: message.paymentInformations,
       status: 'processing',
       cursor: 0,
       rows: 0,
@@ -653,6 +681,14 @@ export function batchReportPain002(ctx: AppContext, batch: BatchRow): AsyncGener
     createdAt: formatInstant(ctx.clock.now()),
     originalMessageId: batch.message_id ?? `DK-${batch.file_sha256.slice(0, 32)}`,
     originalMessageType: (batch.message_name ?? 'pain.008.001.02') as Pain008MessageName,
+    paymentInformations: paymentInformationsOf(batch),
     lines,
   });
+}
+
+/** The original blocks a pain.008 batch recorded at upload (migration 007); empty for CSV and older batches. */
+function paymentInformationsOf(batch: BatchRow): { id: string; firstRow: number }[] {
+  if (batch.payment_informations === null) return [];
+  const blocks = JSON.parse(batch.payment_informations) as [string, number][];
+  return blocks.map(([id, firstRow]) => ({ id, firstRow }));
 }

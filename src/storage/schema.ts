@@ -125,6 +125,8 @@ export interface BatchesTable {
   /** For ISO 20022 files: the original MsgId and message name (e.g. pain.008.001.02). */
   message_id: string | null;
   message_name: string | null;
+  /** For pain.008 files: JSON `[[PmtInfId, firstRow], …]`, the original blocks the pain.002 names (migration 007). */
+  payment_informations: string | null;
   /** `processing`, `completed`, or `failed` (the file could not be read to the end). */
   status: string;
   /** The last data row processed; rows after it are processed after a restart. */

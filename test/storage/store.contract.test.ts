@@ -608,7 +608,7 @@ for (const engine of ENGINES) {
         it('lists due batches oldest first, skips those waiting for a retry, sums bytes held, and ends a batch once', async () => {
           const { merchant } = await seedWorld();
           const batch = (n: number, patch: Record<string, unknown> = {}) => ({
-            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: `${n}`.padStart(64, '0'), format: 'csv', file_name: `b${n}.csv.enc`, message_id: null, message_name: null,
+            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: `${n}`.padStart(64, '0'), format: 'csv', file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
             status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1_000 * n,
             ...patch,
           });
@@ -631,7 +631,7 @@ for (const engine of ENGINES) {
           const { merchant } = await seedWorld();
           const batchId = idSource.next('batch');
           await store.insertBatch({
-            id: batchId, merchant_id: merchant.id, file_sha256: 'f'.repeat(64), format: 'csv', file_name: 'b.csv', message_id: null, message_name: null,
+            id: batchId, merchant_id: merchant.id, file_sha256: 'f'.repeat(64), format: 'csv', file_name: 'b.csv', message_id: null, message_name: null, payment_informations: null,
             status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 0,
           });
           const rows = Array.from({ length: COUNT }, (_, i) => ({

@@ -23,12 +23,31 @@ export function pain008MessageNameOf(namespace: string): Pain008MessageName | nu
 /** Thrown from a parser's handler to stop there: the rest of the head is not needed. */
 export class StopParsing extends Error {}
 
+const PAIN008_ANY_VERSION = /^urn:iso:std:iso:20022:tech:xsd:pain\.008\.(\d{3}\.\d{2})$/;
+
+/**
+ * The version (".001.09", ".003.02") of a pain.008 that daikou does not read, from the root
+ * `Document`'s namespace in the first few KB of a file; null for a version daikou reads and for
+ * anything that is not a pain.008.
+ */
+export function unsupportedPain008Version(head: string): string | null {
+  const namespace = rootNamespaceOf(head);
+  const match = namespace === null ? null : PAIN008_ANY_VERSION.exec(namespace);
+  return match === null || pain008MessageNameOf(namespace!) !== null ? null : `.${match[1]}`;
+}
+
 /**
  * Names the message in the first few KB of a file, by the namespace of its root `Document`
  * element (any prefix). Null for anything else: another message or version, another root, text
  * that is not XML, or a head cut before the root's start tag ends.
  */
 export function detectIso20022Message(head: string): Iso20022MessageKind | null {
+  const namespace = rootNamespaceOf(head);
+  return namespace === null ? null : iso20022MessageOf(namespace);
+}
+
+/** The namespace of the root element when it is a `Document`, or null. */
+function rootNamespaceOf(head: string): string | null {
   const parser = new SaxesParser({ xmlns: true, position: false });
   const root = { namespace: null as string | null };
   parser.on('opentag', (tag) => {
@@ -40,5 +59,5 @@ export function detectIso20022Message(head: string): Iso20022MessageKind | null 
   } catch (error) {
     if (!(error instanceof StopParsing)) return null;
   }
-  return root.namespace === null ? null : iso20022MessageOf(root.namespace);
+  return root.namespace;
 }

@@ -3,9 +3,19 @@
  * translate between XML and daikou's batch records and report lines; validation and decisions
  * stay with the batch use case.
  */
-export { detectIso20022Message, iso20022MessageOf, pain008MessageNameOf, type Iso20022MessageKind, type Pain008MessageName } from './detect-iso20022-message.js';
+export { detectIso20022Message, iso20022MessageOf, pain008MessageNameOf, unsupportedPain008Version, type Iso20022MessageKind, type Pain008MessageName } from './detect-iso20022-message.js';
 export { readPain008, Pain008ReadError, PAIN008_FIELDS, type Pain008Field, type Pain008Record } from './read-pain008.js';
 export { readPain008GroupHeader, type Pain008GroupHeader } from './read-pain008-group-header.js';
+export {
+  Pain008TotalsReader,
+  checkPain008Totals,
+  decimalUnits,
+  formatDecimalUnits,
+  PAYMENT_INFORMATIONS_MAX,
+  type Pain008PaymentInformation,
+  type Pain008Totals,
+  type Pain008TotalsProblem,
+} from './read-pain008-totals.js';
 export {
   writePain002,
   groupStatusOf,

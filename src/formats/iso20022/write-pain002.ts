@@ -23,6 +23,12 @@ export interface Pain002Input {
   originalMessageId: string;
   originalMessageType: Pain008MessageName;
   /**
+   * The original file's payment information blocks (`PmtInfId`, Max35Text) and the row each
+   * begins at, in file order: each line is reported under the block that holds its row. Empty or
+   * absent for a file without blocks (a CSV batch): then one block named `originalMessageId`.
+   */
+  paymentInformations?: readonly { id: string; firstRow: number }[];
+  /**
    * The lines in row order. A function is for many lines (a store read page by page): it is
    * called twice, once to work out the group status that the header carries, once to write the
    * lines, so neither pass holds them all. A line whose status moves between the two passes is
@@ -43,10 +49,11 @@ export const TRANSACTION_STATUS = {
   rejected: 'RJCT',
 } as const satisfies Record<DebitStatus, TransactionStatus>;
 
-/** Schema limits: `Prtry` is Max35Text, `AddtlInf` Max105Text. */
+/** Schema limits: `Prtry` is Max35Text, `AddtlInf` Max105Text, `OrgnlEndToEndId` Max35Text, `Ustrd` Max140Text. */
 const REASON_CODE_CHARS_MAX = 35;
 const ADDITIONAL_INFO_CHARS_MAX = 105;
 const ID_CHARS_MAX = 35;
+const REMITTANCE_LINE_CHARS_MAX = 140;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 function transactionStatusOf(line: Pain002Line): TransactionStatus {
@@ -70,13 +77,16 @@ function schemaText(text: string | null, charsMax: number): string | null {
 function transactionXml(line: Pain002Line): string {
   invariant(Number.isSafeInteger(line.row) && line.row > 0, `a row is a positive integer, not ${line.row}`);
   const status = transactionStatusOf(line);
-  // OrgnlEndToEndId is Max35Text; a longer reference (possible from CSV) is written whole all the
-  // same, because a cut reference would name another transaction or none.
-  const reference = line.reference === null || line.reference === '' ? null : escapeXmlText(line.reference);
+  // OrgnlEndToEndId is Max35Text, and a daikou reference may run to 64 characters (a CSV batch's
+  // own key). A cut reference would name another transaction or none, so a longer one is not
+  // written there: it goes whole in OrgnlTxRef/RmtInf/Ustrd (Max140Text, repeatable), and StsId
+  // (the row) identifies the transaction as for a row without a reference.
+  const reference = line.reference === null || line.reference === '' ? null : replaceNonXmlChars(line.reference);
+  const fits = reference !== null && truncateChars(reference, ID_CHARS_MAX) === reference;
   let xml = '      <TxInfAndSts>\n';
   // StsId carries the row, so that a row refused without a reference can still be told apart.
   xml += `        <StsId>${line.row}</StsId>\n`;
-  if (reference !== null) xml += `        <OrgnlEndToEndId>${reference}</OrgnlEndToEndId>\n`;
+  if (reference !== null && fits) xml += `        <OrgnlEndToEndId>${escapeXmlText(reference)}</OrgnlEndToEndId>\n`;
   xml += `        <TxSts>${status}</TxSts>\n`;
   const code = status === 'RJCT' ? schemaText(line.code, REASON_CODE_CHARS_MAX) : null;
   const message = status === 'RJCT' ? schemaText(line.message, ADDITIONAL_INFO_CHARS_MAX) : null;
@@ -86,7 +96,23 @@ function transactionXml(line: Pain002Line): string {
     if (message !== null) xml += `          <AddtlInf>${message}</AddtlInf>\n`;
     xml += '        </StsRsnInf>\n';
   }
+  if (reference !== null && !fits) {
+    xml += '        <OrgnlTxRef>\n          <RmtInf>\n';
+    for (const part of splitChars(reference, REMITTANCE_LINE_CHARS_MAX)) xml += `            <Ustrd>${escapeXmlText(part)}</Ustrd>\n`;
+    xml += '          </RmtInf>\n        </OrgnlTxRef>\n';
+  }
   return `${xml}      </TxInfAndSts>\n`;
+}
+
+/** Text in pieces of at most `charsMax` characters (code points), none split inside a pair. */
+function splitChars(text: string, charsMax: number): string[] {
+  const parts: string[] = [];
+  for (let rest = text; rest !== ''; ) {
+    const part = truncateChars(rest, charsMax);
+    parts.push(part);
+    rest = rest.slice(part.length);
+  }
+  return parts;
 }
 
 function checkId(name: string, id: string): void {
@@ -99,14 +125,17 @@ function checkId(name: string, id: string): void {
  * carry become U+FFFD. Throws InvariantError for input that breaks the contract (ids longer than
  * Max35Text, a timestamp that is not RFC 3339, an unknown status): those are bugs, not data.
  *
- * daikou does not keep the original `PmtInfId` of each row, so all lines go in one
- * `OrgnlPmtInfAndSts` that names the original message; each transaction is identified by its
- * `OrgnlEndToEndId` and, through `StsId`, by its row.
+ * Lines go in one `OrgnlPmtInfAndSts` per original payment information block that has any
+ * (`paymentInformations`), or in one named after the original message; each transaction is
+ * identified by its `OrgnlEndToEndId` (or, for a reference longer than Max35Text, by
+ * `OrgnlTxRef/RmtInf/Ustrd`) and, through `StsId`, by its row.
  */
 export async function* writePain002(input: Pain002Input): AsyncGenerator<string> {
   checkId('messageId', input.messageId);
   checkId('originalMessageId', input.originalMessageId);
   invariant(RFC3339.test(input.createdAt), `createdAt must be RFC 3339 with an offset, not "${input.createdAt}"`);
+  const blocks = input.paymentInformations !== undefined && input.paymentInformations.length > 0 ? input.paymentInformations : [{ id: input.originalMessageId, firstRow: 1 }];
+  for (const block of blocks) checkId('a paymentInformations id', block.id);
   const lines = input.lines;
   const pass = typeof lines === 'function' ? lines : () => lines;
 
@@ -117,7 +146,7 @@ export async function* writePain002(input: Pain002Input): AsyncGenerator<string>
   }
 
   const originalMessageId = escapeXmlText(input.originalMessageId);
-  let header =
+  const header =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<Document xmlns="${PAIN002_NAMESPACE}">\n` +
     '  <CstmrPmtStsRpt>\n' +
@@ -130,12 +159,19 @@ export async function* writePain002(input: Pain002Input): AsyncGenerator<string>
     `      <OrgnlMsgNmId>${input.originalMessageType}</OrgnlMsgNmId>\n` +
     `      <GrpSts>${groupStatusOf(counts)}</GrpSts>\n` +
     '    </OrgnlGrpInfAndSts>\n';
-  // An OrgnlPmtInfAndSts without transactions would say nothing.
-  if (counts.lines > 0) header += `    <OrgnlPmtInfAndSts>\n      <OrgnlPmtInfId>${originalMessageId}</OrgnlPmtInfId>\n`;
   yield header;
-  if (counts.lines > 0) {
-    for await (const line of pass()) yield transactionXml(line);
-    yield '    </OrgnlPmtInfAndSts>\n';
+  // An OrgnlPmtInfAndSts opens with the first line of its block: one without transactions would say nothing.
+  let open = -1;
+  for await (const line of pass()) {
+    let block = Math.max(open, 0);
+    while (block + 1 < blocks.length && blocks[block + 1]!.firstRow <= line.row) block += 1;
+    let xml = '';
+    if (block !== open) {
+      if (open >= 0) xml += '    </OrgnlPmtInfAndSts>\n';
+      xml += `    <OrgnlPmtInfAndSts>\n      <OrgnlPmtInfId>${escapeXmlText(blocks[block]!.id)}</OrgnlPmtInfId>\n`;
+      open = block;
+    }
+    yield xml + transactionXml(line);
   }
-  yield '  </CstmrPmtStsRpt>\n</Document>\n';
+  yield `${open >= 0 ? '    </OrgnlPmtInfAndSts>\n' : ''}  </CstmrPmtStsRpt>\n</Document>\n`;
 }

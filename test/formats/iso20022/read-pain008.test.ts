@@ -31,7 +31,7 @@ describe('readPain008 on the golden sample', () => {
     // row, then the record as the batch sees it
     { row: 1, record: { reference: 'WY202403-0001', mandate_ref: 'AGR-2023-00017', account_number: '6222021234567890123', amount_yuan: '12.30', currency: 'CNY', holder_name: '张三', description: '2024年3月物业费' } },
     { row: 2, record: { reference: 'WY202403-0002', mandate_ref: 'AGR-2023-00018', account_number: '6228480010987654321', amount_yuan: '0.07', currency: 'CNY', holder_name: '欧阳 娜娜', description: '水费 & 电费 <尾差调整>' } },
-    { row: 3, record: { reference: 'WY202403-0003', mandate_ref: 'mdt_01HQ4Z8K3V7N2B5C6D7E8F9G0H', account_number: undefined, amount_yuan: '33.00', currency: 'CNY', holder_name: '王小明', description: '车位管理费 <B2-117>' } },
+    { row: 3, record: { reference: 'WY202403-0003', mandate_ref: 'mdt_01HQ4Z8K3V7N2B5C6D7E8F9G0H', account_number: '6217000010076543210', amount_yuan: '33.00', currency: 'CNY', holder_name: '王小明', description: '车位管理费 <B2-117>' } },
     { row: 4, record: { reference: 'WY202403-0004', mandate_ref: 'AGR-2024-00002', account_number: '6214830212345678', amount_yuan: '1300', currency: 'CNY', holder_name: '李四', description: '2024年度停车费 （一次性）' } },
     { row: 5, record: { reference: 'WY202403-0005', mandate_ref: 'AGR-2024-00003', account_number: '6214830298765432', amount_yuan: '0.60', currency: 'USD', holder_name: 'Zhao Liu', description: undefined } },
   ];

@@ -49,11 +49,13 @@ describe('writePain002', () => {
     expect(await write({ ...PAIN002_SAMPLE_INPUT, lines: () => lines })).toBe(golden);
   });
 
-  it('streams a header, one chunk per line, and a footer', async () => {
+  it('streams a header, one chunk per line (the first opening its payment information block), and a footer', async () => {
     const chunks = await chunksOf(PAIN002_SAMPLE_INPUT);
-    expect(chunks).toHaveLength(1 + 7 + 2);
-    expect(chunks[0]).toMatch(/<OrgnlPmtInfId>WYGL-20240301-0001<\/OrgnlPmtInfId>\n$/);
-    for (const chunk of chunks.slice(1, 8)) expect(chunk).toMatch(/^ {6}<TxInfAndSts>\n[^]*<\/TxInfAndSts>\n$/);
+    expect(chunks).toHaveLength(1 + 7 + 1);
+    expect(chunks[0]).toMatch(/<\/OrgnlGrpInfAndSts>\n$/);
+    expect(chunks[1]).toMatch(/^ {4}<OrgnlPmtInfAndSts>\n {6}<OrgnlPmtInfId>WYGL-20240301-0001<\/OrgnlPmtInfId>\n {6}<TxInfAndSts>\n/);
+    for (const chunk of chunks.slice(2, 8)) expect(chunk).toMatch(/^ {6}<TxInfAndSts>\n[^]*<\/TxInfAndSts>\n$/);
+    expect(chunks[8]).toMatch(/^ {4}<\/OrgnlPmtInfAndSts>\n/);
   });
 
   it('writes 200,000 lines one at a time, pulling each only when its chunk is asked for', async () => {
@@ -70,7 +72,7 @@ describe('writePain002', () => {
     let rejected = 0;
     let header = '';
     for await (const chunk of writePain002({ ...PAIN002_SAMPLE_INPUT, lines })) {
-      if (chunk.startsWith('      <TxInfAndSts>')) {
+      if (chunk.includes('      <TxInfAndSts>')) {
         written += 1;
         if (chunk.includes('<TxSts>RJCT</TxSts>')) rejected += 1;
         // The second pass: the line pulled is the one just written.
@@ -139,8 +141,46 @@ describe('writePain002', () => {
     expect(transaction).not.toHaveProperty('OrgnlEndToEndId');
   });
 
+  it('carries a reference longer than 35 characters whole in OrgnlTxRef/RmtInf/Ustrd, never in OrgnlEndToEndId (Max35Text)', async () => {
+    const long = `INV-${'7'.repeat(10)}-${'余'.repeat(49)}`;
+    expect([...long]).toHaveLength(64);
+    const thirtyFive = 'R'.repeat(35);
+    const xml = await write(withLines([{ ...line(1, 'succeeded'), reference: long }, { ...line(2, 'failed', 'account_closed'), reference: thirtyFive }]));
+    checkWellFormed(xml);
+    const [first, second] = parseReport(xml).OrgnlPmtInfAndSts.TxInfAndSts;
+    expect(first).not.toHaveProperty('OrgnlEndToEndId');
+    expect(first.OrgnlTxRef.RmtInf.Ustrd).toBe(long);
+    expect(first.StsId).toBe('1');
+    expect(second.OrgnlEndToEndId).toBe(thirtyFive);
+    expect(second).not.toHaveProperty('OrgnlTxRef');
+    // Elements in schema order: OrgnlTxRef comes after StsRsnInf.
+    expect(xml.indexOf('<OrgnlTxRef>')).toBeGreaterThan(xml.indexOf('<TxSts>ACSC</TxSts>'));
+  });
+
+  it('names each transaction\'s original PmtInfId: one OrgnlPmtInfAndSts per block of the original file, in row order', async () => {
+    const xml = await write({
+      ...withLines([line(1, 'succeeded'), line(2, 'failed', 'account_closed'), line(3, 'succeeded'), line(4, 'pending')]),
+      paymentInformations: [
+        { id: 'PMT-A', firstRow: 1 },
+        { id: 'PMT-B', firstRow: 3 },
+      ],
+    });
+    checkWellFormed(xml);
+    const blocks = new XMLParser({ isArray: (name) => name === 'TxInfAndSts' || name === 'OrgnlPmtInfAndSts' }).parse(xml).Document.CstmrPmtStsRpt.OrgnlPmtInfAndSts;
+    expect(blocks.map((block: any) => [block.OrgnlPmtInfId, block.TxInfAndSts.map((tx: any) => tx.StsId)])).toEqual([
+      ['PMT-A', [1, 2]],
+      ['PMT-B', [3, 4]],
+    ]);
+  });
+
+  it('without blocks (a CSV batch), names the original message as its one payment information block', async () => {
+    const xml = await write(withLines([line(1, 'succeeded')]));
+    expect(parseReport(xml).OrgnlPmtInfAndSts.OrgnlPmtInfId).toBe(PAIN002_SAMPLE_INPUT.originalMessageId);
+  });
+
   it.each([
     // what is wrong, the input
+    ['a long PmtInfId', { ...PAIN002_SAMPLE_INPUT, paymentInformations: [{ id: 'P'.repeat(36), firstRow: 1 }] }],
     ['a long messageId', { ...PAIN002_SAMPLE_INPUT, messageId: 'M'.repeat(36) }],
     ['an empty originalMessageId', { ...PAIN002_SAMPLE_INPUT, originalMessageId: '' }],
     ['a createdAt without offset', { ...PAIN002_SAMPLE_INPUT, createdAt: '2024-03-06T18:00:00' }],
@@ -169,7 +209,10 @@ describe('writePain002', () => {
         });
         checkWellFormed(xml);
         const [first, second] = parseReport(xml).OrgnlPmtInfAndSts.TxInfAndSts;
-        expect(first.OrgnlEndToEndId).toBe(reference === '' ? undefined : replaceNonXmlChars(reference));
+        const written = replaceNonXmlChars(reference);
+        // Max35Text: a longer reference is carried whole in OrgnlTxRef/RmtInf/Ustrd instead.
+        expect(first.OrgnlEndToEndId).toBe(reference === '' || [...written].length > 35 ? undefined : written);
+        expect(first.OrgnlTxRef?.RmtInf?.Ustrd).toBe([...written].length > 35 ? written : undefined);
         expect(first.StsRsnInf?.Rsn?.Prtry).toBe(code === '' ? undefined : truncateChars(replaceNonXmlChars(code), 35));
         expect(first.StsRsnInf?.AddtlInf).toBe(message === '' ? undefined : truncateChars(replaceNonXmlChars(message), 105));
         expect(second.OrgnlEndToEndId).toBe('after');
