@@ -5,6 +5,7 @@ import * as fees from './003-fees.js';
 import * as batches from './004-batches.js';
 import * as batchSafety from './005-batch-safety.js';
 import * as apiKeyPrefix from './006-api-key-prefix.js';
+import * as batchEncodings from './008-batch-encodings.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-batches': batches,
   '005-batch-safety': batchSafety,
   '006-api-key-prefix': apiKeyPrefix,
+  '008-batch-encodings': batchEncodings,
 };
 
 export const migrationProvider: MigrationProvider = {
