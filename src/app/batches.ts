@@ -463,7 +463,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
                 result = { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'accepted', column_name: null, code: null, message: null };
               } else if (debit.failure_code === 'payer_details_mismatch' && mismatched !== null) {
                 // Which detail differs, by the name the file gives it; never the values.
-                const message = `${name(mismatched)} does not match the mandate's: the payer details given must be the mandate's.`;
+                const message = `${name(mismatched)} does not match the mandate.`;
                 result = { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'rejected', column_name: name(mismatched), code: debit.failure_code, message };
               } else {
                 result = { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'rejected', column_name: null, code: debit.failure_code, message: debit.failure_message };
@@ -806,7 +806,8 @@ export function batchReportPain002(ctx: AppContext, batch: BatchRow): AsyncGener
           reference: line.reference,
           status: (refused ? 'rejected' : (line.debit_status ?? 'pending')) as DebitStatus,
           code: refused ? line.code : line.failure_code,
-          message: refused ? (line.column_name ? `${line.column_name}: ${line.message}` : line.message) : line.failure_message,
+          // pain.002 has no place for the field: the message names it, unless it already does.
+          message: refused ? (line.column_name && !(line.message ?? '').includes(line.column_name) ? `${line.column_name}: ${line.message}` : line.message) : line.failure_message,
         };
       }
       after = page[page.length - 1]!.row;
