@@ -87,6 +87,19 @@ for (const engine of ENGINES) {
       expect(readAsChineseWindows(gb.bytes)).toContain('订单-二');
     });
 
+    it('a declared GBK file that breaks part-way fails with the offset of the row in the file as sent, not in its UTF-8 text', async () => {
+      const head = iconv.encode(`reference,mandate_id,amount,description\n中-1,mdt_x,1,中文说明\n`, 'gbk');
+      const file = Buffer.concat([head, iconv.encode('中-2,mdt_x,1,坏"引号\n', 'gbk')]);
+      const created = await upload(file, 'text/csv; charset=gbk');
+      expect(created.status).toBe(202);
+      const failed = await eventually(async () => {
+        const { body } = await t.call('GET', `/v1/batches/${created.body.id}`, { key: merchant.key });
+        return body.status !== 'processing' ? body : null;
+      });
+      expect(failed).toMatchObject({ status: 'failed', counts: { rows: 1 } });
+      expect(failed.error).toMatchObject({ code: 'invalid_csv', row: 2, line: 3, byte_offset: head.length });
+    });
+
     it('an unknown report encoding is a 400', async () => {
       const response = await fetch(`${t.hub.url}/v1/batches/${batchId}/report?encoding=latin1`, { headers: { authorization: `Bearer ${merchant.key}` } });
       expect(response.status).toBe(400);
