@@ -9,6 +9,7 @@ export const BATCH_ERROR_CODES = {
   invalid_csv: 'The CSV cannot be parsed past this point (a quote out of place or never closed, for instance).',
   invalid_xml: 'The XML is not a well-formed pain.008 past this point.',
   invalid_utf8: 'The file is not valid UTF-8 here: save it as UTF-8.',
+  invalid_encoding: 'The file is not valid in its declared encoding (GBK or GB18030) here.',
   row_too_long: 'A row is longer than the limit; the rest of the file cannot be read.',
   file_unreadable: 'The stored file is missing or does not verify.',
   internal_error: 'daikou met unexpected errors processing this batch and gave up; the rows read so far stand.',
@@ -28,6 +29,23 @@ export interface BatchError {
   /** Bytes from the start of the file: where the row that could not be read begins (CSV), or where the reader stood (XML, UTF-8). */
   byte_offset: number | null;
 }
+
+/**
+ * Why a batch row is refused before its debit is decided, most significant first. Rows refused
+ * by the debit rules carry the API's field codes (`invalid_check_digit`, `ambiguous_mandate`, …)
+ * or its rejection codes (`payer_details_mismatch`, …) instead: the same validators decide both.
+ */
+export const BATCH_ROW_CODES = {
+  row_too_short: 'The row has fewer cells than the header: the columns it lacks are named.',
+  extra_column: 'The row has more cells than the header.',
+  too_long: 'A field is longer than its limit.',
+  personal_data_in_free_text: 'A free-text column holds a card or ID number.',
+  required: 'A field that must be given is empty.',
+  invalid_currency: 'The amount is in another currency than CNY.',
+  invalid_amount: 'The amount is not a positive amount in its unit.',
+  amount_too_large: 'The amount is larger than any amount daikou takes.',
+} as const satisfies Record<string, string>;
+export type BatchRowCode = keyof typeof BATCH_ROW_CODES;
 
 /** A batch file that cannot be read on: the batch fails with this error, other batches go on. */
 export class BatchFileError extends Error {

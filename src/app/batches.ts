@@ -4,18 +4,22 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import iconv from 'iconv-lite';
 import { formatInstant, invariant, parseYuan, type DebitStatus } from '../core/index.js';
 import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
 import { checkPain008Totals, detectIso20022Message, Pain008ReadError, Pain008TotalsReader, readPain008, readPain008GroupHeader, unsupportedPain008Version, writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
+import { decodeHead, encodingCheck, encodingName, encodingOfContentType, GbToUtf8Decoder, TextEncodingError, type FileEncoding } from '../formats/text-encodings.js';
 import { Utf8Validator } from '../formats/utf8-validator.js';
 import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../security/data-dir-modes.js';
 import { decryptSegments, encryptingStream, FileIntegrityError } from '../security/file-encryption.js';
-import { batchError, BatchFileError, decodeBatchError, encodeBatchError, maskFileText, type BatchError } from './batch-errors.js';
+import { batchError, BatchFileError, decodeBatchError, encodeBatchError, maskFileText, type BatchError, type BatchRowCode } from './batch-errors.js';
 import type { AppContext } from './context.js';
 import { decideDebit, type CreateDebitInput, type DecisionSource } from './debits.js';
 import { AppError, notFound, validationFailed } from './errors.js';
 import type { BatchReportLine, BatchRow, BatchRowResult, DebitEventRow, DebitRow, MandateTerms, StoreTx } from './ports.js';
 
+/** The file's first bytes, read for its header (CSV) or message type (ISO 20022). */
+const HEAD_BYTES = 4096;
 /** A batch file may be large, but not without bound. */
 export const BATCH_FILE_BYTES_MAX = 1024 * 1024 * 1024;
 /** Rows decided per transaction: one commit for many rows, and the cursor moves with them. */
@@ -65,6 +69,23 @@ function invalidFile(detail: string): AppError {
   return validationFailed([{ pointer: '/file', code: 'invalid_file', detail }], `The file was refused whole: ${detail}`);
 }
 
+function unsupportedCharset(detail: string): AppError {
+  return validationFailed([{ pointer: '/file', code: 'unsupported_charset', detail }], `The file was refused whole: ${detail}`);
+}
+
+/**
+ * A file not valid in the encoding it is read in, refused whole with where it goes wrong. A CSV
+ * that declared nothing is most often a GBK file from Excel on a Chinese Windows: the answer says
+ * how to declare it.
+ */
+function encodingRefused(error: TextEncodingError, declared: boolean): AppError {
+  const hint = error.encoding === 'utf-8' && !declared
+    ? ' If it was saved as GBK (as Excel on a Chinese Windows saves CSV files), declare it: send it as "text/csv; charset=gbk" (daikou batch submit --encoding gbk), or save it as UTF-8.'
+    : ` Save it again as ${encodingName(error.encoding)}, or declare the encoding it is in.`;
+  const detail = `${error.message}${hint}`;
+  return validationFailed([{ pointer: '/file', code: 'invalid_encoding', detail }], `The file was refused whole: ${detail}`);
+}
+
 function fileKey(ctx: AppContext): Buffer {
   return Buffer.from(ctx.vault.derive(FILE_KEY_PURPOSE), 'hex');
 }
@@ -77,9 +98,11 @@ function bytesHeldRefused(ctx: AppContext, held: number): AppError {
 }
 
 /**
- * Takes an uploaded file: streams it to disk encrypted (SPEC §13) while hashing it, checks that it
- * is what it claims (a CSV with a valid header, or a pain.008), and records the batch. The same
- * file again is the same batch. The merchant's unfinished batches may hold at most
+ * Takes an uploaded file: streams it to disk encrypted (SPEC §13) while hashing it and checking
+ * that every byte is valid in the encoding it declares (UTF-8 unless `charset=gbk` or `gb18030`;
+ * a file that is not is refused whole, 400 `invalid_encoding`, with the offset of the first bad
+ * character), checks that it is what it claims (a CSV with a valid header, or a pain.008), and
+ * records the batch. The same file again is the same batch. The merchant's unfinished batches may hold at most
  * `bytesHeldMax` bytes together; past it the upload is refused 413 and nothing stays on disk.
  */
 export async function receiveBatch(ctx: AppContext, merchantId: string, contentType: string, body: Readable, declaredBytes?: number): Promise<{ batch: BatchRow; created: boolean }> {
@@ -87,6 +110,11 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
   if (!xml && !/^text\/csv\b/.test(contentType)) {
     body.resume();
     throw invalidFile('Send a CSV file as text/csv, or an ISO 20022 pain.008 file as application/xml.');
+  }
+  const { encoding, label } = encodingOfContentType(contentType);
+  if (encoding === null || (xml && encoding !== 'utf-8')) {
+    body.resume();
+    throw unsupportedCharset(xml ? `ISO 20022 files are UTF-8, not ${maskFileText(label ?? '').slice(0, 40)}.` : `The charset ${maskFileText(label ?? '').slice(0, 40)} is not taken: send CSV files as UTF-8 (a BOM is allowed), GBK (charset=gbk) or GB18030 (charset=gb18030).`);
   }
   const held = await ctx.store.sumBatchBytesHeld(merchantId);
   if (declaredBytes !== undefined && held + declaredBytes > ctx.batches.bytesHeldMax) {
@@ -97,7 +125,9 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
   const temporary = path.join(ctx.batchDir, `upload-${crypto.randomBytes(8).toString('hex')}.part`);
   const hash = crypto.createHash('sha256');
   let bytes = 0;
-  let head = '';
+  const headParts: Buffer[] = [];
+  let headBytes = 0;
+  const text = encodingCheck(encoding);
   // A pain.008's totals (NbOfTxs, CtrlSum) and its blocks' PmtInfIds need the whole file: they are
   // read as it streams in, so that a file that contradicts itself is refused now, with both values,
   // rather than failing its batch later. It costs a second, light parse of the file.
@@ -110,7 +140,16 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
           bytes += chunk.length;
           if (bytes > BATCH_FILE_BYTES_MAX) return callback(invalidFile(`The file is larger than ${BATCH_FILE_BYTES_MAX / 1024 / 1024} MiB.`));
           if (held + bytes > ctx.batches.bytesHeldMax) return callback(bytesHeldRefused(ctx, held));
-          if (head.length < 4096) head += chunk.toString('utf8', 0, Math.min(chunk.length, 4096));
+          if (headBytes < HEAD_BYTES) {
+            headParts.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
+            headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+          }
+          try {
+            text.check(chunk);
+          } catch (error) {
+            if (error instanceof TextEncodingError) return callback(encodingRefused(error, label !== null));
+            return callback(error as Error);
+          }
           hash.update(chunk);
           totalsReader?.write(chunk);
           callback(null, chunk);
@@ -119,13 +158,20 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       encryptingStream(fileKey(ctx)),
       fs.createWriteStream(temporary, { mode: PRIVATE_FILE_MODE, flags: 'wx' }),
     );
-    const text = head.replace(/^\uFEFF/, '');
-    if (bytes === 0 || text.trim() === '') throw invalidFile('The file is empty.');
+    try {
+      text.end();
+    } catch (error) {
+      if (error instanceof TextEncodingError) throw encodingRefused(error, label !== null);
+      throw error;
+    }
+    const head = decodeHead(Buffer.concat(headParts), encoding);
+    const start = head.replace(/^\uFEFF/, '');
+    if (bytes === 0 || start.trim() === '') throw invalidFile('The file is empty.');
     if (head.includes('\u0000')) throw invalidFile('The file is not text: it holds NUL bytes.');
     let message: { id: string | null; name: string | null; paymentInformations: string | null } = { id: null, name: null, paymentInformations: null };
     if (xml) {
-      const kind = detectIso20022Message(text);
-      const version = unsupportedPain008Version(text);
+      const kind = detectIso20022Message(start);
+      const version = unsupportedPain008Version(start);
       if (version !== null) {
         throw new AppError('validation_failed', `pain.008 version ${version} is not supported; supported: .02 to .08 (pain.008.001.02 to pain.008.001.08).`, [
           { pointer: '/file', code: 'unsupported_version', detail: `pain.008 version ${version} is not supported; supported: .02 to .08.` },
@@ -136,7 +182,7 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
           { pointer: '/file', code: 'unsupported_message', detail: 'pain.001 files are refused until payouts exist.' },
         ]);
       }
-      const header = kind === 'pain.008' ? readPain008GroupHeader(text) : null;
+      const header = kind === 'pain.008' ? readPain008GroupHeader(start) : null;
       if (header === null) throw invalidFile('The XML is not an ISO 20022 pain.008 customer direct debit initiation.');
       const totals = totalsReader?.end() ?? null;
       // MsgId is checked from the head too: a file that breaks later still has its MsgId quoted in the pain.002.
@@ -156,7 +202,7 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
         paymentInformations: blocks.length > 0 && blocks.length === totals!.paymentInformations.filter((block) => block.transactions > 0).length ? JSON.stringify(blocks.map((block) => [block.id!.trim(), block.firstRow])) : null,
       };
     } else {
-      const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+      const firstLine = start.split(/\r?\n/, 1)[0] ?? '';
       if (firstLine.trimStart().startsWith('<')) throw invalidFile('This looks like XML: send it as application/xml.');
       const problem = checkCsvHeader(firstLine.split(',').map((column) => column.trim().replace(/^"|"$/g, '')));
       if (problem !== null) throw invalidFile(problem);
@@ -190,6 +236,7 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       attempts: 0,
       next_attempt_at: null,
       file_bytes: bytes,
+      encoding,
     };
     try {
       await ctx.store.insertBatch(batch);
@@ -204,6 +251,42 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
 }
 
 type CsvRecord = Record<string, string | undefined>;
+
+/** Why a row is refused before its debit is decided: the CSV column, a code, and a sentence naming the field as the file does. */
+interface RowProblem {
+  column: string;
+  code: BatchRowCode;
+  message: string;
+}
+
+/**
+ * A row read from a batch file: its CSV-named fields, how the file names them (pain.008 paths;
+ * CSV columns are their own names), and a problem with the row's shape found while reading.
+ */
+interface FileRow {
+  row: number;
+  record: CsvRecord;
+  names?: Readonly<Record<string, string>>;
+  problem?: RowProblem;
+}
+
+/**
+ * Where each field of a pain.008 row sits in the file (SPEC §11): a rejected row names the path,
+ * so that the sender finds it in the file they have (`DrctDbtTxInf/InstdAmt/@Ccy`, not
+ * `amount_yuan`).
+ */
+const PAIN008_NAMES: Readonly<Record<string, string>> = {
+  reference: 'DrctDbtTxInf/PmtId/EndToEndId',
+  mandate_id: 'DrctDbtTxInf/DrctDbtTx/MndtRltdInf/MndtId',
+  account_number: 'DrctDbtTxInf/DbtrAcct/Id/Othr/Id',
+  amount_yuan: 'DrctDbtTxInf/InstdAmt',
+  currency: 'DrctDbtTxInf/InstdAmt/@Ccy',
+  holder_name: 'DrctDbtTxInf/Dbtr/Nm',
+  description: 'DrctDbtTxInf/RmtInf/Ustrd',
+};
+
+/** The largest amount taken, in fen (SPEC §2: a safe integer), written for people. */
+const AMOUNT_FEN_MAX_TEXT = '9,007,199,254,740,991 fen (90,071,992,547,409.91 yuan)';
 
 /**
  * pain.008 names mandates by MndtId: a daikou id is used as it is, anything else is looked up as
@@ -295,8 +378,12 @@ function columnOf(pointer: string, record: CsvRecord): string {
   return field;
 }
 
-/** Turns a CSV record into a debit request, or the reason it cannot be one. */
-export function recordToInput(record: CsvRecord): { input: CreateDebitInput } | { column: string; code: string; message: string } {
+/**
+ * Turns a CSV record into a debit request, or the reason it cannot be one. Messages name each field
+ * as the file does (`names`: pain.008 paths; a CSV column is its own name); `column` is the CSV name.
+ */
+export function recordToInput(record: CsvRecord, names: Readonly<Record<string, string>> = {}): { input: CreateDebitInput } | RowProblem {
+  const name = (column: string) => names[column] ?? column;
   const value = (column: string) => {
     const text = record[column]?.trim();
     return text === undefined || text === '' ? undefined : text;
@@ -304,7 +391,7 @@ export function recordToInput(record: CsvRecord): { input: CreateDebitInput } | 
   // Before anything else: a field too long for any column, and personal data in free text (SPEC §13).
   for (const [column, text] of Object.entries(record)) {
     if (text !== undefined && text.length * 3 > FIELD_BYTES_MAX && Buffer.byteLength(text) > FIELD_BYTES_MAX) {
-      return { column, code: 'too_long', message: `${column} is longer than ${FIELD_BYTES_MAX} bytes.` };
+      return { column, code: 'too_long', message: `${name(column)} is longer than ${FIELD_BYTES_MAX} bytes.` };
     }
   }
   for (const column of FREE_TEXT_COLUMNS) {
@@ -313,30 +400,39 @@ export function recordToInput(record: CsvRecord): { input: CreateDebitInput } | 
     if (found !== null) {
       const what = found.kind === 'card_number' ? 'a card number' : 'an ID number';
       const where = found.kind === 'card_number' ? 'account_number' : 'id_number';
-      return { column, code: 'personal_data_in_free_text', message: `${column} holds what looks like ${what}; personal data goes in ${where}, never in free text.` };
+      return { column, code: 'personal_data_in_free_text', message: `${name(column)} holds what looks like ${what}; personal data goes in ${name(where)}, never in free text.` };
     }
   }
   const reference = value('reference');
-  if (reference === undefined) return { column: 'reference', code: 'required', message: 'reference is empty.' };
-  if (reference.length > 64) return { column: 'reference', code: 'too_long', message: 'reference is longer than 64 characters.' };
+  if (reference === undefined) return { column: 'reference', code: 'required', message: `${name('reference')} is empty.` };
+  if (reference.length > 64) return { column: 'reference', code: 'too_long', message: `${name('reference')} is longer than 64 characters.` };
+  const currency = record.currency?.trim();
+  if (currency !== undefined && currency !== 'CNY') return { column: 'currency', code: 'invalid_currency', message: `Only CNY is taken, not ${maskFileText(currency.slice(0, 32))}.` };
   let amount: number | null;
   if ('amount_yuan' in record) {
     const text = value('amount_yuan');
-    if (text?.startsWith('currency:')) return { column: 'amount_yuan', code: 'invalid_currency', message: `Only CNY is taken, not ${maskFileText(text.slice(9, 41))}.` };
     amount = text === undefined ? null : parseYuan(text);
-    if (amount === null || amount <= 0) return { column: 'amount_yuan', code: 'invalid_amount', message: 'amount_yuan is a positive amount of yuan with at most two decimals, e.g. 12.30.' };
+    // Written as yuan should be, but beyond what parseYuan takes: too many digits.
+    if (amount === null && text !== undefined && /^(0|[1-9]\d*)(\.\d{1,2})?$/.test(text)) {
+      return { column: 'amount_yuan', code: 'amount_too_large', message: `${name('amount_yuan')} is too large: daikou takes at most ${AMOUNT_FEN_MAX_TEXT}.` };
+    }
+    if (amount === null || amount <= 0) return { column: 'amount_yuan', code: 'invalid_amount', message: `${name('amount_yuan')} is a positive amount of yuan with at most two decimals, e.g. 12.30.` };
   } else {
     const text = value('amount');
+    if (text !== undefined && /^[1-9]\d*$/.test(text) && !(text.length <= 16 && Number.isSafeInteger(Number(text)))) {
+      return { column: 'amount', code: 'amount_too_large', message: `${name('amount')} is too large: daikou takes at most ${AMOUNT_FEN_MAX_TEXT}.` };
+    }
     amount = text !== undefined && /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
-    if (amount === null || !Number.isSafeInteger(amount)) return { column: 'amount', code: 'invalid_amount', message: 'amount is a positive whole number of fen.' };
+    if (amount === null || !Number.isSafeInteger(amount)) return { column: 'amount', code: 'invalid_amount', message: `${name('amount')} is a positive whole number of fen.` };
   }
   const mandateId = value('mandate_id');
   const accountNumber = value('account_number');
   if (mandateId === undefined && accountNumber === undefined) {
-    return { column: 'mandate_id' in record ? 'mandate_id' : 'account_number', code: 'required', message: 'Give mandate_id or account_number.' };
+    const column = 'mandate_id' in record ? 'mandate_id' : 'account_number';
+    return { column, code: 'required', message: `Give ${name('mandate_id')} or ${name('account_number')}.` };
   }
   const description = value('description');
-  if (description !== undefined && description.length > 140) return { column: 'description', code: 'too_long', message: 'description is longer than 140 characters.' };
+  if (description !== undefined && description.length > 140) return { column: 'description', code: 'too_long', message: `${name('description')} is longer than 140 characters.` };
   const input: CreateDebitInput = { amount, currency: 'CNY', reference, ...(mandateId === undefined ? {} : { mandate_id: mandateId }), ...(description === undefined ? {} : { description }) };
   if (accountNumber !== undefined) {
     input.payer = {
@@ -358,7 +454,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
   const file = path.join(ctx.batchDir, batch.file_name);
   let cursor = batch.cursor;
   const counts = { rows: batch.rows, accepted: batch.accepted, rejected: batch.rejected };
-  let chunk: { row: number; record: CsvRecord }[] = [];
+  let chunk: FileRow[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
     const router = await ctx.routing.router();
@@ -375,24 +471,31 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
       for (let start = 0; start < rows.length; start += partRows) {
         const part = rows.slice(start, start + partRows);
         await resolveMandateRefs(tx, batch.merchant_id, part.map(({ record }) => record));
-        const parsed = part.map(({ row, record }) => ({ row, record, parsed: recordToInput(record) }));
+        const parsed = part.map(({ row, record, names = {}, problem }) => ({ row, record, names, parsed: problem ?? recordToInput(record, names) }));
         await source.load(parsed.flatMap((entry) => ('input' in entry.parsed ? [entry.parsed.input] : [])));
         const results: BatchRowResult[] = [];
         const debits: DebitRow[] = [];
         const events: DebitEventRow[] = [];
-        for (const { row, record, parsed: outcome } of parsed) {
+        for (const { row, record, names, parsed: outcome } of parsed) {
+          const name = (column: string) => names[column] ?? column;
           let result: BatchRowResult;
           if (!('input' in outcome)) {
-            result = { batch_id: batch.id, row, reference: storedReference(record.reference), debit_id: null, status: 'rejected', column_name: outcome.column, code: outcome.code, message: outcome.message };
+            result = { batch_id: batch.id, row, reference: storedReference(record.reference), debit_id: null, status: 'rejected', column_name: name(outcome.column), code: outcome.code, message: outcome.message };
           } else {
             try {
-              const { debit, event } = await decideDebit(ctx, source, router, merchant, outcome.input, batch.id);
+              const { debit, event, mismatched } = await decideDebit(ctx, source, router, merchant, outcome.input, batch.id);
               debits.push(debit);
               events.push(event);
               if (debit.status !== 'rejected') source.claimReference(debit.reference);
-              result = debit.status === 'rejected'
-                ? { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'rejected', column_name: null, code: debit.failure_code, message: debit.failure_message }
-                : { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'accepted', column_name: null, code: null, message: null };
+              if (debit.status !== 'rejected') {
+                result = { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'accepted', column_name: null, code: null, message: null };
+              } else if (debit.failure_code === 'payer_details_mismatch' && mismatched !== null) {
+                // Which detail differs, by the name the file gives it; never the values.
+                const message = `${name(mismatched)} does not match the mandate.`;
+                result = { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'rejected', column_name: name(mismatched), code: debit.failure_code, message };
+              } else {
+                result = { batch_id: batch.id, row, reference: debit.reference, debit_id: debit.id, status: 'rejected', column_name: null, code: debit.failure_code, message: debit.failure_message };
+              }
             } catch (error) {
               if (!(error instanceof AppError)) throw error;
               const first = error.errors[0];
@@ -402,7 +505,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
                 reference: outcome.input.reference,
                 debit_id: null,
                 status: 'rejected',
-                column_name: first ? columnOf(first.pointer, record) : null,
+                column_name: first ? name(columnOf(first.pointer, record)) : null,
                 code: first?.code ?? error.kind,
                 message: first?.detail ?? error.message,
               };
@@ -430,9 +533,9 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
 
   let failure: BatchError | null = null;
   try {
-    for await (const { row, record } of readRecords(ctx, batch, file)) {
-      if (row <= cursor) continue;
-      chunk.push({ row, record });
+    for await (const fileRow of readRecords(ctx, batch, file)) {
+      if (fileRow.row <= cursor) continue;
+      chunk.push(fileRow);
       if (chunk.length >= CHUNK_ROWS) await flush();
     }
   } catch (error) {
@@ -474,20 +577,28 @@ async function* plaintextOf(ctx: AppContext, file: string): AsyncGenerator<Buffe
  * per chunk), and an amount in another currency than CNY is refused on its row. Any reason the
  * file cannot be read on is a BatchFileError, after the rows before it.
  */
-async function* readRecords(ctx: AppContext, batch: BatchRow, file: string): AsyncGenerator<{ row: number; record: CsvRecord }> {
+async function* readRecords(ctx: AppContext, batch: BatchRow, file: string): AsyncGenerator<FileRow> {
   if (batch.format !== 'pain.008') {
-    yield* readCsvRecords(plaintextOf(ctx, file));
+    const encoding = batch.encoding as FileEncoding;
+    if (encoding === 'utf-8') {
+      yield* readCsvRecords(plaintextOf(ctx, file));
+      return;
+    }
+    const decoder = new GbToUtf8Decoder(encoding);
+    yield* readCsvRecords(decodedToUtf8(plaintextOf(ctx, file), decoder), (offset) => decoder.fileOffsetOf(offset));
     return;
   }
   try {
     for await (const { row, record } of readPain008(plaintextOf(ctx, file))) {
       yield {
         row,
+        names: PAIN008_NAMES,
         record: {
           reference: record.reference,
           mandate_ref: record.mandate_ref,
           account_number: record.account_number,
-          amount_yuan: record.currency === undefined || record.currency === 'CNY' ? record.amount_yuan : `currency:${record.currency}`,
+          amount_yuan: record.amount_yuan,
+          currency: record.currency,
           holder_name: record.holder_name,
           description: record.description,
         },
@@ -507,9 +618,23 @@ async function* readRecords(ctx: AppContext, batch: BatchRow, file: string): Asy
   }
 }
 
+/**
+ * A GBK or GB18030 file's plaintext as UTF-8, every byte checked (the upload checked it too; a file
+ * stored before that check, or a validator that changed, is caught here, never read as garbage).
+ */
+async function* decodedToUtf8(plaintext: AsyncIterable<Buffer>, decoder: GbToUtf8Decoder): AsyncGenerator<Buffer> {
+  try {
+    for await (const segment of plaintext) yield decoder.write(segment);
+    decoder.end();
+  } catch (error) {
+    if (!(error instanceof TextEncodingError)) throw error;
+    throw new BatchFileError(batchError('invalid_encoding', error.message, { byte_offset: error.byteOffset }));
+  }
+}
+
 /** What csv-parse's parser does underneath its stream: fed by hand, it answers at once. */
 interface CsvParserApi {
-  parse(input: Buffer | undefined, end: boolean, push: (record: CsvRecord) => void, close: () => void): Error | undefined;
+  parse(input: Buffer | undefined, end: boolean, push: (parsed: { record: CsvRecord; info: { index: number } }) => void, close: () => void): Error | undefined;
   info: { bytes_records: number; lines: number; records: number };
 }
 
@@ -519,16 +644,22 @@ interface CsvParserApi {
  * chunk is fed: the rows before an error are yielded, and the error says exactly where it stands.
  * A csv-parse that renamed `api` would fail every CSV batch at once, and the tests with it.
  */
-async function* readCsvRecords(plaintext: AsyncIterable<Buffer>): AsyncGenerator<{ row: number; record: CsvRecord }> {
+async function* readCsvRecords(plaintext: AsyncIterable<Buffer>, fileOffsetOf: (offset: number) => number | null = (offset) => offset): AsyncGenerator<FileRow> {
   /** Where the header ends, once read: csv-parse counts `bytes_records` from the first data row on. */
   let headerBytes: number | null = null;
+  let columns: string[] = [];
   const parser = parse({
     columns: (header: string[]) => {
       headerBytes = api?.info.bytes ?? 0;
-      return header.map((c) => c.trim());
+      columns = header.map((c) => c.trim());
+      return columns;
     },
     bom: true,
+    // A row with another number of cells than the header is refused on its own (rowShape), not
+    // the whole file: the rest of the file is still well-formed CSV.
     relax_column_count: true,
+    // With each record, how many cells it had (`info.index`).
+    info: true,
     skip_empty_lines: true,
     trim: false,
     max_record_size: CSV_ROW_BYTES_MAX,
@@ -536,22 +667,23 @@ async function* readCsvRecords(plaintext: AsyncIterable<Buffer>): AsyncGenerator
   const api = parser.api as CsvParserApi & { info: { bytes: number } };
   invariant(api !== undefined && typeof api.parse === 'function', 'csv-parse no longer exposes its parser core as `api`');
   const utf8 = new Utf8Validator();
-  let records: CsvRecord[] = [];
+  let records: { record: CsvRecord; cells: number }[] = [];
   let row = 0;
-  const push = (record: CsvRecord) => {
-    records.push(record);
+  const push = ({ record, info }: { record: CsvRecord; info: { index: number } }) => {
+    records.push({ record, cells: info.index });
   };
   const where = () => ({
     row: headerBytes === null ? null : api.info.records + 1,
     line: api.info.lines,
-    byte_offset: headerBytes === null ? 0 : api.info.records === 0 ? headerBytes : api.info.bytes_records,
+    byte_offset: fileOffsetOf(headerBytes === null ? 0 : api.info.records === 0 ? headerBytes : api.info.bytes_records),
   });
-  function* drain(): Generator<{ row: number; record: CsvRecord }> {
+  function* drain(): Generator<FileRow> {
     const taken = records;
     records = [];
-    for (const record of taken) {
+    for (const { record, cells } of taken) {
       row += 1;
-      yield { row, record };
+      const problem = rowShape(columns, cells);
+      yield problem === null ? { row, record } : { row, record, problem };
     }
   }
   const feed = (input: Buffer | undefined, end: boolean) => {
@@ -588,6 +720,18 @@ async function* readCsvRecords(plaintext: AsyncIterable<Buffer>): AsyncGenerator
   yield* drain();
   if (failure !== null) throw new BatchFileError(failure);
   if (incomplete >= 0) throw new BatchFileError(batchError('invalid_utf8', `The file ends in the middle of a UTF-8 character at byte ${incomplete}.`, { ...where(), byte_offset: incomplete }));
+}
+
+/** A row with fewer or more cells than the header: refused on its own, naming what is missing or extra. */
+function rowShape(columns: readonly string[], cells: number): RowProblem | null {
+  if (cells < columns.length) {
+    const missing = columns.slice(cells);
+    return { column: missing[0]!, code: 'row_too_short', message: `The row is short: it has ${cells} cell${cells === 1 ? '' : 's'} where the header has ${columns.length}; it lacks ${missing.join(', ')}.` };
+  }
+  if (cells > columns.length) {
+    return { column: `column ${columns.length + 1}`, code: 'extra_column', message: `The row has ${cells} cells where the header has ${columns.length}: a cell past the last column is refused (a comma too many, or a field with a comma that is not quoted).` };
+  }
+  return null;
 }
 
 const CSV_PROBLEMS: Record<string, string> = {
@@ -636,9 +780,14 @@ const csvCell = (value: string | number | null) => {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 
-/** The result file (回盘) as CSV: one line per input row, the debit's current status. */
+/**
+ * The result file (回盘) as CSV: one line per input row, the debit's current status, and for a
+ * refused row the `field` it was refused on as the file names it (a CSV column, or a pain.008
+ * path). `field` comes last so that the columns before it keep their places for readers that
+ * took the report before it existed.
+ */
 export async function* batchReportCsv(ctx: AppContext, batchId: string): AsyncGenerator<string> {
-  yield 'row,reference,debit_id,status,code,message\n';
+  yield 'row,reference,debit_id,status,code,message,field\n';
   let after = 0;
   for (;;) {
     const lines: BatchReportLine[] = await ctx.store.listBatchReport(batchId, after, 5_000);
@@ -647,12 +796,28 @@ export async function* batchReportCsv(ctx: AppContext, batchId: string): AsyncGe
       .map((line) => {
         const status = line.status === 'rejected' ? 'rejected' : line.debit_status ?? 'pending';
         const code = line.status === 'rejected' ? line.code : line.failure_code;
-        const message = line.status === 'rejected' ? (line.column_name ? `${line.column_name}: ${line.message}` : line.message) : line.failure_message;
-        return [line.row, line.reference, line.debit_id, status, code, message].map(csvCell).join(',');
+        const message = line.status === 'rejected' ? line.message : line.failure_message;
+        const field = line.status === 'rejected' ? line.column_name : null;
+        return [line.row, line.reference, line.debit_id, status, code, message, field].map(csvCell).join(',');
       })
       .join('\n') + '\n';
     after = lines[lines.length - 1]!.row;
   }
+}
+
+/** The encodings a CSV report is offered in (issue 9): UTF-8, or GB18030 for readers that assume the Windows code page. */
+export const REPORT_ENCODINGS = ['utf-8', 'gb18030'] as const;
+export type ReportEncoding = (typeof REPORT_ENCODINGS)[number];
+
+/**
+ * The CSV result file as bytes: UTF-8 (with a BOM when asked, which is how Excel on a Chinese
+ * Windows knows it is UTF-8), or GB18030 with no BOM (read there as the system's code page,
+ * CP936, whose characters GB18030 writes the same way). Each page is encoded on its own: a page
+ * ends at a line's end, so no character is split.
+ */
+export async function* batchReportCsvBytes(ctx: AppContext, batchId: string, options: { bom: boolean; encoding: ReportEncoding }): AsyncGenerator<Buffer> {
+  if (options.bom && options.encoding === 'utf-8') yield Buffer.from([0xef, 0xbb, 0xbf]);
+  for await (const text of batchReportCsv(ctx, batchId)) yield options.encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030');
 }
 
 /** The result file as ISO 20022 pain.002, streamed page by page. */
@@ -669,7 +834,8 @@ export function batchReportPain002(ctx: AppContext, batch: BatchRow): AsyncGener
           reference: line.reference,
           status: (refused ? 'rejected' : (line.debit_status ?? 'pending')) as DebitStatus,
           code: refused ? line.code : line.failure_code,
-          message: refused ? (line.column_name ? `${line.column_name}: ${line.message}` : line.message) : line.failure_message,
+          // pain.002 has no place for the field: the message names it, unless it already does.
+          message: refused ? (line.column_name && !(line.message ?? '').includes(line.column_name) ? `${line.column_name}: ${line.message}` : line.message) : line.failure_message,
         };
       }
       after = page[page.length - 1]!.row;

@@ -9,7 +9,7 @@ import {
   type Router,
   type RoutingDecision,
 } from '../core/index.js';
-import { validateHolderName, validateIdNumber, validatePhone } from '../core/payers/index.js';
+import { BANK_CARD_DIGITS_MAX, BANK_CARD_DIGITS_MIN, validateBankCard, validateHolderName, validateIdNumber, validatePhone } from '../core/payers/index.js';
 import { isUniqueViolation } from '../storage/database.js';
 import { routingInput } from './routing-table.js';
 import { quoteFees, type FeeQuote } from './fee-plans.js';
@@ -145,7 +145,14 @@ export function transactionSource(ctx: AppContext, tx: StoreTx, merchantId: stri
 export interface DecidedDebit {
   debit: DebitRow;
   event: DebitEventRow;
+  /**
+   * The first payer detail given that differs from the mandate's, when the debit is rejected
+   * `payer_details_mismatch`: a batch's result names it (never its value); null otherwise.
+   */
+  mismatched: PayerDetail | null;
 }
+
+type PayerDetail = 'account_number' | 'holder_name' | 'id_number' | 'phone';
 
 /**
  * Validates, checks the mandate, routes and prices a debit, and returns it as `pending` or
@@ -179,17 +186,21 @@ export async function decideDebit(
   if (await source.liveReferenceExists(input.reference)) throw referenceTaken();
 
   const resolved = await resolveMandate(ctx, source, merchant.id, input, today);
+  if (resolved.rejection === 'mandate_not_found' && input.mandate_id === undefined && payer !== undefined) throwIfBadCardNumber(payer.account_number);
   let rejection: RejectionCode | null = resolved.rejection;
+  let mismatched: PayerDetail | null = null;
   const mandate = resolved.mandate;
   let decision: RoutingDecision | null = null;
   let fees: FeeQuote | null = null;
   const month = today.slice(0, 7);
   if (mandate !== null && rejection === null) {
-    const detailsMatch =
-      (payer === undefined || ctx.vault.index('account', payer.account_number) === mandate.account_index) &&
-      (holderName === null || mandate.holder_name === null || holderName === mandate.holder_name) &&
-      (idNumber === null || mandate.id_number_index === null || ctx.vault.index('id_number', idNumber) === mandate.id_number_index) &&
-      (phone === null || mandate.phone_index === null || ctx.vault.index('phone', phone) === mandate.phone_index);
+    const differing: PayerDetail | null =
+      payer !== undefined && ctx.vault.index('account', payer.account_number) !== mandate.account_index ? 'account_number'
+      : holderName !== null && mandate.holder_name !== null && holderName !== mandate.holder_name ? 'holder_name'
+      : idNumber !== null && mandate.id_number_index !== null && ctx.vault.index('id_number', idNumber) !== mandate.id_number_index ? 'id_number'
+      : phone !== null && mandate.phone_index !== null && ctx.vault.index('phone', phone) !== mandate.phone_index ? 'phone'
+      : null;
+    const detailsMatch = differing === null;
     const monthlyUsed = mandate.monthly_max === null ? 0 : await source.counters.mandateUsage(mandate.id, month);
     rejection = checkDebitAgainstMandate(
       {
@@ -207,6 +218,7 @@ export async function decideDebit(
       else fees = await quoteFees(ctx, source.counters, merchant, mandate, input.amount, today);
     }
     if (rejection === null && mandate.monthly_max !== null) await source.counters.addMandateUsage(mandate.id, month, input.amount);
+    if (rejection === 'payer_details_mismatch') mismatched = differing;
   }
 
   const at = now.toISOString();
@@ -249,7 +261,20 @@ export async function decideDebit(
     // kept in the rejection's event, so that the answers still show it.
     data: JSON.stringify(rejection === null ? { channel: debit.channel_id } : { code: rejection, ...(mandate === null && input.mandate_id !== undefined ? { mandate_id: input.mandate_id } : {}) }),
   };
-  return { debit, event };
+  return { debit, event, mismatched };
+}
+
+/**
+ * A payer account number that matches no mandate and has the length of a card but fails the card's
+ * Luhn check is a mistyped card number: refused as the mandate API refuses it
+ * (`invalid_check_digit`) rather than `mandate_not_found`, which would send the merchant looking
+ * for a mandate. Only after the lookup: a bank account of that length has no check digit, and
+ * one that matches a mandate is taken whatever its digits.
+ */
+function throwIfBadCardNumber(accountNumber: string): void {
+  if (accountNumber.length < BANK_CARD_DIGITS_MIN || accountNumber.length > BANK_CARD_DIGITS_MAX) return;
+  const card = validateBankCard(accountNumber);
+  if (!card.ok && card.code === 'invalid_check_digit') throw validationFailed([{ pointer: '/payer/account_number', code: card.code, detail: card.detail }]);
 }
 
 /**

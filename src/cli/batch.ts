@@ -51,13 +51,19 @@ export function batchCommand(): Command {
     .option('--url <url>', 'daikou API address (env DAIKOU_URL)', process.env.DAIKOU_URL ?? 'http://127.0.0.1:8080')
     .option('--key <key>', "the merchant's API key (env DAIKOU_API_KEY)", process.env.DAIKOU_API_KEY)
     .option('--report <file>', 'write the result file (CSV) here when processing has finished')
+    .option('--encoding <name>', 'the CSV file\'s encoding: utf-8 (default; a BOM is allowed), gbk (as Excel on a Chinese Windows saves it) or gb18030', 'utf-8')
     .option('--no-wait', 'return as soon as the file is accepted')
     .addHelpText('after', '\nExample:\n  DAIKOU_API_KEY=dk_mer_… daikou batch submit december.csv --report december-result.csv')
-    .action(async (file: string, opts: { url: string; key?: string; report?: string; wait: boolean }) => {
+    .action(async (file: string, opts: { url: string; key?: string; report?: string; wait: boolean; encoding: string }) => {
       if (!opts.key) throw new UsageError('give the merchant API key with --key or DAIKOU_API_KEY.');
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
-      const contentType = path.extname(file).toLowerCase() === '.xml' ? 'application/xml' : 'text/csv';
-      const total = contentType === 'text/csv' ? await countCsvRows(file) : 0;
+      const encoding = opts.encoding.toLowerCase();
+      if (!['utf-8', 'utf8', 'gbk', 'gb18030'].includes(encoding)) throw new UsageError(`--encoding is utf-8, gbk or gb18030, not ${opts.encoding}.`);
+      const xml = path.extname(file).toLowerCase() === '.xml';
+      if (xml && !encoding.startsWith('utf')) throw new UsageError('ISO 20022 files are UTF-8: --encoding is for CSV files.');
+      // The server reads the declared charset; UTF-8 is its default and is not declared.
+      const contentType = xml ? 'application/xml' : encoding.startsWith('utf') ? 'text/csv' : `text/csv; charset=${encoding}`;
+      const total = xml ? 0 : await countCsvRows(file);
       const uploaded = await api(opts.url, opts.key, '/v1/batches', {
         method: 'POST',
         headers: { 'content-type': contentType },

@@ -144,6 +144,8 @@ export interface BatchesTable {
   next_attempt_at: string | null;
   /** Bytes of the uploaded file, counted against the merchant's limit while the batch is unfinished. */
   file_bytes: number;
+  /** The file's text encoding as declared at upload: `utf-8`, `gbk` or `gb18030` (migration 008). */
+  encoding: string;
 }
 
 /** The result of one input row: the debit it became, or why it was refused. */

@@ -65,7 +65,6 @@ for (const engine of ENGINES) {
     const mixedEndings = 'reference,mandate_id,amount\r\nA,mdt_x,1\r\nB,mdt_x,1\n"C",mdt_x,1\r\n';
     const unclosed = 'reference,mandate_id,amount\nA,mdt_x,1\n"B,mdt_x,1\n';
     const longRow = `reference,mandate_id,amount\nA,mdt_x,1\nB,${'m'.repeat(70_000)},1\n`;
-    const invalidUtf8 = Buffer.concat([Buffer.from('reference,mandate_id,amount\nA,mdt_x,1\nB'), Buffer.from([0xff]), Buffer.from(',mdt_x,1\n')]);
     const brokenXml = pain008(`${tx('E-1')}<DrctDbtTxInf><PmtId><EndToEndId>E-2</EndToEndId></PmtId><InstdAmt Ccy="CNY">1.00</Instd></DrctDbtTxInf></PmtInf></CstmrDrctDbtInitn></Document>`);
 
     it.each([
@@ -73,7 +72,7 @@ for (const engine of ENGINES) {
       ['CRLF lines with one bare LF before a quoted field', mixedEndings, 'text/csv', { code: 'invalid_csv', row: 2, column: 'amount', line: 4, byte_offset: 40 }, 1],
       ['a quote never closed', unclosed, 'text/csv', { code: 'invalid_csv', row: 2, line: 3, byte_offset: 38 }, 1],
       ['a row over 64 KiB', longRow, 'text/csv', { code: 'row_too_long', row: 2, column: 'mandate_id', line: 3, byte_offset: 38 }, 1],
-      ['invalid UTF-8', invalidUtf8, 'text/csv', { code: 'invalid_utf8', row: 2, byte_offset: 39 }, 1],
+      // Invalid UTF-8 is refused at upload now, before a batch exists (test/api/batches-encodings.test.ts).
       ['a pain.008 that is not well-formed', brokenXml, 'application/xml', { code: 'invalid_xml', row: 2, line: 4 }, 1],
     ])('%s fails its batch with where it stopped, and the other merchant’s next batch completes', async (_name, file, type, error, rowsBefore) => {
       const poisoned = await upload(x.key, file, type);
@@ -93,7 +92,7 @@ for (const engine of ENGINES) {
       const done = await settled(x.key, created.body.id);
       expect(done).toMatchObject({ status: 'completed', counts: { rows: 2, rejected: 2 } });
       const report = await (await fetch(`${t.hub.url}/v1/batches/${created.body.id}/report`, { headers: { authorization: `Bearer ${x.key}` } })).text();
-      expect(report.split('\n')[1]).toMatch(/^1,A,,rejected,too_long,description: description is longer than 4096 bytes\.$/);
+      expect(report.split('\n')[1]).toMatch(/^1,A,,rejected,too_long,description is longer than 4096 bytes\.,description$/);
     });
 
     it('a 16 MiB field fails the batch at 64 KiB, without reading the field into memory', async () => {
@@ -141,9 +140,9 @@ for (const engine of ENGINES) {
       const report = await (await fetch(`${t.hub.url}/v1/batches/${created.body.id}/report`, { headers: { authorization: `Bearer ${x.key}` } })).text();
       const lines = report.trim().split('\n').slice(1);
       expect(lines).toHaveLength(3);
-      expect(lines[0]).toMatch(/^1,P-622202\*+\d{4},,rejected,personal_data_in_free_text,"reference: reference holds what looks like a card number/);
-      expect(lines[1]).toMatch(/^2,P-2,,rejected,personal_data_in_free_text,"description: description holds what looks like a card number/);
-      expect(lines[2]).toMatch(/^3,P-3,,rejected,personal_data_in_free_text,"description: description holds what looks like an ID number/);
+      expect(lines[0]).toMatch(/^1,P-622202\*+\d{4},,rejected,personal_data_in_free_text,"reference holds what looks like a card number/);
+      expect(lines[1]).toMatch(/^2,P-2,,rejected,personal_data_in_free_text,"description holds what looks like a card number.*",description$/);
+      expect(lines[2]).toMatch(/^3,P-3,,rejected,personal_data_in_free_text,"description holds what looks like an ID number.*",description$/);
       expect(report).not.toContain(card);
       expect(report).not.toContain(card.slice(6, 15));
       expect(report).not.toContain('11010519491231002X');

@@ -54,6 +54,7 @@ for (const engine of ENGINES) {
       const report = await fetch(`${t.hub.url}/v1/batches/${created.body.id}/report`, { headers: { authorization: `Bearer ${merchant.key}` } });
       expect(report.headers.get('content-type')).toMatch(/text\/csv/);
       const text = (await report.text()).replace(/dbt_[0-9a-f]{32}/g, 'dbt_…');
+      if (process.env.UPDATE_GOLDEN) fs.writeFileSync(new URL('../golden/batch-report.csv', import.meta.url), text);
       expect(text).toBe(fs.readFileSync(new URL('../golden/batch-report.csv', import.meta.url), 'utf8'));
 
       const debits = (await t.call('GET', '/v1/debits?limit=100', { key: merchant.key })).body.data;

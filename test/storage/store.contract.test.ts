@@ -609,7 +609,7 @@ for (const engine of ENGINES) {
           const { merchant } = await seedWorld();
           const batch = (n: number, patch: Record<string, unknown> = {}) => ({
             id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: `${n}`.padStart(64, '0'), format: 'csv', file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
-            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1_000 * n,
+            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1_000 * n, encoding: 'utf-8',
             ...patch,
           });
           const [first, waiting, done, last] = [batch(1), batch(2), batch(3, { status: 'completed' }), batch(4)];
@@ -632,7 +632,7 @@ for (const engine of ENGINES) {
           const batchId = idSource.next('batch');
           await store.insertBatch({
             id: batchId, merchant_id: merchant.id, file_sha256: 'f'.repeat(64), format: 'csv', file_name: 'b.csv', message_id: null, message_name: null, payment_informations: null,
-            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 0,
+            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 0, encoding: 'utf-8',
           });
           const rows = Array.from({ length: COUNT }, (_, i) => ({
             batch_id: batchId, row: i + 1, reference: i % 4 === 0 ? null : `R-${i}`, debit_id: null, status: 'rejected',

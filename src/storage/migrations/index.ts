@@ -6,6 +6,7 @@ import * as batches from './004-batches.js';
 import * as batchSafety from './005-batch-safety.js';
 import * as apiKeyPrefix from './006-api-key-prefix.js';
 import * as batchPaymentInformations from './007-batch-payment-informations.js';
+import * as batchEncodings from './008-batch-encodings.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-batch-safety': batchSafety,
   '006-api-key-prefix': apiKeyPrefix,
   '007-batch-payment-informations': batchPaymentInformations,
+  '008-batch-encodings': batchEncodings,
 };
 
 export const migrationProvider: MigrationProvider = {
