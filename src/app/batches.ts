@@ -764,8 +764,8 @@ export async function presentBatch(ctx: AppContext, batch: BatchRow): Promise<Re
     },
     error: decodeBatchError(batch.error),
     file_sha256: batch.file_sha256,
-    created_at: batch.created_at,
-    completed_at: batch.completed_at,
+    created_at: formatInstant(new Date(batch.created_at)),
+    completed_at: batch.completed_at === null ? null : formatInstant(new Date(batch.completed_at)),
   };
 }
 

@@ -3,6 +3,7 @@ import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { ChannelRow, RuleRow, StoreTx } from './ports.js';
+import { presentInstant, type ChannelView, type RuleView } from './presenters.js';
 
 /** The endpoint value meaning "the sandbox this hub runs with". */
 export const SANDBOX_ENDPOINT = 'sandbox';
@@ -22,16 +23,16 @@ export interface ChannelInput {
 
 export type ChannelPatch = Partial<Omit<ChannelInput, 'id'>>;
 
-export function presentChannel(row: ChannelRow): Record<string, unknown> {
+export function presentChannel(row: ChannelRow): ChannelView {
   return {
     id: row.id,
     object: 'channel',
-    type: row.type,
+    type: row.type as ChannelView['type'],
     name: row.name,
     region_code: row.region_code,
     bank_code: row.bank_code,
-    capabilities: JSON.parse(row.capabilities) as unknown,
-    cost_schedule: JSON.parse(row.cost_schedule) as unknown,
+    capabilities: JSON.parse(row.capabilities) as ChannelView['capabilities'],
+    cost_schedule: JSON.parse(row.cost_schedule) as ChannelView['cost_schedule'],
     priority: row.priority,
     enabled: row.enabled === 1,
     endpoint: row.endpoint,
@@ -108,7 +109,7 @@ export interface RuleInput {
   deny?: RuleConditions | undefined;
 }
 
-export function presentRule(row: RuleRow): Record<string, unknown> {
+export function presentRule(row: RuleRow): RuleView {
   const conditions = JSON.parse(row.conditions) as RuleConditions;
   return {
     id: row.id,
@@ -118,10 +119,10 @@ export function presentRule(row: RuleRow): Record<string, unknown> {
     source: row.source,
     effective_from: row.effective_from,
     effective_until: row.effective_until,
-    applies_to: JSON.parse(row.applies_to) as unknown,
+    applies_to: JSON.parse(row.applies_to) as RuleView['applies_to'],
     [row.effect]: conditions,
     retired: row.retired === 1,
-    created_at: row.created_at,
+    created_at: presentInstant(row.created_at),
   };
 }
 

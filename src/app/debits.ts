@@ -17,7 +17,7 @@ import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { optionalField } from './payer-details.js';
 import type { DebitEventRow, DebitFilter, DebitRow, MandateTerms, MerchantRow, Page, StoreTx } from './ports.js';
-import { presentDebit } from './presenters.js';
+import { presentDebit, type DebitView } from './presenters.js';
 
 export interface CreateDebitInput {
   mandate_id?: string | undefined;
@@ -306,7 +306,7 @@ async function resolveMandate(
   return { mandate: usable[0] ?? candidates[0]!, rejection: null };
 }
 
-export async function getDebit(ctx: AppContext, merchantId: string | null, id: string): Promise<Record<string, unknown>> {
+export async function getDebit(ctx: AppContext, merchantId: string | null, id: string): Promise<DebitView> {
   const row = await ctx.store.getDebit(id);
   if (row === null || (merchantId !== null && row.merchant_id !== merchantId)) throw notFound('debit', id);
   const [events, attempts] = await Promise.all([ctx.store.listDebitEvents(id), ctx.store.listAttempts(id)]);

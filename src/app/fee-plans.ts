@@ -3,6 +3,7 @@ import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { FeePlanRow, MandateTerms, MerchantRow, StoreTx } from './ports.js';
 import type { UsageCounters } from './debits.js';
+import { presentInstant, type FeePlanView } from './presenters.js';
 
 export type PlanSide = 'merchant' | 'payer';
 
@@ -54,17 +55,17 @@ export function planInForce(versions: readonly ActivePlan[], id: string, date: B
   return found;
 }
 
-export function presentFeePlan(row: FeePlanRow): Record<string, unknown> {
+export function presentFeePlan(row: FeePlanRow): FeePlanView {
   return {
     id: row.id,
     object: 'fee_plan',
     version: row.version,
-    side: row.side,
+    side: row.side as FeePlanView['side'],
     title: row.title,
     effective_from: row.effective_from,
     effective_until: row.effective_until,
-    schedule: JSON.parse(row.schedule) as unknown,
-    created_at: row.created_at,
+    schedule: JSON.parse(row.schedule) as FeePlanView['schedule'],
+    created_at: presentInstant(row.created_at),
   };
 }
 

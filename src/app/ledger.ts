@@ -5,11 +5,16 @@ import type { AppContext } from './context.js';
  * a merchant is a credit, so merchant balances are shown negated: a positive `pending` is money
  * collected for the merchant.
  */
-export async function merchantBalances(ctx: AppContext, merchantId: string): Promise<Record<'pending' | 'available' | 'fees', number>> {
+/**
+ * What daikou owes a merchant, in fen. Merchant fees are deducted from `pending` as each debit
+ * succeeds, so they are not a balance of their own: each debit shows its fees, and the margin
+ * report sums them (the `merchant:<id>:fees` account is never posted to).
+ */
+export async function merchantBalances(ctx: AppContext, merchantId: string): Promise<Record<'pending' | 'available', number>> {
   const rows = await ctx.store.listLedgerAccounts('merchant', merchantId);
   const byKind = new Map(rows.map((row) => [row.kind, row.balance]));
   const shown = (kind: string) => -(byKind.get(kind) ?? 0) || 0;
-  return { pending: shown('pending'), available: shown('available'), fees: shown('fees') };
+  return { pending: shown('pending'), available: shown('available') };
 }
 
 export interface TrialBalance {

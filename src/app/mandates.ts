@@ -109,12 +109,20 @@ export async function revokeMandate(ctx: AppContext, merchantId: string | null, 
 
 export async function listMandates(
   ctx: AppContext,
-  filter: { merchantId: string | null; status?: 'active' | 'revoked' | undefined; accountNumber?: string | undefined; limit: number; startingAfter?: string | undefined },
+  filter: {
+    merchantId: string | null;
+    status?: 'active' | 'revoked' | undefined;
+    accountNumber?: string | undefined;
+    agreementNumber?: string | undefined;
+    limit: number;
+    startingAfter?: string | undefined;
+  },
 ): Promise<Page<MandateRow>> {
   return ctx.store.listMandates({
     merchantId: filter.merchantId ?? undefined,
     status: filter.status,
     accountIndex: filter.accountNumber === undefined ? undefined : ctx.vault.index('account', filter.accountNumber),
+    agreementNumber: filter.agreementNumber,
     limit: filter.limit,
     startingAfter: filter.startingAfter,
   });

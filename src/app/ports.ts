@@ -100,6 +100,7 @@ export interface MandateFilter extends PageRequest {
   merchantId?: string | undefined;
   status?: 'active' | 'revoked' | undefined;
   accountIndex?: string | undefined;
+  agreementNumber?: string | undefined;
 }
 
 export interface DebitFilter extends PageRequest {
@@ -189,7 +190,7 @@ export interface StoreTx {
   insertBatch(row: BatchRow): Promise<void>;
   getBatch(id: string): Promise<BatchRow | null>;
   findBatchByFile(merchantId: string, sha256: string): Promise<BatchRow | null>;
-  listBatches(filter: PageRequest & { merchantId?: string | undefined }): Promise<Page<BatchRow>>;
+  listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: string | undefined }): Promise<Page<BatchRow>>;
   /** Batches still being processed, oldest first. */
   listProcessingBatches(): Promise<BatchRow[]>;
   /** Batches still being processed whose next attempt is due at `now`, oldest first, at most `limit`. */

@@ -1,12 +1,32 @@
-import { formatInstant, mandateStatus, type BusinessDate } from '../core/index.js';
+import type { z } from 'zod';
+import { formatInstant, mandateStatus, type AccountKind, type BusinessDate, type DebitStatus, type Medium } from '../core/index.js';
 import type { AttemptRow, DebitEventRow, DebitRow, MandateRow } from './ports.js';
 import type { Merchant } from '../core/index.js';
+// Types only: the schemas (src/http/representations) are the contract these values must meet;
+// the response serializer checks every answer against them at run time.
+import type { Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, RoutingDecision, Rule } from '../http/representations/index.js';
+
+export type MerchantView = z.output<typeof MerchantSchema>;
+export type MandateView = z.output<typeof Mandate>;
+export type DebitView = z.output<typeof Debit>;
+export type ChannelView = z.output<typeof Channel>;
+export type RuleView = z.output<typeof Rule>;
+export type FeePlanView = z.output<typeof FeePlan>;
+
+/** A stored time (UTC text) as the API writes times: RFC 3339 at +08:00 (SPEC §2). */
+export function presentInstant(stored: string): string {
+  return formatInstant(new Date(stored));
+}
+
+export function presentOptionalInstant(stored: string | null): string | null {
+  return stored === null ? null : presentInstant(stored);
+}
 
 /**
  * The API's representations (SPEC §4, §5). Personal data leaves only in its masked form; times
  * are RFC 3339 in Asia/Shanghai.
  */
-export function presentMerchant(merchant: Merchant): Record<string, unknown> {
+export function presentMerchant(merchant: Merchant): MerchantView {
   return {
     id: merchant.id,
     object: 'merchant',
@@ -24,7 +44,7 @@ export function presentMerchant(merchant: Merchant): Record<string, unknown> {
   };
 }
 
-export function presentMandate(row: MandateRow, today: BusinessDate): Record<string, unknown> {
+export function presentMandate(row: MandateRow, today: BusinessDate): MandateView {
   return {
     id: row.id,
     object: 'mandate',
@@ -33,20 +53,20 @@ export function presentMandate(row: MandateRow, today: BusinessDate): Record<str
     status: mandateStatus({ status: row.status as 'active' | 'revoked', validUntil: row.valid_until as BusinessDate | null }, today),
     payer: {
       account_number_masked: row.account_masked,
-      account_kind: row.account_kind,
-      medium: row.medium,
+      account_kind: row.account_kind as AccountKind,
+      medium: row.medium as Medium,
       bank_code: row.bank_code,
       region_code: row.region_code,
       holder_name: row.holder_name,
       id_number_masked: row.id_number_masked,
       phone_masked: row.phone_masked,
     },
-    signed_at: formatInstant(new Date(row.signed_at)),
+    signed_at: presentInstant(row.signed_at),
     valid_from: row.valid_from,
     valid_until: row.valid_until,
     limits: { per_debit_max: row.per_debit_max, monthly_max: row.monthly_max },
-    revoked_at: row.revoked_at === null ? null : formatInstant(new Date(row.revoked_at)),
-    created_at: formatInstant(new Date(row.created_at)),
+    revoked_at: presentOptionalInstant(row.revoked_at),
+    created_at: presentInstant(row.created_at),
   };
 }
 
@@ -56,22 +76,22 @@ export interface DebitDetails {
 }
 
 /** `givenMandateId`: the unknown mandate id a rejected debit was given (kept in its event, not its row). */
-export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMandateId: string | null = null): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMandateId: string | null = null): DebitView {
+  const body: DebitView = {
     id: row.id,
     object: 'debit',
     merchant_id: row.merchant_id,
     mandate_id: row.mandate_id ?? givenMandateId,
     reference: row.reference,
     amount: row.amount,
-    currency: row.currency,
+    currency: row.currency as 'CNY',
     payer_fee: row.payer_fee,
     amount_debited: row.amount + row.payer_fee,
     fees: { merchant: row.merchant_fee, channel: row.channel_cost, payer: row.payer_fee },
     fee_plans: { merchant: row.merchant_fee_plan, payer: row.payer_fee_plan },
     description: row.description,
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
-    status: row.status,
+    status: row.status as DebitStatus,
     failure:
       row.failure_code === null
         ? null
@@ -81,17 +101,17 @@ export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMan
             ...(row.status === 'failed' ? { retryable: row.failure_retryable === 1 } : {}),
           },
     channel: row.channel_id,
-    routing: row.routing === null ? null : (JSON.parse(row.routing) as unknown),
+    routing: row.routing === null ? null : (JSON.parse(row.routing) as z.output<typeof RoutingDecision>),
     business_date: row.business_date,
-    created_at: formatInstant(new Date(row.created_at)),
-    updated_at: formatInstant(new Date(row.updated_at)),
+    created_at: presentInstant(row.created_at),
+    updated_at: presentInstant(row.updated_at),
   };
   if (details.events) {
     body.events = details.events.map((event) => ({
       id: event.id,
       type: event.type,
       status: event.status,
-      at: formatInstant(new Date(event.at)),
+      at: presentInstant(event.at),
       ...(event.data === null ? {} : { data: JSON.parse(event.data) as unknown }),
     }));
   }
@@ -102,7 +122,7 @@ export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMan
       end_to_end_id: attempt.end_to_end_id,
       state: attempt.state,
       channel_reference: attempt.channel_reference,
-      created_at: formatInstant(new Date(attempt.created_at)),
+      created_at: presentInstant(attempt.created_at),
     }));
   }
   return body;

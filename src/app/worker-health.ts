@@ -1,4 +1,4 @@
-import type { Clock } from '../core/index.js';
+import { formatInstant, type Clock } from '../core/index.js';
 
 /** A worker is reported failing once this many of its rounds in a row have failed. */
 export const WORKER_FAILED_ROUNDS_MAX = 5;
@@ -6,7 +6,7 @@ export const WORKER_FAILED_ROUNDS_MAX = 5;
 export interface WorkerHealthView {
   status: 'ok' | 'failing';
   consecutive_failures: number;
-  /** When a round last failed (RFC 3339, UTC), or null if none has. */
+  /** When a round last failed (RFC 3339 at +08:00), or null if none has. */
   last_error_at: string | null;
 }
 
@@ -38,7 +38,7 @@ export class WorkerHealth {
     return {
       status: this.failing ? 'failing' : 'ok',
       consecutive_failures: this.#consecutiveFailures,
-      last_error_at: this.#lastErrorAt?.toISOString() ?? null,
+      last_error_at: this.#lastErrorAt === null ? null : formatInstant(this.#lastErrorAt),
     };
   }
 }

@@ -61,6 +61,14 @@ export const CreateDebitBody = z.strictObject({
   metadata: Metadata.optional(),
 });
 
+/** Documents the header; its length is checked by the route, which names it in the problem. */
+export const IdempotencyHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .meta({ minLength: 1, maxLength: 255, description: 'Any unique string, e.g. a UUID: the same key and body within 24 h replays the first response' }),
+});
+
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
   starting_after: z.string().optional(),
@@ -81,7 +89,8 @@ export const ListDebitsQuery = z.strictObject({
 export const ListMandatesQuery = z.strictObject({
   ...PageQuery,
   status: z.enum(['active', 'revoked']).optional(),
-  merchant_id: z.string().optional(),
+  agreement_number: z.string().optional().describe("The merchant's own number for the agreement"),
+  merchant_id: z.string().optional().describe('Operator only: whose mandates'),
 });
 
 export const ListMerchantsQuery = z.strictObject({ ...PageQuery });
@@ -210,7 +219,7 @@ export const MerchantPatchBody = z.strictObject({
 
 const CalendarDate = z.string().refine(isCalendarDate, 'a business date is a real date, YYYY-MM-DD');
 export const MarginQuery = z.strictObject({
-  from: CalendarDate,
-  to: CalendarDate.describe('On or after from'),
+  from: CalendarDate.optional().describe('First business date; by default the first of the current month'),
+  to: CalendarDate.optional().describe('Last business date, on or after from; by default the last of the current month'),
   merchant_id: z.string().optional(),
 });

@@ -1,7 +1,8 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../app/context.js';
 import { workersHealth, type WorkerHealth } from '../app/worker-health.js';
@@ -10,6 +11,8 @@ import { requireRole, type Role } from './auth.js';
 import { personalDataInFreeText } from './free-text.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, problem, sendProblem } from './problem.js';
 import { maskDigitRuns } from './redact.js';
+import { openApiOptions } from './openapi.js';
+import { Health, responses } from './representations/index.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { requestIdOf } from './request-id.js';
 import { channelRoutes } from './routes/channels.js';
@@ -95,21 +98,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (findings.length > 0) throw validationFailed(findings, 'The request body holds personal data outside the fields meant for it.');
   });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'daikou API',
-        version: options.version,
-        description:
-          'Direct-debit and collection/payout hub. Amounts are integer fen; times are RFC 3339 in Asia/Shanghai. ' +
-          'Errors are RFC 9457 problem+json with JSON pointers. Authenticate with `Authorization: Bearer <key>`.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(fastifySwagger, openApiOptions(options.version));
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   const metrics = new Registry();
@@ -133,7 +122,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness, database reachability and whether the workers\' rounds keep failing', security: [] } }, async (_request, reply) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/healthz', {
+    schema: {
+      operationId: 'getHealth',
+      tags: ['operations'],
+      summary: "Liveness, database reachability and whether the workers' rounds keep failing",
+      security: [],
+      response: {
+        200: Health,
+        503: { description: 'The database does not answer (unavailable), or a worker keeps failing (degraded)', content: { 'application/json': { schema: Health } } },
+      },
+    },
+  }, async (_request, reply) => {
     const workers = workersHealth(options.workers ?? {});
     try {
       await ctx.store.getSetting('health');
@@ -141,12 +142,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return reply.code(503).send({ status: 'unavailable', database: ctx.store.engine, workers: workers.views });
     }
     if (workers.failing) return reply.code(503).send({ status: 'degraded', database: ctx.store.engine, workers: workers.views });
-    return { status: 'ok', database: ctx.store.engine, workers: workers.views };
+    return { status: 'ok' as const, database: ctx.store.engine, workers: workers.views };
   });
   const guard = (role: Role) => requireRole(ctx, options.operatorKeyFromEnv, role);
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (operator key)' }, onRequest: guard('operator') }, async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
-  );
+  r.get('/metrics', {
+    schema: {
+      operationId: 'getMetrics',
+      tags: ['operations'],
+      summary: 'Prometheus metrics (operator key)',
+      response: responses({ 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } } }, [401, 403]),
+    },
+    onRequest: guard('operator'),
+  }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
   const deps: RouteDeps = {
     ctx,

@@ -181,6 +181,7 @@ class KyselyStoreTx implements StoreTx {
     if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.accountIndex) query = query.where('account_index', '=', filter.accountIndex);
+    if (filter.agreementNumber !== undefined) query = query.where('agreement_number', '=', filter.agreementNumber);
     if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
     return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
   }
@@ -261,9 +262,10 @@ class KyselyStoreTx implements StoreTx {
     return row ?? null;
   }
 
-  async listBatches(filter: PageRequest & { merchantId?: string | undefined }): Promise<Page<BatchRow>> {
+  async listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: string | undefined }): Promise<Page<BatchRow>> {
     let query = this.db.selectFrom('batches').selectAll();
     if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
     return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
   }

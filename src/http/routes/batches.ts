@@ -7,6 +7,9 @@ import type { RouteDeps } from '../server.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { PageQuery } from '../schemas.js';
 import { problem, sendProblem } from '../problem.js';
+import { Batch, BATCH_STATUSES, BatchList, responses } from '../representations/index.js';
+
+type BatchView = z.output<typeof Batch>;
 
 const IdParams = z.strictObject({ id: z.string() });
 const ReportQuery = z.strictObject({
@@ -23,10 +26,15 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
   const tags = ['batches'];
   r.post('/v1/batches', {
     schema: {
+      operationId: 'createBatch',
       tags,
       summary: 'Upload a batch file (CSV, or ISO 20022 pain.008 as application/xml); answers at once and processes in the background',
-      description: 'CSV columns: reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description. CSV is UTF-8 (a BOM allowed) unless the content type declares charset=gbk or charset=gb18030; a file not valid in its encoding is refused whole (400 invalid_encoding, with the byte offset). The same file twice is one batch.',
+      description:
+        'CSV columns: reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description. ' +
+        'CSV is UTF-8 (a BOM allowed) unless the content type declares charset=gbk or charset=gb18030; a file not valid in its encoding is refused whole (400 invalid_encoding, with the byte offset). ' +
+        'The same file twice is one batch: 202 when the batch is new, 200 with the existing batch otherwise.',
       consumes: ['text/csv', 'application/xml'],
+      response: responses({ 200: Batch, 202: Batch }, [400, 401, 403, 413, 415]),
     },
     onRequest: guard('merchant'),
   }, async (request, reply) => {
@@ -36,28 +44,70 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
     const length = Number(request.headers['content-length']);
     const { batch, created } = await receiveBatch(ctx, merchantOf(request), request.headers['content-type'] ?? '', request.body, Number.isSafeInteger(length) ? length : undefined);
     if (created) onBatchReceived();
-    return reply.code(created ? 202 : 200).send(await presentBatch(ctx, batch));
+    return reply.code(created ? 202 : 200).send((await presentBatch(ctx, batch)) as BatchView);
   });
-  r.get('/v1/batches', { schema: { tags, summary: 'List batches, newest first', querystring: z.strictObject({ ...PageQuery }) }, onRequest: guard('any') }, async (request) => {
-    const page = await ctx.store.listBatches({ merchantId: merchantScope(request) ?? undefined, limit: request.query.limit, startingAfter: request.query.starting_after });
-    return { object: 'list', data: await Promise.all(page.data.map((batch) => presentBatch(ctx, batch))), has_more: page.hasMore };
+  r.get('/v1/batches', {
+    schema: {
+      operationId: 'listBatches',
+      tags,
+      summary: 'List batches, newest first',
+      querystring: z.strictObject({ ...PageQuery, status: z.enum(BATCH_STATUSES).optional() }),
+      response: responses({ 200: BatchList }, [400, 401]),
+    },
+    onRequest: guard('any'),
+  }, async (request) => {
+    const page = await ctx.store.listBatches({
+      merchantId: merchantScope(request) ?? undefined,
+      status: request.query.status,
+      limit: request.query.limit,
+      startingAfter: request.query.starting_after,
+    });
+    return { object: 'list' as const, data: (await Promise.all(page.data.map((batch) => presentBatch(ctx, batch)))) as BatchView[], has_more: page.hasMore };
   });
-  r.get('/v1/batches/:id', { schema: { tags, summary: 'A batch with its live counts', params: IdParams }, onRequest: guard('any') }, async (request) =>
-    presentBatch(ctx, await getBatch(ctx, merchantScope(request), request.params.id)),
-  );
+  // presentBatch (src/app/batches.ts) builds a Batch; the response schema checks each answer.
+  r.get('/v1/batches/:id', {
+    schema: { operationId: 'getBatch', tags, summary: 'A batch with its live counts', params: IdParams, response: responses({ 200: Batch }, [401, 404]) },
+    onRequest: guard('any'),
+  }, async (request) => (await presentBatch(ctx, await getBatch(ctx, merchantScope(request), request.params.id))) as BatchView);
   r.get('/v1/batches/:id/report', {
-    schema: { tags, summary: 'The result file (回盘): one CSV line per input row (row, reference, debit_id, status, code, message, field), or ISO 20022 pain.002 with Accept: application/xml', params: IdParams, querystring: ReportQuery },
+    schema: {
+      operationId: 'getBatchReport',
+      tags,
+      summary: 'The result file (回盘): one CSV line per input row (row, reference, debit_id, status, code, message, field), or ISO 20022 pain.002 with Accept: application/xml',
+      params: IdParams,
+      querystring: ReportQuery,
+      response: responses(
+        {
+          200: {
+            description: 'The report, as an attachment',
+            content: {
+              'text/csv': { schema: z.string().describe('Header row,reference,debit_id,status,code,message,field; one line per input row. UTF-8, with a BOM on bom=true, or GB18030 on encoding=gb18030') },
+              'application/xml': { schema: z.string().describe('ISO 20022 pain.002 (customer payment status report)') },
+            },
+          },
+        },
+        [400, 401, 404],
+      ),
+    },
     onRequest: guard('any'),
   }, async (request, reply) => {
     const batch = await getBatch(ctx, merchantScope(request), request.params.id);
     if (/\bapplication\/xml\b|\btext\/xml\b/.test(request.headers.accept ?? '')) {
       reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${batch.id}-pain002.xml"`);
-      return reply.send(Readable.from(batchReportPain002(ctx, batch)));
+      return reply.send(asDocumentedText(Readable.from(batchReportPain002(ctx, batch))));
     }
     const encoding = request.query.encoding ?? 'utf-8';
     const bom = request.query.bom === 'true';
-    if (bom && encoding !== 'utf-8') return sendProblem(reply, problem(400, 'validation_failed', 'A byte-order mark is for UTF-8 reports only.', [{ pointer: '/bom', code: 'invalid_combination', detail: 'bom=true goes with encoding=utf-8.' }]));
+    if (bom && encoding !== 'utf-8') return sendProblem(reply, problem(400, 'validation_failed', 'A byte-order mark is for UTF-8 reports only.', [{ pointer: '/query/bom', code: 'invalid_combination', detail: 'bom=true goes with encoding=utf-8.' }]));
     reply.type(`text/csv; charset=${encoding}`).header('content-disposition', `attachment; filename="${batch.id}-report.csv"`);
-    return reply.send(Readable.from(batchReportCsvBytes(ctx, batch.id, { bom, encoding })));
+    return reply.send(asDocumentedText(Readable.from(batchReportCsvBytes(ctx, batch.id, { bom, encoding }))));
   });
+}
+
+/**
+ * The report is documented as text (what the client receives) but sent as a stream, which
+ * Fastify writes as it comes without serializing: the type says what arrives, not what is sent.
+ */
+function asDocumentedText(stream: Readable): string {
+  return stream as unknown as string;
 }

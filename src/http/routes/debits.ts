@@ -2,19 +2,27 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createDebit, getDebit, listDebits } from '../../app/debits.js';
 import { validationFailed } from '../../app/errors.js';
-import { presentDebit } from '../../app/presenters.js';
+import { presentDebit, type DebitView } from '../../app/presenters.js';
 import type { RouteDeps } from '../server.js';
 import { merchantOf, merchantScope } from '../auth.js';
-import { CreateDebitBody, IdParams, ListDebitsQuery } from '../schemas.js';
+import { Debit, DebitList, responses } from '../representations/index.js';
+import { CreateDebitBody, IdempotencyHeaders, IdParams, ListDebitsQuery } from '../schemas.js';
 
 export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }: RouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['debits'];
   r.post('/v1/debits', {
     schema: {
-      tags: ['debits'],
+      operationId: 'createDebit',
+      tags,
       summary: 'Create a debit under a mandate',
-      description: 'Send an Idempotency-Key header: the same key and body within 24 h replays the first response.',
+      description:
+        'Send an Idempotency-Key header: the same key and body within 24 h replays the first response (status and body) with ' +
+        '`Idempotent-Replayed: true`; the same key with another body, or while the first request still runs, is 409. ' +
+        'A well-formed debit that daikou refuses is stored and answered 201 with status `rejected` and a failure code.',
+      headers: IdempotencyHeaders,
       body: CreateDebitBody,
+      response: responses({ 201: Debit }, [400, 401, 403, 409, 413, 415]),
     },
     onRequest: guard('merchant'),
   }, async (request, reply) => {
@@ -26,10 +34,11 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
     const result = await createDebit(ctx, merchantOf(request), key, request.body);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     else onDebitCreated();
-    return reply.code(result.status).send(result.body);
+    // A replay sends the stored answer of a 201; the response schema checks it like a fresh one.
+    return reply.code(result.status as 201).send(result.body as DebitView);
   });
   r.get('/v1/debits', {
-    schema: { tags: ['debits'], summary: 'List debits, newest first', querystring: ListDebitsQuery },
+    schema: { operationId: 'listDebits', tags, summary: 'List debits, newest first', querystring: ListDebitsQuery, response: responses({ 200: DebitList }, [400, 401]) },
     onRequest: guard('any'),
   }, async (request) => {
     const q = request.query;
@@ -45,10 +54,16 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
       limit: q.limit,
       startingAfter: q.starting_after,
     });
-    return { object: 'list', data: page.data.map((row) => presentDebit(row)), has_more: page.hasMore };
+    return { object: 'list' as const, data: page.data.map((row) => presentDebit(row)), has_more: page.hasMore };
   });
   r.get('/v1/debits/:id', {
-    schema: { tags: ['debits'], summary: 'Retrieve a debit with its routing, events and attempts', params: IdParams },
+    schema: {
+      operationId: 'getDebit',
+      tags,
+      summary: 'Retrieve a debit with its routing, events and attempts',
+      params: IdParams,
+      response: responses({ 200: Debit }, [401, 404]),
+    },
     onRequest: guard('any'),
   }, async (request) => getDebit(ctx, merchantScope(request), request.params.id));
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CLOCK_RANGE_TEXT, isWithinClockRange, parseDurationMs, type SettableClock } from '../../core/index.js';
 import type { RouteDeps } from '../server.js';
 import { problem, sendProblem, type ProblemBody } from '../problem.js';
+import { responses, SandboxAccount, SandboxClock, SandboxFault } from '../representations/index.js';
 import { SandboxAccountBody, SandboxClockBody, SandboxFaultBody } from '../schemas.js';
 
 export interface SandboxLink {
@@ -36,40 +37,66 @@ export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: 
     }
     const payload: unknown = await response.json().catch(() => null);
     if (response.status >= 400) sendProblem(reply, sandboxProblem(response.status, payload));
+    else if (response.status === 204) reply.code(204).send();
     else reply.code(response.status).type(response.headers.get('content-type') ?? 'application/json').send(payload);
     return { status: response.status, payload };
   };
   const tags = ['sandbox'];
   r.put('/v1/sandbox/accounts/:account_number', {
-    schema: { tags, summary: 'Configure a simulated payer account', params: AccountParams, body: SandboxAccountBody },
+    schema: {
+      operationId: 'putSandboxAccount',
+      tags,
+      summary: 'Configure a simulated payer account',
+      params: AccountParams,
+      body: SandboxAccountBody,
+      response: responses({ 200: SandboxAccount }, [400, 401, 403, 413, 415, 502]),
+    },
     onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'PUT', `/v1/sandbox/accounts/${request.params.account_number}`, request.body);
     return reply;
   });
   r.get('/v1/sandbox/accounts/:account_number', {
-    schema: { tags, summary: 'A simulated account: balance, status, class, and every instruction its bank received', params: AccountParams },
+    schema: {
+      operationId: 'getSandboxAccount',
+      tags,
+      summary: 'A simulated account: balance, status, class, and every instruction its bank received',
+      params: AccountParams,
+      response: responses({ 200: SandboxAccount }, [400, 401, 403, 502]),
+    },
     onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'GET', `/v1/sandbox/accounts/${request.params.account_number}`);
     return reply;
   });
   r.post('/v1/sandbox/faults', {
-    schema: { tags, summary: "Inject a fault at a channel's edge", body: SandboxFaultBody },
+    schema: {
+      operationId: 'createSandboxFault',
+      tags,
+      summary: "Inject a fault at a channel's edge (mode none clears the channel's)",
+      body: SandboxFaultBody,
+      response: responses({ 200: SandboxFault }, [400, 401, 403, 413, 415, 502]),
+    },
     onRequest: guard('operator'),
   }, async (request, reply) => {
     await forward(reply, 'POST', '/v1/sandbox/faults', request.body);
     return reply;
   });
   r.delete('/v1/sandbox/faults', {
-    schema: { tags, summary: 'Clear every fault' },
+    schema: { operationId: 'clearSandboxFaults', tags, summary: 'Clear every fault', response: responses({ 204: z.undefined().describe('Every fault cleared') }, [401, 403, 502]) },
     onRequest: guard('operator'),
   }, async (_request, reply) => {
     await forward(reply, 'DELETE', '/v1/sandbox/faults');
     return reply;
   });
   r.post('/v1/sandbox/clock', {
-    schema: { tags, summary: 'Set or advance the test clock that every date rule reads', body: SandboxClockBody },
+    schema: {
+      operationId: 'setSandboxClock',
+      tags,
+      summary: 'Set or advance the test clock that every date rule reads',
+      body: SandboxClockBody,
+      response: responses({ 200: SandboxClock }, [400, 401, 403, 413, 415, 502]),
+    },
     onRequest: guard('operator'),
   }, async (request, reply) => {
     // Refused here as well as in the sandbox: a sandbox run standalone may be an older version,

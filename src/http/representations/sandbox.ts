@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { BusinessDate, Fen, Timestamp } from './common.js';
+
+export const SandboxAccount = z
+  .strictObject({
+    account_number_masked: z.string(),
+    balance: Fen,
+    status: z.enum(['open', 'frozen', 'closed']),
+    account_class: z.enum(['I', 'II', 'III']),
+    holder_name: z.string().nullable(),
+    id_number_masked: z.string().nullable(),
+    // Loose: what the simulated bank tells of each instruction may grow without changing the contract.
+    received: z.array(z.looseObject({ channel: z.string(), amount: Fen, at: Timestamp })).describe('Every instruction the account\'s bank received, newest first'),
+    received_truncated: z.boolean(),
+  })
+  .meta({ id: 'SandboxAccount' });
+
+export const SandboxFault = z
+  .strictObject({
+    channel: z.string(),
+    mode: z.enum(['unavailable', 'timeout', 'drop', 'delay_ms', 'none']),
+    rate: z.number().optional(),
+    count: z.number().int().nullable().optional().describe('Requests still to affect; null: until cleared'),
+    delay_ms: z.number().int().nullable().optional(),
+    seed: z.number().int().optional(),
+  })
+  .meta({ id: 'SandboxFault', description: 'The fault now set on the channel; mode none (and nothing else) when it was cleared' });
+
+export const SandboxClock = z.strictObject({ now: Timestamp, business_date: BusinessDate }).meta({ id: 'SandboxClock' });
