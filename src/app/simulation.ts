@@ -50,6 +50,18 @@ export async function simulateRules(ctx: Pick<AppContext, 'store' | 'clock'>, re
   if (errors.length > 0) throw validationFailed(errors);
 
   const [channelRows, ruleRows] = await Promise.all([ctx.store.listChannels(), ctx.store.listCurrentRules()]);
+  // A misspelt id would otherwise simulate "no change" and look like an answer.
+  const knownRules = new Set(ruleRows.map((row) => row.id));
+  const knownChannels = new Set(channelRows.map((row) => row.id));
+  (request.remove_rules ?? []).forEach((id, index) => {
+    if (!knownRules.has(id)) errors.push({ pointer: `/remove_rules/${index}`, code: 'unknown_rule', detail: `No rule ${id} exists.` });
+  });
+  (request.add_rules ?? []).forEach((rule, index) =>
+    (rule.applies_to.channels ?? []).forEach((id, position) => {
+      if (!knownChannels.has(id)) errors.push({ pointer: `/add_rules/${index}/applies_to/channels/${position}`, code: 'unknown_channel', detail: `No channel ${id} exists.` });
+    }),
+  );
+  if (errors.length > 0) throw validationFailed(errors);
   const removed = new Set(request.remove_rules ?? []);
   const added = request.add_rules ?? [];
   const replaced = new Set(added.map((rule) => rule.id));

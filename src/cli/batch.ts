@@ -35,6 +35,58 @@ async function countCsvRows(file: string): Promise<number> {
   return Math.max(0, lines - 1);
 }
 
+/** Transactions in a pain.008 (or pain.001) file, counted by their opening tags without holding the file. */
+async function countXmlTransactions(file: string): Promise<number> {
+  // An opening tag, with or without a namespace prefix; a tag split across two chunks is caught by
+  // carrying the tail of the previous chunk (shorter than a whole tag) into the next.
+  const opening = /<(?:[A-Za-z_][\w.-]*:)?(?:DrctDbtTxInf|CdtTrfTxInf)[\s>]/g;
+  let transactions = 0;
+  let tail = '';
+  for await (const chunk of fs.createReadStream(file, { encoding: 'latin1' }) as AsyncIterable<string>) {
+    const text = tail + chunk;
+    let end = 0;
+    for (const match of text.matchAll(opening)) {
+      transactions += 1;
+      end = match.index + match[0].length;
+    }
+    tail = text.slice(Math.max(end, text.length - 64));
+  }
+  return transactions;
+}
+
+/**
+ * Refuses a `--report` path that could not be written, before the file is uploaded: a batch that
+ * ran for an hour should not end with "cannot write the result file".
+ */
+function checkReportPath(report: string): void {
+  const target = path.resolve(report);
+  const directory = path.dirname(target);
+  if (fs.existsSync(target)) {
+    if (fs.statSync(target).isDirectory()) throw new UsageError(`--report ${report}: is a directory; name a file.`);
+    if (!writable(target)) throw new UsageError(`--report ${report}: the file may not be written.`);
+    return;
+  }
+  if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) throw new UsageError(`--report ${report}: no such directory ${directory}.`);
+  if (!writable(directory)) throw new UsageError(`--report ${report}: the directory ${directory} may not be written.`);
+}
+
+function writable(target: string): boolean {
+  try {
+    fs.accessSync(target, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** "1 row rejected and 2 debits failed": what made a completed batch exit 1. */
+function describeFailures(rejected: number, failed: number): string {
+  const parts = [];
+  if (rejected > 0) parts.push(`${rejected} ${rejected === 1 ? 'row' : 'rows'} rejected`);
+  if (failed > 0) parts.push(`${failed} ${failed === 1 ? 'debit' : 'debits'} failed`);
+  return parts.join(' and ');
+}
+
 function renderProgress(done: number, total: number): string {
   const width = 30;
   const share = total === 0 ? 1 : Math.min(1, done / total);
@@ -53,17 +105,28 @@ export function batchCommand(): Command {
     .option('--report <file>', 'write the result file (CSV) here when processing has finished')
     .option('--encoding <name>', 'the CSV file\'s encoding: utf-8 (default; a BOM is allowed), gbk (as Excel on a Chinese Windows saves it) or gb18030', 'utf-8')
     .option('--no-wait', 'return as soon as the file is accepted')
-    .addHelpText('after', '\nExample:\n  DAIKOU_API_KEY=dk_mer_… daikou batch submit december.csv --report december-result.csv')
-    .action(async (file: string, opts: { url: string; key?: string; report?: string; wait: boolean; encoding: string }) => {
+    .option('--allow-failures', 'exit 0 when the batch completed even if rows were rejected or debits failed')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 when every row's debit succeeded (or, with --no-wait, when the file was accepted);
+1 when rows were rejected, debits failed or the batch failed (--allow-failures: only the last);
+2 when the file, the key, --report or the address is refused before anything is processed.
+
+Example:
+  DAIKOU_API_KEY=dk_mer_… daikou batch submit december.csv --report december-result.csv`,
+    )
+    .action(async (file: string, opts: { url: string; key?: string; report?: string; wait: boolean; encoding: string; allowFailures?: boolean }) => {
       if (!opts.key) throw new UsageError('give the merchant API key with --key or DAIKOU_API_KEY.');
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
       const encoding = opts.encoding.toLowerCase();
       if (!['utf-8', 'utf8', 'gbk', 'gb18030'].includes(encoding)) throw new UsageError(`--encoding is utf-8, gbk or gb18030, not ${opts.encoding}.`);
       const xml = path.extname(file).toLowerCase() === '.xml';
       if (xml && !encoding.startsWith('utf')) throw new UsageError('ISO 20022 files are UTF-8: --encoding is for CSV files.');
+      if (opts.report !== undefined) checkReportPath(opts.report);
       // The server reads the declared charset; UTF-8 is its default and is not declared.
       const contentType = xml ? 'application/xml' : encoding.startsWith('utf') ? 'text/csv' : `text/csv; charset=${encoding}`;
-      const total = xml ? 0 : await countCsvRows(file);
+      const total = xml ? await countXmlTransactions(file) : await countCsvRows(file);
       const uploaded = await api(opts.url, opts.key, '/v1/batches', {
         method: 'POST',
         headers: { 'content-type': contentType },
@@ -88,7 +151,9 @@ export function batchCommand(): Command {
           lastLineAt = now;
         }
         await new Promise((resolve) => setTimeout(resolve, 300));
-        state = (await api(opts.url, opts.key, `/v1/batches/${state.id}`)).body as BatchAnswer;
+        const polled = await api(opts.url, opts.key, `/v1/batches/${state.id}`);
+        if (polled.status >= 400) throw new Error(`daikou answered ${polled.status} about batch ${state.id}: ${(polled.body as { detail?: string } | null)?.detail ?? 'no detail'}`);
+        state = polled.body as BatchAnswer;
         if (state.status === 'failed') break;
       }
       if (tty) process.stdout.write(`\r${renderProgress(state.counts.rows, Math.max(total, state.counts.rows))}\n`);
@@ -97,10 +162,19 @@ export function batchCommand(): Command {
       if (state.error) process.stdout.write(`${state.error.code}: ${state.error.detail}\n`);
       if (opts.report) {
         const response = await fetch(`${opts.url}/v1/batches/${state.id}/report`, { headers: { authorization: `Bearer ${opts.key}` } });
+        if (!response.ok) throw new Error(`daikou answered ${response.status} for the result file of batch ${state.id}.`);
         fs.writeFileSync(opts.report, Buffer.from(await response.arrayBuffer()));
         process.stdout.write(`result file: ${opts.report}\n`);
       }
-      if (state.status === 'failed') process.exitCode = 1;
+      if (state.status === 'failed') {
+        process.exitCode = 1;
+        return;
+      }
+      const failures = describeFailures(c.rejected, c.failed);
+      if (failures !== '' && opts.allowFailures !== true) {
+        process.stderr.write(`daikou: ${failures} (see ${opts.report ?? `GET /v1/batches/${state.id}/report`}); --allow-failures exits 0 for this.\n`);
+        process.exitCode = 1;
+      }
     });
   return batch;
 }

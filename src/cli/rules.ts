@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
+import { AppError } from '../app/errors.js';
 import { simulateRules, type SimulationResult } from '../app/simulation.js';
 import type { RuleInput } from '../app/channels.js';
 import { formatYuan, isCalendarDate, systemClock, type BusinessDate, type Fen } from '../core/index.js';
 import { databaseConfig } from '../main.js';
+import { RuleBody } from '../http/schemas.js';
 import { migrateToLatest } from '../storage/database.js';
 import { openStore } from '../storage/kysely-store.js';
 import { databaseUrlFromEnv, UsageError } from './options.js';
@@ -29,24 +31,22 @@ export function rulesCommand(): Command {
     .option('-d, --data <dir>', 'data directory of the embedded database (env DAIKOU_DATA)', process.env.DAIKOU_DATA ?? './daikou-data')
     .addHelpText('after', '\nExample:\n  daikou rules simulate --at 2018-01-01 --from 2017-12-01 --to 2017-12-31')
     .action(async (opts: { at: BusinessDate; from: BusinessDate; to: BusinessDate; add?: string; remove?: string; json?: boolean; data: string }) => {
-      let addRules: RuleInput[] = [];
-      if (opts.add !== undefined) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(fs.readFileSync(opts.add, 'utf8'));
-        } catch (error) {
-          throw new UsageError(`--add ${opts.add}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        addRules = (Array.isArray(parsed) ? parsed : [parsed]) as RuleInput[];
-      }
-      const { store, db } = openStore(databaseConfig(opts.data, databaseUrlFromEnv(process.env)));
+      const addRules = opts.add === undefined ? [] : readRulesFile(opts.add);
+      const removeRules = opts.remove?.split(',').map((id) => id.trim()).filter(Boolean) ?? [];
+      const databaseUrl = databaseUrlFromEnv(process.env);
+      // Opening SQLite would create an empty database in a misspelt directory and simulate nothing.
+      if (databaseUrl === null) checkDataDirectory(opts.data);
+      const { store, db } = openStore(databaseConfig(opts.data, databaseUrl));
       try {
         await migrateToLatest(db);
+        const request = { at: opts.at, window: { from: opts.from, to: opts.to }, add_rules: addRules, remove_rules: removeRules };
         const result = await simulateRules(
           { store, clock: systemClock },
-          { at: opts.at, window: { from: opts.from, to: opts.to }, add_rules: addRules, remove_rules: opts.remove?.split(',').filter(Boolean) ?? [] },
+          request,
           process.stderr.isTTY ? (n) => process.stderr.write(`\rreplayed ${n} debits`) : undefined,
-        );
+        ).catch((error: unknown) => {
+          throw error instanceof AppError ? asUsageError(error, request, opts.add ?? '') : error;
+        });
         if (process.stderr.isTTY) process.stderr.write('\n');
         process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderTable(result));
       } finally {
@@ -54,6 +54,46 @@ export function rulesCommand(): Command {
       }
     });
   return rules;
+}
+
+function checkDataDirectory(dir: string): void {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new UsageError(`--data ${dir}: no such directory; give the data directory daikou start uses (or DAIKOU_DATABASE_URL).`);
+  }
+  const file = databaseConfig(dir, null);
+  if (file.engine === 'sqlite' && !fs.existsSync(file.file)) throw new UsageError(`--data ${dir}: holds no daikou database; give the data directory daikou start uses.`);
+}
+
+/** The rules of an --add file, checked as POST /v1/rules/simulate checks `add_rules`; a refusal names the rule and the field. */
+function readRulesFile(file: string): RuleInput[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? `not JSON (${error.message})` : error instanceof Error ? error.message : String(error);
+    throw new UsageError(`--add ${file}: ${reason}`);
+  }
+  const rules = Array.isArray(parsed) ? parsed : [parsed];
+  const problems = rules.flatMap((rule, index) => {
+    const checked = RuleBody.safeParse(rule);
+    return checked.success ? [] : checked.error.issues.map((issue) => `rule ${index} /${issue.path.join('/')}: ${issue.message}`);
+  });
+  if (problems.length > 0) throw new UsageError(`--add ${file}: ${problems.join('; ')}`);
+  return rules as RuleInput[];
+}
+
+/** The simulation's refusal in the CLI's terms: each pointer becomes the option that carried the field. */
+function asUsageError(error: AppError, request: { remove_rules: string[] }, addFile: string): Error {
+  if (error.errors.length === 0) return new UsageError(error.message);
+  const where = (pointer: string): string => {
+    const removed = /^\/remove_rules\/(\d+)$/.exec(pointer);
+    if (removed) return `--remove ${request.remove_rules[Number(removed[1])]}`;
+    const added = /^\/add_rules\/(\d+)(\/.*)?$/.exec(pointer);
+    if (added) return `--add ${addFile}: rule ${added[1]} ${added[2] ?? '/'}`;
+    const option = { '/at': '--at', '/window/from': '--from', '/window/to': '--to' }[pointer];
+    return option ?? pointer;
+  };
+  return new UsageError(error.errors.map((field) => `${where(field.pointer)}: ${field.detail}`).join('; '));
 }
 
 const yuan = (fen: number) => formatYuan(fen as Fen);

@@ -27,7 +27,7 @@ describe('sandbox batch messages', () => {
     expect(answer.body.debits.map((d: { end_to_end_id: string }) => d.end_to_end_id)).toEqual([fresh[0]!.end_to_end_id, fresh[1]!.end_to_end_id, earlier.end_to_end_id]);
     const account = await t.control.getAccount(ACCOUNT);
     expect(account.balance).toBe(100_000_000 - 500 - 1_000);
-    expect(account.received.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'duplicate']);
+    expect(account.received.map((r) => r.outcome)).toEqual(['duplicate', 'succeeded', 'succeeded']);
 
     const statuses = await request(t.url, 'POST', '/channels/sz-center/debit-queries', { body: { end_to_end_ids: [fresh[1]!.end_to_end_id, 'dbt_never'] }, token: null });
     expect(statuses.status).toBe(200);

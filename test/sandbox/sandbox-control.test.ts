@@ -37,7 +37,7 @@ describe('sandbox control API: accounts', () => {
       holder_name: null,
       id_number_masked: null,
       received: [],
-      received_truncated: false,
+      received_has_more: false,
     });
   });
 
@@ -160,7 +160,7 @@ describe('sandbox persistence', () => {
     expect(Date.parse(clock.now) - Date.parse('2017-12-07T09:30:00+08:00')).toBeLessThan(60_000);
     expect(await s.control.getAccount(ACCOUNT)).toEqual(before);
     expect(before.balance).toBe(6000);
-    expect(before.received.map((entry) => entry.outcome)).toEqual(['succeeded', 'duplicate']);
+    expect(before.received.map((entry) => entry.outcome)).toEqual(['duplicate', 'succeeded']);
     expect(await query(s.url, 'sz-center', body.end_to_end_id as string)).toMatchObject({
       status: 200,
       body: { status: 'succeeded', channel_reference: accepted.body.channel_reference },

@@ -59,6 +59,7 @@ describe('sandbox: receiving debits', () => {
     expect(account.account_number_masked).toBe('622202*********0123');
     expect(account.received).toEqual([
       {
+        id: expect.stringMatching(/^rcv_\d+$/),
         channel: 'sz-center',
         channel_reference: accepted.body.channel_reference,
         end_to_end_id: body.end_to_end_id,
@@ -115,8 +116,8 @@ describe('sandbox: receiving debits', () => {
     const account = await t.control.getAccount(ACCOUNT);
     expect(account.balance).toBe(DEFAULT_BALANCE_FEN - 500);
     expect(account.received.map((entry) => [entry.end_to_end_id, entry.outcome, entry.channel_reference])).toEqual([
-      [body.end_to_end_id, 'succeeded', first.body.channel_reference],
       [body.end_to_end_id, 'duplicate', first.body.channel_reference],
+      [body.end_to_end_id, 'succeeded', first.body.channel_reference],
     ]);
     const answer = await query(t.url, 'sz-center', body.end_to_end_id as string);
     expect(answer.body.status).toBe('succeeded');
@@ -130,8 +131,8 @@ describe('sandbox: receiving debits', () => {
     const account = await t.control.getAccount(ACCOUNT);
     expect(account.balance).toBe(DEFAULT_BALANCE_FEN - 1400);
     expect(account.received.map((entry) => [entry.channel, entry.outcome])).toEqual([
-      ['sz-center', 'succeeded'],
       ['netsunion', 'succeeded'],
+      ['sz-center', 'succeeded'],
     ]);
   });
 

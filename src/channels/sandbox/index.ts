@@ -21,7 +21,9 @@ export type {
   SandboxFaultRequest,
   SandboxFaultsCleared,
   SandboxReceived,
+  SandboxReceivedPage,
 } from './wire.js';
+export { RECEIVED_ID_PATTERN, RECEIVED_PAGE_LIMIT_MAX } from './wire.js';
 export {
   ACCOUNT_CLASSES,
   ACCOUNT_STATUSES,

@@ -6,6 +6,7 @@ import type {
   SandboxFault,
   SandboxFaultRequest,
   SandboxFaultsCleared,
+  SandboxReceivedPage,
 } from './wire.js';
 
 export interface SandboxControlClientOptions {
@@ -50,9 +51,13 @@ export class SandboxControlClient {
     return this.#call('PUT', accountPath(accountNumber), '/v1/sandbox/accounts/{account_number}', patch);
   }
 
-  /** The account (an unconfigured one shows its defaults) and everything its bank received. */
-  getAccount(accountNumber: string): Promise<SandboxAccount> {
-    return this.#call('GET', accountPath(accountNumber), '/v1/sandbox/accounts/{account_number}');
+  /** The account (an unconfigured one shows its defaults) and a page of what its bank received, newest first. */
+  getAccount(accountNumber: string, page: SandboxReceivedPage = {}): Promise<SandboxAccount> {
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    if (page.startingAfter !== undefined) query.set('starting_after', page.startingAfter);
+    const search = query.toString() === '' ? '' : `?${query.toString()}`;
+    return this.#call('GET', `${accountPath(accountNumber)}${search}`, '/v1/sandbox/accounts/{account_number}');
   }
 
   /** Sets a fault; mode `none` clears the channel's faults instead. */

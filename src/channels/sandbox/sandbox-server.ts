@@ -36,7 +36,10 @@ import {
   DEBIT_BATCH_BODY_BYTES_MAX,
   DEBIT_BODY_BYTES_MAX,
   DEBIT_QUERY_BODY_BYTES_MAX,
+  RECEIVED_ID_PATTERN,
+  RECEIVED_PAGE_LIMIT_MAX,
   accountPutSchema,
+  receivedId,
   clockRequestSchema,
   debitBatchSchema,
   debitQuerySchema,
@@ -86,12 +89,11 @@ export interface RunningSandbox {
 const BODY_BYTES_MAX = DEBIT_BODY_BYTES_MAX;
 const PARAM_LENGTH_MAX = 256;
 const HOLD_MS_DEFAULT = 60_000;
-/** The received log an account answer carries at most; more is flagged `received_truncated`. */
-const RECEIVED_ENTRIES_MAX = 10_000;
 
 type ChannelParams = { channel: string };
 type QueryParams = { channel: string; end_to_end_id: string };
 type AccountParams = { account_number: string };
+type PageQuery = { limit?: string; starting_after?: string };
 
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   invariant(options.controlToken.length > 0, 'the sandbox needs a control token');
@@ -286,12 +288,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         return reply.code(200).send(accountView(accountHmac, account));
       });
 
-      control.get<{ Params: AccountParams }>('/accounts/:account_number', async (request, reply) => {
+      control.get<{ Params: AccountParams; Querystring: PageQuery }>('/accounts/:account_number', async (request, reply) => {
         const accountNumber = request.params.account_number;
         if (!ACCOUNT_NUMBER_PATTERN.test(accountNumber)) return controlBadRequest(reply, [accountParamError()]);
+        const page = receivedPage(request.query);
+        if (!('limit' in page)) return controlBadRequest(reply, page);
         const accountHmac = blinder.account(accountNumber);
         const account = store.account(accountHmac) ?? defaultAccount(maskAccountNumber(accountNumber));
-        return reply.code(200).send(accountView(accountHmac, account));
+        return reply.code(200).send(accountView(accountHmac, account, page));
       });
 
       control.post('/faults', async (request, reply) => {
@@ -359,9 +363,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     return timingSafeEqual(sha256(match[1]!), controlTokenDigest);
   }
 
-  function accountView(accountHmac: string, account: StoredAccount): SandboxAccount {
-    const entries = store.received(accountHmac, RECEIVED_ENTRIES_MAX + 1);
-    const truncated = entries.length > RECEIVED_ENTRIES_MAX;
+  function accountView(accountHmac: string, account: StoredAccount, page: { limit: number; beforeId?: number } = { limit: RECEIVED_PAGE_LIMIT_MAX }): SandboxAccount {
+    const entries = store.received(accountHmac, page.limit + 1, page.beforeId);
     return {
       account_number_masked: account.accountMasked,
       balance: account.balanceFen,
@@ -369,7 +372,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       account_class: account.accountClass,
       holder_name: account.holderName,
       id_number_masked: account.idNumberMasked,
-      received: entries.slice(0, RECEIVED_ENTRIES_MAX).map((entry) => ({
+      received: entries.slice(0, page.limit).map((entry) => ({
+        id: receivedId(entry.id),
         channel: entry.channel,
         channel_reference: entry.channelReference,
         end_to_end_id: entry.endToEndId,
@@ -377,7 +381,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         at: formatInstant(new Date(entry.receivedAtMs)),
         outcome: entry.outcome,
       })),
-      received_truncated: truncated,
+      received_has_more: entries.length > page.limit,
     };
   }
 
@@ -451,6 +455,21 @@ function channelErrorCode(status: number): string {
 
 function channelBadRequest(reply: FastifyReply, errors: ProblemFieldError[]): FastifyReply {
   return reply.code(400).send({ code: 'bad_request', message: describe(errors), errors });
+}
+
+/** `limit` (1–100, default 100) and `starting_after` (an entry id) of a received page, or why not. */
+function receivedPage(query: PageQuery): { limit: number; beforeId?: number } | ProblemFieldError[] {
+  const errors: ProblemFieldError[] = [];
+  let limit = RECEIVED_PAGE_LIMIT_MAX;
+  if (query.limit !== undefined) {
+    limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : 0;
+    if (limit < 1 || limit > RECEIVED_PAGE_LIMIT_MAX) errors.push({ parameter: 'limit', code: 'invalid_value', detail: `must be a whole number from 1 to ${RECEIVED_PAGE_LIMIT_MAX}` });
+  }
+  if (query.starting_after !== undefined && !RECEIVED_ID_PATTERN.test(query.starting_after)) {
+    errors.push({ parameter: 'starting_after', code: 'invalid_value', detail: 'must be the id of a received entry (rcv_…)' });
+  }
+  if (errors.length > 0) return errors;
+  return query.starting_after === undefined ? { limit } : { limit, beforeId: Number(query.starting_after.slice('rcv_'.length)) };
 }
 
 function controlBadRequest(reply: FastifyReply, errors: ProblemFieldError[]): FastifyReply {

@@ -104,6 +104,8 @@ export interface ReceivedDebit {
 }
 
 export interface ReceivedEntry {
+  /** The entry's place in the log, unique across accounts: the cursor of a page. */
+  id: number;
   channel: string;
   channelReference: string;
   endToEndId: string;
@@ -241,9 +243,9 @@ export class SandboxStore implements FaultStore {
                                received_at_ms, outcome)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      listReceived: db.prepare<[string, number], EntryRow>(
+      listReceived: db.prepare<[string, number, number], EntryRow>(
         `SELECT id, first_id, channel, end_to_end_id, amount_fen, received_at_ms, outcome FROM received
-          WHERE account_hmac = ? ORDER BY id LIMIT ?`,
+          WHERE account_hmac = ? AND id < ? ORDER BY id DESC LIMIT ?`,
       ),
       loadFaults: db.prepare<[], FaultRow>(
         'SELECT channel, mode, rate, count_remaining, delay_ms, seed, prng_state FROM faults',
@@ -357,9 +359,13 @@ export class SandboxStore implements FaultStore {
     return next;
   }
 
-  /** The account's received log, oldest first, at most `limit` entries. */
-  received(accountHmac: string, limit: number): ReceivedEntry[] {
-    return this.#statements.listReceived.all(accountHmac, limit).map((row) => ({
+  /**
+   * The account's received log, newest first, at most `limit` entries; with `beforeId`, only
+   * entries older than that one (a keyset page: the index on (account_hmac, id) serves it).
+   */
+  received(accountHmac: string, limit: number, beforeId: number = Number.MAX_SAFE_INTEGER): ReceivedEntry[] {
+    return this.#statements.listReceived.all(accountHmac, beforeId, limit).map((row) => ({
+      id: row.id,
       channel: row.channel,
       channelReference: channelReferenceOf(row.first_id ?? row.id),
       endToEndId: row.end_to_end_id,

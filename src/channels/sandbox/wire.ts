@@ -169,6 +169,8 @@ export interface DebitStatusAnswer {
 }
 
 export interface SandboxReceived {
+  /** `rcv_…`: this entry, as `starting_after` for the next (older) page. */
+  id: string;
   channel: string;
   channel_reference: string;
   end_to_end_id: string;
@@ -185,10 +187,23 @@ export interface SandboxAccount {
   account_class: AccountClass;
   holder_name: string | null;
   id_number_masked: string | null;
-  /** Every message this account's bank received, oldest first. */
+  /** What this account's bank received, newest first: one page (`limit`, `starting_after`). */
   received: SandboxReceived[];
-  /** True when the log is longer than the sandbox returns in one answer. */
-  received_truncated: boolean;
+  /** True when older entries remain: ask again with `starting_after` = the last entry's id. */
+  received_has_more: boolean;
+}
+
+/** A page of an account's received log: at most `limit` (1–100, default 100) entries older than `startingAfter`. */
+export interface SandboxReceivedPage {
+  limit?: number;
+  startingAfter?: string;
+}
+
+export const RECEIVED_PAGE_LIMIT_MAX = 100;
+export const RECEIVED_ID_PATTERN = /^rcv_[1-9]\d{0,14}$/;
+
+export function receivedId(entryId: number): string {
+  return `rcv_${entryId}`;
 }
 
 export interface SandboxAccountPatch {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CLOCK_RANGE_TEXT, isWithinClockRange, parseDurationMs, type SettableClock } from '../../core/index.js';
+import { RECEIVED_ID_PATTERN, RECEIVED_PAGE_LIMIT_MAX } from '../../channels/sandbox/index.js';
 import type { RouteDeps } from '../server.js';
 import { problem, sendProblem, type ProblemBody } from '../problem.js';
 import { responses, SandboxAccount, SandboxClock, SandboxFault } from '../representations/index.js';
@@ -15,6 +16,10 @@ export interface SandboxLink {
 }
 
 const AccountParams = z.strictObject({ account_number: z.string().regex(/^\d{6,32}$/, 'an account number is 6 to 32 digits') });
+const ReceivedQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(RECEIVED_PAGE_LIMIT_MAX).optional().describe(`received entries per page (default ${RECEIVED_PAGE_LIMIT_MAX})`),
+  starting_after: z.string().regex(RECEIVED_ID_PATTERN, 'the id of a received entry (rcv_…)').optional().describe('the last entry of the previous page: older entries follow'),
+});
 
 /**
  * The sandbox's control API, for operators, under the hub's own address and keys. Calls are
@@ -60,13 +65,18 @@ export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: 
     schema: {
       operationId: 'getSandboxAccount',
       tags,
-      summary: 'A simulated account: balance, status, class, and every instruction its bank received',
+      summary: 'A simulated account: balance, status, class, and what its bank received, newest first, a page at a time',
       params: AccountParams,
+      querystring: ReceivedQuery,
       response: responses({ 200: SandboxAccount }, [400, 401, 403, 502]),
     },
     onRequest: guard('operator'),
   }, async (request, reply) => {
-    await forward(reply, 'GET', `/v1/sandbox/accounts/${request.params.account_number}`);
+    const page = new URLSearchParams();
+    if (request.query.limit !== undefined) page.set('limit', String(request.query.limit));
+    if (request.query.starting_after !== undefined) page.set('starting_after', request.query.starting_after);
+    const search = page.toString() === '' ? '' : `?${page.toString()}`;
+    await forward(reply, 'GET', `/v1/sandbox/accounts/${request.params.account_number}${search}`);
     return reply;
   });
   r.post('/v1/sandbox/faults', {
