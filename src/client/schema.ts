@@ -353,7 +353,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a batch file (CSV, or ISO 20022 pain.008 as application/xml); answers at once and processes in the background
-         * @description CSV columns: reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description. The same file twice is one batch: 202 when the batch is new, 200 with the existing batch otherwise.
+         * @description CSV columns: reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description. CSV is UTF-8 (a BOM allowed) unless the content type declares charset=gbk or charset=gb18030; a file not valid in its encoding is refused whole (400 invalid_encoding, with the byte offset). The same file twice is one batch: 202 when the batch is new, 200 with the existing batch otherwise.
          */
         post: operations["createBatch"];
         delete?: never;
@@ -386,7 +386,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The result file (回盘): one CSV line per input row, or ISO 20022 pain.002 with Accept: application/xml */
+        /** The result file (回盘): one CSV line per input row (row, reference, debit_id, status, code, message, field), or ISO 20022 pain.002 with Accept: application/xml */
         get: operations["getBatchReport"];
         put?: never;
         post?: never;
@@ -441,7 +441,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A simulated account: balance, status, class, and every instruction its bank received */
+        /** A simulated account: balance, status, class, and what its bank received, newest first, a page at a time */
         get: operations["getSandboxAccount"];
         /** Configure a simulated payer account */
         put: operations["putSandboxAccount"];
@@ -3324,7 +3324,12 @@ export interface operations {
     };
     getBatchReport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: the UTF-8 report starts with a byte-order mark, so that Excel on a Chinese Windows reads it as UTF-8 */
+                bom?: "true" | "false";
+                /** @description utf-8 (the default) or gb18030 (no BOM; read as CP936 by readers that assume the Windows code page) */
+                encoding?: "utf-8" | "gb18030";
+            };
             header?: never;
             path: {
                 id: string;
@@ -3341,6 +3346,15 @@ export interface operations {
                 content: {
                     "text/csv": string;
                     "application/xml": string;
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No API key, or not a valid one */
@@ -3558,7 +3572,12 @@ export interface operations {
     };
     getSandboxAccount: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description received entries per page (default 100) */
+                limit?: number;
+                /** @description the last entry of the previous page: older entries follow */
+                starting_after?: string;
+            };
             header?: never;
             path: {
                 account_number: string;
