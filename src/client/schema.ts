@@ -1101,16 +1101,22 @@ export interface components {
             account_class: "I" | "II" | "III";
             holder_name: string | null;
             id_number_masked: string | null;
-            /** @description Every instruction the account's bank received, newest first */
+            /** @description What the account's bank received, newest first: one page (limit, starting_after) */
             received: ({
+                /** @description rcv_…: page on with starting_after */
+                id: string;
                 channel: string;
+                channel_reference: string;
+                end_to_end_id: string;
                 /** @description Integer fen (分) */
                 amount: number;
                 at: components["schemas"]["Timestamp"];
+                outcome: string;
             } & {
                 [key: string]: unknown;
             })[];
-            received_truncated: boolean;
+            /** @description Older entries remain: ask again with starting_after = the last entry's id */
+            received_has_more: boolean;
         };
         SandboxClock: {
             now: components["schemas"]["Timestamp"];

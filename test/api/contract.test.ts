@@ -160,7 +160,7 @@ for (const engine of ENGINES) {
       const batch = ok(await merchant.POST('/v1/batches', { body: csv, bodySerializer: (body: string) => body, headers: { 'content-type': 'text/csv' } }));
       await eventually(async () => ok(await merchant.GET('/v1/batches/{id}', { params: { path: { id: batch.id } } })).status === 'completed', 15_000, 'the batch');
       ok(await merchant.GET('/v1/batches', { params: { query: { status: 'completed' } } }));
-      expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: batch.id } }, parseAs: 'text' }))).toMatch(/^row,reference,debit_id,status,code,message\n/);
+      expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: batch.id } }, parseAs: 'text' }))).toMatch(/^row,reference,debit_id,status,code,message,field\n/);
       expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: batch.id } }, headers: { accept: 'application/xml' }, parseAs: 'text' }))).toContain('pain.002');
       ok(await merchant.POST('/v1/mandates/{id}/revoke', { params: { path: { id: mandate.id } } }));
 

@@ -10,8 +10,20 @@ export const SandboxAccount = z
     holder_name: z.string().nullable(),
     id_number_masked: z.string().nullable(),
     // Loose: what the simulated bank tells of each instruction may grow without changing the contract.
-    received: z.array(z.looseObject({ channel: z.string(), amount: Fen, at: Timestamp })).describe('Every instruction the account\'s bank received, newest first'),
-    received_truncated: z.boolean(),
+    received: z
+      .array(
+        z.looseObject({
+          id: z.string().describe('rcv_…: page on with starting_after'),
+          channel: z.string(),
+          channel_reference: z.string(),
+          end_to_end_id: z.string(),
+          amount: Fen,
+          at: Timestamp,
+          outcome: z.string(),
+        }),
+      )
+      .describe('What the account\'s bank received, newest first: one page (limit, starting_after)'),
+    received_has_more: z.boolean().describe('Older entries remain: ask again with starting_after = the last entry\'s id'),
   })
   .meta({ id: 'SandboxAccount' });
 
