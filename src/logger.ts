@@ -1,6 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { maskPersonalDataInText } from './core/payers/index.js';
-import { maskDigitRuns } from './http/redact.js';
+import { maskDigitRuns, maskPersonalDataInText } from './core/payers/index.js';
 
 /**
  * The process logger. Personal data must never reach it (SPEC §13): request URLs are masked,

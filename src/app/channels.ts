@@ -4,9 +4,9 @@ import { nowIso } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { ChannelRow, RuleRow, StoreTx } from './ports.js';
 import { presentInstant, type ChannelView, type RuleView } from './presenters.js';
+import { SANDBOX_ENDPOINT } from './sandbox-endpoint.js';
 
-/** The endpoint value meaning "the sandbox this hub runs with". */
-export const SANDBOX_ENDPOINT = 'sandbox';
+export { SANDBOX_ENDPOINT };
 
 export interface ChannelInput {
   id: string;

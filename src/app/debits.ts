@@ -10,7 +10,7 @@ import {
   type RoutingDecision,
 } from '../core/index.js';
 import { BANK_CARD_DIGITS_MAX, BANK_CARD_DIGITS_MIN, validateBankCard, validateHolderName, validateIdNumber, validatePhone } from '../core/payers/index.js';
-import { isUniqueViolation } from '../storage/database.js';
+import { UniqueViolation } from './ports.js';
 import { routingInput } from './routing-table.js';
 import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
@@ -73,7 +73,7 @@ export async function createDebit(ctx: AppContext, merchantId: string, clientKey
   } catch (error) {
     // Nothing was created: free the key so that a corrected retry under it can go through.
     if (idempotencyKey !== null) await ctx.store.deleteIdempotencyKey(merchantId, idempotencyKey);
-    if (isUniqueViolation(error)) throw referenceTaken();
+    if (error instanceof UniqueViolation) throw referenceTaken();
     throw error;
   }
 }

@@ -2,10 +2,8 @@ import { compilePlan, checkPlanSchedule, isCalendarDate, type BusinessDate, type
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { FeePlanRow, MandateTerms, MerchantRow, StoreTx } from './ports.js';
-import type { UsageCounters } from './debits.js';
 import { presentInstant, type FeePlanView } from './presenters.js';
-
-export type PlanSide = 'merchant' | 'payer';
+import type { PlanSide } from './plan-versions.js';
 
 export interface FeePlanInput {
   id: string;
@@ -16,44 +14,11 @@ export interface FeePlanInput {
   schedule: PlanSchedule;
 }
 
-/** A plan version compiled for quoting. */
-export interface ActivePlan {
-  id: string;
-  version: number;
-  side: PlanSide;
-  compiled: CompiledPlan;
-  effectiveFrom: string | null;
-  effectiveUntil: string | null;
-}
-
 /** The plans every daikou has (SPEC §6): `standard`, the default, and `welfare` for charities. */
 export const DEFAULT_PLANS: FeePlanInput[] = [
   { id: 'standard', side: 'merchant', title: 'Standard: 0.20 % per succeeded debit, at least 0.10 and at most 20.00 yuan', schedule: { rate: '0.002', min: 10, max: 2000 } },
   { id: 'welfare', side: 'merchant', title: 'Public welfare: free', schedule: {} },
 ];
-
-export function activePlan(row: FeePlanRow): ActivePlan {
-  return {
-    id: row.id,
-    version: row.version,
-    side: row.side as PlanSide,
-    compiled: compilePlan(JSON.parse(row.schedule) as PlanSchedule),
-    effectiveFrom: row.effective_from,
-    effectiveUntil: row.effective_until,
-  };
-}
-
-/** The newest version of a plan in force on a date, from all versions of all plans. */
-export function planInForce(versions: readonly ActivePlan[], id: string, date: BusinessDate): ActivePlan | null {
-  let found: ActivePlan | null = null;
-  for (const plan of versions) {
-    if (plan.id !== id) continue;
-    if (plan.effectiveFrom !== null && date < plan.effectiveFrom) continue;
-    if (plan.effectiveUntil !== null && date > plan.effectiveUntil) continue;
-    if (found === null || plan.version > found.version) found = plan;
-  }
-  return found;
-}
 
 export function presentFeePlan(row: FeePlanRow): FeePlanView {
   return {
@@ -147,6 +112,12 @@ export async function checkPlanAssignment(ctx: AppContext, plans: { fee_plan?: s
   if (errors.length > 0) throw new AppError('validation_failed', 'The fee plans named do not fit.', errors);
 }
 
+/** The allowance counters a quote reads and advances (DESIGN-NOTES §4), held by the caller's transaction. */
+export interface AllowanceCounters {
+  allowanceUsage(planId: string, subject: string, month: string): Promise<number>;
+  addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void>;
+}
+
 export interface FeeQuote {
   merchantFee: number;
   payerFee: number;
@@ -163,7 +134,7 @@ export interface FeeQuote {
  */
 export async function quoteFees(
   ctx: AppContext,
-  tx: Pick<UsageCounters, 'allowanceUsage' | 'addAllowanceUsage'>,
+  tx: AllowanceCounters,
   merchant: MerchantRow,
   mandate: Pick<MandateTerms, 'id_number_index' | 'account_index'>,
   amountFen: number,

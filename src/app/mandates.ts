@@ -3,7 +3,7 @@ import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { sealAccount, sealIdNumber, sealPhone, validatePayer, type PayerInput } from './payer-details.js';
 import type { MandateRow, Page, StoreTx } from './ports.js';
-import { isUniqueViolation } from '../storage/database.js';
+import { UniqueViolation } from './ports.js';
 
 export interface CreateMandateInput {
   payer: PayerInput & { medium: Medium };
@@ -22,7 +22,7 @@ export async function createMandate(ctx: AppContext, merchantId: string, input: 
       await tx.insertMandate(row);
     });
   } catch (error) {
-    throw isUniqueViolation(error) ? agreementTaken() : error;
+    throw error instanceof UniqueViolation ? agreementTaken() : error;
   }
   return row;
 }

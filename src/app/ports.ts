@@ -290,10 +290,27 @@ export interface StoreTx {
   findUnbalancedLedgerAccounts(): Promise<{ id: string; balance: number; postings: number }[]>;
 }
 
+/**
+ * Every method of the store, and `transaction` for the work it runs, rejects with
+ * `UniqueViolation` when a unique index refuses a write. Nothing of that write was kept.
+ */
 export interface Store extends StoreTx {
   readonly engine: 'sqlite' | 'postgres';
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * A unique index refused a write (a reference, an agreement number or a name already taken,
+ * often by a concurrent request). The store throws it in place of its driver's error, so that the
+ * use cases and the HTTP edge never need to know the driver's codes.
+ */
+export class UniqueViolation extends Error {
+  override readonly name = 'UniqueViolation';
+
+  constructor(options?: { cause?: unknown }) {
+    super('a unique index refused the write', options);
+  }
 }
 
 /** Personal data at rest (DESIGN-NOTES §5): ciphertext and blind index. */

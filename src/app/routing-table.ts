@@ -13,8 +13,8 @@ import {
   type RoutingRule,
   type RuleConditions,
 } from '../core/index.js';
-import { SANDBOX_ENDPOINT } from './channels.js';
-import { activePlan, planInForce, type ActivePlan } from './fee-plans.js';
+import { SANDBOX_ENDPOINT } from './sandbox-endpoint.js';
+import { activePlan, planInForce, type ActivePlan } from './plan-versions.js';
 import type { ChannelRow, MandateRow, MerchantRow, RuleRow, Store, StoreTx } from './ports.js';
 
 export function channelFromRow(row: ChannelRow): RoutableChannel {

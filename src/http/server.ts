@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -10,7 +10,7 @@ import { validationFailed } from '../app/errors.js';
 import { requireRole, type Role } from './auth.js';
 import { personalDataInFreeText } from './free-text.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, problem, sendProblem } from './problem.js';
-import { maskDigitRuns } from './redact.js';
+import { maskDigitRuns } from '../core/payers/index.js';
 import { openApiOptions } from './openapi.js';
 import { Health, responses } from './representations/index.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -23,14 +23,8 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
 import { sandboxRoutes, type SandboxLink } from './routes/sandbox.js';
+import type { RouteDeps } from './route-deps.js';
 
-export interface RouteDeps {
-  ctx: AppContext;
-  /** An `onRequest` hook: the key is checked before any of the body is read. */
-  guard(role: Role): onRequestAsyncHookHandler;
-  onDebitCreated(): void;
-  onBatchReceived(): void;
-}
 
 export interface ServerOptions {
   ctx: AppContext;

@@ -31,7 +31,7 @@ import type {
   Store,
   StoreTx,
 } from '../app/ports.js';
-import { MANDATE_TERMS_COLUMNS } from '../app/ports.js';
+import { MANDATE_TERMS_COLUMNS, UniqueViolation } from '../app/ports.js';
 import {
   ATTEMPTS_TABLE,
   BATCH_ROWS_TABLE,
@@ -840,7 +840,34 @@ class KyselyStore extends KyselyStoreTx implements Store {
 }
 
 export function createStore(handle: DatabaseHandle): Store {
-  return new KyselyStore(handle.db, handle.engine, handle.close, handle.sqlite);
+  return withPortErrors(new KyselyStore(handle.db, handle.engine, handle.close, handle.sqlite));
+}
+
+/**
+ * The store's edge: a driver's unique violation leaves as the port's `UniqueViolation`, from any
+ * method and from any transaction (whichever of its statements raised it), so that no caller
+ * reads driver codes. Methods are called on the store itself (its private fields need it) and
+ * wrapped once each.
+ */
+function withPortErrors(store: KyselyStore): Store {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (!wrapped.has(property)) {
+        wrapped.set(property, (...args: unknown[]) => {
+          const result: unknown = value.apply(target, args);
+          return result instanceof Promise ? result.catch(rethrowForPort) : result;
+        });
+      }
+      return wrapped.get(property);
+    },
+  });
+}
+
+function rethrowForPort(error: unknown): never {
+  throw isUniqueViolation(error) ? new UniqueViolation({ cause: error }) : error;
 }
 
 export function openStore(config: DatabaseConfig): { store: Store; db: Kysely<Database> } {
@@ -848,4 +875,3 @@ export function openStore(config: DatabaseConfig): { store: Store; db: Kysely<Da
   return { store: createStore(handle), db: handle.db };
 }
 
-export { isUniqueViolation };

@@ -12,6 +12,7 @@ import type {
   MerchantRow,
   Store,
 } from '../../src/app/ports.js';
+import { UniqueViolation } from '../../src/app/ports.js';
 import { MANDATE_TERMS_COLUMNS } from '../../src/app/ports.js';
 import {
   OPEN_ATTEMPT_STATES,
@@ -24,7 +25,7 @@ import {
 } from '../../src/core/index.js';
 import { BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, MANDATES_TABLE, type BulkTable } from '../../src/storage/bulk.js';
 import { migrateToLatest } from '../../src/storage/database.js';
-import { isUniqueViolation, openStore } from '../../src/storage/kysely-store.js';
+import { openStore } from '../../src/storage/kysely-store.js';
 import type { Database } from '../../src/storage/schema.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 
@@ -47,6 +48,9 @@ function pause(ms = 50): Promise<void> {
 }
 
 /** The error a promise rejects with; fails the test when it resolves instead. */
+/** The port's contract: a write a unique index refuses rejects with `UniqueViolation`, whatever the driver. */
+const isUniqueViolation = (error: unknown): boolean => error instanceof UniqueViolation;
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;

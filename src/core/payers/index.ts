@@ -22,5 +22,6 @@ export { resolvePayerBank, type PayerBankInput } from './resolve-payer-bank.js';
 export { maskAccountNumber } from './mask-account-number.js';
 export { maskIdNumber } from './mask-id-number.js';
 export { maskPhone } from './mask-phone.js';
+export { maskDigitRuns } from './mask-digit-runs.js';
 export { SensitiveString, sensitiveAccount, sensitiveId, sensitivePhone } from './sensitive-string.js';
 export { findPersonalDataInText, maskPersonalDataInText, type PersonalDataFound, type PersonalDataKind } from './personal-data-in-text.js';

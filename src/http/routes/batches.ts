@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { batchReportCsvBytes, batchReportPain002, getBatch, presentBatch, receiveBatch, REPORT_ENCODINGS } from '../../app/batches.js';
-import type { RouteDeps } from '../server.js';
+import type { RouteDeps } from '../route-deps.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { PageQuery } from '../schemas.js';
 import { problem, sendProblem } from '../problem.js';

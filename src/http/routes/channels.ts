@@ -5,7 +5,7 @@ import { isCalendarDate, type BusinessDate } from '../../core/index.js';
 import { createChannel, getChannel, getRuleVersions, presentChannel, presentRule, putRule, retireRule, updateChannel } from '../../app/channels.js';
 import { validationFailed } from '../../app/errors.js';
 import { simulateRules } from '../../app/simulation.js';
-import type { RouteDeps } from '../server.js';
+import type { RouteDeps } from '../route-deps.js';
 import { Channel, ChannelList, responses, Rule, RuleList, RuleSimulation, RuleWithVersions } from '../representations/index.js';
 import { ChannelBody, ChannelPatchBody, RuleBody, RuleUpdateBody, SimulateBody } from '../schemas.js';
 

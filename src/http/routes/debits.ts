@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createDebit, getDebit, listDebits } from '../../app/debits.js';
 import { validationFailed } from '../../app/errors.js';
 import { presentDebit, type DebitView } from '../../app/presenters.js';
-import type { RouteDeps } from '../server.js';
+import type { RouteDeps } from '../route-deps.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { Debit, DebitList, responses } from '../representations/index.js';
 import { CreateDebitBody, IdempotencyHeaders, IdParams, ListDebitsQuery } from '../schemas.js';

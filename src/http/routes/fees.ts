@@ -6,7 +6,7 @@ import { validationFailed } from '../../app/errors.js';
 import { marginReport } from '../../app/ledger.js';
 import { updateMerchantPlans } from '../../app/merchants.js';
 import { presentMerchant } from '../../app/presenters.js';
-import type { RouteDeps } from '../server.js';
+import type { RouteDeps } from '../route-deps.js';
 import { businessDate } from '../../core/index.js';
 import { FeePlan, FeePlanList, FeePlanWithVersions, MarginReport, Merchant, responses } from '../representations/index.js';
 import { FeePlanBody, FeePlanUpdateBody, MarginQuery, MerchantPatchBody } from '../schemas.js';

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { validationFailed } from '../../app/errors.js';
 import { merchantBalances, trialBalance } from '../../app/ledger.js';
-import type { RouteDeps } from '../server.js';
+import type { RouteDeps } from '../route-deps.js';
 import { merchantScope } from '../auth.js';
 import { Balances, responses, TrialBalance } from '../representations/index.js';
 

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { businessDate } from '../../core/index.js';
 import { createMandate, getMandate, listMandates, revokeMandate } from '../../app/mandates.js';
 import { presentMandate } from '../../app/presenters.js';
-import type { RouteDeps } from '../server.js';
+import type { RouteDeps } from '../route-deps.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { Mandate, MandateList, responses } from '../representations/index.js';
 import { CreateMandateBody, IdParams, ListMandatesQuery } from '../schemas.js';

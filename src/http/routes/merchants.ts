@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { getMerchant, listMerchants, createMerchant } from '../../app/merchants.js';
 import { presentMerchant } from '../../app/presenters.js';
 import { notFound } from '../../app/errors.js';
-import type { RouteDeps } from '../server.js';
+import type { RouteDeps } from '../route-deps.js';
 import { merchantScope } from '../auth.js';
 import { Merchant, MerchantCreated, MerchantList, responses } from '../representations/index.js';
 import { CreateMerchantBody, IdParams, ListMerchantsQuery } from '../schemas.js';

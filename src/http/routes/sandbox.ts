@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CLOCK_RANGE_TEXT, isWithinClockRange, parseDurationMs, type SettableClock } from '../../core/index.js';
 import { RECEIVED_ID_PATTERN, RECEIVED_PAGE_LIMIT_MAX } from '../../channels/sandbox/index.js';
-import type { RouteDeps } from '../server.js';
+import type { RouteDeps } from '../route-deps.js';
 import { problem, sendProblem, type ProblemBody } from '../problem.js';
 import { responses, SandboxAccount, SandboxClock, SandboxFault } from '../representations/index.js';
 import { SandboxAccountBody, SandboxClockBody, SandboxFaultBody } from '../schemas.js';

@@ -1,0 +1,40 @@
+import { compilePlan, type BusinessDate, type CompiledPlan, type PlanSchedule } from '../core/index.js';
+import type { FeePlanRow } from './ports.js';
+
+// Plan versions as the routing table holds them. Apart from fee-plans.ts (the use cases, which
+// need the context) so that the routing table, which the context holds, imports no use case.
+
+export type PlanSide = 'merchant' | 'payer';
+
+/** A plan version compiled for quoting. */
+export interface ActivePlan {
+  id: string;
+  version: number;
+  side: PlanSide;
+  compiled: CompiledPlan;
+  effectiveFrom: string | null;
+  effectiveUntil: string | null;
+}
+
+export function activePlan(row: FeePlanRow): ActivePlan {
+  return {
+    id: row.id,
+    version: row.version,
+    side: row.side as PlanSide,
+    compiled: compilePlan(JSON.parse(row.schedule) as PlanSchedule),
+    effectiveFrom: row.effective_from,
+    effectiveUntil: row.effective_until,
+  };
+}
+
+/** The newest version of a plan in force on a date, from all versions of all plans. */
+export function planInForce(versions: readonly ActivePlan[], id: string, date: BusinessDate): ActivePlan | null {
+  let found: ActivePlan | null = null;
+  for (const plan of versions) {
+    if (plan.id !== id) continue;
+    if (plan.effectiveFrom !== null && date < plan.effectiveFrom) continue;
+    if (plan.effectiveUntil !== null && date > plan.effectiveUntil) continue;
+    if (found === null || plan.version > found.version) found = plan;
+  }
+  return found;
+}
