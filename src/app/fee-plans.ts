@@ -1,4 +1,4 @@
-import { compilePlan, checkPlanSchedule, isCalendarDate, type BusinessDate, type CompiledPlan, type PlanSchedule } from '../core/index.js';
+import { checkPlanSchedule, isCalendarDate, type BusinessDate, type PlanSchedule } from '../core/index.js';
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { FeePlanRow, MandateTerms, MerchantRow, StoreTx } from './ports.js';
