@@ -850,18 +850,22 @@ export function createStore(handle: DatabaseHandle): Store {
  * wrapped once each.
  */
 function withPortErrors(store: KyselyStore): Store {
-  const wrapped = new Map<PropertyKey, unknown>();
+  // By function, not by name: a method replaced on the store (a test's fault) is wrapped anew.
+  const wrapped = new WeakMap<(...args: unknown[]) => unknown, (...args: unknown[]) => unknown>();
   return new Proxy(store, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
-      if (!wrapped.has(property)) {
-        wrapped.set(property, (...args: unknown[]) => {
-          const result: unknown = value.apply(target, args);
+      const method = value as (...args: unknown[]) => unknown;
+      let wrapper = wrapped.get(method);
+      if (wrapper === undefined) {
+        wrapper = (...args: unknown[]) => {
+          const result = method.apply(target, args);
           return result instanceof Promise ? result.catch(rethrowForPort) : result;
-        });
+        };
+        wrapped.set(method, wrapper);
       }
-      return wrapped.get(property);
+      return wrapper;
     },
   });
 }
