@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import {
   businessDate,
   checkDebitAgainstMandate,
+  instructionMove,
   invariant,
   REJECTION_MESSAGES,
   type BusinessDate,
@@ -18,6 +19,9 @@ import { AppError, notFound, validationFailed, type FieldError } from './errors.
 import { optionalField } from './payer-details.js';
 import type { DebitEventRow, DebitFilter, DebitRow, MandateTerms, MerchantRow, Page, StoreTx } from './ports.js';
 import { presentDebit, type DebitView } from './presenters.js';
+
+const CREATED = instructionMove('debit', 'created');
+const REJECTED = instructionMove('debit', 'rejected');
 
 export interface CreateDebitInput {
   mandate_id?: string | undefined;
@@ -222,6 +226,7 @@ export async function decideDebit(
   }
 
   const at = now.toISOString();
+  const created = rejection === null ? CREATED : REJECTED;
   const debit: DebitRow = {
     id: ctx.ids.next('debit'),
     merchant_id: merchant.id,
@@ -231,7 +236,7 @@ export async function decideDebit(
     currency: input.currency,
     description: input.description ?? null,
     metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
-    status: rejection === null ? 'pending' : 'rejected',
+    status: created.status,
     business_date: today,
     channel_id: rejection === null ? decision?.channel ?? null : null,
     channel_cost: rejection === null ? decision?.cost ?? 0 : 0,
@@ -254,8 +259,8 @@ export async function decideDebit(
   const event: DebitEventRow = {
     id: ctx.ids.next('event'),
     debit_id: debit.id,
-    type: rejection === null ? 'debit.created' : 'debit.rejected',
-    status: debit.status,
+    type: created.event,
+    status: created.status,
     at,
     // The mandate_id column can only name a mandate that exists: an unknown one the request gave is
     // kept in the rejection's event, so that the answers still show it.
@@ -310,13 +315,13 @@ export async function getDebit(ctx: AppContext, merchantId: string | null, id: s
   const row = await ctx.store.getDebit(id);
   if (row === null || (merchantId !== null && row.merchant_id !== merchantId)) throw notFound('debit', id);
   const [events, attempts] = await Promise.all([ctx.store.listDebitEvents(id), ctx.store.listAttempts(id)]);
-  const rejection = row.mandate_id === null ? events.find((event) => event.type === 'debit.rejected') : undefined;
+  const rejection = row.mandate_id === null ? events.find((event) => event.type === REJECTED.event) : undefined;
   return presentDebit(row, { events, attempts }, rejection === undefined ? null : givenMandateId(rejection));
 }
 
 /** The mandate id a rejected debit was given but that named no mandate of its merchant. */
 function givenMandateId(event: DebitEventRow): string | null {
-  if (event.type !== 'debit.rejected' || event.data === null) return null;
+  if (event.type !== REJECTED.event || event.data === null) return null;
   const given = (JSON.parse(event.data) as { mandate_id?: unknown }).mandate_id;
   return typeof given === 'string' ? given : null;
 }

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { LedgerTransaction } from '../core/index.js';
+import type { AttemptChange, InstructionChange, LedgerTransaction } from '../core/index.js';
 import type {
   ApiKeysTable,
   RoutingRulesTable,
@@ -128,16 +128,18 @@ export interface LedgerEntry {
   businessDate: string;
 }
 
+/** The columns a debit update may set besides its status, which only an InstructionChange writes. */
 export type DebitPatch = Partial<
   Pick<
     DebitRow,
-    'status' | 'failure_code' | 'failure_message' | 'failure_retryable' | 'next_action_at' | 'channel_id' | 'routing' | 'channel_cost'
+    'failure_code' | 'failure_message' | 'failure_retryable' | 'next_action_at' | 'channel_id' | 'routing' | 'channel_cost'
   >
 >;
+/** The columns an attempt update may set besides its state, which only an AttemptChange writes. */
 export type AttemptPatch = Partial<
   Pick<
     AttemptRow,
-    'state' | 'channel_reference' | 'failure_code' | 'failure_message' | 'next_query_at' | 'lease_owner' | 'lease_until'
+    'channel_reference' | 'failure_code' | 'failure_message' | 'next_query_at' | 'lease_owner' | 'lease_until'
   >
 >;
 
@@ -245,15 +247,20 @@ export interface StoreTx {
   listDebits(filter: DebitFilter): Promise<Page<DebitRow>>;
   /** A debit of the merchant with this reference that was not rejected. */
   findLiveDebitByReference(merchantId: string, reference: string): Promise<DebitRow | null>;
-  /** Moves a debit from `from` to the patch's state; false when it was no longer in `from`. */
-  updateDebit(id: string, from: string, patch: DebitPatch, at: string): Promise<boolean>;
-  /** updateDebit for many debits at once; returns the debits that moved, as they are now. */
-  updateDebits(updates: readonly { id: string; patch: DebitPatch }[], from: string, at: string): Promise<DebitRow[]>;
   /**
-   * Claims up to `limit` pending debits due by `now`: each moves to `submitted` in this
-   * transaction, skipping rows another process holds.
+   * Applies `change` (from the transition table: the statuses the debit may be in, and the one it
+   * is written in) with the patch; false when the debit was in none of `change.from`. A change
+   * the table did not issue is a bug (InvariantError).
    */
-  claimPendingDebits(now: string, limit: number): Promise<ClaimedDebit[]>;
+  updateDebit(id: string, change: InstructionChange, patch: DebitPatch, at: string): Promise<boolean>;
+  /** updateDebit for many debits at once, in one statement; returns the debits that moved, as they are now. */
+  updateDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<DebitRow[]>;
+  /**
+   * Claims up to `limit` debits due by `now` in the single status of `claim.from` (the table's
+   * `claimed` move): each is written in `claim.to` in this transaction, skipping rows another
+   * process holds.
+   */
+  claimPendingDebits(claim: InstructionChange, now: string, limit: number): Promise<ClaimedDebit[]>;
   insertDebitEvent(row: DebitEventRow): Promise<void>;
   listDebitEvents(debitId: string): Promise<DebitEventRow[]>;
   countDebitsByStatus(): Promise<Record<string, number>>;
@@ -266,10 +273,13 @@ export interface StoreTx {
    * ones whose sender's lease ran out).
    */
   claimOpenAttempts(now: string, limit: number, owner: string, leaseUntil: string): Promise<AttemptRow[]>;
-  /** Updates an attempt still in one of `fromStates` and leased to `owner`; false otherwise (fencing). */
-  updateAttempt(id: string, fromStates: readonly string[], owner: string, patch: AttemptPatch, at: string): Promise<boolean>;
+  /**
+   * Applies `change` (from the transition table) to an attempt still in one of `change.from` and
+   * leased to `owner`; false otherwise (fencing). A change the table did not issue is a bug.
+   */
+  updateAttempt(id: string, change: AttemptChange, owner: string, patch: AttemptPatch, at: string): Promise<boolean>;
   /** updateAttempt for many attempts at once; returns the attempts that moved, as they are now. */
-  updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], fromStates: readonly string[], owner: string, at: string): Promise<AttemptRow[]>;
+  updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<AttemptRow[]>;
 
   /** Inserts an in-progress key; false when the key exists. */
   insertIdempotencyKey(row: IdempotencyRow): Promise<boolean>;

@@ -1,17 +1,28 @@
 import {
+  ABSENT_ATTEMPT_STATES,
+  answerStep,
+  ATTEMPT_INITIAL_STATE,
   businessDate,
+  CHANNEL_ANSWERED,
   debitSucceededTransaction,
+  instructionMove,
   invariant,
   FAILURE_MESSAGES,
   FAILURE_RETRYABLE,
-  OPEN_ATTEMPT_STATES,
+  queryAnswer,
+  submitAnswer,
   type AccountKind,
   type BusinessDate,
+  type ChannelAnswer,
   type DebitInstruction,
+  type EventType,
+  type InstructionStatus,
+  type Move,
   type Router,
   type FailureCode,
   type Medium,
   type QueryOutcome,
+  type Step,
   type SubmitOutcome,
   systemClock,
 } from '../core/index.js';
@@ -21,15 +32,30 @@ import { routingInput } from './routing-table.js';
 import { releaseFees } from './fee-plans.js';
 import type { AttemptPatch, AttemptRow, ClaimedDebit, DebitEventRow, DebitRow, StoreTx } from './ports.js';
 
+/** A channel's answer about one attempt, with what it carried, ready to apply. */
+interface Answered {
+  attempt: AttemptRow;
+  answer: ChannelAnswer;
+  channelReference: string | null;
+  failure: { code: FailureCode; message: string } | null;
+  reason: string | null;
+}
+
+const CLAIMED = instructionMove('debit', 'claimed');
+const REROUTED = instructionMove('debit', 'rerouted');
+const EXHAUSTED = instructionMove('debit', 'exhausted');
+
 /**
  * The background work that carries debits to their channel and learns their outcome
- * (SPEC §5, DESIGN-NOTES §1). Two loops:
+ * (SPEC §5, DESIGN-NOTES §1). Both loops are claim → send → apply:
  * - submit: claims pending debits (one conditional update moves each to `submitted`), writes a
  *   `sending` attempt in the same transaction, and only then sends.
  * - query: leases open attempts (answered `accepted`, outcome `unknown`, or `sending` ones whose
  *   sender died) and asks the channel; only "not found" lets a debit be sent again.
- * Every change is conditional on the state it expects and on holding the lease, so that a worker
- * that lost its lease, or a second process, cannot apply an answer twice.
+ * Both apply the answers the same way, through the transition table (`core/instructions`), which
+ * gives every status change and the states it is conditional on; every change is also fenced on
+ * holding the lease, so that a worker that lost its lease, or a second process, cannot apply an
+ * answer twice.
  */
 export class SubmissionWorker {
   readonly owner: string;
@@ -86,15 +112,34 @@ export class SubmissionWorker {
     }
   }
 
-  /** Claims due pending debits and sends each once. Returns how many it handled. */
+  /** Claims due pending debits, sends each once, and applies the answers. Returns how many it handled. */
   async submitRound(): Promise<number> {
+    const claimed = await this.#claimPending();
+    const sent = (await Promise.all([...groupBy(claimed, ({ attempt }) => attempt.channel_id).values()].map((group) => this.#sendGroup(group)))).flat();
+    await this.#applyAll(
+      sent.map(({ attempt, outcome }) => ({
+        attempt,
+        answer: submitAnswer(outcome),
+        channelReference: outcome.kind === 'accepted' ? outcome.channelReference : null,
+        failure: null,
+        reason: outcome.kind === 'accepted' ? null : outcome.reason,
+      })),
+    );
+    return claimed.length;
+  }
+
+  /**
+   * Claims due pending debits (one conditional update moves each to `submitted`) and writes a
+   * `sending` attempt for each in the same transaction, before anything is sent.
+   */
+  async #claimPending(): Promise<{ claim: ClaimedDebit; attempt: AttemptRow }[]> {
     const now = this.ctx.clock.now();
     const at = now.toISOString();
     const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
     const router = await this.ctx.routing.router();
     const unavailable = this.ctx.routing.unavailableChannels();
-    const claimed = await this.ctx.store.transaction(async (tx) => {
-      const debits = await tx.claimPendingDebits(at, this.ctx.workers.batchSize);
+    return this.ctx.store.transaction(async (tx) => {
+      const debits = await tx.claimPendingDebits(CLAIMED.instruction, at, this.ctx.workers.batchSize);
       const retries = debits.filter((claim) => claim.debit.attempt_count > 1 || unavailable.has(claim.debit.channel_id!));
       const earlier = await tx.listAttemptsForDebits(retries.map((claim) => claim.debit.id));
       for (const claim of retries) await this.#reroute(tx, router, unavailable, claim, earlier, at);
@@ -106,7 +151,7 @@ export class SubmissionWorker {
           attempt_number: claim.debit.attempt_count,
           channel_id: claim.debit.channel_id!,
           end_to_end_id: claim.debit.id,
-          state: 'sending',
+          state: ATTEMPT_INITIAL_STATE,
           channel_reference: null,
           failure_code: null,
           failure_message: null,
@@ -119,29 +164,9 @@ export class SubmissionWorker {
         } satisfies AttemptRow,
       }));
       await tx.insertAttempts(attempts.map(({ attempt }) => attempt));
-      await tx.insertDebitEvents(attempts.map(({ attempt }) => this.#eventRow(attempt.debit_id, 'debit.submitted', 'submitted', at, { channel: attempt.channel_id, attempt: attempt.attempt_number })));
+      await tx.insertDebitEvents(attempts.map(({ attempt }) => this.#eventRow(attempt.debit_id, CLAIMED.event, CLAIMED.status, at, { channel: attempt.channel_id, attempt: attempt.attempt_number })));
       return attempts;
     });
-    const outcomes = (await Promise.all([...groupBy(claimed, ({ attempt }) => attempt.channel_id).values()].map((group) => this.#sendGroup(group)))).flat();
-    if (outcomes.length > 0) {
-      // One transaction for the whole round's answers: one commit, not one per debit.
-      await this.ctx.store.transaction(async (tx) => {
-        const now = this.ctx.clock.now();
-        // The usual answer, accepted, is recorded for the whole round in one statement.
-        const queryAt = new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString();
-        const accepted: { id: string; patch: AttemptPatch }[] = [];
-        for (const { claim, attempt, outcome } of outcomes) {
-          if (outcome.kind === 'accepted') {
-            this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
-            accepted.push({ id: attempt.id, patch: { lease_owner: null, lease_until: null, state: 'accepted', channel_reference: outcome.channelReference, next_query_at: queryAt } });
-          } else {
-            await this.#recordSubmission(tx, now, claim.debit, attempt, outcome);
-          }
-        }
-        await tx.updateAttempts(accepted, ['sending'], this.owner, now.toISOString());
-      });
-    }
-    return claimed.length;
   }
 
   /**
@@ -152,12 +177,12 @@ export class SubmissionWorker {
   async #reroute(tx: StoreTx, router: Router, unavailable: ReadonlySet<string>, claim: ClaimedDebit, earlier: AttemptRow[], at: string): Promise<void> {
     const merchant = await this.ctx.routing.merchant(claim.debit.merchant_id, tx);
     invariant(merchant !== null, `debit ${claim.debit.id} has no merchant`);
-    const avoid = new Set(earlier.filter((a) => a.debit_id === claim.debit.id && (a.state === 'not_sent' || a.state === 'not_found')).map((a) => a.channel_id));
+    const avoid = new Set(earlier.filter((a) => a.debit_id === claim.debit.id && (ABSENT_ATTEMPT_STATES as readonly string[]).includes(a.state)).map((a) => a.channel_id));
     const decision = router.route(routingInput(merchant, claim.mandate, claim.debit.amount, claim.debit.business_date as BusinessDate), { unavailable, avoid });
     if (decision.channel === null || decision.channel === claim.debit.channel_id) return;
     const patch = { channel_id: decision.channel, channel_cost: decision.cost ?? 0, routing: JSON.stringify(decision) };
-    invariant(await tx.updateDebit(claim.debit.id, 'submitted', patch, at), `claimed debit ${claim.debit.id} is not submitted`);
-    await this.#event(tx, claim.debit.id, 'debit.rerouted', 'submitted', at, { from: claim.debit.channel_id, to: decision.channel });
+    invariant(await tx.updateDebit(claim.debit.id, REROUTED.instruction, patch, at), `claimed debit ${claim.debit.id} is not submitted`);
+    await this.#event(tx, claim.debit.id, REROUTED.event, REROUTED.status, at, { from: claim.debit.channel_id, to: decision.channel });
     Object.assign(claim.debit, patch);
   }
 
@@ -208,48 +233,21 @@ export class SubmissionWorker {
     }
   }
 
-  /** Records an answer other than `accepted` (the round records those together). */
-  async #recordSubmission(tx: StoreTx, now: Date, debit: DebitRow, attempt: AttemptRow, outcome: Exclude<SubmitOutcome, { kind: 'accepted' }>): Promise<void> {
-    const at = now.toISOString();
-    const queryAt = new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString();
-    const release = { lease_owner: null, lease_until: null };
-    this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
-    switch (outcome.kind) {
-      case 'unknown':
-        this.ctx.logger.warn({ debit_id: debit.id, channel: attempt.channel_id, reason: outcome.reason }, 'submission outcome unknown; will query');
-        await tx.updateAttempt(attempt.id, ['sending'], this.owner, { ...release, state: 'unknown', next_query_at: queryAt }, at);
-        return;
-      case 'not_sent':
-        this.ctx.logger.warn({ debit_id: debit.id, channel: attempt.channel_id, reason: outcome.reason }, 'channel did not receive the debit');
-        if (!(await tx.updateAttempt(attempt.id, ['sending'], this.owner, { ...release, state: 'not_sent', next_query_at: null }, at))) return;
-        await this.#returnToPending(tx, debit, 'debit.not_received', at, { channel: attempt.channel_id, reason: outcome.reason });
-        return;
-    }
-  }
-
-  /** Leases due open attempts and asks their channel what became of each. */
+  /** Leases due open attempts, asks their channel what became of each, and applies the answers. */
   async queryRound(): Promise<number> {
     const now = this.ctx.clock.now();
     const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
     const attempts = await this.ctx.store.claimOpenAttempts(now.toISOString(), this.ctx.workers.batchSize, this.owner, leaseUntil);
-    const outcomes = (await Promise.all([...groupBy(attempts, (attempt) => attempt.channel_id).values()].map((group) => this.#queryGroup(group)))).flat();
-    if (outcomes.length > 0) {
-      await this.ctx.store.transaction(async (tx) => {
-        const answeredAt = this.ctx.clock.now();
-        // The usual answers, still processing and succeeded, are recorded set-based.
-        const nextQueryAt = new Date(answeredAt.getTime() + this.ctx.workers.queryIntervalMs).toISOString();
-        const processing: { id: string; patch: AttemptPatch }[] = [];
-        const succeeded: { attempt: AttemptRow; channelReference: string }[] = [];
-        for (const { attempt, outcome } of outcomes) {
-          if (outcome.kind === 'processing' || outcome.kind === 'succeeded') this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
-          if (outcome.kind === 'processing') processing.push({ id: attempt.id, patch: { lease_owner: null, lease_until: null, next_query_at: nextQueryAt } });
-          else if (outcome.kind === 'succeeded') succeeded.push({ attempt, channelReference: outcome.channelReference });
-          else await this.#recordQuery(tx, answeredAt, attempt, outcome);
-        }
-        await tx.updateAttempts(processing, OPEN_ATTEMPT_STATES, this.owner, answeredAt.toISOString());
-        await this.#recordSucceeded(tx, answeredAt, succeeded);
-      });
-    }
+    const asked = (await Promise.all([...groupBy(attempts, (attempt) => attempt.channel_id).values()].map((group) => this.#queryGroup(group)))).flat();
+    await this.#applyAll(
+      asked.map(({ attempt, outcome }) => ({
+        attempt,
+        answer: queryAnswer(outcome),
+        channelReference: outcome.kind === 'succeeded' ? outcome.channelReference : null,
+        failure: outcome.kind === 'failed' ? { code: outcome.code, message: outcome.message } : null,
+        reason: outcome.kind === 'unreachable' ? outcome.reason : outcome.kind === 'not_found' ? 'channel has no such instruction' : null,
+      })),
+    );
     return attempts.length;
   }
 
@@ -279,21 +277,84 @@ export class SubmissionWorker {
   }
 
   /**
-   * Debits the channel reports succeeded, set-based: attempts and debits move with one statement
-   * each (fenced by state and lease as one by one), the ledger posts every debit with each
-   * balance moved once, and the events go in together.
+   * Applies a round's answers, submission's or query's alike, in one transaction (one commit, not
+   * one per debit). Each answer is looked up in the transition table by its attempt's state;
+   * answers that share a table row are applied together, each change in one statement for the
+   * whole set, fenced by the row's states and by the lease, so that a worker that lost its lease
+   * cannot apply an answer twice.
    */
-  async #recordSucceeded(tx: StoreTx, now: Date, succeeded: readonly { attempt: AttemptRow; channelReference: string }[]): Promise<void> {
-    if (succeeded.length === 0) return;
+  async #applyAll(answered: readonly Answered[]): Promise<void> {
+    if (answered.length === 0) return;
+    await this.ctx.store.transaction(async (tx) => {
+      const now = this.ctx.clock.now();
+      const steps = new Map<Step, Answered[]>();
+      for (const entry of answered) {
+        const { attempt, answer } = entry;
+        if (CHANNEL_ANSWERED[answer]) this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
+        else this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
+        if (attempt.state === 'sending' && (answer === 'unknown' || answer === 'not_sent')) {
+          this.ctx.logger.warn({ debit_id: attempt.debit_id, channel: attempt.channel_id, reason: entry.reason }, answer === 'unknown' ? 'submission outcome unknown; will query' : 'channel did not receive the debit');
+        }
+        const step = answerStep('debit', attempt.state, answer);
+        const group = steps.get(step);
+        if (group === undefined) steps.set(step, [entry]);
+        else group.push(entry);
+      }
+      for (const [step, group] of steps) await this.#apply(tx, now, step, group);
+    });
+  }
+
+  async #apply(tx: StoreTx, now: Date, step: Step, answered: readonly Answered[]): Promise<void> {
     const at = now.toISOString();
-    const moved = await tx.updateAttempts(
-      succeeded.map(({ attempt, channelReference }) => ({ id: attempt.id, patch: { lease_owner: null, lease_until: null, state: 'succeeded', channel_reference: channelReference, next_query_at: null } })),
-      OPEN_ATTEMPT_STATES,
-      this.owner,
-      at,
-    );
-    if (moved.length === 0) return;
-    const debits = await tx.updateDebits(moved.map((attempt) => ({ id: attempt.debit_id, patch: { status: 'succeeded', channel_id: attempt.channel_id } })), 'submitted', at);
+    const moved = await tx.updateAttempts(answered.map((entry) => ({ id: entry.attempt.id, patch: this.#attemptPatch(now, entry) })), step.attempt, this.owner, at);
+    if (moved.length === 0 || step.instruction === null) return;
+    const byId = new Map(answered.map((entry) => [entry.attempt.id, entry]));
+    switch (step.status) {
+      case 'succeeded':
+        await this.#succeed(tx, now, step, moved);
+        return;
+      case 'failed':
+        for (const attempt of moved) {
+          const debit = await tx.getDebit(attempt.debit_id);
+          invariant(debit !== null, `attempt ${attempt.id} has no debit`);
+          await this.#fail(tx, debit, step, byId.get(attempt.id)!.failure!.code, at);
+        }
+        return;
+      case 'pending':
+        for (const attempt of moved) await this.#returnToPending(tx, step, attempt, byId.get(attempt.id)!.reason, at);
+        return;
+      default:
+        invariant(false, `no effect for a debit answer that makes it ${step.status}`);
+    }
+  }
+
+  /** What the answer writes on its attempt besides the state, which the table's change writes. */
+  #attemptPatch(now: Date, { attempt, answer, channelReference, failure }: Answered): AttemptPatch {
+    const release = { lease_owner: null, lease_until: null };
+    switch (answer) {
+      case 'accepted':
+        return { ...release, channel_reference: channelReference, next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString() };
+      case 'processing':
+        return { ...release, next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString() };
+      case 'unknown':
+        return { ...release, next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString() };
+      case 'succeeded':
+        return { ...release, channel_reference: channelReference, next_query_at: null };
+      case 'failed':
+        return { ...release, failure_code: failure!.code, failure_message: failure!.message, next_query_at: null };
+      case 'not_received':
+      case 'not_sent':
+        return { ...release, next_query_at: null };
+    }
+  }
+
+  /**
+   * Debits the channel reports succeeded, set-based: the debits move with one statement, the
+   * ledger posts every debit with each balance moved once, and the events go in together.
+   */
+  async #succeed(tx: StoreTx, now: Date, step: Step, moved: readonly AttemptRow[]): Promise<void> {
+    const at = now.toISOString();
+    const debits = await tx.updateDebits(moved.map((attempt) => ({ id: attempt.debit_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);
     invariant(debits.length === moved.length, `${moved.length - debits.length} debits of succeeded attempts are not submitted`);
     const date = businessDate(now);
     await tx.postLedgerTransactions(
@@ -313,75 +374,50 @@ export class SubmissionWorker {
       })),
     );
     const references = new Map(moved.map((attempt) => [attempt.debit_id, attempt.channel_reference]));
-    await tx.insertDebitEvents(debits.map((debit) => this.#eventRow(debit.id, 'debit.succeeded', 'succeeded', at, { channel: debit.channel_id, channel_reference: references.get(debit.id) })));
-  }
-
-  /** Records a query's answer other than `processing` or `succeeded` (the round records those together). */
-  async #recordQuery(tx: StoreTx, now: Date, attempt: AttemptRow, outcome: Exclude<QueryOutcome, { kind: 'succeeded' | 'processing' }>): Promise<void> {
-    const at = now.toISOString();
-    const release = { lease_owner: null, lease_until: null };
-    if (outcome.kind === 'unreachable') this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
-    else this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
-    switch (outcome.kind) {
-      case 'unreachable':
-        await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, {
-          ...release,
-          next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString(),
-        }, at);
-        return;
-      case 'failed': {
-        if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'failed', failure_code: outcome.code, failure_message: outcome.message, next_query_at: null }, at))) return;
-        const debit = await tx.getDebit(attempt.debit_id);
-        invariant(debit !== null, `attempt ${attempt.id} has no debit`);
-        await this.#fail(tx, debit, 'submitted', outcome.code, at);
-        return;
-      }
-      case 'not_found': {
-        if (!(await tx.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, this.owner, { ...release, state: 'not_found', next_query_at: null }, at))) return;
-        const debit = await tx.getDebit(attempt.debit_id);
-        invariant(debit !== null, `attempt ${attempt.id} has no debit`);
-        await this.#returnToPending(tx, debit, 'debit.not_received', at, { channel: attempt.channel_id, reason: 'channel has no such instruction' });
-        return;
-      }
-    }
+    await tx.insertDebitEvents(debits.map((debit) => this.#eventRow(debit.id, step.event!, step.status, at, { channel: debit.channel_id, channel_reference: references.get(debit.id) })));
   }
 
   /** The channel confirmed it does not hold the debit: send again later, or give up. */
-  async #returnToPending(tx: StoreTx, debit: DebitRow, type: string, at: string, data: Record<string, unknown>): Promise<void> {
-    const current = (await tx.getDebit(debit.id)) ?? debit;
-    if (current.attempt_count >= this.ctx.workers.notSentAttemptsMax) {
-      await this.#fail(tx, current, 'submitted', 'channel_unavailable', at);
+  async #returnToPending(tx: StoreTx, step: Step, attempt: AttemptRow, reason: string | null, at: string): Promise<void> {
+    const debit = await tx.getDebit(attempt.debit_id);
+    invariant(debit !== null, `attempt ${attempt.id} has no debit`);
+    if (debit.attempt_count >= this.ctx.workers.notSentAttemptsMax) {
+      await this.#fail(tx, debit, EXHAUSTED, 'channel_unavailable', at);
       return;
     }
-    const retryAt = new Date(Date.parse(at) + this.#backoffMs(current.attempt_count)).toISOString();
-    if (await tx.updateDebit(current.id, 'submitted', { status: 'pending', next_action_at: retryAt }, at)) {
-      await this.#event(tx, current.id, type, 'pending', at, { ...data, retry_at: retryAt });
+    const retryAt = new Date(Date.parse(at) + this.#backoffMs(debit.attempt_count)).toISOString();
+    if (await tx.updateDebit(debit.id, step.instruction!, { next_action_at: retryAt }, at)) {
+      await this.#event(tx, debit.id, step.event!, step.status, at, { channel: attempt.channel_id, reason, retry_at: retryAt });
     }
   }
 
-  async #fail(tx: StoreTx, debit: DebitRow, from: string, code: FailureCode, at: string): Promise<void> {
-    const moved = await tx.updateDebit(debit.id, from, {
-      status: 'failed',
+  /** Fails a debit by a table row that makes it `failed`; the row says whether its counters are given back. */
+  async #fail(tx: StoreTx, debit: DebitRow, change: Step | Move, code: FailureCode, at: string): Promise<void> {
+    const moved = await tx.updateDebit(debit.id, change.instruction!, {
       failure_code: code,
       failure_message: FAILURE_MESSAGES[code],
       failure_retryable: FAILURE_RETRYABLE[code] ? 1 : 0,
       next_action_at: null,
     }, at);
-    invariant(moved, `debit ${debit.id} was not ${from} when it failed`);
-    // A failed debit gives back its room under the mandate's monthly limit and in fee allowances (DESIGN-NOTES §4).
+    invariant(moved, `debit ${debit.id} was not ${change.instruction!.from.join(' or ')} when it failed`);
+    if (change.releaseCounters) await this.#releaseCounters(tx, debit);
+    await this.#event(tx, debit.id, change.event!, change.status, at, { code });
+  }
+
+  /** A debit that failed gives back its room under the mandate's monthly limit and in fee allowances (DESIGN-NOTES §4). */
+  async #releaseCounters(tx: StoreTx, debit: DebitRow): Promise<void> {
     await releaseFees(tx, debit);
     if (debit.mandate_id !== null) {
       const mandate = await tx.getMandate(debit.mandate_id);
       if (mandate?.monthly_max !== null && mandate !== null) await tx.addMandateUsage(mandate.id, debit.business_date.slice(0, 7), -debit.amount);
     }
-    await this.#event(tx, debit.id, 'debit.failed', 'failed', at, { code });
   }
 
-  async #event(tx: StoreTx, debitId: string, type: string, status: string, at: string, data: Record<string, unknown>): Promise<void> {
+  async #event(tx: StoreTx, debitId: string, type: EventType, status: InstructionStatus, at: string, data: Record<string, unknown>): Promise<void> {
     await tx.insertDebitEvent(this.#eventRow(debitId, type, status, at, data));
   }
 
-  #eventRow(debitId: string, type: string, status: string, at: string, data: Record<string, unknown>): DebitEventRow {
+  #eventRow(debitId: string, type: EventType, status: InstructionStatus, at: string, data: Record<string, unknown>): DebitEventRow {
     return { id: this.ctx.ids.next('event'), debit_id: debitId, type, status, at, data: JSON.stringify(data) };
   }
 

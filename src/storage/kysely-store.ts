@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import { invariant, OPEN_ATTEMPT_STATES } from '../core/index.js';
+import { invariant, isIssued, OPEN_ATTEMPT_STATES, type AttemptChange, type InstructionChange } from '../core/index.js';
 import type {
   ApiKeyRow,
   AttemptPatch,
@@ -463,13 +463,23 @@ class KyselyStoreTx implements StoreTx {
     await this.#insertMany(ATTEMPTS_TABLE, rows);
   }
 
-  async updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], fromStates: readonly string[], owner: string, at: string): Promise<AttemptRow[]> {
-    const states = fromStates.map((state) => `'${state.replaceAll("'", "''")}'`).join(', ');
-    return this.#updateMany(ATTEMPTS_TABLE, updates, at, { text: (param, t) => `${t}state in (${states}) and ${t}lease_owner = ${param(0)}`, parameters: [owner] });
+  async updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<AttemptRow[]> {
+    assertIssued(change);
+    // The states come from the table's closed list, never from input.
+    const states = change.from.map((state) => `'${state}'`).join(', ');
+    const to = change.to;
+    const rows = to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, state: to } }));
+    return this.#updateMany(ATTEMPTS_TABLE, rows, at, { text: (param, t) => `${t}state in (${states}) and ${t}lease_owner = ${param(0)}`, parameters: [owner] });
   }
 
-  async updateDebits(updates: readonly { id: string; patch: DebitPatch }[], from: string, at: string): Promise<DebitRow[]> {
-    return this.#updateMany(DEBITS_TABLE, updates, at, { text: (param, t) => `${t}status = ${param(0)}`, parameters: [from] });
+  async updateDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<DebitRow[]> {
+    assertIssued(change);
+    const to = change.to;
+    const rows = to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, status: to } }));
+    return this.#updateMany(DEBITS_TABLE, rows, at, {
+      text: (param, t) => `${t}status in (${change.from.map((_, index) => param(index)).join(', ')})`,
+      parameters: change.from,
+    });
   }
 
   /**
@@ -609,17 +619,21 @@ class KyselyStoreTx implements StoreTx {
     return row ?? null;
   }
 
-  async updateDebit(id: string, from: string, patch: DebitPatch, at: string): Promise<boolean> {
+  async updateDebit(id: string, change: InstructionChange, patch: DebitPatch, at: string): Promise<boolean> {
+    assertIssued(change);
     const result = await this.db
       .updateTable('debits')
-      .set({ ...patch, updated_at: at })
+      .set({ ...patch, ...(change.to === null ? {} : { status: change.to }), updated_at: at })
       .where('id', '=', id)
-      .where('status', '=', from)
+      .where('status', 'in', change.from)
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
 
-  async claimPendingDebits(now: string, limit: number): Promise<ClaimedDebit[]> {
+  async claimPendingDebits(claim: InstructionChange, now: string, limit: number): Promise<ClaimedDebit[]> {
+    assertIssued(claim);
+    const [from] = claim.from;
+    invariant(claim.from.length === 1 && from !== undefined && claim.to !== null, 'a claim moves debits out of one status into another');
     // The candidates are chosen once, in a materialized CTE: PostgreSQL may re-run a LIMIT … SKIP
     // LOCKED subquery inside IN (…) and so claim more rows than asked.
     const claimed = await this.db
@@ -629,7 +643,7 @@ class KyselyStoreTx implements StoreTx {
           let due = db
             .selectFrom('debits')
             .select('id')
-            .where('status', '=', sql.lit('pending'))
+            .where('status', '=', sql.lit(from))
             .where('next_action_at', '<=', now)
             .orderBy('next_action_at')
             .limit(limit);
@@ -639,13 +653,13 @@ class KyselyStoreTx implements StoreTx {
       )
       .updateTable('debits')
       .set({
-        status: 'submitted',
+        status: claim.to,
         attempt_count: (eb) => eb('attempt_count', '+', 1),
         next_action_at: null,
         updated_at: now,
       })
       .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
-      .where('status', '=', 'pending')
+      .where('status', '=', from)
       .returningAll()
       .execute();
     if (claimed.length === 0) return [];
@@ -710,12 +724,13 @@ class KyselyStoreTx implements StoreTx {
       .execute();
   }
 
-  async updateAttempt(id: string, fromStates: readonly string[], owner: string, patch: AttemptPatch, at: string): Promise<boolean> {
+  async updateAttempt(id: string, change: AttemptChange, owner: string, patch: AttemptPatch, at: string): Promise<boolean> {
+    assertIssued(change);
     const result = await this.db
       .updateTable('attempts')
-      .set({ ...patch, updated_at: at })
+      .set({ ...patch, ...(change.to === null ? {} : { state: change.to }), updated_at: at })
       .where('id', '=', id)
-      .where('state', 'in', fromStates)
+      .where('state', 'in', change.from)
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
@@ -879,3 +894,7 @@ export function openStore(config: DatabaseConfig): { store: Store; db: Kysely<Da
   return { store: createStore(handle), db: handle.db };
 }
 
+/** Status writes take only the transition table's changes: a forged one (a cast) is a bug. */
+function assertIssued(change: InstructionChange | AttemptChange): void {
+  invariant(isIssued(change), 'a status change that the transition table did not issue');
+}

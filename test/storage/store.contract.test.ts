@@ -15,7 +15,9 @@ import type {
 import { UniqueViolation } from '../../src/app/ports.js';
 import { MANDATE_TERMS_COLUMNS } from '../../src/app/ports.js';
 import {
-  OPEN_ATTEMPT_STATES,
+  answerStep,
+  instructionMove,
+  InvariantError,
   SequentialIds,
   accounts,
   debitSucceededTransaction,
@@ -28,6 +30,13 @@ import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import type { Database } from '../../src/storage/schema.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
+
+// Status writes take only the transition table's changes (a forged one is refused below).
+const SUCCEEDED = answerStep('debit', 'accepted', 'succeeded');
+const FAILED = answerStep('debit', 'accepted', 'failed');
+const ACCEPTED = answerStep('debit', 'sending', 'accepted');
+const CLAIMED = instructionMove('debit', 'claimed').instruction;
+const REROUTED = instructionMove('debit', 'rerouted').instruction;
 
 /**
  * The contract of the `Store` port (src/app/ports.ts), run once per engine on a fresh, migrated
@@ -728,12 +737,13 @@ for (const engine of ENGINES) {
           const pending = await seedDebit(merchant.id, mandate.id, { status: 'pending' });
           const updates = [...submitted, pending].map((debit, index) => ({
             id: debit.id,
-            patch: index === 2 ? { status: 'failed', failure_code: 'insufficient_funds', failure_retryable: 1, next_action_at: null } : { status: 'succeeded', channel_id: channel.id },
+            // Two shapes of patch in one call.
+            patch: index === 2 ? { channel_id: channel.id, next_action_at: null } : { channel_id: channel.id },
           }));
-          const moved = await store.transaction((tx) => tx.updateDebits(updates, 'submitted', at(4)));
+          const moved = await store.transaction((tx) => tx.updateDebits(updates, SUCCEEDED.instruction!, at(4)));
           expect(ids(moved).sort()).toEqual(ids(submitted).sort());
           for (const [index, debit] of submitted.entries()) {
-            const now = { ...debit, ...updates[index]!.patch, updated_at: at(4) };
+            const now = { ...debit, ...updates[index]!.patch, status: 'succeeded', updated_at: at(4) };
             expect(moved.find((d) => d.id === debit.id)).toEqual(now);
             expect(await store.getDebit(debit.id)).toEqual(now);
           }
@@ -746,33 +756,52 @@ for (const engine of ENGINES) {
           const { merchant, mandate, channel } = await seedWorld();
           const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted', channel_id: channel.id });
           const patch = {
-            status: 'failed',
             failure_code: 'insufficient_funds',
             failure_message: 'not enough',
             failure_retryable: 1,
             next_action_at: null,
           };
-          expect(await store.updateDebit(debit.id, 'submitted', patch, at(5))).toBe(true);
-          expect(await store.getDebit(debit.id)).toEqual({ ...debit, ...patch, updated_at: at(5) });
+          expect(await store.updateDebit(debit.id, FAILED.instruction!, patch, at(5))).toBe(true);
+          expect(await store.getDebit(debit.id)).toEqual({ ...debit, ...patch, status: 'failed', updated_at: at(5) });
+        });
+
+        it('keeps the status of a change that writes none, still fenced on it', async () => {
+          const { merchant, mandate, channel } = await seedWorld();
+          const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted' });
+          const pending = await seedDebit(merchant.id, mandate.id, { status: 'pending' });
+          expect(await store.updateDebit(debit.id, REROUTED, { channel_id: channel.id }, at(5))).toBe(true);
+          expect(await store.getDebit(debit.id)).toEqual({ ...debit, channel_id: channel.id, updated_at: at(5) });
+          expect(await store.updateDebit(pending.id, REROUTED, { channel_id: channel.id }, at(5))).toBe(false);
+          expect(await store.getDebit(pending.id)).toEqual(pending);
+        });
+
+        it('refuses a status change that the transition table did not issue, writing nothing', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const debit = await seedDebit(merchant.id, mandate.id, { status: 'succeeded' });
+          const forged = { kind: 'debit', from: ['succeeded'], to: 'failed' } as unknown as typeof REROUTED;
+          await expect(store.updateDebit(debit.id, forged, {}, at(5))).rejects.toThrow(InvariantError);
+          await expect(store.updateDebits([{ id: debit.id, patch: {} }], forged, at(5))).rejects.toThrow(InvariantError);
+          await expect(store.transaction((tx) => tx.claimPendingDebits(forged, at(5), 10))).rejects.toThrow(InvariantError);
+          expect(await store.getDebit(debit.id)).toEqual(debit);
         });
 
         it('returns false and changes nothing when the debit is no longer in `from`', async () => {
           const { merchant, mandate } = await seedWorld();
           const debit = await seedDebit(merchant.id, mandate.id, { status: 'succeeded' });
-          expect(await store.updateDebit(debit.id, 'submitted', { status: 'failed', failure_code: 'unknown' }, at(5))).toBe(false);
+          expect(await store.updateDebit(debit.id, FAILED.instruction!, { failure_code: 'unknown' }, at(5))).toBe(false);
           expect(await store.getDebit(debit.id)).toEqual(debit);
-          expect(await store.updateDebit('dbt_unknown', 'pending', { status: 'submitted' }, at(5))).toBe(false);
+          expect(await store.updateDebit('dbt_unknown', CLAIMED, {}, at(5))).toBe(false);
         });
 
         it('lets only one of two racing updates from the same state win', async () => {
           const { merchant, mandate } = await seedWorld();
           const debit = await seedDebit(merchant.id, mandate.id, { status: 'submitted' });
           const results = await Promise.all(
-            (['succeeded', 'failed'] as const).map((status) =>
+            ([SUCCEEDED, FAILED] as const).map((step) =>
               store.transaction(async (tx) => {
-                const moved = await tx.updateDebit(debit.id, 'submitted', { status }, at(5));
+                const moved = await tx.updateDebit(debit.id, step.instruction!, {}, at(5));
                 await pause();
-                return moved ? status : null;
+                return moved ? step.status : null;
               }),
             ),
           );
@@ -795,7 +824,7 @@ for (const engine of ENGINES) {
           const failed = await seedDebit(merchant.id, mandate.id, { status: 'failed', next_action_at: at(5) });
           const rejected = await seedDebit(merchant.id, mandate.id, { status: 'rejected', next_action_at: at(5) });
 
-          const claimed = await store.transaction((tx) => tx.claimPendingDebits(now, 10));
+          const claimed = await store.transaction((tx) => tx.claimPendingDebits(CLAIMED, now, 10));
 
           const moved = (debit: DebitRow): DebitRow => ({
             ...debit,
@@ -814,7 +843,7 @@ for (const engine of ENGINES) {
           for (const untouched of [later, submitted, failed, rejected]) {
             expect(await store.getDebit(untouched.id)).toEqual(untouched);
           }
-          expect(await store.transaction((tx) => tx.claimPendingDebits(now, 10))).toEqual([]);
+          expect(await store.transaction((tx) => tx.claimPendingDebits(CLAIMED, now, 10))).toEqual([]);
         });
 
         it('claims at most `limit`, the longest waiting first', async () => {
@@ -822,11 +851,11 @@ for (const engine of ENGINES) {
           const third = await seedDebit(merchant.id, mandate.id, { next_action_at: at(3) });
           const first = await seedDebit(merchant.id, mandate.id, { next_action_at: at(1) });
           const second = await seedDebit(merchant.id, mandate.id, { next_action_at: at(2) });
-          const round1 = await store.transaction((tx) => tx.claimPendingDebits(at(10), 2));
+          const round1 = await store.transaction((tx) => tx.claimPendingDebits(CLAIMED, at(10), 2));
           expect(round1).toHaveLength(2);
           expect(round1.map((claim) => claim.debit.id).sort()).toEqual([first.id, second.id].sort());
           expect((await store.getDebit(third.id))?.status).toBe('pending');
-          const round2 = await store.transaction((tx) => tx.claimPendingDebits(at(10), 2));
+          const round2 = await store.transaction((tx) => tx.claimPendingDebits(CLAIMED, at(10), 2));
           expect(round2.map((claim) => claim.debit.id)).toEqual([third.id]);
         });
 
@@ -836,7 +865,7 @@ for (const engine of ENGINES) {
           for (let i = 0; i < 20; i += 1) all.push(await seedDebit(merchant.id, mandate.id, { next_action_at: at(i % 5) }));
           const claimOnce = () =>
             store.transaction(async (tx) => {
-              const claimed = await tx.claimPendingDebits(at(10), 15);
+              const claimed = await tx.claimPendingDebits(CLAIMED, at(10), 15);
               await pause();
               return claimed.map((claim) => claim.debit.id);
             });
@@ -845,7 +874,7 @@ for (const engine of ENGINES) {
           const both = [...a!, ...b!];
           expect(new Set(both).size).toBe(both.length);
           expect(both.length).toBeGreaterThanOrEqual(15);
-          const rest = await store.transaction((tx) => tx.claimPendingDebits(at(10), 20));
+          const rest = await store.transaction((tx) => tx.claimPendingDebits(CLAIMED, at(10), 20));
           const everything = [...both, ...rest.map((claim) => claim.debit.id)];
           expect(everything.sort()).toEqual(ids(all).sort());
           for (const debit of all) {
@@ -1029,16 +1058,16 @@ for (const engine of ENGINES) {
             const updates = [...mine, theirs, answered].map((attempt, index) => ({
               id: attempt.id,
               // Two shapes of patch in one call.
-              patch: index === 1 ? { lease_owner: null, lease_until: null, next_query_at: at(9) } : { state: 'accepted', channel_reference: `CH-'${index}'`, next_query_at: at(8), lease_owner: null, lease_until: null },
+              patch: index === 1 ? { lease_owner: null, lease_until: null, next_query_at: at(9) } : { channel_reference: `CH-'${index}'`, next_query_at: at(8), lease_owner: null, lease_until: null },
             }));
-            const run = (target: Pick<Store, 'updateAttempts'>) => target.updateAttempts(updates, ['sending'], 'worker-a', at(2));
+            const run = (target: Pick<Store, 'updateAttempts'>) => target.updateAttempts(updates, ACCEPTED.attempt, 'worker-a', at(2));
             const moved = inTransaction ? await store.transaction((tx) => run(tx)) : await run(store);
             expect(ids(moved).sort()).toEqual(ids(mine).sort());
-            expect(moved.find((a) => a.id === mine[0]!.id)).toEqual({ ...mine[0], ...updates[0]!.patch, updated_at: at(2) });
-            expect(moved.find((a) => a.id === mine[1]!.id)).toEqual({ ...mine[1], ...updates[1]!.patch, updated_at: at(2) });
+            expect(moved.find((a) => a.id === mine[0]!.id)).toEqual({ ...mine[0], ...updates[0]!.patch, state: 'accepted', updated_at: at(2) });
+            expect(moved.find((a) => a.id === mine[1]!.id)).toEqual({ ...mine[1], ...updates[1]!.patch, state: 'accepted', updated_at: at(2) });
             expect(await store.listAttempts(theirs.debit_id)).toEqual([theirs]);
             expect(await store.listAttempts(answered.debit_id)).toEqual([answered]);
-            expect(await store.updateAttempts([], ['sending'], 'worker-a', at(3))).toEqual([]);
+            expect(await store.updateAttempts([], ACCEPTED.attempt, 'worker-a', at(3))).toEqual([]);
           });
         }
       });
@@ -1046,36 +1075,45 @@ for (const engine of ENGINES) {
       describe('updateAttempt', () => {
         it('applies the patch while the attempt is in one of the states and leased to the caller', async () => {
           const attempt = await seedAttempt({ state: 'sending', lease_owner: 'worker-a', lease_until: at(5) });
-          const patch = { state: 'accepted', channel_reference: 'CH-1', next_query_at: at(8), lease_owner: null, lease_until: null };
-          expect(await store.updateAttempt(attempt.id, ['sending'], 'worker-a', patch, at(2))).toBe(true);
-          expect(await store.listAttempts(attempt.debit_id)).toEqual([{ ...attempt, ...patch, updated_at: at(2) }]);
+          const patch = { channel_reference: 'CH-1', next_query_at: at(8), lease_owner: null, lease_until: null };
+          expect(await store.updateAttempt(attempt.id, ACCEPTED.attempt, 'worker-a', patch, at(2))).toBe(true);
+          expect(await store.listAttempts(attempt.debit_id)).toEqual([{ ...attempt, ...patch, state: 'accepted', updated_at: at(2) }]);
         });
 
         it('is fenced by state, by lease owner, and refuses attempts nobody holds', async () => {
           const held = await seedAttempt({ state: 'accepted', lease_owner: 'worker-a', lease_until: at(5) });
           const unheld = await seedAttempt({ state: 'accepted' });
-          const cases: { id: string; from: readonly string[]; owner: string; moved: boolean }[] = [
-            { id: held.id, from: ['sending'], owner: 'worker-a', moved: false },
-            { id: held.id, from: OPEN_ATTEMPT_STATES, owner: 'worker-b', moved: false },
-            { id: unheld.id, from: OPEN_ATTEMPT_STATES, owner: 'worker-a', moved: false },
-            { id: 'att_unknown', from: OPEN_ATTEMPT_STATES, owner: 'worker-a', moved: false },
+          // ACCEPTED is fenced on `sending` alone; SUCCEEDED on every open state.
+          const cases: { id: string; step: typeof ACCEPTED; owner: string; moved: boolean }[] = [
+            { id: held.id, step: ACCEPTED, owner: 'worker-a', moved: false },
+            { id: held.id, step: SUCCEEDED, owner: 'worker-b', moved: false },
+            { id: unheld.id, step: SUCCEEDED, owner: 'worker-a', moved: false },
+            { id: 'att_unknown', step: SUCCEEDED, owner: 'worker-a', moved: false },
           ];
           for (const row of cases) {
-            const moved = await store.updateAttempt(row.id, row.from, row.owner, { state: 'succeeded' }, at(3));
+            const moved = await store.updateAttempt(row.id, row.step.attempt, row.owner, {}, at(3));
             expect({ ...row, moved }).toEqual(row);
           }
           expect(await store.listAttempts(held.debit_id)).toEqual([held]);
           expect(await store.listAttempts(unheld.debit_id)).toEqual([unheld]);
         });
 
+        it('refuses a state change that the transition table did not issue, writing nothing', async () => {
+          const attempt = await seedAttempt({ state: 'accepted', lease_owner: 'worker-a', lease_until: at(5) });
+          const forged = { from: ['accepted'], to: 'sending' } as unknown as typeof ACCEPTED.attempt;
+          await expect(store.updateAttempt(attempt.id, forged, 'worker-a', {}, at(5))).rejects.toThrow(InvariantError);
+          await expect(store.updateAttempts([{ id: attempt.id, patch: {} }], forged, 'worker-a', at(5))).rejects.toThrow(InvariantError);
+          expect(await store.listAttempts(attempt.debit_id)).toEqual([attempt]);
+        });
+
         it('refuses the result of a worker whose lease was taken over', async () => {
           const attempt = await seedAttempt({ state: 'unknown', next_query_at: at(0) });
           await store.claimOpenAttempts(at(1), 10, 'worker-a', at(5));
           await store.claimOpenAttempts(at(6), 10, 'worker-b', at(10));
-          expect(await store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, 'worker-a', { state: 'failed' }, at(7))).toBe(false);
-          expect(await store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, 'worker-b', { state: 'succeeded' }, at(7))).toBe(true);
+          expect(await store.updateAttempt(attempt.id, FAILED.attempt, 'worker-a', {}, at(7))).toBe(false);
+          expect(await store.updateAttempt(attempt.id, SUCCEEDED.attempt, 'worker-b', {}, at(7))).toBe(true);
           // Final now: even the lease holder cannot move it again.
-          expect(await store.updateAttempt(attempt.id, OPEN_ATTEMPT_STATES, 'worker-b', { state: 'failed' }, at(8))).toBe(false);
+          expect(await store.updateAttempt(attempt.id, FAILED.attempt, 'worker-b', {}, at(8))).toBe(false);
           expect((await store.listAttempts(attempt.debit_id))[0]?.state).toBe('succeeded');
         });
       });

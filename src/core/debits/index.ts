@@ -1,2 +1,2 @@
 export * from './codes.js';
-export * from './state.js';
+export { INSTRUCTION_STATUSES as DEBIT_STATUSES, type InstructionStatus as DebitStatus } from '../instructions/index.js';

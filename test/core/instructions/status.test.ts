@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ATTEMPT_STATES,
   DEBIT_STATUSES,
+  INSTRUCTION_STATUSES,
   InvariantError,
   OPEN_ATTEMPT_STATES,
   assertTransition,
@@ -29,15 +30,16 @@ const PAIRS = DEBIT_STATUSES.flatMap((from) =>
 describe('debit state machine', () => {
   it('has the five statuses of SPEC §5', () => {
     expect([...DEBIT_STATUSES].sort()).toEqual(['failed', 'pending', 'rejected', 'submitted', 'succeeded']);
+    expect(DEBIT_STATUSES).toBe(INSTRUCTION_STATUSES);
     expect(PAIRS).toHaveLength(25);
   });
 
   it.each(PAIRS)('%s → %s allowed: %s', (from, to, allowed) => {
-    expect(canTransition(from, to)).toBe(allowed);
+    expect(canTransition('debit', from, to)).toBe(allowed);
     if (allowed) {
-      expect(() => assertTransition(from, to)).not.toThrow();
+      expect(() => assertTransition('debit', from, to)).not.toThrow();
     } else {
-      expect(() => assertTransition(from, to)).toThrow(InvariantError);
+      expect(() => assertTransition('debit', from, to)).toThrow(InvariantError);
     }
   });
 
@@ -49,17 +51,28 @@ describe('debit state machine', () => {
     ['failed', true],
     ['rejected', true],
   ] as const)('%s is final: %s', (status, final) => {
-    expect(isFinal(status)).toBe(final);
+    expect(isFinal('debit', status)).toBe(final);
   });
 
   it('lets nothing leave a final status, and nothing enter rejected', () => {
     for (const [from, to, allowed] of PAIRS) {
-      if (isFinal(from) || to === 'rejected') expect({ from, to, allowed }).toEqual({ from, to, allowed: false });
+      if (isFinal('debit', from) || to === 'rejected') expect({ from, to, allowed }).toEqual({ from, to, allowed: false });
     }
   });
 
   it('names the transition it refuses', () => {
-    expect(() => assertTransition('succeeded', 'failed')).toThrow('a debit cannot go from succeeded to failed');
+    expect(() => assertTransition('debit', 'succeeded', 'failed')).toThrow('a debit cannot go from succeeded to failed');
+  });
+
+  it.each([
+    // created in, allowed
+    ['pending', true],
+    ['rejected', true],
+    ['submitted', false],
+    ['succeeded', false],
+    ['failed', false],
+  ] as const)('a new debit created %s: allowed %s', (to, allowed) => {
+    expect(canTransition('debit', null, to)).toBe(allowed);
   });
 });
 
