@@ -7,10 +7,14 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  *
  * PostgreSQL gets real CHECK constraints, added plainly (validated at once: the migration holds
  * its table locks until it commits anyway, so NOT VALID + VALIDATE would buy nothing). SQLite
- * cannot add a constraint to an existing table short of rebuilding it, so each table gets two
- * triggers that RAISE(ABORT) with SQLite's own wording: one BEFORE INSERT, one BEFORE UPDATE OF
- * the checked columns only (an update of a lease or a cursor does not pay for them). A row that
- * passes costs one WHEN test per statement row.
+ * cannot add a constraint to an existing table, so its tables are rebuilt with the same CHECK
+ * constraints, same names: triggers (tried first) doubled the cost of batch ingestion — SQLite
+ * runs a trigger as a sub-program for every row — while a CHECK costs next to nothing. The
+ * append-only guards are triggers on both engines (on UPDATE and DELETE only: inserts pay
+ * nothing).
+ *
+ * Also an index on idempotency_keys(created_at), for the sweep of keys past their retention
+ * (src/app/maintenance-worker.ts).
  *
  * The lists are written out here, not imported from the core: a migration states the schema as
  * it was when it ran. A status added to the core later needs a new migration that widens the
@@ -28,7 +32,9 @@ interface Check {
 }
 
 function oneOf(table: string, column: string, values: readonly string[]): Check {
-  return { table, name: `${table}_${column}_known`, column, allows: (c) => `${c} in (${values.map((value) => `'${value}'`).join(', ')})` };
+  // Not `in (…)`: SQLite builds a temporary index for an IN list each time a statement runs, which
+  // for one-row inserts is every row; a chain of comparisons costs a few instructions.
+  return { table, name: `${table}_${column}_known`, column, allows: (c) => values.map((value) => `${c} = '${value}'`).join(' or ') };
 }
 
 function positive(table: string, column: string): Check {
@@ -67,6 +73,8 @@ const APPEND_ONLY_TABLES = ['ledger_transactions', 'postings'] as const;
 export async function up(db: Kysely<any>): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) await upPostgres(db);
   else await upSqlite(db);
+  // The maintenance worker deletes keys past their retention, oldest first, a chunk at a time.
+  await db.schema.createIndex('idempotency_keys_by_created_at').on('idempotency_keys').columns(['created_at']).execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations must not depend on today's schema type
@@ -91,25 +99,43 @@ async function upPostgres(db: Kysely<any>): Promise<void> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations must not depend on today's schema type
 async function upSqlite(db: Kysely<any>): Promise<void> {
-  // SQLite runs migrations outside a transaction: refuse before creating anything if a row already
-  // breaks a check, as PostgreSQL's ADD CONSTRAINT would, naming the check.
-  for (const check of CHECKS) {
-    const broken = await sql.raw<{ n: number }>(`select count(*) as n from "${check.table}" where not (${check.allows(`"${check.column}"`)})`).execute(db);
-    if (Number(broken.rows[0]!.n) > 0) throw new Error(`${broken.rows[0]!.n} rows of ${check.table} break ${check.name}`);
-  }
-  const tables = [...new Set(CHECKS.map((check) => check.table))];
-  for (const table of tables) {
-    const checks = CHECKS.filter((check) => check.table === table);
-    const allowed = checks.map((check) => `(${check.allows(`new."${check.column}"`)} is not 0)`).join(' and ');
-    // The WHEN clause is the fast path; the CASE names the first check that failed.
-    const raise = `select case ${checks.map((check) => `when (${check.allows(`new."${check.column}"`)}) is 0 then raise(abort, 'CHECK constraint failed: ${check.name}')`).join(' ')} end;`;
-    const columns = [...new Set(checks.map((check) => `"${check.column}"`))].join(', ');
-    await sql.raw(`create trigger "${table}_checks_insert" before insert on "${table}" when not (${allowed}) begin ${raise} end`).execute(db);
-    await sql.raw(`create trigger "${table}_checks_update" before update of ${columns} on "${table}" when not (${allowed}) begin ${raise} end`).execute(db);
-  }
-  for (const table of APPEND_ONLY_TABLES) {
-    for (const operation of ['update', 'delete']) {
-      await sql.raw(`create trigger "${table}_append_only_${operation}" before ${operation} on "${table}" begin select raise(abort, '${table} is append-only: ${operation.toUpperCase()} refused'); end`).execute(db);
+  // SQLite's procedure for a schema change ALTER TABLE cannot make (sqlite.org/lang_altertable.html,
+  // "Making Other Kinds Of Table Schema Changes"): with foreign keys off, in one transaction, each
+  // table is created again from its own stored CREATE text plus the checks, filled from the old
+  // one (a row that breaks a check fails the copy and rolls everything back), swapped in, and
+  // given its indexes back; the foreign keys are checked before the commit.
+  await sql`pragma foreign_keys = off`.execute(db);
+  try {
+    await sql`begin`.execute(db);
+    try {
+      for (const table of [...new Set(CHECKS.map((check) => check.table))]) await rebuildWithChecks(db, table);
+      for (const table of APPEND_ONLY_TABLES) {
+        for (const operation of ['update', 'delete']) {
+          await sql.raw(`create trigger "${table}_append_only_${operation}" before ${operation} on "${table}" begin select raise(abort, '${table} is append-only: ${operation.toUpperCase()} refused'); end`).execute(db);
+        }
+      }
+      const broken = await sql`pragma foreign_key_check`.execute(db);
+      if (broken.rows.length > 0) throw new Error(`foreign keys broken after rebuilding tables: ${JSON.stringify(broken.rows.slice(0, 5))}`);
+      await sql`commit`.execute(db);
+    } catch (error) {
+      await sql`rollback`.execute(db);
+      throw error;
     }
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db);
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations must not depend on today's schema type
+async function rebuildWithChecks(db: Kysely<any>, table: string): Promise<void> {
+  const stored = await sql<{ type: string; sql: string }>`select type, sql from sqlite_master where tbl_name = ${table} and sql is not null`.execute(db);
+  const create = stored.rows.find((row) => row.type === 'table')?.sql;
+  if (create === undefined || !create.includes(`"${table}"`) || !create.trimEnd().endsWith(')')) throw new Error(`unexpected stored schema of ${table}: ${create}`);
+  const constraints = CHECKS.filter((check) => check.table === table).map((check) => `constraint "${check.name}" check (${check.allows(`"${check.column}"`)})`);
+  const rebuilt = `${create.replace(`"${table}"`, `"${table}_009"`).trimEnd().slice(0, -1)}, ${constraints.join(', ')})`;
+  await sql.raw(rebuilt).execute(db);
+  await sql.raw(`insert into "${table}_009" select * from "${table}"`).execute(db);
+  await sql.raw(`drop table "${table}"`).execute(db);
+  await sql.raw(`alter table "${table}_009" rename to "${table}"`).execute(db);
+  for (const row of stored.rows) if (row.type !== 'table') await sql.raw(row.sql).execute(db);
 }
