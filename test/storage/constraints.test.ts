@@ -11,7 +11,7 @@ import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js
 
 /**
  * The database's own guards (migration 009): each CHECK refuses a bad write on both engines —
- * PostgreSQL's constraint and SQLite's triggers name it the same way — every status the code
+ * the constraint has the same name on PostgreSQL and SQLite (whose tables are rebuilt) — every status the code
  * knows is still taken, and the ledger's rows can be neither updated nor deleted.
  */
 
