@@ -8,6 +8,7 @@ import { DEFAULT_BATCH_SETTINGS, DEFAULT_WORKER_SETTINGS, type AppContext, type 
 import type { SecretSource, Store } from './app/ports.js';
 import { SubmissionWorker } from './app/submission-worker.js';
 import { BatchWorker } from './app/batch-worker.js';
+import { MaintenanceWorker } from './app/maintenance-worker.js';
 import { SANDBOX_ENDPOINT } from './app/channels.js';
 import { RoutingTable } from './app/routing-table.js';
 import { loadScenario, type ScenarioName } from './app/scenarios.js';
@@ -173,6 +174,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     started.push({ name: 'submission worker', stop: () => worker.stop() });
     if (run.batches) batchWorker.start();
     started.push({ name: 'batch worker', stop: () => batchWorker.stop() });
+    const maintenance = new MaintenanceWorker(ctx);
+    if (options.runWorkers !== false) maintenance.start();
+    started.push({ name: 'maintenance worker', stop: () => maintenance.stop() });
     const address = server.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port;
     // Last, so that nothing after it can fail and lose it (see above).

@@ -286,7 +286,8 @@ export interface StoreTx {
   getIdempotencyKey(merchantId: string, key: string): Promise<IdempotencyRow | null>;
   completeIdempotencyKey(merchantId: string, key: string, status: number, body: string): Promise<void>;
   deleteIdempotencyKey(merchantId: string, key: string): Promise<void>;
-  deleteIdempotencyKeysBefore(before: string): Promise<number>;
+  /** Deletes at most `limit` keys created before `before`, oldest first; returns how many. */
+  deleteIdempotencyKeysBefore(before: string, limit: number): Promise<number>;
 
   /** Writes a balanced transaction and updates cached balances; false if one of that kind already exists for the object. */
   /**

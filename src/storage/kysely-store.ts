@@ -768,8 +768,19 @@ class KyselyStoreTx implements StoreTx {
     await this.db.deleteFrom('idempotency_keys').where('merchant_id', '=', merchantId).where('key', '=', key).execute();
   }
 
-  async deleteIdempotencyKeysBefore(before: string): Promise<number> {
-    const result = await this.db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
+  async deleteIdempotencyKeysBefore(before: string, limit: number): Promise<number> {
+    // Neither engine takes DELETE … LIMIT as standard: the oldest `limit` keys are chosen by a
+    // subquery on (created_at) and deleted by their primary key.
+    const result = await this.db
+      .deleteFrom('idempotency_keys')
+      .where((eb) =>
+        eb(
+          eb.refTuple('merchant_id', 'key'),
+          'in',
+          eb.selectFrom('idempotency_keys as old').select(['old.merchant_id', 'old.key']).where('old.created_at', '<', before).orderBy('old.created_at').limit(limit).$asTuple('merchant_id', 'key'),
+        ),
+      )
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 

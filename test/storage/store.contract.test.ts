@@ -1172,12 +1172,20 @@ for (const engine of ENGINES) {
         await store.insertIdempotencyKey(idempotencyRow('mer_b', 'old-2', { created_at: at(5) }));
         await store.insertIdempotencyKey(idempotencyRow('mer_a', 'edge', { created_at: at(10) }));
         await store.insertIdempotencyKey(idempotencyRow('mer_a', 'new', { created_at: at(20) }));
-        expect(await store.deleteIdempotencyKeysBefore(at(10))).toBe(2);
+        expect(await store.deleteIdempotencyKeysBefore(at(10), 1_000)).toBe(2);
         expect(await store.getIdempotencyKey('mer_a', 'old-1')).toBeNull();
         expect(await store.getIdempotencyKey('mer_b', 'old-2')).toBeNull();
         expect(await store.getIdempotencyKey('mer_a', 'edge')).not.toBeNull();
         expect(await store.getIdempotencyKey('mer_a', 'new')).not.toBeNull();
-        expect(await store.deleteIdempotencyKeysBefore(at(10))).toBe(0);
+        expect(await store.deleteIdempotencyKeysBefore(at(10), 1_000)).toBe(0);
+      });
+
+      it('deletes at most `limit` keys per call, oldest first', async () => {
+        for (const [key, minutes] of [['c', 3], ['a', 1], ['d', 4], ['b', 2]] as const) await store.insertIdempotencyKey(idempotencyRow('mer_a', key, { created_at: at(minutes) }));
+        expect(await store.deleteIdempotencyKeysBefore(at(10), 2)).toBe(2);
+        expect(await Promise.all(['a', 'b', 'c', 'd'].map(async (key) => (await store.getIdempotencyKey('mer_a', key)) !== null))).toEqual([false, false, true, true]);
+        expect(await store.deleteIdempotencyKeysBefore(at(10), 2)).toBe(2);
+        expect(await store.deleteIdempotencyKeysBefore(at(10), 2)).toBe(0);
       });
     });
 

@@ -7,6 +7,7 @@ import * as batchSafety from './005-batch-safety.js';
 import * as apiKeyPrefix from './006-api-key-prefix.js';
 import * as batchPaymentInformations from './007-batch-payment-informations.js';
 import * as batchEncodings from './008-batch-encodings.js';
+import * as constraints from './009-constraints.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-api-key-prefix': apiKeyPrefix,
   '007-batch-payment-informations': batchPaymentInformations,
   '008-batch-encodings': batchEncodings,
+  '009-constraints': constraints,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,72 @@
+import type { AppContext } from './context.js';
+import { IDEMPOTENCY_RETENTION_MS } from './debits.js';
+
+/** Wait between rounds; the first round runs at start. */
+const INTERVAL_MS = 10 * 60 * 1000;
+/** Keys deleted per statement: short statements, so that no sweep holds the table for long. */
+const CHUNK_ROWS = 1_000;
+/** Chunks per round; a backlog larger than this is taken over the next rounds. */
+const CHUNKS_PER_ROUND_MAX = 100;
+
+export interface MaintenanceOptions {
+  intervalMs?: number;
+  chunkRows?: number;
+  chunksPerRoundMax?: number;
+}
+
+export interface MaintenanceRound {
+  idempotencyKeysDeleted: number;
+}
+
+/**
+ * Housekeeping that no request does: today, deleting idempotency keys past their retention
+ * (createDebit already ignores them; without a sweep they would pile up forever). Safe on every
+ * node at once: each chunk is one DELETE, and two nodes deleting the same old keys only count
+ * fewer rows each.
+ */
+export class MaintenanceWorker {
+  #timer: NodeJS.Timeout | null = null;
+  #round: Promise<unknown> = Promise.resolve();
+  readonly #intervalMs: number;
+  readonly #chunkRows: number;
+  readonly #chunksPerRoundMax: number;
+
+  constructor(
+    private readonly ctx: Pick<AppContext, 'store' | 'clock' | 'logger'>,
+    options: MaintenanceOptions = {},
+  ) {
+    this.#intervalMs = options.intervalMs ?? INTERVAL_MS;
+    this.#chunkRows = options.chunkRows ?? CHUNK_ROWS;
+    this.#chunksPerRoundMax = options.chunksPerRoundMax ?? CHUNKS_PER_ROUND_MAX;
+  }
+
+  start(): void {
+    if (this.#timer !== null) return;
+    const tick = (): void => {
+      this.#round = this.runOnce().catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'maintenance round failed; trying again at the next one'));
+      this.#timer = setTimeout(tick, this.#intervalMs);
+      // Housekeeping alone must not keep the process alive.
+      this.#timer.unref();
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#round;
+  }
+
+  /** One round: deletes keys created more than the retention ago, oldest first, chunk by chunk. */
+  async runOnce(): Promise<MaintenanceRound> {
+    const before = new Date(this.ctx.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS).toISOString();
+    let deleted = 0;
+    for (let chunk = 0; chunk < this.#chunksPerRoundMax; chunk += 1) {
+      const count = await this.ctx.store.deleteIdempotencyKeysBefore(before, this.#chunkRows);
+      deleted += count;
+      if (count < this.#chunkRows) break;
+    }
+    if (deleted > 0) this.ctx.logger.info({ idempotency_keys_deleted: deleted }, 'idempotency keys past their retention deleted');
+    return { idempotencyKeysDeleted: deleted };
+  }
+}
