@@ -477,8 +477,11 @@ class KyselyStoreTx implements StoreTx {
     const to = change.to;
     const rows = to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, status: to } }));
     return this.#updateMany(DEBITS_TABLE, rows, at, {
-      text: (param, t) => `${t}status in (${change.from.map((_, index) => param(index)).join(', ')})`,
-      parameters: change.from,
+      // One status: `=`, as before the table. Several on PostgreSQL: `= any(array)` — an `in ($k, $k+1)`
+      // list made the planner take a worse plan (completion 1.7k → 1.0k debits/s at 100k rows).
+      text: (param, t) =>
+        change.from.length === 1 ? `${t}status = ${param(0)}` : this.engine === 'postgres' ? `${t}status = any(${param(0)}::text[])` : `${t}status in (${change.from.map((_, index) => param(index)).join(', ')})`,
+      parameters: change.from.length > 1 && this.engine === 'postgres' ? [change.from] : change.from,
     });
   }
 
