@@ -1,11 +1,8 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
-import { createLogger } from '../../src/logger.js';
-import { startHub, type RunningHub } from '../../src/main.js';
+import { startThrowawayHub } from '../../src/bench/throwaway-hub.js';
+import type { RunningHub } from '../../src/main.js';
 
 /**
  * An HTTP fuzzer driven by the hub's own `/openapi.json` (issue 8): for every operation it sends
@@ -113,21 +110,11 @@ interface KnownIds {
 }
 
 export async function runHttpFuzz(options: FuzzOptions): Promise<FuzzReport> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daikou-fuzz-'));
-  let hub: RunningHub | null = null;
+  let throwaway: { hub: RunningHub; close(): Promise<void> } | null = null;
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency ?? 8 });
   try {
-    hub = await startHub({
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      databaseUrl: null,
-      operatorKey: OPERATOR_KEY,
-      masterKey: undefined,
-      sandbox: { kind: 'embedded', port: 0 },
-      logger: createLogger({ level: 'silent' }),
-      runWorkers: false,
-    });
+    throwaway = await startThrowawayHub('fuzz', OPERATOR_KEY);
+    const { hub } = throwaway;
     const base = new URL(hub.url);
     const known = await seedData(hub.url);
     const spec = (await (await fetch(`${hub.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>> };
@@ -165,8 +152,7 @@ export async function runHttpFuzz(options: FuzzOptions): Promise<FuzzReport> {
     return report;
   } finally {
     agent.destroy();
-    await hub?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await throwaway?.close();
   }
 }
 
