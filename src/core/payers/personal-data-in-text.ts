@@ -1,4 +1,4 @@
-import { isCalendarDate } from '../kernel/index.js';
+import { ID_PREFIXES, isCalendarDate } from '../kernel/index.js';
 import { hasValidLuhn } from './luhn.js';
 import { idCheckCharacter } from './validate-id-number.js';
 import { isProvinceCode } from './province-codes.js';
@@ -35,6 +35,11 @@ const PLAIN_RUN = /\d+[Xx]?/g;
 /** The same runs for masking, where full-width digits and X must keep their place in the text. */
 const GROUPED_RUN_WIDE = /[0-9０-９](?:[ -]?[0-9０-９])*[XxＸｘ]?/g;
 const RUN_CHARACTER = /[0-9０-９XxＸｘ]/g;
+/**
+ * One of daikou's own ids in text: a type prefix and a UUIDv7 in 32 hex digits, whose hex now and
+ * then holds a run of 15+ digits. Masking it would only mangle the id a log reader searches for.
+ */
+const DAIKOU_ID = new RegExp(`\\b(?:${Object.values(ID_PREFIXES).join('|')})_[0-9a-f]{32}\\b`, 'g');
 /** A run this long or longer is masked when text is written out. */
 const MASK_DIGITS_MIN = 15;
 
@@ -77,6 +82,16 @@ function isIdNumber(id: string): boolean {
  * and last 4 digits stay, as on a card slip, every other digit becomes `*`.
  */
 export function maskPersonalDataInText(text: string): string {
+  let masked = '';
+  let from = 0;
+  for (const id of text.matchAll(DAIKOU_ID)) {
+    masked += maskRuns(text.slice(from, id.index)) + id[0];
+    from = id.index + id[0].length;
+  }
+  return masked + maskRuns(text.slice(from));
+}
+
+function maskRuns(text: string): string {
   return text.replace(GROUPED_RUN_WIDE, (run) => {
     const total = run.match(RUN_CHARACTER)?.length ?? 0;
     if (total < MASK_DIGITS_MIN) return run;

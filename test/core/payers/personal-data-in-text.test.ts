@@ -52,6 +52,11 @@ describe('maskPersonalDataInText', () => {
     expect(maskPersonalDataInText('６２２２０２１２３４５６７８９０１２８')).toBe('６２２２０２*********０１２８');
   });
 
+  it("leaves daikou's own ids whole, even when their hex holds a long run of digits, and masks the card beside them", () => {
+    const id = `bat_a${CARD}${'b'.repeat(12)}`;
+    expect(maskPersonalDataInText(`batch ${id} failed for ${CARD}`)).toBe(`batch ${id} failed for ${CARD.slice(0, 6)}${'*'.repeat(9)}${CARD.slice(-4)}`);
+  });
+
   it('leaves no 15-digit run in any text', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.stringMatching(/^\d{1,25}$/), fc.constantFrom(' ', '-', 'x', 'X', ',', '"', '号')), { maxLength: 30 }), (parts) => {
