@@ -1,7 +1,10 @@
 import {
+  invariant,
   isFailureCode,
-  type ChannelConnector,
+  type ChannelFlows,
   type DebitInstruction,
+  type DebitQuery,
+  type DebitSubmit,
   type QueryOutcome,
   type SubmitOutcome,
 } from '../../core/index.js';
@@ -15,21 +18,38 @@ const STATUS_KIND = {
 } as const satisfies Record<ChannelStatus, QueryOutcome['kind']>;
 
 export interface SandboxConnectorOptions {
-  /** Base URL of the channel's endpoint, by channel id. */
-  endpointFor(channelId: string): string;
+  /** The channel this connector serves. */
+  channelId: string;
+  /** Base URL of the channel's endpoint (the sandbox's URL for the sandbox's channels). */
+  baseUrl: string;
   /** How long to wait for an answer before the outcome is `unknown`. */
   timeoutMs: number;
 }
 
+/** Most debits, or ids, in one message of the protocol (the sandbox's DEBIT_BATCH_MAX). */
+const DEBIT_BATCH_MAX = 1000;
+
 /**
- * Connector for channels that speak the daikou channel protocol (docs/sandbox-protocol.md): the
- * sandbox's simulated channels. It only translates; daikou's state machine decides what to do.
+ * Connector for one channel that speaks the daikou channel protocol (docs/sandbox-protocol.md):
+ * the sandbox's simulated channels. It only translates; daikou's state machine decides what to
+ * do. It serves debit submission and query, each in batches of up to DEBIT_BATCH_MAX.
  */
-export class SandboxConnector implements ChannelConnector {
-  constructor(private readonly options: SandboxConnectorOptions) {}
+export class SandboxConnector implements DebitSubmit, DebitQuery {
+  readonly batchMax = DEBIT_BATCH_MAX;
+  readonly #channelUrl: string;
+
+  constructor(private readonly options: SandboxConnectorOptions) {
+    this.#channelUrl = `${options.baseUrl}/channels/${encodeURIComponent(options.channelId)}`;
+  }
+
+  /** The flows a channel of this protocol serves. */
+  flows(): ChannelFlows {
+    return { debitSubmit: this, debitQuery: this, payoutSubmit: null, statementSource: null };
+  }
 
   async submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome> {
-    const url = `${this.options.endpointFor(instruction.channelId)}/channels/${encodeURIComponent(instruction.channelId)}/debits`;
+    invariant(instruction.channelId === this.options.channelId, `an instruction for ${instruction.channelId} given to the connector of ${this.options.channelId}`);
+    const url = `${this.#channelUrl}/debits`;
     const body = JSON.stringify(wireDebit(instruction));
     let response: Response;
     try {
@@ -49,8 +69,9 @@ export class SandboxConnector implements ChannelConnector {
     return refusedUnread(response.status, payload) ?? { kind: 'unknown', reason: `HTTP ${response.status}` };
   }
 
-  async submitDebits(channelId: string, instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]> {
-    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debit-batches`;
+  async submitDebits(instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]> {
+    invariant(instructions.every((instruction) => instruction.channelId === this.options.channelId), `instructions for another channel given to the connector of ${this.options.channelId}`);
+    const url = `${this.#channelUrl}/debit-batches`;
     const all = (outcome: SubmitOutcome) => instructions.map(() => outcome);
     let response: Response;
     try {
@@ -75,8 +96,8 @@ export class SandboxConnector implements ChannelConnector {
     });
   }
 
-  async queryDebits(channelId: string, endToEndIds: readonly string[]): Promise<QueryOutcome[]> {
-    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debit-queries`;
+  async queryDebits(endToEndIds: readonly string[]): Promise<QueryOutcome[]> {
+    const url = `${this.#channelUrl}/debit-queries`;
     let response: Response;
     try {
       response = await fetch(url, {
@@ -99,8 +120,8 @@ export class SandboxConnector implements ChannelConnector {
     });
   }
 
-  async queryDebit(channelId: string, endToEndId: string): Promise<QueryOutcome> {
-    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debits/${encodeURIComponent(endToEndId)}`;
+  async queryDebit(endToEndId: string): Promise<QueryOutcome> {
+    const url = `${this.#channelUrl}/debits/${encodeURIComponent(endToEndId)}`;
     let response: Response;
     try {
       response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
