@@ -70,6 +70,12 @@ describe('SandboxConnector: HTTP errors', () => {
     ['query', queryOne, 404, { code: 'no_such_endpoint' }, unreachable('HTTP 404')],
     ['batch query', queryTwo, 413, { code: 'payload_too_large' }, [unreachable(TOO_LARGE), unreachable(TOO_LARGE)]],
     ['batch query', queryTwo, 503, { code: 'channel_unavailable' }, [unreachable('HTTP 503'), unreachable('HTTP 503')]],
+    // Answers that break the protocol's answer schemas (src/channels/sandbox-protocol) prove nothing.
+    ['submit', submitOne, 202, { status: 'accepted', channel_reference: 42, end_to_end_id: 'dbt_1' }, unknown('malformed answer (HTTP 202)')],
+    ['batch submit', submitTwo, 202, { status: 'accepted', debits: [{ end_to_end_id: 'dbt_1', channel_reference: 7 }, { end_to_end_id: 'dbt_2', channel_reference: 'r2' }] }, [unknown('malformed answer (HTTP 202)'), unknown('malformed answer (HTTP 202)')]],
+    ['query', queryOne, 200, { status: 'succeeded', end_to_end_id: 'dbt_1', amount: 1 }, unreachable('malformed answer (HTTP 200)')],
+    ['query', queryOne, 200, { status: 'settled', channel_reference: 'r1', end_to_end_id: 'dbt_1', amount: 1 }, unreachable('malformed answer (HTTP 200)')],
+    ['batch query', queryTwo, 200, { results: [{ end_to_end_id: 'dbt_1', status: 'succeeded', amount: 1 }, { end_to_end_id: 'dbt_2', status: 'not_found' }] }, [unreachable('malformed answer (HTTP 200)'), unreachable('malformed answer (HTTP 200)')]],
   ])('%s answered %i %j', async (_label, call, status, body, expected) => {
     answer = { status, body };
     const connector = new SandboxConnector({ channelId: 'sz-center', baseUrl: url, timeoutMs: 5_000 });
