@@ -16,13 +16,15 @@ export interface CalendarPeriodRow {
   readonly to: string;
   /** Weekend days worked to make up for the period (调休上班). */
   readonly working_days: readonly string[];
+  /** The number of a later notice of the same year that changed this period, if one did. */
+  readonly changed_by?: string;
 }
 
 /** The shape of `data/calendar/cn-holidays.json`. */
 export interface CalendarTable {
   /** The dates the table answers for; any other date is refused. */
   readonly covers: { readonly from: string; readonly to: string };
-  /** One entry per arrangement year, with the notices that set it. */
+  /** One entry per arrangement year, with its notice first and any that changed it after. */
   readonly years: readonly {
     readonly year: number;
     readonly notices: readonly CalendarNotice[];
@@ -58,7 +60,7 @@ export interface CalendarYear {
   readonly days: readonly CalendarDay[];
   /** Every holiday period with a day off or a working day in the year (one may begin the year before). */
   readonly periods: readonly HolidayPeriod[];
-  /** The notices those periods come from. */
+  /** The notices those periods come from: each period's year's notice, and any that changed it. */
   readonly notices: readonly CalendarNotice[];
 }
 
@@ -142,7 +144,10 @@ export function createBusinessCalendar(table: CalendarTable): BusinessCalendar {
         invariant(!off.has(day), `holiday periods overlap on ${dateOfDayNumber(day)}`);
         off.set(day, holiday);
       }
-      periods.push({ holiday, from: dateOfDayNumber(from), to: dateOfDayNumber(to), workingDays: row.working_days.map((date) => dateOfDayNumber(dayNumber(date))), notices: entry.notices });
+      const changedBy = entry.notices.find((notice) => notice.number === row.changed_by);
+      invariant(row.changed_by === undefined || changedBy !== undefined, `the ${row.holiday} period of ${entry.year} is changed by ${row.changed_by}, which the year does not list`);
+      const notices = [entry.notices[0]!, ...(changedBy ? [changedBy] : [])];
+      periods.push({ holiday, from: dateOfDayNumber(from), to: dateOfDayNumber(to), workingDays: row.working_days.map((date) => dateOfDayNumber(dayNumber(date))), notices });
     }
   }
   for (const period of periods) {

@@ -162,6 +162,14 @@ describe('a table is checked as it loads (a bad one is a bug in the repository)'
     expect(calendar.year(2024)!.businessDayCount).toBe(262 - 2 + 1);
   });
 
+  it('gives each period the notice of its year, and the later one that changed it', () => {
+    expect(calendarYear(2019)!.notices.map((notice) => notice.number)).toEqual(['国办发明电〔2018〕15号', '国办发明电〔2019〕2号']);
+    expect(calendarYear(2018)!.notices.map((notice) => notice.number)).toEqual(['国办发明电〔2017〕12号', '国办发明电〔2018〕15号']);
+    // 元旦 2018 began on Saturday 2017-12-30: the 2018 notice has days in 2017, though no weekday.
+    expect(calendarYear(2017)!.notices.map((notice) => notice.number)).toEqual(['国办发明电〔2016〕17号', '国办发明电〔2017〕12号']);
+    expect(calendarYear(2026)!.notices.map((notice) => notice.number)).toEqual(['国办发明电〔2025〕7号']);
+  });
+
   it.each([
     ['a make-up day on a weekday', [{ holiday: 'qingming', from: '2024-04-04', to: '2024-04-06', working_days: ['2024-04-08'] }], /weekend/],
     ['a make-up day inside a period', [{ holiday: 'qingming', from: '2024-04-04', to: '2024-04-07', working_days: ['2024-04-07'] }], /inside/],
@@ -170,6 +178,7 @@ describe('a table is checked as it loads (a bad one is a bug in the repository)'
       { holiday: 'labour_day', from: '2024-04-06', to: '2024-04-08', working_days: [] },
     ], /overlap/],
     ['an unknown holiday', [{ holiday: 'christmas', from: '2024-12-25', to: '2024-12-25', working_days: [] }], /unknown holiday/],
+    ['a change by a notice the year does not list', [{ holiday: 'qingming', from: '2024-04-04', to: '2024-04-06', working_days: [], changed_by: 'other' }], /does not list/],
     ['a period that ends before it begins', [{ holiday: 'qingming', from: '2024-04-06', to: '2024-04-04', working_days: [] }], /ends before/],
   ])('refuses %s', (_name, periods, message) => {
     expect(() => createBusinessCalendar(table(periods))).toThrow(message);
