@@ -47,8 +47,9 @@ export const LAYER_ALLOWLIST = [
   // when the use cases return records instead of views.
   'src/app/presenters.ts -> src/http/representations/index.ts',
   // Uploaded files are written to this node's disk; they go behind a BatchFileStore port (item 5).
-  'src/app/batches.ts -> src/security/data-dir-modes.ts',
-  'src/app/batches.ts -> src/security/file-encryption.ts',
+  'src/app/batches-intake.ts -> src/security/data-dir-modes.ts',
+  'src/app/batches-intake.ts -> src/security/file-encryption.ts',
+  'src/app/batches-reading.ts -> src/security/file-encryption.ts',
   // The hub's sandbox control routes check the sandbox protocol's limits; they move with the one
   // wire schema shared by the sandbox and its connector (item 3).
   'src/http/routes/sandbox.ts -> src/channels/sandbox/index.ts',
