@@ -25,6 +25,8 @@ export type ChannelRow = Selectable<ChannelsTable>;
 export type RuleRow = Selectable<RoutingRulesTable>;
 export type FeePlanRow = Selectable<FeePlansTable>;
 export type BatchRow = Selectable<BatchesTable>;
+/** A batch as recorded at upload: no one holds its lease yet. */
+export type NewBatchRow = Omit<BatchRow, 'lease_owner' | 'lease_until'>;
 /** What deciding a debit reads of its mandate: no ciphertext, nothing only shown to people. */
 export const MANDATE_TERMS_COLUMNS = [
   'id',
@@ -189,7 +191,7 @@ export interface StoreTx {
   listChannels(): Promise<ChannelRow[]>;
   getChannel(id: string): Promise<ChannelRow | null>;
 
-  insertBatch(row: BatchRow): Promise<void>;
+  insertBatch(row: NewBatchRow): Promise<void>;
   getBatch(id: string): Promise<BatchRow | null>;
   findBatchByFile(merchantId: string, sha256: string): Promise<BatchRow | null>;
   listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: string | undefined }): Promise<Page<BatchRow>>;

@@ -23,6 +23,7 @@ import type {
   BatchReportLine,
   BatchRow,
   BatchRowResult,
+  NewBatchRow,
   FeePlanRow,
   MarginRow,
   RuleRow,
@@ -249,7 +250,7 @@ class KyselyStoreTx implements StoreTx {
     return (await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  async insertBatch(row: BatchRow): Promise<void> {
+  async insertBatch(row: NewBatchRow): Promise<void> {
     await this.db.insertInto('batches').values(row).execute();
   }
 
