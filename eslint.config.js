@@ -19,8 +19,9 @@ export const LAYERS = {
   formats: ['src/core/'],
   app: ['src/core/', 'src/formats/'],
   // Adapters see the domain and the port they implement, never each other.
-  storage: ['src/core/', 'src/app/ports.ts'],
-  security: ['src/core/'],
+  storage: ['src/core/', 'src/app/ports.ts', 'src/app/batch-file-store.ts'],
+  // Encryption at rest wraps a BatchFileStore (src/security/encrypted-batch-files.ts).
+  security: ['src/core/', 'src/app/batch-file-store.ts'],
   'channels/sandbox-connector': ['src/core/'],
   'channels/sandbox': ['src/core/'],
   // The driving adapter: HTTP calls the use cases.
@@ -46,10 +47,6 @@ export const LAYER_ALLOWLIST = [
   // Presenters build views typed by the HTTP representations (type-only); they move to http/
   // when the use cases return records instead of views.
   'src/app/presenters.ts -> src/http/representations/index.ts',
-  // Uploaded files are written to this node's disk; they go behind a BatchFileStore port (item 5).
-  'src/app/batches-intake.ts -> src/security/data-dir-modes.ts',
-  'src/app/batches-intake.ts -> src/security/file-encryption.ts',
-  'src/app/batches-reading.ts -> src/security/file-encryption.ts',
   // The hub's sandbox control routes check the sandbox protocol's limits; they move with the one
   // wire schema shared by the sandbox and its connector (item 3).
   'src/http/routes/sandbox.ts -> src/channels/sandbox/index.ts',

@@ -1,12 +1,6 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { checkPain008Totals, detectIso20022Message, Pain008TotalsReader, readPain008GroupHeader, unsupportedPain008Version } from '../formats/iso20022/index.js';
 import { decodeHead, encodingCheck, encodingName, encodingOfContentType, TextEncodingError } from '../formats/text-encodings.js';
-import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../security/data-dir-modes.js';
-import { encryptingStream } from '../security/file-encryption.js';
 import { maskFileText } from './batch-errors.js';
 import type { AppContext } from './context.js';
 import { AppError, validationFailed } from './errors.js';
@@ -21,8 +15,6 @@ import type { BatchRow, NewBatchRow } from './ports.js';
 const HEAD_BYTES = 4096;
 /** A batch file may be large, but not without bound. */
 export const BATCH_FILE_BYTES_MAX = 1024 * 1024 * 1024;
-/** The file key's purpose, for Vault.derive. */
-const FILE_KEY_PURPOSE = 'batch-files';
 
 const REQUIRED = ['reference'] as const;
 const KNOWN_COLUMNS = new Set(['reference', 'mandate_id', 'account_number', 'amount', 'amount_yuan', 'holder_name', 'id_number', 'phone', 'description']);
@@ -61,10 +53,6 @@ function encodingRefused(error: TextEncodingError, declared: boolean): AppError 
   return validationFailed([{ pointer: '/file', code: 'invalid_encoding', detail }], `The file was refused whole: ${detail}`);
 }
 
-export function fileKey(ctx: AppContext): Buffer {
-  return Buffer.from(ctx.vault.derive(FILE_KEY_PURPOSE), 'hex');
-}
-
 function bytesHeldRefused(ctx: AppContext, held: number): AppError {
   const max = ctx.batches.bytesHeldMax;
   return new AppError('batch_bytes_held_limit', `This merchant's unfinished batches hold ${held} bytes; with this file they would pass the limit of ${max} bytes. Wait for them to finish, or send a smaller file.`, [
@@ -73,12 +61,12 @@ function bytesHeldRefused(ctx: AppContext, held: number): AppError {
 }
 
 /**
- * Takes an uploaded file: streams it to disk encrypted (SPEC §13) while hashing it and checking
+ * Takes an uploaded file: streams it into the batch file store (encrypted at rest, SPEC §13) while checking
  * that every byte is valid in the encoding it declares (UTF-8 unless `charset=gbk` or `gb18030`;
  * a file that is not is refused whole, 400 `invalid_encoding`, with the offset of the first bad
  * character), checks that it is what it claims (a CSV with a valid header, or a pain.008), and
  * records the batch. The same file again is the same batch. The merchant's unfinished batches may hold at most
- * `bytesHeldMax` bytes together; past it the upload is refused 413 and nothing stays on disk.
+ * `bytesHeldMax` bytes together; past it the upload is refused 413 and nothing stays stored.
  */
 export async function receiveBatch(ctx: AppContext, merchantId: string, contentType: string, body: Readable, declaredBytes?: number): Promise<{ batch: BatchRow; created: boolean }> {
   const xml = /^(application|text)\/xml\b/.test(contentType);
@@ -96,9 +84,9 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
     body.resume();
     throw bytesHeldRefused(ctx, held);
   }
-  ensurePrivateDir(ctx.batchDir);
-  const temporary = path.join(ctx.batchDir, `upload-${crypto.randomBytes(8).toString('hex')}.part`);
-  const hash = crypto.createHash('sha256');
+  // The id comes first: the file is stored under it as it streams in (any node may process the
+  // batch), and deleted again if the upload is refused or turns out to be a file already taken.
+  const id = ctx.ids.next('batch');
   let bytes = 0;
   const headParts: Buffer[] = [];
   let headBytes = 0;
@@ -107,32 +95,30 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
   // read as it streams in, so that a file that contradicts itself is refused now, with both values,
   // rather than failing its batch later. It costs a second, light parse of the file.
   const totalsReader = xml ? new Pain008TotalsReader() : null;
+  let recorded = false;
   try {
-    await pipeline(
-      body,
-      new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          bytes += chunk.length;
-          if (bytes > BATCH_FILE_BYTES_MAX) return callback(invalidFile(`The file is larger than ${BATCH_FILE_BYTES_MAX / 1024 / 1024} MiB.`));
-          if (held + bytes > ctx.batches.bytesHeldMax) return callback(bytesHeldRefused(ctx, held));
-          if (headBytes < HEAD_BYTES) {
-            headParts.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
-            headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
-          }
-          try {
-            text.check(chunk);
-          } catch (error) {
-            if (error instanceof TextEncodingError) return callback(encodingRefused(error, label !== null));
-            return callback(error as Error);
-          }
-          hash.update(chunk);
-          totalsReader?.write(chunk);
-          callback(null, chunk);
-        },
-      }),
-      encryptingStream(fileKey(ctx)),
-      fs.createWriteStream(temporary, { mode: PRIVATE_FILE_MODE, flags: 'wx' }),
-    );
+    const checked = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        if (bytes > BATCH_FILE_BYTES_MAX) return callback(invalidFile(`The file is larger than ${BATCH_FILE_BYTES_MAX / 1024 / 1024} MiB.`));
+        if (held + bytes > ctx.batches.bytesHeldMax) return callback(bytesHeldRefused(ctx, held));
+        if (headBytes < HEAD_BYTES) {
+          headParts.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
+          headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+        }
+        try {
+          text.check(chunk);
+        } catch (error) {
+          if (error instanceof TextEncodingError) return callback(encodingRefused(error, label !== null));
+          return callback(error as Error);
+        }
+        totalsReader?.write(chunk);
+        callback(null, chunk);
+      },
+    });
+    // pipeline, not pipe: a refused or broken upload destroys both streams, and reading `checked`
+    // (in put) throws the refusal; the callback has nothing to add.
+    const stored = await ctx.batchFiles.put(id, pipeline(body, checked, () => undefined));
     try {
       text.end();
     } catch (error) {
@@ -182,15 +168,13 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       const problem = checkCsvHeader(firstLine.split(',').map((column) => column.trim().replace(/^"|"$/g, '')));
       if (problem !== null) throw invalidFile(problem);
     }
-    const sha256 = hash.digest('hex');
+    const sha256 = stored.sha256;
     const existing = await ctx.store.findBatchByFile(merchantId, sha256);
     if (existing !== null) return { batch: existing, created: false };
     // Checked again now that the size is known: another upload may have finished meanwhile.
     const heldNow = await ctx.store.sumBatchBytesHeld(merchantId);
     if (heldNow + bytes > ctx.batches.bytesHeldMax) throw bytesHeldRefused(ctx, heldNow);
-    const id = ctx.ids.next('batch');
     const fileName = `${id}.${xml ? 'xml' : 'csv'}.enc`;
-    fs.renameSync(temporary, path.join(ctx.batchDir, fileName));
     const batch: NewBatchRow = {
       id,
       merchant_id: merchantId,
@@ -213,14 +197,12 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       file_bytes: bytes,
       encoding,
     };
-    try {
-      await ctx.store.insertBatch(batch);
-    } catch (error) {
-      fs.rmSync(path.join(ctx.batchDir, fileName), { force: true });
-      throw error;
-    }
+    await ctx.store.insertBatch(batch);
+    recorded = true;
     return { batch: { ...batch, lease_owner: null, lease_until: null }, created: true };
   } finally {
-    fs.rmSync(temporary, { force: true });
+    // Refused, already taken, or not recorded: nothing uploaded stays. Should this delete fail
+    // too, the batch worker's sweep deletes the file later (deleteAbandoned).
+    if (!recorded) await ctx.batchFiles.delete(id).catch(() => undefined);
   }
 }

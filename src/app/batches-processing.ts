@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { invariant } from '../core/index.js';
 import { BatchFileError, encodeBatchError, type BatchError } from './batch-errors.js';
 import { chunkSource, columnOf, recordToInput, resolveMandateRefs, storedReference } from './batches-deciding.js';
@@ -24,12 +22,32 @@ const CHUNK_ROWS = 5000;
 const PART_ROWS = { sqlite: 500, postgres: CHUNK_ROWS } as const;
 
 /**
- * Processes a batch from its cursor to the end. Each chunk of rows is decided and written in one
- * transaction together with the cursor, so that a crash loses no row and repeats none: the next
- * run starts after the last committed chunk.
+ * The batch's lease was taken over by another worker (this one stalled past it): this worker
+ * stops, having written nothing since its last commit, and leaves the batch to the new holder.
  */
-export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: () => void): Promise<void> {
-  const file = path.join(ctx.batchDir, batch.file_name);
+export class BatchLeaseLost extends Error {
+  override name = 'BatchLeaseLost';
+  constructor(readonly batchId: string) {
+    super(`batch ${batchId}: another worker took over its lease`);
+  }
+}
+
+export interface ProcessOptions {
+  /** Rows per transaction; CHUNK_ROWS unless a test wants several chunks from a small file. */
+  chunkRows?: number;
+  /** Called after each committed chunk: where another node may act (tests, the simulation). */
+  afterChunk?: () => Promise<void>;
+}
+
+/**
+ * Processes a batch that `owner` holds the lease of, from its cursor to the end. Each chunk of
+ * rows is decided and written in one transaction together with the cursor, so that a crash loses
+ * no row and repeats none: the next run starts after the last committed chunk. Each chunk's
+ * commit is fenced on the lease and renews it (so the lease must outlast one chunk, thousands
+ * of rows: WorkerSettings.leaseMs): a worker that lost it throws BatchLeaseLost and rolls back.
+ */
+export async function processBatch(ctx: AppContext, batch: BatchRow, owner: string, options: ProcessOptions = {}): Promise<void> {
+  const chunkRows = options.chunkRows ?? CHUNK_ROWS;
   let cursor = batch.cursor;
   const counts = { rows: batch.rows, accepted: batch.accepted, rejected: batch.rejected };
   let chunk: FileRow[] = [];
@@ -45,7 +63,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
       const next = { ...counts };
       // Decided and written a part at a time: one transaction for the whole chunk (fewer, larger
       // commits), while each part's objects die young instead of living until the commit.
-      const partRows = PART_ROWS[ctx.store.engine];
+      const partRows = Math.min(PART_ROWS[ctx.store.engine], chunkRows);
       for (let start = 0; start < rows.length; start += partRows) {
         const part = rows.slice(start, start + partRows);
         await resolveMandateRefs(tx, batch.merchant_id, part.map(({ record }) => record));
@@ -100,21 +118,20 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
       }
       await source.flushCounters();
       const last = rows[rows.length - 1]!.row;
-      if (!(await tx.advanceBatch(batch.id, cursor, { cursor: last, ...next }))) {
-        throw new Error(`batch ${batch.id} was advanced by another worker`);
-      }
+      const leaseUntil = new Date(ctx.clock.now().getTime() + ctx.workers.leaseMs).toISOString();
+      if (!(await tx.advanceBatch(batch.id, { owner, until: leaseUntil }, cursor, { cursor: last, ...next }))) throw new BatchLeaseLost(batch.id);
       cursor = last;
       Object.assign(counts, next);
     });
-    onChunk?.();
+    await options.afterChunk?.();
   };
 
   let failure: BatchError | null = null;
   try {
-    for await (const fileRow of readRecords(ctx, batch, file)) {
+    for await (const fileRow of readRecords(ctx, batch)) {
       if (fileRow.row <= cursor) continue;
       chunk.push(fileRow);
-      if (chunk.length >= CHUNK_ROWS) await flush();
+      if (chunk.length >= chunkRows) await flush();
     }
   } catch (error) {
     // A file that breaks mid-way: the rows read so far stand, the rest cannot be read. Anything
@@ -123,14 +140,16 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
     failure = error.error;
   }
   await flush();
-  await endBatch(ctx, batch, failure);
+  await endBatch(ctx, batch, owner, failure);
 }
 
 /**
- * Ends a batch — `completed`, or `failed` with the error — and deletes its file: nothing uploaded
- * is kept once its batch has ended (SPEC §13); the result file is built from the database.
+ * Ends a batch `owner` holds — `completed`, or `failed` with the error — and deletes its file:
+ * nothing uploaded is kept once its batch has ended (SPEC §13); the result file is built from the
+ * database. A worker that lost the lease throws BatchLeaseLost and leaves the file to the holder.
  */
-export async function endBatch(ctx: AppContext, batch: BatchRow, failure: BatchError | null): Promise<void> {
-  await ctx.store.finishBatch(batch.id, failure === null ? 'completed' : 'failed', ctx.clock.now().toISOString(), failure === null ? null : encodeBatchError(failure));
-  fs.rmSync(path.join(ctx.batchDir, batch.file_name), { force: true });
+export async function endBatch(ctx: AppContext, batch: BatchRow, owner: string, failure: BatchError | null): Promise<void> {
+  const ended = await ctx.store.finishBatch(batch.id, owner, failure === null ? 'completed' : 'failed', ctx.clock.now().toISOString(), failure === null ? null : encodeBatchError(failure));
+  if (!ended) throw new BatchLeaseLost(batch.id);
+  await ctx.batchFiles.delete(batch.id);
 }

@@ -1,12 +1,10 @@
-import fs from 'node:fs';
 import { parse } from 'csv-parse';
 import { invariant } from '../core/index.js';
 import { Pain008ReadError, readPain008 } from '../formats/iso20022/index.js';
 import { GbToUtf8Decoder, TextEncodingError, type FileEncoding } from '../formats/text-encodings.js';
 import { Utf8Validator } from '../formats/utf8-validator.js';
-import { decryptSegments, FileIntegrityError } from '../security/file-encryption.js';
 import { batchError, BatchFileError, type BatchRowCode } from './batch-errors.js';
-import { fileKey } from './batches-intake.js';
+import { BatchFileUnreadable } from './batch-file-store.js';
 import type { AppContext } from './context.js';
 import type { BatchRow } from './ports.js';
 
@@ -57,17 +55,16 @@ const PAIN008_NAMES: Readonly<Record<string, string>> = {
   description: 'DrctDbtTxInf/RmtInf/Ustrd',
 };
 
-
 /**
- * The plaintext of a stored batch file, segment by segment, each verified before it is used. A
- * missing or altered file is a BatchFileError: reading it again would not help.
+ * The plaintext of a batch's stored file, piece by piece, each verified before it is used (the
+ * store's encryption does that). A missing or altered file is a BatchFileError: reading it again
+ * would not help.
  */
-async function* plaintextOf(ctx: AppContext, file: string): AsyncGenerator<Buffer> {
+async function* plaintextOf(ctx: AppContext, batchId: string): AsyncGenerator<Buffer> {
   try {
-    yield* decryptSegments(fs.createReadStream(file), fileKey(ctx));
+    yield* ctx.batchFiles.open(batchId);
   } catch (error) {
-    if (error instanceof FileIntegrityError) throw new BatchFileError(batchError('file_unreadable', `The stored file ${error.detail}`, { byte_offset: error.plaintextOffset }));
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BatchFileError(batchError('file_unreadable', 'The stored file is missing.'));
+    if (error instanceof BatchFileUnreadable) throw new BatchFileError(batchError('file_unreadable', error.message, { byte_offset: error.byteOffset }));
     throw error;
   }
 }
@@ -78,19 +75,19 @@ async function* plaintextOf(ctx: AppContext, file: string): AsyncGenerator<Buffe
  * per chunk), and an amount in another currency than CNY is refused on its row. Any reason the
  * file cannot be read on is a BatchFileError, after the rows before it.
  */
-export async function* readRecords(ctx: AppContext, batch: BatchRow, file: string): AsyncGenerator<FileRow> {
+export async function* readRecords(ctx: AppContext, batch: BatchRow): AsyncGenerator<FileRow> {
   if (batch.format !== 'pain.008') {
     const encoding = batch.encoding as FileEncoding;
     if (encoding === 'utf-8') {
-      yield* readCsvRecords(plaintextOf(ctx, file));
+      yield* readCsvRecords(plaintextOf(ctx, batch.id));
       return;
     }
     const decoder = new GbToUtf8Decoder(encoding);
-    yield* readCsvRecords(decodedToUtf8(plaintextOf(ctx, file), decoder), (offset) => decoder.fileOffsetOf(offset));
+    yield* readCsvRecords(decodedToUtf8(plaintextOf(ctx, batch.id), decoder), (offset) => decoder.fileOffsetOf(offset));
     return;
   }
   try {
-    for await (const { row, record } of readPain008(plaintextOf(ctx, file))) {
+    for await (const { row, record } of readPain008(plaintextOf(ctx, batch.id))) {
       yield {
         row,
         names: PAIN008_NAMES,
