@@ -39,7 +39,7 @@ for (let seed = from; seed < from + seeds; seed += 1) {
   } finally {
     await database.drop();
   }
-  if (one === undefined && (seed - from + 1) % 50 === 0) console.error(`… ${seed - from + 1} seeds`);
+  if (one === undefined && (seed - from + 1) % 10 === 0) console.error(`… ${seed - from + 1} seeds, ${stepsRun} steps, ${failures} violations, ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s`);
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 console.log(`${engine}: ${one === undefined ? seeds : 1} seeds, ${stepsRun} steps, ${failures} invariant violations, ${seconds.toFixed(1)} s`);

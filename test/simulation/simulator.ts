@@ -59,10 +59,10 @@ export class SimulationFailure extends Error {
  * the connector's timeout stays under the lease, as in production (a request on the wire has
  * arrived or is lost before its attempt's lease runs out).
  */
-const WORKERS: WorkerSettings = { leaseMs: 10_000, queryIntervalMs: 500, backoffMsMax: 8_000, batchSize: 6, notSentAttemptsMax: 5, idleMs: 10 };
+export const WORKERS: WorkerSettings = { leaseMs: 10_000, queryIntervalMs: 500, backoffMsMax: 8_000, batchSize: 6, notSentAttemptsMax: 5, idleMs: 10 };
 const CONNECTOR_TIMEOUT_MS = 4_000;
 /** A quarter of an hour before a month ends in Shanghai: the month turns during the run. */
-const START = new Date('2026-03-31T23:45:00+08:00');
+export const START = new Date('2026-03-31T23:45:00+08:00');
 const STEP_WEIGHTS = { create: 22, submit: 20, query: 20, advance: 16, release: 10, kill: 3, crash: 5, spawn: 2 } as const;
 const NODES_MAX = 3;
 /** Rounds of the healthy phase at the end before a debit still open is a violation. */
@@ -403,7 +403,8 @@ class World {
   }
 }
 
-function baseContext(store: Store, clock: ManualClock): AppContext {
+/** The context main.ts would build, with the simulation's clock, ids, vault and worker settings. */
+export function baseContext(store: Store, clock: ManualClock): AppContext {
   let tokens = 0;
   return {
     store,
@@ -426,7 +427,7 @@ function baseContext(store: Store, clock: ManualClock): AppContext {
 }
 
 /** A valid bank card number for a BIN: the Luhn digit is computed. */
-function cardNumber(bin: string, serial: number, length = 19): string {
+export function cardNumber(bin: string, serial: number, length = 19): string {
   const body = `${bin}${String(serial).padStart(length - bin.length - 1, '0')}`;
   let sum = 0;
   for (let i = 0; i < body.length; i += 1) {
