@@ -13,7 +13,6 @@ import {
   type RoutingRule,
   type RuleConditions,
 } from '../core/index.js';
-import { SANDBOX_ENDPOINT } from './sandbox-endpoint.js';
 import { activePlan, planInForce, type ActivePlan } from './plan-versions.js';
 import type { ChannelRow, MandateRow, MerchantRow, RuleRow, Store, StoreTx } from './ports.js';
 
@@ -62,7 +61,6 @@ export function routingInput(merchant: Pick<MerchantRow, 'category' | 'settlemen
 export class RoutingTable {
   readonly breaker: CircuitBreaker;
   #router: Router | null = null;
-  #endpoints = new Map<string, string>();
   #plans: ActivePlan[] = [];
   #loadedAtMs = 0;
   #loading: Promise<Router> | null = null;
@@ -70,8 +68,8 @@ export class RoutingTable {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    /** Where channels whose endpoint is `sandbox` are reached. */
-    private readonly sandboxUrl: string,
+    /** Told the channel rows at every reload: the connector registry builds its connectors from them. */
+    private readonly onChannels: (channels: readonly ChannelRow[]) => void,
     private readonly refreshMs = 5_000,
     breaker = new CircuitBreaker(3, 30_000),
   ) {
@@ -89,13 +87,6 @@ export class RoutingTable {
 
   invalidate(): void {
     this.#router = null;
-  }
-
-  /** The endpoint of a channel; throws for a channel the table does not know (a bug). */
-  endpoint(channelId: string): string {
-    const endpoint = this.#endpoints.get(channelId);
-    if (endpoint === undefined) throw new Error(`no endpoint for channel ${channelId}`);
-    return endpoint;
   }
 
   /**
@@ -119,7 +110,7 @@ export class RoutingTable {
   async #load(): Promise<Router> {
     const [channels, rules, plans] = await Promise.all([this.store.listChannels(), this.store.listCurrentRules(), this.store.listFeePlans()]);
     this.#plans = plans.map(activePlan);
-    this.#endpoints = new Map(channels.map((row) => [row.id, row.endpoint === SANDBOX_ENDPOINT ? this.sandboxUrl : row.endpoint]));
+    this.onChannels(channels);
     this.#router = createRouter(
       channels.map(channelFromRow),
       rules.filter((row) => row.retired === 0).map(ruleFromRow),
