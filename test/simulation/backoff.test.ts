@@ -4,6 +4,9 @@ import { ensureDefaultPlans } from '../../src/app/fee-plans.js';
 import { createMandate } from '../../src/app/mandates.js';
 import { createMerchant } from '../../src/app/merchants.js';
 import { SubmissionWorker } from '../../src/app/submission-worker.js';
+import { ChannelConnectors } from '../../src/app/connector-registry.js';
+import { RoutingTable } from '../../src/app/routing-table.js';
+import type { ChannelFlows } from '../../src/core/index.js';
 import { loadScenario } from '../../src/app/scenarios.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
@@ -26,10 +29,16 @@ for (const engine of ENGINES) {
         await migrateToLatest(db);
         const clock = new ManualClock(START);
         const ctx = baseContext(store, clock);
-        ctx.connector = {
-          submitDebit: async () => ({ kind: 'unknown', reason: 'timed out' }),
-          queryDebit: async () => ({ kind: 'unreachable', reason: 'connection reset' }),
+        // Every channel may have the submission and answers no query.
+        const silent: ChannelFlows = {
+          debitSubmit: { batchMax: 1, submitDebit: async () => ({ kind: 'unknown', reason: 'timed out' }), submitDebits: async () => [] },
+          debitQuery: { batchMax: 1, queryDebit: async () => ({ kind: 'unreachable', reason: 'connection reset' }), queryDebits: async () => [] },
+          payoutSubmit: null,
+          statementSource: null,
         };
+        const connectors = new ChannelConnectors(() => silent);
+        ctx.connectors = connectors;
+        ctx.routing = new RoutingTable(store, clock, (channels) => connectors.load(channels));
         await ensureDefaultPlans(ctx);
         await loadScenario(ctx, 'cn-2017');
         const { merchant } = await createMerchant(ctx, {

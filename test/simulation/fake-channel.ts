@@ -1,6 +1,6 @@
 import {
   FAILURE_MESSAGES,
-  type ChannelConnector,
+  type ChannelFlows,
   type Clock,
   type DebitInstruction,
   type FailureCode,
@@ -81,26 +81,38 @@ export class FakeChannel {
     private readonly timeoutMs: number,
   ) {}
 
-  /** The connector one node of the hub uses; `node` names it so that its calls die with it. */
-  connector(node: string): ChannelConnector {
+  /**
+   * The flows one node of the hub uses for one channel; `node` names it so that its calls die
+   * with it. Collection centers take batches of three, the others one instruction a message.
+   */
+  flows(node: string, channelId: string): ChannelFlows {
+    const batchMax = channelId.endsWith('-center') ? 3 : 1;
     return {
-      submitDebit: (instruction) => this.#submit(node, instruction, true),
-      queryDebit: (channelId, endToEndId) => this.#query(node, channelId, endToEndId, true),
-      // A batch fails whole (the connector throws: some of it may have arrived) or not at all; inside it,
-      // each instruction meets its own fault. Every instruction is decided before any answer is awaited.
-      submitDebits: async (_channelId, instructions) => {
-        this.stats.batches += 1;
-        if (!this.healthy && this.prng.chance(0.03)) {
-          for (const instruction of instructions) if (this.prng.chance(0.5)) this.#receive(instruction);
-          throw new Error('connector bug on a batch (simulated)');
-        }
-        return Promise.all(instructions.map((instruction) => this.#submit(node, instruction, false)));
+      debitSubmit: {
+        batchMax,
+        submitDebit: (instruction) => this.#submit(node, instruction, true),
+        // A batch fails whole (the connector throws: some of it may have arrived) or not at all; inside
+        // it, each instruction meets its own fault. All are decided before any answer is awaited.
+        submitDebits: async (instructions) => {
+          this.stats.batches += 1;
+          if (!this.healthy && this.prng.chance(0.03)) {
+            for (const instruction of instructions) if (this.prng.chance(0.5)) this.#receive(instruction);
+            throw new Error('connector bug on a batch (simulated)');
+          }
+          return Promise.all(instructions.map((instruction) => this.#submit(node, instruction, false)));
+        },
       },
-      queryDebits: async (channelId, endToEndIds) => {
-        this.stats.batches += 1;
-        if (!this.healthy && this.prng.chance(0.03)) throw new Error('connector bug on a batch (simulated)');
-        return Promise.all(endToEndIds.map((id) => this.#query(node, channelId, id, false)));
+      debitQuery: {
+        batchMax,
+        queryDebit: (endToEndId) => this.#query(node, channelId, endToEndId, true),
+        queryDebits: async (endToEndIds) => {
+          this.stats.batches += 1;
+          if (!this.healthy && this.prng.chance(0.03)) throw new Error('connector bug on a batch (simulated)');
+          return Promise.all(endToEndIds.map((id) => this.#query(node, channelId, id, false)));
+        },
       },
+      payoutSubmit: null,
+      statementSource: null,
     };
   }
 

@@ -7,10 +7,11 @@ import { ensureDefaultPlans, putFeePlan } from '../../src/app/fee-plans.js';
 import { createMandate } from '../../src/app/mandates.js';
 import { createMerchant } from '../../src/app/merchants.js';
 import type { MandateRow, Store } from '../../src/app/ports.js';
+import { ChannelConnectors } from '../../src/app/connector-registry.js';
 import { RoutingTable } from '../../src/app/routing-table.js';
 import { loadScenario } from '../../src/app/scenarios.js';
 import { SubmissionWorker } from '../../src/app/submission-worker.js';
-import { SequentialIds } from '../../src/core/index.js';
+import { FlowTable, SequentialIds } from '../../src/core/index.js';
 import { createLogger } from '../../src/logger.js';
 import { Vault } from '../../src/security/vault.js';
 import { migrateToLatest, type Engine } from '../../src/storage/database.js';
@@ -130,7 +131,6 @@ class World {
   ) {
     this.prng = new Prng(options.seed);
     this.channel = new FakeChannel(this.prng, clock, CONNECTOR_TIMEOUT_MS);
-    this.api.connector = this.channel.connector('api');
   }
 
   static async open(options: SimulationOptions): Promise<World> {
@@ -145,9 +145,10 @@ class World {
     return this.store.close();
   }
 
-  /** A context like main.ts builds, with this node's store, routing table and connector. */
-  #context(store: Store, connector: string): AppContext {
-    return { ...this.api, store, routing: new RoutingTable(store, this.clock, 'http://sandbox.invalid'), connector: this.channel.connector(connector) };
+  /** A context like main.ts builds, with this node's store, routing table and connectors. */
+  #context(store: Store, node: string): AppContext {
+    const connectors = new ChannelConnectors((channel) => this.channel.flows(node, channel.id));
+    return { ...this.api, store, connectors, routing: new RoutingTable(store, this.clock, (channels) => connectors.load(channels)) };
   }
 
   async run(): Promise<SimulationReport> {
@@ -417,8 +418,9 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
         return `sim-token-${tokens}`.padEnd(Math.ceil((bytes * 4) / 3), 'x');
       },
     },
-    connector: { submitDebit: () => Promise.reject(new Error('no connector yet')), queryDebit: () => Promise.reject(new Error('no connector yet')) },
-    routing: new RoutingTable(store, clock, 'http://sandbox.invalid'),
+    // The API sends nothing: only the nodes' workers have connectors.
+    connectors: new FlowTable(new Map()),
+    routing: new RoutingTable(store, clock, () => {}),
     logger: createLogger({ level: 'silent' }),
     batchDir: path.join('/nonexistent', 'daikou-simulation'),
     workers: WORKERS,
