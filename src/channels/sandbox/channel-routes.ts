@@ -1,0 +1,167 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { businessDate } from '../../core/kernel/index.js';
+import { maskAccountNumber, normalizeHolderName } from './account-privacy.js';
+import { FAILURE_MESSAGES } from './bank-rules.js';
+import type { Fault } from './fault-table.js';
+import { describe, fieldErrors } from './problem.js';
+import type { SandboxContext } from './sandbox-context.js';
+import type { ReceivedDebit } from './sandbox-store.js';
+import {
+  CHANNEL_ID_PATTERN,
+  END_TO_END_ID_PATTERN,
+  type DebitAccepted,
+  type DebitBatchAccepted,
+  type DebitQueryAnswer,
+  type DebitStatusAnswer,
+  type ProblemFieldError,
+  DEBIT_BATCH_BODY_BYTES_MAX,
+  DEBIT_QUERY_BODY_BYTES_MAX,
+  debitBatchSchema,
+  debitQuerySchema,
+  debitRequestSchema,
+  type DebitRequest,
+} from './wire.js';
+
+type ChannelParams = { channel: string };
+type QueryParams = { channel: string; end_to_end_id: string };
+
+/**
+ * The channel endpoints (docs/sandbox-protocol.md): what a connector talks to. Faults act here,
+ * at the edge, before or after the bank records a debit (fault-table.ts).
+ */
+export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext): void {
+  const { store, faults, clock, blinder, held, closing } = ctx;
+
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debits', async (request, reply) => {
+    const { channel } = request.params;
+    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+    const fault = faults.affecting(channel, 'submit');
+    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+    const parsed = debitRequestSchema.safeParse(request.body);
+    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
+    if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
+
+    const body = parsed.data;
+    const result = store.receiveDebit(receiveInput(channel, body, clock.now()));
+
+    if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
+    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+    const answer: DebitAccepted = {
+      status: 'accepted',
+      channel_reference: result.channelReference,
+      end_to_end_id: body.end_to_end_id,
+    };
+    return reply.code(202).send(answer);
+  });
+
+  // A batch of debits in one message, as collection centers take files: recorded together, in
+  // one transaction; faults act on the whole message.
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-batches', { bodyLimit: DEBIT_BATCH_BODY_BYTES_MAX }, async (request, reply) => {
+    const { channel } = request.params;
+    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+    const fault = faults.affecting(channel, 'submit');
+    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+    const parsed = debitBatchSchema.safeParse(request.body);
+    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
+    if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
+    const now = clock.now();
+    const results = store.receiveDebits(parsed.data.debits.map((body) => receiveInput(channel, body, now)));
+    if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
+    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+    const answer: DebitBatchAccepted = {
+      status: 'accepted',
+      debits: parsed.data.debits.map((body, index) => ({ end_to_end_id: body.end_to_end_id, channel_reference: results[index]!.channelReference })),
+    };
+    return reply.code(202).send(answer);
+  });
+
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-queries', { bodyLimit: DEBIT_QUERY_BODY_BYTES_MAX }, async (request, reply) => {
+    const { channel } = request.params;
+    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+    const fault = faults.affecting(channel, 'query');
+    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+    const parsed = debitQuerySchema.safeParse(request.body);
+    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
+    const { end_to_end_ids: endToEndIds } = parsed.data;
+    const results = store.findDebits(channel, endToEndIds).map((debit, index) => {
+      const endToEndId = endToEndIds[index]!;
+      return debit === undefined ? { end_to_end_id: endToEndId, status: 'not_found' as const } : statusAnswer(endToEndId, debit);
+    });
+    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+    const answer: DebitQueryAnswer = { results };
+    return reply.code(200).send(answer);
+  });
+
+  function receiveInput(channel: string, body: DebitRequest, now: Date) {
+    const holderName = body.holder_name == null ? '' : normalizeHolderName(body.holder_name);
+    const idNumber = body.id_number == null ? '' : body.id_number.trim();
+    return {
+      channel,
+      endToEndId: body.end_to_end_id,
+      amountFen: body.amount,
+      accountHmac: blinder.account(body.account_number),
+      accountMasked: maskAccountNumber(body.account_number),
+      holderName: holderName === '' ? undefined : holderName,
+      idNumberHmac: idNumber === '' ? undefined : blinder.idNumber(idNumber),
+      receivedAtMs: now.getTime(),
+      businessDate: businessDate(now),
+    };
+  }
+
+  app.get<{ Params: QueryParams }>('/channels/:channel/debits/:end_to_end_id', async (request, reply) => {
+    const { channel, end_to_end_id: endToEndId } = request.params;
+    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+    const fault = faults.affecting(channel, 'query');
+    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+    if (!END_TO_END_ID_PATTERN.test(endToEndId)) {
+      return channelBadRequest(reply, [
+        { parameter: 'end_to_end_id', code: 'invalid_value', detail: 'must be 1 to 128 printable ASCII characters' },
+      ]);
+    }
+    const debit = store.findDebit(channel, endToEndId);
+    const answer = debit === undefined ? undefined : statusAnswer(endToEndId, debit);
+    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+    if (answer === undefined) return reply.code(404).send({ status: 'not_found' });
+    return reply.code(200).send(answer);
+  });
+
+  function statusAnswer(endToEndId: string, debit: ReceivedDebit): DebitStatusAnswer {
+    const base = { channel_reference: debit.channelReference, end_to_end_id: endToEndId, amount: debit.amountFen };
+    const settled = ctx.settleDelayMs === 0 || clock.now().getTime() >= debit.receivedAtMs + ctx.settleDelayMs;
+    if (!settled) return { status: 'processing', ...base };
+    if (debit.outcome === 'succeeded') return { status: 'succeeded', ...base };
+    return { status: 'failed', ...base, code: debit.outcome, message: FAILURE_MESSAGES[debit.outcome] };
+  }
+
+  /** Leaves the request unanswered; the connection stays open until the client gives up. */
+  function holdUnanswered(request: FastifyRequest, reply: FastifyReply, fault: Fault): void {
+    reply.hijack();
+    held.hold(request.raw.socket);
+    request.log.info({ channel: fault.channel, fault: fault.mode }, 'sandbox fault: holding the connection unanswered');
+  }
+
+  /** The sandbox is closing during a delay: drop the connection rather than touch a closed store. */
+  function abandon(request: FastifyRequest, reply: FastifyReply): void {
+    reply.hijack();
+    request.raw.socket.destroy();
+  }
+
+  /** Waits out a `delay_ms` fault; false when the sandbox is closing meanwhile. */
+  async function pause(fault: Fault): Promise<boolean> {
+    try {
+      await sleep(fault.delayMs ?? 0, undefined, { signal: closing });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function channelBadRequest(reply: FastifyReply, errors: ProblemFieldError[]): FastifyReply {
+  return reply.code(400).send({ code: 'bad_request', message: describe(errors), errors });
+}
+
+function channelParamError(): ProblemFieldError {
+  return { parameter: 'channel', code: 'invalid_value', detail: 'must be a channel id (letters, digits, _ . -)' };
+}
