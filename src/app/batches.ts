@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { formatInstant, invariant, parseYuan, type DebitStatus } from '../core/index.js';
+import { formatInstant, invariant, parseYuan } from '../core/index.js';
 import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
 import { checkPain008Totals, detectIso20022Message, Pain008ReadError, Pain008TotalsReader, readPain008, readPain008GroupHeader, unsupportedPain008Version, writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
 import { decodeHead, encodingCheck, encodingName, encodingOfContentType, GbToUtf8Decoder, TextEncodingError, type FileEncoding } from '../formats/text-encodings.js';
@@ -832,7 +832,7 @@ export function batchReportPain002(ctx: AppContext, batch: BatchRow): AsyncGener
         yield {
           row: line.row,
           reference: line.reference,
-          status: (refused ? 'rejected' : (line.debit_status ?? 'pending')) as DebitStatus,
+          status: refused ? 'rejected' : (line.debit_status ?? 'pending'),
           code: refused ? line.code : line.failure_code,
           // pain.002 has no place for the field: the message names it, unless it already does.
           message: refused ? (line.column_name && !(line.message ?? '').includes(line.column_name) ? `${line.column_name}: ${line.message}` : line.message) : line.failure_message,

@@ -1,4 +1,4 @@
-import { checkFeeSchedule, isCalendarDate, type FeeSchedule, type RuleConditions } from '../core/index.js';
+import { checkFeeSchedule, isCalendarDate, type Capability, type ChannelType, type FeeSchedule, type RuleConditions } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
@@ -10,11 +10,11 @@ export { SANDBOX_ENDPOINT };
 
 export interface ChannelInput {
   id: string;
-  type: string;
+  type: ChannelType;
   name: string;
   region_code?: string | undefined;
   bank_code?: string | undefined;
-  capabilities: string[];
+  capabilities: Capability[];
   cost_schedule: FeeSchedule;
   priority: number;
   enabled?: boolean | undefined;
@@ -27,7 +27,7 @@ export function presentChannel(row: ChannelRow): ChannelView {
   return {
     id: row.id,
     object: 'channel',
-    type: row.type as ChannelView['type'],
+    type: row.type,
     name: row.name,
     region_code: row.region_code,
     bank_code: row.bank_code,

@@ -85,7 +85,7 @@ export async function createDebit(ctx: AppContext, merchantId: string, clientKey
 async function claimIdempotencyKey(ctx: AppContext, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
   const now = ctx.clock.now();
   return ctx.store.transaction(async (tx) => {
-    const row = { merchant_id: merchantId, key, request_hash: requestHash, state: 'in_progress', response_status: null, response_body: null, created_at: now.toISOString() };
+    const row = { merchant_id: merchantId, key, request_hash: requestHash, state: 'in_progress' as const, response_status: null, response_body: null, created_at: now.toISOString() };
     if (await tx.insertIdempotencyKey(row)) return null;
     const existing = await tx.getIdempotencyKey(merchantId, key);
     if (existing === null) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
@@ -208,7 +208,7 @@ export async function decideDebit(
     const monthlyUsed = mandate.monthly_max === null ? 0 : await source.counters.mandateUsage(mandate.id, month);
     rejection = checkDebitAgainstMandate(
       {
-        status: mandate.status as 'active' | 'revoked',
+        status: mandate.status,
         validFrom: mandate.valid_from as BusinessDate | null,
         validUntil: mandate.valid_until as BusinessDate | null,
         perDebitMaxFen: mandate.per_debit_max,

@@ -1,9 +1,8 @@
-import { checkPlanSchedule, isCalendarDate, type BusinessDate, type PlanSchedule } from '../core/index.js';
+import { checkPlanSchedule, isCalendarDate, type BusinessDate, type PlanSchedule, type PlanSide } from '../core/index.js';
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { FeePlanRow, MandateTerms, MerchantRow, StoreTx } from './ports.js';
 import { presentInstant, type FeePlanView } from './presenters.js';
-import type { PlanSide } from './plan-versions.js';
 
 export interface FeePlanInput {
   id: string;
@@ -25,7 +24,7 @@ export function presentFeePlan(row: FeePlanRow): FeePlanView {
     id: row.id,
     object: 'fee_plan',
     version: row.version,
-    side: row.side as FeePlanView['side'],
+    side: row.side,
     title: row.title,
     effective_from: row.effective_from,
     effective_until: row.effective_until,

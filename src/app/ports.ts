@@ -1,30 +1,37 @@
-import type { Selectable } from 'kysely';
-import type { AttemptChange, InstructionChange, LedgerTransaction } from '../core/index.js';
 import type {
-  ApiKeysTable,
-  RoutingRulesTable,
-  FeePlansTable,
-  BatchesTable,
-  BatchRowsTable,
-  AttemptsTable,
-  ChannelsTable,
-  DebitEventsTable,
-  DebitsTable,
-  IdempotencyKeysTable,
-  LedgerAccountsTable,
-  MandatesTable,
-  MerchantsTable,
-} from '../storage/schema.js';
+  AccountKind,
+  ApiKeyRecord,
+  AttemptChange,
+  AttemptRecord,
+  BatchRecord,
+  BatchStatus,
+  BatchRowRecord,
+  ChannelRecord,
+  DebitEventRecord,
+  DebitRecord,
+  FeePlanRecord,
+  IdempotencyRecord,
+  InstructionChange,
+  InstructionStatus,
+  LedgerAccountRecord,
+  LedgerTransaction,
+  MandateRecord,
+  Medium,
+  MerchantCategory,
+  MerchantRecord,
+  RuleRecord,
+} from '../core/index.js';
 
-export type MerchantRow = Selectable<MerchantsTable>;
-export type MandateRow = Selectable<MandatesTable>;
-export type DebitRow = Selectable<DebitsTable>;
-export type DebitEventRow = Selectable<DebitEventsTable>;
-export type AttemptRow = Selectable<AttemptsTable>;
-export type ChannelRow = Selectable<ChannelsTable>;
-export type RuleRow = Selectable<RoutingRulesTable>;
-export type FeePlanRow = Selectable<FeePlansTable>;
-export type BatchRow = Selectable<BatchesTable>;
+// The use cases' names for the core records (src/core/records.ts).
+export type MerchantRow = MerchantRecord;
+export type MandateRow = MandateRecord;
+export type DebitRow = DebitRecord;
+export type DebitEventRow = DebitEventRecord;
+export type AttemptRow = AttemptRecord;
+export type ChannelRow = ChannelRecord;
+export type RuleRow = RuleRecord;
+export type FeePlanRow = FeePlanRecord;
+export type BatchRow = BatchRecord;
 /** What deciding a debit reads of its mandate: no ciphertext, nothing only shown to people. */
 export const MANDATE_TERMS_COLUMNS = [
   'id',
@@ -44,9 +51,9 @@ export const MANDATE_TERMS_COLUMNS = [
   'phone_index',
 ] as const;
 export type MandateTerms = Pick<MandateRow, (typeof MANDATE_TERMS_COLUMNS)[number]>;
-export type BatchRowResult = Selectable<BatchRowsTable>;
+export type BatchRowResult = BatchRowRecord;
 /** A batch row's result with its debit's current status, for the report. */
-export type BatchReportLine = BatchRowResult & { debit_status: string | null; failure_code: string | null; failure_message: string | null };
+export type BatchReportLine = BatchRowResult & { debit_status: InstructionStatus | null; failure_code: string | null; failure_message: string | null };
 
 /** One line of the margin report: what the ledger says a merchant's debits on a channel earned and cost on a day. */
 export interface MarginRow {
@@ -72,18 +79,18 @@ export interface SimulationRow {
   business_date: string;
   channel_id: string | null;
   channel_cost: number;
-  status: string;
+  status: InstructionStatus;
   failure_code: string | null;
-  category: string;
+  category: MerchantCategory;
   settlement_region_code: string;
-  account_kind: string;
-  medium: string;
+  account_kind: AccountKind;
+  medium: Medium;
   bank_code: string | null;
   region_code: string | null;
 }
-export type ApiKeyRow = Selectable<ApiKeysTable>;
-export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
-export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
+export type ApiKeyRow = ApiKeyRecord;
+export type IdempotencyRow = IdempotencyRecord;
+export type LedgerAccountRow = LedgerAccountRecord;
 
 /** A page of a list, newest first (SPEC §12). */
 export interface Page<T> {
@@ -105,7 +112,7 @@ export interface MandateFilter extends PageRequest {
 
 export interface DebitFilter extends PageRequest {
   merchantId?: string | undefined;
-  status?: string | undefined;
+  status?: InstructionStatus | undefined;
   reference?: string | undefined;
   mandateId?: string | undefined;
   channelId?: string | undefined;
@@ -192,7 +199,7 @@ export interface StoreTx {
   insertBatch(row: BatchRow): Promise<void>;
   getBatch(id: string): Promise<BatchRow | null>;
   findBatchByFile(merchantId: string, sha256: string): Promise<BatchRow | null>;
-  listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: string | undefined }): Promise<Page<BatchRow>>;
+  listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: BatchStatus | undefined }): Promise<Page<BatchRow>>;
   /** Batches still being processed, oldest first. */
   listProcessingBatches(): Promise<BatchRow[]>;
   /** Batches still being processed whose next attempt is due at `now`, oldest first, at most `limit`. */

@@ -4,7 +4,6 @@ import {
   createRouter,
   type BusinessDate,
   type Capability,
-  type ChannelType,
   type Clock,
   type FeeSchedule,
   type RoutableChannel,
@@ -20,7 +19,7 @@ import type { ChannelRow, MandateRow, MerchantRow, RuleRow, Store, StoreTx } fro
 export function channelFromRow(row: ChannelRow): RoutableChannel {
   return {
     id: row.id,
-    type: row.type as ChannelType,
+    type: row.type,
     priority: row.priority,
     capabilities: JSON.parse(row.capabilities) as Capability[],
     bankCode: row.bank_code,
@@ -38,7 +37,7 @@ export function ruleFromRow(row: RuleRow): RoutingRule {
     effectiveFrom: row.effective_from as BusinessDate | null,
     effectiveUntil: row.effective_until as BusinessDate | null,
     appliesTo: JSON.parse(row.applies_to) as RoutingRule['appliesTo'],
-    effect: row.effect as RoutingRule['effect'],
+    effect: row.effect,
     conditions: JSON.parse(row.conditions) as RuleConditions,
   };
 }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import { invariant, isIssued, OPEN_ATTEMPT_STATES, type AttemptChange, type InstructionChange } from '../core/index.js';
+import { invariant, isIssued, OPEN_ATTEMPT_STATES, type AttemptChange, type BatchStatus, type InstructionChange } from '../core/index.js';
 import type {
   ApiKeyRow,
   AttemptPatch,
@@ -262,7 +262,7 @@ class KyselyStoreTx implements StoreTx {
     return row ?? null;
   }
 
-  async listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: string | undefined }): Promise<Page<BatchRow>> {
+  async listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: BatchStatus | undefined }): Promise<Page<BatchRow>> {
     let query = this.db.selectFrom('batches').selectAll();
     if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
