@@ -14,9 +14,9 @@ import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../security/data-dir-modes.
 import { decryptSegments, encryptingStream, FileIntegrityError } from '../security/file-encryption.js';
 import { batchError, BatchFileError, decodeBatchError, encodeBatchError, maskFileText, type BatchError, type BatchRowCode } from './batch-errors.js';
 import type { AppContext } from './context.js';
-import { decideDebit, type CreateDebitInput, type DecisionSource } from './debits.js';
+import { decideDebit, type CreateDebitInput, type DebitIntakeStore, type DecisionSource } from './debits.js';
 import { AppError, notFound, validationFailed } from './errors.js';
-import type { BatchReportLine, BatchRow, BatchRowResult, DebitEventRow, DebitRow, MandateTerms, StoreTx } from './ports.js';
+import type { BatchReportLine, BatchRow, BatchRowResult, DebitEventRow, DebitRow, MandateStore, MandateTerms } from './ports.js';
 
 /** The file's first bytes, read for its header (CSV) or message type (ISO 20022). */
 const HEAD_BYTES = 4096;
@@ -293,7 +293,7 @@ const AMOUNT_FEN_MAX_TEXT = '9,007,199,254,740,991 fen (90,071,992,547,409.91 yu
  * the merchant's agreement number — one query for the whole chunk. An unknown one stays as given,
  * and the debit is then rejected `mandate_not_found`.
  */
-async function resolveMandateRefs(tx: StoreTx, merchantId: string, records: CsvRecord[]): Promise<void> {
+async function resolveMandateRefs(tx: Pick<MandateStore, 'findMandateIdsByAgreements'>, merchantId: string, records: CsvRecord[]): Promise<void> {
   const refs = records.flatMap((record) => (record.mandate_ref !== undefined && !record.mandate_ref.startsWith('mdt_') ? [record.mandate_ref.trim()] : []));
   const byAgreement = new Map((await tx.findMandateIdsByAgreements(merchantId, [...new Set(refs)])).map((m) => [m.agreement_number, m.id]));
   for (const record of records) {
@@ -316,7 +316,7 @@ interface ChunkSource extends DecisionSource {
   flushCounters(): Promise<void>;
 }
 
-function chunkSource(ctx: AppContext, tx: StoreTx, merchantId: string): ChunkSource {
+function chunkSource(ctx: AppContext, tx: DebitIntakeStore, merchantId: string): ChunkSource {
   let taken = new Set<string>();
   let byId = new Map<string, MandateTerms>();
   let byAccount = new Map<string, MandateTerms[]>();

@@ -2,7 +2,7 @@ import { checkFeeSchedule, isCalendarDate, type Capability, type ChannelType, ty
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
-import type { ChannelRow, RuleRow, StoreTx } from './ports.js';
+import type { CatalogStore, ChannelRow, RuleRow } from './ports.js';
 import { presentInstant, type ChannelView, type RuleView } from './presenters.js';
 import { SANDBOX_ENDPOINT } from './sandbox-endpoint.js';
 
@@ -168,10 +168,10 @@ export function ruleRow(input: RuleInput, version: number, createdAt: string, re
  * Writes a new version of a rule unless its newest version says the same; returns the newest
  * version either way. Never rewrites an old version: debits keep naming the one that routed them.
  */
-export async function putRule(ctx: AppContext, input: RuleInput, tx?: StoreTx, mode: 'create' | 'upsert' = 'upsert'): Promise<RuleRow> {
+export async function putRule(ctx: AppContext, input: RuleInput, tx?: CatalogStore, mode: 'create' | 'upsert' = 'upsert'): Promise<RuleRow> {
   const errors = checkRule(input);
   if (errors.length > 0) throw validationFailed(errors);
-  const write = async (t: StoreTx) => {
+  const write = async (t: CatalogStore) => {
     const versions = await t.listRuleVersions(input.id);
     const latest = versions.at(-1);
     // Checked in the transaction, so that of two concurrent creations one is refused.

@@ -17,7 +17,7 @@ import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { optionalField } from './payer-details.js';
-import type { DebitEventRow, DebitFilter, DebitRow, MandateTerms, MerchantRow, Page, StoreTx } from './ports.js';
+import type { CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
 import { presentDebit, type DebitView } from './presenters.js';
 
 const CREATED = instructionMove('debit', 'created');
@@ -131,8 +131,14 @@ export interface UsageCounters {
   addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void>;
 }
 
+/**
+ * What deciding and writing debits needs, one at a time or a batch chunk at a time: the merchant's
+ * live references and debits, its mandates and their usage, the fee plans' allowance counters.
+ */
+export type DebitIntakeStore = DebitStore & MandateStore & CatalogStore;
+
 /** Answers a DecisionSource with queries in a transaction: the API's path, one debit at a time. */
-export function transactionSource(ctx: AppContext, tx: StoreTx, merchantId: string): DecisionSource {
+export function transactionSource(ctx: AppContext, tx: DebitIntakeStore, merchantId: string): DecisionSource {
   return {
     liveReferenceExists: async (reference) => (await tx.findLiveDebitByReference(merchantId, reference)) !== null,
     mandateById: (id) => tx.getMandate(id),

@@ -14,7 +14,7 @@ import {
 } from '../core/index.js';
 import { SANDBOX_ENDPOINT } from './sandbox-endpoint.js';
 import { activePlan, planInForce, type ActivePlan } from './plan-versions.js';
-import type { ChannelRow, MandateRow, MerchantRow, RuleRow, Store, StoreTx } from './ports.js';
+import type { CatalogStore, ChannelRow, MandateRow, MerchantRow, RuleRow, Store } from './ports.js';
 
 export function channelFromRow(row: ChannelRow): RoutableChannel {
   return {
@@ -102,7 +102,7 @@ export class RoutingTable {
    * transaction pass it as `reader`: on SQLite the store has one connection, which the
    * transaction holds.
    */
-  async merchant(id: string, reader: StoreTx = this.store): Promise<MerchantRow | null> {
+  async merchant(id: string, reader: CatalogStore = this.store): Promise<MerchantRow | null> {
     return reader.getMerchant(id);
   }
 
