@@ -24,12 +24,6 @@ const HEAD_BYTES = 4096;
 export const BATCH_FILE_BYTES_MAX = 1024 * 1024 * 1024;
 /** Rows decided per transaction: one commit for many rows, and the cursor moves with them. */
 const CHUNK_ROWS = 5000;
-/**
- * Rows read, decided and written at a time within a chunk's transaction. SQLite runs in this
- * process: small parts cost nothing extra and let each part's objects die young. PostgreSQL pays
- * a round trip per statement: the whole chunk goes in one part.
- */
-const PART_ROWS = { sqlite: 500, postgres: CHUNK_ROWS } as const;
 
 /**
  * A CSV row (and a pain.008 text, see PAIN008_STALL_UNITS_MAX) is at most this long: a longer one
@@ -467,7 +461,8 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, onChunk?: (
       const next = { ...counts };
       // Decided and written a part at a time: one transaction for the whole chunk (fewer, larger
       // commits), while each part's objects die young instead of living until the commit.
-      const partRows = PART_ROWS[ctx.store.engine];
+      // Rows read, decided and written at a time within the chunk's transaction: the store's choice.
+      const partRows = Math.min(ctx.store.partRowsMax, CHUNK_ROWS);
       for (let start = 0; start < rows.length; start += partRows) {
         const part = rows.slice(start, start + partRows);
         await resolveMandateRefs(tx, batch.merchant_id, part.map(({ record }) => record));

@@ -34,6 +34,12 @@ export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & D
  */
 export interface Store extends StoreTx {
   readonly engine: 'sqlite' | 'postgres';
+  /**
+   * Rows to decide and write at a time within one transaction (batch ingestion), as the engine
+   * prefers: few on SQLite (in-process, so small parts cost nothing and let each part's objects
+   * die young), unbounded on PostgreSQL (a round trip per statement).
+   */
+  readonly partRowsMax: number;
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

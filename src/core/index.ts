@@ -7,4 +7,5 @@ export * from './ledger/index.js';
 export * from './routing/index.js';
 export * from './channels/index.js';
 export * from './fees/index.js';
+export * from './calendar/index.js';
 export * from './records.js';

@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import type { BatchStatus } from '../../core/index.js';
+import type { BatchReportLine, BatchRow, BatchRowResult, Page, PageRequest } from '../../app/ports.js';
+import { BATCH_ROWS_TABLE } from '../bulk.js';
+import { page, insertMany, type Executor, type StoreContext } from './shared.js';
+
+/** Batches (uploaded files), their rows and their reports. */
+export class Batches {
+  constructor(private readonly context: StoreContext) {}
+
+  private get db(): Executor {
+    return this.context.db;
+  }
+
+  async insertBatch(row: BatchRow): Promise<void> {
+    await this.db.insertInto('batches').values(row).execute();
+  }
+
+  async getBatch(id: string): Promise<BatchRow | null> {
+    return (await this.db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async findBatchByFile(merchantId: string, sha256: string): Promise<BatchRow | null> {
+    const row = await this.db.selectFrom('batches').selectAll().where('merchant_id', '=', merchantId).where('file_sha256', '=', sha256).executeTakeFirst();
+    return row ?? null;
+  }
+
+  async listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: BatchStatus | undefined }): Promise<Page<BatchRow>> {
+    let query = this.db.selectFrom('batches').selectAll();
+    if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
+  }
+
+  async listProcessingBatches(): Promise<BatchRow[]> {
+    return this.db.selectFrom('batches').selectAll().where('status', '=', sql.lit('processing')).orderBy('created_at').execute();
+  }
+
+  async advanceBatch(id: string, fromCursor: number, patch: Pick<BatchRow, 'cursor' | 'rows' | 'accepted' | 'rejected'>): Promise<boolean> {
+    const result = await this.db.updateTable('batches').set(patch).where('id', '=', id).where('cursor', '=', fromCursor).where('status', '=', 'processing').executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async listDueBatches(now: string, limit: number): Promise<BatchRow[]> {
+    return this.db
+      .selectFrom('batches')
+      .selectAll()
+      .where('status', '=', sql.lit('processing'))
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  async scheduleBatchRetry(id: string, attempts: number, nextAttemptAt: string): Promise<void> {
+    await this.db.updateTable('batches').set({ attempts, next_attempt_at: nextAttemptAt }).where('id', '=', id).where('status', '=', 'processing').execute();
+  }
+
+  async sumBatchBytesHeld(merchantId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('batches')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('file_bytes'), sql<number>`0`).as('bytes'))
+      .where('merchant_id', '=', merchantId)
+      .where('status', '=', sql.lit('processing'))
+      .executeTakeFirstOrThrow();
+    return Number(row.bytes);
+  }
+
+  async finishBatch(id: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<boolean> {
+    const result = await this.db.updateTable('batches').set({ status, completed_at: at, error }).where('id', '=', id).where('status', '=', 'processing').executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async insertBatchRows(rows: BatchRowResult[]): Promise<void> {
+    await insertMany(this.context, BATCH_ROWS_TABLE, rows);
+  }
+
+  async listBatchReport(batchId: string, afterRow: number, limit: number): Promise<BatchReportLine[]> {
+    return this.db
+      .selectFrom('batch_rows as r')
+      .leftJoin('debits as d', 'd.id', 'r.debit_id')
+      .selectAll('r')
+      .select(['d.status as debit_status', 'd.failure_code', 'd.failure_message'])
+      .where('r.batch_id', '=', batchId)
+      .where('r.row', '>', afterRow)
+      .orderBy('r.row')
+      .limit(limit)
+      .execute();
+  }
+
+  async countBatchDebits(batchId: string): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('debits')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('batch_id', '=', batchId)
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+}

@@ -1,0 +1,94 @@
+import type { ChannelRow, FeePlanRow, MerchantRow, Page, PageRequest, RuleRow } from '../../app/ports.js';
+import { page, type Executor, type StoreContext } from './shared.js';
+
+/** Merchants, channels, routing rules, fee plans and their allowance counters. */
+export class Catalog {
+  constructor(private readonly context: StoreContext) {}
+
+  private get db(): Executor {
+    return this.context.db;
+  }
+
+  async insertMerchant(row: MerchantRow): Promise<void> {
+    await this.db.insertInto('merchants').values(row).execute();
+  }
+
+  async getMerchant(id: string): Promise<MerchantRow | null> {
+    return (await this.db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async updateMerchantPlans(id: string, feePlan: string, payerFeePlan: string | null): Promise<void> {
+    await this.db.updateTable('merchants').set({ fee_plan: feePlan, payer_fee_plan: payerFeePlan }).where('id', '=', id).execute();
+  }
+
+  async listMerchants(request: PageRequest): Promise<Page<MerchantRow>> {
+    let query = this.db.selectFrom('merchants').selectAll();
+    if (request.startingAfter) query = query.where('id', '<', request.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(request.limit + 1).execute(), request.limit);
+  }
+
+  async upsertChannel(row: ChannelRow): Promise<void> {
+    const { id: _id, created_at: _createdAt, ...rest } = row;
+    await this.db
+      .insertInto('channels')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet(rest))
+      .execute();
+  }
+
+  async listChannels(): Promise<ChannelRow[]> {
+    return this.db.selectFrom('channels').selectAll().orderBy('priority').orderBy('id').execute();
+  }
+
+  async getChannel(id: string): Promise<ChannelRow | null> {
+    return (await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async insertRuleVersion(row: RuleRow): Promise<void> {
+    await this.db.insertInto('routing_rules').values(row).execute();
+  }
+
+  async listRuleVersions(id: string): Promise<RuleRow[]> {
+    return this.db.selectFrom('routing_rules').selectAll().where('id', '=', id).orderBy('version').execute();
+  }
+
+  async listCurrentRules(): Promise<RuleRow[]> {
+    return this.db
+      .selectFrom('routing_rules as r')
+      .selectAll('r')
+      .where('r.version', '=', (eb) => eb.selectFrom('routing_rules as n').select((e) => e.fn.max('n.version').as('v')).whereRef('n.id', '=', 'r.id'))
+      .orderBy('r.id')
+      .execute();
+  }
+
+  async insertFeePlanVersion(row: FeePlanRow): Promise<void> {
+    await this.db.insertInto('fee_plans').values(row).execute();
+  }
+
+  async listFeePlans(): Promise<FeePlanRow[]> {
+    return this.db.selectFrom('fee_plans').selectAll().orderBy('id').orderBy('version').execute();
+  }
+
+  async lockAllowanceUsage(planId: string, subject: string, month: string): Promise<number> {
+    await this.db
+      .insertInto('allowance_usage')
+      .values({ plan_id: planId, subject, month, amount: 0 })
+      .onConflict((oc) => oc.columns(['plan_id', 'subject', 'month']).doNothing())
+      .execute();
+    const query = this.db
+      .selectFrom('allowance_usage')
+      .select('amount')
+      .where('plan_id', '=', planId)
+      .where('subject', '=', subject)
+      .where('month', '=', month);
+    return (await this.context.dialect.lockRows(query).executeTakeFirstOrThrow()).amount;
+  }
+
+  async addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void> {
+    await this.db
+      .insertInto('allowance_usage')
+      .values({ plan_id: planId, subject, month, amount: deltaFen })
+      .onConflict((oc) => oc.columns(['plan_id', 'subject', 'month']).doUpdateSet({ amount: (eb) => eb('allowance_usage.amount', '+', deltaFen) }))
+      .execute();
+  }
+}

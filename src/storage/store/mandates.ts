@@ -1,0 +1,102 @@
+import { MANDATE_TERMS_COLUMNS, type MandateFilter, type MandateRow, type MandateTerms, type Page } from '../../app/ports.js';
+import { MANDATES_TABLE } from '../bulk.js';
+import { page, selectIn, insertMany, type Executor, type StoreContext } from './shared.js';
+
+/** Mandates and their monthly usage counters. */
+export class Mandates {
+  constructor(private readonly context: StoreContext) {}
+
+  private get db(): Executor {
+    return this.context.db;
+  }
+
+  async insertMandate(row: MandateRow): Promise<void> {
+    await this.db.insertInto('mandates').values(row).execute();
+  }
+
+  async insertMandates(rows: readonly MandateRow[]): Promise<void> {
+    await insertMany(this.context, MANDATES_TABLE, rows);
+  }
+
+  async getMandate(id: string): Promise<MandateRow | null> {
+    return (await this.db.selectFrom('mandates').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async findMandateByAgreement(merchantId: string, agreementNumber: string): Promise<MandateRow | null> {
+    const row = await this.db
+      .selectFrom('mandates')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('agreement_number', '=', agreementNumber)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async listMandates(filter: MandateFilter): Promise<Page<MandateRow>> {
+    let query = this.db.selectFrom('mandates').selectAll();
+    if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.accountIndex) query = query.where('account_index', '=', filter.accountIndex);
+    if (filter.agreementNumber !== undefined) query = query.where('agreement_number', '=', filter.agreementNumber);
+    if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
+  }
+
+  async findMandatesByAccount(merchantId: string, accountIndex: string): Promise<MandateRow[]> {
+    return this.db
+      .selectFrom('mandates')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('account_index', '=', accountIndex)
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
+  async revokeMandate(id: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('mandates')
+      .set({ status: 'revoked', revoked_at: at })
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async lockMandateUsage(mandateId: string, month: string): Promise<number> {
+    await this.db
+      .insertInto('mandate_usage')
+      .values({ mandate_id: mandateId, month, amount: 0 })
+      .onConflict((oc) => oc.columns(['mandate_id', 'month']).doNothing())
+      .execute();
+    const query = this.db
+      .selectFrom('mandate_usage')
+      .select('amount')
+      .where('mandate_id', '=', mandateId)
+      .where('month', '=', month);
+    const row = await this.context.dialect.lockRows(query).executeTakeFirstOrThrow();
+    return row.amount;
+  }
+
+  async addMandateUsage(mandateId: string, month: string, deltaFen: number): Promise<void> {
+    await this.db
+      .insertInto('mandate_usage')
+      .values({ mandate_id: mandateId, month, amount: deltaFen })
+      .onConflict((oc) =>
+        oc.columns(['mandate_id', 'month']).doUpdateSet({ amount: (eb) => eb('mandate_usage.amount', '+', deltaFen) }),
+      )
+      .execute();
+  }
+
+  getMandateTerms(ids: readonly string[]): Promise<MandateTerms[]> {
+    return selectIn<MandateTerms>(this.context, `select ${MANDATE_TERMS_COLUMNS.join(', ')} from mandates where id`, [], ids);
+  }
+
+  findMandateIdsByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<Pick<MandateRow, 'id' | 'agreement_number'>[]> {
+    return selectIn(this.context, 'select id, agreement_number from mandates where merchant_id = $1 and agreement_number', [merchantId], agreementNumbers);
+  }
+
+  async findMandatesByAccounts(merchantId: string, accountIndexes: readonly string[]): Promise<MandateRow[]> {
+    const rows = await selectIn<MandateRow>(this.context, 'select * from mandates where merchant_id = $1 and account_index', [merchantId], accountIndexes);
+    return rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  }
+}

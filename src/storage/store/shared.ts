@@ -1,0 +1,51 @@
+import { CompiledQuery } from 'kysely';
+import { invariant, isIssued, type AttemptChange, type InstructionChange } from '../../core/index.js';
+import type { Page } from '../../app/ports.js';
+import type { BulkTable } from '../bulk.js';
+import type { Connection, Dialect, Fence } from '../dialects/dialect.js';
+
+export type { Executor } from '../dialects/dialect.js';
+
+/**
+ * What every area of the store works on: the executor (the database, or one transaction) and
+ * the dialect of the engine behind it, which holds everything that differs between the engines.
+ *
+ * Conditions that select a partial index (pending debits, open attempts, live references) are
+ * written with literals, not parameters: SQLite uses a partial index only when it can prove the
+ * index's WHERE from the query's text.
+ */
+export interface StoreContext extends Connection {
+  readonly dialect: Dialect;
+}
+
+export function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  return { data: rows.slice(0, limit), hasMore: rows.length > limit };
+}
+
+/** Status writes take only the transition table's changes: a forged one (a cast) is a bug. */
+export function assertIssued(change: InstructionChange | AttemptChange): void {
+  invariant(isIssued(change), 'a status change that the transition table did not issue');
+}
+
+/**
+ * `${head} in (list)` as one statement whose text does not depend on the list's length, so that
+ * it is prepared once. `head` numbers its own parameters $1, $2, … and ends with the column.
+ */
+export async function selectIn<Row>(context: StoreContext, head: string, parameters: readonly unknown[], list: readonly string[]): Promise<Row[]> {
+  if (list.length === 0) return [];
+  const { dialect } = context;
+  const condition = dialect.inList(dialect.placeholders(head), list, parameters.length + 1);
+  return (await context.db.executeQuery<Row>(CompiledQuery.raw(condition.text, [...parameters, ...condition.parameters]))).rows;
+}
+
+export function updateMany<Row extends { id: string }>(context: StoreContext, table: BulkTable<Row>, updates: readonly { id: string; patch: Partial<Row> }[], at: string, fence: Fence): Promise<Row[]> {
+  return context.dialect.updateMany(context, table, updates, at, fence);
+}
+
+export function insertNew<Row extends { id: string }>(context: StoreContext, table: BulkTable<Row>, rows: readonly Row[]): Promise<Set<string>> {
+  return context.dialect.insertNew(context, table, rows);
+}
+
+export function insertMany<Row>(context: StoreContext, table: BulkTable<Row>, rows: readonly Row[]): Promise<void> {
+  return context.dialect.insertMany(context, table, rows);
+}
