@@ -19,8 +19,9 @@ export const LAYERS = {
   formats: ['src/core/'],
   app: ['src/core/', 'src/formats/'],
   // Adapters see the domain and the port they implement, never each other.
-  storage: ['src/core/', 'src/app/ports.ts'],
-  security: ['src/core/'],
+  storage: ['src/core/', 'src/app/ports.ts', 'src/app/batch-file-store.ts'],
+  // Encryption at rest wraps a BatchFileStore (src/security/encrypted-batch-files.ts).
+  security: ['src/core/', 'src/app/batch-file-store.ts'],
   // The daikou channel protocol's schemas and limits, shared by both ends of the wire.
   'channels/sandbox-protocol': [],
   'channels/sandbox-connector': ['src/core/', 'src/channels/sandbox-protocol/'],
@@ -45,9 +46,6 @@ export const LAYER_ALLOWLIST = [
   // Presenters build views typed by the HTTP representations (type-only); they move to http/
   // when the use cases return records instead of views.
   'src/app/presenters.ts -> src/http/representations/index.ts',
-  // Uploaded files are written to this node's disk; they go behind a BatchFileStore port (item 5).
-  'src/app/batches.ts -> src/security/data-dir-modes.ts',
-  'src/app/batches.ts -> src/security/file-encryption.ts',
   // The sandbox's own store keeps its data directory private like the hub's.
   'src/channels/sandbox/sandbox-store.ts -> src/security/data-dir-modes.ts',
   // Commands that open a store or start the sandbox themselves instead of asking main.ts.

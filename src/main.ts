@@ -24,12 +24,17 @@ import { ensurePrivateFile, secureDataDir } from './security/data-dir-modes.js';
 import { loadMasterKey, Vault } from './security/vault.js';
 import { migrateToLatest, type DatabaseConfig } from './storage/database.js';
 import { openStore } from './storage/kysely-store.js';
+import { DatabaseBatchFiles } from './storage/batch-file-chunks.js';
+import { encryptedBatchFiles } from './security/encrypted-batch-files.js';
 
 export const randomSecrets: SecretSource = {
   randomToken: (bytes: number) => crypto.randomBytes(bytes).toString('base64url'),
 };
 
 export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The purpose of the key that seals uploaded batch files at rest, for Vault.derive. */
+const BATCH_FILE_KEY_PURPOSE = 'batch-files';
 
 /** The one channel this build routes to: a clearing organisation simulated by the sandbox. */
 export const SANDBOX_CHANNEL_ID = 'sandbox-clearing';
@@ -149,7 +154,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       connectors,
       routing,
       logger,
-      batchDir: path.join(options.dataDir, 'batches'),
+      batchFiles: encryptedBatchFiles(new DatabaseBatchFiles(db, clock), Buffer.from(vault.derive(BATCH_FILE_KEY_PURPOSE), 'hex')),
       workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
       batches: { ...DEFAULT_BATCH_SETTINGS, ...options.batches },
     };

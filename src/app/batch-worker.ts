@@ -1,13 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { AppContext, BatchSettings } from './context.js';
 import { batchError, maskFileText } from './batch-errors.js';
-import { endBatch, processBatch } from './batches.js';
+import { BatchLeaseLost, endBatch, processBatch, type ProcessOptions } from './batches.js';
 import type { BatchRow } from './ports.js';
 import { WorkerHealth } from './worker-health.js';
 import { systemClock } from '../core/index.js';
 
-/** Due batches read per round; each is taken in turn, and the list is read again after. */
+/** Batches claimed per round, one after another; then the worker reports its health and goes on. */
 const DUE_BATCHES_MAX = 20;
 /** An upload file this old at start was cut off by a crash. */
 const ABANDONED_UPLOAD_MS = 60 * 60 * 1000;
@@ -19,9 +17,18 @@ export function batchRetryDelayMs(attempts: number, settings: Pick<BatchSettings
   return Math.min(settings.retryDelayMsMax, settings.retryDelayMs * 2 ** Math.max(0, attempts - 1));
 }
 
+export interface BatchWorkerOptions extends ProcessOptions {
+  /** The worker's name in the leases it holds; unique per process unless a test names it. */
+  owner?: string;
+}
+
 /**
- * Processes uploaded batches in the background, oldest first, one at a time per process. A batch
- * interrupted by a crash is simply taken up again from its cursor.
+ * Processes uploaded batches in the background, oldest first, one at a time per worker. Several
+ * workers — on one node or many, over one database — share the batches: each claims a batch with
+ * a lease (as attempts are claimed), renews it with every chunk it commits, and every write that
+ * advances or ends the batch is fenced on still holding it. A batch whose worker crashed or
+ * stalled past its lease is taken up by another from its cursor; the stalled one, should it wake,
+ * can write nothing more.
  *
  * One batch never holds up the others: a file that cannot be read fails its own batch (processBatch),
  * and an unexpected error is logged, then the batch waits with backoff while the others are taken;
@@ -36,7 +43,17 @@ export class BatchWorker {
   /** Its rounds, for `/healthz`: a round fails when it cannot list its batches or a batch met an unexpected error. */
   readonly health = new WorkerHealth(systemClock);
 
-  constructor(private readonly ctx: AppContext) {}
+  readonly owner: string;
+  readonly #process: ProcessOptions;
+
+  constructor(
+    private readonly ctx: AppContext,
+    options: BatchWorkerOptions = {},
+  ) {
+    this.owner = options.owner ?? `batch-worker-${process.pid}-${ctx.ids.next('event').slice(-8)}`;
+    const { owner: _owner, ...processOptions } = options;
+    this.#process = processOptions;
+  }
 
   start(): void {
     if (this.#running) return;
@@ -59,21 +76,7 @@ export class BatchWorker {
     await this.#sweep();
     while (this.#running) {
       this.#woken = false;
-      let worked = false;
-      let failed = false;
-      let due: BatchRow[] = [];
-      try {
-        due = await this.ctx.store.listDueBatches(this.ctx.clock.now().toISOString(), DUE_BATCHES_MAX);
-      } catch (error) {
-        failed = true;
-        this.#logUnexpected(error, {}, 'could not list the batches to process; trying again');
-      }
-      for (const batch of due) {
-        if (!this.#running) break;
-        const outcome = await this.#take(batch);
-        if (outcome !== 'unrecorded') worked = true;
-        if (outcome !== 'processed') failed = true;
-      }
+      const { worked, failed } = await this.#round(() => this.#running, []);
       if (failed) this.health.recordFailure();
       else this.health.recordSuccess();
       if (!worked && this.#running && !this.#woken) {
@@ -89,31 +92,72 @@ export class BatchWorker {
   }
 
   /**
-   * Processes one batch: `processed` (completed, or failed for its file), `retrying` (an unexpected
-   * error, recorded with its backoff or as the batch's failure), or `unrecorded` (not even that).
+   * One round by hand (tests, the simulation; the running worker does the same in its loop):
+   * claims and processes due batches until none is left or DUE_BATCHES_MAX were taken. Returns
+   * the ids of the batches it claimed, in order.
    */
-  async #take(batch: BatchRow): Promise<'processed' | 'retrying' | 'unrecorded'> {
+  async runOnce(): Promise<string[]> {
+    const taken: string[] = [];
+    await this.#round(() => true, taken);
+    return taken;
+  }
+
+  async #round(going: () => boolean, taken: string[]): Promise<{ worked: boolean; failed: boolean }> {
+    let worked = false;
+    let failed = false;
+    for (let claims = 0; claims < DUE_BATCHES_MAX && going(); claims += 1) {
+      let batch: BatchRow | null;
+      try {
+        const now = this.ctx.clock.now();
+        batch = await this.ctx.store.claimDueBatch(now.toISOString(), this.owner, new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString());
+      } catch (error) {
+        failed = true;
+        this.#logUnexpected(error, {}, 'could not claim a batch to process; trying again');
+        break;
+      }
+      if (batch === null) break;
+      taken.push(batch.id);
+      const outcome = await this.#take(batch);
+      if (outcome !== 'unrecorded') worked = true;
+      if (outcome !== 'processed' && outcome !== 'lost') failed = true;
+    }
+    return { worked, failed };
+  }
+
+  /**
+   * Processes one batch it holds: `processed` (completed, or failed for its file), `lost` (another
+   * worker took the lease over; that one goes on), `retrying` (an unexpected error, recorded with
+   * its backoff or as the batch's failure), or `unrecorded` (not even that).
+   */
+  async #take(batch: BatchRow): Promise<'processed' | 'lost' | 'retrying' | 'unrecorded'> {
     try {
-      await processBatch(this.ctx, batch);
+      await processBatch(this.ctx, batch, this.owner, this.#process);
       return 'processed';
     } catch (error) {
+      if (error instanceof BatchLeaseLost) return this.#lost(batch);
       const settings = this.ctx.batches;
       const attempts = batch.attempts + 1;
       try {
         if (attempts >= settings.attemptsMax) {
           this.#logUnexpected(error, { batch_id: batch.id, attempt: attempts, attempts_max: settings.attemptsMax }, 'batch processing failed; the batch fails internal_error');
-          await endBatch(this.ctx, batch, batchError('internal_error', `Processing met an unexpected error ${attempts} times; the rows read so far stand. Send the remaining rows again in a new file.`, { row: batch.cursor + 1 }));
+          await endBatch(this.ctx, batch, this.owner, batchError('internal_error', `Processing met an unexpected error ${attempts} times; the rows read so far stand. Send the remaining rows again in a new file.`, { row: batch.cursor + 1 }));
         } else {
           const retryInMs = batchRetryDelayMs(attempts, settings);
           this.#logUnexpected(error, { batch_id: batch.id, attempt: attempts, attempts_max: settings.attemptsMax, retry_in_ms: retryInMs }, 'batch processing failed; retrying later');
-          await this.ctx.store.scheduleBatchRetry(batch.id, attempts, new Date(this.ctx.clock.now().getTime() + retryInMs).toISOString());
+          if (!(await this.ctx.store.scheduleBatchRetry(batch.id, this.owner, attempts, new Date(this.ctx.clock.now().getTime() + retryInMs).toISOString()))) return this.#lost(batch);
         }
         return 'retrying';
       } catch (inner) {
+        if (inner instanceof BatchLeaseLost) return this.#lost(batch);
         this.#logUnexpected(inner, { batch_id: batch.id }, 'could not record a batch failure; trying again');
         return 'unrecorded';
       }
     }
+  }
+
+  #lost(batch: BatchRow): 'lost' {
+    this.ctx.logger.warn({ batch_id: batch.id, owner: this.owner }, 'another worker took over the batch (this one held it past its lease); leaving it to that one');
+    return 'lost';
   }
 
   /**
@@ -141,22 +185,11 @@ export class BatchWorker {
    */
   async #sweep(): Promise<void> {
     try {
-      if (!fs.existsSync(this.ctx.batchDir)) return;
-      for (const name of fs.readdirSync(this.ctx.batchDir)) {
-        const file = path.join(this.ctx.batchDir, name);
-        // An upload still streaming is young; one a crash cut off stays old.
-        if (name.startsWith('upload-')) {
-          // The machine's clock, like the file's mtime: the test clock may stand years away.
-          if (fs.statSync(file).mtimeMs < systemClock.now().getTime() - ABANDONED_UPLOAD_MS) fs.rmSync(file, { force: true });
-          continue;
-        }
-        const match = /^(bat_[0-9A-Za-z]+)\./.exec(name);
-        if (match === null) continue;
-        const batch = await this.ctx.store.getBatch(match[1]!);
-        if (batch === null || batch.status !== 'processing') fs.rmSync(file, { force: true });
-      }
+      // An upload still streaming is young; one a crash cut off stays old.
+      const deleted = await this.ctx.batchFiles.deleteAbandoned(new Date(this.ctx.clock.now().getTime() - ABANDONED_UPLOAD_MS).toISOString());
+      if (deleted > 0) this.ctx.logger.info({ batch_files_deleted: deleted }, 'batch files left by a crash deleted');
     } catch (error) {
-      this.#logUnexpected(error, {}, 'could not sweep the batch directory');
+      this.#logUnexpected(error, {}, 'could not sweep the stored batch files');
     }
   }
 }

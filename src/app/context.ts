@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, ConnectorRegistry, IdSource } from '../core/index.js';
+import type { BatchFileStore } from './batch-file-store.js';
 import type { PersonalDataVault, SecretSource, Store } from './ports.js';
 import type { RoutingTable } from './routing-table.js';
 
@@ -30,7 +31,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 /** Limits and retries of batch files (SPEC §11, §13). */
 export interface BatchSettings {
   /**
-   * Bytes a merchant's unfinished batches may hold on disk together (`DAIKOU_BATCH_BYTES_HELD_MAX`):
+   * Bytes a merchant's unfinished batches may hold in stored files together (`DAIKOU_BATCH_BYTES_HELD_MAX`):
    * an upload that would pass it is refused 413, so that one merchant cannot fill the disk.
    */
   bytesHeldMax: number;
@@ -59,8 +60,8 @@ export interface AppContext {
   connectors: ConnectorRegistry;
   routing: RoutingTable;
   logger: Logger;
-  /** Where uploaded batch files are kept, encrypted, while their batch is unfinished. */
-  batchDir: string;
+  /** Where uploaded batch files wait, encrypted, while their batch is unfinished: any node reads them. */
+  batchFiles: BatchFileStore;
   workers: WorkerSettings;
   batches: BatchSettings;
 }

@@ -370,7 +370,8 @@ export class SubmissionWorker {
       case 'processing':
         return { ...release, next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString() };
       case 'unknown':
-        return { ...release, next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString() };
+        // Each answer that told nothing doubles the wait before the next query (up to backoffMsMax).
+        return { ...release, next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString(), query_count: attempt.query_count + 1 };
       case 'succeeded':
         return { ...release, channel_reference: channelReference, next_query_at: null };
       case 'failed':

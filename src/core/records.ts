@@ -105,7 +105,6 @@ export interface BatchRecord {
   merchant_id: string;
   file_sha256: string;
   format: BatchFormat;
-  /** Where the file is kept (encrypted) while the batch is unfinished. */
   file_name: string;
   /** For ISO 20022 files: the original MsgId and message name (e.g. pain.008.001.02). */
   message_id: string | null;
@@ -130,6 +129,9 @@ export interface BatchRecord {
   file_bytes: number;
   /** The file's text encoding as declared at upload: `utf-8`, `gbk` or `gb18030` (src/formats/text-encodings.ts). */
   encoding: string;
+  /** The worker processing the batch, and until when; null when no one holds it. */
+  lease_owner: string | null;
+  lease_until: string | null;
 }
 
 /** The result of one input row: the debit it became, or why it was refused. */

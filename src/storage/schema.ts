@@ -34,6 +34,7 @@ export interface Database {
   allowance_usage: AllowanceUsageTable;
   batches: BatchesTable;
   batch_rows: BatchRowsTable;
+  batch_file_chunks: BatchFileChunksTable;
   debits: DebitsTable;
   debit_events: DebitEventsTable;
   attempts: AttemptsTable;
@@ -162,6 +163,18 @@ export interface BatchesTable {
   file_bytes: number;
   /** The file's text encoding as declared at upload: `utf-8`, `gbk` or `gb18030` (migration 008). */
   encoding: string;
+  /** The worker processing the batch, and until when (migration 010); null when no one holds it. */
+  lease_owner: string | null;
+  lease_until: string | null;
+}
+
+/** An uploaded batch file as stored (encrypted), in order, while its batch is unfinished (migration 010). */
+export interface BatchFileChunksTable {
+  batch_id: string;
+  seq: number;
+  bytes: Buffer;
+  /** When the chunk was written: an upload a crash cut off has chunks, an old one, and no batch. */
+  created_at: string;
 }
 
 /** The result of one input row: the debit it became, or why it was refused. */

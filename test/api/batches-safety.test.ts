@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWorker } from '../../src/app/batch-worker.js';
+import { databaseConfig } from '../../src/main.js';
+import { openDatabase } from '../../src/storage/database.js';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, createMandate, createMerchant, eventually, MERCHANT_BODY, startTestHub, type TestHub } from '../support/hub.js';
 
@@ -175,24 +177,35 @@ for (const engine of ENGINES) {
       const response = await fetch(`${t.hub.url}/v1/batches`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' }, body });
       return { status: response.status, body: (await response.json()) as any };
     }
-    const batchDir = () => path.join(t.database.dataDir, 'batches');
     const mode = (file: string) => fs.statSync(file).mode & 0o777;
     const file = (reference: string, bytes: number) => {
       const head = `reference,account_number,amount,holder_name\n${reference},${card},100,张三\n`;
       return `${head}${'#'.repeat(Math.max(0, bytes - Buffer.byteLength(head) - 1))}\n`;
     };
+    /** The stored files, read from the database itself: batch id → the bytes as stored. */
+    async function storedFiles(): Promise<Map<string, Buffer>> {
+      const handle = openDatabase(databaseConfig(t.database.dataDir, t.database.databaseUrl));
+      try {
+        const chunks = await handle.db.selectFrom('batch_file_chunks').selectAll().orderBy('batch_id').orderBy('seq').execute();
+        const files = new Map<string, Buffer>();
+        for (const chunk of chunks) files.set(chunk.batch_id, Buffer.concat([files.get(chunk.batch_id) ?? Buffer.alloc(0), chunk.bytes]));
+        return files;
+      } finally {
+        await handle.close();
+      }
+    }
 
-    it('keeps the upload encrypted (the card number is not in it), 0600 in a 0700 directory, with the data directory private', async () => {
+    it('keeps the upload encrypted in the database (the card number is not in it), on no node’s disk, with the data directory private', async () => {
       const created = await upload(x.key, file('AT-REST-1', 2_000));
       expect(created.status).toBe(202);
-      const files = fs.readdirSync(batchDir());
-      expect(files).toEqual([`${created.body.id}.csv.enc`]);
-      const stored = fs.readFileSync(path.join(batchDir(), files[0]!));
+      const files = await storedFiles();
+      expect([...files.keys()]).toEqual([created.body.id]);
+      const stored = files.get(created.body.id)!;
+      expect(stored.subarray(0, 4).toString('latin1')).toBe('DKB1');
       expect(stored.includes(card)).toBe(false);
       expect(stored.includes('AT-REST-1')).toBe(false);
       expect(stored.includes('张三')).toBe(false);
-      expect(mode(path.join(batchDir(), files[0]!))).toBe(0o600);
-      expect(mode(batchDir())).toBe(0o700);
+      expect(fs.existsSync(path.join(t.database.dataDir, 'batches'))).toBe(false);
       expect(mode(t.database.dataDir)).toBe(0o700);
       const present = ['master.key', 'sandbox.sqlite', 'daikou.sqlite', 'daikou.sqlite-wal', 'sandbox.sqlite-wal'].filter((name) => fs.existsSync(path.join(t.database.dataDir, name)));
       expect(present).toContain('master.key');
@@ -200,15 +213,15 @@ for (const engine of ENGINES) {
       for (const name of present) expect([name, mode(path.join(t.database.dataDir, name))]).toEqual([name, 0o600]);
     });
 
-    it('refuses an upload past the merchant’s bytes held for unfinished batches with 413, leaving nothing on disk; another merchant is not limited by it', async () => {
+    it('refuses an upload past the merchant’s bytes held for unfinished batches with 413, leaving nothing stored; another merchant is not limited by it', async () => {
       const refused = await upload(x.key, file('AT-REST-2', 3_000));
       expect(refused.status).toBe(413);
       expect(refused.body.type).toMatch(/batch_bytes_held_limit$/);
       expect(refused.body.errors[0]).toMatchObject({ pointer: '/file', code: 'batch_bytes_held_limit' });
-      expect(fs.readdirSync(batchDir())).toHaveLength(1);
+      expect((await storedFiles()).size).toBe(1);
       const other = await upload(y.key, file('AT-REST-3', 3_000));
       expect(other.status).toBe(202);
-      expect(fs.readdirSync(batchDir())).toHaveLength(2);
+      expect((await storedFiles()).size).toBe(2);
     });
 
     it('deletes the file when its batch ends, and then takes the merchant’s next upload', async () => {
@@ -217,7 +230,7 @@ for (const engine of ENGINES) {
       try {
         const batches = (await t.call('GET', '/v1/batches', { key: x.key })).body.data;
         await eventually(async () => (await t.call('GET', `/v1/batches/${batches[0].id}`, { key: x.key })).body.status === 'completed');
-        await eventually(async () => fs.readdirSync(batchDir()).length === 0, 15_000, 'the batch files to be deleted');
+        await eventually(async () => (await storedFiles()).size === 0, 15_000, 'the batch files to be deleted');
         expect((await upload(x.key, file('AT-REST-2', 3_000))).status).toBe(202);
       } finally {
         await worker.stop();

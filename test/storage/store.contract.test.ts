@@ -629,15 +629,17 @@ for (const engine of ENGINES) {
           });
           const [first, waiting, done, last] = [batch(1), batch(2), batch(3, { status: 'completed' }), batch(4)];
           for (const row of [last, done, waiting, first]) await store.insertBatch(row);
-          await store.scheduleBatchRetry(waiting.id, 1, at(10));
+          // The writes below are fenced on the lease: a worker claims the two oldest first.
+          expect([(await store.claimDueBatch(at(0), 'worker-1', at(100)))?.id, (await store.claimDueBatch(at(0), 'worker-1', at(100)))?.id]).toEqual([first.id, waiting.id]);
+          expect(await store.scheduleBatchRetry(waiting.id, 'worker-1', 1, at(10))).toBe(true);
           const due = async (now: string) => (await store.listDueBatches(now, 10)).filter((b) => b.merchant_id === merchant.id).map((b) => b.id);
           expect(await due(at(9))).toEqual([first.id, last.id]);
           expect(await due(at(10))).toEqual([first.id, waiting.id, last.id]);
           expect((await store.getBatch(waiting.id))).toMatchObject({ attempts: 1, next_attempt_at: at(10) });
           expect(await store.sumBatchBytesHeld(merchant.id)).toBe(7_000);
           expect(await store.sumBatchBytesHeld('mer_nobody')).toBe(0);
-          expect(await store.finishBatch(first.id, 'failed', at(11), '{"code":"invalid_csv"}')).toBe(true);
-          expect(await store.finishBatch(first.id, 'completed', at(12), null)).toBe(false);
+          expect(await store.finishBatch(first.id, 'worker-1', 'failed', at(11), '{"code":"invalid_csv"}')).toBe(true);
+          expect(await store.finishBatch(first.id, 'worker-1', 'completed', at(12), null)).toBe(false);
           expect(await store.getBatch(first.id)).toMatchObject({ status: 'failed', completed_at: at(11), error: '{"code":"invalid_csv"}' });
           expect(await store.sumBatchBytesHeld(merchant.id)).toBe(6_000);
         });

@@ -21,7 +21,7 @@ export type DebitPatch = Partial<
 export type AttemptPatch = Partial<
   Pick<
     AttemptRow,
-    'channel_reference' | 'failure_code' | 'failure_message' | 'next_query_at' | 'lease_owner' | 'lease_until'
+    'channel_reference' | 'failure_code' | 'failure_message' | 'next_query_at' | 'query_count' | 'lease_owner' | 'lease_until'
   >
 >;
 

@@ -8,6 +8,7 @@ import * as apiKeyPrefix from './006-api-key-prefix.js';
 import * as batchPaymentInformations from './007-batch-payment-informations.js';
 import * as batchEncodings from './008-batch-encodings.js';
 import * as constraints from './009-constraints.js';
+import * as batchLeasesAndFiles from './010-batch-leases-and-files.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-batch-payment-informations': batchPaymentInformations,
   '008-batch-encodings': batchEncodings,
   '009-constraints': constraints,
+  '010-batch-leases-and-files': batchLeasesAndFiles,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { BatchStatus } from '../../core/index.js';
-import type { BatchReportLine, BatchRow, BatchRowResult, Page, PageRequest } from '../../app/ports.js';
+import type { BatchLease, BatchReportLine, BatchRow, BatchRowResult, NewBatchRow, Page, PageRequest } from '../../app/ports.js';
 import { BATCH_ROWS_TABLE } from '../bulk.js';
 import { page, insertMany, type Executor, type StoreContext } from './shared.js';
 
@@ -12,7 +12,7 @@ export class Batches {
     return this.context.db;
   }
 
-  async insertBatch(row: BatchRow): Promise<void> {
+  async insertBatch(row: NewBatchRow): Promise<void> {
     await this.db.insertInto('batches').values(row).execute();
   }
 
@@ -37,9 +37,45 @@ export class Batches {
     return this.db.selectFrom('batches').selectAll().where('status', '=', sql.lit('processing')).orderBy('created_at').execute();
   }
 
-  async advanceBatch(id: string, fromCursor: number, patch: Pick<BatchRow, 'cursor' | 'rows' | 'accepted' | 'rejected'>): Promise<boolean> {
-    const result = await this.db.updateTable('batches').set(patch).where('id', '=', id).where('cursor', '=', fromCursor).where('status', '=', 'processing').executeTakeFirst();
+  async advanceBatch(id: string, lease: BatchLease, fromCursor: number, patch: Pick<BatchRow, 'cursor' | 'rows' | 'accepted' | 'rejected'>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('batches')
+      .set({ ...patch, lease_until: lease.until })
+      .where('id', '=', id)
+      .where('cursor', '=', fromCursor)
+      .where('status', '=', 'processing')
+      .where('lease_owner', '=', lease.owner)
+      .executeTakeFirst();
     return result.numUpdatedRows === 1n;
+  }
+
+  async claimDueBatch(now: string, owner: string, leaseUntil: string): Promise<BatchRow | null> {
+    // The candidate is chosen in a materialized CTE, skipping rows another claim has locked, and
+    // the update checks the lease again: of two workers, one takes the batch, the other none.
+    const claimed = await this.db
+      .with(
+        (cte) => cte('due').materialized(),
+        (db) => {
+          const due = db
+            .selectFrom('batches')
+            .select('id')
+            .where('status', '=', sql.lit('processing'))
+            .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+            .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+            .orderBy('created_at')
+            .orderBy('id')
+            .limit(1);
+          return this.context.dialect.skipLocked(due);
+        },
+      )
+      .updateTable('batches')
+      .set({ lease_owner: owner, lease_until: leaseUntil })
+      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
+      .where('status', '=', sql.lit('processing'))
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .returningAll()
+      .executeTakeFirst();
+    return claimed ?? null;
   }
 
   async listDueBatches(now: string, limit: number): Promise<BatchRow[]> {
@@ -54,8 +90,15 @@ export class Batches {
       .execute();
   }
 
-  async scheduleBatchRetry(id: string, attempts: number, nextAttemptAt: string): Promise<void> {
-    await this.db.updateTable('batches').set({ attempts, next_attempt_at: nextAttemptAt }).where('id', '=', id).where('status', '=', 'processing').execute();
+  async scheduleBatchRetry(id: string, owner: string, attempts: number, nextAttemptAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('batches')
+      .set({ attempts, next_attempt_at: nextAttemptAt, lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .where('status', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
   }
 
   async sumBatchBytesHeld(merchantId: string): Promise<number> {
@@ -68,8 +111,14 @@ export class Batches {
     return Number(row.bytes);
   }
 
-  async finishBatch(id: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<boolean> {
-    const result = await this.db.updateTable('batches').set({ status, completed_at: at, error }).where('id', '=', id).where('status', '=', 'processing').executeTakeFirst();
+  async finishBatch(id: string, owner: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable('batches')
+      .set({ status, completed_at: at, error, lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .where('status', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
 

@@ -1,0 +1,182 @@
+import { parseYuan } from '../core/index.js';
+import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
+import { maskFileText } from './batch-errors.js';
+import type { CsvRecord, RowProblem } from './batches-reading.js';
+import type { AppContext } from './context.js';
+import type { CreateDebitInput, DebitIntakeStore, DecisionSource } from './debits.js';
+import type { MandateStore, MandateTerms } from './ports.js';
+
+/*
+ * Deciding a batch's rows: a record becomes a debit request (or the reason it cannot be one), and
+ * a chunk's requests are decided against what one transaction reads and locks.
+ */
+
+/**
+ * A field is at most this long; a longer one refuses its row (`too_long` on its column) and the
+ * rest of the file goes on: the row is already bounded, so reading on costs nothing.
+ */
+export const FIELD_BYTES_MAX = 4 * 1024;
+/** Columns of free text: personal data found in one refuses the row (SPEC §13). */
+const FREE_TEXT_COLUMNS = ['reference', 'holder_name', 'description'] as const;
+/** A rejected row's reference as stored for the report: masked, and cut if long. */
+const STORED_REFERENCE_UNITS_MAX = 64;
+
+/** The largest amount taken, in fen (SPEC §2: a safe integer), written for people. */
+const AMOUNT_FEN_MAX_TEXT = '9,007,199,254,740,991 fen (90,071,992,547,409.91 yuan)';
+
+/**
+ * pain.008 names mandates by MndtId: a daikou id is used as it is, anything else is looked up as
+ * the merchant's agreement number — one query for the whole chunk. An unknown one stays as given,
+ * and the debit is then rejected `mandate_not_found`.
+ */
+export async function resolveMandateRefs(tx: Pick<MandateStore, 'findMandateIdsByAgreements'>, merchantId: string, records: CsvRecord[]): Promise<void> {
+  const refs = records.flatMap((record) => (record.mandate_ref !== undefined && !record.mandate_ref.startsWith('mdt_') ? [record.mandate_ref.trim()] : []));
+  const byAgreement = new Map((await tx.findMandateIdsByAgreements(merchantId, [...new Set(refs)])).map((m) => [m.agreement_number, m.id]));
+  for (const record of records) {
+    if (!('mandate_ref' in record)) continue;
+    const ref = record.mandate_ref?.trim();
+    record.mandate_id = ref === undefined || ref === '' ? undefined : ref.startsWith('mdt_') ? ref : (byAgreement.get(ref) ?? `agreement:${ref}`);
+    delete record.mandate_ref;
+  }
+}
+
+/**
+ * The DecisionSource of one chunk's transaction. `load` reads what a part of the chunk needs —
+ * live references and mandates — with a few set queries (earlier parts are already written in
+ * this transaction, so the queries see them); usage counters are locked once per key and written
+ * back once, when the chunk ends.
+ */
+export interface ChunkSource extends DecisionSource {
+  load(inputs: readonly CreateDebitInput[]): Promise<void>;
+  claimReference(reference: string): void;
+  flushCounters(): Promise<void>;
+}
+
+export function chunkSource(ctx: AppContext, tx: DebitIntakeStore, merchantId: string): ChunkSource {
+  let taken = new Set<string>();
+  let byId = new Map<string, MandateTerms>();
+  let byAccount = new Map<string, MandateTerms[]>();
+  const usage = new Map<string, { value: number; delta: number; write: (delta: number) => Promise<void> }>();
+  const counter = async (key: string, lock: () => Promise<number>, write: (delta: number) => Promise<void>) => {
+    let entry = usage.get(key);
+    if (entry === undefined) {
+      entry = { value: await lock(), delta: 0, write };
+      usage.set(key, entry);
+    }
+    return entry;
+  };
+  return {
+    async load(inputs) {
+      taken = await tx.findLiveReferences(merchantId, inputs.map((input) => input.reference));
+      byId = new Map((await tx.getMandateTerms([...new Set(inputs.flatMap((input) => (input.mandate_id === undefined ? [] : [input.mandate_id])))])).map((m) => [m.id, m]));
+      const indexes = [...new Set(inputs.flatMap((input) => (input.mandate_id === undefined && input.payer ? [ctx.vault.index('account', input.payer.account_number)] : [])))];
+      byAccount = new Map();
+      for (const mandate of await tx.findMandatesByAccounts(merchantId, indexes)) byAccount.set(mandate.account_index, [...(byAccount.get(mandate.account_index) ?? []), mandate]);
+    },
+    liveReferenceExists: async (reference) => taken.has(reference),
+    mandateById: async (id) => byId.get(id) ?? null,
+    mandatesByAccount: async (accountIndex) => byAccount.get(accountIndex) ?? [],
+    claimReference: (reference) => taken.add(reference),
+    counters: {
+      mandateUsage: async (mandateId, month) => (await counter(`m|${mandateId}|${month}`, () => tx.lockMandateUsage(mandateId, month), (d) => tx.addMandateUsage(mandateId, month, d))).value,
+      addMandateUsage: async (mandateId, month, delta) => {
+        const entry = await counter(`m|${mandateId}|${month}`, () => tx.lockMandateUsage(mandateId, month), (d) => tx.addMandateUsage(mandateId, month, d));
+        entry.value += delta;
+        entry.delta += delta;
+      },
+      allowanceUsage: async (planId, subject, month) => (await counter(`a|${planId}|${subject}|${month}`, () => tx.lockAllowanceUsage(planId, subject, month), (d) => tx.addAllowanceUsage(planId, subject, month, d))).value,
+      addAllowanceUsage: async (planId, subject, month, delta) => {
+        const entry = await counter(`a|${planId}|${subject}|${month}`, () => tx.lockAllowanceUsage(planId, subject, month), (d) => tx.addAllowanceUsage(planId, subject, month, d));
+        entry.value += delta;
+        entry.delta += delta;
+      },
+    },
+    async flushCounters() {
+      for (const entry of usage.values()) if (entry.delta !== 0) await entry.write(entry.delta);
+    },
+  };
+}
+
+/** A rejected row's reference as the report shows it: never a full card or ID number, never very long. */
+export function storedReference(text: string | undefined): string | null {
+  const trimmed = text?.trim();
+  if (trimmed === undefined || trimmed === '') return null;
+  // Only runs of 15+ digits: a reference's order number of 6–14 digits is the merchant's own key
+  // to the row, and no card or ID number is that short.
+  const masked = maskPersonalDataInText(trimmed);
+  return masked.length > STORED_REFERENCE_UNITS_MAX ? `${masked.slice(0, STORED_REFERENCE_UNITS_MAX)}…` : masked;
+}
+
+/** Maps a request pointer to the CSV column it came from. */
+export function columnOf(pointer: string, record: CsvRecord): string {
+  const field = pointer.split('/').at(-1) ?? '';
+  if (field === 'amount') return 'amount_yuan' in record ? 'amount_yuan' : 'amount';
+  return field;
+}
+
+/**
+ * Turns a CSV record into a debit request, or the reason it cannot be one. Messages name each field
+ * as the file does (`names`: pain.008 paths; a CSV column is its own name); `column` is the CSV name.
+ */
+export function recordToInput(record: CsvRecord, names: Readonly<Record<string, string>> = {}): { input: CreateDebitInput } | RowProblem {
+  const name = (column: string) => names[column] ?? column;
+  const value = (column: string) => {
+    const text = record[column]?.trim();
+    return text === undefined || text === '' ? undefined : text;
+  };
+  // Before anything else: a field too long for any column, and personal data in free text (SPEC §13).
+  for (const [column, text] of Object.entries(record)) {
+    if (text !== undefined && text.length * 3 > FIELD_BYTES_MAX && Buffer.byteLength(text) > FIELD_BYTES_MAX) {
+      return { column, code: 'too_long', message: `${name(column)} is longer than ${FIELD_BYTES_MAX} bytes.` };
+    }
+  }
+  for (const column of FREE_TEXT_COLUMNS) {
+    const text = record[column];
+    const found = text === undefined ? null : findPersonalDataInText(text);
+    if (found !== null) {
+      const what = found.kind === 'card_number' ? 'a card number' : 'an ID number';
+      const where = found.kind === 'card_number' ? 'account_number' : 'id_number';
+      return { column, code: 'personal_data_in_free_text', message: `${name(column)} holds what looks like ${what}; personal data goes in ${name(where)}, never in free text.` };
+    }
+  }
+  const reference = value('reference');
+  if (reference === undefined) return { column: 'reference', code: 'required', message: `${name('reference')} is empty.` };
+  if (reference.length > 64) return { column: 'reference', code: 'too_long', message: `${name('reference')} is longer than 64 characters.` };
+  const currency = record.currency?.trim();
+  if (currency !== undefined && currency !== 'CNY') return { column: 'currency', code: 'invalid_currency', message: `Only CNY is taken, not ${maskFileText(currency.slice(0, 32))}.` };
+  let amount: number | null;
+  if ('amount_yuan' in record) {
+    const text = value('amount_yuan');
+    amount = text === undefined ? null : parseYuan(text);
+    // Written as yuan should be, but beyond what parseYuan takes: too many digits.
+    if (amount === null && text !== undefined && /^(0|[1-9]\d*)(\.\d{1,2})?$/.test(text)) {
+      return { column: 'amount_yuan', code: 'amount_too_large', message: `${name('amount_yuan')} is too large: daikou takes at most ${AMOUNT_FEN_MAX_TEXT}.` };
+    }
+    if (amount === null || amount <= 0) return { column: 'amount_yuan', code: 'invalid_amount', message: `${name('amount_yuan')} is a positive amount of yuan with at most two decimals, e.g. 12.30.` };
+  } else {
+    const text = value('amount');
+    if (text !== undefined && /^[1-9]\d*$/.test(text) && !(text.length <= 16 && Number.isSafeInteger(Number(text)))) {
+      return { column: 'amount', code: 'amount_too_large', message: `${name('amount')} is too large: daikou takes at most ${AMOUNT_FEN_MAX_TEXT}.` };
+    }
+    amount = text !== undefined && /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
+    if (amount === null || !Number.isSafeInteger(amount)) return { column: 'amount', code: 'invalid_amount', message: `${name('amount')} is a positive whole number of fen.` };
+  }
+  const mandateId = value('mandate_id');
+  const accountNumber = value('account_number');
+  if (mandateId === undefined && accountNumber === undefined) {
+    const column = 'mandate_id' in record ? 'mandate_id' : 'account_number';
+    return { column, code: 'required', message: `Give ${name('mandate_id')} or ${name('account_number')}.` };
+  }
+  const description = value('description');
+  if (description !== undefined && description.length > 140) return { column: 'description', code: 'too_long', message: `${name('description')} is longer than 140 characters.` };
+  const input: CreateDebitInput = { amount, currency: 'CNY', reference, ...(mandateId === undefined ? {} : { mandate_id: mandateId }), ...(description === undefined ? {} : { description }) };
+  if (accountNumber !== undefined) {
+    input.payer = {
+      account_number: accountNumber,
+      ...(value('holder_name') === undefined ? {} : { holder_name: value('holder_name') }),
+      ...(value('id_number') === undefined ? {} : { id_number: value('id_number') }),
+      ...(value('phone') === undefined ? {} : { phone: value('phone') }),
+    };
+  }
+  return { input };
+}

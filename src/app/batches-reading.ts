@@ -1,0 +1,245 @@
+import { parse } from 'csv-parse';
+import { invariant } from '../core/index.js';
+import { Pain008ReadError, readPain008 } from '../formats/iso20022/index.js';
+import { GbToUtf8Decoder, TextEncodingError, type FileEncoding } from '../formats/text-encodings.js';
+import { Utf8Validator } from '../formats/utf8-validator.js';
+import { batchError, BatchFileError, type BatchRowCode } from './batch-errors.js';
+import { BatchFileUnreadable } from './batch-file-store.js';
+import type { AppContext } from './context.js';
+import type { BatchRow } from './ports.js';
+
+/*
+ * Reading a stored batch file's rows, per format (CSV in UTF-8, GBK or GB18030; pain.008), as
+ * records with the CSV column names. Any reason the file cannot be read on is a BatchFileError.
+ */
+
+/**
+ * A CSV row (and a pain.008 text, see PAIN008_STALL_UNITS_MAX) is at most this long: a longer one
+ * fails the file, since the parser cannot find where the row ends without holding it. Memory stays
+ * flat however long a field someone sends.
+ */
+export const CSV_ROW_BYTES_MAX = 64 * 1024;
+
+export type CsvRecord = Record<string, string | undefined>;
+
+/** Why a row is refused before its debit is decided: the CSV column, a code, and a sentence naming the field as the file does. */
+export interface RowProblem {
+  column: string;
+  code: BatchRowCode;
+  message: string;
+}
+
+/**
+ * A row read from a batch file: its CSV-named fields, how the file names them (pain.008 paths;
+ * CSV columns are their own names), and a problem with the row's shape found while reading.
+ */
+export interface FileRow {
+  row: number;
+  record: CsvRecord;
+  names?: Readonly<Record<string, string>>;
+  problem?: RowProblem;
+}
+
+/**
+ * Where each field of a pain.008 row sits in the file (SPEC §11): a rejected row names the path,
+ * so that the sender finds it in the file they have (`DrctDbtTxInf/InstdAmt/@Ccy`, not
+ * `amount_yuan`).
+ */
+const PAIN008_NAMES: Readonly<Record<string, string>> = {
+  reference: 'DrctDbtTxInf/PmtId/EndToEndId',
+  mandate_id: 'DrctDbtTxInf/DrctDbtTx/MndtRltdInf/MndtId',
+  account_number: 'DrctDbtTxInf/DbtrAcct/Id/Othr/Id',
+  amount_yuan: 'DrctDbtTxInf/InstdAmt',
+  currency: 'DrctDbtTxInf/InstdAmt/@Ccy',
+  holder_name: 'DrctDbtTxInf/Dbtr/Nm',
+  description: 'DrctDbtTxInf/RmtInf/Ustrd',
+};
+
+/**
+ * The plaintext of a batch's stored file, piece by piece, each verified before it is used (the
+ * store's encryption does that). A missing or altered file is a BatchFileError: reading it again
+ * would not help.
+ */
+async function* plaintextOf(ctx: AppContext, batchId: string): AsyncGenerator<Buffer> {
+  try {
+    yield* ctx.batchFiles.open(batchId);
+  } catch (error) {
+    if (error instanceof BatchFileUnreadable) throw new BatchFileError(batchError('file_unreadable', error.message, { byte_offset: error.byteOffset }));
+    throw error;
+  }
+}
+
+/**
+ * A batch file's rows as records with the CSV column names, numbered from 1. pain.008 maps as
+ * SPEC §11 says; its MndtId names the mandate by daikou id or by agreement number (resolved
+ * per chunk), and an amount in another currency than CNY is refused on its row. Any reason the
+ * file cannot be read on is a BatchFileError, after the rows before it.
+ */
+export async function* readRecords(ctx: AppContext, batch: BatchRow): AsyncGenerator<FileRow> {
+  if (batch.format !== 'pain.008') {
+    const encoding = batch.encoding as FileEncoding;
+    if (encoding === 'utf-8') {
+      yield* readCsvRecords(plaintextOf(ctx, batch.id));
+      return;
+    }
+    const decoder = new GbToUtf8Decoder(encoding);
+    yield* readCsvRecords(decodedToUtf8(plaintextOf(ctx, batch.id), decoder), (offset) => decoder.fileOffsetOf(offset));
+    return;
+  }
+  try {
+    for await (const { row, record } of readPain008(plaintextOf(ctx, batch.id))) {
+      yield {
+        row,
+        names: PAIN008_NAMES,
+        record: {
+          reference: record.reference,
+          mandate_ref: record.mandate_ref,
+          account_number: record.account_number,
+          amount_yuan: record.amount_yuan,
+          currency: record.currency,
+          holder_name: record.holder_name,
+          description: record.description,
+        },
+      };
+    }
+  } catch (error) {
+    if (!(error instanceof Pain008ReadError)) throw error;
+    const code = /not valid UTF-8/.test(error.detail) ? 'invalid_utf8' : 'invalid_xml';
+    throw new BatchFileError(
+      batchError(code, `The file cannot be read past line ${error.line}, column ${error.column}${error.row === null ? '' : ` (transaction ${error.row})`}: ${error.detail}`, {
+        row: error.row,
+        column: error.field,
+        line: error.line,
+        byte_offset: error.byteOffset,
+      }),
+    );
+  }
+}
+
+/**
+ * A GBK or GB18030 file's plaintext as UTF-8, every byte checked (the upload checked it too; a file
+ * stored before that check, or a validator that changed, is caught here, never read as garbage).
+ */
+async function* decodedToUtf8(plaintext: AsyncIterable<Buffer>, decoder: GbToUtf8Decoder): AsyncGenerator<Buffer> {
+  try {
+    for await (const segment of plaintext) yield decoder.write(segment);
+    decoder.end();
+  } catch (error) {
+    if (!(error instanceof TextEncodingError)) throw error;
+    throw new BatchFileError(batchError('invalid_encoding', error.message, { byte_offset: error.byteOffset }));
+  }
+}
+
+/** What csv-parse's parser does underneath its stream: fed by hand, it answers at once. */
+interface CsvParserApi {
+  parse(input: Buffer | undefined, end: boolean, push: (parsed: { record: CsvRecord; info: { index: number } }) => void, close: () => void): Error | undefined;
+  info: { bytes_records: number; lines: number; records: number };
+}
+
+/**
+ * Parses CSV from verified plaintext segments. csv-parse is driven through its synchronous core
+ * (`Parser.api`, which its stream wraps) so that a chunk's records and any error come back as the
+ * chunk is fed: the rows before an error are yielded, and the error says exactly where it stands.
+ * A csv-parse that renamed `api` would fail every CSV batch at once, and the tests with it.
+ */
+async function* readCsvRecords(plaintext: AsyncIterable<Buffer>, fileOffsetOf: (offset: number) => number | null = (offset) => offset): AsyncGenerator<FileRow> {
+  /** Where the header ends, once read: csv-parse counts `bytes_records` from the first data row on. */
+  let headerBytes: number | null = null;
+  let columns: string[] = [];
+  const parser = parse({
+    columns: (header: string[]) => {
+      headerBytes = api?.info.bytes ?? 0;
+      columns = header.map((c) => c.trim());
+      return columns;
+    },
+    bom: true,
+    // A row with another number of cells than the header is refused on its own (rowShape), not
+    // the whole file: the rest of the file is still well-formed CSV.
+    relax_column_count: true,
+    // With each record, how many cells it had (`info.index`).
+    info: true,
+    skip_empty_lines: true,
+    trim: false,
+    max_record_size: CSV_ROW_BYTES_MAX,
+  }) as unknown as { api?: CsvParserApi };
+  const api = parser.api as CsvParserApi & { info: { bytes: number } };
+  invariant(api !== undefined && typeof api.parse === 'function', 'csv-parse no longer exposes its parser core as `api`');
+  const utf8 = new Utf8Validator();
+  let records: { record: CsvRecord; cells: number }[] = [];
+  let row = 0;
+  const push = ({ record, info }: { record: CsvRecord; info: { index: number } }) => {
+    records.push({ record, cells: info.index });
+  };
+  const where = () => ({
+    row: headerBytes === null ? null : api.info.records + 1,
+    line: api.info.lines,
+    byte_offset: fileOffsetOf(headerBytes === null ? 0 : api.info.records === 0 ? headerBytes : api.info.bytes_records),
+  });
+  function* drain(): Generator<FileRow> {
+    const taken = records;
+    records = [];
+    for (const { record, cells } of taken) {
+      row += 1;
+      const problem = rowShape(columns, cells);
+      yield problem === null ? { row, record } : { row, record, problem };
+    }
+  }
+  const feed = (input: Buffer | undefined, end: boolean) => {
+    const error = api.parse(input, end, push, () => undefined) as (Error & { code?: string; column?: string | number | null }) | undefined;
+    if (error === undefined) return null;
+    const column = typeof error.column === 'string' ? error.column : null;
+    const at = { ...where(), column };
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      return batchError('row_too_long', `Row ${at.row ?? 'the header'} (line ${at.line}) is longer than ${CSV_ROW_BYTES_MAX / 1024} KiB; the file cannot be read past it.`, at);
+    }
+    // csv-parse's message quotes the field's value: only its code and place are kept.
+    return batchError('invalid_csv', `The CSV cannot be read past row ${at.row ?? 'the header'} (line ${at.line}${column === null ? '' : `, column ${column}`}): ${csvProblem(error.code)}`, at);
+  };
+  for await (const segment of plaintext) {
+    const bad = utf8.check(segment);
+    if (bad < 0) {
+      const failure = feed(segment, false);
+      yield* drain();
+      if (failure !== null) throw new BatchFileError(failure);
+      continue;
+    }
+    // The lines before the bad byte are read as if the file ended there (csv-parse holds back
+    // the end of what it is given until it knows more): their rows stand, and the row count says
+    // which row holds the bad byte.
+    const valid = segment.subarray(0, Math.max(0, bad - (utf8.offset - segment.length)));
+    const failure = feed(valid.subarray(0, valid.lastIndexOf(0x0a) + 1), false) ?? feed(undefined, true);
+    yield* drain();
+    if (failure !== null) throw new BatchFileError(failure);
+    const at = where();
+    throw new BatchFileError(batchError('invalid_utf8', `The file is not valid UTF-8 at byte ${bad} (row ${at.row ?? 'the header'}, line ${at.line}): save it as UTF-8.`, { ...at, byte_offset: bad }));
+  }
+  const incomplete = utf8.end();
+  const failure = feed(undefined, true);
+  yield* drain();
+  if (failure !== null) throw new BatchFileError(failure);
+  if (incomplete >= 0) throw new BatchFileError(batchError('invalid_utf8', `The file ends in the middle of a UTF-8 character at byte ${incomplete}.`, { ...where(), byte_offset: incomplete }));
+}
+
+/** A row with fewer or more cells than the header: refused on its own, naming what is missing or extra. */
+function rowShape(columns: readonly string[], cells: number): RowProblem | null {
+  if (cells < columns.length) {
+    const missing = columns.slice(cells);
+    return { column: missing[0]!, code: 'row_too_short', message: `The row is short: it has ${cells} cell${cells === 1 ? '' : 's'} where the header has ${columns.length}; it lacks ${missing.join(', ')}.` };
+  }
+  if (cells > columns.length) {
+    return { column: `column ${columns.length + 1}`, code: 'extra_column', message: `The row has ${cells} cells where the header has ${columns.length}: a cell past the last column is refused (a comma too many, or a field with a comma that is not quoted).` };
+  }
+  return null;
+}
+
+const CSV_PROBLEMS: Record<string, string> = {
+  INVALID_OPENING_QUOTE: 'a quote opens in the middle of a field (write a quote inside a quoted field as two quotes, "").',
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted field goes on after its closing quote.',
+  CSV_QUOTE_NOT_CLOSED: 'a quote is never closed.',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a row has another number of fields than the header.',
+  CSV_INVALID_COLUMN_MAPPING: 'the header cannot be read.',
+};
+
+function csvProblem(code: string | undefined): string {
+  return CSV_PROBLEMS[code ?? ''] ?? `the parser stopped (${code ?? 'unknown error'}).`;
+}
