@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { DEFAULT_BATCH_SETTINGS, type AppContext, type WorkerSettings } from '../../src/app/context.js';
 import { createDebit, type CreateDebitInput } from '../../src/app/debits.js';
@@ -422,7 +421,15 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
     connectors: new FlowTable(new Map()),
     routing: new RoutingTable(store, clock, () => {}),
     logger: createLogger({ level: 'silent' }),
-    batchDir: path.join('/nonexistent', 'daikou-simulation'),
+    // The simulation uploads no batch files.
+    batchFiles: {
+      put: () => Promise.reject(new Error('the simulation stores no batch files')),
+      open: () => {
+        throw new Error('the simulation stores no batch files');
+      },
+      delete: () => Promise.resolve(),
+      deleteAbandoned: () => Promise.resolve(0),
+    },
     workers: WORKERS,
     batches: DEFAULT_BATCH_SETTINGS,
   };
