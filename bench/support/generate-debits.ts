@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { channelFromRow, routingInput, ruleFromRow } from '../../src/app/routing-table.js';
-import { createRouter, type BusinessDate, type Router } from '../../src/core/index.js';
+import { createRouter, type AccountKind, type BusinessDate, type Medium, type MerchantCategory, type Router } from '../../src/core/index.js';
 import type { DatabaseConfig } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 
@@ -372,15 +372,15 @@ const dayStartMs = (day: number) => Date.UTC(2017, 11, day + 1) - SHANGHAI_MS;
 
 interface Merchant {
   id: string;
-  category: string;
+  category: MerchantCategory;
   settlement_region_code: string;
 }
 
 interface Mandate {
   id: string;
   merchant: Merchant;
-  account_kind: string;
-  medium: string;
+  account_kind: AccountKind;
+  medium: Medium;
   bank_code: string | null;
   region_code: string | null;
   /** Index of the mandate's routing profile (merchant category and region, payer kind, medium, bank). */

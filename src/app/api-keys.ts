@@ -4,7 +4,7 @@ import { nowIso } from './context.js';
 import { findPersonalDataInText } from '../core/payers/index.js';
 import { invariant } from '../core/index.js';
 import { notFound, validationFailed } from './errors.js';
-import type { ApiKeyRow, Page, PageRequest, StoreTx } from './ports.js';
+import type { AccessStore, ApiKeyRow, Page, PageRequest } from './ports.js';
 
 /** Who is calling: the operator, or one merchant. */
 export type Principal = { kind: 'operator' } | { kind: 'merchant'; merchantId: string };
@@ -24,7 +24,7 @@ export async function issueApiKey(
   ctx: Pick<AppContext, 'store' | 'clock' | 'ids' | 'secrets'>,
   merchantId: string | null,
   label: string,
-  tx: StoreTx = ctx.store,
+  tx: AccessStore = ctx.store,
 ): Promise<string> {
   return (await issueApiKeyRow(ctx, merchantId, label, tx)).key;
 }
@@ -34,7 +34,7 @@ async function issueApiKeyRow(
   ctx: Pick<AppContext, 'clock' | 'ids' | 'secrets'>,
   merchantId: string | null,
   label: string,
-  tx: StoreTx,
+  tx: AccessStore,
 ): Promise<{ row: ApiKeyRow; key: string }> {
   const kind = merchantId === null ? 'dk_op_' : 'dk_mer_';
   const key = `${kind}${ctx.secrets.randomToken(32)}`;

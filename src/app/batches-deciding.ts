@@ -3,8 +3,8 @@ import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/i
 import { maskFileText } from './batch-errors.js';
 import type { CsvRecord, RowProblem } from './batches-reading.js';
 import type { AppContext } from './context.js';
-import type { CreateDebitInput, DecisionSource } from './debits.js';
-import type { MandateTerms, StoreTx } from './ports.js';
+import type { CreateDebitInput, DebitIntakeStore, DecisionSource } from './debits.js';
+import type { MandateStore, MandateTerms } from './ports.js';
 
 /*
  * Deciding a batch's rows: a record becomes a debit request (or the reason it cannot be one), and
@@ -29,7 +29,7 @@ const AMOUNT_FEN_MAX_TEXT = '9,007,199,254,740,991 fen (90,071,992,547,409.91 yu
  * the merchant's agreement number — one query for the whole chunk. An unknown one stays as given,
  * and the debit is then rejected `mandate_not_found`.
  */
-export async function resolveMandateRefs(tx: StoreTx, merchantId: string, records: CsvRecord[]): Promise<void> {
+export async function resolveMandateRefs(tx: Pick<MandateStore, 'findMandateIdsByAgreements'>, merchantId: string, records: CsvRecord[]): Promise<void> {
   const refs = records.flatMap((record) => (record.mandate_ref !== undefined && !record.mandate_ref.startsWith('mdt_') ? [record.mandate_ref.trim()] : []));
   const byAgreement = new Map((await tx.findMandateIdsByAgreements(merchantId, [...new Set(refs)])).map((m) => [m.agreement_number, m.id]));
   for (const record of records) {
@@ -52,7 +52,7 @@ export interface ChunkSource extends DecisionSource {
   flushCounters(): Promise<void>;
 }
 
-export function chunkSource(ctx: AppContext, tx: StoreTx, merchantId: string): ChunkSource {
+export function chunkSource(ctx: AppContext, tx: DebitIntakeStore, merchantId: string): ChunkSource {
   let taken = new Set<string>();
   let byId = new Map<string, MandateTerms>();
   let byAccount = new Map<string, MandateTerms[]>();

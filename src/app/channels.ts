@@ -1,19 +1,19 @@
-import { checkFeeSchedule, isCalendarDate, SANDBOX_ENDPOINT, type FeeSchedule, type RuleConditions } from '../core/index.js';
+import { checkFeeSchedule, isCalendarDate, SANDBOX_ENDPOINT, type Capability, type ChannelType, type FeeSchedule, type RuleConditions } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
-import type { ChannelRow, RuleRow, StoreTx } from './ports.js';
+import type { CatalogStore, ChannelRow, RuleRow } from './ports.js';
 import { presentInstant, type ChannelView, type RuleView } from './presenters.js';
 
 export { SANDBOX_ENDPOINT };
 
 export interface ChannelInput {
   id: string;
-  type: string;
+  type: ChannelType;
   name: string;
   region_code?: string | undefined;
   bank_code?: string | undefined;
-  capabilities: string[];
+  capabilities: Capability[];
   cost_schedule: FeeSchedule;
   priority: number;
   enabled?: boolean | undefined;
@@ -26,7 +26,7 @@ export function presentChannel(row: ChannelRow): ChannelView {
   return {
     id: row.id,
     object: 'channel',
-    type: row.type as ChannelView['type'],
+    type: row.type,
     name: row.name,
     region_code: row.region_code,
     bank_code: row.bank_code,
@@ -167,10 +167,10 @@ export function ruleRow(input: RuleInput, version: number, createdAt: string, re
  * Writes a new version of a rule unless its newest version says the same; returns the newest
  * version either way. Never rewrites an old version: debits keep naming the one that routed them.
  */
-export async function putRule(ctx: AppContext, input: RuleInput, tx?: StoreTx, mode: 'create' | 'upsert' = 'upsert'): Promise<RuleRow> {
+export async function putRule(ctx: AppContext, input: RuleInput, tx?: CatalogStore, mode: 'create' | 'upsert' = 'upsert'): Promise<RuleRow> {
   const errors = checkRule(input);
   if (errors.length > 0) throw validationFailed(errors);
-  const write = async (t: StoreTx) => {
+  const write = async (t: CatalogStore) => {
     const versions = await t.listRuleVersions(input.id);
     const latest = versions.at(-1);
     // Checked in the transaction, so that of two concurrent creations one is refused.

@@ -17,7 +17,7 @@ import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { optionalField } from './payer-details.js';
-import type { DebitEventRow, DebitFilter, DebitRow, MandateTerms, MerchantRow, Page, StoreTx } from './ports.js';
+import type { CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
 import { presentDebit, type DebitView } from './presenters.js';
 
 const CREATED = instructionMove('debit', 'created');
@@ -85,7 +85,7 @@ export async function createDebit(ctx: AppContext, merchantId: string, clientKey
 async function claimIdempotencyKey(ctx: AppContext, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
   const now = ctx.clock.now();
   return ctx.store.transaction(async (tx) => {
-    const row = { merchant_id: merchantId, key, request_hash: requestHash, state: 'in_progress', response_status: null, response_body: null, created_at: now.toISOString() };
+    const row = { merchant_id: merchantId, key, request_hash: requestHash, state: 'in_progress' as const, response_status: null, response_body: null, created_at: now.toISOString() };
     if (await tx.insertIdempotencyKey(row)) return null;
     const existing = await tx.getIdempotencyKey(merchantId, key);
     if (existing === null) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
@@ -131,8 +131,14 @@ export interface UsageCounters {
   addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void>;
 }
 
+/**
+ * What deciding and writing debits needs, one at a time or a batch chunk at a time: the merchant's
+ * live references and debits, its mandates and their usage, the fee plans' allowance counters.
+ */
+export type DebitIntakeStore = DebitStore & MandateStore & CatalogStore;
+
 /** Answers a DecisionSource with queries in a transaction: the API's path, one debit at a time. */
-export function transactionSource(ctx: AppContext, tx: StoreTx, merchantId: string): DecisionSource {
+export function transactionSource(ctx: AppContext, tx: DebitIntakeStore, merchantId: string): DecisionSource {
   return {
     liveReferenceExists: async (reference) => (await tx.findLiveDebitByReference(merchantId, reference)) !== null,
     mandateById: (id) => tx.getMandate(id),
@@ -208,7 +214,7 @@ export async function decideDebit(
     const monthlyUsed = mandate.monthly_max === null ? 0 : await source.counters.mandateUsage(mandate.id, month);
     rejection = checkDebitAgainstMandate(
       {
-        status: mandate.status as 'active' | 'revoked',
+        status: mandate.status,
         validFrom: mandate.valid_from as BusinessDate | null,
         validUntil: mandate.valid_until as BusinessDate | null,
         perDebitMaxFen: mandate.per_debit_max,

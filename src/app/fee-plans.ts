@@ -1,9 +1,8 @@
-import { checkPlanSchedule, isCalendarDate, type BusinessDate, type PlanSchedule } from '../core/index.js';
+import { checkPlanSchedule, isCalendarDate, type BusinessDate, type PlanSchedule, type PlanSide } from '../core/index.js';
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
-import type { FeePlanRow, MandateTerms, MerchantRow, StoreTx } from './ports.js';
+import type { CatalogStore, FeePlanRow, MandateTerms, MerchantRow } from './ports.js';
 import { presentInstant, type FeePlanView } from './presenters.js';
-import type { PlanSide } from './plan-versions.js';
 
 export interface FeePlanInput {
   id: string;
@@ -25,7 +24,7 @@ export function presentFeePlan(row: FeePlanRow): FeePlanView {
     id: row.id,
     object: 'fee_plan',
     version: row.version,
-    side: row.side as FeePlanView['side'],
+    side: row.side,
     title: row.title,
     effective_from: row.effective_from,
     effective_until: row.effective_until,
@@ -50,10 +49,10 @@ function checkPlan(input: FeePlanInput): FieldError[] {
  * Writes the next version of a plan unless the newest says the same. A plan keeps its side:
  * a merchant plan cannot become a payer plan, since merchants name plans by side.
  */
-export async function putFeePlan(ctx: Pick<AppContext, 'clock' | 'routing' | 'store'>, input: FeePlanInput, tx?: StoreTx, mode: 'create' | 'upsert' = 'upsert'): Promise<FeePlanRow> {
+export async function putFeePlan(ctx: Pick<AppContext, 'clock' | 'routing' | 'store'>, input: FeePlanInput, tx?: CatalogStore, mode: 'create' | 'upsert' = 'upsert'): Promise<FeePlanRow> {
   const errors = checkPlan(input);
   if (errors.length > 0) throw validationFailed(errors);
-  const write = async (t: StoreTx) => {
+  const write = async (t: CatalogStore) => {
     const versions = (await t.listFeePlans()).filter((row) => row.id === input.id);
     const latest = versions.at(-1);
     // Checked in the transaction, so that of two concurrent creations one is refused.
@@ -169,7 +168,7 @@ export async function quoteFees(
 }
 
 /** Gives a failed debit's room back to the counters it used. */
-export async function releaseFees(tx: StoreTx, debit: { amount: number; business_date: string; merchant_fee_plan: string | null; payer_fee_plan: string | null; merchant_fee_subject: string | null; payer_fee_subject: string | null }): Promise<void> {
+export async function releaseFees(tx: Pick<CatalogStore, 'addAllowanceUsage'>, debit: { amount: number; business_date: string; merchant_fee_plan: string | null; payer_fee_plan: string | null; merchant_fee_subject: string | null; payer_fee_subject: string | null }): Promise<void> {
   const month = debit.business_date.slice(0, 7);
   for (const [plan, subject] of [[debit.merchant_fee_plan, debit.merchant_fee_subject], [debit.payer_fee_plan, debit.payer_fee_subject]] as const) {
     if (plan === null || subject === null) continue;

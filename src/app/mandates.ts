@@ -2,7 +2,7 @@ import { businessDate, isCalendarDate, isPositiveFen, type BusinessDate, type Me
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { sealAccount, sealIdNumber, sealPhone, validatePayer, type PayerInput } from './payer-details.js';
-import type { MandateRow, Page, StoreTx } from './ports.js';
+import type { MandateRow, MandateStore, Page } from './ports.js';
 import { UniqueViolation } from './ports.js';
 
 export interface CreateMandateInput {
@@ -92,7 +92,7 @@ function agreementTaken(): AppError {
 }
 
 /** A merchant sees only its own mandates: another merchant's is "not found", not "forbidden". */
-export async function getMandate(ctx: AppContext, merchantId: string | null, id: string, tx: StoreTx = ctx.store): Promise<MandateRow> {
+export async function getMandate(ctx: AppContext, merchantId: string | null, id: string, tx: MandateStore = ctx.store): Promise<MandateRow> {
   const row = await tx.getMandate(id);
   if (row === null || (merchantId !== null && row.merchant_id !== merchantId)) throw notFound('mandate', id);
   return row;

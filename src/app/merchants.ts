@@ -75,7 +75,7 @@ function toMerchant(row: MerchantRow): Merchant {
   return {
     id: row.id,
     name: row.name,
-    category: row.category as MerchantCategory,
+    category: row.category,
     settlementAccountMasked: row.settlement_account_masked,
     settlementBankCode: row.settlement_bank_code,
     settlementRegionCode: row.settlement_region_code,

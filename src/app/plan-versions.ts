@@ -1,10 +1,8 @@
-import { compilePlan, type BusinessDate, type CompiledPlan, type PlanSchedule } from '../core/index.js';
+import { compilePlan, type BusinessDate, type CompiledPlan, type PlanSchedule, type PlanSide } from '../core/index.js';
 import type { FeePlanRow } from './ports.js';
 
 // Plan versions as the routing table holds them. Apart from fee-plans.ts (the use cases, which
 // need the context) so that the routing table, which the context holds, imports no use case.
-
-export type PlanSide = 'merchant' | 'payer';
 
 /** A plan version compiled for quoting. */
 export interface ActivePlan {
@@ -20,7 +18,7 @@ export function activePlan(row: FeePlanRow): ActivePlan {
   return {
     id: row.id,
     version: row.version,
-    side: row.side as PlanSide,
+    side: row.side,
     compiled: compilePlan(JSON.parse(row.schedule) as PlanSchedule),
     effectiveFrom: row.effective_from,
     effectiveUntil: row.effective_until,

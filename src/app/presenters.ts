@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { formatInstant, mandateStatus, type AccountKind, type BusinessDate, type DebitStatus, type Medium } from '../core/index.js';
+import { formatInstant, mandateStatus, type BusinessDate } from '../core/index.js';
 import type { AttemptRow, DebitEventRow, DebitRow, MandateRow } from './ports.js';
 import type { Merchant } from '../core/index.js';
 // Types only: the schemas (src/http/representations) are the contract these values must meet;
@@ -50,11 +50,11 @@ export function presentMandate(row: MandateRow, today: BusinessDate): MandateVie
     object: 'mandate',
     merchant_id: row.merchant_id,
     agreement_number: row.agreement_number,
-    status: mandateStatus({ status: row.status as 'active' | 'revoked', validUntil: row.valid_until as BusinessDate | null }, today),
+    status: mandateStatus({ status: row.status, validUntil: row.valid_until as BusinessDate | null }, today),
     payer: {
       account_number_masked: row.account_masked,
-      account_kind: row.account_kind as AccountKind,
-      medium: row.medium as Medium,
+      account_kind: row.account_kind,
+      medium: row.medium,
       bank_code: row.bank_code,
       region_code: row.region_code,
       holder_name: row.holder_name,
@@ -91,7 +91,7 @@ export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMan
     fee_plans: { merchant: row.merchant_fee_plan, payer: row.payer_fee_plan },
     description: row.description,
     metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
-    status: row.status as DebitStatus,
+    status: row.status,
     failure:
       row.failure_code === null
         ? null

@@ -2,7 +2,6 @@ import {
   compileFeeSchedule,
   type BusinessDate,
   type Capability,
-  type ChannelType,
   type FeeSchedule,
   type RoutableChannel,
   type RoutingInput,
@@ -17,7 +16,7 @@ import type { ChannelRow, MandateRow, MerchantRow, RuleRow } from './ports.js';
 export function channelFromRow(row: ChannelRow): RoutableChannel {
   return {
     id: row.id,
-    type: row.type as ChannelType,
+    type: row.type,
     priority: row.priority,
     capabilities: JSON.parse(row.capabilities) as Capability[],
     bankCode: row.bank_code,
@@ -35,7 +34,7 @@ export function ruleFromRow(row: RuleRow): RoutingRule {
     effectiveFrom: row.effective_from as BusinessDate | null,
     effectiveUntil: row.effective_until as BusinessDate | null,
     appliesTo: JSON.parse(row.applies_to) as RoutingRule['appliesTo'],
-    effect: row.effect as RoutingRule['effect'],
+    effect: row.effect,
     conditions: JSON.parse(row.conditions) as RuleConditions,
   };
 }

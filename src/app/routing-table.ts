@@ -2,7 +2,7 @@ import type { BusinessDate, CircuitBreaker, Clock, Router } from '../core/index.
 import { ChannelAvailability } from './channel-availability.js';
 import { FeePlansInForce } from './fee-plans-in-force.js';
 import type { ActivePlan } from './plan-versions.js';
-import type { ChannelRow, MerchantRow, Store, StoreTx } from './ports.js';
+import type { CatalogStore, ChannelRow, MerchantRow, Store } from './ports.js';
 import { RouterCache } from './router-cache.js';
 
 export { channelFromRow, routingInput, ruleFromRow } from './routing-rows.js';
@@ -46,7 +46,7 @@ export class RoutingTable {
    * transaction pass it as `reader`: on SQLite the store has one connection, which the
    * transaction holds.
    */
-  async merchant(id: string, reader: StoreTx = this.store): Promise<MerchantRow | null> {
+  async merchant(id: string, reader: CatalogStore = this.store): Promise<MerchantRow | null> {
     return reader.getMerchant(id);
   }
 

@@ -12,7 +12,6 @@ import {
   FAILURE_RETRYABLE,
   queryAnswer,
   submitAnswer,
-  type AccountKind,
   type BusinessDate,
   type ChannelAnswer,
   type DebitInstruction,
@@ -23,7 +22,6 @@ import {
   type Move,
   type Router,
   type FailureCode,
-  type Medium,
   type QueryOutcome,
   type Step,
   type SubmitOutcome,
@@ -33,7 +31,12 @@ import type { AppContext } from './context.js';
 import { WorkerHealth } from './worker-health.js';
 import { routingInput } from './routing-rows.js';
 import { releaseFees } from './fee-plans.js';
-import type { AttemptPatch, AttemptRow, ClaimedDebit, DebitEventRow, DebitRow, StoreTx } from './ports.js';
+import type { AttemptPatch, AttemptRow, CatalogStore, ClaimedDebit, DebitEventRow, DebitRow, DebitStore, LedgerStore, MandateStore, SubmissionStore } from './ports.js';
+
+/** What giving a failed debit's room back touches: its mandate's usage and its fee plans' allowances. */
+type CounterStore = MandateStore & CatalogStore;
+/** What applying a round's answers touches: attempts and debits, their events, the ledger, the counters. */
+type ApplyStore = SubmissionStore & DebitStore & LedgerStore & CounterStore;
 
 /** A channel's answer about one attempt, with what it carried, ready to apply. */
 interface Answered {
@@ -177,7 +180,7 @@ export class SubmissionWorker {
    * date, away from channels that confirmed they did not receive it. Only debits that no channel
    * may hold come back here, so failing over never breaks the unknown-outcome rule.
    */
-  async #reroute(tx: StoreTx, router: Router, unavailable: ReadonlySet<string>, claim: ClaimedDebit, earlier: AttemptRow[], at: string): Promise<void> {
+  async #reroute(tx: SubmissionStore & DebitStore & CatalogStore, router: Router, unavailable: ReadonlySet<string>, claim: ClaimedDebit, earlier: AttemptRow[], at: string): Promise<void> {
     const merchant = await this.ctx.routing.merchant(claim.debit.merchant_id, tx);
     invariant(merchant !== null, `debit ${claim.debit.id} has no merchant`);
     const avoid = new Set(earlier.filter((a) => a.debit_id === claim.debit.id && (ABSENT_ATTEMPT_STATES as readonly string[]).includes(a.state)).map((a) => a.channel_id));
@@ -228,8 +231,8 @@ export class SubmissionWorker {
       // What leaves the payer's account: the amount and the payer's fee on top.
       amountFen: debit.amount + debit.payer_fee,
       accountNumber: vault.open(mandate.account_ciphertext),
-      accountKind: mandate.account_kind as AccountKind,
-      medium: mandate.medium as Medium,
+      accountKind: mandate.account_kind,
+      medium: mandate.medium,
       bankCode: mandate.bank_code,
       holderName: mandate.holder_name,
       idNumber: mandate.id_number_ciphertext === null ? null : vault.open(mandate.id_number_ciphertext),
@@ -334,7 +337,7 @@ export class SubmissionWorker {
     });
   }
 
-  async #apply(tx: StoreTx, now: Date, step: Step, answered: readonly Answered[]): Promise<void> {
+  async #apply(tx: ApplyStore, now: Date, step: Step, answered: readonly Answered[]): Promise<void> {
     const at = now.toISOString();
     const moved = await tx.updateAttempts(answered.map((entry) => ({ id: entry.attempt.id, patch: this.#attemptPatch(now, entry) })), step.attempt, this.owner, at);
     if (moved.length === 0 || step.instruction === null) return;
@@ -383,7 +386,7 @@ export class SubmissionWorker {
    * Debits the channel reports succeeded, set-based: the debits move with one statement, the
    * ledger posts every debit with each balance moved once, and the events go in together.
    */
-  async #succeed(tx: StoreTx, now: Date, step: Step, moved: readonly AttemptRow[]): Promise<void> {
+  async #succeed(tx: SubmissionStore & DebitStore & LedgerStore, now: Date, step: Step, moved: readonly AttemptRow[]): Promise<void> {
     const at = now.toISOString();
     const debits = await tx.updateDebits(moved.map((attempt) => ({ id: attempt.debit_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);
     invariant(debits.length === moved.length, `${moved.length - debits.length} debits of succeeded attempts are not submitted`);
@@ -409,7 +412,7 @@ export class SubmissionWorker {
   }
 
   /** The channel confirmed it does not hold the debit: send again later, or give up. */
-  async #returnToPending(tx: StoreTx, step: Step, attempt: AttemptRow, reason: string | null, at: string): Promise<void> {
+  async #returnToPending(tx: SubmissionStore & DebitStore & CounterStore, step: Step, attempt: AttemptRow, reason: string | null, at: string): Promise<void> {
     const debit = await tx.getDebit(attempt.debit_id);
     invariant(debit !== null, `attempt ${attempt.id} has no debit`);
     if (debit.attempt_count >= this.ctx.workers.notSentAttemptsMax) {
@@ -423,7 +426,7 @@ export class SubmissionWorker {
   }
 
   /** Fails a debit by a table row that makes it `failed`; the row says whether its counters are given back. */
-  async #fail(tx: StoreTx, debit: DebitRow, change: Step | Move, code: FailureCode, at: string): Promise<void> {
+  async #fail(tx: SubmissionStore & DebitStore & CounterStore, debit: DebitRow, change: Step | Move, code: FailureCode, at: string): Promise<void> {
     const moved = await tx.updateDebit(debit.id, change.instruction!, {
       failure_code: code,
       failure_message: FAILURE_MESSAGES[code],
@@ -436,7 +439,7 @@ export class SubmissionWorker {
   }
 
   /** A debit that failed gives back its room under the mandate's monthly limit and in fee allowances (DESIGN-NOTES §4). */
-  async #releaseCounters(tx: StoreTx, debit: DebitRow): Promise<void> {
+  async #releaseCounters(tx: CounterStore, debit: DebitRow): Promise<void> {
     await releaseFees(tx, debit);
     if (debit.mandate_id !== null) {
       const mandate = await tx.getMandate(debit.mandate_id);
@@ -444,7 +447,7 @@ export class SubmissionWorker {
     }
   }
 
-  async #event(tx: StoreTx, debitId: string, type: EventType, status: InstructionStatus, at: string, data: Record<string, unknown>): Promise<void> {
+  async #event(tx: Pick<DebitStore, 'insertDebitEvent'>, debitId: string, type: EventType, status: InstructionStatus, at: string, data: Record<string, unknown>): Promise<void> {
     await tx.insertDebitEvent(this.#eventRow(debitId, type, status, at, data));
   }
 

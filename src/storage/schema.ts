@@ -1,3 +1,20 @@
+import type {
+  AccountKind,
+  AttemptState,
+  BatchFormat,
+  BatchRowStatus,
+  BatchStatus,
+  ChannelType,
+  EventType,
+  IdempotencyState,
+  InstructionStatus,
+  Medium,
+  MerchantCategory,
+  PlanSide,
+  RuleRecord,
+  StoredMandateStatus,
+} from '../core/index.js';
+
 /**
  * The database as Kysely sees it. Times are RFC 3339 UTC text (`2017-12-07T01:30:00.000Z`), which
  * sorts correctly and reads the same on SQLite and PostgreSQL; business dates are `YYYY-MM-DD`
@@ -47,7 +64,7 @@ export interface ApiKeysTable {
 export interface MerchantsTable {
   id: string;
   name: string;
-  category: string;
+  category: MerchantCategory;
   settlement_account_ciphertext: string;
   settlement_account_index: string;
   settlement_account_masked: string;
@@ -63,13 +80,13 @@ export interface MandatesTable {
   id: string;
   merchant_id: string;
   agreement_number: string;
-  /** `active` or `revoked`; `expired` is derived from `valid_until` and the clock. */
-  status: string;
+  /** `expired` is derived from `valid_until` and the clock, never stored. */
+  status: StoredMandateStatus;
   account_ciphertext: string;
   account_index: string;
   account_masked: string;
-  account_kind: string;
-  medium: string;
+  account_kind: AccountKind;
+  medium: Medium;
   bank_code: string | null;
   region_code: string | null;
   holder_name: string | null;
@@ -97,7 +114,7 @@ export interface MandateUsageTable {
 
 export interface ChannelsTable {
   id: string;
-  type: string;
+  type: ChannelType;
   name: string;
   region_code: string | null;
   bank_code: string | null;
@@ -119,8 +136,7 @@ export interface BatchesTable {
   id: string;
   merchant_id: string;
   file_sha256: string;
-  /** `csv` or `pain.008`. */
-  format: string;
+  format: BatchFormat;
   /** Where the file is kept (encrypted) under the data directory while the batch is unfinished. */
   file_name: string;
   /** For ISO 20022 files: the original MsgId and message name (e.g. pain.008.001.02). */
@@ -128,8 +144,8 @@ export interface BatchesTable {
   message_name: string | null;
   /** For pain.008 files: JSON `[[PmtInfId, firstRow], …]`, the original blocks the pain.002 names (migration 007). */
   payment_informations: string | null;
-  /** `processing`, `completed`, or `failed` (the file could not be read to the end). */
-  status: string;
+  /** `failed`: the file could not be read to the end. */
+  status: BatchStatus;
   /** The last data row processed; rows after it are processed after a restart. */
   cursor: number;
   rows: number;
@@ -167,8 +183,7 @@ export interface BatchRowsTable {
   row: number;
   reference: string | null;
   debit_id: string | null;
-  /** `accepted` or `rejected`. */
-  status: string;
+  status: BatchRowStatus;
   column_name: string | null;
   code: string | null;
   message: string | null;
@@ -179,7 +194,7 @@ export interface FeePlansTable {
   id: string;
   version: number;
   /** `merchant` (charged to the merchant per succeeded debit) or `payer` (on top of the amount). */
-  side: string;
+  side: PlanSide;
   title: string;
   effective_from: string | null;
   effective_until: string | null;
@@ -206,7 +221,7 @@ export interface RoutingRulesTable {
   effective_until: string | null;
   /** JSON: `{ channels?: string[], types?: string[] }`. */
   applies_to: string;
-  effect: string;
+  effect: RuleRecord['effect'];
   /** JSON conditions (src/core/routing/rules.ts). */
   conditions: string;
   retired: number;
@@ -223,7 +238,7 @@ export interface DebitsTable {
   description: string | null;
   /** JSON object of string pairs, or null. */
   metadata: string | null;
-  status: string;
+  status: InstructionStatus;
   business_date: string;
   channel_id: string | null;
   /** What the chosen channel charges for this debit, fixed when it was routed. */
@@ -251,8 +266,8 @@ export interface DebitsTable {
 export interface DebitEventsTable {
   id: string;
   debit_id: string;
-  type: string;
-  status: string;
+  type: EventType;
+  status: InstructionStatus;
   at: string;
   /** JSON details; never personal data. */
   data: string | null;
@@ -268,7 +283,7 @@ export interface AttemptsTable {
   attempt_number: number;
   channel_id: string;
   end_to_end_id: string;
-  state: string;
+  state: AttemptState;
   channel_reference: string | null;
   failure_code: string | null;
   failure_message: string | null;
@@ -284,8 +299,7 @@ export interface IdempotencyKeysTable {
   merchant_id: string;
   key: string;
   request_hash: string;
-  /** `in_progress` or `done`. */
-  state: string;
+  state: IdempotencyState;
   response_status: number | null;
   response_body: string | null;
   created_at: string;

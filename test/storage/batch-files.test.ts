@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchFileUnreadable, type BatchFileStore } from '../../src/app/batch-file-store.js';
-import { SettableClock } from '../../src/core/index.js';
+import { SettableClock, type BatchStatus } from '../../src/core/index.js';
 import { databaseConfig } from '../../src/main.js';
 import { encryptedBatchFiles } from '../../src/security/encrypted-batch-files.js';
 import { DatabaseBatchFiles } from '../../src/storage/batch-file-chunks.js';
@@ -121,8 +121,8 @@ for (const engine of ENGINES) {
 
     it('deletes what a crash left — files of ended batches, and old uploads that never became a batch — and nothing else', async () => {
       await handle.db.deleteFrom('batch_file_chunks').execute();
-      const batch = (batchId: string, status: string) => ({
-        id: batchId, merchant_id: 'mer_files', file_sha256: batchId.padStart(64, '0'), format: 'csv', file_name: `${batchId}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
+      const batch = (batchId: string, status: BatchStatus) => ({
+        id: batchId, merchant_id: 'mer_files', file_sha256: batchId.padStart(64, '0'), format: 'csv' as const, file_name: `${batchId}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
         status, cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: clock.now().toISOString(), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1, encoding: 'utf-8',
       });
       await handle.db.insertInto('merchants').values({

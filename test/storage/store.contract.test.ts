@@ -22,7 +22,9 @@ import {
   accounts,
   debitSucceededTransaction,
   ledgerTransaction,
+  type BatchStatus,
   type DebitSettlementAmounts,
+  type InstructionStatus,
   type LedgerTransaction,
 } from '../../src/core/index.js';
 import { BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, MANDATES_TABLE, type BulkTable } from '../../src/storage/bulk.js';
@@ -621,8 +623,8 @@ for (const engine of ENGINES) {
         it('lists due batches oldest first, skips those waiting for a retry, sums bytes held, and ends a batch once', async () => {
           const { merchant } = await seedWorld();
           const batch = (n: number, patch: Record<string, unknown> = {}) => ({
-            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: `${n}`.padStart(64, '0'), format: 'csv', file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
-            status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1_000 * n, encoding: 'utf-8',
+            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: `${n}`.padStart(64, '0'), format: 'csv' as const, file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
+            status: 'processing' as BatchStatus, cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1_000 * n, encoding: 'utf-8',
             ...patch,
           });
           const [first, waiting, done, last] = [batch(1), batch(2), batch(3, { status: 'completed' }), batch(4)];
@@ -650,7 +652,7 @@ for (const engine of ENGINES) {
             status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 0, encoding: 'utf-8',
           });
           const rows = Array.from({ length: COUNT }, (_, i) => ({
-            batch_id: batchId, row: i + 1, reference: i % 4 === 0 ? null : `R-${i}`, debit_id: null, status: 'rejected',
+            batch_id: batchId, row: i + 1, reference: i % 4 === 0 ? null : `R-${i}`, debit_id: null, status: 'rejected' as const,
             column_name: 'amount', code: 'invalid_amount', message: `第 ${i + 1} 行: "bad", 'worse'`,
           }));
           await store.transaction((tx) => tx.insertBatchRows(rows));
@@ -703,7 +705,7 @@ for (const engine of ENGINES) {
 
         it('refuses it whatever the live status', async () => {
           const { merchant, mandate } = await seedWorld();
-          for (const status of ['submitted', 'succeeded', 'failed']) {
+          for (const status of ['submitted', 'succeeded', 'failed'] as const) {
             await seedDebit(merchant.id, mandate.id, { reference: `INV-${status}`, status });
             const error = await rejection(
               store.insertDebit(debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: `INV-${status}` })),
@@ -907,7 +909,7 @@ for (const engine of ENGINES) {
       it('counts debits by status', async () => {
         expect(await store.countDebitsByStatus()).toEqual({});
         const { merchant, mandate } = await seedWorld();
-        for (const status of ['pending', 'pending', 'submitted', 'failed', 'failed', 'failed', 'rejected']) {
+        for (const status of ['pending', 'pending', 'submitted', 'failed', 'failed', 'failed', 'rejected'] satisfies InstructionStatus[]) {
           await seedDebit(merchant.id, mandate.id, { status });
         }
         expect(await store.countDebitsByStatus()).toEqual({ pending: 2, submitted: 1, failed: 3, rejected: 1 });
@@ -1002,7 +1004,7 @@ for (const engine of ENGINES) {
             { state: 'not_found', next_query_at: at(5) },
             { state: 'succeeded', next_query_at: at(5) },
             { state: 'failed', next_query_at: at(5) },
-          ]) {
+          ] satisfies Partial<AttemptRow>[]) {
             untouched.push(await seedAttempt(overrides));
           }
 

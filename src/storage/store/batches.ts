@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { BatchStatus } from '../../core/index.js';
 import type { BatchLease, BatchReportLine, BatchRow, BatchRowResult, NewBatchRow, Page, PageRequest } from '../../app/ports.js';
 import { BATCH_ROWS_TABLE } from '../bulk.js';
 import { page, insertMany, type Executor, type StoreContext } from './shared.js';
@@ -24,7 +25,7 @@ export class Batches {
     return row ?? null;
   }
 
-  async listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: string | undefined }): Promise<Page<BatchRow>> {
+  async listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: BatchStatus | undefined }): Promise<Page<BatchRow>> {
     let query = this.db.selectFrom('batches').selectAll();
     if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);

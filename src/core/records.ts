@@ -1,0 +1,266 @@
+import type { EventType } from './instructions/event-type.js';
+import type { AttemptState, InstructionStatus } from './instructions/status.js';
+import type { AccountKind, Medium, StoredMandateStatus } from './mandates/index.js';
+import type { MerchantCategory } from './merchants/index.js';
+import type { ChannelType, RoutingRule } from './routing/rules.js';
+
+// What the hub keeps, one record per stored row, column names as the store has them (snake_case)
+// so that an adapter maps them 1:1. Statuses are closed unions: a value outside them is refused by
+// the database itself (CHECK constraints, migration 009) or never written (inputs are validated at
+// the edge). Times are RFC 3339 UTC text, which sorts correctly; business dates are `YYYY-MM-DD`
+// (Asia/Shanghai); money is integer fen. Personal data lives only in `*_ciphertext` columns;
+// `*_index` is its blind index (HMAC) and `*_masked` its display form.
+
+export const BATCH_STATUSES = ['processing', 'completed', 'failed'] as const;
+/** `failed`: the file could not be read to the end. */
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+export const BATCH_ROW_STATUSES = ['accepted', 'rejected'] as const;
+export type BatchRowStatus = (typeof BATCH_ROW_STATUSES)[number];
+export const BATCH_FORMATS = ['csv', 'pain.008'] as const;
+export type BatchFormat = (typeof BATCH_FORMATS)[number];
+export const IDEMPOTENCY_STATES = ['in_progress', 'done'] as const;
+export type IdempotencyState = (typeof IDEMPOTENCY_STATES)[number];
+export const PLAN_SIDES = ['merchant', 'payer'] as const;
+/** `merchant`: charged to the merchant per succeeded debit; `payer`: on top of the amount. */
+export type PlanSide = (typeof PLAN_SIDES)[number];
+
+export interface ApiKeyRecord {
+  id: string;
+  key_hash: string;
+  /** null for operator keys. */
+  merchant_id: string | null;
+  /** The key's first 12 characters, shown in lists. */
+  prefix: string;
+  label: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface MerchantRecord {
+  id: string;
+  name: string;
+  category: MerchantCategory;
+  settlement_account_ciphertext: string;
+  settlement_account_index: string;
+  settlement_account_masked: string;
+  settlement_bank_code: string;
+  settlement_region_code: string;
+  settlement_holder_name: string;
+  fee_plan: string;
+  payer_fee_plan: string | null;
+  created_at: string;
+}
+
+export interface MandateRecord {
+  id: string;
+  merchant_id: string;
+  agreement_number: string;
+  /** `expired` is not stored: it is derived from `valid_until` and the clock. */
+  status: StoredMandateStatus;
+  account_ciphertext: string;
+  account_index: string;
+  account_masked: string;
+  account_kind: AccountKind;
+  medium: Medium;
+  bank_code: string | null;
+  region_code: string | null;
+  holder_name: string | null;
+  id_number_ciphertext: string | null;
+  id_number_index: string | null;
+  id_number_masked: string | null;
+  phone_ciphertext: string | null;
+  phone_index: string | null;
+  phone_masked: string | null;
+  signed_at: string;
+  valid_from: string | null;
+  valid_until: string | null;
+  per_debit_max: number | null;
+  monthly_max: number | null;
+  revoked_at: string | null;
+  created_at: string;
+}
+
+export interface ChannelRecord {
+  id: string;
+  type: ChannelType;
+  name: string;
+  region_code: string | null;
+  bank_code: string | null;
+  /** JSON array: `["debit","payout"]`. */
+  capabilities: string;
+  priority: number;
+  /** Base URL of the channel's endpoint (the sandbox's, for simulated channels). */
+  endpoint: string;
+  /** JSON fee schedule: what the channel charges daikou per debit (`fixed`, `rate`, `min`, `max`). */
+  cost_schedule: string;
+  /** 1 when routing may use the channel. */
+  enabled: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** An uploaded batch file and how far its processing got. */
+export interface BatchRecord {
+  id: string;
+  merchant_id: string;
+  file_sha256: string;
+  format: BatchFormat;
+  file_name: string;
+  /** For ISO 20022 files: the original MsgId and message name (e.g. pain.008.001.02). */
+  message_id: string | null;
+  message_name: string | null;
+  /** For pain.008 files: JSON `[[PmtInfId, firstRow], …]`, the original blocks the pain.002 names. */
+  payment_informations: string | null;
+  status: BatchStatus;
+  /** The last data row processed; rows after it are processed after a restart. */
+  cursor: number;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  /** Why a `failed` batch failed: JSON of BatchError (src/app/batch-errors.ts), never a full account or ID number. */
+  error: string | null;
+  created_at: string;
+  completed_at: string | null;
+  /** Unexpected errors met so far while processing; after a few the batch fails `internal_error`. */
+  attempts: number;
+  /** Not taken again before this instant (backoff after an unexpected error); null: at once. */
+  next_attempt_at: string | null;
+  /** Bytes of the uploaded file, counted against the merchant's limit while the batch is unfinished. */
+  file_bytes: number;
+  /** The file's text encoding as declared at upload: `utf-8`, `gbk` or `gb18030` (src/formats/text-encodings.ts). */
+  encoding: string;
+  /** The worker processing the batch, and until when; null when no one holds it. */
+  lease_owner: string | null;
+  lease_until: string | null;
+}
+
+/** The result of one input row: the debit it became, or why it was refused. */
+export interface BatchRowRecord {
+  batch_id: string;
+  row: number;
+  reference: string | null;
+  debit_id: string | null;
+  status: BatchRowStatus;
+  column_name: string | null;
+  code: string | null;
+  message: string | null;
+}
+
+/** One version of a fee plan (SPEC §7); never updated, a new version supersedes it. */
+export interface FeePlanRecord {
+  id: string;
+  version: number;
+  side: PlanSide;
+  title: string;
+  effective_from: string | null;
+  effective_until: string | null;
+  /** JSON PlanSchedule (src/core/fees/plan.ts). */
+  schedule: string;
+  created_at: string;
+}
+
+/** One version of a routing rule; never updated, a new version supersedes it. */
+export interface RuleRecord {
+  id: string;
+  version: number;
+  title: string;
+  source: string;
+  effective_from: string | null;
+  effective_until: string | null;
+  /** JSON: `{ channels?: string[], types?: string[] }`. */
+  applies_to: string;
+  effect: RoutingRule['effect'];
+  /** JSON conditions (src/core/routing/rules.ts). */
+  conditions: string;
+  retired: number;
+  created_at: string;
+}
+
+export interface DebitRecord {
+  id: string;
+  merchant_id: string;
+  mandate_id: string | null;
+  reference: string;
+  amount: number;
+  currency: string;
+  description: string | null;
+  /** JSON object of string pairs, or null. */
+  metadata: string | null;
+  status: InstructionStatus;
+  business_date: string;
+  channel_id: string | null;
+  /** What the chosen channel charges for this debit, fixed when it was routed. */
+  channel_cost: number;
+  /** The merchant's fee and the payer's fee, quoted when the debit was accepted. */
+  merchant_fee: number;
+  payer_fee: number;
+  merchant_fee_plan: string | null;
+  payer_fee_plan: string | null;
+  payer_fee_subject: string | null;
+  merchant_fee_subject: string | null;
+  batch_id: string | null;
+  /** JSON: the routing decision (channels considered, eligibility, reasons). */
+  routing: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  failure_retryable: number | null;
+  /** When the submission worker may next pick up a `pending` debit. */
+  next_action_at: string | null;
+  attempt_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DebitEventRecord {
+  id: string;
+  debit_id: string;
+  type: EventType;
+  /** The debit's status after the event. */
+  status: InstructionStatus;
+  at: string;
+  /** JSON details; never personal data. */
+  data: string | null;
+}
+
+/**
+ * One submission of a debit to a channel, written before the request leaves daikou
+ * (DESIGN-NOTES §1).
+ */
+export interface AttemptRecord {
+  id: string;
+  debit_id: string;
+  attempt_number: number;
+  channel_id: string;
+  end_to_end_id: string;
+  state: AttemptState;
+  channel_reference: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  next_query_at: string | null;
+  query_count: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdempotencyRecord {
+  merchant_id: string;
+  key: string;
+  request_hash: string;
+  state: IdempotencyState;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: string;
+}
+
+export interface LedgerAccountRecord {
+  /** `merchant:<id>:pending`, `channel:<id>:clearing`, `platform:fee_revenue`, … */
+  id: string;
+  owner_type: string;
+  owner_id: string | null;
+  kind: string;
+  /** Cached sum of the account's postings, updated in the same transaction. */
+  balance: number;
+  created_at: string;
+}

@@ -1,0 +1,58 @@
+import type { Selectable } from 'kysely';
+import type {
+  ApiKeyRecord,
+  AttemptRecord,
+  BatchRecord,
+  BatchRowRecord,
+  ChannelRecord,
+  DebitEventRecord,
+  DebitRecord,
+  FeePlanRecord,
+  IdempotencyRecord,
+  LedgerAccountRecord,
+  MandateRecord,
+  MerchantRecord,
+  RuleRecord,
+} from '../core/index.js';
+import type { Database } from './schema.js';
+
+/** The core record each table's rows are (src/core/records.ts). */
+interface TableRecords {
+  api_keys: ApiKeyRecord;
+  merchants: MerchantRecord;
+  mandates: MandateRecord;
+  channels: ChannelRecord;
+  routing_rules: RuleRecord;
+  fee_plans: FeePlanRecord;
+  batches: BatchRecord;
+  batch_rows: BatchRowRecord;
+  debits: DebitRecord;
+  debit_events: DebitEventRecord;
+  attempts: AttemptRecord;
+  idempotency_keys: IdempotencyRecord;
+  ledger_accounts: LedgerAccountRecord;
+}
+
+/** True only when A and B are the same type: each assignable to the other, optional and readonly alike. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/**
+ * The store hands kysely's rows to the use cases as they are, so a table and its record must
+ * agree column for column, statuses with the same closed unions. A column added, dropped or
+ * widened on one side only fails the build here, naming the table.
+ */
+export const TABLES_MATCH_RECORDS = {
+  api_keys: true,
+  merchants: true,
+  mandates: true,
+  channels: true,
+  routing_rules: true,
+  fee_plans: true,
+  batches: true,
+  batch_rows: true,
+  debits: true,
+  debit_events: true,
+  attempts: true,
+  idempotency_keys: true,
+  ledger_accounts: true,
+} as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };
