@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { BatchReportLine, BatchRow, BatchRowResult, Page, PageRequest } from '../../app/ports.js';
-import { BATCH_ROWS_TABLE } from '../bulk.js';
+import { BATCH_ROWS_TABLE } from '../tables.js';
 import { page, insertMany, type Executor, type StoreContext } from './shared.js';
 
 /** Batches (uploaded files), their rows and their reports. */
