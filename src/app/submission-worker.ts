@@ -31,7 +31,7 @@ import {
 } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { WorkerHealth } from './worker-health.js';
-import { routingInput } from './routing-table.js';
+import { routingInput } from './routing-rows.js';
 import { releaseFees } from './fee-plans.js';
 import type { AttemptPatch, AttemptRow, ClaimedDebit, DebitEventRow, DebitRow, StoreTx } from './ports.js';
 
