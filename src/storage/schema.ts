@@ -1,26 +1,20 @@
 import type {
-  AccountKind,
-  AttemptState,
   BatchFormat,
-  BatchRowStatus,
   BatchStatus,
   ChannelType,
-  EventType,
   IdempotencyState,
-  InstructionStatus,
-  Medium,
   MerchantCategory,
   PlanSide,
   RuleRecord,
-  StoredMandateStatus,
 } from '../core/index.js';
+import type { ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, TableRow } from './tables.js';
 
 /**
  * The database as Kysely sees it. Times are RFC 3339 UTC text (`2017-12-07T01:30:00.000Z`), which
  * sorts correctly and reads the same on SQLite and PostgreSQL; business dates are `YYYY-MM-DD`
  * (Asia/Shanghai). Money is integer fen (PostgreSQL `bigint`, parsed back into numbers).
  * Personal data lives only in `*_ciphertext` columns; `*_index` is its blind index (HMAC) and
- * `*_masked` its display form.
+ * `*_masked` its display form. The tables written in bulk are defined once, in `tables.ts`.
  */
 export interface Database {
   settings: SettingsTable;
@@ -76,34 +70,7 @@ export interface MerchantsTable {
   created_at: string;
 }
 
-export interface MandatesTable {
-  id: string;
-  merchant_id: string;
-  agreement_number: string;
-  /** `expired` is derived from `valid_until` and the clock, never stored. */
-  status: StoredMandateStatus;
-  account_ciphertext: string;
-  account_index: string;
-  account_masked: string;
-  account_kind: AccountKind;
-  medium: Medium;
-  bank_code: string | null;
-  region_code: string | null;
-  holder_name: string | null;
-  id_number_ciphertext: string | null;
-  id_number_index: string | null;
-  id_number_masked: string | null;
-  phone_ciphertext: string | null;
-  phone_index: string | null;
-  phone_masked: string | null;
-  signed_at: string;
-  valid_from: string | null;
-  valid_until: string | null;
-  per_debit_max: number | null;
-  monthly_max: number | null;
-  revoked_at: string | null;
-  created_at: string;
-}
+export type MandatesTable = TableRow<typeof MANDATES_TABLE>;
 
 /** Room used under a mandate's `monthly_max`, per Shanghai month (DESIGN-NOTES §4). */
 export interface MandateUsageTable {
@@ -177,17 +144,7 @@ export interface BatchFileChunksTable {
   created_at: string;
 }
 
-/** The result of one input row: the debit it became, or why it was refused. */
-export interface BatchRowsTable {
-  batch_id: string;
-  row: number;
-  reference: string | null;
-  debit_id: string | null;
-  status: BatchRowStatus;
-  column_name: string | null;
-  code: string | null;
-  message: string | null;
-}
+export type BatchRowsTable = TableRow<typeof BATCH_ROWS_TABLE>;
 
 /** One version of a fee plan (SPEC §7); never updated, a new version supersedes it. */
 export interface FeePlansTable {
@@ -228,72 +185,11 @@ export interface RoutingRulesTable {
   created_at: string;
 }
 
-export interface DebitsTable {
-  id: string;
-  merchant_id: string;
-  mandate_id: string | null;
-  reference: string;
-  amount: number;
-  currency: string;
-  description: string | null;
-  /** JSON object of string pairs, or null. */
-  metadata: string | null;
-  status: InstructionStatus;
-  business_date: string;
-  channel_id: string | null;
-  /** What the chosen channel charges for this debit, fixed when it was routed. */
-  channel_cost: number;
-  /** The merchant's fee and the payer's fee, quoted when the debit was accepted. */
-  merchant_fee: number;
-  payer_fee: number;
-  merchant_fee_plan: string | null;
-  payer_fee_plan: string | null;
-  payer_fee_subject: string | null;
-  merchant_fee_subject: string | null;
-  batch_id: string | null;
-  /** JSON: the routing decision (channels considered, eligibility, reasons). */
-  routing: string | null;
-  failure_code: string | null;
-  failure_message: string | null;
-  failure_retryable: number | null;
-  /** When the submit worker may next pick up a `pending` debit. */
-  next_action_at: string | null;
-  attempt_count: number;
-  created_at: string;
-  updated_at: string;
-}
+export type DebitsTable = TableRow<typeof DEBITS_TABLE>;
 
-export interface DebitEventsTable {
-  id: string;
-  debit_id: string;
-  type: EventType;
-  status: InstructionStatus;
-  at: string;
-  /** JSON details; never personal data. */
-  data: string | null;
-}
+export type DebitEventsTable = TableRow<typeof DEBIT_EVENTS_TABLE>;
 
-/**
- * One submission of a debit to a channel, written before the request leaves daikou
- * (DESIGN-NOTES §1). `state`: sending → accepted | not_sent | unknown → succeeded | failed | not_found.
- */
-export interface AttemptsTable {
-  id: string;
-  debit_id: string;
-  attempt_number: number;
-  channel_id: string;
-  end_to_end_id: string;
-  state: AttemptState;
-  channel_reference: string | null;
-  failure_code: string | null;
-  failure_message: string | null;
-  next_query_at: string | null;
-  query_count: number;
-  lease_owner: string | null;
-  lease_until: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type AttemptsTable = TableRow<typeof ATTEMPTS_TABLE>;
 
 export interface IdempotencyKeysTable {
   merchant_id: string;
@@ -305,32 +201,8 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
-export interface LedgerAccountsTable {
-  /** `merchant:<id>:pending`, `channel:<id>:clearing`, `platform:fee_revenue`, … */
-  id: string;
-  owner_type: string;
-  owner_id: string | null;
-  kind: string;
-  /** Cached sum of the account's postings, updated in the same transaction. */
-  balance: number;
-  created_at: string;
-}
+export type LedgerAccountsTable = TableRow<typeof LEDGER_ACCOUNTS_TABLE>;
 
-export interface LedgerTransactionsTable {
-  id: string;
-  kind: string;
-  ref_type: string;
-  ref_id: string;
-  at: string;
-  /** The Shanghai business date of `at`, for reports by day. */
-  business_date: string | null;
-}
+export type LedgerTransactionsTable = TableRow<typeof LEDGER_TRANSACTIONS_TABLE>;
 
-export interface PostingsTable {
-  transaction_id: string;
-  /** Position within the transaction, from 1. */
-  line: number;
-  account_id: string;
-  /** Signed fen: debits positive, credits negative. */
-  amount: number;
-}
+export type PostingsTable = TableRow<typeof POSTINGS_TABLE>;

@@ -27,7 +27,7 @@ import {
   type InstructionStatus,
   type LedgerTransaction,
 } from '../../src/core/index.js';
-import { BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, MANDATES_TABLE, type BulkTable } from '../../src/storage/bulk.js';
+import { BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, MANDATES_TABLE, type BulkTable } from '../../src/storage/tables.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import type { Database } from '../../src/storage/schema.js';

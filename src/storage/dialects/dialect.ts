@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
-import type { BulkTable } from '../bulk.js';
+import type { BulkTable } from '../tables.js';
 import type { Database } from '../schema.js';
 
 export type Engine = 'sqlite' | 'postgres';

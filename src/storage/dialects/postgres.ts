@@ -1,5 +1,5 @@
 import { CompiledQuery } from 'kysely';
-import type { BulkTable } from '../bulk.js';
+import type { BulkTable } from '../tables.js';
 import { byShape, type Connection, type Dialect, type Fence, type Lockable } from './dialect.js';
 
 /** The texts already built, by table and tail: one per table, however many rows (the arrays carry them). */

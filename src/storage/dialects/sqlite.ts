@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
-import type { BulkTable } from '../bulk.js';
+import type { BulkTable } from '../tables.js';
 import { byShape, type Connection, type Dialect, type Fence, type Lockable, type SQLiteConnection } from './dialect.js';
 
 const PARAMETERS_MAX = 32_766;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { OPEN_ATTEMPT_STATES, type AttemptChange } from '../../core/index.js';
 import type { AttemptPatch, AttemptRow } from '../../app/ports.js';
-import { ATTEMPTS_TABLE } from '../bulk.js';
+import { ATTEMPTS_TABLE } from '../tables.js';
 import { updateMany, insertMany, assertIssued, type Executor, type StoreContext } from './shared.js';
 
 /** Attempts: their inserts, leases and fenced updates. */

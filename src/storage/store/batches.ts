@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { BatchStatus } from '../../core/index.js';
 import type { BatchLease, BatchReportLine, BatchRow, BatchRowResult, NewBatchRow, Page, PageRequest } from '../../app/ports.js';
-import { BATCH_ROWS_TABLE } from '../bulk.js';
+import { BATCH_ROWS_TABLE } from '../tables.js';
 import { page, insertMany, type Executor, type StoreContext } from './shared.js';
 
 /** Batches (uploaded files), their rows and their reports. */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { invariant, type InstructionChange } from '../../core/index.js';
 import type { ClaimedDebit, DebitEventRow, DebitFilter, DebitPatch, DebitRow, Page } from '../../app/ports.js';
-import { DEBIT_EVENTS_TABLE, DEBITS_TABLE } from '../bulk.js';
+import { DEBIT_EVENTS_TABLE, DEBITS_TABLE } from '../tables.js';
 import { page, selectIn, updateMany, insertMany, assertIssued, type Executor, type StoreContext } from './shared.js';
 
 /** Debits, their events, and the claim of pending debits. */

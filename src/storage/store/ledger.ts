@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { LedgerAccountRow, LedgerEntry } from '../../app/ports.js';
-import { LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, POSTINGS_TABLE } from '../bulk.js';
+import { LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, POSTINGS_TABLE } from '../tables.js';
 import { insertNew, insertMany, type Executor, type StoreContext } from './shared.js';
 
 /** Ledger transactions, postings and account balances. */

@@ -1,5 +1,5 @@
 import { MANDATE_TERMS_COLUMNS, type MandateFilter, type MandateRow, type MandateTerms, type Page } from '../../app/ports.js';
-import { MANDATES_TABLE } from '../bulk.js';
+import { MANDATES_TABLE } from '../tables.js';
 import { page, selectIn, insertMany, type Executor, type StoreContext } from './shared.js';
 
 /** Mandates and their monthly usage counters. */

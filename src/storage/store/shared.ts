@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import { invariant, isIssued, type AttemptChange, type InstructionChange } from '../../core/index.js';
 import type { Page } from '../../app/ports.js';
-import type { BulkTable } from '../bulk.js';
+import type { BulkTable } from '../tables.js';
 import type { Connection, Dialect, Fence } from '../dialects/dialect.js';
 
 export type { Executor } from '../dialects/dialect.js';

@@ -1,0 +1,210 @@
+/**
+ * The tables that the hot paths write thousands of rows of per transaction (batch ingestion,
+ * worker rounds), each defined once: its columns with their SQL types and nullability. The Kysely
+ * row type (`schema.ts`) and the column list of the set-based writes (src/storage/dialects/, which
+ * skip the query builder: building and compiling a statement of thousands of parameters costs more
+ * than running it) are both derived from here, and `test/storage/tables.test.ts` checks, on every
+ * engine, that the migrated database has exactly these columns. Migrations stay as they were
+ * written: they describe the schema as it was then.
+ */
+
+import type { AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, StoredMandateStatus } from '../core/index.js';
+
+type SqlType = 'text' | 'int8' | 'int4';
+
+export interface Column {
+  readonly type: SqlType;
+  readonly nullable: boolean;
+  /** Only for its type: the closed union a text column holds (see `textOf`). */
+  readonly values?: string;
+}
+
+export const text = { type: 'text', nullable: false } as const;
+/** bigint: money in fen, parsed back into numbers (database.ts refuses unsafe ones). */
+export const int8 = { type: 'int8', nullable: false } as const;
+export const int4 = { type: 'int4', nullable: false } as const;
+
+/** A text column that holds only the values of a closed union of core (a status, a kind). */
+export function textOf<Values extends string>(): { readonly type: 'text'; readonly nullable: false; readonly values?: Values } {
+  return text;
+}
+
+export function nullable<Type extends SqlType, Values extends string = never>(column: { type: Type; values?: Values }): { readonly type: Type; readonly nullable: true; readonly values?: Values } {
+  return { type: column.type, nullable: true };
+}
+
+/** A text column's values: its union when it names one (`textOf`), any text otherwise. */
+type TextValue<C> = C extends { readonly values?: infer Values } ? (unknown extends Values ? string : [Exclude<Values, undefined>] extends [never] ? string : Exclude<Values, undefined>) : string;
+type BaseValueOf<C extends Column> = C['type'] extends 'text' ? TextValue<C> : number;
+type ValueOf<C extends Column> = BaseValueOf<C> | (C['nullable'] extends true ? null : never);
+
+/** The row a table's columns hold, as Kysely and the store see it. */
+export type RowOf<Columns extends Record<string, Column>> = { -readonly [Name in keyof Columns]: ValueOf<Columns[Name]> };
+
+/** A table written by set-based statements. */
+export interface BulkTable<Row> {
+  name: string;
+  columns: readonly { name: keyof Row & string; type: SqlType; nullable: boolean }[];
+  /** A row's values in the order of `columns`. */
+  values(row: Row): unknown[];
+}
+
+/** A table defined once: its row type is derived from its columns. */
+export function table<const Columns extends Record<string, Column>>(name: string, definition: Columns): BulkTable<RowOf<Columns>> {
+  const columns = Object.entries(definition).map(([column, { type, nullable }]) => ({ name: column as keyof Columns & string, type, nullable }));
+  const names = columns.map((column) => column.name);
+  return {
+    name,
+    columns,
+    values(row) {
+      const values = new Array<unknown>(names.length);
+      for (let index = 0; index < names.length; index += 1) values[index] = row[names[index]!];
+      return values;
+    },
+  };
+}
+
+/** The row type of a table defined here. */
+export type TableRow<Table> = Table extends BulkTable<infer Row> ? Row : never;
+
+export const MANDATES_TABLE = table('mandates', {
+  id: text,
+  merchant_id: text,
+  agreement_number: text,
+  /** `active` or `revoked`; `expired` is derived from `valid_until` and the clock. */
+  status: textOf<StoredMandateStatus>(),
+  account_ciphertext: text,
+  account_index: text,
+  account_masked: text,
+  account_kind: textOf<AccountKind>(),
+  medium: textOf<Medium>(),
+  bank_code: nullable(text),
+  region_code: nullable(text),
+  holder_name: nullable(text),
+  id_number_ciphertext: nullable(text),
+  id_number_index: nullable(text),
+  id_number_masked: nullable(text),
+  phone_ciphertext: nullable(text),
+  phone_index: nullable(text),
+  phone_masked: nullable(text),
+  signed_at: text,
+  valid_from: nullable(text),
+  valid_until: nullable(text),
+  per_debit_max: nullable(int8),
+  monthly_max: nullable(int8),
+  revoked_at: nullable(text),
+  created_at: text,
+});
+
+export const DEBITS_TABLE = table('debits', {
+  id: text,
+  merchant_id: text,
+  mandate_id: nullable(text),
+  reference: text,
+  amount: int8,
+  currency: text,
+  description: nullable(text),
+  /** JSON object of string pairs, or null. */
+  metadata: nullable(text),
+  status: textOf<InstructionStatus>(),
+  business_date: text,
+  channel_id: nullable(text),
+  /** JSON: the routing decision (channels considered, eligibility, reasons). */
+  routing: nullable(text),
+  failure_code: nullable(text),
+  failure_message: nullable(text),
+  failure_retryable: nullable(int4),
+  /** When the submit worker may next pick up a `pending` debit. */
+  next_action_at: nullable(text),
+  attempt_count: int4,
+  created_at: text,
+  updated_at: text,
+  /** What the chosen channel charges for this debit, fixed when it was routed. */
+  channel_cost: int8,
+  /** The merchant's fee and the payer's fee, quoted when the debit was accepted. */
+  merchant_fee: int8,
+  payer_fee: int8,
+  merchant_fee_plan: nullable(text),
+  payer_fee_plan: nullable(text),
+  merchant_fee_subject: nullable(text),
+  payer_fee_subject: nullable(text),
+  batch_id: nullable(text),
+});
+
+export const DEBIT_EVENTS_TABLE = table('debit_events', {
+  id: text,
+  debit_id: text,
+  type: textOf<EventType>(),
+  status: textOf<InstructionStatus>(),
+  at: text,
+  /** JSON details; never personal data. */
+  data: nullable(text),
+});
+
+/** The result of one input row of a batch: the debit it became, or why it was refused. */
+export const BATCH_ROWS_TABLE = table('batch_rows', {
+  batch_id: text,
+  row: int4,
+  reference: nullable(text),
+  debit_id: nullable(text),
+  /** `accepted` or `rejected`. */
+  status: textOf<BatchRowStatus>(),
+  column_name: nullable(text),
+  code: nullable(text),
+  message: nullable(text),
+});
+
+/**
+ * One submission of a debit to a channel, written before the request leaves daikou
+ * (DESIGN-NOTES §1). `state`: sending → accepted | not_sent | unknown → succeeded | failed | not_found.
+ */
+export const ATTEMPTS_TABLE = table('attempts', {
+  id: text,
+  debit_id: text,
+  attempt_number: int4,
+  channel_id: text,
+  end_to_end_id: text,
+  state: textOf<AttemptState>(),
+  channel_reference: nullable(text),
+  failure_code: nullable(text),
+  failure_message: nullable(text),
+  next_query_at: nullable(text),
+  query_count: int4,
+  lease_owner: nullable(text),
+  lease_until: nullable(text),
+  created_at: text,
+  updated_at: text,
+});
+
+export const LEDGER_TRANSACTIONS_TABLE = table('ledger_transactions', {
+  id: text,
+  kind: text,
+  ref_type: text,
+  ref_id: text,
+  at: text,
+  /** The Shanghai business date of `at`, for reports by day. */
+  business_date: nullable(text),
+});
+
+export const LEDGER_ACCOUNTS_TABLE = table('ledger_accounts', {
+  /** `merchant:<id>:pending`, `channel:<id>:clearing`, `platform:fee_revenue`, … */
+  id: text,
+  owner_type: text,
+  owner_id: nullable(text),
+  kind: text,
+  /** Cached sum of the account's postings, updated in the same transaction. */
+  balance: int8,
+  created_at: text,
+});
+
+export const POSTINGS_TABLE = table('postings', {
+  transaction_id: text,
+  /** Position within the transaction, from 1. */
+  line: int4,
+  account_id: text,
+  /** Signed fen: debits positive, credits negative. */
+  amount: int8,
+});
+
+/** Every table defined here, for the test that compares them with the migrated database. */
+export const TABLES: readonly BulkTable<never>[] = [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE, ATTEMPTS_TABLE, LEDGER_TRANSACTIONS_TABLE, LEDGER_ACCOUNTS_TABLE, POSTINGS_TABLE] as unknown as readonly BulkTable<never>[];
