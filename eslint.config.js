@@ -22,10 +22,12 @@ export const LAYERS = {
   storage: ['src/core/', 'src/app/ports.ts', 'src/app/batch-file-store.ts'],
   // Encryption at rest wraps a BatchFileStore (src/security/encrypted-batch-files.ts).
   security: ['src/core/', 'src/app/batch-file-store.ts'],
-  'channels/sandbox-connector': ['src/core/'],
-  'channels/sandbox': ['src/core/'],
-  // The driving adapter: HTTP calls the use cases.
-  http: ['src/app/', 'src/core/'],
+  // The daikou channel protocol's schemas and limits, shared by both ends of the wire.
+  'channels/sandbox-protocol': [],
+  'channels/sandbox-connector': ['src/core/', 'src/channels/sandbox-protocol/'],
+  'channels/sandbox': ['src/core/', 'src/channels/sandbox-protocol/'],
+  // The driving adapter: HTTP calls the use cases; its sandbox routes check the protocol's limits.
+  http: ['src/app/', 'src/core/', 'src/channels/sandbox-protocol/'],
   client: [],
   ids: ['src/core/'],
   logger: ['src/core/'],
@@ -47,9 +49,6 @@ export const LAYER_ALLOWLIST = [
   // Presenters build views typed by the HTTP representations (type-only); they move to http/
   // when the use cases return records instead of views.
   'src/app/presenters.ts -> src/http/representations/index.ts',
-  // The hub's sandbox control routes check the sandbox protocol's limits; they move with the one
-  // wire schema shared by the sandbox and its connector (item 3).
-  'src/http/routes/sandbox.ts -> src/channels/sandbox/index.ts',
   // The sandbox's own store keeps its data directory private like the hub's.
   'src/channels/sandbox/sandbox-store.ts -> src/security/data-dir-modes.ts',
   // Commands that open a store or start the sandbox themselves instead of asking main.ts.

@@ -9,13 +9,13 @@ import type { SecretSource, Store } from './app/ports.js';
 import { SubmissionWorker } from './app/submission-worker.js';
 import { BatchWorker } from './app/batch-worker.js';
 import { MaintenanceWorker } from './app/maintenance-worker.js';
-import { SANDBOX_ENDPOINT } from './app/channels.js';
+import { ChannelConnectors } from './app/connector-registry.js';
 import { RoutingTable } from './app/routing-table.js';
 import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { ensureDefaultPlans } from './app/fee-plans.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { startSandbox } from './channels/sandbox/index.js';
-import { SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
+import { SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
@@ -140,14 +140,18 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await syncClockFromSandbox(sandboxUrl, controlToken, clock, logger);
     }
 
-    const routing = new RoutingTable(store, clock, sandboxUrl);
+    // Every channel speaks the daikou channel protocol; `sandbox` as its endpoint means the sandbox above.
+    const connectors = new ChannelConnectors((channel) =>
+      new SandboxConnector({ channelId: channel.id, baseUrl: channel.endpoint === SANDBOX_ENDPOINT ? sandboxUrl : channel.endpoint, timeoutMs: 5_000 }).flows(),
+    );
+    const routing = new RoutingTable(store, clock, (channels) => connectors.load(channels));
     const ctx: AppContext = {
       store,
       clock,
       ids,
       vault,
       secrets: randomSecrets,
-      connector: new SandboxConnector({ endpointFor: (channelId) => routing.endpoint(channelId), timeoutMs: 5_000 }),
+      connectors,
       routing,
       logger,
       batchFiles: encryptedBatchFiles(new DatabaseBatchFiles(db, clock), Buffer.from(vault.derive(BATCH_FILE_KEY_PURPOSE), 'hex')),

@@ -15,12 +15,6 @@ import type { BatchRow, BatchRowResult, DebitEventRow, DebitRow } from './ports.
 
 /** Rows decided per transaction: one commit for many rows, and the cursor moves with them. */
 const CHUNK_ROWS = 5000;
-/**
- * Rows read, decided and written at a time within a chunk's transaction. SQLite runs in this
- * process: small parts cost nothing extra and let each part's objects die young. PostgreSQL pays
- * a round trip per statement: the whole chunk goes in one part.
- */
-const PART_ROWS = { sqlite: 500, postgres: CHUNK_ROWS } as const;
 
 /**
  * The batch's lease was taken over by another worker (this one stalled past it): this worker
@@ -64,7 +58,8 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, owner: stri
       const next = { ...counts };
       // Decided and written a part at a time: one transaction for the whole chunk (fewer, larger
       // commits), while each part's objects die young instead of living until the commit.
-      const partRows = Math.min(PART_ROWS[ctx.store.engine], chunkRows);
+      // Rows read, decided and written at a time within the chunk's transaction: the store's choice.
+      const partRows = Math.min(ctx.store.partRowsMax, chunkRows);
       for (let start = 0; start < rows.length; start += partRows) {
         const part = rows.slice(start, start + partRows);
         await resolveMandateRefs(tx, batch.merchant_id, part.map(({ record }) => record));

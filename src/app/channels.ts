@@ -1,10 +1,9 @@
-import { checkFeeSchedule, isCalendarDate, type FeeSchedule, type RuleConditions } from '../core/index.js';
+import { checkFeeSchedule, isCalendarDate, SANDBOX_ENDPOINT, type FeeSchedule, type RuleConditions } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import type { ChannelRow, RuleRow, StoreTx } from './ports.js';
 import { presentInstant, type ChannelView, type RuleView } from './presenters.js';
-import { SANDBOX_ENDPOINT } from './sandbox-endpoint.js';
 
 export { SANDBOX_ENDPOINT };
 

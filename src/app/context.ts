@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChannelConnector, Clock, IdSource } from '../core/index.js';
+import type { Clock, ConnectorRegistry, IdSource } from '../core/index.js';
 import type { BatchFileStore } from './batch-file-store.js';
 import type { PersonalDataVault, SecretSource, Store } from './ports.js';
 import type { RoutingTable } from './routing-table.js';
@@ -56,7 +56,8 @@ export interface AppContext {
   ids: IdSource;
   vault: PersonalDataVault;
   secrets: SecretSource;
-  connector: ChannelConnector;
+  /** Each channel's connector, by flow. */
+  connectors: ConnectorRegistry;
   routing: RoutingTable;
   logger: Logger;
   /** Where uploaded batch files wait, encrypted, while their batch is unfinished: any node reads them. */

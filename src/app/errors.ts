@@ -18,7 +18,8 @@ export type ProblemKind =
   | 'reference_already_used'
   | 'agreement_number_already_used'
   | 'conflict'
-  | 'batch_bytes_held_limit';
+  | 'batch_bytes_held_limit'
+  | 'calendar_year_not_covered';
 
 const STATUS = {
   validation_failed: 400,
@@ -30,6 +31,7 @@ const STATUS = {
   agreement_number_already_used: 409,
   conflict: 409,
   batch_bytes_held_limit: 413,
+  calendar_year_not_covered: 404,
 } as const satisfies Record<ProblemKind, number>;
 
 export class AppError extends Error {

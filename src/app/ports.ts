@@ -146,7 +146,7 @@ export type DebitPatch = Partial<
 export type AttemptPatch = Partial<
   Pick<
     AttemptRow,
-    'channel_reference' | 'failure_code' | 'failure_message' | 'next_query_at' | 'lease_owner' | 'lease_until'
+    'channel_reference' | 'failure_code' | 'failure_message' | 'next_query_at' | 'query_count' | 'lease_owner' | 'lease_until'
   >
 >;
 
@@ -326,6 +326,12 @@ export interface StoreTx {
  */
 export interface Store extends StoreTx {
   readonly engine: 'sqlite' | 'postgres';
+  /**
+   * Rows to decide and write at a time within one transaction (batch ingestion), as the engine
+   * prefers: few on SQLite (in-process, so small parts cost nothing and let each part's objects
+   * die young), unbounded on PostgreSQL (a round trip per statement).
+   */
+  readonly partRowsMax: number;
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

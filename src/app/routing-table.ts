@@ -1,101 +1,44 @@
-import {
-  CircuitBreaker,
-  compileFeeSchedule,
-  createRouter,
-  type BusinessDate,
-  type Capability,
-  type ChannelType,
-  type Clock,
-  type FeeSchedule,
-  type RoutableChannel,
-  type Router,
-  type RoutingInput,
-  type RoutingRule,
-  type RuleConditions,
-} from '../core/index.js';
-import { SANDBOX_ENDPOINT } from './sandbox-endpoint.js';
-import { activePlan, planInForce, type ActivePlan } from './plan-versions.js';
-import type { ChannelRow, MandateRow, MerchantRow, RuleRow, Store, StoreTx } from './ports.js';
+import type { BusinessDate, CircuitBreaker, Clock, Router } from '../core/index.js';
+import { ChannelAvailability } from './channel-availability.js';
+import { FeePlansInForce } from './fee-plans-in-force.js';
+import type { ActivePlan } from './plan-versions.js';
+import type { ChannelRow, MerchantRow, Store, StoreTx } from './ports.js';
+import { RouterCache } from './router-cache.js';
 
-export function channelFromRow(row: ChannelRow): RoutableChannel {
-  return {
-    id: row.id,
-    type: row.type as ChannelType,
-    priority: row.priority,
-    capabilities: JSON.parse(row.capabilities) as Capability[],
-    bankCode: row.bank_code,
-    enabled: row.enabled === 1,
-    cost: compileFeeSchedule(JSON.parse(row.cost_schedule) as FeeSchedule),
-  };
-}
-
-export function ruleFromRow(row: RuleRow): RoutingRule {
-  return {
-    id: row.id,
-    version: row.version,
-    title: row.title,
-    source: row.source,
-    effectiveFrom: row.effective_from as BusinessDate | null,
-    effectiveUntil: row.effective_until as BusinessDate | null,
-    appliesTo: JSON.parse(row.applies_to) as RoutingRule['appliesTo'],
-    effect: row.effect as RoutingRule['effect'],
-    conditions: JSON.parse(row.conditions) as RuleConditions,
-  };
-}
-
-/** The routing inputs of a debit under a mandate of a merchant. */
-export function routingInput(merchant: Pick<MerchantRow, 'category' | 'settlement_region_code'>, mandate: Pick<MandateRow, 'account_kind' | 'medium' | 'bank_code' | 'region_code'>, amountFen: number, businessDate: BusinessDate): RoutingInput {
-  return {
-    kind: 'debit',
-    amountFen,
-    businessDate,
-    merchant: { category: merchant.category, settlementRegion: merchant.settlement_region_code },
-    payer: { accountKind: mandate.account_kind, medium: mandate.medium, bank: mandate.bank_code, region: mandate.region_code },
-  };
-}
+export { channelFromRow, routingInput, ruleFromRow } from './routing-rows.js';
 
 /**
- * Channels, rules and fee plans held in memory, compiled into a Router, with each channel's circuit
- * breaker. Reloaded when this process changes them, and at least every `refreshMs`, so that
- * several processes on one database converge.
+ * What the use cases read to route and price a debit, in one place on the context: the router
+ * cache (channels and rules compiled), the fee plans loaded with it, merchant reads and each
+ * channel's breaker. Each job is a module of its own; this only composes them.
  */
 export class RoutingTable {
-  readonly breaker: CircuitBreaker;
-  #router: Router | null = null;
-  #endpoints = new Map<string, string>();
-  #plans: ActivePlan[] = [];
-  #loadedAtMs = 0;
-  #loading: Promise<Router> | null = null;
+  readonly #cache: RouterCache;
+  readonly #plans = new FeePlansInForce();
+  readonly #availability: ChannelAvailability;
 
   constructor(
     private readonly store: Store,
-    private readonly clock: Clock,
-    /** Where channels whose endpoint is `sandbox` are reached. */
-    private readonly sandboxUrl: string,
-    private readonly refreshMs = 5_000,
-    breaker = new CircuitBreaker(3, 30_000),
+    clock: Clock,
+    /** Told the channel rows at every reload: the connector registry builds its connectors from them. */
+    onChannels: (channels: readonly ChannelRow[]) => void,
+    refreshMs = 5_000,
+    breaker?: CircuitBreaker,
   ) {
-    this.breaker = breaker;
+    this.#availability = new ChannelAvailability(clock, breaker);
+    this.#cache = new RouterCache(store, clock, { channels: onChannels, feePlans: (rows) => this.#plans.replace(rows) }, refreshMs);
   }
 
-  async router(): Promise<Router> {
-    const nowMs = this.clock.now().getTime();
-    if (this.#router !== null && nowMs - this.#loadedAtMs < this.refreshMs && nowMs >= this.#loadedAtMs) return this.#router;
-    this.#loading ??= this.#load().finally(() => {
-      this.#loading = null;
-    });
-    return this.#loading;
+  get breaker(): CircuitBreaker {
+    return this.#availability.breaker;
+  }
+
+  router(): Promise<Router> {
+    return this.#cache.router();
   }
 
   invalidate(): void {
-    this.#router = null;
-  }
-
-  /** The endpoint of a channel; throws for a channel the table does not know (a bug). */
-  endpoint(channelId: string): string {
-    const endpoint = this.#endpoints.get(channelId);
-    if (endpoint === undefined) throw new Error(`no endpoint for channel ${channelId}`);
-    return endpoint;
+    this.#cache.invalidate();
   }
 
   /**
@@ -109,22 +52,10 @@ export class RoutingTable {
 
   /** The version of a fee plan in force on a date; null when none is (yet). Call router() first. */
   plan(id: string, date: BusinessDate): ActivePlan | null {
-    return planInForce(this.#plans, id, date);
+    return this.#plans.plan(id, date);
   }
 
   unavailableChannels(): Set<string> {
-    return this.breaker.openChannels(this.clock.now().getTime());
-  }
-
-  async #load(): Promise<Router> {
-    const [channels, rules, plans] = await Promise.all([this.store.listChannels(), this.store.listCurrentRules(), this.store.listFeePlans()]);
-    this.#plans = plans.map(activePlan);
-    this.#endpoints = new Map(channels.map((row) => [row.id, row.endpoint === SANDBOX_ENDPOINT ? this.sandboxUrl : row.endpoint]));
-    this.#router = createRouter(
-      channels.map(channelFromRow),
-      rules.filter((row) => row.retired === 0).map(ruleFromRow),
-    );
-    this.#loadedAtMs = this.clock.now().getTime();
-    return this.#router;
+    return this.#availability.unavailableChannels();
   }
 }

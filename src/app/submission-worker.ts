@@ -4,6 +4,7 @@ import {
   ATTEMPT_INITIAL_STATE,
   businessDate,
   CHANNEL_ANSWERED,
+  chunks,
   debitSucceededTransaction,
   instructionMove,
   invariant,
@@ -15,6 +16,8 @@ import {
   type BusinessDate,
   type ChannelAnswer,
   type DebitInstruction,
+  type DebitQuery,
+  type DebitSubmit,
   type EventType,
   type InstructionStatus,
   type Move,
@@ -28,7 +31,7 @@ import {
 } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { WorkerHealth } from './worker-health.js';
-import { routingInput } from './routing-table.js';
+import { routingInput } from './routing-rows.js';
 import { releaseFees } from './fee-plans.js';
 import type { AttemptPatch, AttemptRow, ClaimedDebit, DebitEventRow, DebitRow, StoreTx } from './ports.js';
 
@@ -186,22 +189,34 @@ export class SubmissionWorker {
     Object.assign(claim.debit, patch);
   }
 
-  /** Sends one channel's share of a round: in one message where the channel takes batches. */
+  /**
+   * Sends one channel's share of a round through the channel's `DebitSubmit` flow, in messages
+   * of at most its `batchMax`. A channel with no such flow (unknown to this process, or not
+   * serving it) was sent nothing: `not_sent`, so that the debit is routed anew.
+   */
   async #sendGroup(group: { claim: ClaimedDebit; attempt: AttemptRow }[]): Promise<{ claim: ClaimedDebit; attempt: AttemptRow; outcome: SubmitOutcome }[]> {
-    const connector = this.ctx.connector;
-    if (group.length > 1 && connector.submitDebits !== undefined) {
-      const channelId = group[0]!.attempt.channel_id;
-      let outcomes: SubmitOutcome[];
-      try {
-        outcomes = await connector.submitDebits(channelId, group.map(({ claim, attempt }) => this.#instruction(claim, attempt)));
-      } catch (error) {
-        this.ctx.logger.error({ err: error, channel: channelId }, 'connector threw on a batch submit');
-        outcomes = group.map(() => ({ kind: 'unknown', reason: 'connector error' }));
-      }
-      invariant(outcomes.length === group.length, 'a batch submit answers once per instruction');
-      return group.map((entry, index) => ({ ...entry, outcome: outcomes[index]! }));
+    const channelId = group[0]!.attempt.channel_id;
+    const lookup = this.ctx.connectors.debitSubmit(channelId);
+    if (lookup.kind === 'not_supported') {
+      this.ctx.logger.error({ channel: channelId, reason: lookup.reason }, 'no debit submit flow for the channel');
+      return group.map((entry) => ({ ...entry, outcome: { kind: 'not_sent', reason: `debit submit ${lookup.reason}` } }));
     }
-    return Promise.all(group.map(async (entry) => ({ ...entry, outcome: await this.#send(entry.claim, entry.attempt) })));
+    const flow = lookup.flow;
+    const sent = await Promise.all(
+      chunks(group, flow.batchMax).map(async (chunk) => {
+        if (chunk.length === 1) return [await this.#send(flow, chunk[0]!.claim, chunk[0]!.attempt)];
+        try {
+          const outcomes = await flow.submitDebits(chunk.map(({ claim, attempt }) => this.#instruction(claim, attempt)));
+          invariant(outcomes.length === chunk.length, 'a batch submit answers once per instruction');
+          return outcomes;
+        } catch (error) {
+          this.ctx.logger.error({ err: error, channel: channelId }, 'connector threw on a batch submit');
+          return chunk.map((): SubmitOutcome => ({ kind: 'unknown', reason: 'connector error' }));
+        }
+      }),
+    );
+    const outcomes = sent.flat();
+    return group.map((entry, index) => ({ ...entry, outcome: outcomes[index]! }));
   }
 
   #instruction(claim: ClaimedDebit, attempt: AttemptRow): DebitInstruction {
@@ -223,9 +238,9 @@ export class SubmissionWorker {
     };
   }
 
-  async #send(claim: ClaimedDebit, attempt: AttemptRow): Promise<SubmitOutcome> {
+  async #send(flow: DebitSubmit, claim: ClaimedDebit, attempt: AttemptRow): Promise<SubmitOutcome> {
     try {
-      return await this.ctx.connector.submitDebit(this.#instruction(claim, attempt));
+      return await flow.submitDebit(this.#instruction(claim, attempt));
     } catch (error) {
       // A connector bug must not leave doubt unrecorded: treat it as an unknown outcome.
       this.ctx.logger.error({ err: error, debit_id: claim.debit.id }, 'connector threw on submit');
@@ -235,6 +250,8 @@ export class SubmissionWorker {
 
   /** Leases due open attempts, asks their channel what became of each, and applies the answers. */
   async queryRound(): Promise<number> {
+    // Keeps the channels, and so their connectors, as fresh as for submission.
+    await this.ctx.routing.router();
     const now = this.ctx.clock.now();
     const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
     const attempts = await this.ctx.store.claimOpenAttempts(now.toISOString(), this.ctx.workers.batchSize, this.owner, leaseUntil);
@@ -251,25 +268,38 @@ export class SubmissionWorker {
     return attempts.length;
   }
 
+  /**
+   * Asks one channel about its share of a round through its `DebitQuery` flow, in messages of at
+   * most its `batchMax`. A channel with no such flow gives no answer: `unreachable`, ask again.
+   */
   async #queryGroup(group: AttemptRow[]): Promise<{ attempt: AttemptRow; outcome: QueryOutcome }[]> {
-    const connector = this.ctx.connector;
-    if (group.length > 1 && connector.queryDebits !== undefined) {
-      let outcomes: QueryOutcome[];
-      try {
-        outcomes = await connector.queryDebits(group[0]!.channel_id, group.map((attempt) => attempt.end_to_end_id));
-      } catch (error) {
-        this.ctx.logger.error({ err: error, channel: group[0]!.channel_id }, 'connector threw on a batch query');
-        outcomes = group.map(() => ({ kind: 'unreachable', reason: 'connector error' }));
-      }
-      invariant(outcomes.length === group.length, 'a batch query answers once per instruction');
-      return group.map((attempt, index) => ({ attempt, outcome: outcomes[index]! }));
+    const channelId = group[0]!.channel_id;
+    const lookup = this.ctx.connectors.debitQuery(channelId);
+    if (lookup.kind === 'not_supported') {
+      this.ctx.logger.error({ channel: channelId, reason: lookup.reason }, 'no debit query flow for the channel');
+      return group.map((attempt) => ({ attempt, outcome: { kind: 'unreachable', reason: `debit query ${lookup.reason}` } }));
     }
-    return Promise.all(group.map(async (attempt) => ({ attempt, outcome: await this.#query(attempt) })));
+    const flow = lookup.flow;
+    const asked = await Promise.all(
+      chunks(group, flow.batchMax).map(async (chunk) => {
+        if (chunk.length === 1) return [await this.#query(flow, chunk[0]!)];
+        try {
+          const outcomes = await flow.queryDebits(chunk.map((attempt) => attempt.end_to_end_id));
+          invariant(outcomes.length === chunk.length, 'a batch query answers once per instruction');
+          return outcomes;
+        } catch (error) {
+          this.ctx.logger.error({ err: error, channel: channelId }, 'connector threw on a batch query');
+          return chunk.map((): QueryOutcome => ({ kind: 'unreachable', reason: 'connector error' }));
+        }
+      }),
+    );
+    const outcomes = asked.flat();
+    return group.map((attempt, index) => ({ attempt, outcome: outcomes[index]! }));
   }
 
-  async #query(attempt: AttemptRow): Promise<QueryOutcome> {
+  async #query(flow: DebitQuery, attempt: AttemptRow): Promise<QueryOutcome> {
     try {
-      return await this.ctx.connector.queryDebit(attempt.channel_id, attempt.end_to_end_id);
+      return await flow.queryDebit(attempt.end_to_end_id);
     } catch (error) {
       this.ctx.logger.error({ err: error, debit_id: attempt.debit_id }, 'connector threw on query');
       return { kind: 'unreachable', reason: 'connector error' };
@@ -337,7 +367,8 @@ export class SubmissionWorker {
       case 'processing':
         return { ...release, next_query_at: new Date(now.getTime() + this.ctx.workers.queryIntervalMs).toISOString() };
       case 'unknown':
-        return { ...release, next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString() };
+        // Each answer that told nothing doubles the wait before the next query (up to backoffMsMax).
+        return { ...release, next_query_at: new Date(now.getTime() + this.#backoffMs(attempt.query_count)).toISOString(), query_count: attempt.query_count + 1 };
       case 'succeeded':
         return { ...release, channel_reference: channelReference, next_query_at: null };
       case 'failed':

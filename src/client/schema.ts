@@ -434,6 +434,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/calendar/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A year's business calendar: the weekdays off and weekend days worked, with names, and the count of business days
+         * @description From the State Council's annual holiday notices (data/calendar). A year the table does not hold — before it, or not yet published when it was written — is a 404 calendar_year_not_covered: it is never answered as plain weeks.
+         */
+        get: operations["getCalendarYear"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/accounts/{account_number}": {
         parameters: {
             query?: never;
@@ -583,6 +603,61 @@ export interface components {
          * @description A business date in Asia/Shanghai, YYYY-MM-DD
          */
         BusinessDate: string;
+        /** @description A day that breaks the week: a weekday off, or a weekend day worked for the holiday named */
+        CalendarDay: {
+            date: components["schemas"]["BusinessDate"];
+            /** @enum {string} */
+            day_of_week: "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+            /**
+             * @description holiday: a weekday off; make_up_working_day: a weekend day worked (调休上班)
+             * @enum {string}
+             */
+            kind: "holiday" | "make_up_working_day";
+            holiday: components["schemas"]["HolidayKey"];
+            /** @description English name */
+            name: string;
+            /** @description As the State Council notice writes it: 春节, 国庆节, … */
+            name_zh: string;
+        };
+        /** @description A holiday period as its notice gives it, weekends included */
+        CalendarHoliday: {
+            holiday: components["schemas"]["HolidayKey"];
+            /** @description English name */
+            name: string;
+            /** @description As the State Council notice writes it: 春节, 国庆节, … */
+            name_zh: string;
+            /** @description First day off; may be in the year before */
+            from: components["schemas"]["BusinessDate"];
+            /** @description Last day off, inclusive */
+            to: components["schemas"]["BusinessDate"];
+            /** @description Weekend days worked for this holiday (调休上班) */
+            working_days: components["schemas"]["BusinessDate"][];
+        };
+        /** @description A year of China's business calendar (public holidays and make-up working days) */
+        CalendarYear: {
+            /** @constant */
+            object: "calendar_year";
+            year: number;
+            /** @constant */
+            time_zone: "Asia/Shanghai";
+            /** @description Business days in the year: Monday to Friday, less the weekdays off, plus the make-up working days */
+            business_days: number;
+            /** @description The year's weekdays off and weekend days worked, in date order */
+            days: components["schemas"]["CalendarDay"][];
+            /** @description Every holiday period with a day in the year */
+            holidays: components["schemas"]["CalendarHoliday"][];
+            /** @description The State Council notices the year comes from */
+            sources: {
+                /** @description 国办发明电〔YYYY〕N号 */
+                number: string;
+                title: string;
+            }[];
+            /** @description The dates the whole table holds; other years answer 404 */
+            covers: {
+                from: components["schemas"]["BusinessDate"];
+                to: components["schemas"]["BusinessDate"];
+            };
+        };
         Channel: {
             id: string;
             /** @constant */
@@ -769,6 +844,11 @@ export interface components {
                 };
             };
         };
+        /**
+         * @description A public holiday; national_day_mid_autumn when a notice joins the two into one period
+         * @enum {string}
+         */
+        HolidayKey: "new_year" | "spring_festival" | "qingming" | "labour_day" | "dragon_boat" | "mid_autumn" | "national_day" | "national_day_mid_autumn";
         Mandate: {
             /** @description mdt_… */
             id: string;
@@ -3558,6 +3638,56 @@ export interface operations {
             };
             /** @description The key may not do this (an operator or a merchant key is needed) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCalendarYear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Four digits, e.g. 2024 */
+                year: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarYear"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,3 +7,4 @@ export * from './ledger/index.js';
 export * from './routing/index.js';
 export * from './channels/index.js';
 export * from './fees/index.js';
+export * from './calendar/index.js';

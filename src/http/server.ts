@@ -19,6 +19,7 @@ import { channelRoutes } from './routes/channels.js';
 import { debitRoutes } from './routes/debits.js';
 import { feeRoutes } from './routes/fees.js';
 import { batchRoutes } from './routes/batches.js';
+import { calendarRoutes } from './routes/calendar.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
@@ -163,6 +164,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   feeRoutes(app, deps);
   batchRoutes(app, deps);
   apiKeyRoutes(app, deps);
+  calendarRoutes(app, deps);
   if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,22 +1,12 @@
-import type SQLite from 'better-sqlite3';
-import { CompiledQuery } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { AttemptRow, BatchRowResult, DebitEventRow, DebitRow, MandateRow } from '../app/ports.js';
 import type { LedgerAccountsTable, LedgerTransactionsTable, PostingsTable } from './schema.js';
-import type { Engine } from './database.js';
 
 /**
- * Multi-row inserts for the hot paths that write thousands of rows per transaction (batch
- * ingestion). They skip the query builder — building and compiling a statement of thousands of
- * parameters costs more than running it — and keep each statement's text fixed per row count,
- * so that SQLite reuses one prepared statement and PostgreSQL sees one statement per table:
- * - SQLite inside a transaction: one prepared single-row INSERT per table, run for each row on
- *   the connection the transaction holds — SQLite is in-process, so a statement per row costs
- *   no round trip and skips the parsing of a long multi-row statement;
- * - SQLite otherwise: `INSERT … VALUES (?,…),(?,…)…`, rows per statement kept under its limit of
- *   32,766 bound parameters;
- * - PostgreSQL: `INSERT … SELECT * FROM unnest($1::text[], $2::int8[], …)`, one array per column,
- *   however many rows.
+ * The tables that the hot paths write thousands of rows of per transaction (batch ingestion,
+ * worker rounds), with their columns' types: each dialect (src/storage/dialects/) builds its
+ * set-based statements from them, skipping the query builder — building and compiling a
+ * statement of thousands of parameters costs more than running it.
  */
 export interface BulkTable<Row> {
   name: string;
@@ -181,89 +171,3 @@ export const POSTINGS_TABLE: BulkTable<Selectable<PostingsTable>> = {
   ],
   values: (r) => [r.transaction_id, r.line, r.account_id, r.amount],
 };
-
-const SQLITE_PARAMETERS_MAX = 32_766;
-const SQLITE_ROWS_MAX = 500;
-
-/** The SQL texts already built, by engine, table and row count. */
-const statements = new Map<string, string>();
-
-/**
- * `INSERT` of `rowCount` rows (any count on PostgreSQL, whose arrays carry the rows), followed by
- * `tail` (e.g. an ON CONFLICT clause).
- */
-export function insertText(engine: Engine, table: BulkTable<never>, rowCount: number, tail = ''): string {
-  const key = `${engine}|${table.name}|${engine === 'postgres' ? 0 : rowCount}|${tail}`;
-  let text = statements.get(key);
-  if (text === undefined) {
-    const names = table.columns.map((column) => `"${column.name}"`).join(', ');
-    if (engine === 'postgres') {
-      const arrays = table.columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
-      text = `insert into "${table.name}" (${names}) select * from unnest(${arrays})${tail}`;
-    } else {
-      const tuple = `(${table.columns.map(() => '?').join(',')})`;
-      text = `insert into "${table.name}" (${names}) values ${Array.from({ length: rowCount }, () => tuple).join(',')}${tail}`;
-    }
-    // SQLite's shorter last statements of a chunk vary in length; keep only single rows and full-size ones.
-    if (engine === 'postgres' || rowCount === 1 || rowCount === sqliteRowsPerStatement(table.columns.length)) statements.set(key, text);
-  }
-  return text;
-}
-
-/** The rows as one array per column, for PostgreSQL's unnest. */
-export function columnArrays<Row>(table: BulkTable<Row>, rows: readonly Row[]): unknown[][] {
-  const arrays = table.columns.map(() => new Array<unknown>(rows.length));
-  rows.forEach((row, index) => table.values(row).forEach((value, column) => (arrays[column]![index] = value ?? null)));
-  return arrays;
-}
-
-/** Rows per SQLite statement for a table: as many as the parameter limit allows, at most 500. */
-export function sqliteRowsPerStatement(columnCount: number): number {
-  return Math.min(SQLITE_ROWS_MAX, Math.floor(SQLITE_PARAMETERS_MAX / columnCount));
-}
-
-/** The statements that insert `rows` into `table`, in order. */
-export function bulkInsertQueries<Row>(engine: Engine, table: BulkTable<Row>, rows: readonly Row[]): CompiledQuery[] {
-  if (rows.length === 0) return [];
-  const columns = table.columns;
-  const generic = table as unknown as BulkTable<never>;
-  if (engine === 'postgres') return [CompiledQuery.raw(insertText(engine, generic, rows.length), columnArrays(table, rows))];
-  const perStatement = sqliteRowsPerStatement(columns.length);
-  const queries: CompiledQuery[] = [];
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const end = Math.min(rows.length, start + perStatement);
-    const parameters = new Array<unknown>((end - start) * columns.length);
-    let at = 0;
-    for (let index = start; index < end; index += 1) {
-      for (const value of table.values(rows[index]!)) parameters[at++] = value ?? null;
-    }
-    queries.push(CompiledQuery.raw(insertText(engine, generic, end - start), parameters));
-  }
-  return queries;
-}
-
-export type SQLiteConnection = SQLite.Database;
-
-const prepared = new WeakMap<SQLiteConnection, Map<string, SQLite.Statement>>();
-
-/** The connection's prepared statement for `text`, prepared on first use. */
-export function preparedOn(connection: SQLiteConnection, text: string): SQLite.Statement {
-  let statements = prepared.get(connection);
-  if (statements === undefined) {
-    statements = new Map();
-    prepared.set(connection, statements);
-  }
-  let statement = statements.get(text);
-  if (statement === undefined) {
-    statement = connection.prepare(text);
-    statements.set(text, statement);
-  }
-  return statement;
-}
-
-/** Inserts `rows` one prepared statement run at a time, on a connection inside a transaction. */
-export function insertRowsSqlite<Row>(connection: SQLiteConnection, table: BulkTable<Row>, rows: readonly Row[]): void {
-  if (rows.length === 0) return;
-  const statement = preparedOn(connection, insertText('sqlite', table as unknown as BulkTable<never>, 1));
-  for (const row of rows) statement.run(table.values(row));
-}

@@ -3,10 +3,11 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
+import type { Engine } from './dialects/dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export type { Engine };
 
 export type DatabaseConfig = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string; poolSize?: number };
 
@@ -14,8 +15,9 @@ export interface DatabaseHandle {
   db: Kysely<Database>;
   engine: Engine;
   /**
-   * SQLite's connection itself, for bulk writes inside a transaction (src/storage/bulk.ts): the
-   * one connection Kysely's transaction holds, so statements run on it are part of it.
+   * SQLite's connection itself, for set-based writes inside a transaction
+   * (src/storage/dialects/sqlite.ts): the one connection Kysely's transaction holds, so statements
+   * run on it are part of it.
    */
   sqlite?: SQLite.Database;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import type { Store, StoreTx } from '../app/ports.js';
 import { UniqueViolation } from '../app/ports.js';
 import { isUniqueViolation, openDatabase, type DatabaseConfig, type DatabaseHandle } from './database.js';
 import type { Database } from './schema.js';
+import { DIALECTS } from './dialects/index.js';
 import { Access } from './store/access.js';
 import { Attempts } from './store/attempts.js';
 import { Batches } from './store/batches.js';
@@ -47,20 +48,22 @@ const inTransaction = new AsyncLocalStorage<true>();
  * would read outside the transaction. Its context fails at once instead.
  */
 function kyselyStore(handle: DatabaseHandle): Store {
-  const { db: root, engine, sqlite } = handle;
+  const { db: root, sqlite } = handle;
+  const dialect = DIALECTS[handle.engine];
   const context: StoreContext = {
     get db(): Executor {
       invariant(inTransaction.getStore() === undefined, 'the store was used inside a transaction: use the transaction instead');
       return root;
     },
-    engine,
+    dialect,
   };
   return {
     ...storeTx(context),
-    engine,
+    engine: dialect.engine,
+    partRowsMax: dialect.partRowsMax,
     transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
       invariant(inTransaction.getStore() === undefined, 'transactions do not nest');
-      return root.transaction().execute((trx) => inTransaction.run(true, () => work(storeTx({ db: trx, engine, sqlite }))));
+      return root.transaction().execute((trx) => inTransaction.run(true, () => work(storeTx({ db: trx, dialect, sqlite }))));
     },
     close: () => handle.close(),
   };

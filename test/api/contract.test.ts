@@ -182,6 +182,8 @@ for (const engine of ENGINES) {
       ok(await operator.POST('/v1/fee-plans', { body: { id: 'contract-plan', side: 'merchant', title: 'Contract test plan', schedule: { fixed: 5 } } }));
       ok(await operator.GET('/v1/fee-plans/{id}', { params: { path: { id: 'contract-plan' } } }));
       ok(await operator.PUT('/v1/fee-plans/{id}', { params: { path: { id: 'contract-plan' } }, body: { title: 'Contract test plan', schedule: { fixed: 6 } } }));
+      ok(await merchant.GET('/v1/calendar/{year}', { params: { path: { year: '2024' } } }));
+      expect((await merchant.GET('/v1/calendar/{year}', { params: { path: { year: '2028' } } })).response.status).toBe(404);
 
       // The sandbox's faults and clock.
       ok(await operator.POST('/v1/sandbox/faults', { body: { channel: 'sandbox', mode: 'unavailable', count: 1 } }));

@@ -26,9 +26,9 @@ function instruction(endToEndId: string, overrides: Partial<DebitInstruction> = 
 
 type Call = (connector: SandboxConnector) => Promise<SubmitOutcome | QueryOutcome | (SubmitOutcome | QueryOutcome)[]>;
 const submitOne: Call = (c) => c.submitDebit(instruction('dbt_1'));
-const submitTwo: Call = (c) => c.submitDebits!('sz-center', [instruction('dbt_1'), instruction('dbt_2')]);
-const queryOne: Call = (c) => c.queryDebit('sz-center', 'dbt_1');
-const queryTwo: Call = (c) => c.queryDebits!('sz-center', ['dbt_1', 'dbt_2']);
+const submitTwo: Call = (c) => c.submitDebits([instruction('dbt_1'), instruction('dbt_2')]);
+const queryOne: Call = (c) => c.queryDebit('dbt_1');
+const queryTwo: Call = (c) => c.queryDebits(['dbt_1', 'dbt_2']);
 
 /**
  * How the connector maps a channel's HTTP errors (docs/sandbox-protocol.md), against a stub
@@ -70,9 +70,15 @@ describe('SandboxConnector: HTTP errors', () => {
     ['query', queryOne, 404, { code: 'no_such_endpoint' }, unreachable('HTTP 404')],
     ['batch query', queryTwo, 413, { code: 'payload_too_large' }, [unreachable(TOO_LARGE), unreachable(TOO_LARGE)]],
     ['batch query', queryTwo, 503, { code: 'channel_unavailable' }, [unreachable('HTTP 503'), unreachable('HTTP 503')]],
+    // Answers that break the protocol's answer schemas (src/channels/sandbox-protocol) prove nothing.
+    ['submit', submitOne, 202, { status: 'accepted', channel_reference: 42, end_to_end_id: 'dbt_1' }, unknown('malformed answer (HTTP 202)')],
+    ['batch submit', submitTwo, 202, { status: 'accepted', debits: [{ end_to_end_id: 'dbt_1', channel_reference: 7 }, { end_to_end_id: 'dbt_2', channel_reference: 'r2' }] }, [unknown('malformed answer (HTTP 202)'), unknown('malformed answer (HTTP 202)')]],
+    ['query', queryOne, 200, { status: 'succeeded', end_to_end_id: 'dbt_1', amount: 1 }, unreachable('malformed answer (HTTP 200)')],
+    ['query', queryOne, 200, { status: 'settled', channel_reference: 'r1', end_to_end_id: 'dbt_1', amount: 1 }, unreachable('malformed answer (HTTP 200)')],
+    ['batch query', queryTwo, 200, { results: [{ end_to_end_id: 'dbt_1', status: 'succeeded', amount: 1 }, { end_to_end_id: 'dbt_2', status: 'not_found' }] }, [unreachable('malformed answer (HTTP 200)'), unreachable('malformed answer (HTTP 200)')]],
   ])('%s answered %i %j', async (_label, call, status, body, expected) => {
     answer = { status, body };
-    const connector = new SandboxConnector({ endpointFor: () => url, timeoutMs: 5_000 });
+    const connector = new SandboxConnector({ channelId: 'sz-center', baseUrl: url, timeoutMs: 5_000 });
     expect(await call(connector)).toEqual(expected);
   });
 });
@@ -83,7 +89,7 @@ describe('SandboxConnector against the sandbox: messages too large', () => {
   let connector: SandboxConnector;
   beforeEach(async () => {
     t = await startTestSandbox();
-    connector = new SandboxConnector({ endpointFor: () => t.url, timeoutMs: 10_000 });
+    connector = new SandboxConnector({ channelId: 'sz-center', baseUrl: t.url, timeoutMs: 10_000 });
   });
   afterEach(async () => t.cleanup());
 
@@ -94,21 +100,21 @@ describe('SandboxConnector against the sandbox: messages too large', () => {
   it('a single debit over the limit is not_sent, and the sandbox recorded nothing', async () => {
     expect(await connector.submitDebit(huge('dbt_huge'))).toEqual({ kind: 'not_sent', reason: TOO_LARGE });
     expect((await t.control.getAccount(ACCOUNT)).received).toEqual([]);
-    expect(await connector.queryDebit('sz-center', 'dbt_huge')).toEqual({ kind: 'not_found' });
+    expect(await connector.queryDebit('dbt_huge')).toEqual({ kind: 'not_found' });
   });
 
   it('a batch over the limit is not_sent for every debit in it, and the sandbox recorded none', async () => {
-    expect(await connector.submitDebits('sz-center', [instruction('dbt_small'), huge('dbt_huge')])).toEqual([
+    expect(await connector.submitDebits([instruction('dbt_small'), huge('dbt_huge')])).toEqual([
       { kind: 'not_sent', reason: TOO_LARGE },
       { kind: 'not_sent', reason: TOO_LARGE },
     ]);
     expect((await t.control.getAccount(ACCOUNT)).received).toEqual([]);
-    expect(await connector.queryDebits('sz-center', ['dbt_small', 'dbt_huge'])).toEqual([{ kind: 'not_found' }, { kind: 'not_found' }]);
+    expect(await connector.queryDebits(['dbt_small', 'dbt_huge'])).toEqual([{ kind: 'not_found' }, { kind: 'not_found' }]);
   });
 
   it('a query over the limit is unreachable', async () => {
     const ids = Array.from({ length: 20_000 }, (_, index) => `dbt_${String(index).padStart(100, '0')}`);
-    const outcomes = await connector.queryDebits('sz-center', ids);
+    const outcomes = await connector.queryDebits(ids);
     expect(new Set(outcomes.map((outcome) => JSON.stringify(outcome)))).toEqual(new Set([JSON.stringify({ kind: 'unreachable', reason: TOO_LARGE })]));
   });
 });

@@ -1,73 +1,84 @@
 import {
+  invariant,
   isFailureCode,
-  type ChannelConnector,
+  type ChannelFlows,
   type DebitInstruction,
+  type DebitQuery,
+  type DebitSubmit,
   type QueryOutcome,
   type SubmitOutcome,
 } from '../../core/index.js';
-
-/** Statuses the channel reports (docs/sandbox-protocol.md) and what each means to daikou. */
-type ChannelStatus = 'processing' | 'succeeded' | 'failed';
-const STATUS_KIND = {
-  processing: 'processing',
-  succeeded: 'succeeded',
-  failed: 'failed',
-} as const satisfies Record<ChannelStatus, QueryOutcome['kind']>;
+import {
+  CHANNEL_UNAVAILABLE,
+  channelErrorSchema,
+  DEBIT_BATCH_MAX,
+  debitAcceptedSchema,
+  debitBatchAcceptedSchema,
+  debitNotFoundSchema,
+  debitQueryAnswerSchema,
+  debitStatusAnswerSchema,
+  type DebitBatchRequest,
+  type DebitQueryRequest,
+  type DebitRequest,
+  type DebitStatusAnswer,
+} from '../../channels/sandbox-protocol/index.js';
 
 export interface SandboxConnectorOptions {
-  /** Base URL of the channel's endpoint, by channel id. */
-  endpointFor(channelId: string): string;
+  /** The channel this connector serves. */
+  channelId: string;
+  /** Base URL of the channel's endpoint (the sandbox's URL for the sandbox's channels). */
+  baseUrl: string;
   /** How long to wait for an answer before the outcome is `unknown`. */
   timeoutMs: number;
 }
 
 /**
- * Connector for channels that speak the daikou channel protocol (docs/sandbox-protocol.md): the
- * sandbox's simulated channels. It only translates; daikou's state machine decides what to do.
+ * Connector for one channel that speaks the daikou channel protocol (docs/sandbox-protocol.md):
+ * the sandbox's simulated channels. It only translates; daikou's state machine decides what to
+ * do. It builds its requests typed by the protocol's schemas and reads answers only through
+ * them: an answer that breaks the protocol proves nothing (`unknown`, `unreachable`). It serves
+ * debit submission and query, each in messages of up to the protocol's DEBIT_BATCH_MAX.
  */
-export class SandboxConnector implements ChannelConnector {
-  constructor(private readonly options: SandboxConnectorOptions) {}
+export class SandboxConnector implements DebitSubmit, DebitQuery {
+  readonly batchMax = DEBIT_BATCH_MAX;
+  readonly #channelUrl: string;
 
-  async submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome> {
-    const url = `${this.options.endpointFor(instruction.channelId)}/channels/${encodeURIComponent(instruction.channelId)}/debits`;
-    const body = JSON.stringify(wireDebit(instruction));
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (error) {
-      return refusedBeforeSending(error) ? { kind: 'not_sent', reason: describe(error) } : { kind: 'unknown', reason: describe(error) };
-    }
-    const payload = await readJson(response);
-    if (response.status === 202 && typeof payload?.channel_reference === 'string') {
-      return { kind: 'accepted', channelReference: payload.channel_reference };
-    }
-    return refusedUnread(response.status, payload) ?? { kind: 'unknown', reason: `HTTP ${response.status}` };
+  constructor(private readonly options: SandboxConnectorOptions) {
+    this.#channelUrl = `${options.baseUrl}/channels/${encodeURIComponent(options.channelId)}`;
   }
 
-  async submitDebits(channelId: string, instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]> {
-    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debit-batches`;
+  /** The flows a channel of this protocol serves. */
+  flows(): ChannelFlows {
+    return { debitSubmit: this, debitQuery: this, payoutSubmit: null, statementSource: null };
+  }
+
+  async submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome> {
+    this.#assertOwn([instruction]);
+    const body: DebitRequest = wireDebit(instruction);
+    const sent = await this.#post('/debits', body);
+    if (sent.kind === 'failed') return submitFailure(sent.error);
+    const { response, payload } = sent;
+    const refused = refusedUnread(response.status, payload);
+    if (refused !== null) return refused;
+    if (response.status !== 202) return { kind: 'unknown', reason: `HTTP ${response.status}` };
+    const accepted = debitAcceptedSchema.safeParse(payload);
+    if (!accepted.success) return { kind: 'unknown', reason: malformed(response.status) };
+    return { kind: 'accepted', channelReference: accepted.data.channel_reference };
+  }
+
+  async submitDebits(instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]> {
+    this.#assertOwn(instructions);
     const all = (outcome: SubmitOutcome) => instructions.map(() => outcome);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ debits: instructions.map(wireDebit) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (error) {
-      return all(refusedBeforeSending(error) ? { kind: 'not_sent', reason: describe(error) } : { kind: 'unknown', reason: describe(error) });
-    }
-    const payload = await readJson(response);
+    const body: DebitBatchRequest = { debits: instructions.map(wireDebit) };
+    const sent = await this.#post('/debit-batches', body);
+    if (sent.kind === 'failed') return all(submitFailure(sent.error));
+    const { response, payload } = sent;
     const refused = refusedUnread(response.status, payload);
     if (refused !== null) return all(refused);
-    if (response.status !== 202 || !Array.isArray(payload?.debits)) return all({ kind: 'unknown', reason: `HTTP ${response.status}` });
-    const references = new Map((payload.debits as { end_to_end_id: string; channel_reference: string }[]).map((d) => [d.end_to_end_id, d.channel_reference]));
+    if (response.status !== 202) return all({ kind: 'unknown', reason: `HTTP ${response.status}` });
+    const accepted = debitBatchAcceptedSchema.safeParse(payload);
+    if (!accepted.success) return all({ kind: 'unknown', reason: malformed(response.status) });
+    const references = new Map(accepted.data.debits.map((d) => [d.end_to_end_id, d.channel_reference]));
     // An instruction the answer does not mention may or may not be held: only a query can tell.
     return instructions.map((instruction): SubmitOutcome => {
       const reference = references.get(instruction.endToEndId);
@@ -75,22 +86,15 @@ export class SandboxConnector implements ChannelConnector {
     });
   }
 
-  async queryDebits(channelId: string, endToEndIds: readonly string[]): Promise<QueryOutcome[]> {
-    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debit-queries`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ end_to_end_ids: endToEndIds }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (error) {
-      return endToEndIds.map(() => ({ kind: 'unreachable', reason: describe(error) }));
-    }
-    const payload = await readJson(response);
-    if (response.status !== 200 || !Array.isArray(payload?.results)) return endToEndIds.map(() => ({ kind: 'unreachable', reason: unansweredReason(response.status) }));
-    const byId = new Map((payload.results as Record<string, unknown>[]).map((result) => [String(result.end_to_end_id), result]));
+  async queryDebits(endToEndIds: readonly string[]): Promise<QueryOutcome[]> {
+    const body: DebitQueryRequest = { end_to_end_ids: [...endToEndIds] };
+    const sent = await this.#post('/debit-queries', body);
+    if (sent.kind === 'failed') return endToEndIds.map(() => ({ kind: 'unreachable', reason: describe(sent.error) }));
+    const { response, payload } = sent;
+    if (response.status !== 200) return endToEndIds.map(() => ({ kind: 'unreachable', reason: unansweredReason(response.status) }));
+    const answer = debitQueryAnswerSchema.safeParse(payload);
+    if (!answer.success) return endToEndIds.map(() => ({ kind: 'unreachable', reason: malformed(response.status) }));
+    const byId = new Map(answer.data.results.map((result) => [result.end_to_end_id, result]));
     return endToEndIds.map((id) => {
       const result = byId.get(id);
       if (result === undefined) return { kind: 'unreachable', reason: 'missing from the query answer' };
@@ -99,22 +103,57 @@ export class SandboxConnector implements ChannelConnector {
     });
   }
 
-  async queryDebit(channelId: string, endToEndId: string): Promise<QueryOutcome> {
-    const url = `${this.options.endpointFor(channelId)}/channels/${encodeURIComponent(channelId)}/debits/${encodeURIComponent(endToEndId)}`;
+  async queryDebit(endToEndId: string): Promise<QueryOutcome> {
+    const sent = await this.#exchange(`/debits/${encodeURIComponent(endToEndId)}`, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+    if (sent.kind === 'failed') return { kind: 'unreachable', reason: describe(sent.error) };
+    const { response, payload } = sent;
+    if (response.status === 404 && debitNotFoundSchema.safeParse(payload).success) return { kind: 'not_found' };
+    if (response.status !== 200) return { kind: 'unreachable', reason: unansweredReason(response.status) };
+    const answer = debitStatusAnswerSchema.safeParse(payload);
+    if (!answer.success) return { kind: 'unreachable', reason: malformed(response.status) };
+    return toQueryOutcome(answer.data);
+  }
+
+  #assertOwn(instructions: readonly DebitInstruction[]): void {
+    invariant(
+      instructions.every((instruction) => instruction.channelId === this.options.channelId),
+      `an instruction for another channel given to the connector of ${this.options.channelId}`,
+    );
+  }
+
+  #post(path: string, body: DebitRequest | DebitBatchRequest | DebitQueryRequest): Promise<Exchange> {
+    return this.#exchange(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+  }
+
+  /** One request and its answer's JSON (null when it has none), or the error that kept it from being answered. */
+  async #exchange(path: string, init: RequestInit): Promise<Exchange> {
     let response: Response;
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+      response = await fetch(`${this.#channelUrl}${path}`, init);
     } catch (error) {
-      return { kind: 'unreachable', reason: describe(error) };
+      return { kind: 'failed', error };
     }
-    const payload = await readJson(response);
-    if (response.status === 404 && payload?.status === 'not_found') return { kind: 'not_found' };
-    if (response.status !== 200 || payload === null) return { kind: 'unreachable', reason: unansweredReason(response.status) };
-    return toQueryOutcome(payload);
+    return { kind: 'answered', response, payload: await readJson(response) };
   }
 }
 
+type Exchange = { kind: 'answered'; response: Response; payload: unknown } | { kind: 'failed'; error: unknown };
+
 const PAYLOAD_TOO_LARGE = 'payload_too_large: the channel refused the message unread (HTTP 413)';
+
+function malformed(status: number): string {
+  return `malformed answer (HTTP ${status})`;
+}
+
+/** A submission that got no answer: only a refused connection proves the channel has nothing. */
+function submitFailure(error: unknown): SubmitOutcome {
+  return refusedBeforeSending(error) ? { kind: 'not_sent', reason: describe(error) } : { kind: 'unknown', reason: describe(error) };
+}
 
 /**
  * Submission answers that prove the channel recorded nothing of the message, so that it may be
@@ -123,8 +162,8 @@ const PAYLOAD_TOO_LARGE = 'payload_too_large: the channel refused the message un
  * - 413: the message is larger than the channel takes; it was refused before it was read
  *   (HTTP's own meaning, whoever answered it: the channel or a proxy in front of it).
  */
-function refusedUnread(status: number, payload: Record<string, unknown> | null): SubmitOutcome | null {
-  if (status === 503 && payload?.code === 'channel_unavailable') return { kind: 'not_sent', reason: 'channel_unavailable' };
+function refusedUnread(status: number, payload: unknown): SubmitOutcome | null {
+  if (status === 503 && channelErrorSchema.safeParse(payload).data?.code === CHANNEL_UNAVAILABLE) return { kind: 'not_sent', reason: CHANNEL_UNAVAILABLE };
   if (status === 413) return { kind: 'not_sent', reason: PAYLOAD_TOO_LARGE };
   return null;
 }
@@ -134,26 +173,25 @@ function unansweredReason(status: number): string {
   return status === 413 ? PAYLOAD_TOO_LARGE : `HTTP ${status}`;
 }
 
-function toQueryOutcome(payload: Record<string, unknown>): QueryOutcome {
-  const status = payload.status as ChannelStatus;
-  switch (STATUS_KIND[status]) {
+/**
+ * What each status the channel reports (docs/sandbox-protocol.md) means to daikou: a switch over
+ * the protocol's closed union with no default, so that a new status does not compile unmapped.
+ */
+function toQueryOutcome(answer: DebitStatusAnswer): QueryOutcome {
+  switch (answer.status) {
     case 'processing':
       return { kind: 'processing' };
     case 'succeeded':
-      return { kind: 'succeeded', channelReference: String(payload.channel_reference) };
-    case 'failed': {
-      const code = String(payload.code);
+      return { kind: 'succeeded', channelReference: answer.channel_reference };
+    case 'failed':
       // A code we do not know is the channel's bug, but the money did not move: report it as a decline.
-      return isFailureCode(code)
-        ? { kind: 'failed', code, message: String(payload.message ?? code) }
-        : { kind: 'failed', code: 'issuer_decline', message: `channel code ${code}` };
-    }
-    default:
-      return { kind: 'unreachable', reason: `unexpected channel status ${String(payload.status)}` };
+      return isFailureCode(answer.code)
+        ? { kind: 'failed', code: answer.code, message: answer.message ?? answer.code }
+        : { kind: 'failed', code: 'issuer_decline', message: `channel code ${answer.code}` };
   }
 }
 
-function wireDebit(instruction: DebitInstruction): Record<string, unknown> {
+function wireDebit(instruction: DebitInstruction): DebitRequest {
   return {
     end_to_end_id: instruction.endToEndId,
     amount: instruction.amountFen,
@@ -168,10 +206,9 @@ function wireDebit(instruction: DebitInstruction): Record<string, unknown> {
   };
 }
 
-async function readJson(response: Response): Promise<Record<string, unknown> | null> {
+async function readJson(response: Response): Promise<unknown> {
   try {
-    const value: unknown = await response.json();
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+    return (await response.json()) as unknown;
   } catch {
     return null;
   }

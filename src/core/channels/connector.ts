@@ -1,5 +1,6 @@
 import type { AccountKind, Medium } from '../mandates/index.js';
 import type { FailureCode } from '../debits/codes.js';
+import { invariant } from '../kernel/index.js';
 
 /** What a channel needs to carry one debit. Personal data is in clear here, and only here. */
 export interface DebitInstruction {
@@ -40,14 +41,136 @@ export type QueryOutcome =
   | { kind: 'not_found' }
   | { kind: 'unreachable'; reason: string };
 
-/** A connector only translates between daikou and one channel's protocol. */
-export interface ChannelConnector {
+/*
+ * Connectors by flow (as Hyperswitch does): one interface per thing a channel can be asked to
+ * do. A connector only translates between daikou and one channel's protocol; each instance
+ * serves one channel, whose endpoint it was built with, and declares the flows it serves and
+ * their limits in `ChannelFlows`. Callers find a flow through the `ConnectorRegistry`.
+ *
+ * None of these methods throws for anything the channel or the network does: every such
+ * failure is one of the outcomes above. A throw is a connector bug; callers treat it as the
+ * most doubtful outcome (`unknown` for a submission, `unreachable` for a query).
+ */
+
+/** Sends debits to the channel. */
+export interface DebitSubmit {
+  /** Most instructions one `submitDebits` call takes (≥ 1); callers split larger groups. */
+  readonly batchMax: number;
   submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome>;
-  queryDebit(channelId: string, endToEndId: string): Promise<QueryOutcome>;
   /**
-   * For channels that take many instructions in one message (collection centers take files):
-   * one outcome per instruction, in order. A transport failure gives every one the same outcome.
+   * Several instructions of this channel in one message (collection centers take files): one
+   * outcome per instruction, in order. A transport failure gives every one the same outcome.
+   * Called with 2 to `batchMax` instructions; never when `batchMax` is 1.
    */
-  submitDebits?(channelId: string, instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]>;
-  queryDebits?(channelId: string, endToEndIds: readonly string[]): Promise<QueryOutcome[]>;
+  submitDebits(instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]>;
+}
+
+/** Asks the channel what became of debits, by end-to-end id. */
+export interface DebitQuery {
+  /** Most ids one `queryDebits` call takes (≥ 1); callers split larger groups. */
+  readonly batchMax: number;
+  queryDebit(endToEndId: string): Promise<QueryOutcome>;
+  /** One outcome per id, in order. Called with 2 to `batchMax` ids; never when `batchMax` is 1. */
+  queryDebits(endToEndIds: readonly string[]): Promise<QueryOutcome[]>;
+}
+
+/** What a channel needs to carry one payout (credit to a payee). Declared ahead of payouts; no connector serves it yet. */
+export interface PayoutInstruction {
+  channelId: string;
+  endToEndId: string;
+  amountFen: number;
+  accountNumber: string;
+  accountKind: AccountKind;
+  medium: Medium;
+  bankCode: string | null;
+  holderName: string | null;
+}
+
+/** Sends payouts to the channel; the same answers and limits as debits. Not served by any connector yet. */
+export interface PayoutSubmit {
+  readonly batchMax: number;
+  submitPayout(instruction: PayoutInstruction): Promise<SubmitOutcome>;
+  submitPayouts(instructions: readonly PayoutInstruction[]): Promise<SubmitOutcome[]>;
+}
+
+/** A channel's statement of one business date (camt.053 or its own format). Not served by any connector yet. */
+export type StatementOutcome =
+  | { kind: 'ready'; document: string }
+  | { kind: 'not_ready' }
+  | { kind: 'unreachable'; reason: string };
+
+/** Fetches the channel's statements, for reconciliation. Not served by any connector yet. */
+export interface StatementSource {
+  /** `businessDate` is `YYYY-MM-DD` in Asia/Shanghai. */
+  statement(businessDate: string): Promise<StatementOutcome>;
+}
+
+/**
+ * The flows one channel's connector serves: every flow is named, null when the channel does
+ * not serve it, so that adding a flow makes every connector say whether it serves it.
+ */
+export interface ChannelFlows {
+  debitSubmit: DebitSubmit | null;
+  debitQuery: DebitQuery | null;
+  payoutSubmit: PayoutSubmit | null;
+  statementSource: StatementSource | null;
+}
+
+export type FlowName = keyof ChannelFlows;
+
+/**
+ * Why a registry has no implementation of a flow for a channel:
+ * - `unknown_channel`: no channel of that id is configured (yet: another process may have
+ *   just added it);
+ * - `flow_not_served`: the channel's connector does not serve that flow.
+ */
+export type FlowUnsupportedReason = 'unknown_channel' | 'flow_not_served';
+
+export type FlowLookup<Flow> =
+  | { kind: 'served'; flow: Flow }
+  | { kind: 'not_supported'; channelId: string; flowName: FlowName; reason: FlowUnsupportedReason };
+
+/** Finds the implementation of a flow for a channel. */
+export interface ConnectorRegistry {
+  debitSubmit(channelId: string): FlowLookup<DebitSubmit>;
+  debitQuery(channelId: string): FlowLookup<DebitQuery>;
+  payoutSubmit(channelId: string): FlowLookup<PayoutSubmit>;
+  statementSource(channelId: string): FlowLookup<StatementSource>;
+}
+
+/** A registry over a fixed map of channels to their flows. */
+export class FlowTable implements ConnectorRegistry {
+  constructor(private readonly byChannel: ReadonlyMap<string, ChannelFlows>) {}
+
+  debitSubmit(channelId: string): FlowLookup<DebitSubmit> {
+    return this.#lookup(channelId, 'debitSubmit');
+  }
+
+  debitQuery(channelId: string): FlowLookup<DebitQuery> {
+    return this.#lookup(channelId, 'debitQuery');
+  }
+
+  payoutSubmit(channelId: string): FlowLookup<PayoutSubmit> {
+    return this.#lookup(channelId, 'payoutSubmit');
+  }
+
+  statementSource(channelId: string): FlowLookup<StatementSource> {
+    return this.#lookup(channelId, 'statementSource');
+  }
+
+  #lookup<Name extends FlowName>(channelId: string, flowName: Name): FlowLookup<NonNullable<ChannelFlows[Name]>> {
+    const flows = this.byChannel.get(channelId);
+    if (flows === undefined) return { kind: 'not_supported', channelId, flowName, reason: 'unknown_channel' };
+    const flow = flows[flowName];
+    if (flow === null) return { kind: 'not_supported', channelId, flowName, reason: 'flow_not_served' };
+    return { kind: 'served', flow: flow as NonNullable<ChannelFlows[Name]> };
+  }
+}
+
+/** Splits items into runs of at most `size` (≥ 1), in order: a group cut to a flow's `batchMax`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  invariant(Number.isSafeInteger(size) && size >= 1, `a chunk size must be a positive integer, got ${size}`);
+  const runs: T[][] = [];
+  for (let start = 0; start < items.length; start += size) runs.push(items.slice(start, start + size));
+  return runs;
 }

@@ -1,1 +1,2 @@
 export * from './connector.js';
+export * from './sandbox-endpoint.js';

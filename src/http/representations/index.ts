@@ -13,3 +13,4 @@ export * from './routing.js';
 export * from './fee-plans.js';
 export * from './sandbox.js';
 export * from './operations.js';
+export * from './calendar.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CLOCK_RANGE_TEXT, isWithinClockRange, parseDurationMs, type SettableClock } from '../../core/index.js';
-import { RECEIVED_ID_PATTERN, RECEIVED_PAGE_LIMIT_MAX } from '../../channels/sandbox/index.js';
+import { RECEIVED_ID_PATTERN, RECEIVED_PAGE_LIMIT_MAX } from '../../channels/sandbox-protocol/index.js';
 import type { RouteDeps } from '../route-deps.js';
 import { problem, sendProblem, type ProblemBody } from '../problem.js';
 import { responses, SandboxAccount, SandboxClock, SandboxFault } from '../representations/index.js';

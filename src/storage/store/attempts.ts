@@ -30,7 +30,7 @@ export class Attempts {
       .with(
         (cte) => cte('due').materialized(),
         (db) => {
-          let due = db
+          const due = db
             .selectFrom('attempts')
             .select('id')
             .where('state', 'in', OPEN_ATTEMPT_STATES.map((state) => sql.lit(state)))
@@ -38,8 +38,7 @@ export class Attempts {
             .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
             .orderBy('next_query_at')
             .limit(limit);
-          if (this.context.engine === 'postgres') due = due.forUpdate().skipLocked();
-          return due;
+          return this.context.dialect.skipLocked(due);
         },
       )
       .updateTable('attempts')

@@ -55,7 +55,7 @@ export class Batches {
       .with(
         (cte) => cte('due').materialized(),
         (db) => {
-          let due = db
+          const due = db
             .selectFrom('batches')
             .select('id')
             .where('status', '=', sql.lit('processing'))
@@ -64,8 +64,7 @@ export class Batches {
             .orderBy('created_at')
             .orderBy('id')
             .limit(1);
-          if (this.context.engine === 'postgres') due = due.forUpdate().skipLocked();
-          return due;
+          return this.context.dialect.skipLocked(due);
         },
       )
       .updateTable('batches')

@@ -75,14 +75,13 @@ export class Catalog {
       .values({ plan_id: planId, subject, month, amount: 0 })
       .onConflict((oc) => oc.columns(['plan_id', 'subject', 'month']).doNothing())
       .execute();
-    let query = this.db
+    const query = this.db
       .selectFrom('allowance_usage')
       .select('amount')
       .where('plan_id', '=', planId)
       .where('subject', '=', subject)
       .where('month', '=', month);
-    if (this.context.engine === 'postgres') query = query.forUpdate();
-    return (await query.executeTakeFirstOrThrow()).amount;
+    return (await this.context.dialect.lockRows(query).executeTakeFirstOrThrow()).amount;
   }
 
   async addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void> {

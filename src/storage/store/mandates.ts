@@ -68,13 +68,12 @@ export class Mandates {
       .values({ mandate_id: mandateId, month, amount: 0 })
       .onConflict((oc) => oc.columns(['mandate_id', 'month']).doNothing())
       .execute();
-    let query = this.db
+    const query = this.db
       .selectFrom('mandate_usage')
       .select('amount')
       .where('mandate_id', '=', mandateId)
       .where('month', '=', month);
-    if (this.context.engine === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirstOrThrow();
+    const row = await this.context.dialect.lockRows(query).executeTakeFirstOrThrow();
     return row.amount;
   }
 

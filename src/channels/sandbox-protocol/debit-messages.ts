@@ -1,0 +1,145 @@
+import { z } from 'zod';
+
+/**
+ * The daikou channel protocol's debit messages (docs/sandbox-protocol.md), written once and
+ * imported by both sides: the sandbox checks requests with these schemas, strictly, so that an
+ * unknown field is a 400; the connector builds its requests typed by them and parses the answers
+ * with the answer schemas, so that an answer that breaks the protocol proves nothing.
+ * Error messages here never quote the value they reject.
+ */
+
+export const CHANNEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const END_TO_END_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+export const ACCOUNT_NUMBER_PATTERN = /^\d{6,32}$/;
+
+const optionalText = (max: number) => z.string().max(max).nullish();
+
+const END_TO_END_ID_LENGTH_MAX = 128;
+const ACCOUNT_NUMBER_LENGTH_MAX = 32;
+const ACCOUNT_KINDS = ['personal', 'corporate'] as const;
+const MEDIA = ['bank_card', 'virtual_account', 'bank_account'] as const;
+/** The free-text fields of a debit and their longest values, in UTF-16 code units (zod's `max`). */
+const DEBIT_TEXT_LENGTH_MAX = { bank_code: 32, holder_name: 256, id_number: 64, phone: 32, mandate_reference: 128 } as const;
+
+// ---- Requests ----
+
+export const debitRequestSchema = z.strictObject({
+  end_to_end_id: z.string().regex(END_TO_END_ID_PATTERN, 'must be 1 to 128 printable ASCII characters'),
+  amount: z.int('must be an integer amount of fen').positive('must be positive'),
+  account_number: z.string().regex(ACCOUNT_NUMBER_PATTERN, 'must be 6 to 32 digits'),
+  account_kind: z.enum(ACCOUNT_KINDS).nullish(),
+  medium: z.enum(MEDIA).nullish(),
+  bank_code: optionalText(DEBIT_TEXT_LENGTH_MAX.bank_code),
+  holder_name: optionalText(DEBIT_TEXT_LENGTH_MAX.holder_name),
+  id_number: optionalText(DEBIT_TEXT_LENGTH_MAX.id_number),
+  phone: optionalText(DEBIT_TEXT_LENGTH_MAX.phone),
+  mandate_reference: optionalText(DEBIT_TEXT_LENGTH_MAX.mandate_reference),
+});
+export type DebitRequest = z.infer<typeof debitRequestSchema>;
+
+/** At most this many debits in one batch message, and ids in one query. */
+export const DEBIT_BATCH_MAX = 1000;
+
+export const debitBatchSchema = z.strictObject({
+  debits: z.array(debitRequestSchema).min(1).max(DEBIT_BATCH_MAX),
+});
+export type DebitBatchRequest = z.infer<typeof debitBatchSchema>;
+
+export const debitQuerySchema = z.strictObject({
+  end_to_end_ids: z.array(z.string().min(1).max(END_TO_END_ID_LENGTH_MAX)).min(1).max(DEBIT_BATCH_MAX),
+});
+export type DebitQueryRequest = z.infer<typeof debitQuerySchema>;
+
+// ---- Answers ----
+// Not strict: a channel may add fields; what daikou reads must be there and of its type.
+
+/** 202 to `POST …/debits`. */
+export const debitAcceptedSchema = z.object({
+  status: z.literal('accepted'),
+  channel_reference: z.string().min(1),
+  end_to_end_id: z.string(),
+});
+export type DebitAccepted = z.infer<typeof debitAcceptedSchema>;
+
+/** 202 to `POST …/debit-batches`: the debits recorded, by end-to-end id. */
+export const debitBatchAcceptedSchema = z.object({
+  status: z.literal('accepted'),
+  debits: z.array(z.object({ end_to_end_id: z.string(), channel_reference: z.string().min(1) })),
+});
+export type DebitBatchAccepted = z.infer<typeof debitBatchAcceptedSchema>;
+
+const statusBase = { channel_reference: z.string().min(1), end_to_end_id: z.string(), amount: z.number() };
+
+/** 200 to `GET …/debits/{end_to_end_id}`: what became of a debit the channel holds. */
+export const debitStatusAnswerSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('processing'), ...statusBase }),
+  z.object({ status: z.literal('succeeded'), ...statusBase }),
+  z.object({ status: z.literal('failed'), ...statusBase, code: z.string(), message: z.string().optional() }),
+]);
+export type DebitStatusAnswer = z.infer<typeof debitStatusAnswerSchema>;
+
+/** 404 to `GET …/debits/{end_to_end_id}`, or a query result: the channel holds no such debit. */
+export const debitNotFoundSchema = z.object({ status: z.literal('not_found') });
+
+/** 200 to `POST …/debit-queries`: one result per id asked. */
+export const debitQueryAnswerSchema = z.object({
+  results: z.array(z.union([debitStatusAnswerSchema, debitNotFoundSchema.extend({ end_to_end_id: z.string() })])),
+});
+export type DebitQueryAnswer = z.infer<typeof debitQueryAnswerSchema>;
+
+/** Any error answer of a channel endpoint; 503 `channel_unavailable` means nothing was recorded. */
+export const channelErrorSchema = z.object({ code: z.string(), message: z.string().optional() });
+export const CHANNEL_UNAVAILABLE = 'channel_unavailable';
+
+// ---- Body limits ----
+
+const MIB = 1024 * 1024;
+
+/**
+ * The single-message endpoints' body limit. A debit (below) takes under 4 KiB at its largest;
+ * the rest is room for whitespace.
+ */
+export const DEBIT_BODY_BYTES_MAX = 64 * 1024;
+
+/**
+ * The largest debit the schema above accepts, as compact JSON (no whitespace between tokens):
+ * every field present at its longest, `end_to_end_id` in characters JSON must escape (`"`, 2
+ * bytes each), free text in characters written as `\uXXXX` (6 bytes each: what an ASCII-only
+ * encoder such as Python's `json.dumps` writes for any Chinese character, and what JSON.stringify
+ * writes for a control character). Computed from the schema's limits rather than written down,
+ * so that a longer field moves the batch limits with it.
+ */
+export const DEBIT_JSON_BYTES_MAX = Buffer.byteLength(
+  JSON.stringify({
+    end_to_end_id: '"'.repeat(END_TO_END_ID_LENGTH_MAX),
+    amount: Number.MAX_SAFE_INTEGER,
+    account_number: '9'.repeat(ACCOUNT_NUMBER_LENGTH_MAX),
+    account_kind: longest(ACCOUNT_KINDS),
+    medium: longest(MEDIA),
+    ...Object.fromEntries(Object.entries(DEBIT_TEXT_LENGTH_MAX).map(([field, length]) => [field, '\u0001'.repeat(length)])),
+  }),
+);
+
+/**
+ * `debit-batches`: DEBIT_BATCH_MAX of the largest debit in `{ "debits": [ … ] }`, rounded up to
+ * whole MiB (4 MiB today). Messages as daikou writes them are far smaller: ~300 bytes a debit.
+ */
+export const DEBIT_BATCH_BODY_BYTES_MAX = roundUpToMib(
+  Buffer.byteLength('{"debits":[]}') + DEBIT_BATCH_MAX * (DEBIT_JSON_BYTES_MAX + 1),
+);
+
+/**
+ * `debit-queries`: DEBIT_BATCH_MAX ids at their longest, every character written as `\uXXXX`
+ * (the schema takes any characters there), rounded up to whole MiB (1 MiB today).
+ */
+export const DEBIT_QUERY_BODY_BYTES_MAX = roundUpToMib(
+  Buffer.byteLength('{"end_to_end_ids":[]}') + DEBIT_BATCH_MAX * (Buffer.byteLength(JSON.stringify('\u0001'.repeat(END_TO_END_ID_LENGTH_MAX))) + 1),
+);
+
+function longest(values: readonly string[]): string {
+  return values.reduce((a, b) => (b.length > a.length ? b : a));
+}
+
+function roundUpToMib(bytes: number): number {
+  return Math.ceil(bytes / MIB) * MIB;
+}

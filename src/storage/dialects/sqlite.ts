@@ -1,0 +1,133 @@
+import type SQLite from 'better-sqlite3';
+import { CompiledQuery } from 'kysely';
+import type { BulkTable } from '../bulk.js';
+import { byShape, type Connection, type Dialect, type Fence, type Lockable, type SQLiteConnection } from './dialect.js';
+
+const PARAMETERS_MAX = 32_766;
+const ROWS_MAX = 500;
+
+/** Rows per multi-row statement for a table: as many as the parameter limit allows, at most 500. */
+export function rowsPerStatement(columnCount: number): number {
+  return Math.min(ROWS_MAX, Math.floor(PARAMETERS_MAX / columnCount));
+}
+
+/** The texts already built, by table, row count and tail. */
+const insertTexts = new Map<string, string>();
+
+/** `INSERT … VALUES (?,…),(?,…)…` of `rowCount` rows, followed by `tail` (e.g. an ON CONFLICT clause). */
+export function insertText(table: BulkTable<never>, rowCount: number, tail = ''): string {
+  const key = `${table.name}|${rowCount}|${tail}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const names = table.columns.map((column) => `"${column.name}"`).join(', ');
+    const tuple = `(${table.columns.map(() => '?').join(',')})`;
+    text = `insert into "${table.name}" (${names}) values ${Array.from({ length: rowCount }, () => tuple).join(',')}${tail}`;
+    // The shorter last statement of an insert varies in length; keep only single rows and full-size ones.
+    if (rowCount === 1 || rowCount === rowsPerStatement(table.columns.length)) insertTexts.set(key, text);
+  }
+  return text;
+}
+
+/** The multi-row statements that insert `rows` into `table`, in order, rows per statement kept under SQLite's parameter limit. */
+export function insertQueries<Row>(table: BulkTable<Row>, rows: readonly Row[]): CompiledQuery[] {
+  const columns = table.columns;
+  const perStatement = rowsPerStatement(columns.length);
+  const queries: CompiledQuery[] = [];
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const end = Math.min(rows.length, start + perStatement);
+    const parameters = new Array<unknown>((end - start) * columns.length);
+    let at = 0;
+    for (let index = start; index < end; index += 1) {
+      for (const value of table.values(rows[index]!)) parameters[at++] = value ?? null;
+    }
+    queries.push(CompiledQuery.raw(insertText(table as unknown as BulkTable<never>, end - start), parameters));
+  }
+  return queries;
+}
+
+const prepared = new WeakMap<SQLiteConnection, Map<string, SQLite.Statement>>();
+
+/** The connection's prepared statement for `text`, prepared on first use. */
+export function preparedOn(connection: SQLiteConnection, text: string): SQLite.Statement {
+  let statements = prepared.get(connection);
+  if (statements === undefined) {
+    statements = new Map();
+    prepared.set(connection, statements);
+  }
+  let statement = statements.get(text);
+  if (statement === undefined) {
+    statement = connection.prepare(text);
+    statements.set(text, statement);
+  }
+  return statement;
+}
+
+/** One row of a statement that returns at most one: on the transaction's connection when there is one. */
+async function getOne<Row>(on: Connection, text: string, parameters: readonly unknown[]): Promise<Row | undefined> {
+  if (on.sqlite !== undefined) return preparedOn(on.sqlite, text).get(parameters) as Row | undefined;
+  return (await on.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows[0];
+}
+
+/**
+ * SQLite: one writer, so transactions are serial and need no row locks. It is in-process: inside
+ * a transaction a statement per row costs no round trip and skips the parsing of a long multi-row
+ * statement, so set-based writes run one prepared single-row statement per row on the connection
+ * the transaction holds.
+ */
+export const sqlite: Dialect = {
+  engine: 'sqlite',
+  partRowsMax: 500,
+
+  lockRows: <Query extends Lockable<Query>>(query: Query) => query,
+  skipLocked: <Query extends Lockable<Query>>(query: Query) => query,
+
+  placeholders: (text) => text.replace(/\$\d+/g, '?'),
+
+  inList: (column, list) => ({ text: `${column} in (select value from json_each(?))`, parameters: [JSON.stringify(list)] }),
+
+  oneOf: (column, values) => ({
+    text: (param, t) => (values.length === 1 ? `${t}${column} = ${param(0)}` : `${t}${column} in (${values.map((_, index) => param(index)).join(', ')})`),
+    parameters: [...values],
+  }),
+
+  async insertMany(on, table, rows) {
+    if (rows.length === 0) return;
+    if (on.sqlite !== undefined) {
+      const statement = preparedOn(on.sqlite, insertText(table as unknown as BulkTable<never>, 1));
+      for (const row of rows) statement.run(table.values(row));
+      return;
+    }
+    for (const query of insertQueries(table, rows)) await on.db.executeQuery(query);
+  },
+
+  async insertNew(on, table, rows) {
+    const inserted = new Set<string>();
+    const text = insertText(table as unknown as BulkTable<never>, 1, ' on conflict do nothing returning id');
+    for (const row of rows) {
+      const added = await getOne<{ id: string }>(on, text, table.values(row));
+      if (added !== undefined) inserted.add(added.id);
+    }
+    return inserted;
+  },
+
+  /** One statement per row, prepared once per set of columns. */
+  updateMany: updateMany,
+};
+
+async function updateMany<Row extends { id: string }>(
+  on: Connection,
+  table: BulkTable<Row>,
+  updates: readonly { id: string; patch: Partial<Row> }[],
+  at: string,
+  fence: Fence,
+): Promise<Row[]> {
+  const changed: Row[] = [];
+  for (const { columns, updates: group } of byShape(updates)) {
+    const text = `update "${table.name}" set ${[...columns, 'updated_at'].map((column) => `"${column}" = ?`).join(', ')} where id = ? and ${fence.text(() => '?', '')} returning *`;
+    for (const update of group) {
+      const row = await getOne<Row>(on, text, [...columns.map((column) => update.patch[column] ?? null), at, update.id, ...fence.parameters]);
+      if (row !== undefined) changed.push(row);
+    }
+  }
+  return changed;
+}

@@ -1,0 +1,190 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Store } from '../../src/app/ports.js';
+import type { FakeChannel } from './fake-channel.js';
+
+/**
+ * What must hold after every step of the simulation, read from the database itself and from the
+ * fake channel's record, never from the hub's own view of things. Each check returns the
+ * violations it found, worded so that a failing seed explains itself.
+ *
+ * With `since` (the clock when the last check ran), only what a step can have touched is read:
+ * debits and attempts written at or after it (every write stamps `updated_at` with the clock),
+ * the counters of their mandates and fee subjects, and the ledger when it has new transactions.
+ * Without it, everything is read (the simulator does that every so often and at the end).
+ */
+export async function checkInvariants(db: Kysely<unknown>, store: Store, channel: FakeChannel, since: string | null): Promise<string[]> {
+  let scope: Scope = { debits: null, mandates: null, subjects: null };
+  if (since !== null) {
+    const { rows } = await sql<{ id: string; mandate_id: string | null; merchant_fee_subject: string | null; payer_fee_subject: string | null }>`
+      select id, mandate_id, merchant_fee_subject, payer_fee_subject from debits
+      where updated_at >= ${since} or id in (select debit_id from attempts where updated_at >= ${since})`.execute(db);
+    scope = {
+      debits: inList(rows.map((row) => row.id)),
+      mandates: inList(rows.map((row) => row.mandate_id)),
+      subjects: inList(rows.flatMap((row) => [row.merchant_fee_subject, row.payer_fee_subject])),
+    };
+  }
+  return [
+    ...channel.violations,
+    ...(await attemptsFenced(db, scope)),
+    ...(await ledgerBalanced(db, store, since)),
+    ...(await mandateUsageCounted(db, scope)),
+    ...(await allowanceUsageCounted(db, scope)),
+  ];
+}
+
+/** What a check reads: `in (…)` lists of debit ids, mandate ids and fee subjects, or null for all. */
+interface Scope {
+  debits: RawBuilder<unknown> | null;
+  mandates: RawBuilder<unknown> | null;
+  subjects: RawBuilder<unknown> | null;
+}
+
+/** `column in (…)` for the values given; a list of none matches nothing. */
+function inList(values: readonly (string | null)[]): RawBuilder<unknown> {
+  const present = [...new Set(values.filter((value): value is string => value !== null))];
+  return present.length === 0 ? sql`(null)` : sql`(${sql.join(present)})`;
+}
+
+/** ` and <column> in (…)`, or nothing when the scope is everything. */
+function within(column: string, list: RawBuilder<unknown> | null): RawBuilder<unknown> {
+  return list === null ? sql.raw('') : sql` and ${sql.ref(column)} in ${list}`;
+}
+
+/**
+ * No two attempts of one debit open at once; a debit is `submitted` exactly while one of its
+ * attempts is open (the claim writes both in one transaction; every answer moves both together);
+ * and a debit that succeeded has one succeeded attempt and one ledger transaction, others none.
+ * Set-based: only the debits that break a rule come back.
+ */
+async function attemptsFenced(db: Kysely<unknown>, scope: Scope): Promise<string[]> {
+  const { rows } = await sql<{ id: string; status: string; open: number | string; succeeded: number | string; posted: number | string }>`
+    select d.id, d.status, coalesce(a.open, 0) as open, coalesce(a.succeeded, 0) as succeeded, coalesce(t.posted, 0) as posted
+    from debits d
+    left join (
+      select debit_id,
+        sum(case when state in ('sending', 'accepted', 'unknown') then 1 else 0 end) as open,
+        sum(case when state = 'succeeded' then 1 else 0 end) as succeeded
+      from attempts where 1 = 1${within('debit_id', scope.debits)} group by debit_id
+    ) a on a.debit_id = d.id
+    left join (select ref_id, count(*) as posted from ledger_transactions where ref_type = 'debit'${within('ref_id', scope.debits)} group by ref_id) t on t.ref_id = d.id
+    where 1 = 1${within('d.id', scope.debits)} and (coalesce(a.open, 0) <> (case when d.status = 'submitted' then 1 else 0 end)
+      or coalesce(a.succeeded, 0) <> (case when d.status = 'succeeded' then 1 else 0 end)
+      or coalesce(t.posted, 0) <> (case when d.status = 'succeeded' then 1 else 0 end))
+    order by d.id`.execute(db);
+  return rows.map((row) => `debit ${row.id} is ${row.status} with ${row.open} open attempts, ${row.succeeded} succeeded attempts and ${row.posted} ledger transactions`);
+}
+
+/**
+ * The trial balance is zero, every transaction sums to zero, and cached balances equal their
+ * postings (`findUnbalancedLedgerAccounts`); incrementally, the new transactions and the
+ * balances of the accounts they moved.
+ */
+async function ledgerBalanced(db: Kysely<unknown>, store: Store, since: string | null): Promise<string[]> {
+  const violations: string[] = [];
+  const fresh = since === null ? sql.raw('') : sql`where transaction_id in (select id from ledger_transactions where at >= ${since})`;
+  const { rows: unbalanced } = await sql<{ transaction_id: string; total: number | string }>`
+    select transaction_id, cast(sum(amount) as bigint) as total from postings ${fresh} group by transaction_id having sum(amount) <> 0`.execute(db);
+  for (const row of unbalanced) violations.push(`ledger transaction ${row.transaction_id} sums to ${row.total}`);
+  if (since === null) {
+    const { rows: trial } = await sql<{ total: number | string | null }>`select cast(coalesce(sum(amount), 0) as bigint) as total from postings`.execute(db);
+    if (Number(trial[0]?.total ?? 0) !== 0) violations.push(`the trial balance is ${trial[0]?.total}, not zero`);
+    for (const account of await store.findUnbalancedLedgerAccounts()) {
+      violations.push(`ledger account ${account.id} caches ${account.balance} but its postings sum to ${account.postings}`);
+    }
+    return violations;
+  }
+  // The accounts the new transactions moved: their cached balance against all their postings.
+  const { rows: accounts } = await sql<{ id: string; balance: number | string; postings: number | string }>`
+    select a.id, a.balance, (select cast(coalesce(sum(p.amount), 0) as bigint) from postings p where p.account_id = a.id) as postings
+    from ledger_accounts a
+    where a.id in (select p.account_id from postings p join ledger_transactions t on t.id = p.transaction_id where t.at >= ${since})`.execute(db);
+  for (const account of accounts) {
+    if (Number(account.balance) !== Number(account.postings)) violations.push(`ledger account ${account.id} caches ${account.balance} but its postings sum to ${account.postings}`);
+  }
+  return violations;
+}
+
+/** A debit holds its room under limits and allowances unless it failed or was rejected. */
+const LIVE = sql.raw(`d.status not in ('failed', 'rejected')`);
+
+/** Each mandate's monthly usage equals the amounts of its live debits of that month (DESIGN-NOTES §4). */
+async function mandateUsageCounted(db: Kysely<unknown>, scope: Scope): Promise<string[]> {
+  const { rows: counters } = await sql<{ mandate_id: string; month: string; amount: number | string }>`
+    select u.mandate_id, u.month, u.amount from mandate_usage u where 1 = 1${within('u.mandate_id', scope.mandates)}`.execute(db);
+  const { rows: sums } = await sql<{ mandate_id: string; month: string; amount: number | string }>`
+    select d.mandate_id, substr(d.business_date, 1, 7) as month, cast(sum(d.amount) as bigint) as amount
+    from debits d join mandates m on m.id = d.mandate_id
+    where m.monthly_max is not null and ${LIVE}${within('d.mandate_id', scope.mandates)}
+    group by d.mandate_id, substr(d.business_date, 1, 7)`.execute(db);
+  return compareCounters(
+    'mandate usage',
+    new Map(counters.map((row) => [`${row.mandate_id} ${row.month}`, Number(row.amount)])),
+    new Map(sums.map((row) => [`${row.mandate_id} ${row.month}`, Number(row.amount)])),
+  );
+}
+
+/** Each fee plan's allowance counter equals the amounts of the live debits it priced, per subject and month. */
+async function allowanceUsageCounted(db: Kysely<unknown>, scope: Scope): Promise<string[]> {
+  const { rows: counters } = await sql<{ plan_id: string; subject: string; month: string; amount: number | string }>`
+    select plan_id, subject, month, amount from allowance_usage where 1 = 1${within('subject', scope.subjects)}`.execute(db);
+  // Grouped by the plan's version (`id@version`) in SQL, by plan id here: the few groups are merged.
+  const { rows: groups } = await sql<{ plan: string; subject: string; month: string; amount: number | string }>`
+    select merchant_fee_plan as plan, merchant_fee_subject as subject, substr(business_date, 1, 7) as month, cast(sum(amount) as bigint) as amount
+    from debits d where ${LIVE} and merchant_fee_subject is not null${within('merchant_fee_subject', scope.subjects)} group by merchant_fee_plan, merchant_fee_subject, substr(business_date, 1, 7)
+    union all
+    select payer_fee_plan as plan, payer_fee_subject as subject, substr(business_date, 1, 7) as month, cast(sum(amount) as bigint) as amount
+    from debits d where ${LIVE} and payer_fee_subject is not null${within('payer_fee_subject', scope.subjects)} group by payer_fee_plan, payer_fee_subject, substr(business_date, 1, 7)`.execute(db);
+  const sums = new Map<string, number>();
+  for (const group of groups) {
+    const key = `${group.plan.split('@')[0]} ${group.subject} ${group.month}`;
+    sums.set(key, (sums.get(key) ?? 0) + Number(group.amount));
+  }
+  return compareCounters('allowance usage', new Map(counters.map((row) => [`${row.plan_id} ${row.subject} ${row.month}`, Number(row.amount)])), sums);
+}
+
+/** A counter row of zero and no row at all mean the same. */
+function compareCounters(what: string, counters: Map<string, number>, sums: Map<string, number>): string[] {
+  const violations: string[] = [];
+  for (const key of new Set([...counters.keys(), ...sums.keys()])) {
+    const counted = counters.get(key) ?? 0;
+    const summed = sums.get(key) ?? 0;
+    if (counted !== summed) violations.push(`${what} of ${key} is ${counted}, but its live debits sum to ${summed}`);
+  }
+  return violations;
+}
+
+/**
+ * At the end, after the channel has been healthy long enough: every debit is final, and says
+ * what the channel says — succeeded exactly where a channel holds it succeeded, failed with the
+ * channel's code where a channel holds it failed, and no channel holds a debit that failed
+ * because no channel would take it.
+ */
+export async function checkFinal(db: Kysely<unknown>, channel: FakeChannel): Promise<string[]> {
+  const { rows } = await sql<{ id: string; status: string; channel_id: string | null; failure_code: string | null }>`
+    select id, status, channel_id, failure_code from debits order by id`.execute(db);
+  const violations: string[] = [];
+  for (const debit of rows) {
+    const holdings = channel.holdings(debit.id);
+    if (debit.status === 'pending' || debit.status === 'submitted') {
+      violations.push(`debit ${debit.id} is still ${debit.status}`);
+      continue;
+    }
+    if (debit.status === 'rejected') {
+      if (holdings.length > 0) violations.push(`debit ${debit.id} was rejected but a channel holds it`);
+      continue;
+    }
+    if (holdings.length > 1) violations.push(`debit ${debit.id} is held by ${holdings.length} channels`);
+    const held = holdings[0];
+    if (debit.status === 'succeeded') {
+      if (held === undefined || held.outcome.kind !== 'succeeded' || held.channelId !== debit.channel_id) {
+        violations.push(`debit ${debit.id} succeeded on ${debit.channel_id} but the channel says ${JSON.stringify(held ?? 'nothing')}`);
+      }
+    } else if (held === undefined) {
+      if (debit.failure_code !== 'channel_unavailable') violations.push(`debit ${debit.id} failed ${debit.failure_code}, but no channel holds it`);
+    } else if (held.outcome.kind !== 'failed' || held.outcome.code !== debit.failure_code) {
+      violations.push(`debit ${debit.id} failed ${debit.failure_code} but ${held.channelId} says ${JSON.stringify(held.outcome)}`);
+    }
+  }
+  return violations;
+}
