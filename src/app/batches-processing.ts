@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { invariant } from '../core/index.js';
 import { BatchFileError, encodeBatchError, type BatchError } from './batch-errors.js';
 import { chunkSource, columnOf, recordToInput, resolveMandateRefs, storedReference } from './batches-deciding.js';
@@ -118,6 +119,11 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, owner: stri
       cursor = last;
       Object.assign(counts, next);
     });
+    // A turn for the event loop between chunks. SQLite's driver is synchronous and the file is read
+    // from the database, so nothing in processing waits on real I/O: without this, a batch would
+    // run from start to end in microtasks, and the API (even its open keep-alive sockets, closed
+    // by their timers the moment the loop comes back) would wait for it.
+    await setImmediate();
     await options.afterChunk?.();
   };
 

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { parse } from 'csv-parse';
 import { invariant } from '../core/index.js';
 import { Pain008ReadError, readPain008 } from '../formats/iso20022/index.js';
@@ -62,7 +63,13 @@ const PAIN008_NAMES: Readonly<Record<string, string>> = {
  */
 async function* plaintextOf(ctx: AppContext, batchId: string): AsyncGenerator<Buffer> {
   try {
-    yield* ctx.batchFiles.open(batchId);
+    for await (const piece of ctx.batchFiles.open(batchId)) {
+      yield piece;
+      // A turn for the event loop per piece (64 KiB), as reading a file from disk gave: the
+      // database's driver may be synchronous (SQLite), and the API must not wait for a whole chunk
+      // of rows to be read and parsed.
+      await setImmediate();
+    }
   } catch (error) {
     if (error instanceof BatchFileUnreadable) throw new BatchFileError(batchError('file_unreadable', error.message, { byte_offset: error.byteOffset }));
     throw error;

@@ -103,8 +103,9 @@ export interface BatchesTable {
   id: string;
   merchant_id: string;
   file_sha256: string;
+  /** `csv` or `pain.008`. */
   format: BatchFormat;
-  /** Where the file is kept (encrypted) under the data directory while the batch is unfinished. */
+  /** The stored file's name (`<id>.csv.enc`); since migration 010 the file itself is in `batch_file_chunks`, by batch id. */
   file_name: string;
   /** For ISO 20022 files: the original MsgId and message name (e.g. pain.008.001.02). */
   message_id: string | null;
