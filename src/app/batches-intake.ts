@@ -3,6 +3,7 @@ import { checkPain008Totals, detectIso20022Message, Pain008TotalsReader, readPai
 import { decodeHead, encodingCheck, encodingName, encodingOfContentType, TextEncodingError } from '../formats/text-encodings.js';
 import { maskFileText } from './batch-errors.js';
 import type { AppContext } from './context.js';
+import { invariant } from '../core/index.js';
 import { AppError, validationFailed } from './errors.js';
 import type { BatchRow, NewBatchRow } from './ports.js';
 
@@ -197,7 +198,12 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       file_bytes: bytes,
       encoding,
     };
-    await ctx.store.insertBatch(batch);
+    if ((await ctx.store.insertBatch(batch)) === 'file_taken') {
+      // A concurrent upload of the same file was recorded first: answer as for a repeated upload.
+      const taken = await ctx.store.findBatchByFile(merchantId, sha256);
+      invariant(taken !== null, `batch of file ${sha256} of merchant ${merchantId} was taken, then not found`);
+      return { batch: taken, created: false };
+    }
     recorded = true;
     return { batch: { ...batch, lease_owner: null, lease_until: null }, created: true };
   } finally {

@@ -1,7 +1,7 @@
 import { checkFeeSchedule, isCalendarDate, SANDBOX_ENDPOINT, type Capability, type ChannelType, type FeeSchedule, type RuleConditions } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
-import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
+import { AppError, concurrentChange, notFound, validationFailed, type FieldError } from './errors.js';
 import type { CatalogStore, ChannelRow, RuleRow } from './ports.js';
 import { presentInstant, type ChannelView, type RuleView } from './presenters.js';
 
@@ -181,7 +181,7 @@ export async function putRule(ctx: AppContext, input: RuleInput, tx?: CatalogSto
     }
     const next = ruleRow(input, (latest?.version ?? 0) + 1, nowIso(ctx));
     if (latest !== undefined && latest.retired === 0 && sameRule(latest, next)) return latest;
-    await t.insertRuleVersion(next);
+    if ((await t.insertRuleVersion(next)) === 'version_taken') throw concurrentChange();
     return next;
   };
   const row = tx ? await write(tx) : await ctx.store.transaction(write);
@@ -196,7 +196,7 @@ export async function retireRule(ctx: AppContext, id: string): Promise<RuleRow> 
     if (latest === undefined) throw notFound('rule', id);
     if (latest.retired === 1) return latest;
     const retired = { ...latest, version: latest.version + 1, retired: 1, created_at: nowIso(ctx) };
-    await tx.insertRuleVersion(retired);
+    if ((await tx.insertRuleVersion(retired)) === 'version_taken') throw concurrentChange();
     return retired;
   });
   ctx.routing.invalidate();

@@ -11,7 +11,6 @@ import {
   type RoutingDecision,
 } from '../core/index.js';
 import { BANK_CARD_DIGITS_MAX, BANK_CARD_DIGITS_MIN, validateBankCard, validateHolderName, validateIdNumber, validatePhone } from '../core/payers/index.js';
-import { UniqueViolation } from './ports.js';
 import { routingInput } from './routing-table.js';
 import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
@@ -68,7 +67,7 @@ export async function createDebit(ctx: AppContext, merchantId: string, clientKey
       const merchant = await ctx.routing.merchant(merchantId, tx);
       invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
       const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
-      await tx.insertDebit(debit);
+      if ((await tx.insertDebit(debit)) === 'reference_taken') throw referenceTaken();
       await tx.insertDebitEvent(event);
       const body = presentDebit(debit, {}, givenMandateId(event));
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
@@ -77,7 +76,6 @@ export async function createDebit(ctx: AppContext, merchantId: string, clientKey
   } catch (error) {
     // Nothing was created: free the key so that a corrected retry under it can go through.
     if (idempotencyKey !== null) await ctx.store.deleteIdempotencyKey(merchantId, idempotencyKey);
-    if (error instanceof UniqueViolation) throw referenceTaken();
     throw error;
   }
 }

@@ -34,6 +34,14 @@ const STATUS = {
   calendar_year_not_covered: 404,
 } as const satisfies Record<ProblemKind, number>;
 
+/**
+ * A write met a unique index because a concurrent request wrote the same object first (a plan's
+ * or a rule's next version): nothing was written, and retrying gives the proper answer.
+ */
+export function concurrentChange(): AppError {
+  return new AppError('conflict', 'A concurrent request changed the same object; nothing was written. Retry the request.');
+}
+
 export class AppError extends Error {
   override name = 'AppError';
   readonly status: number;

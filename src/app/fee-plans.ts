@@ -1,6 +1,6 @@
 import { checkPlanSchedule, isCalendarDate, type BusinessDate, type PlanSchedule, type PlanSide } from '../core/index.js';
 import { nowIso, type AppContext } from './context.js';
-import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
+import { AppError, concurrentChange, notFound, validationFailed, type FieldError } from './errors.js';
 import type { CatalogStore, FeePlanRow, MandateTerms, MerchantRow } from './ports.js';
 import { presentInstant, type FeePlanView } from './presenters.js';
 
@@ -76,7 +76,7 @@ export async function putFeePlan(ctx: Pick<AppContext, 'clock' | 'routing' | 'st
     };
     const same = latest !== undefined && (['title', 'effective_from', 'effective_until', 'schedule'] as const).every((key) => latest[key] === next[key]);
     if (same) return latest;
-    await t.insertFeePlanVersion(next);
+    if ((await t.insertFeePlanVersion(next)) === 'version_taken') throw concurrentChange();
     return next;
   };
   const row = tx ? await write(tx) : await ctx.store.transaction(write);

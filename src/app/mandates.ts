@@ -3,7 +3,6 @@ import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { sealAccount, sealIdNumber, sealPhone, validatePayer, type PayerInput } from './payer-details.js';
 import type { MandateRow, MandateStore, Page } from './ports.js';
-import { UniqueViolation } from './ports.js';
 
 export interface CreateMandateInput {
   payer: PayerInput & { medium: Medium };
@@ -16,14 +15,11 @@ export interface CreateMandateInput {
 
 export async function createMandate(ctx: AppContext, merchantId: string, input: CreateMandateInput): Promise<MandateRow> {
   const row = buildMandateRow(ctx, merchantId, input);
-  try {
-    await ctx.store.transaction(async (tx) => {
-      if ((await tx.findMandateByAgreement(merchantId, input.agreement_number)) !== null) throw agreementTaken();
-      await tx.insertMandate(row);
-    });
-  } catch (error) {
-    throw error instanceof UniqueViolation ? agreementTaken() : error;
-  }
+  // A concurrent request may take the agreement number between the check and the insert.
+  await ctx.store.transaction(async (tx) => {
+    if ((await tx.findMandateByAgreement(merchantId, input.agreement_number)) !== null) throw agreementTaken();
+    if ((await tx.insertMandate(row)) === 'agreement_taken') throw agreementTaken();
+  });
   return row;
 }
 

@@ -29,8 +29,9 @@ export * from './ports/submission-store.js';
 export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore;
 
 /**
- * Every method of the store, and `transaction` for the work it runs, rejects with
- * `UniqueViolation` when a unique index refuses a write. Nothing of that write was kept.
+ * The store, and its transactions. A write that can meet a unique index the callers expect to meet
+ * (a reference, an agreement number, a version taken by a concurrent request) answers so as a
+ * value and leaves the transaction usable; any other refused write rejects, as a bug.
  */
 export interface Store extends StoreTx {
   readonly engine: 'sqlite' | 'postgres';
@@ -42,19 +43,6 @@ export interface Store extends StoreTx {
   readonly partRowsMax: number;
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-/**
- * A unique index refused a write (a reference, an agreement number or a name already taken,
- * often by a concurrent request). The store throws it in place of its driver's error, so that the
- * use cases and the HTTP edge never need to know the driver's codes.
- */
-export class UniqueViolation extends Error {
-  override readonly name = 'UniqueViolation';
-
-  constructor(options?: { cause?: unknown }) {
-    super('a unique index refused the write', options);
-  }
 }
 
 /** Personal data at rest (DESIGN-NOTES §5): ciphertext and blind index. */

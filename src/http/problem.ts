@@ -3,7 +3,6 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type FieldError } from '../app/errors.js';
 import { maskPersonalDataInText } from '../core/payers/index.js';
-import { UniqueViolation } from '../app/ports.js';
 
 /**
  * The one place where failures become HTTP answers: RFC 9457 problem+json with a JSON pointer
@@ -77,9 +76,6 @@ export function errorHandler(error: FastifyError | AppError | Error, request: Fa
     });
     return sendProblem(reply, problem(400, 'validation_failed', `The request ${where} has invalid fields.`, errors));
   }
-  // A unique index refused a write that raced another request for the same name (a plan, a rule,
-  // a channel): nothing was written, and retrying gives the proper answer.
-  if (error instanceof UniqueViolation) return sendProblem(reply, problem(409, 'conflict', 'A concurrent request changed the same object; nothing was written. Retry the request.'));
   const fastifyError = error as FastifyError;
   const status = fastifyError.statusCode;
   if (status === 413) return sendProblem(reply, problem(413, 'payload_too_large', 'The request body is larger than 1 MiB.'));

@@ -76,13 +76,6 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }
 
-/** PostgreSQL reports unique violations as SQLSTATE 23505, SQLite as SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY. */
-export function isUniqueViolation(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 /**
  * Kysely prepares every query it runs; preparing costs more than running a small statement, so
  * prepared statements are kept by SQL text (the SQL has placeholders, so the set is small and

@@ -2,8 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
 import { invariant } from '../core/index.js';
 import type { Store, StoreTx } from '../app/ports.js';
-import { UniqueViolation } from '../app/ports.js';
-import { isUniqueViolation, openDatabase, type DatabaseConfig, type DatabaseHandle } from './database.js';
+import { openDatabase, type DatabaseConfig, type DatabaseHandle } from './database.js';
 import type { Database } from './schema.js';
 import { DIALECTS } from './dialects/index.js';
 import { Access } from './store/access.js';
@@ -47,7 +46,7 @@ const inTransaction = new AsyncLocalStorage<true>();
  * the transaction holds the only connection and the call would wait forever; on PostgreSQL it
  * would read outside the transaction. Its context fails at once instead.
  */
-function kyselyStore(handle: DatabaseHandle): Store {
+export function createStore(handle: DatabaseHandle): Store {
   const { db: root, sqlite } = handle;
   const dialect = DIALECTS[handle.engine];
   const context: StoreContext = {
@@ -67,40 +66,6 @@ function kyselyStore(handle: DatabaseHandle): Store {
     },
     close: () => handle.close(),
   };
-}
-
-export function createStore(handle: DatabaseHandle): Store {
-  return withPortErrors(kyselyStore(handle));
-}
-
-/**
- * The store's edge: a driver's unique violation leaves as the port's `UniqueViolation`, from any
- * method and from any transaction (whichever of its statements raised it), so that no caller
- * reads driver codes. Each method is wrapped once.
- */
-function withPortErrors(store: Store): Store {
-  // By function, not by name: a method replaced on the store (a test's fault) is wrapped anew.
-  const wrapped = new WeakMap<(...args: unknown[]) => unknown, (...args: unknown[]) => unknown>();
-  return new Proxy(store, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      const method = value as (...args: unknown[]) => unknown;
-      let wrapper = wrapped.get(method);
-      if (wrapper === undefined) {
-        wrapper = (...args: unknown[]) => {
-          const result = method.apply(target, args);
-          return result instanceof Promise ? result.catch(rethrowForPort) : result;
-        };
-        wrapped.set(method, wrapper);
-      }
-      return wrapper;
-    },
-  });
-}
-
-function rethrowForPort(error: unknown): never {
-  throw isUniqueViolation(error) ? new UniqueViolation({ cause: error }) : error;
 }
 
 export function openStore(config: DatabaseConfig): { store: Store; db: Kysely<Database> } {

@@ -7,12 +7,13 @@ import type {
   ChannelRow,
   DebitEventRow,
   DebitRow,
+  FeePlanRow,
   IdempotencyRow,
   MandateRow,
   MerchantRow,
+  RuleRow,
   Store,
 } from '../../src/app/ports.js';
-import { UniqueViolation } from '../../src/app/ports.js';
 import { MANDATE_TERMS_COLUMNS } from '../../src/app/ports.js';
 import {
   answerStep,
@@ -58,10 +59,16 @@ function pause(ms = 50): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The error a promise rejects with; fails the test when it resolves instead. */
-/** The port's contract: a write a unique index refuses rejects with `UniqueViolation`, whatever the driver. */
-const isUniqueViolation = (error: unknown): boolean => error instanceof UniqueViolation;
+/**
+ * A write that meets a unique index nobody expects to meet (an id, a key hash) is a bug: it
+ * rejects with the driver's error, SQLSTATE 23505 on PostgreSQL, SQLITE_CONSTRAINT_* on SQLite.
+ */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
 
+/** The error a promise rejects with; fails the test when it resolves instead. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -398,9 +405,20 @@ for (const engine of ENGINES) {
         const other = merchantRow(idSource.next('merchant'));
         await store.insertMerchant(other);
         const clash = mandateRow(idSource.next('mandate'), merchant.id, { agreement_number: mandate.agreement_number });
-        expect(isUniqueViolation(await rejection(store.insertMandate(clash)))).toBe(true);
+        expect(await store.insertMandate(clash)).toBe('agreement_taken');
+        expect(await store.getMandate(clash.id)).toBeNull();
         await store.insertMandate(mandateRow(idSource.next('mandate'), other.id, { agreement_number: mandate.agreement_number }));
         expect(await store.findMandateByAgreement(other.id, mandate.agreement_number)).not.toBeNull();
+      });
+
+      it('answers a taken agreement number as a value and leaves the transaction usable', async () => {
+        const { merchant, mandate } = await seedWorld();
+        const clash = mandateRow(idSource.next('mandate'), merchant.id, { agreement_number: mandate.agreement_number });
+        const next = mandateRow(idSource.next('mandate'), merchant.id);
+        const answers = await store.transaction(async (tx) => [await tx.insertMandate(clash), await tx.insertMandate(next)]);
+        expect(answers).toEqual(['agreement_taken', 'inserted']);
+        expect(await store.getMandate(next.id)).toEqual(next);
+        expect(await store.getMandate(clash.id)).toBeNull();
       });
 
       it('finds the mandates of an account, newest first, within the merchant', async () => {
@@ -515,6 +533,23 @@ for (const engine of ENGINES) {
         );
         expect(accepted.filter(Boolean)).toHaveLength(1);
         expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(100);
+      });
+    });
+
+    describe('rule and fee plan versions', () => {
+      it('answers a taken version as a value and leaves the transaction usable', async () => {
+        const rule: RuleRow = { id: 'rule-a', version: 1, title: 'A', source: 'test', effective_from: null, effective_until: null, applies_to: '{}', effect: 'deny', conditions: '{}', retired: 0, created_at: at(0) };
+        const plan: FeePlanRow = { id: 'plan-a', version: 1, side: 'merchant', title: 'A', effective_from: null, effective_until: null, schedule: '{"rate":"0.001"}', created_at: at(0) };
+        expect([await store.insertRuleVersion(rule), await store.insertFeePlanVersion(plan)]).toEqual(['inserted', 'inserted']);
+        const answers = await store.transaction(async (tx) => [
+          await tx.insertRuleVersion({ ...rule, title: 'B' }),
+          await tx.insertFeePlanVersion({ ...plan, title: 'B' }),
+          await tx.insertRuleVersion({ ...rule, version: 2, title: 'C' }),
+          await tx.insertFeePlanVersion({ ...plan, version: 2, title: 'C' }),
+        ]);
+        expect(answers).toEqual(['version_taken', 'version_taken', 'inserted', 'inserted']);
+        expect((await store.listRuleVersions(rule.id)).map((r) => r.title)).toEqual(['A', 'C']);
+        expect((await store.listFeePlans()).filter((p) => p.id === plan.id).map((p) => p.title)).toEqual(['A', 'C']);
       });
     });
 
@@ -644,6 +679,19 @@ for (const engine of ENGINES) {
           expect(await store.sumBatchBytesHeld(merchant.id)).toBe(6_000);
         });
 
+        it('answers a file taken by the merchant as a value and leaves the transaction usable', async () => {
+          const { merchant } = await seedWorld();
+          const batch = (n: number, sha: string) => ({
+            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: sha.repeat(64), format: 'csv' as const, file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
+            status: 'processing' as BatchStatus, cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 10, encoding: 'utf-8',
+          });
+          const [first, clash, next] = [batch(1, 'a'), batch(2, 'a'), batch(3, 'b')];
+          expect(await store.insertBatch(first)).toBe('inserted');
+          const answers = await store.transaction(async (tx) => [await tx.insertBatch(clash), await tx.insertBatch(next)]);
+          expect(answers).toEqual(['file_taken', 'inserted']);
+          expect([await store.getBatch(clash.id), (await store.getBatch(next.id))?.id]).toEqual([null, next.id]);
+        });
+
         it('writes batch rows that read back in row order in the report', async () => {
           const { merchant } = await seedWorld();
           const batchId = idSource.next('batch');
@@ -698,20 +746,30 @@ for (const engine of ENGINES) {
         it('refuses a second live debit with the same reference', async () => {
           const { merchant, mandate } = await seedWorld();
           const first = await seedDebit(merchant.id, mandate.id, { reference: 'INV-1' });
-          const error = await rejection(store.insertDebit(debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: 'INV-1' })));
-          expect(isUniqueViolation(error)).toBe(true);
+          const clash = debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: 'INV-1' });
+          expect(await store.insertDebit(clash)).toBe('reference_taken');
           expect(await store.findLiveDebitByReference(merchant.id, 'INV-1')).toEqual(first);
+          expect(await store.getDebit(clash.id)).toBeNull();
         });
 
         it('refuses it whatever the live status', async () => {
           const { merchant, mandate } = await seedWorld();
           for (const status of ['submitted', 'succeeded', 'failed'] as const) {
             await seedDebit(merchant.id, mandate.id, { reference: `INV-${status}`, status });
-            const error = await rejection(
-              store.insertDebit(debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: `INV-${status}` })),
-            );
-            expect({ status, unique: isUniqueViolation(error) }).toEqual({ status, unique: true });
+            const answer = await store.insertDebit(debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: `INV-${status}` }));
+            expect({ status, answer }).toEqual({ status, answer: 'reference_taken' });
           }
+        });
+
+        it('answers a taken reference as a value and leaves the transaction usable', async () => {
+          const { merchant, mandate } = await seedWorld();
+          await seedDebit(merchant.id, mandate.id, { reference: 'INV-1' });
+          const clash = debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: 'INV-1' });
+          const next = debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: 'INV-2' });
+          const answers = await store.transaction(async (tx) => [await tx.insertDebit(clash), await tx.insertDebit(next)]);
+          expect(answers).toEqual(['reference_taken', 'inserted']);
+          expect(await store.getDebit(next.id)).toEqual(next);
+          expect(await store.getDebit(clash.id)).toBeNull();
         });
 
         it('allows the reference again once the first debit was rejected', async () => {

@@ -15,7 +15,8 @@ export type BatchReportLine = BatchRowResult & { debit_status: InstructionStatus
 
 /** What the batch use cases and the batch worker need: batches, their row results and report. */
 export interface BatchStore {
-  insertBatch(row: NewBatchRow): Promise<void>;
+  /** Records the batch unless its merchant has a batch of the same file already (often a concurrent upload's). */
+  insertBatch(row: NewBatchRow): Promise<'inserted' | 'file_taken'>;
   getBatch(id: string): Promise<BatchRow | null>;
   findBatchByFile(merchantId: string, sha256: string): Promise<BatchRow | null>;
   listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: BatchStatus | undefined }): Promise<Page<BatchRow>>;

@@ -20,13 +20,15 @@ export interface CatalogStore {
   listChannels(): Promise<ChannelRow[]>;
   getChannel(id: string): Promise<ChannelRow | null>;
 
-  insertRuleVersion(row: RuleRow): Promise<void>;
+  /** Writes a version unless that version of the rule exists (a concurrent writer's): then nothing, and the transaction stays usable. */
+  insertRuleVersion(row: RuleRow): Promise<'inserted' | 'version_taken'>;
   /** Every version of one rule, oldest first. */
   listRuleVersions(id: string): Promise<RuleRow[]>;
   /** The newest version of every rule (retired ones included, so that callers can tell). */
   listCurrentRules(): Promise<RuleRow[]>;
 
-  insertFeePlanVersion(row: FeePlanRow): Promise<void>;
+  /** Like insertRuleVersion, for fee plans. */
+  insertFeePlanVersion(row: FeePlanRow): Promise<'inserted' | 'version_taken'>;
   /** Every version of every fee plan (plans are few), by id then version. */
   listFeePlans(): Promise<FeePlanRow[]>;
   /**

@@ -21,7 +21,11 @@ export interface DebitFilter extends PageRequest {
  * their events. Status changes after creation go through SubmissionStore.
  */
 export interface DebitStore {
-  insertDebit(row: DebitRow): Promise<void>;
+  /**
+   * Writes the debit unless the merchant has a debit with its reference that was not rejected
+   * (often a concurrent request's): then nothing is written and the transaction stays usable.
+   */
+  insertDebit(row: DebitRow): Promise<'inserted' | 'reference_taken'>;
   /** Multi-row inserts, for batches. */
   insertDebits(rows: readonly DebitRow[]): Promise<void>;
   insertDebitEvent(row: DebitEventRow): Promise<void>;

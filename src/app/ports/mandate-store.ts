@@ -32,7 +32,8 @@ export interface MandateFilter extends PageRequest {
 
 /** What the mandate use cases and debit intake need: mandates and their monthly usage. */
 export interface MandateStore {
-  insertMandate(row: MandateRow): Promise<void>;
+  /** Writes the mandate unless its merchant has its agreement number already (then nothing, and the transaction stays usable). */
+  insertMandate(row: MandateRow): Promise<'inserted' | 'agreement_taken'>;
   /** Many mandates in a few statements: for imports and the benchmark's set-up. */
   insertMandates(rows: readonly MandateRow[]): Promise<void>;
   getMandate(id: string): Promise<MandateRow | null>;

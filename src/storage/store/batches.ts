@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { BatchStatus } from '../../core/index.js';
 import type { BatchLease, BatchReportLine, BatchRow, BatchRowResult, NewBatchRow, Page, PageRequest } from '../../app/ports.js';
 import { BATCH_ROWS_TABLE } from '../tables.js';
-import { page, insertMany, type Executor, type StoreContext } from './shared.js';
+import { page, insertMany, inserted, type Executor, type StoreContext } from './shared.js';
 
 /** Batches (uploaded files), their rows and their reports. */
 export class Batches {
@@ -12,8 +12,13 @@ export class Batches {
     return this.context.db;
   }
 
-  async insertBatch(row: NewBatchRow): Promise<void> {
-    await this.db.insertInto('batches').values(row).execute();
+  async insertBatch(row: NewBatchRow): Promise<'inserted' | 'file_taken'> {
+    const result = await this.db
+      .insertInto('batches')
+      .values(row)
+      .onConflict((oc) => oc.columns(['merchant_id', 'file_sha256']).doNothing())
+      .executeTakeFirst();
+    return inserted(result) ? 'inserted' : 'file_taken';
   }
 
   async getBatch(id: string): Promise<BatchRow | null> {

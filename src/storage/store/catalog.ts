@@ -1,5 +1,5 @@
 import type { ChannelRow, FeePlanRow, MerchantRow, Page, PageRequest, RuleRow } from '../../app/ports.js';
-import { page, type Executor, type StoreContext } from './shared.js';
+import { inserted, page, type Executor, type StoreContext } from './shared.js';
 
 /** Merchants, channels, routing rules, fee plans and their allowance counters. */
 export class Catalog {
@@ -44,8 +44,13 @@ export class Catalog {
     return (await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  async insertRuleVersion(row: RuleRow): Promise<void> {
-    await this.db.insertInto('routing_rules').values(row).execute();
+  async insertRuleVersion(row: RuleRow): Promise<'inserted' | 'version_taken'> {
+    const result = await this.db
+      .insertInto('routing_rules')
+      .values(row)
+      .onConflict((oc) => oc.columns(['id', 'version']).doNothing())
+      .executeTakeFirst();
+    return inserted(result) ? 'inserted' : 'version_taken';
   }
 
   async listRuleVersions(id: string): Promise<RuleRow[]> {
@@ -61,8 +66,13 @@ export class Catalog {
       .execute();
   }
 
-  async insertFeePlanVersion(row: FeePlanRow): Promise<void> {
-    await this.db.insertInto('fee_plans').values(row).execute();
+  async insertFeePlanVersion(row: FeePlanRow): Promise<'inserted' | 'version_taken'> {
+    const result = await this.db
+      .insertInto('fee_plans')
+      .values(row)
+      .onConflict((oc) => oc.columns(['id', 'version']).doNothing())
+      .executeTakeFirst();
+    return inserted(result) ? 'inserted' : 'version_taken';
   }
 
   async listFeePlans(): Promise<FeePlanRow[]> {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { invariant, type InstructionChange } from '../../core/index.js';
 import type { ClaimedDebit, DebitEventRow, DebitFilter, DebitPatch, DebitRow, Page } from '../../app/ports.js';
 import { DEBIT_EVENTS_TABLE, DEBITS_TABLE } from '../tables.js';
-import { page, selectIn, updateMany, insertMany, assertIssued, type Executor, type StoreContext } from './shared.js';
+import { page, selectIn, updateMany, insertMany, inserted, assertIssued, type Executor, type StoreContext } from './shared.js';
 
 /** Debits, their events, and the claim of pending debits. */
 export class Debits {
@@ -12,8 +12,15 @@ export class Debits {
     return this.context.db;
   }
 
-  async insertDebit(row: DebitRow): Promise<void> {
-    await this.db.insertInto('debits').values(row).execute();
+  async insertDebit(row: DebitRow): Promise<'inserted' | 'reference_taken'> {
+    // The conflict target is the partial index debits_reference_unique, named by its columns and
+    // predicate; the predicate is a literal, as in the index, or SQLite would not match the two.
+    const result = await this.db
+      .insertInto('debits')
+      .values(row)
+      .onConflict((oc) => oc.columns(['merchant_id', 'reference']).where('status', '<>', sql.lit('rejected')).doNothing())
+      .executeTakeFirst();
+    return inserted(result) ? 'inserted' : 'reference_taken';
   }
 
   async insertDebits(rows: readonly DebitRow[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { MANDATE_TERMS_COLUMNS, type MandateFilter, type MandateRow, type MandateTerms, type Page } from '../../app/ports.js';
 import { MANDATES_TABLE } from '../tables.js';
-import { page, selectIn, insertMany, type Executor, type StoreContext } from './shared.js';
+import { page, selectIn, insertMany, inserted, type Executor, type StoreContext } from './shared.js';
 
 /** Mandates and their monthly usage counters. */
 export class Mandates {
@@ -10,8 +10,13 @@ export class Mandates {
     return this.context.db;
   }
 
-  async insertMandate(row: MandateRow): Promise<void> {
-    await this.db.insertInto('mandates').values(row).execute();
+  async insertMandate(row: MandateRow): Promise<'inserted' | 'agreement_taken'> {
+    const result = await this.db
+      .insertInto('mandates')
+      .values(row)
+      .onConflict((oc) => oc.columns(['merchant_id', 'agreement_number']).doNothing())
+      .executeTakeFirst();
+    return inserted(result) ? 'inserted' : 'agreement_taken';
   }
 
   async insertMandates(rows: readonly MandateRow[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, type InsertResult } from 'kysely';
 import { invariant, isIssued, type AttemptChange, type InstructionChange } from '../../core/index.js';
 import type { Page } from '../../app/ports.js';
 import type { BulkTable } from '../tables.js';
@@ -23,6 +23,15 @@ export function page<T extends { id: string }>(rows: T[], limit: number): Page<T
 }
 
 /** Status writes take only the transition table's changes: a forged one (a cast) is a bug. */
+/**
+ * Whether an `INSERT … ON CONFLICT (target) DO NOTHING` of one row wrote it: the way a write meets
+ * a unique index the caller expects to meet, as a value. An exception instead would abort a
+ * PostgreSQL transaction, and a conflict on any other index still throws (a bug).
+ */
+export function inserted(result: InsertResult): boolean {
+  return result.numInsertedOrUpdatedRows === 1n;
+}
+
 export function assertIssued(change: InstructionChange | AttemptChange): void {
   invariant(isIssued(change), 'a status change that the transition table did not issue');
 }
