@@ -165,6 +165,25 @@ for (const engine of ENGINES) {
       expect((await t.call('GET', '/v1/debits?reference=INV-RACE', { key: merchant.key })).body.data).toHaveLength(1);
     });
 
+    it('concurrent debits with one reference and no key: one is created, the others are 409 reference_already_used', async () => {
+      const mandateId = await createMandate(t, merchant.key, nextCard());
+      const body = { mandate_id: mandateId, amount: 322, currency: 'CNY', reference: 'INV-RACE-NOKEY' };
+      const responses = await Promise.all(Array.from({ length: 6 }, () => t.call('POST', '/v1/debits', { key: merchant.key, body })));
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      for (const r of responses.filter((r) => r.status === 409)) expect(r.body.type).toMatch(/reference_already_used$/);
+      expect((await t.call('GET', '/v1/debits?reference=INV-RACE-NOKEY', { key: merchant.key })).body.data).toHaveLength(1);
+    });
+
+    it('concurrent mandates with one agreement number: one is created, the others are 409 agreement_number_already_used', async () => {
+      const agreement = 'AGR-RACE-1';
+      const responses = await Promise.all(Array.from({ length: 6 }, () => t.call('POST', '/v1/mandates', { key: merchant.key, body: {
+        payer: { account_number: nextCard(), account_kind: 'personal', medium: 'bank_card', holder_name: '张三' }, agreement_number: agreement, signed_at: '2026-01-01',
+      } })));
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      for (const r of responses.filter((r) => r.status === 409)) expect(r.body.type).toMatch(/agreement_number_already_used$/);
+      expect((await t.call('GET', `/v1/mandates?agreement_number=${agreement}`, { key: merchant.key })).body.data).toHaveLength(1);
+    });
+
     it('a rejected debit does not hold its reference', async () => {
       const mandateId = await createMandate(t, merchant.key, nextCard(), { limits: { per_debit_max: 100 } });
       expect((await debit(mandateId, 101, 'INV-AGAIN')).status).toBe('rejected');
