@@ -70,6 +70,13 @@ for (const engine of ENGINES) {
       expect(first.body.id).toBe(batches[0].id);
     });
 
+    it('concurrent uploads of one new file make one batch: one 202, the others 200 with its id', async () => {
+      const body = ['reference,account_number,amount_yuan', `RACE-1,${cards[0]},1.00`, ''].join('\r\n');
+      const answers = await Promise.all(Array.from({ length: 4 }, () => upload(body)));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 202]);
+      expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    });
+
     it.each([
       ['an unknown column', 'reference,account_number,amount,colour\nX,1,1,red\n', /Unknown column "colour"/],
       ['no amount column', 'reference,account_number\nX,1\n', /exactly one of "amount"/],
