@@ -409,6 +409,21 @@ for (const engine of ENGINES) {
       expect(written.map((r) => r.body.version).sort()).toEqual(versions.slice(1));
     });
 
+    it('concurrent writes of one routing rule, as of one plan: one POST creates it, PUTs and DELETEs each get a version or a 409, never a 500', async () => {
+      // Applies to no channel the fee tests route through, so that it changes no price below.
+      const rule = { title: 'Racy rule', source: 'issue 10', applies_to: { channels: ['racy-channel-none'] }, deny: { 'payer.medium': ['bank_account'] } };
+      const posts = await Promise.all([1, 2, 3, 4, 5].map(() => t.call('POST', '/v1/rules', { body: { id: 'racy-rule', ...rule } })));
+      expect(posts.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      const puts = await Promise.all([1, 2, 3, 4].map((i) => t.call('PUT', '/v1/rules/racy-rule', { body: { ...rule, title: `Racy rule v${i}` } })));
+      const deletes = await Promise.all([1, 2].map(() => t.call('DELETE', '/v1/rules/racy-rule')));
+      for (const answer of [...puts, ...deletes]) expect([200, 409]).toContain(answer.status);
+      const { body } = await t.call('GET', '/v1/rules/racy-rule');
+      const versions = body.versions.map((v: { version: number }) => v.version);
+      // One version per accepted write, numbered without gaps or duplicates.
+      expect(versions).toEqual(Array.from({ length: versions.length }, (_, i) => i + 1));
+      expect(versions.length).toBeLessThanOrEqual(1 + puts.length + deletes.length);
+    });
+
     it('a new version of the payer plan prices debits from its effective date; the month counter carries over', async () => {
       const put = await t.call('PUT', '/v1/fee-plans/card-repayment-2017', {
         body: { title: 'Credit-card repayment from February 2018: 1,000.00 yuan free', effective_from: '2018-02-01', schedule: { allowance: 100_000, rate: '0.001', min: 10 } },
