@@ -1,10 +1,11 @@
 import type { z } from 'zod';
+import { decodeBatchError } from '../app/batch-errors.js';
 import type { DebitPresenter } from '../app/debits.js';
-import type { AttemptRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow } from '../app/ports.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow } from '../app/ports.js';
 import { formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, RoutingDecision, Rule } from './representations/index.js';
+import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, RoutingDecision, Rule } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -12,6 +13,7 @@ export type DebitView = z.output<typeof Debit>;
 export type ChannelView = z.output<typeof Channel>;
 export type RuleView = z.output<typeof Rule>;
 export type FeePlanView = z.output<typeof FeePlan>;
+export type BatchView = z.output<typeof Batch>;
 
 /** A stored time (UTC text) as the API writes times: RFC 3339 at +08:00 (SPEC §2). */
 export function presentInstant(stored: string): string {
@@ -175,5 +177,28 @@ export function presentRule(row: RuleRow): RuleView {
     [row.effect]: conditions,
     retired: row.retired === 1,
     created_at: presentInstant(row.created_at),
+  };
+}
+
+/** A batch with the live counts of its debits by status (`countBatchDebits`, SPEC §11). */
+export function presentBatch(batch: BatchRow, debits: Record<string, number>): BatchView {
+  const error = decodeBatchError(batch.error);
+  return {
+    id: batch.id,
+    object: 'batch',
+    merchant_id: batch.merchant_id,
+    format: batch.format,
+    status: batch.status,
+    counts: {
+      rows: batch.rows,
+      accepted: batch.accepted,
+      rejected: batch.rejected,
+      succeeded: debits.succeeded ?? 0,
+      failed: debits.failed ?? 0,
+    },
+    error: error === null ? null : { ...error }, // a copy: the schema's loose object wants an index signature
+    file_sha256: batch.file_sha256,
+    created_at: presentInstant(batch.created_at),
+    completed_at: presentOptionalInstant(batch.completed_at),
   };
 }
