@@ -43,9 +43,6 @@ export const LAYERS = {
  * fails on a violation not listed here and on an entry that no longer happens (delete it).
  */
 export const LAYER_ALLOWLIST = [
-  // Presenters build views typed by the HTTP representations (type-only); they move to http/
-  // when the use cases return records instead of views.
-  'src/app/presenters.ts -> src/http/representations/index.ts',
   // The sandbox's own store keeps its data directory private like the hub's.
   'src/channels/sandbox/sandbox-store.ts -> src/security/data-dir-modes.ts',
   // Commands that open a store or start the sandbox themselves instead of asking main.ts.

@@ -1,35 +1,11 @@
 import iconv from 'iconv-lite';
 import { formatInstant, type DebitStatus } from '../core/index.js';
 import { writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
-import { decodeBatchError } from './batch-errors.js';
 import type { AppContext } from './context.js';
 import { notFound } from './errors.js';
 import type { BatchReportLine, BatchRow } from './ports.js';
 
-/* A batch as the API shows it, and its result file (回盘) as CSV or pain.002. */
-
-/** The batch as the API shows it, with live counts of its debits (SPEC §11). */
-export async function presentBatch(ctx: AppContext, batch: BatchRow): Promise<Record<string, unknown>> {
-  const debits = await ctx.store.countBatchDebits(batch.id);
-  return {
-    id: batch.id,
-    object: 'batch',
-    merchant_id: batch.merchant_id,
-    format: batch.format,
-    status: batch.status,
-    counts: {
-      rows: batch.rows,
-      accepted: batch.accepted,
-      rejected: batch.rejected,
-      succeeded: debits.succeeded ?? 0,
-      failed: debits.failed ?? 0,
-    },
-    error: decodeBatchError(batch.error),
-    file_sha256: batch.file_sha256,
-    created_at: formatInstant(new Date(batch.created_at)),
-    completed_at: batch.completed_at === null ? null : formatInstant(new Date(batch.completed_at)),
-  };
-}
+/* A batch's result file (回盘) as CSV or pain.002. */
 
 export async function getBatch(ctx: AppContext, merchantId: string | null, id: string): Promise<BatchRow> {
   const batch = await ctx.store.getBatch(id);

@@ -8,4 +8,4 @@ export { BATCH_FILE_BYTES_MAX, checkCsvHeader, receiveBatch } from './batches-in
 export { CSV_ROW_BYTES_MAX } from './batches-reading.js';
 export { FIELD_BYTES_MAX, recordToInput } from './batches-deciding.js';
 export { BatchLeaseLost, endBatch, processBatch, type ProcessOptions } from './batches-processing.js';
-export { batchReportCsv, batchReportCsvBytes, batchReportPain002, getBatch, presentBatch, REPORT_ENCODINGS, type ReportEncoding } from './batches-report.js';
+export { batchReportCsv, batchReportCsvBytes, batchReportPain002, getBatch, REPORT_ENCODINGS, type ReportEncoding } from './batches-report.js';

@@ -3,7 +3,6 @@ import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
 import { AppError, concurrentChange, notFound, validationFailed, type FieldError } from './errors.js';
 import type { CatalogStore, ChannelRow, RuleRow } from './ports.js';
-import { presentInstant, type ChannelView, type RuleView } from './presenters.js';
 
 export { SANDBOX_ENDPOINT };
 
@@ -21,22 +20,6 @@ export interface ChannelInput {
 }
 
 export type ChannelPatch = Partial<Omit<ChannelInput, 'id'>>;
-
-export function presentChannel(row: ChannelRow): ChannelView {
-  return {
-    id: row.id,
-    object: 'channel',
-    type: row.type,
-    name: row.name,
-    region_code: row.region_code,
-    bank_code: row.bank_code,
-    capabilities: JSON.parse(row.capabilities) as ChannelView['capabilities'],
-    cost_schedule: JSON.parse(row.cost_schedule) as ChannelView['cost_schedule'],
-    priority: row.priority,
-    enabled: row.enabled === 1,
-    endpoint: row.endpoint,
-  };
-}
 
 function scheduleErrors(schedule: FeeSchedule | undefined): FieldError[] {
   if (schedule === undefined) return [];
@@ -75,14 +58,29 @@ export function channelRow(input: ChannelInput, createdAt: string, updatedAt: st
   };
 }
 
+/** What a channel's row says, read back as the input that writes it (the inverse of channelRow). */
+function channelInput(row: ChannelRow): ChannelInput {
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    region_code: row.region_code ?? undefined,
+    bank_code: row.bank_code ?? undefined,
+    capabilities: JSON.parse(row.capabilities) as Capability[],
+    cost_schedule: JSON.parse(row.cost_schedule) as FeeSchedule,
+    priority: row.priority,
+    enabled: row.enabled === 1,
+    endpoint: row.endpoint,
+  };
+}
+
 export async function updateChannel(ctx: AppContext, id: string, patch: ChannelPatch): Promise<ChannelRow> {
   const errors = scheduleErrors(patch.cost_schedule);
   if (errors.length > 0) throw validationFailed(errors);
   const row = await ctx.store.transaction(async (tx) => {
     const existing = await tx.getChannel(id);
     if (existing === null) throw notFound('channel', id);
-    const current = presentChannel(existing) as unknown as ChannelInput;
-    const next = channelRow({ ...current, ...patch, id }, existing.created_at, nowIso(ctx));
+    const next = channelRow({ ...channelInput(existing), ...patch, id }, existing.created_at, nowIso(ctx));
     await tx.upsertChannel(next);
     return next;
   });
@@ -106,23 +104,6 @@ export interface RuleInput {
   applies_to: { channels?: string[] | undefined; types?: string[] | undefined };
   allow_only?: RuleConditions | undefined;
   deny?: RuleConditions | undefined;
-}
-
-export function presentRule(row: RuleRow): RuleView {
-  const conditions = JSON.parse(row.conditions) as RuleConditions;
-  return {
-    id: row.id,
-    object: 'rule',
-    version: row.version,
-    title: row.title,
-    source: row.source,
-    effective_from: row.effective_from,
-    effective_until: row.effective_until,
-    applies_to: JSON.parse(row.applies_to) as RuleView['applies_to'],
-    [row.effect]: conditions,
-    retired: row.retired === 1,
-    created_at: presentInstant(row.created_at),
-  };
 }
 
 /** Checks what the schema cannot: dates, exactly one effect, something to apply to. */

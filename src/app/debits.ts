@@ -16,8 +16,7 @@ import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { optionalField } from './payer-details.js';
-import type { CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
-import { presentDebit, type DebitView } from './presenters.js';
+import type { AttemptRow, CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
 
 const CREATED = instructionMove('debit', 'created');
 const REJECTED = instructionMove('debit', 'rejected');
@@ -38,6 +37,22 @@ export interface ApiResponse {
   replayed: boolean;
 }
 
+/**
+ * Builds the answer to a created debit (the caller's public view). Given to createDebit, because
+ * the answer is stored with the idempotency key in the debit's own transaction.
+ * `givenMandateId`: the unknown mandate id a rejected debit was given (kept in its event, not its row).
+ */
+export type DebitPresenter<V> = (debit: DebitRow, givenMandateId: string | null) => V;
+
+/** A debit with its history, as `GET /v1/debits/{id}` shows it. */
+export interface DebitWithHistory {
+  debit: DebitRow;
+  events: DebitEventRow[];
+  attempts: AttemptRow[];
+  /** The unknown mandate id a rejected debit was given (kept in its event, not its row). */
+  givenMandateId: string | null;
+}
+
 /** Keys are kept at least this long (SPEC §5). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /**
@@ -51,7 +66,7 @@ const IDEMPOTENCY_STALE_MS = 10 * 1000;
  * that a concurrent duplicate sees `in_progress` and is refused at once (SPEC §5); the debit and
  * the key's stored response are then written together.
  */
-export async function createDebit(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreateDebitInput): Promise<ApiResponse> {
+export async function createDebit<V>(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreateDebitInput, present: DebitPresenter<V>): Promise<ApiResponse> {
   // The key is the client's free text (a careless client may send a card number): only its keyed
   // hash is stored, which finds the same key again and reveals nothing.
   const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
@@ -69,7 +84,7 @@ export async function createDebit(ctx: AppContext, merchantId: string, clientKey
       const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
       if ((await tx.insertDebit(debit)) === 'reference_taken') throw referenceTaken();
       await tx.insertDebitEvent(event);
-      const body = presentDebit(debit, {}, givenMandateId(event));
+      const body = present(debit, givenMandateId(event));
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };
     });
@@ -315,12 +330,12 @@ async function resolveMandate(
   return { mandate: usable[0] ?? candidates[0]!, rejection: null };
 }
 
-export async function getDebit(ctx: AppContext, merchantId: string | null, id: string): Promise<DebitView> {
-  const row = await ctx.store.getDebit(id);
-  if (row === null || (merchantId !== null && row.merchant_id !== merchantId)) throw notFound('debit', id);
+export async function getDebit(ctx: AppContext, merchantId: string | null, id: string): Promise<DebitWithHistory> {
+  const debit = await ctx.store.getDebit(id);
+  if (debit === null || (merchantId !== null && debit.merchant_id !== merchantId)) throw notFound('debit', id);
   const [events, attempts] = await Promise.all([ctx.store.listDebitEvents(id), ctx.store.listAttempts(id)]);
-  const rejection = row.mandate_id === null ? events.find((event) => event.type === REJECTED.event) : undefined;
-  return presentDebit(row, { events, attempts }, rejection === undefined ? null : givenMandateId(rejection));
+  const rejection = debit.mandate_id === null ? events.find((event) => event.type === REJECTED.event) : undefined;
+  return { debit, events, attempts, givenMandateId: rejection === undefined ? null : givenMandateId(rejection) };
 }
 
 /** The mandate id a rejected debit was given but that named no mandate of its merchant. */

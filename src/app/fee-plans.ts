@@ -2,7 +2,6 @@ import { checkPlanSchedule, isCalendarDate, type BusinessDate, type PlanSchedule
 import { nowIso, type AppContext } from './context.js';
 import { AppError, concurrentChange, notFound, validationFailed, type FieldError } from './errors.js';
 import type { CatalogStore, FeePlanRow, MandateTerms, MerchantRow } from './ports.js';
-import { presentInstant, type FeePlanView } from './presenters.js';
 
 export interface FeePlanInput {
   id: string;
@@ -18,20 +17,6 @@ export const DEFAULT_PLANS: FeePlanInput[] = [
   { id: 'standard', side: 'merchant', title: 'Standard: 0.20 % per succeeded debit, at least 0.10 and at most 20.00 yuan', schedule: { rate: '0.002', min: 10, max: 2000 } },
   { id: 'welfare', side: 'merchant', title: 'Public welfare: free', schedule: {} },
 ];
-
-export function presentFeePlan(row: FeePlanRow): FeePlanView {
-  return {
-    id: row.id,
-    object: 'fee_plan',
-    version: row.version,
-    side: row.side,
-    title: row.title,
-    effective_from: row.effective_from,
-    effective_until: row.effective_until,
-    schedule: JSON.parse(row.schedule) as FeePlanView['schedule'],
-    created_at: presentInstant(row.created_at),
-  };
-}
 
 function checkPlan(input: FeePlanInput): FieldError[] {
   const errors: FieldError[] = checkPlanSchedule(input.schedule).map((error) => ({ ...error, pointer: `/schedule${error.pointer}` }));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { presentCreatedDebit } from '../../src/http/presenters.js';
 import { createDebit } from '../../src/app/debits.js';
 import { ensureDefaultPlans } from '../../src/app/fee-plans.js';
 import { createMandate } from '../../src/app/mandates.js';
@@ -51,7 +52,7 @@ for (const engine of ENGINES) {
           agreement_number: 'BACKOFF-1',
           signed_at: '2026-01-01',
         });
-        const created = await createDebit(ctx, merchant.id, null, { mandate_id: mandate.id, amount: 1_000, currency: 'CNY', reference: 'BACKOFF-1' });
+        const created = await createDebit(ctx, merchant.id, null, { mandate_id: mandate.id, amount: 1_000, currency: 'CNY', reference: 'BACKOFF-1' }, presentCreatedDebit);
         const debitId = (created.body as { id: string }).id;
         const worker = new SubmissionWorker(ctx, 'node-1');
         expect(await worker.submitRound()).toBe(1);

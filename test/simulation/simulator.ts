@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { DEFAULT_BATCH_SETTINGS, type AppContext, type WorkerSettings } from '../../src/app/context.js';
+import { presentCreatedDebit } from '../../src/http/presenters.js';
 import { createDebit, type CreateDebitInput } from '../../src/app/debits.js';
 import { AppError } from '../../src/app/errors.js';
 import { ensureDefaultPlans, putFeePlan } from '../../src/app/fee-plans.js';
@@ -283,7 +284,7 @@ class World {
     });
     const results = await Promise.all(
       inputs.map((input) =>
-        createDebit(this.api, mandate.merchantId, null, input).then(
+        createDebit(this.api, mandate.merchantId, null, input, presentCreatedDebit).then(
           (response) => (response.body as { status: string }).status,
           (error: unknown) => {
             if (error instanceof AppError) return `refused ${error.kind}`;

@@ -1,7 +1,7 @@
 /**
  * The API's representations, one zod schema each: routes serialize their answers through them
  * (Fastify response schemas) and the OpenAPI document is generated from them, so the two cannot
- * differ. Presenters in src/app build values of these types.
+ * differ. Presenters (../presenters.ts) build values of these types.
  */
 export * from './common.js';
 export * from './merchants.js';

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { issueMerchantKey, listMerchantKeys, revokeMerchantKey } from '../../app/api-keys.js';
 import type { ApiKeyRow } from '../../app/ports.js';
-import { presentInstant, presentOptionalInstant } from '../../app/presenters.js';
+import { presentInstant, presentOptionalInstant } from '../presenters.js';
 import type { RouteDeps } from '../route-deps.js';
 import { ApiKey, ApiKeyIssued, ApiKeyList, responses } from '../representations/index.js';
 import { IdParams, PageQuery } from '../schemas.js';

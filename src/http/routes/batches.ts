@@ -2,14 +2,14 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { batchReportCsvBytes, batchReportPain002, getBatch, presentBatch, receiveBatch, REPORT_ENCODINGS } from '../../app/batches.js';
+import { batchReportCsvBytes, batchReportPain002, getBatch, receiveBatch, REPORT_ENCODINGS } from '../../app/batches.js';
+import type { BatchRow } from '../../app/ports.js';
+import { presentBatch } from '../presenters.js';
 import type { RouteDeps } from '../route-deps.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { PageQuery } from '../schemas.js';
 import { problem, sendProblem } from '../problem.js';
 import { Batch, BATCH_STATUSES, BatchList, responses } from '../representations/index.js';
-
-type BatchView = z.output<typeof Batch>;
 
 const IdParams = z.strictObject({ id: z.string() });
 const ReportQuery = z.strictObject({
@@ -24,6 +24,8 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
   }
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['batches'];
+  /** A batch with its debits counted now. */
+  const view = async (batch: BatchRow) => presentBatch(batch, await ctx.store.countBatchDebits(batch.id));
   r.post('/v1/batches', {
     schema: {
       operationId: 'createBatch',
@@ -44,7 +46,7 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
     const length = Number(request.headers['content-length']);
     const { batch, created } = await receiveBatch(ctx, merchantOf(request), request.headers['content-type'] ?? '', request.body, Number.isSafeInteger(length) ? length : undefined);
     if (created) onBatchReceived();
-    return reply.code(created ? 202 : 200).send((await presentBatch(ctx, batch)) as BatchView);
+    return reply.code(created ? 202 : 200).send(await view(batch));
   });
   r.get('/v1/batches', {
     schema: {
@@ -62,13 +64,12 @@ export function batchRoutes(app: FastifyInstance, { ctx, guard, onBatchReceived 
       limit: request.query.limit,
       startingAfter: request.query.starting_after,
     });
-    return { object: 'list' as const, data: (await Promise.all(page.data.map((batch) => presentBatch(ctx, batch)))) as BatchView[], has_more: page.hasMore };
+    return { object: 'list' as const, data: await Promise.all(page.data.map(view)), has_more: page.hasMore };
   });
-  // presentBatch (src/app/batches.ts) builds a Batch; the response schema checks each answer.
   r.get('/v1/batches/:id', {
     schema: { operationId: 'getBatch', tags, summary: 'A batch with its live counts', params: IdParams, response: responses({ 200: Batch }, [401, 404]) },
     onRequest: guard('any'),
-  }, async (request) => (await presentBatch(ctx, await getBatch(ctx, merchantScope(request), request.params.id))) as BatchView);
+  }, async (request) => view(await getBatch(ctx, merchantScope(request), request.params.id)));
   r.get('/v1/batches/:id/report', {
     schema: {
       operationId: 'getBatchReport',

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createDebit, getDebit, listDebits } from '../../app/debits.js';
 import { validationFailed } from '../../app/errors.js';
-import { presentDebit, type DebitView } from '../../app/presenters.js';
+import { presentCreatedDebit, presentDebit, type DebitView } from '../presenters.js';
 import type { RouteDeps } from '../route-deps.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { Debit, DebitList, responses } from '../representations/index.js';
@@ -31,7 +31,7 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
     if (key !== null && (key.length === 0 || key.length > 255)) {
       throw validationFailed([{ pointer: '/headers/idempotency-key', code: 'invalid_length', detail: 'Idempotency-Key must be 1 to 255 characters.' }]);
     }
-    const result = await createDebit(ctx, merchantOf(request), key, request.body);
+    const result = await createDebit(ctx, merchantOf(request), key, request.body, presentCreatedDebit);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     else onDebitCreated();
     // A replay sends the stored answer of a 201; the response schema checks it like a fresh one.
@@ -65,7 +65,10 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
       response: responses({ 200: Debit }, [401, 404]),
     },
     onRequest: guard('any'),
-  }, async (request) => getDebit(ctx, merchantScope(request), request.params.id));
+  }, async (request) => {
+    const { debit, events, attempts, givenMandateId } = await getDebit(ctx, merchantScope(request), request.params.id);
+    return presentDebit(debit, { events, attempts }, givenMandateId);
+  });
 }
 
 /**

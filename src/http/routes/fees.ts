@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getFeePlanVersions, presentFeePlan, putFeePlan } from '../../app/fee-plans.js';
+import { getFeePlanVersions, putFeePlan } from '../../app/fee-plans.js';
 import { validationFailed } from '../../app/errors.js';
 import { marginReport } from '../../app/ledger.js';
 import { updateMerchantPlans } from '../../app/merchants.js';
-import { presentMerchant } from '../../app/presenters.js';
+import { presentFeePlan, presentMerchant } from '../presenters.js';
 import type { RouteDeps } from '../route-deps.js';
 import { businessDate } from '../../core/index.js';
 import { FeePlan, FeePlanList, FeePlanWithVersions, MarginReport, Merchant, responses } from '../representations/index.js';

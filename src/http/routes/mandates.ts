@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { businessDate } from '../../core/index.js';
 import { createMandate, getMandate, listMandates, revokeMandate } from '../../app/mandates.js';
-import { presentMandate } from '../../app/presenters.js';
+import { presentMandate } from '../presenters.js';
 import type { RouteDeps } from '../route-deps.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { Mandate, MandateList, responses } from '../representations/index.js';

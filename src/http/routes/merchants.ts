@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { getMerchant, listMerchants, createMerchant } from '../../app/merchants.js';
-import { presentMerchant } from '../../app/presenters.js';
+import { presentMerchant } from '../presenters.js';
 import { notFound } from '../../app/errors.js';
 import type { RouteDeps } from '../route-deps.js';
 import { merchantScope } from '../auth.js';

@@ -1,10 +1,11 @@
 import type { z } from 'zod';
-import { formatInstant, mandateStatus, type BusinessDate } from '../core/index.js';
-import type { AttemptRow, DebitEventRow, DebitRow, MandateRow } from './ports.js';
-import type { Merchant } from '../core/index.js';
-// Types only: the schemas (src/http/representations) are the contract these values must meet;
-// the response serializer checks every answer against them at run time.
-import type { Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, RoutingDecision, Rule } from '../http/representations/index.js';
+import { decodeBatchError } from '../app/batch-errors.js';
+import type { DebitPresenter } from '../app/debits.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow } from '../app/ports.js';
+import { formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
+// The schemas (./representations) are the contract these values must meet; the response
+// serializer checks every answer against them at run time.
+import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, RoutingDecision, Rule } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -12,6 +13,7 @@ export type DebitView = z.output<typeof Debit>;
 export type ChannelView = z.output<typeof Channel>;
 export type RuleView = z.output<typeof Rule>;
 export type FeePlanView = z.output<typeof FeePlan>;
+export type BatchView = z.output<typeof Batch>;
 
 /** A stored time (UTC text) as the API writes times: RFC 3339 at +08:00 (SPEC §2). */
 export function presentInstant(stored: string): string {
@@ -126,4 +128,77 @@ export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMan
     }));
   }
   return body;
+}
+
+/** A debit as `POST /v1/debits` answers it; the use case stores this answer with the key. */
+export const presentCreatedDebit: DebitPresenter<DebitView> = (row, givenMandateId) => presentDebit(row, {}, givenMandateId);
+
+export function presentFeePlan(row: FeePlanRow): FeePlanView {
+  return {
+    id: row.id,
+    object: 'fee_plan',
+    version: row.version,
+    side: row.side,
+    title: row.title,
+    effective_from: row.effective_from,
+    effective_until: row.effective_until,
+    schedule: JSON.parse(row.schedule) as FeePlanView['schedule'],
+    created_at: presentInstant(row.created_at),
+  };
+}
+
+export function presentChannel(row: ChannelRow): ChannelView {
+  return {
+    id: row.id,
+    object: 'channel',
+    type: row.type,
+    name: row.name,
+    region_code: row.region_code,
+    bank_code: row.bank_code,
+    capabilities: JSON.parse(row.capabilities) as ChannelView['capabilities'],
+    cost_schedule: JSON.parse(row.cost_schedule) as ChannelView['cost_schedule'],
+    priority: row.priority,
+    enabled: row.enabled === 1,
+    endpoint: row.endpoint,
+  };
+}
+
+export function presentRule(row: RuleRow): RuleView {
+  const conditions = JSON.parse(row.conditions) as RuleConditions;
+  return {
+    id: row.id,
+    object: 'rule',
+    version: row.version,
+    title: row.title,
+    source: row.source,
+    effective_from: row.effective_from,
+    effective_until: row.effective_until,
+    applies_to: JSON.parse(row.applies_to) as RuleView['applies_to'],
+    [row.effect]: conditions,
+    retired: row.retired === 1,
+    created_at: presentInstant(row.created_at),
+  };
+}
+
+/** A batch with the live counts of its debits by status (`countBatchDebits`, SPEC §11). */
+export function presentBatch(batch: BatchRow, debits: Record<string, number>): BatchView {
+  const error = decodeBatchError(batch.error);
+  return {
+    id: batch.id,
+    object: 'batch',
+    merchant_id: batch.merchant_id,
+    format: batch.format,
+    status: batch.status,
+    counts: {
+      rows: batch.rows,
+      accepted: batch.accepted,
+      rejected: batch.rejected,
+      succeeded: debits.succeeded ?? 0,
+      failed: debits.failed ?? 0,
+    },
+    error: error === null ? null : { ...error }, // a copy: the schema's loose object wants an index signature
+    file_sha256: batch.file_sha256,
+    created_at: presentInstant(batch.created_at),
+    completed_at: presentOptionalInstant(batch.completed_at),
+  };
 }
