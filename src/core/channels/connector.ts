@@ -2,8 +2,8 @@ import type { AccountKind, Medium } from '../mandates/index.js';
 import type { FailureCode } from '../debits/codes.js';
 import { invariant } from '../kernel/index.js';
 
-/** What a channel needs to carry one debit. Personal data is in clear here, and only here. */
-export interface DebitInstruction {
+/** What a channel needs to move money to or from one account. Personal data is in clear here, and only here. */
+interface AccountInstruction {
   channelId: string;
   endToEndId: string;
   amountFen: number;
@@ -12,6 +12,10 @@ export interface DebitInstruction {
   medium: Medium;
   bankCode: string | null;
   holderName: string | null;
+}
+
+/** What a channel needs to carry one debit: the account, and what proves the payer's mandate. */
+export interface DebitInstruction extends AccountInstruction {
   idNumber: string | null;
   phone: string | null;
   mandateReference: string;
@@ -75,16 +79,7 @@ export interface DebitQuery {
 }
 
 /** What a channel needs to carry one payout (credit to a payee). Declared ahead of payouts; no connector serves it yet. */
-export interface PayoutInstruction {
-  channelId: string;
-  endToEndId: string;
-  amountFen: number;
-  accountNumber: string;
-  accountKind: AccountKind;
-  medium: Medium;
-  bankCode: string | null;
-  holderName: string | null;
-}
+export type PayoutInstruction = AccountInstruction;
 
 /** Sends payouts to the channel; the same answers and limits as debits. Not served by any connector yet. */
 export interface PayoutSubmit {
