@@ -95,7 +95,7 @@ export async function createDebit<V>(ctx: AppContext, merchantId: string, client
   }
 }
 
-async function claimIdempotencyKey(ctx: AppContext, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
+export async function claimIdempotencyKey(ctx: AppContext, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
   const now = ctx.clock.now();
   return ctx.store.transaction(async (tx) => {
     const row = { merchant_id: merchantId, key, request_hash: requestHash, state: 'in_progress' as const, response_status: null, response_body: null, created_at: now.toISOString() };

@@ -1,4 +1,4 @@
-import { compilePlan, type BusinessDate, type CompiledPlan, type PlanSchedule, type PlanSide } from '../core/index.js';
+import { compileFeeSchedule, compilePlan, PAYOUT_FEE_DEFAULT, type BusinessDate, type CompiledFeeSchedule, type CompiledPlan, type PlanSchedule, type PlanSide } from '../core/index.js';
 import type { FeePlanRow } from './ports.js';
 
 // Plan versions as the routing table holds them. Apart from fee-plans.ts (the use cases, which
@@ -10,16 +10,20 @@ export interface ActivePlan {
   version: number;
   side: PlanSide;
   compiled: CompiledPlan;
+  /** The fee per payout: the plan's `payout` schedule, or PAYOUT_FEE_DEFAULT. */
+  payout: CompiledFeeSchedule;
   effectiveFrom: string | null;
   effectiveUntil: string | null;
 }
 
 export function activePlan(row: FeePlanRow): ActivePlan {
+  const schedule = JSON.parse(row.schedule) as PlanSchedule;
   return {
+    payout: compileFeeSchedule(schedule.payout ?? PAYOUT_FEE_DEFAULT),
     id: row.id,
     version: row.version,
     side: row.side,
-    compiled: compilePlan(JSON.parse(row.schedule) as PlanSchedule),
+    compiled: compilePlan(schedule),
     effectiveFrom: row.effective_from,
     effectiveUntil: row.effective_until,
   };

@@ -49,3 +49,14 @@ export function routingInput(merchant: Pick<MerchantRow, 'category' | 'settlemen
     payer: { accountKind: mandate.account_kind, medium: mandate.medium, bank: mandate.bank_code, region: mandate.region_code },
   };
 }
+
+/** The routing inputs of a payout: the payee stands where a debit's payer does (rules on `payer.*` read the payee). */
+export function payoutRoutingInput(merchant: Pick<MerchantRow, 'category' | 'settlement_region_code'>, payee: { accountKind: string; medium: string; bankCode: string | null }, amountFen: number, businessDate: BusinessDate): RoutingInput {
+  return {
+    kind: 'payout',
+    amountFen,
+    businessDate,
+    merchant: { category: merchant.category, settlementRegion: merchant.settlement_region_code },
+    payer: { accountKind: payee.accountKind, medium: payee.medium, bank: payee.bankCode, region: null },
+  };
+}

@@ -1,5 +1,6 @@
 export * from './kernel/index.js';
 export * from './debits/index.js';
+export * from './payouts/index.js';
 export * from './instructions/index.js';
 export * from './mandates/index.js';
 export * from './merchants/index.js';

@@ -2,6 +2,7 @@ import type { EventType } from './instructions/event-type.js';
 import type { AttemptState, InstructionStatus } from './instructions/status.js';
 import type { AccountKind, Medium, StoredMandateStatus } from './mandates/index.js';
 import type { MerchantCategory } from './merchants/index.js';
+import type { PayoutKind } from './payouts/index.js';
 import type { ChannelType, RoutingRule } from './routing/rules.js';
 
 // What the hub keeps, one record per stored row, column names as the store has them (snake_case)
@@ -263,4 +264,73 @@ export interface LedgerAccountRecord {
   /** Cached sum of the account's postings, updated in the same transaction. */
   balance: number;
   created_at: string;
+}
+
+/** A payout (代付, SPEC §14): money from the merchant's available balance to a payee's account. */
+export interface PayoutRecord {
+  id: string;
+  merchant_id: string;
+  kind: PayoutKind;
+  /** The debit a refund pays back; null for a payout. */
+  debit_id: string | null;
+  reference: string;
+  amount: number;
+  /** The merchant's fee, quoted by its plan's payout schedule, reserved with the amount. */
+  fee: number;
+  fee_plan: string | null;
+  /** What the chosen channel charges for this payout, fixed when it was routed. */
+  channel_cost: number;
+  currency: string;
+  description: string | null;
+  /** JSON object of string pairs, or null. */
+  metadata: string | null;
+  payee_account_ciphertext: string;
+  payee_account_index: string;
+  payee_account_masked: string;
+  payee_account_kind: AccountKind;
+  payee_medium: Medium;
+  payee_bank_code: string | null;
+  payee_holder_name: string;
+  status: InstructionStatus;
+  business_date: string;
+  channel_id: string | null;
+  /** JSON: the routing decision. */
+  routing: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  /** When the submission worker may next pick up a `pending` payout. */
+  next_action_at: string | null;
+  attempt_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PayoutEventRecord {
+  id: string;
+  payout_id: string;
+  type: EventType;
+  /** The payout's status after the event. */
+  status: InstructionStatus;
+  at: string;
+  /** JSON details; never personal data. */
+  data: string | null;
+}
+
+/** One submission of a payout to a channel: an attempt as a debit's is, in a table of its own (migration 013). */
+export interface PayoutAttemptRecord {
+  id: string;
+  payout_id: string;
+  attempt_number: number;
+  channel_id: string;
+  end_to_end_id: string;
+  state: AttemptState;
+  channel_reference: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  next_query_at: string | null;
+  query_count: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
 }

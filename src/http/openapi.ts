@@ -18,6 +18,7 @@ const TAGS = [
   { name: 'api keys', description: "Merchants' API keys: issued, listed by prefix, revoked" },
   { name: 'mandates', description: "Payers' signed authorizations (代扣协议) to debit one account for one merchant" },
   { name: 'debits', description: 'Instructions to collect from a payer account (代扣), with routing, fees and events' },
+  { name: 'payouts', description: "Instructions to pay a payee's account (代付) from the merchant's available balance" },
   { name: 'batches', description: 'Files of many instructions (批量文件): CSV or ISO 20022 pain.008, and their result files' },
   { name: 'ledger', description: 'Double-entry balances in fen' },
   { name: 'fees', description: 'Fee plans and the margin report' },

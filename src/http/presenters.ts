@@ -1,11 +1,12 @@
 import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
 import type { DebitPresenter } from '../app/debits.js';
+import type { PayoutWithHistory } from '../app/payouts.js';
 import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow } from '../app/ports.js';
 import { formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, RoutingDecision, Rule } from './representations/index.js';
+import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, RoutingDecision, Rule } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -14,6 +15,7 @@ export type ChannelView = z.output<typeof Channel>;
 export type RuleView = z.output<typeof Rule>;
 export type FeePlanView = z.output<typeof FeePlan>;
 export type BatchView = z.output<typeof Batch>;
+export type PayoutView = z.output<typeof Payout>;
 
 /** A stored time (UTC text) as the API writes times: RFC 3339 at +08:00 (SPEC §2). */
 export function presentInstant(stored: string): string {
@@ -202,3 +204,52 @@ export function presentBatch(batch: BatchRow, debits: Record<string, number>): B
     completed_at: presentOptionalInstant(batch.completed_at),
   };
 }
+
+/** A payout (SPEC §14): the payee only masked; events and attempts when given. */
+export function presentPayout({ payout: row, events, attempts }: Partial<PayoutWithHistory> & Pick<PayoutWithHistory, 'payout'>): PayoutView {
+  const body: PayoutView = {
+    id: row.id,
+    object: 'payout',
+    kind: row.kind,
+    merchant_id: row.merchant_id,
+    reference: row.reference,
+    amount: row.amount,
+    fee: row.fee,
+    amount_reserved: row.status === 'rejected' ? 0 : row.amount + row.fee,
+    currency: row.currency as 'CNY',
+    payee: {
+      account_number_masked: row.payee_account_masked,
+      account_kind: row.payee_account_kind,
+      medium: row.payee_medium,
+      bank_code: row.payee_bank_code,
+      holder_name: row.payee_holder_name,
+    },
+    description: row.description,
+    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
+    status: row.status,
+    failure: row.failure_code === null ? null : { code: row.failure_code, message: row.failure_message },
+    channel: row.channel_id,
+    channel_cost: row.channel_cost,
+    routing: row.routing === null ? null : (JSON.parse(row.routing) as z.output<typeof RoutingDecision>),
+    business_date: row.business_date,
+    created_at: presentInstant(row.created_at),
+    updated_at: presentInstant(row.updated_at),
+  };
+  if (events) {
+    body.events = events.map((event) => ({ id: event.id, type: event.type, status: event.status, at: presentInstant(event.at), ...(event.data === null ? {} : { data: JSON.parse(event.data) as unknown }) }));
+  }
+  if (attempts) {
+    body.attempts = attempts.map((attempt) => ({
+      attempt_number: attempt.attempt_number,
+      channel: attempt.channel_id,
+      end_to_end_id: attempt.end_to_end_id,
+      state: attempt.state,
+      channel_reference: attempt.channel_reference,
+      created_at: presentInstant(attempt.created_at),
+    }));
+  }
+  return body;
+}
+
+/** The answer to a created payout, stored with its idempotency key: with its first event, no attempts yet. */
+export const presentCreatedPayout = (history: PayoutWithHistory): PayoutView => presentPayout({ payout: history.payout, events: history.events });

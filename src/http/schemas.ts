@@ -61,6 +61,32 @@ export const CreateDebitBody = z.strictObject({
   metadata: Metadata.optional(),
 });
 
+export const CreatePayoutBody = z.strictObject({
+  payee: z.strictObject({
+    account_number: z.string(),
+    account_kind: z.enum(['personal', 'corporate']),
+    medium: z.enum(MEDIA).optional().describe('bank_card when not given'),
+    holder_name: z.string(),
+    bank_code: z.string().optional().describe("The payee's bank; needed unless the card's BIN names it"),
+  }),
+  amount: Amount,
+  currency: z.literal('CNY'),
+  reference: Text(64),
+  description: z.string().max(140).optional(),
+  metadata: Metadata.optional(),
+});
+
+export const ListPayoutsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  starting_after: z.string().optional(),
+  status: z.enum(DEBIT_STATUSES).optional(),
+  reference: z.string().optional(),
+  merchant_id: z.string().optional().describe('Operator only: whose payouts'),
+  channel: z.string().optional(),
+  created_gte: z.iso.datetime({ offset: true }).optional(),
+  created_lt: z.iso.datetime({ offset: true }).optional(),
+});
+
 /** Documents the header; its length is checked by the route, which names it in the problem. */
 export const IdempotencyHeaders = z.looseObject({
   'idempotency-key': z
@@ -198,6 +224,7 @@ export const PlanScheduleInput = z
     max: z.number().int().min(0).optional(),
     allowance: z.number().int().min(0).optional().describe('Free cumulative amount per calendar month (Asia/Shanghai), in fen'),
     tiers: z.array(z.strictObject({ up_to: z.number().int().positive().optional(), rate: z.string() })).optional().describe('Marginal bands of cumulative monthly amount'),
+    payout: FeeScheduleInput.optional().describe('Merchant plans: the fee per payout, on its amount; without it a payout costs 100 fen (1.00 yuan)'),
   })
   .describe('A fee schedule; every amount in fen, rates exact decimals, rounded half up to the fen');
 

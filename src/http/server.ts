@@ -17,6 +17,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { requestIdOf } from './request-id.js';
 import { channelRoutes } from './routes/channels.js';
 import { debitRoutes } from './routes/debits.js';
+import { payoutRoutes } from './routes/payouts.js';
 import { feeRoutes } from './routes/fees.js';
 import { batchRoutes } from './routes/batches.js';
 import { calendarRoutes } from './routes/calendar.js';
@@ -159,6 +160,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   merchantRoutes(app, deps);
   mandateRoutes(app, deps);
   debitRoutes(app, deps);
+  payoutRoutes(app, deps);
   ledgerRoutes(app, deps);
   channelRoutes(app, deps);
   feeRoutes(app, deps);

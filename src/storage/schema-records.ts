@@ -12,6 +12,9 @@ import type {
   LedgerAccountRecord,
   MandateRecord,
   MerchantRecord,
+  PayoutAttemptRecord,
+  PayoutEventRecord,
+  PayoutRecord,
   RuleRecord,
 } from '../core/index.js';
 import type { Database } from './schema.js';
@@ -29,6 +32,9 @@ interface TableRecords {
   debits: DebitRecord;
   debit_events: DebitEventRecord;
   attempts: AttemptRecord;
+  payouts: PayoutRecord;
+  payout_events: PayoutEventRecord;
+  payout_attempts: PayoutAttemptRecord;
   idempotency_keys: IdempotencyRecord;
   ledger_accounts: LedgerAccountRecord;
 }
@@ -53,6 +59,9 @@ export const TABLES_MATCH_RECORDS = {
   debits: true,
   debit_events: true,
   attempts: true,
+  payouts: true,
+  payout_events: true,
+  payout_attempts: true,
   idempotency_keys: true,
   ledger_accounts: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

@@ -7,7 +7,7 @@ import type {
   MerchantRecord,
   RuleRecord,
 } from '../core/index.js';
-import type { ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, TableRow } from './tables.js';
+import type { PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE, ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, TableRow } from './tables.js';
 
 /**
  * The database as Kysely sees it. Times are RFC 3339 UTC text (`2017-12-07T01:30:00.000Z`), which
@@ -33,6 +33,9 @@ export interface Database {
   debits: DebitsTable;
   debit_events: DebitEventsTable;
   attempts: AttemptsTable;
+  payouts: PayoutsTable;
+  payout_events: PayoutEventsTable;
+  payout_attempts: PayoutAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
@@ -92,6 +95,12 @@ export type DebitsTable = TableRow<typeof DEBITS_TABLE>;
 export type DebitEventsTable = TableRow<typeof DEBIT_EVENTS_TABLE>;
 
 export type AttemptsTable = TableRow<typeof ATTEMPTS_TABLE>;
+
+export type PayoutsTable = TableRow<typeof PAYOUTS_TABLE>;
+
+export type PayoutEventsTable = TableRow<typeof PAYOUT_EVENTS_TABLE>;
+
+export type PayoutAttemptsTable = TableRow<typeof PAYOUT_ATTEMPTS_TABLE>;
 
 export type IdempotencyKeysTable = IdempotencyRecord;
 

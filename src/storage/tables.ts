@@ -8,7 +8,7 @@
  * written: they describe the schema as it was then.
  */
 
-import type { AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, StoredMandateStatus } from '../core/index.js';
+import type { AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, PayoutKind, StoredMandateStatus } from '../core/index.js';
 
 type SqlType = 'text' | 'int8' | 'int4';
 
@@ -176,6 +176,67 @@ export const ATTEMPTS_TABLE = table('attempts', {
   updated_at: text,
 });
 
+/** Payouts (migration 013): a debit's columns with the payee in place of the mandate. */
+export const PAYOUTS_TABLE = table('payouts', {
+  id: text,
+  merchant_id: text,
+  kind: textOf<PayoutKind>(),
+  debit_id: nullable(text),
+  reference: text,
+  amount: int8,
+  fee: int8,
+  fee_plan: nullable(text),
+  channel_cost: int8,
+  currency: text,
+  description: nullable(text),
+  metadata: nullable(text),
+  payee_account_ciphertext: text,
+  payee_account_index: text,
+  payee_account_masked: text,
+  payee_account_kind: textOf<AccountKind>(),
+  payee_medium: textOf<Medium>(),
+  payee_bank_code: nullable(text),
+  payee_holder_name: text,
+  status: textOf<InstructionStatus>(),
+  business_date: text,
+  channel_id: nullable(text),
+  routing: nullable(text),
+  failure_code: nullable(text),
+  failure_message: nullable(text),
+  next_action_at: nullable(text),
+  attempt_count: int4,
+  created_at: text,
+  updated_at: text,
+});
+
+export const PAYOUT_EVENTS_TABLE = table('payout_events', {
+  id: text,
+  payout_id: text,
+  type: textOf<EventType>(),
+  status: textOf<InstructionStatus>(),
+  at: text,
+  data: nullable(text),
+});
+
+/** A payout's attempts: the shape of `attempts`, named by `payout_id`. */
+export const PAYOUT_ATTEMPTS_TABLE = table('payout_attempts', {
+  id: text,
+  payout_id: text,
+  attempt_number: int4,
+  channel_id: text,
+  end_to_end_id: text,
+  state: textOf<AttemptState>(),
+  channel_reference: nullable(text),
+  failure_code: nullable(text),
+  failure_message: nullable(text),
+  next_query_at: nullable(text),
+  query_count: int4,
+  lease_owner: nullable(text),
+  lease_until: nullable(text),
+  created_at: text,
+  updated_at: text,
+});
+
 export const LEDGER_TRANSACTIONS_TABLE = table('ledger_transactions', {
   id: text,
   kind: text,
@@ -207,4 +268,4 @@ export const POSTINGS_TABLE = table('postings', {
 });
 
 /** Every table defined here, for the test that compares them with the migrated database. */
-export const TABLES: readonly BulkTable<never>[] = [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE, ATTEMPTS_TABLE, LEDGER_TRANSACTIONS_TABLE, LEDGER_ACCOUNTS_TABLE, POSTINGS_TABLE] as unknown as readonly BulkTable<never>[];
+export const TABLES: readonly BulkTable<never>[] = [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE, ATTEMPTS_TABLE, PAYOUTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, LEDGER_TRANSACTIONS_TABLE, LEDGER_ACCOUNTS_TABLE, POSTINGS_TABLE] as unknown as readonly BulkTable<never>[];

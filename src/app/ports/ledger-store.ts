@@ -17,6 +17,14 @@ export interface LedgerStore {
    * object, DESIGN-NOTES §3).
    */
   postLedgerTransactions(entries: readonly LedgerEntry[]): Promise<Set<string>>;
+  /**
+   * Posts one transaction only if, after it, `guarded` (an account of credits: what daikou owes)
+   * is still ≤ 0 — a conditional update of that balance first (`… where balance + delta <= 0`),
+   * which concurrent posters pass one after another (PostgreSQL re-checks the condition on the
+   * row it waited for; SQLite has one writer). `insufficient_balance`: nothing was written. The
+   * guarded account must be the lowest id the transaction moves (balances move in id order).
+   */
+  postGuardedLedgerTransaction(entry: LedgerEntry, guarded: string): Promise<'posted' | 'insufficient_balance'>;
   listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]>;
   /** Accounts whose cached balance differs from the sum of their postings. */
   findUnbalancedLedgerAccounts(): Promise<{ id: string; balance: number; postings: number }[]>;

@@ -12,6 +12,11 @@ export interface PlanSchedule extends FeeSchedule {
   allowance?: number | undefined;
   /** Bands of cumulative monthly amount; the last has no `up_to`. Replaces `rate` when given. */
   tiers?: { up_to?: number | undefined; rate: string }[] | undefined;
+  /**
+   * What a merchant plan charges per payout (SPEC §14), on the payout's amount; a plan without
+   * one charges PAYOUT_FEE_DEFAULT (src/core/payouts). Not cumulative: no allowance, no tiers.
+   */
+  payout?: FeeSchedule | undefined;
 }
 
 /** Whether quoting needs the month's cumulative amount (and so a counter row). */
@@ -21,6 +26,7 @@ export function isCumulative(schedule: PlanSchedule): boolean {
 
 export function checkPlanSchedule(schedule: PlanSchedule): { pointer: string; code: string; detail: string }[] {
   const errors = checkFeeSchedule(schedule);
+  if (schedule.payout !== undefined) errors.push(...checkFeeSchedule(schedule.payout).map((error) => ({ ...error, pointer: `/payout${error.pointer}` })));
   if (schedule.allowance !== undefined && !(Number.isSafeInteger(schedule.allowance) && schedule.allowance >= 0)) {
     errors.push({ pointer: '/allowance', code: 'invalid_amount', detail: 'allowance is a non-negative integer amount of fen.' });
   }

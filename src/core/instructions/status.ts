@@ -1,7 +1,7 @@
 import { invariant } from '../kernel/invariant.js';
 
-/** The kinds of instruction the hub carries to a channel. Payouts and refunds join here. */
-export const INSTRUCTION_KINDS = ['debit'] as const;
+/** The kinds of instruction the hub carries to a channel. Refunds join here (as payouts of kind `refund`). */
+export const INSTRUCTION_KINDS = ['debit', 'payout'] as const;
 export type InstructionKind = (typeof INSTRUCTION_KINDS)[number];
 
 export const INSTRUCTION_STATUSES = ['pending', 'submitted', 'succeeded', 'failed', 'rejected'] as const;
@@ -15,6 +15,15 @@ export type InstructionStatus = (typeof INSTRUCTION_STATUSES)[number];
  */
 const STATUS_GRAPHS = {
   debit: {
+    initial: ['pending', 'rejected'],
+    pending: ['submitted', 'failed'],
+    submitted: ['succeeded', 'failed', 'pending'],
+    succeeded: [],
+    failed: [],
+    rejected: [],
+  },
+  /** A payout moves as a debit does (SPEC §14); only the money goes the other way. */
+  payout: {
     initial: ['pending', 'rejected'],
     pending: ['submitted', 'failed'],
     submitted: ['succeeded', 'failed', 'pending'],

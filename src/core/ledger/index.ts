@@ -18,6 +18,8 @@ export const accounts = {
   merchantPending: (merchantId: string): LedgerAccountRef => merchantAccount(merchantId, 'pending'),
   merchantAvailable: (merchantId: string): LedgerAccountRef => merchantAccount(merchantId, 'available'),
   merchantFees: (merchantId: string): LedgerAccountRef => merchantAccount(merchantId, 'fees'),
+  /** Money of accepted payouts that have not ended: out of `available`, not yet paid. */
+  merchantReserved: (merchantId: string): LedgerAccountRef => merchantAccount(merchantId, 'reserved'),
   channelClearing: (channelId: string): LedgerAccountRef => channelAccount(channelId, 'clearing'),
   channelPayable: (channelId: string): LedgerAccountRef => channelAccount(channelId, 'payable'),
   platform: (kind: 'fee_revenue' | 'payer_fee_revenue' | 'channel_cost'): LedgerAccountRef => ({
@@ -81,5 +83,49 @@ export function debitSucceededTransaction(d: DebitSettlementAmounts): LedgerTran
     { account: accounts.platform('fee_revenue'), amountFen: -d.merchantFeeFen },
     { account: accounts.platform('channel_cost'), amountFen: d.channelCostFen },
     { account: accounts.channelPayable(d.channelId), amountFen: -d.channelCostFen },
+  ]);
+}
+
+export interface PayoutAmounts {
+  payoutId: string;
+  merchantId: string;
+  channelId: string;
+  amountFen: number;
+  /** The merchant's fee for the payout, reserved with the amount and taken when it succeeds. */
+  feeFen: number;
+  channelCostFen: number;
+}
+
+/**
+ * Accepting a payout (SPEC §14): `amount + fee` leaves the merchant's `available` for its
+ * `reserved`. Storage posts it only if `available` stays a credit (see reserveFromAvailable).
+ */
+export function payoutReservedTransaction(p: PayoutAmounts): LedgerTransaction {
+  return ledgerTransaction('payout_reserved', 'payout', p.payoutId, [
+    { account: accounts.merchantAvailable(p.merchantId), amountFen: p.amountFen + p.feeFen },
+    { account: accounts.merchantReserved(p.merchantId), amountFen: -(p.amountFen + p.feeFen) },
+  ]);
+}
+
+/**
+ * A payout the channel paid: the reservation is used up — the amount is owed to the channel that
+ * paid it out of its clearing position, the fee is revenue — and the channel's cost is posted as
+ * for a debit.
+ */
+export function payoutSucceededTransaction(p: PayoutAmounts): LedgerTransaction {
+  return ledgerTransaction('payout_succeeded', 'payout', p.payoutId, [
+    { account: accounts.merchantReserved(p.merchantId), amountFen: p.amountFen + p.feeFen },
+    { account: accounts.channelClearing(p.channelId), amountFen: -p.amountFen },
+    { account: accounts.platform('fee_revenue'), amountFen: -p.feeFen },
+    { account: accounts.platform('channel_cost'), amountFen: p.channelCostFen },
+    { account: accounts.channelPayable(p.channelId), amountFen: -p.channelCostFen },
+  ]);
+}
+
+/** A payout that failed: its reservation goes back to `available`. */
+export function payoutReleasedTransaction(p: Pick<PayoutAmounts, 'payoutId' | 'merchantId' | 'amountFen' | 'feeFen'>): LedgerTransaction {
+  return ledgerTransaction('payout_released', 'payout', p.payoutId, [
+    { account: accounts.merchantReserved(p.merchantId), amountFen: p.amountFen + p.feeFen },
+    { account: accounts.merchantAvailable(p.merchantId), amountFen: -(p.amountFen + p.feeFen) },
   ]);
 }

@@ -76,7 +76,7 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
  * fixed width, so comparing the text compares the instants on both engines; a bound whose year
  * leaves 1970–9999 once converted would not have that width (`+010000-…`), so it is refused.
  */
-function storedInstant(text: string, pointer: string): string {
+export function storedInstant(text: string, pointer: string): string {
   const ms = Date.parse(text);
   const year = Number.isNaN(ms) ? NaN : new Date(ms).getUTCFullYear();
   if (!(year >= 1970 && year <= 9999)) {

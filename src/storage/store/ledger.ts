@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { invariant } from '../../core/index.js';
 import type { LedgerAccountRow, LedgerEntry } from '../../app/ports.js';
 import { LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, POSTINGS_TABLE } from '../tables.js';
 import { insertNew, insertMany, type Executor, type StoreContext } from './shared.js';
@@ -12,6 +13,29 @@ export class Ledger {
   }
 
   async postLedgerTransactions(entries: readonly LedgerEntry[]): Promise<Set<string>> {
+    return this.#post(entries, null);
+  }
+
+  async postGuardedLedgerTransaction(entry: LedgerEntry, guarded: string): Promise<'posted' | 'insufficient_balance'> {
+    const ids = entry.transaction.postings.map((posting) => posting.account.id);
+    const delta = entry.transaction.postings.filter((posting) => posting.account.id === guarded).reduce((sum, posting) => sum + posting.amountFen, 0);
+    invariant(delta > 0 && ids.every((id) => id >= guarded), `a guarded posting draws on ${guarded}, the lowest account it moves`);
+    // The check and the move in one statement: a concurrent poster waits on the row and is
+    // checked against the balance this one left (PostgreSQL re-evaluates the WHERE on the new row).
+    const result = await this.db
+      .updateTable('ledger_accounts')
+      .set({ balance: (eb) => eb('balance', '+', delta) })
+      .where('id', '=', guarded)
+      .where((eb) => eb(eb('balance', '+', delta), '<=', 0))
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) return 'insufficient_balance';
+    const posted = await this.#post([entry], guarded);
+    invariant(posted.has(entry.id), `ledger transaction ${entry.transaction.kind} for ${entry.transaction.refId} was posted before`);
+    return 'posted';
+  }
+
+  /** `guarded`: an account whose balance the caller has moved already. */
+  async #post(entries: readonly LedgerEntry[], guarded: string | null): Promise<Set<string>> {
     const posted = await insertNew(
       this.context,
       LEDGER_TRANSACTIONS_TABLE,
@@ -34,7 +58,7 @@ export class Ledger {
     // One update per account however many postings, in id order, so that concurrent posters
     // lock shared accounts in the same order and cannot deadlock.
     for (const [account, delta] of [...deltas].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (delta === 0) continue;
+      if (delta === 0 || account === guarded) continue;
       await this.db.updateTable('ledger_accounts').set({ balance: (eb) => eb('balance', '+', delta) }).where('id', '=', account).execute();
     }
     return posted;

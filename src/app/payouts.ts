@@ -1,0 +1,168 @@
+import crypto from 'node:crypto';
+import {
+  accounts,
+  businessDate,
+  instructionMove,
+  invariant,
+  payoutReservedTransaction,
+  PAYOUT_REJECTION_MESSAGES,
+  type Medium,
+  type PayoutRejectionCode,
+  type RoutingDecision,
+} from '../core/index.js';
+import { validateHolderName } from '../core/payers/index.js';
+import type { AppContext } from './context.js';
+import { canonicalJson, claimIdempotencyKey, type ApiResponse } from './debits.js';
+import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
+import { field, sealAccount } from './payer-details.js';
+import { resolvePayerBank, validateAccountNumber } from '../core/payers/index.js';
+import type { Page, PayoutAttemptRow, PayoutEventRow, PayoutFilter, PayoutRow } from './ports.js';
+import { payoutRoutingInput } from './routing-rows.js';
+
+const CREATED = instructionMove('payout', 'created');
+const REJECTED = instructionMove('payout', 'rejected');
+
+export interface CreatePayoutInput {
+  payee: { account_number: string; account_kind: 'personal' | 'corporate'; medium?: Medium | undefined; holder_name: string; bank_code?: string | undefined };
+  amount: number;
+  currency: 'CNY';
+  reference: string;
+  description?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+}
+
+/** A payout with its history, as `GET /v1/payouts/{id}` shows it. */
+export interface PayoutWithHistory {
+  payout: PayoutRow;
+  events: PayoutEventRow[];
+  attempts: PayoutAttemptRow[];
+}
+
+/** Builds the answer to a created payout; stored with the idempotency key in the payout's own transaction. */
+export type PayoutPresenter<V> = (history: PayoutWithHistory) => V;
+
+/**
+ * `POST /v1/payouts` (SPEC §14). The idempotency key is claimed first, in its own transaction, as
+ * for debits. Then one transaction validates, routes, prices, reserves `amount + fee` out of the
+ * merchant's `available` (a conditional update: concurrent payouts never take it below zero) and
+ * writes the payout with its event and the stored answer. A payout that cannot go — its payee's
+ * bank unknown, no channel, not enough money — is written `rejected` with its code, as a debit that
+ * cannot route is; it holds no reference and no money.
+ */
+export async function createPayout<V>(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreatePayoutInput, present: PayoutPresenter<V>): Promise<ApiResponse> {
+  const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
+  const requestHash = crypto.createHash('sha256').update(canonicalJson({ payout: input })).digest('hex');
+  if (idempotencyKey !== null) {
+    const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
+    if (replay !== null) return replay;
+  }
+  const payee = validatePayee(input);
+  const router = await ctx.routing.router();
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      const merchant = await ctx.routing.merchant(merchantId, tx);
+      invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
+      if ((await tx.findLivePayoutByReference(merchantId, input.reference)) !== null) throw referenceTaken();
+      const now = ctx.clock.now();
+      const at = now.toISOString();
+      const today = businessDate(now);
+      let rejection: PayoutRejectionCode | null = payee.bankCode === null ? 'invalid_payee' : null;
+      let decision: RoutingDecision | null = null;
+      if (rejection === null) {
+        decision = router.route(payoutRoutingInput(merchant, payee, input.amount, today), { unavailable: ctx.routing.unavailableChannels() });
+        if (decision.channel === null) rejection = 'no_eligible_channel';
+      }
+      const plan = ctx.routing.plan(merchant.fee_plan, today);
+      const fee = rejection === null && plan !== null ? plan.payout(input.amount) : 0;
+      const id = ctx.ids.next('payout');
+      if (rejection === null) {
+        const reservation = payoutReservedTransaction({ payoutId: id, merchantId, channelId: decision!.channel!, amountFen: input.amount, feeFen: fee, channelCostFen: decision!.cost ?? 0 });
+        const entry = { id: ctx.ids.next('ledgerTransaction'), transaction: reservation, at, businessDate: today };
+        if ((await tx.postGuardedLedgerTransaction(entry, accounts.merchantAvailable(merchantId).id)) === 'insufficient_balance') rejection = 'insufficient_balance';
+      }
+      const sealed = sealAccount(ctx.vault, payee.accountNumber);
+      const created = rejection === null ? CREATED : REJECTED;
+      const payout: PayoutRow = {
+        id,
+        merchant_id: merchantId,
+        kind: 'payout',
+        debit_id: null,
+        reference: input.reference,
+        amount: input.amount,
+        fee: rejection === null ? fee : 0,
+        fee_plan: rejection === null && plan !== null ? `${plan.id}@${plan.version}` : null,
+        channel_cost: rejection === null ? decision?.cost ?? 0 : 0,
+        currency: input.currency,
+        description: input.description ?? null,
+        metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
+        payee_account_ciphertext: sealed.ciphertext,
+        payee_account_index: sealed.index,
+        payee_account_masked: sealed.masked,
+        payee_account_kind: payee.accountKind,
+        payee_medium: payee.medium,
+        payee_bank_code: payee.bankCode,
+        payee_holder_name: payee.holderName,
+        status: created.status,
+        business_date: today,
+        channel_id: rejection === null ? decision?.channel ?? null : null,
+        routing: decision === null ? null : JSON.stringify(decision),
+        failure_code: rejection,
+        failure_message: rejection === null ? null : PAYOUT_REJECTION_MESSAGES[rejection],
+        next_action_at: rejection === null ? at : null,
+        attempt_count: 0,
+        created_at: at,
+        updated_at: at,
+      };
+      // A reference taken by a concurrent request after the check above: the reservation rolls back with it.
+      if ((await tx.insertPayout(payout)) === 'reference_taken') throw referenceTaken();
+      const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: created.event, status: created.status, at, data: JSON.stringify(rejection === null ? { channel: payout.channel_id } : { code: rejection }) };
+      await tx.insertPayoutEvents([event]);
+      const body = present({ payout, events: [event], attempts: [] });
+      if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
+      return { status: 201, body, replayed: false };
+    });
+  } catch (error) {
+    if (idempotencyKey !== null) await ctx.store.deleteIdempotencyKey(merchantId, idempotencyKey);
+    throw error;
+  }
+}
+
+interface ValidPayee {
+  accountNumber: string;
+  accountKind: 'personal' | 'corporate';
+  medium: Medium;
+  holderName: string;
+  bankCode: string | null;
+}
+
+/** Field checks of the payee (SPEC §3): 400 with a pointer per bad field, no full number echoed. */
+function validatePayee(input: CreatePayoutInput): ValidPayee {
+  const errors: FieldError[] = [];
+  const medium: Medium = input.payee.medium ?? 'bank_card';
+  const accountNumber = field(errors, '/payee/account_number', validateAccountNumber(input.payee.account_number, medium));
+  const holderName = field(errors, '/payee/holder_name', validateHolderName(input.payee.holder_name));
+  let bankCode: string | null = null;
+  if (accountNumber !== undefined) {
+    const bank = field(errors, '/payee/bank_code', resolvePayerBank({ accountNumber, medium, bankCode: input.payee.bank_code }));
+    bankCode = bank ?? null;
+  }
+  if (errors.length > 0 || accountNumber === undefined || holderName === undefined) throw validationFailed(errors);
+  return { accountNumber, accountKind: input.payee.account_kind, medium, holderName, bankCode };
+}
+
+function referenceTaken(): AppError {
+  return new AppError('reference_already_used', 'This merchant already has a payout with this reference.', [
+    { pointer: '/reference', code: 'already_used', detail: 'reference must be unique per merchant among payouts that were not rejected.' },
+  ]);
+}
+
+export async function getPayout(ctx: AppContext, merchantId: string | null, id: string): Promise<PayoutWithHistory> {
+  const payout = await ctx.store.getPayout(id);
+  if (payout === null || (merchantId !== null && payout.merchant_id !== merchantId)) throw notFound('payout', id);
+  const [events, attempts] = await Promise.all([ctx.store.listPayoutEvents(id), ctx.store.listPayoutAttempts([id])]);
+  return { payout, events, attempts };
+}
+
+export async function listPayouts(ctx: AppContext, filter: PayoutFilter): Promise<Page<PayoutRow>> {
+  return ctx.store.listPayouts(filter);
+}

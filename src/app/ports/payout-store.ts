@@ -1,0 +1,45 @@
+import type { AttemptChange, InstructionChange, InstructionStatus, PayoutAttemptRecord, PayoutEventRecord, PayoutRecord } from '../../core/index.js';
+import type { Page, PageRequest } from './page.js';
+import type { AttemptPatch } from './submission-store.js';
+
+export type PayoutRow = PayoutRecord;
+export type PayoutEventRow = PayoutEventRecord;
+export type PayoutAttemptRow = PayoutAttemptRecord;
+
+export interface PayoutFilter extends PageRequest {
+  merchantId?: string | undefined;
+  status?: InstructionStatus | undefined;
+  reference?: string | undefined;
+  channelId?: string | undefined;
+  createdFrom?: string | undefined;
+  createdTo?: string | undefined;
+}
+
+/** The columns a payout update may set besides its status, which only an InstructionChange writes. */
+export type PayoutPatch = Partial<Pick<PayoutRow, 'failure_code' | 'failure_message' | 'next_action_at' | 'channel_id' | 'routing' | 'channel_cost'>>;
+
+/**
+ * Payouts (SPEC §14): taking them in, reading them, and the submission worker's moves, each
+ * fenced by the transition table as for debits (SubmissionStore). Payouts have their own events
+ * and attempts tables (migration 013).
+ */
+export interface PayoutStore {
+  /** Writes the payout unless the merchant has a live payout with its reference: then nothing is written. */
+  insertPayout(row: PayoutRow): Promise<'inserted' | 'reference_taken'>;
+  insertPayoutEvents(rows: readonly PayoutEventRow[]): Promise<void>;
+  findLivePayoutByReference(merchantId: string, reference: string): Promise<PayoutRow | null>;
+  getPayout(id: string): Promise<PayoutRow | null>;
+  listPayouts(filter: PayoutFilter): Promise<Page<PayoutRow>>;
+  listPayoutEvents(payoutId: string): Promise<PayoutEventRow[]>;
+  listPayoutAttempts(payoutIds: readonly string[]): Promise<PayoutAttemptRow[]>;
+
+  /** As SubmissionStore.claimPendingDebits, for payouts. */
+  claimPendingPayouts(claim: InstructionChange, now: string, limit: number): Promise<PayoutRow[]>;
+  /** As SubmissionStore.updateDebits, for payouts. */
+  updatePayouts(updates: readonly { id: string; patch: PayoutPatch }[], change: InstructionChange, at: string): Promise<PayoutRow[]>;
+  insertPayoutAttempts(rows: readonly PayoutAttemptRow[]): Promise<void>;
+  /** As SubmissionStore.claimOpenAttempts, for payout attempts. */
+  claimOpenPayoutAttempts(now: string, limit: number, owner: string, leaseUntil: string): Promise<PayoutAttemptRow[]>;
+  /** As SubmissionStore.updateAttempts, for payout attempts. */
+  updatePayoutAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<PayoutAttemptRow[]>;
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accounts, businessDate, ledgerTransaction } from '../../src/core/index.js';
+import { ENGINES } from '../support/engines.js';
+import { cardNumber, createMerchant, startTestHub, type TestHub } from '../support/hub.js';
+
+/**
+ * Puts money in a merchant's `available`, as settlement will: a balanced test-only transaction
+ * from a channel's clearing account (the ledger's builder, posted through the store).
+ */
+export async function fundAvailable(t: TestHub, merchantId: string, amountFen: number, ref: string): Promise<void> {
+  const ctx = t.hub.ctx;
+  const now = ctx.clock.now();
+  await ctx.store.postLedgerTransactions([
+    {
+      id: ctx.ids.next('ledgerTransaction'),
+      transaction: ledgerTransaction('test_funding', 'test', ref, [
+        { account: accounts.channelClearing('sandbox-clearing'), amountFen },
+        { account: accounts.merchantAvailable(merchantId), amountFen: -amountFen },
+      ]),
+      at: now.toISOString(),
+      businessDate: businessDate(now),
+    },
+  ]);
+}
+
+/** SPEC §14 payouts through the API: acceptance, refusals, the atomic reservation. No worker runs here. */
+for (const engine of ENGINES) {
+  describe(`payouts API on ${engine}`, () => {
+    let t: TestHub;
+    let merchant: { id: string; key: string };
+    let serial = 5000;
+    const nextCard = () => cardNumber('622202', (serial += 1));
+    const payee = (account: string) => ({ account_number: account, account_kind: 'personal', holder_name: '李四' });
+
+    beforeAll(async () => {
+      t = await startTestHub(engine, { runWorkers: false });
+      merchant = await createMerchant(t);
+    });
+    afterAll(async () => t?.close());
+
+    const balances = async (key = merchant.key) => (await t.call('GET', '/v1/balances', { key })).body;
+    const pay = (body: Record<string, unknown>, headers: Record<string, string> = {}, key = merchant.key) => t.call('POST', '/v1/payouts', { key, body: { currency: 'CNY', ...body }, headers });
+
+    it('accepts a payout within the available balance, reserves amount + fee, and shows the payee masked', async () => {
+      await fundAvailable(t, merchant.id, 50_000, 'fund-1');
+      const account = nextCard();
+      const created = await pay({ payee: payee(account), amount: 10_000, reference: 'PO-1' }, { 'idempotency-key': 'po-key-1' });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ object: 'payout', kind: 'payout', status: 'pending', amount: 10_000, fee: 100, amount_reserved: 10_100, channel: 'sandbox-clearing', failure: null });
+      expect(created.body.id).toMatch(/^pyt_/);
+      expect(created.body.payee).toMatchObject({ account_kind: 'personal', medium: 'bank_card', bank_code: 'ICBC', holder_name: '李四' });
+      expect(created.body.payee.account_number_masked).not.toContain(account.slice(6, 12));
+      expect(JSON.stringify(created.body)).not.toContain(account);
+      expect(created.body.events.map((event: { type: string }) => event.type)).toEqual(['payout.created']);
+      expect(await balances()).toMatchObject({ available: 50_000 - 10_100, reserved: 10_100 });
+
+      const replay = await pay({ payee: payee(account), amount: 10_000, reference: 'PO-1' }, { 'idempotency-key': 'po-key-1' });
+      expect(replay.status).toBe(201);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(replay.body).toEqual(created.body);
+      expect((await balances()).reserved).toBe(10_100);
+
+      const reused = await pay({ payee: payee(account), amount: 10_000, reference: 'PO-1' });
+      expect(reused.status).toBe(409);
+      expect(reused.body.errors).toEqual([expect.objectContaining({ pointer: '/reference', code: 'already_used' })]);
+
+      const got = await t.call('GET', `/v1/payouts/${created.body.id}`, { key: merchant.key });
+      expect(got.body).toMatchObject({ id: created.body.id, status: 'pending', attempts: [] });
+      const listed = await t.call('GET', '/v1/payouts?reference=PO-1', { key: merchant.key });
+      expect(listed.body.data.map((p: { id: string }) => p.id)).toEqual([created.body.id]);
+      const other = await createMerchant(t);
+      expect((await t.call('GET', `/v1/payouts/${created.body.id}`, { key: other.key })).status).toBe(404);
+      expect((await t.call('GET', '/v1/payouts', { key: other.key })).body.data).toEqual([]);
+    });
+
+    it.each([
+      // body change, pointer, code
+      [{ payee: { account_number: '6222021234567890123', account_kind: 'personal', holder_name: '李四' } }, '/payee/account_number', 'invalid_check_digit'],
+      [{ payee: { account_number: '12ab', account_kind: 'personal', holder_name: '李四', medium: 'bank_account' } }, '/payee/account_number', 'invalid_format'],
+      [{ amount: 0 }, '/amount', undefined],
+      [{ payee: { account_number: '6222020000000000001', account_kind: 'personal' } }, '/payee/holder_name', undefined],
+    ])('refuses a bad request with a pointer: %j', async (change, pointer, code) => {
+      const response = await pay({ payee: payee(nextCard()), amount: 100, reference: `PO-BAD-${serial}`, ...change });
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ pointer, ...(code === undefined ? {} : { code }) })]));
+    });
+
+    it.each([
+      // what, body, code
+      ['more than available', { payee: payee(cardNumber('622202', 1)), amount: 10_000_000 }, 'insufficient_balance'],
+      ['an account whose bank cannot be told', { payee: { account_number: '123456789012', account_kind: 'corporate', medium: 'bank_account', holder_name: '某公司' }, amount: 100 }, 'invalid_payee'],
+    ])('stores a payout of %s as rejected, holding nothing', async (_what, body, code) => {
+      const before = await balances();
+      const response = await pay({ ...body, reference: `PO-REJ-${code}` });
+      expect(response.status).toBe(201);
+      expect(response.body).toMatchObject({ status: 'rejected', failure: { code }, fee: 0, amount_reserved: 0 });
+      expect(response.body.events.map((event: { type: string }) => event.type)).toEqual(['payout.rejected']);
+      expect(await balances()).toEqual(before);
+      // A rejected payout does not hold its reference.
+      expect((await pay({ ...body, reference: `PO-REJ-${code}` })).body.status).toBe('rejected');
+    });
+
+    it('64 concurrent payouts against a balance that covers exactly 10: exactly 10 are accepted, available never negative', async () => {
+      const m = await createMerchant(t);
+      const each = 1_000 + 100; // amount + the default plan's fee
+      await fundAvailable(t, m.id, 10 * each, `fund-${m.id}`);
+      const results = await Promise.all(
+        Array.from({ length: 64 }, (_, index) => pay({ payee: payee(nextCard()), amount: 1_000, reference: `RACE-${index}` }, { 'idempotency-key': `race-${index}` }, m.key)),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(64).fill(201));
+      const statuses = results.map((r) => r.body.status as string);
+      expect(statuses.filter((s) => s === 'pending')).toHaveLength(10);
+      expect(statuses.filter((s) => s === 'rejected')).toHaveLength(54);
+      expect(new Set(results.filter((r) => r.body.status === 'rejected').map((r) => r.body.failure.code))).toEqual(new Set(['insufficient_balance']));
+      expect(await balances(m.key)).toMatchObject({ available: 0, reserved: 10 * each });
+      const trial = await t.call('GET', '/v1/ledger/trial-balance');
+      expect(trial.body).toMatchObject({ total: 0, balanced: true });
+      const available = trial.body.accounts.find((a: { account: string }) => a.account === accounts.merchantAvailable(m.id).id);
+      expect(available.balance).toBe(0);
+    });
+  });
+}
