@@ -5,6 +5,8 @@ import {
   type DebitInstruction,
   type DebitQuery,
   type DebitSubmit,
+  type PayoutInstruction,
+  type PayoutSubmit,
   type QueryOutcome,
   type SubmitOutcome,
 } from '../../core/index.js';
@@ -21,6 +23,7 @@ import {
   type DebitQueryRequest,
   type DebitRequest,
   type DebitStatusAnswer,
+  type PayoutRequest,
 } from '../../channels/sandbox-protocol/index.js';
 
 export interface SandboxConnectorOptions {
@@ -49,7 +52,40 @@ export class SandboxConnector implements DebitSubmit, DebitQuery {
 
   /** The flows a channel of this protocol serves. */
   flows(): ChannelFlows {
-    return { debitSubmit: this, debitQuery: this, payoutSubmit: null, statementSource: null };
+    return { debitSubmit: this, debitQuery: this, payoutSubmit: this.#payouts, statementSource: null };
+  }
+
+  /**
+   * Payouts go one per message (`POST …/payouts`; the protocol has no payout batch yet) and are
+   * queried through the debit query flow: the channel answers by end-to-end id whichever way the
+   * money moved.
+   */
+  readonly #payouts: PayoutSubmit = {
+    batchMax: 1,
+    submitPayout: (instruction) => this.submitPayout(instruction),
+    submitPayouts: (instructions) => Promise.all(instructions.map((instruction) => this.submitPayout(instruction))),
+  };
+
+  async submitPayout(instruction: PayoutInstruction): Promise<SubmitOutcome> {
+    invariant(instruction.channelId === this.options.channelId, `a payout for another channel given to the connector of ${this.options.channelId}`);
+    const body: PayoutRequest = {
+      end_to_end_id: instruction.endToEndId,
+      amount: instruction.amountFen,
+      account_number: instruction.accountNumber,
+      account_kind: instruction.accountKind,
+      medium: instruction.medium,
+      ...(instruction.bankCode === null ? {} : { bank_code: instruction.bankCode }),
+      ...(instruction.holderName === null ? {} : { holder_name: instruction.holderName }),
+    };
+    const sent = await this.#post('/payouts', body);
+    if (sent.kind === 'failed') return submitFailure(sent.error);
+    const { response, payload } = sent;
+    const refused = refusedUnread(response.status, payload);
+    if (refused !== null) return refused;
+    if (response.status !== 202) return { kind: 'unknown', reason: `HTTP ${response.status}` };
+    const accepted = debitAcceptedSchema.safeParse(payload);
+    if (!accepted.success) return { kind: 'unknown', reason: malformed(response.status) };
+    return { kind: 'accepted', channelReference: accepted.data.channel_reference };
   }
 
   async submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome> {

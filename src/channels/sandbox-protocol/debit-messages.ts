@@ -37,6 +37,14 @@ export const debitRequestSchema = z.strictObject({
 });
 export type DebitRequest = z.infer<typeof debitRequestSchema>;
 
+/**
+ * A payout (a credit to the account): a debit's account part, without what proves a mandate.
+ * Answered as a debit is (`debitAcceptedSchema`), and queried through the same query endpoints:
+ * a channel's received log holds both directions under one end-to-end id space.
+ */
+export const payoutRequestSchema = debitRequestSchema.omit({ id_number: true, phone: true, mandate_reference: true });
+export type PayoutRequest = z.infer<typeof payoutRequestSchema>;
+
 /** At most this many debits in one batch message, and ids in one query. */
 export const DEBIT_BATCH_MAX = 1000;
 

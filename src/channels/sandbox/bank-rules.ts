@@ -73,6 +73,23 @@ export function decideDebit(account: AccountState, message: DebitMessage, usedTo
   return 'succeeded';
 }
 
+/** Which way an instruction moves money: a debit draws on the account, a payout credits it. */
+export type Direction = 'debit' | 'credit';
+
+/**
+ * A payout (credit) to an account (SPEC §10, §14): a closed account refuses it, a frozen one
+ * (冻结/止付) takes nothing in, a holder name given must match, and Ⅱ/Ⅲ类 accounts' daily limit
+ * counts credits as well; there is no balance to lack.
+ */
+export function decideCredit(account: AccountState, message: DebitMessage, usedTodayFen: number): DebitOutcome {
+  if (account.status === 'closed') return 'account_closed';
+  if (account.status === 'frozen') return 'account_blocked';
+  if (differs(account.holderName, message.holderName)) return 'holder_mismatch';
+  const limitFen = DAILY_LIMIT_FEN[account.accountClass];
+  if (limitFen !== null && usedTodayFen + message.amountFen > limitFen) return 'limit_exceeded';
+  return 'succeeded';
+}
+
 /** Only a value given on both sides can differ: an unconfigured account accepts any name. */
 function differs(configured: string | null, given: string | undefined): boolean {
   return configured !== null && given !== undefined && configured !== given;

@@ -20,7 +20,9 @@ import {
   debitBatchSchema,
   debitQuerySchema,
   debitRequestSchema,
+  payoutRequestSchema,
   type DebitRequest,
+  type PayoutRequest,
 } from './wire.js';
 
 type ChannelParams = { channel: string };
@@ -52,6 +54,23 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext)
       channel_reference: result.channelReference,
       end_to_end_id: body.end_to_end_id,
     };
+    return reply.code(202).send(answer);
+  });
+
+  // A payout: the payee's bank credits the account (SPEC §10, §14). Faults act as on debits.
+  app.post<{ Params: ChannelParams }>('/channels/:channel/payouts', async (request, reply) => {
+    const { channel } = request.params;
+    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+    const fault = faults.affecting(channel, 'submit');
+    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+    const parsed = payoutRequestSchema.safeParse(request.body);
+    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
+    if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
+    const body = parsed.data;
+    const result = store.receiveDebit({ ...receiveInput(channel, body, clock.now()), direction: 'credit' });
+    if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
+    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+    const answer: DebitAccepted = { status: 'accepted', channel_reference: result.channelReference, end_to_end_id: body.end_to_end_id };
     return reply.code(202).send(answer);
   });
 
@@ -93,9 +112,9 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext)
     return reply.code(200).send(answer);
   });
 
-  function receiveInput(channel: string, body: DebitRequest, now: Date) {
+  function receiveInput(channel: string, body: DebitRequest | PayoutRequest, now: Date) {
     const holderName = body.holder_name == null ? '' : normalizeHolderName(body.holder_name);
-    const idNumber = body.id_number == null ? '' : body.id_number.trim();
+    const idNumber = !('id_number' in body) || body.id_number == null ? '' : body.id_number.trim();
     return {
       channel,
       endToEndId: body.end_to_end_id,

@@ -154,6 +154,7 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: SandboxCo
         amount: entry.amountFen,
         at: formatInstant(new Date(entry.receivedAtMs)),
         outcome: entry.outcome,
+        direction: entry.direction,
       })),
       received_has_more: entries.length > page.limit,
     };

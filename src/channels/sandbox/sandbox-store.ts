@@ -10,8 +10,10 @@ import {
   DEFAULT_BALANCE_FEN,
   DEFAULT_CLASS,
   DEFAULT_STATUS,
+  decideCredit,
   decideDebit,
   isLimitedClass,
+  type Direction,
 } from './bank-rules.js';
 import type { Fault, FaultMode, FaultStore } from './fault-table.js';
 import { ensurePrivateFile } from '../../security/data-dir-modes.js';
@@ -57,7 +59,8 @@ CREATE TABLE IF NOT EXISTS received (
   account_masked TEXT NOT NULL,
   amount_fen INTEGER NOT NULL,
   received_at_ms INTEGER NOT NULL,
-  outcome TEXT NOT NULL
+  outcome TEXT NOT NULL,
+  direction TEXT NOT NULL DEFAULT 'debit' CHECK (direction IN ('debit', 'credit'))
 );
 CREATE UNIQUE INDEX IF NOT EXISTS received_first_by_end_to_end_id
   ON received (channel, end_to_end_id) WHERE first_id IS NULL;
@@ -88,6 +91,8 @@ export interface ReceiveInput {
   receivedAtMs: number;
   /** The Shanghai business date of `receivedAtMs`, for the daily class limit. */
   businessDate: string;
+  /** `debit` (draws on the account) unless given: a payout is a `credit`. */
+  direction?: Direction | undefined;
 }
 
 export interface ReceiveResult {
@@ -112,6 +117,7 @@ export interface ReceivedEntry {
   amountFen: number;
   receivedAtMs: number;
   outcome: ReceivedOutcome;
+  direction: Direction;
 }
 
 export interface StoredAccount extends AccountState {
@@ -153,6 +159,7 @@ interface EntryRow {
   amount_fen: number;
   received_at_ms: number;
   outcome: ReceivedOutcome;
+  direction: Direction;
 }
 
 interface FaultRow {
@@ -199,6 +206,11 @@ export class SandboxStore implements FaultStore {
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    // A sandbox file from before payouts: every entry it holds was a debit.
+    const columns = this.#db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'received\')').all();
+    if (!columns.some((column) => column.name === 'direction')) {
+      this.#db.exec(`ALTER TABLE received ADD COLUMN direction TEXT NOT NULL DEFAULT 'debit' CHECK (direction IN ('debit', 'credit'))`);
+    }
     const db = this.#db;
     this.#statements = {
       getSetting: db.prepare<[string], { value: number }>('SELECT value FROM settings WHERE name = ?'),
@@ -238,13 +250,13 @@ export class SandboxStore implements FaultStore {
         `SELECT id, amount_fen, received_at_ms, outcome FROM received
           WHERE channel = ? AND end_to_end_id = ? AND first_id IS NULL`,
       ),
-      insertReceived: db.prepare<[string, string, number | null, string, string, number, number, ReceivedOutcome]>(
+      insertReceived: db.prepare<[string, string, number | null, string, string, number, number, ReceivedOutcome, Direction]>(
         `INSERT INTO received (channel, end_to_end_id, first_id, account_hmac, account_masked, amount_fen,
-                               received_at_ms, outcome)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+                               received_at_ms, outcome, direction)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       listReceived: db.prepare<[string, number, number], EntryRow>(
-        `SELECT id, first_id, channel, end_to_end_id, amount_fen, received_at_ms, outcome FROM received
+        `SELECT id, first_id, channel, end_to_end_id, amount_fen, received_at_ms, outcome, direction FROM received
           WHERE account_hmac = ? AND id < ? ORDER BY id DESC LIMIT ?`,
       ),
       loadFaults: db.prepare<[], FaultRow>(
@@ -291,7 +303,7 @@ export class SandboxStore implements FaultStore {
     if (first !== undefined) {
       s.insertReceived.run(
         input.channel, input.endToEndId, first.id, input.accountHmac, input.accountMasked, input.amountFen,
-        input.receivedAtMs, 'duplicate',
+        input.receivedAtMs, 'duplicate', input.direction ?? 'debit',
       );
       return { channelReference: channelReferenceOf(first.id), outcome: 'duplicate' };
     }
@@ -299,13 +311,14 @@ export class SandboxStore implements FaultStore {
     const account = this.#accountRow(input.accountHmac) ?? defaultAccount(input.accountMasked);
     const limited = isLimitedClass(account.accountClass);
     const usedTodayFen = limited ? (s.getUsage.get(input.accountHmac, input.businessDate)?.used_fen ?? 0) : 0;
-    const outcome = decideDebit(account, input, usedTodayFen);
+    const direction = input.direction ?? 'debit';
+    const outcome = direction === 'credit' ? decideCredit(account, input, usedTodayFen) : decideDebit(account, input, usedTodayFen);
     const { lastInsertRowid } = s.insertReceived.run(
       input.channel, input.endToEndId, null, input.accountHmac, input.accountMasked, input.amountFen,
-      input.receivedAtMs, outcome,
+      input.receivedAtMs, outcome, direction,
     );
     if (outcome === 'succeeded') {
-      const balanceFen = account.balanceFen - input.amountFen;
+      const balanceFen = account.balanceFen + (direction === 'credit' ? input.amountFen : -input.amountFen);
       invariant(balanceFen >= 0, 'a succeeded debit never takes a balance below zero');
       s.putBalance.run(input.accountHmac, account.accountMasked, balanceFen, account.status, account.accountClass);
       if (limited) {
@@ -372,6 +385,7 @@ export class SandboxStore implements FaultStore {
       amountFen: row.amount_fen,
       receivedAtMs: row.received_at_ms,
       outcome: row.outcome,
+      direction: row.direction,
     }));
   }
 

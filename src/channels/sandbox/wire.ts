@@ -78,6 +78,8 @@ export interface SandboxReceived {
   /** RFC 3339, Shanghai offset. */
   at: string;
   outcome: ReceivedOutcome;
+  /** `debit`: the instruction drew on the account; `credit`: a payout paid into it. */
+  direction: 'debit' | 'credit';
 }
 
 export interface SandboxAccount {

@@ -78,10 +78,10 @@ export interface DebitQuery {
   queryDebits(endToEndIds: readonly string[]): Promise<QueryOutcome[]>;
 }
 
-/** What a channel needs to carry one payout (credit to a payee). Declared ahead of payouts; no connector serves it yet. */
+/** What a channel needs to carry one payout (credit to a payee). */
 export type PayoutInstruction = AccountInstruction;
 
-/** Sends payouts to the channel; the same answers and limits as debits. Not served by any connector yet. */
+/** Sends payouts to the channel; the same answers and limits as debits. Their outcome is asked through the channel's DebitQuery flow (by end-to-end id). */
 export interface PayoutSubmit {
   readonly batchMax: number;
   submitPayout(instruction: PayoutInstruction): Promise<SubmitOutcome>;

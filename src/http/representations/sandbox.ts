@@ -20,6 +20,7 @@ export const SandboxAccount = z
           amount: Fen,
           at: Timestamp,
           outcome: z.string(),
+          direction: z.enum(['debit', 'credit']).describe('debit: drawn from the account; credit: a payout paid into it'),
         }),
       )
       .describe('What the account\'s bank received, newest first: one page (limit, starting_after)'),
