@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, businessDate, ledgerTransaction } from '../../src/core/index.js';
 import { ENGINES } from '../support/engines.js';
-import { cardNumber, createMerchant, startTestHub, type TestHub } from '../support/hub.js';
+import { cardNumber, createMerchant, eventually, startTestHub, type TestHub } from '../support/hub.js';
 
 /**
  * Puts money in a merchant's `available`, as settlement will: a balanced test-only transaction
@@ -117,6 +117,89 @@ for (const engine of ENGINES) {
       expect(trial.body).toMatchObject({ total: 0, balanced: true });
       const available = trial.body.accounts.find((a: { account: string }) => a.account === accounts.merchantAvailable(m.id).id);
       expect(available.balance).toBe(0);
+    });
+  });
+}
+
+/** Payouts carried by the submission worker to the sandbox, which credits the payee (SPEC §10, §14). */
+for (const engine of ENGINES) {
+  describe(`payouts through the worker on ${engine}`, () => {
+    let t: TestHub;
+    let merchant: { id: string; key: string };
+    let serial = 7000;
+    const nextCard = () => cardNumber('622202', (serial += 1));
+
+    beforeAll(async () => {
+      t = await startTestHub(engine);
+      merchant = await createMerchant(t);
+      await fundAvailable(t, merchant.id, 1_000_000, 'fund-worker');
+    });
+    afterAll(async () => t?.close());
+
+    const balances = async () => (await t.call('GET', '/v1/balances', { key: merchant.key })).body;
+    async function payout(account: string, amount: number, reference: string) {
+      const response = await t.call('POST', '/v1/payouts', { key: merchant.key, body: { payee: { account_number: account, account_kind: 'personal', holder_name: '李四' }, amount, currency: 'CNY', reference } });
+      expect(response.status).toBe(201);
+      expect(response.body.status).toBe('pending');
+      return response.body;
+    }
+    async function final(id: string) {
+      return eventually(async () => {
+        const { body } = await t.call('GET', `/v1/payouts/${id}`, { key: merchant.key });
+        return ['succeeded', 'failed'].includes(body.status) ? body : null;
+      }, 20_000, `payout ${id} to end`);
+    }
+    async function trialBalanceIsZero() {
+      expect((await t.call('GET', '/v1/ledger/trial-balance')).body).toMatchObject({ total: 0, balanced: true, mismatched: [] });
+    }
+
+    it('a payout succeeds: the payee is credited once, the reservation is paid out and the fee earned', async () => {
+      const before = await balances();
+      const account = nextCard();
+      const created = await payout(account, 20_000, 'PAY-OK');
+      const done = await final(created.id);
+      expect(done.status).toBe('succeeded');
+      expect(done.events.map((event: { type: string }) => event.type)).toEqual(['payout.created', 'payout.submitted', 'payout.succeeded']);
+      expect(done.attempts).toHaveLength(1);
+      const sandbox = (await t.call('GET', `/v1/sandbox/accounts/${account}`)).body;
+      expect(sandbox.balance).toBe(100_000_000 + 20_000);
+      expect(sandbox.received).toEqual([expect.objectContaining({ end_to_end_id: created.id, amount: 20_000, outcome: 'succeeded', direction: 'credit' })]);
+      expect(await balances()).toMatchObject({ available: before.available - 20_100, reserved: 0 });
+      await trialBalanceIsZero();
+    });
+
+    it.each([
+      // account set-up, amount, failure code
+      [{ status: 'frozen' }, 5_000, 'account_blocked'],
+      [{ status: 'closed' }, 5_000, 'account_closed'],
+      [{ account_class: 'III' }, 250_000, 'limit_exceeded'],
+    ])('a payout to an account %j fails and gives its reservation back', async (setup, amount, code) => {
+      const before = await balances();
+      const account = nextCard();
+      expect((await t.call('PUT', `/v1/sandbox/accounts/${account}`, { body: setup })).status).toBe(200);
+      const created = await payout(account, amount, `PAY-${code}`);
+      expect((await balances()).reserved).toBe(before.reserved + amount + 100);
+      const done = await final(created.id);
+      expect(done).toMatchObject({ status: 'failed', failure: { code } });
+      expect(await balances()).toEqual(before);
+      const sandbox = (await t.call('GET', `/v1/sandbox/accounts/${account}`)).body;
+      expect(sandbox.received).toEqual([expect.objectContaining({ end_to_end_id: created.id, outcome: code, direction: 'credit' })]);
+      await trialBalanceIsZero();
+    });
+
+    it('a payout whose submission went unanswered is queried, never sent again', async () => {
+      const account = nextCard();
+      // The channel records the payout and never answers: the outcome is unknown until a query.
+      expect((await t.call('POST', '/v1/sandbox/faults', { body: { channel: 'sandbox-clearing', mode: 'timeout', count: 1 } })).status).toBe(200);
+      const created = await payout(account, 3_000, 'PAY-UNKNOWN');
+      const done = await final(created.id);
+      expect(done.status).toBe('succeeded');
+      expect(done.attempts).toHaveLength(1);
+      // The submission was never answered: only a query can have told the outcome, and one attempt was made.
+      const sandbox = (await t.call('GET', `/v1/sandbox/accounts/${account}`)).body;
+      expect(sandbox.received).toHaveLength(1);
+      expect(sandbox.balance).toBe(100_000_000 + 3_000);
+      await trialBalanceIsZero();
     });
   });
 }

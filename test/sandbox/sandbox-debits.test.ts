@@ -66,6 +66,7 @@ describe('sandbox: receiving debits', () => {
         amount: 1234,
         at: expect.stringMatching(RFC3339),
         outcome: 'succeeded',
+        direction: 'debit',
       },
     ]);
     // Another account's bank saw nothing.

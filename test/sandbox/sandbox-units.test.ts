@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccountBlinder, maskAccountNumber, maskIdNumber } from '../../src/channels/sandbox/account-privacy.js';
-import { type AccountState, type DebitOutcome, decideDebit } from '../../src/channels/sandbox/bank-rules.js';
+import { type AccountState, type DebitOutcome, decideCredit, decideDebit } from '../../src/channels/sandbox/bank-rules.js';
 import { type Fault, type FaultMode, type FaultStore, FaultTable } from '../../src/channels/sandbox/fault-table.js';
 import { SandboxStore } from '../../src/channels/sandbox/sandbox-store.js';
 import { debitRequestSchema } from '../../src/channels/sandbox/wire.js';
@@ -29,6 +29,20 @@ describe('decideDebit', () => {
     ['insufficient funds', {}, { amountFen: 10_001 }, 0, 'insufficient_funds'],
   ])('%s', (_label, account, message, usedTodayFen, expected) => {
     expect(decideDebit({ ...OPEN, ...account }, message, usedTodayFen)).toBe(expected);
+  });
+});
+
+describe('decideCredit (payouts)', () => {
+  it.each<[string, Partial<AccountState>, { amountFen: number; holderName?: string }, number, DebitOutcome]>([
+    // label,                      account,                                   message,                          used today, outcome
+    ['an empty account takes it', { balanceFen: 0 }, { amountFen: 5_000_000 }, 0, 'succeeded'],
+    ['closed', { status: 'closed' }, { amountFen: 1 }, 0, 'account_closed'],
+    ['frozen takes nothing in', { status: 'frozen' }, { amountFen: 1 }, 0, 'account_blocked'],
+    ['name mismatch', { holderName: 'A' }, { amountFen: 1, holderName: 'B' }, 0, 'holder_mismatch'],
+    ['class III over its daily limit', { accountClass: 'III' }, { amountFen: 150_001 }, 50_000, 'limit_exceeded'],
+    ['class III at its daily limit', { accountClass: 'III' }, { amountFen: 150_000 }, 50_000, 'succeeded'],
+  ])('%s', (_label, account, message, usedTodayFen, expected) => {
+    expect(decideCredit({ ...OPEN, ...account }, message, usedTodayFen)).toBe(expected);
   });
 });
 

@@ -1,0 +1,303 @@
+import {
+  ABSENT_ATTEMPT_STATES,
+  businessDate,
+  debitSucceededTransaction,
+  instructionMove,
+  invariant,
+  payoutReleasedTransaction,
+  payoutSucceededTransaction,
+  type AttemptChange,
+  type BusinessDate,
+  type EventType,
+  type FlowLookup,
+  type InstructionChange,
+  type InstructionKind,
+  type InstructionStatus,
+  type Router,
+  type Step,
+  type SubmitOutcome,
+} from '../core/index.js';
+import type { AppContext } from './context.js';
+import { releaseFees } from './fee-plans.js';
+import type { AttemptPatch, AttemptRow, CatalogStore, ClaimedDebit, DebitStore, LedgerStore, MandateStore, PayoutAttemptRow, PayoutRow, PayoutStore, SubmissionStore } from './ports.js';
+import { payoutRoutingInput, routingInput } from './routing-rows.js';
+
+/**
+ * What the submission worker needs of one kind of instruction (debits, payouts): the same
+ * claim → send → apply for every kind, each kind's adapter translating to its tables, its
+ * connector flow and its effects (ledger postings, counters given back). The worker itself
+ * (src/app/submission-worker.ts) never names a kind.
+ */
+
+/** An attempt of any kind, named by its instruction. */
+export type InstructionAttempt = Omit<AttemptRow, 'debit_id'> & { instruction_id: string };
+
+/** An instruction the worker claimed, ready to send: its id, channel, attempt number and what its flow needs. */
+export interface ClaimedInstruction {
+  id: string;
+  channelId: string;
+  attemptNumber: number;
+}
+
+/** The submit flow of a kind, one instruction or several at a time (cut to `batchMax`). */
+export interface Sender {
+  readonly batchMax: number;
+  sendOne(claimed: ClaimedInstruction, attempt: InstructionAttempt): Promise<SubmitOutcome>;
+  sendMany(group: readonly { claimed: ClaimedInstruction; attempt: InstructionAttempt }[]): Promise<SubmitOutcome[]>;
+}
+
+export interface EventInput {
+  instructionId: string;
+  type: EventType;
+  status: InstructionStatus;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** What applying answers touches, whatever the kind. */
+export type KindStore = SubmissionStore & DebitStore & PayoutStore & LedgerStore & MandateStore & CatalogStore;
+
+export interface InstructionKindAdapter {
+  readonly kind: InstructionKind;
+  /** Claims due pending instructions (the table's `claimed` move) and reroutes those going out again. */
+  claim(tx: KindStore, at: string, limit: number, router: Router, unavailable: ReadonlySet<string>): Promise<ClaimedInstruction[]>;
+  insertAttempts(tx: KindStore, rows: readonly InstructionAttempt[]): Promise<void>;
+  insertEvents(tx: KindStore, rows: readonly EventInput[]): Promise<void>;
+  sender(channelId: string): FlowLookup<Sender>;
+  claimOpenAttempts(store: KindStore, now: string, limit: number, owner: string, leaseUntil: string): Promise<InstructionAttempt[]>;
+  updateAttempts(tx: KindStore, updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<InstructionAttempt[]>;
+  /** Moves the instructions of succeeded attempts and posts their ledger transactions; returns their ids and channels. */
+  succeed(tx: KindStore, now: Date, step: Step, moved: readonly InstructionAttempt[]): Promise<{ id: string; channelId: string | null }[]>;
+  attemptCount(tx: KindStore, id: string): Promise<number>;
+  /** Applies a table change with a patch of `next_action_at` or of the failure; false when the row was not in `change.from`. */
+  update(tx: KindStore, id: string, change: InstructionChange, patch: InstructionPatch, at: string): Promise<boolean>;
+  /** Gives back what an instruction that failed held: a debit's counters, a payout's reservation. */
+  release(tx: KindStore, id: string, at: string): Promise<void>;
+}
+
+export interface InstructionPatch {
+  next_action_at?: string | null;
+  failure_code?: string;
+  failure_message?: string;
+  failure_retryable?: number;
+}
+
+const DEBIT_REROUTED = instructionMove('debit', 'rerouted');
+const PAYOUT_REROUTED = instructionMove('payout', 'rerouted');
+
+function fromDebitAttempt({ debit_id, ...rest }: AttemptRow): InstructionAttempt {
+  return { ...rest, instruction_id: debit_id };
+}
+
+function toDebitAttempt({ instruction_id, ...rest }: InstructionAttempt): AttemptRow {
+  return { ...rest, debit_id: instruction_id };
+}
+
+function fromPayoutAttempt({ payout_id, ...rest }: PayoutAttemptRow): InstructionAttempt {
+  return { ...rest, instruction_id: payout_id };
+}
+
+function toPayoutAttempt({ instruction_id, ...rest }: InstructionAttempt): PayoutAttemptRow {
+  return { ...rest, payout_id: instruction_id };
+}
+
+/** The channels that confirmed they did not receive an instruction: a new attempt goes elsewhere. */
+function absentChannels(attempts: readonly InstructionAttempt[], id: string): Set<string> {
+  return new Set(attempts.filter((a) => a.instruction_id === id && (ABSENT_ATTEMPT_STATES as readonly string[]).includes(a.state)).map((a) => a.channel_id));
+}
+
+/** Debits: attempts in `attempts`, sent through the channel's DebitSubmit flow. */
+export function debitKind(ctx: AppContext): InstructionKindAdapter {
+  // What each claimed debit carries to its flow, found by the object the worker holds: nothing to clear.
+  const rows = new WeakMap<ClaimedInstruction, ClaimedDebit>();
+  const claimed = (claim: ClaimedDebit): ClaimedInstruction => {
+    const entry = { id: claim.debit.id, channelId: claim.debit.channel_id!, attemptNumber: claim.debit.attempt_count };
+    rows.set(entry, claim);
+    return entry;
+  };
+  const instruction = (entry: ClaimedInstruction, attempt: InstructionAttempt) => {
+    const claim = rows.get(entry);
+    invariant(claim !== undefined, `debit ${entry.id} was not claimed by this worker`);
+    const { debit, mandate } = claim;
+    const vault = ctx.vault;
+    return {
+      channelId: attempt.channel_id,
+      endToEndId: attempt.end_to_end_id,
+      // What leaves the payer's account: the amount and the payer's fee on top.
+      amountFen: debit.amount + debit.payer_fee,
+      accountNumber: vault.open(mandate.account_ciphertext),
+      accountKind: mandate.account_kind,
+      medium: mandate.medium,
+      bankCode: mandate.bank_code,
+      holderName: mandate.holder_name,
+      idNumber: mandate.id_number_ciphertext === null ? null : vault.open(mandate.id_number_ciphertext),
+      phone: mandate.phone_ciphertext === null ? null : vault.open(mandate.phone_ciphertext),
+      mandateReference: mandate.agreement_number,
+    };
+  };
+  return {
+    kind: 'debit',
+    async claim(tx, at, limit, router, unavailable) {
+      const debits = await tx.claimPendingDebits(instructionMove('debit', 'claimed').instruction, at, limit);
+      const retries = debits.filter((claim) => claim.debit.attempt_count > 1 || unavailable.has(claim.debit.channel_id!));
+      const earlier = (await tx.listAttemptsForDebits(retries.map((claim) => claim.debit.id))).map(fromDebitAttempt);
+      for (const claim of retries) {
+        // A debit going out again, or whose channel's breaker is open, is routed anew on its
+        // business date, away from channels that confirmed they did not receive it.
+        const merchant = await ctx.routing.merchant(claim.debit.merchant_id, tx);
+        invariant(merchant !== null, `debit ${claim.debit.id} has no merchant`);
+        const decision = router.route(routingInput(merchant, claim.mandate, claim.debit.amount, claim.debit.business_date as BusinessDate), { unavailable, avoid: absentChannels(earlier, claim.debit.id) });
+        if (decision.channel === null || decision.channel === claim.debit.channel_id) continue;
+        const patch = { channel_id: decision.channel, channel_cost: decision.cost ?? 0, routing: JSON.stringify(decision) };
+        invariant(await tx.updateDebit(claim.debit.id, DEBIT_REROUTED.instruction, patch, at), `claimed debit ${claim.debit.id} is not submitted`);
+        await this.insertEvents(tx, [{ instructionId: claim.debit.id, type: DEBIT_REROUTED.event, status: DEBIT_REROUTED.status, at, data: { from: claim.debit.channel_id, to: decision.channel } }]);
+        Object.assign(claim.debit, patch);
+      }
+      return debits.map(claimed);
+    },
+    insertAttempts: (tx, rows) => tx.insertAttempts(rows.map(toDebitAttempt)),
+    insertEvents: (tx, rows) => tx.insertDebitEvents(rows.map((row) => ({ id: ctx.ids.next('event'), debit_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) }))),
+    sender(channelId) {
+      const lookup = ctx.connectors.debitSubmit(channelId);
+      if (lookup.kind === 'not_supported') return lookup;
+      const flow = lookup.flow;
+      return {
+        kind: 'served',
+        flow: {
+          batchMax: flow.batchMax,
+          sendOne: (entry, attempt) => flow.submitDebit(instruction(entry, attempt)),
+          sendMany: (group) => flow.submitDebits(group.map(({ claimed: entry, attempt }) => instruction(entry, attempt))),
+        },
+      };
+    },
+    claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenAttempts(now, limit, owner, leaseUntil)).map(fromDebitAttempt),
+    updateAttempts: async (tx, updates, change, owner, at) => (await tx.updateAttempts(updates, change, owner, at)).map(fromDebitAttempt),
+    async succeed(tx, now, step, moved) {
+      const at = now.toISOString();
+      const debits = await tx.updateDebits(moved.map((attempt) => ({ id: attempt.instruction_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);
+      invariant(debits.length === moved.length, `${moved.length - debits.length} debits of succeeded attempts are not submitted`);
+      const date = businessDate(now);
+      await tx.postLedgerTransactions(
+        debits.map((debit) => ({
+          id: ctx.ids.next('ledgerTransaction'),
+          transaction: debitSucceededTransaction({ debitId: debit.id, merchantId: debit.merchant_id, channelId: debit.channel_id!, amountFen: debit.amount, payerFeeFen: debit.payer_fee, merchantFeeFen: debit.merchant_fee, channelCostFen: debit.channel_cost }),
+          at,
+          businessDate: date,
+        })),
+      );
+      return debits.map((debit) => ({ id: debit.id, channelId: debit.channel_id }));
+    },
+    async attemptCount(tx, id) {
+      const debit = await tx.getDebit(id);
+      invariant(debit !== null, `no debit ${id}`);
+      return debit.attempt_count;
+    },
+    update: (tx, id, change, patch, at) => tx.updateDebit(id, change, patch, at),
+    async release(tx, id) {
+      // A debit that failed gives back its room under the mandate's monthly limit and in fee allowances (DESIGN-NOTES §4).
+      const debit = await tx.getDebit(id);
+      invariant(debit !== null, `no debit ${id}`);
+      await releaseFees(tx, debit);
+      if (debit.mandate_id !== null) {
+        const mandate = await tx.getMandate(debit.mandate_id);
+        if (mandate?.monthly_max !== null && mandate !== null) await tx.addMandateUsage(mandate.id, debit.business_date.slice(0, 7), -debit.amount);
+      }
+    },
+  };
+}
+
+/**
+ * Payouts: attempts in `payout_attempts`, sent through the channel's PayoutSubmit flow and asked
+ * about through its DebitQuery flow (by end-to-end id). A success posts the reservation's use, a
+ * failure gives it back to `available`.
+ */
+export function payoutKind(ctx: AppContext): InstructionKindAdapter {
+  const rows = new WeakMap<ClaimedInstruction, PayoutRow>();
+  const instruction = (entry: ClaimedInstruction, attempt: InstructionAttempt) => {
+    const payout = rows.get(entry);
+    invariant(payout !== undefined, `payout ${entry.id} was not claimed by this worker`);
+    return {
+      channelId: attempt.channel_id,
+      endToEndId: attempt.end_to_end_id,
+      amountFen: payout.amount,
+      accountNumber: ctx.vault.open(payout.payee_account_ciphertext),
+      accountKind: payout.payee_account_kind,
+      medium: payout.payee_medium,
+      bankCode: payout.payee_bank_code,
+      holderName: payout.payee_holder_name,
+    };
+  };
+  const claimed = (payout: PayoutRow): ClaimedInstruction => {
+    const entry = { id: payout.id, channelId: payout.channel_id!, attemptNumber: payout.attempt_count };
+    rows.set(entry, payout);
+    return entry;
+  };
+  const amounts = (payout: PayoutRow) => ({ payoutId: payout.id, merchantId: payout.merchant_id, channelId: payout.channel_id!, amountFen: payout.amount, feeFen: payout.fee, channelCostFen: payout.channel_cost });
+  return {
+    kind: 'payout',
+    async claim(tx, at, limit, router, unavailable) {
+      const payouts = await tx.claimPendingPayouts(instructionMove('payout', 'claimed').instruction, at, limit);
+      const retries = payouts.filter((payout) => payout.attempt_count > 1 || unavailable.has(payout.channel_id!));
+      const earlier = (await tx.listPayoutAttempts(retries.map((payout) => payout.id))).map(fromPayoutAttempt);
+      for (const payout of retries) {
+        const merchant = await ctx.routing.merchant(payout.merchant_id, tx);
+        invariant(merchant !== null, `payout ${payout.id} has no merchant`);
+        const payee = { accountKind: payout.payee_account_kind, medium: payout.payee_medium, bankCode: payout.payee_bank_code };
+        const decision = router.route(payoutRoutingInput(merchant, payee, payout.amount, payout.business_date as BusinessDate), { unavailable, avoid: absentChannels(earlier, payout.id) });
+        if (decision.channel === null || decision.channel === payout.channel_id) continue;
+        // The cost fixed at acceptance stays: the reservation was made with it, and the fee does not depend on it.
+        const patch = { channel_id: decision.channel, channel_cost: decision.cost ?? 0, routing: JSON.stringify(decision) };
+        const [moved] = await tx.updatePayouts([{ id: payout.id, patch }], PAYOUT_REROUTED.instruction, at);
+        invariant(moved !== undefined, `claimed payout ${payout.id} is not submitted`);
+        await this.insertEvents(tx, [{ instructionId: payout.id, type: PAYOUT_REROUTED.event, status: PAYOUT_REROUTED.status, at, data: { from: payout.channel_id, to: decision.channel } }]);
+        Object.assign(payout, patch);
+      }
+      return payouts.map(claimed);
+    },
+    insertAttempts: (tx, rows) => tx.insertPayoutAttempts(rows.map(toPayoutAttempt)),
+    insertEvents: (tx, rows) => tx.insertPayoutEvents(rows.map((row) => ({ id: ctx.ids.next('event'), payout_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) }))),
+    sender(channelId) {
+      const lookup = ctx.connectors.payoutSubmit(channelId);
+      if (lookup.kind === 'not_supported') return lookup;
+      const flow = lookup.flow;
+      return {
+        kind: 'served',
+        flow: {
+          batchMax: flow.batchMax,
+          sendOne: (entry, attempt) => flow.submitPayout(instruction(entry, attempt)),
+          sendMany: (group) => flow.submitPayouts(group.map(({ claimed: entry, attempt }) => instruction(entry, attempt))),
+        },
+      };
+    },
+    claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenPayoutAttempts(now, limit, owner, leaseUntil)).map(fromPayoutAttempt),
+    updateAttempts: async (tx, updates, change, owner, at) => (await tx.updatePayoutAttempts(updates, change, owner, at)).map(fromPayoutAttempt),
+    async succeed(tx, now, step, moved) {
+      const at = now.toISOString();
+      const payouts = await tx.updatePayouts(moved.map((attempt) => ({ id: attempt.instruction_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);
+      invariant(payouts.length === moved.length, `${moved.length - payouts.length} payouts of succeeded attempts are not submitted`);
+      const date = businessDate(now);
+      await tx.postLedgerTransactions(payouts.map((payout) => ({ id: ctx.ids.next('ledgerTransaction'), transaction: payoutSucceededTransaction(amounts(payout)), at, businessDate: date })));
+      return payouts.map((payout) => ({ id: payout.id, channelId: payout.channel_id }));
+    },
+    async attemptCount(tx, id) {
+      const payout = await tx.getPayout(id);
+      invariant(payout !== null, `no payout ${id}`);
+      return payout.attempt_count;
+    },
+    async update(tx, id, change, patch, at) {
+      const { failure_retryable: _retryable, ...rest } = patch;
+      return (await tx.updatePayouts([{ id, patch: rest }], change, at)).length === 1;
+    },
+    async release(tx, id, at) {
+      const payout = await tx.getPayout(id);
+      invariant(payout !== null, `no payout ${id}`);
+      const now = new Date(at);
+      await tx.postLedgerTransactions([{ id: ctx.ids.next('ledgerTransaction'), transaction: payoutReleasedTransaction(amounts(payout)), at, businessDate: businessDate(now) }]);
+    },
+  };
+}
+
+/** Every kind the worker carries. */
+export function instructionKinds(ctx: AppContext): InstructionKindAdapter[] {
+  return [debitKind(ctx), payoutKind(ctx)];
+}
