@@ -161,6 +161,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List payouts, newest first */
+        get: operations["listPayouts"];
+        put?: never;
+        /**
+         * Pay money from the merchant's available balance to a payee's account
+         * @description Idempotency-Key as for debits. Accepting a payout reserves amount + fee out of `available` atomically: concurrent payouts never take it below zero. A well-formed payout that cannot go is stored and answered 201 with status `rejected` and a failure code (`insufficient_balance`, `no_eligible_channel`, `invalid_payee`).
+         */
+        post: operations["createPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a payout with its routing, events and attempts */
+        get: operations["getPayout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/balances": {
         parameters: {
             query?: never;
@@ -553,6 +591,8 @@ export interface components {
             pending: number;
             /** @description Settled and available to the merchant */
             available: number;
+            /** @description Held for accepted payouts that have not ended (amount + fee each): paid out when they succeed, back to available when they fail */
+            reserved: number;
         };
         Batch: {
             /** @description bat_… */
@@ -785,6 +825,14 @@ export interface components {
                     up_to?: number;
                     rate: string;
                 }[];
+                /** @description Merchant plans: the fee per payout, on its amount; without it a payout costs 100 fen (1.00 yuan) */
+                payout?: {
+                    fixed?: number;
+                    /** @description A decimal string, e.g. "0.0006" for 0.06 % */
+                    rate?: string;
+                    min?: number;
+                    max?: number;
+                };
             };
             created_at: components["schemas"]["Timestamp"];
         };
@@ -820,6 +868,14 @@ export interface components {
                     up_to?: number;
                     rate: string;
                 }[];
+                /** @description Merchant plans: the fee per payout, on its amount; without it a payout costs 100 fen (1.00 yuan) */
+                payout?: {
+                    fixed?: number;
+                    /** @description A decimal string, e.g. "0.0006" for 0.06 % */
+                    rate?: string;
+                    min?: number;
+                    max?: number;
+                };
             };
             created_at: components["schemas"]["Timestamp"];
             versions: components["schemas"]["FeePlan"][];
@@ -975,6 +1031,78 @@ export interface components {
             /** @constant */
             object: "list";
             data: components["schemas"]["Merchant"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
+        Payout: {
+            /** @description pyt_… */
+            id: string;
+            /** @constant */
+            object: "payout";
+            /**
+             * @description payout; refunds will be payouts of kind refund
+             * @enum {string}
+             */
+            kind: "payout";
+            merchant_id: string;
+            reference: string;
+            /** @description Integer fen (分) */
+            amount: number;
+            /** @description The merchant's fee (its plan's payout schedule), reserved with the amount and taken when the payout succeeds */
+            fee: number;
+            /** @description amount + fee: what accepting the payout moved from available to reserved */
+            amount_reserved: number;
+            /** @constant */
+            currency: "CNY";
+            payee: {
+                account_number_masked: string;
+                /** @enum {string} */
+                account_kind: "personal" | "corporate";
+                medium: string;
+                bank_code: string | null;
+                holder_name: string;
+            };
+            description: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            status: "pending" | "submitted" | "succeeded" | "failed" | "rejected";
+            /** @description rejected: insufficient_balance, no_eligible_channel, invalid_payee; failed: a channel failure code (SPEC §9) */
+            failure: {
+                code: string;
+                message: string | null;
+            } | null;
+            channel: string | null;
+            /** @description Integer fen (分) */
+            channel_cost: number;
+            routing: components["schemas"]["RoutingDecision"] | null;
+            business_date: components["schemas"]["BusinessDate"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** @description Every transition with its time; on creation and GET /v1/payouts/{id} */
+            events?: {
+                id: string;
+                /** @description payout.created, payout.submitted, payout.succeeded, … */
+                type: string;
+                status: string;
+                at: components["schemas"]["Timestamp"];
+                data?: unknown;
+            }[];
+            /** @description Each submission to a channel; on GET /v1/payouts/{id} only */
+            attempts?: {
+                attempt_number: number;
+                channel: string;
+                end_to_end_id: string;
+                state: string;
+                channel_reference: string | null;
+                created_at: components["schemas"]["Timestamp"];
+            }[];
+        };
+        PayoutList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Payout"][];
             /** @description More items follow the last one: pass its id as starting_after */
             has_more: boolean;
         };
@@ -1192,6 +1320,11 @@ export interface components {
                 amount: number;
                 at: components["schemas"]["Timestamp"];
                 outcome: string;
+                /**
+                 * @description debit: drawn from the account; credit: a payout paid into it
+                 * @enum {string}
+                 */
+                direction: "debit" | "credit";
             } & {
                 [key: string]: unknown;
             })[];
@@ -1983,6 +2116,198 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Debit"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPayouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "pending" | "submitted" | "succeeded" | "failed" | "rejected";
+                reference?: string;
+                /** @description Operator only: whose payouts */
+                merchant_id?: string;
+                channel?: string;
+                created_gte?: string;
+                created_lt?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPayout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string, e.g. a UUID: the same key and body within 24 h replays the first response */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    payee: {
+                        account_number: string;
+                        /** @enum {string} */
+                        account_kind: "personal" | "corporate";
+                        /**
+                         * @description bank_card when not given
+                         * @enum {string}
+                         */
+                        medium?: "bank_card" | "virtual_account" | "bank_account";
+                        holder_name: string;
+                        /** @description The payee's bank; needed unless the card's BIN names it */
+                        bank_code?: string;
+                    };
+                    /** @description Integer fen (分), > 0 */
+                    amount: number;
+                    /** @enum {string} */
+                    currency: "CNY";
+                    reference: string;
+                    description?: string;
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payout"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payout"];
                 };
             };
             /** @description No API key, or not a valid one */
@@ -2965,6 +3290,14 @@ export interface operations {
                             up_to?: number;
                             rate: string;
                         }[];
+                        /** @description Merchant plans: the fee per payout, on its amount; without it a payout costs 100 fen (1.00 yuan) */
+                        payout?: {
+                            fixed?: number;
+                            /** @description A decimal string, e.g. "0.0006" for 0.06 % */
+                            rate?: string;
+                            min?: number;
+                            max?: number;
+                        };
                     };
                 };
             };
@@ -3114,6 +3447,14 @@ export interface operations {
                             up_to?: number;
                             rate: string;
                         }[];
+                        /** @description Merchant plans: the fee per payout, on its amount; without it a payout costs 100 fen (1.00 yuan) */
+                        payout?: {
+                            fixed?: number;
+                            /** @description A decimal string, e.g. "0.0006" for 0.06 % */
+                            rate?: string;
+                            min?: number;
+                            max?: number;
+                        };
                     };
                 };
             };

@@ -155,6 +155,13 @@ for (const engine of ENGINES) {
       ok(await merchant.GET('/v1/balances'));
       ok(await operator.GET('/v1/ledger/trial-balance'));
 
+      // A payout: nothing is available yet (collected money is pending until settled), so it is stored rejected.
+      const payoutBody = { payee: { account_number: card, account_kind: 'personal' as const, holder_name: '张三' }, amount: 500, currency: 'CNY' as const, reference: 'CONTRACT-PO-1' };
+      const payout = ok(await merchant.POST('/v1/payouts', { params: { header: { 'idempotency-key': 'contract-po-1' } }, body: payoutBody }));
+      expect(payout).toMatchObject({ status: 'rejected', failure: { code: 'insufficient_balance' } });
+      ok(await merchant.GET('/v1/payouts', { params: { query: { status: 'rejected' } } }));
+      ok(await merchant.GET('/v1/payouts/{id}', { params: { path: { id: payout.id } } }));
+
       // A batch, its report both ways.
       const csv = `reference,account_number,amount\nCONTRACT-B1,${card},100\n`;
       const batch = ok(await merchant.POST('/v1/batches', { body: csv, bodySerializer: (body: string) => body, headers: { 'content-type': 'text/csv' } }));
@@ -181,7 +188,7 @@ for (const engine of ENGINES) {
       ok(await operator.GET('/v1/fee-plans'));
       ok(await operator.POST('/v1/fee-plans', { body: { id: 'contract-plan', side: 'merchant', title: 'Contract test plan', schedule: { fixed: 5 } } }));
       ok(await operator.GET('/v1/fee-plans/{id}', { params: { path: { id: 'contract-plan' } } }));
-      ok(await operator.PUT('/v1/fee-plans/{id}', { params: { path: { id: 'contract-plan' } }, body: { title: 'Contract test plan', schedule: { fixed: 6 } } }));
+      ok(await operator.PUT('/v1/fee-plans/{id}', { params: { path: { id: 'contract-plan' } }, body: { title: 'Contract test plan', schedule: { fixed: 6, payout: { fixed: 80 } } } }));
       ok(await merchant.GET('/v1/calendar/{year}', { params: { path: { year: '2024' } } }));
       expect((await merchant.GET('/v1/calendar/{year}', { params: { path: { year: '2028' } } })).response.status).toBe(404);
 

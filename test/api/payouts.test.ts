@@ -100,6 +100,21 @@ for (const engine of ENGINES) {
       expect((await pay({ ...body, reference: `PO-REJ-${code}` })).body.status).toBe('rejected');
     });
 
+    it("a merchant plan's payout schedule prices the payout; a bad one is refused with its pointer", async () => {
+      const bad = await t.call('POST', '/v1/fee-plans', { body: { id: 'payout-bad', side: 'merchant', title: 'Bad', schedule: { rate: '0.002', payout: { rate: 'lots' } } } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([expect.objectContaining({ pointer: '/schedule/payout/rate', code: 'invalid_rate' })]);
+      const plan = await t.call('POST', '/v1/fee-plans', { body: { id: 'payout-priced', side: 'merchant', title: 'Payouts at 0.1 %, at least 0.50 yuan', schedule: { rate: '0.002', payout: { rate: '0.001', min: 50 } } } });
+      expect(plan.status).toBe(201);
+      const m = await createMerchant(t);
+      expect((await t.call('PATCH', `/v1/merchants/${m.id}`, { body: { fee_plan: 'payout-priced' } })).status).toBe(200);
+      await fundAvailable(t, m.id, 1_000_000, `fund-${m.id}`);
+      const big = await pay({ payee: payee(nextCard()), amount: 200_000, reference: 'PRICED-1' }, {}, m.key);
+      expect(big.body).toMatchObject({ status: 'pending', fee: 200 });
+      const small = await pay({ payee: payee(nextCard()), amount: 1_000, reference: 'PRICED-2' }, {}, m.key);
+      expect(small.body).toMatchObject({ status: 'pending', fee: 50 });
+    });
+
     it('64 concurrent payouts against a balance that covers exactly 10: exactly 10 are accepted, available never negative', async () => {
       const m = await createMerchant(t);
       const each = 1_000 + 100; // amount + the default plan's fee
