@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/engines.js';
+import { fundAvailable } from '../support/funding.js';
 import { cardNumber, createMandate, createMerchant, eventually, startTestHub, type TestHub } from '../support/hub.js';
 
 /**
@@ -162,6 +163,31 @@ for (const engine of ENGINES) {
       const received = (await t.call('GET', `/v1/sandbox/accounts/${account}`)).body.received;
       expect(received).toEqual([expect.objectContaining({ channel: 'sn-center', end_to_end_id: debit.id, outcome: 'succeeded' })]);
       await t.call('DELETE', '/v1/sandbox/faults');
+    });
+
+    it('payouts route by the same rules over the payout channels: UnionPay only for personal payees', async () => {
+      await setDay('2018-01-02');
+      await fundAvailable(t, telecom.id, 1_000_000, 'fund-cn-2017');
+      const pay = (payee: Record<string, unknown>, reference: string) => t.call('POST', '/v1/payouts', { key: telecom.key, body: { payee, amount: 10_000, currency: 'CNY', reference } });
+      // A corporate payee at a bank with no direct link: the centers are closed to a telecom
+      // merchant (pboc-110), UnionPay to corporate accounts; NetsUnion carries it (0.06 %, min 60).
+      const corporate = await pay({ account_number: '1234567890123', account_kind: 'corporate', medium: 'bank_account', holder_name: '某供应商有限公司', bank_code: 'ABC' }, 'TEL-PAY-CORP');
+      expect(corporate.body).toMatchObject({ status: 'pending', channel: 'netsunion', channel_cost: 60 });
+      const why = (channel: string) => corporate.body.routing.considered.find((c: { channel: string }) => c.channel === channel);
+      expect(why('unionpay')).toMatchObject({ eligible: false, excluded_by: [{ id: 'unionpay-personal-only', version: 1 }] });
+      expect(why('sx-center')).toMatchObject({ eligible: false, excluded_by: [{ id: 'pboc-110', version: 1 }] });
+      expect(why('direct-icbc')).toMatchObject({ eligible: false, excluded_by: [{ id: 'no-cross-bank-direct', version: 1 }] });
+      // A personal ICBC card: ICBC's own direct link is the cheapest that may carry it.
+      const card = cardNumber('622202', 2018_0102);
+      const personal = await pay({ account_number: card, account_kind: 'personal', holder_name: '王五' }, 'TEL-PAY-PERSONAL');
+      expect(personal.body).toMatchObject({ status: 'pending', channel: 'direct-icbc', channel_cost: 50 });
+      const done = await eventually(async () => {
+        const { body } = await t.call('GET', `/v1/payouts/${personal.body.id}`, { key: telecom.key });
+        return body.status === 'succeeded' || body.status === 'failed' ? body : null;
+      });
+      expect(done.status).toBe('succeeded');
+      expect((await t.call('GET', `/v1/sandbox/accounts/${card}`)).body.received).toEqual([expect.objectContaining({ channel: 'direct-icbc', end_to_end_id: done.id, direction: 'credit' })]);
+      expect((await t.call('GET', '/v1/ledger/trial-balance')).body).toMatchObject({ total: 0, balanced: true });
     });
   });
 }

@@ -1,27 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, businessDate, ledgerTransaction } from '../../src/core/index.js';
+import { accounts } from '../../src/core/index.js';
 import { ENGINES } from '../support/engines.js';
+import { fundAvailable } from '../support/funding.js';
 import { cardNumber, createMerchant, eventually, startTestHub, type TestHub } from '../support/hub.js';
-
-/**
- * Puts money in a merchant's `available`, as settlement will: a balanced test-only transaction
- * from a channel's clearing account (the ledger's builder, posted through the store).
- */
-export async function fundAvailable(t: TestHub, merchantId: string, amountFen: number, ref: string): Promise<void> {
-  const ctx = t.hub.ctx;
-  const now = ctx.clock.now();
-  await ctx.store.postLedgerTransactions([
-    {
-      id: ctx.ids.next('ledgerTransaction'),
-      transaction: ledgerTransaction('test_funding', 'test', ref, [
-        { account: accounts.channelClearing('sandbox-clearing'), amountFen },
-        { account: accounts.merchantAvailable(merchantId), amountFen: -amountFen },
-      ]),
-      at: now.toISOString(),
-      businessDate: businessDate(now),
-    },
-  ]);
-}
 
 /** SPEC §14 payouts through the API: acceptance, refusals, the atomic reservation. No worker runs here. */
 for (const engine of ENGINES) {
