@@ -164,12 +164,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await routing.router();
     const worker = new SubmissionWorker(ctx);
     const batchWorker = new BatchWorker(ctx);
+    const maintenance = new MaintenanceWorker(ctx);
     const server = await buildServer({
       ctx,
       operatorKeyFromEnv: options.operatorKey,
       sandbox: { url: sandboxUrl, controlToken, clock },
       onDebitCreated: () => worker.wake(),
       onBatchReceived: () => batchWorker.wake(),
+      onClockChanged: () => maintenance.wake(),
       version: VERSION,
       workers: { ...worker.health, batches: batchWorker.health },
       ...options.server,
@@ -183,7 +185,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     started.push({ name: 'submission worker', stop: () => worker.stop() });
     if (run.batches) batchWorker.start();
     started.push({ name: 'batch worker', stop: () => batchWorker.stop() });
-    const maintenance = new MaintenanceWorker(ctx);
     if (options.runWorkers !== false) maintenance.start();
     started.push({ name: 'maintenance worker', stop: () => maintenance.stop() });
     const address = server.server.address();

@@ -266,6 +266,7 @@ export async function decideDebit(
     merchant_fee_subject: fees?.merchantSubject ?? null,
     payer_fee_subject: fees?.payerSubject ?? null,
     batch_id: batchId,
+    settlement_id: null,
     routing: decision === null ? null : JSON.stringify(decision),
     failure_code: rejection,
     failure_message: rejection === null ? null : REJECTION_MESSAGES[rejection],

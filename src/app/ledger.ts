@@ -10,11 +10,12 @@ import type { AppContext } from './context.js';
  * succeeds, so they are not a balance of their own: each debit shows its fees, and the margin
  * report sums them (the `merchant:<id>:fees` account is never posted to).
  */
-export async function merchantBalances(ctx: AppContext, merchantId: string): Promise<Record<'pending' | 'available', number>> {
+export async function merchantBalances(ctx: AppContext, merchantId: string): Promise<Record<'pending' | 'available' | 'reserved', number>> {
   const rows = await ctx.store.listLedgerAccounts('merchant', merchantId);
   const byKind = new Map(rows.map((row) => [row.kind, row.balance]));
   const shown = (kind: string) => -(byKind.get(kind) ?? 0) || 0;
-  return { pending: shown('pending'), available: shown('available') };
+  // `reserved` is held from `available` for payouts on their way (0 until an account of that kind exists).
+  return { pending: shown('pending'), available: shown('available'), reserved: shown('reserved') };
 }
 
 export interface TrialBalance {

@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
 import type { DebitPresenter } from '../app/debits.js';
-import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow } from '../app/ports.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow, SettlementRow } from '../app/ports.js';
 import { formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, RoutingDecision, Rule } from './representations/index.js';
+import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, RoutingDecision, Rule, Settlement } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -14,6 +14,7 @@ export type ChannelView = z.output<typeof Channel>;
 export type RuleView = z.output<typeof Rule>;
 export type FeePlanView = z.output<typeof FeePlan>;
 export type BatchView = z.output<typeof Batch>;
+export type SettlementView = z.output<typeof Settlement>;
 
 /** A stored time (UTC text) as the API writes times: RFC 3339 at +08:00 (SPEC §2). */
 export function presentInstant(stored: string): string {
@@ -200,5 +201,22 @@ export function presentBatch(batch: BatchRow, debits: Record<string, number>): B
     file_sha256: batch.file_sha256,
     created_at: presentInstant(batch.created_at),
     completed_at: presentOptionalInstant(batch.completed_at),
+  };
+}
+
+export function presentSettlement(row: SettlementRow): SettlementView {
+  return {
+    id: row.id,
+    object: 'settlement',
+    merchant_id: row.merchant_id,
+    business_date: row.business_date,
+    sequence: row.sequence,
+    settles_on: row.settles_on,
+    status: row.status,
+    count: row.count,
+    amount: row.amount,
+    currency: 'CNY',
+    ledger_transaction_id: row.ledger_transaction_id,
+    created_at: presentInstant(row.created_at),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES } from '../core/index.js';
+import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, SETTLEMENT_STATUSES } from '../core/index.js';
 
 /** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
@@ -222,4 +222,17 @@ export const MarginQuery = z.strictObject({
   from: CalendarDate.optional().describe('First business date; by default the first of the current month'),
   to: CalendarDate.optional().describe('Last business date, on or after from; by default the last of the current month'),
   merchant_id: z.string().optional(),
+});
+
+export const ListSettlementsQuery = z.strictObject({
+  ...PageQuery,
+  merchant_id: z.string().optional().describe('Operator only: whose settlements'),
+  business_date: CalendarDate.optional().describe('The business date of the debits settled'),
+  settles_on_gte: CalendarDate.optional().describe('settles_on on or after this date'),
+  settles_on_lte: CalendarDate.optional().describe('settles_on on or before this date'),
+  status: z.enum(SETTLEMENT_STATUSES).optional(),
+});
+
+export const RunSettlementBody = z.strictObject({
+  business_date: CalendarDate.optional().describe('Settle only the debits of this business date (if due); without it, every date due'),
 });

@@ -13,6 +13,7 @@ import type {
   MandateRecord,
   MerchantRecord,
   RuleRecord,
+  SettlementRecord,
 } from '../core/index.js';
 import type { Database } from './schema.js';
 
@@ -31,6 +32,7 @@ interface TableRecords {
   attempts: AttemptRecord;
   idempotency_keys: IdempotencyRecord;
   ledger_accounts: LedgerAccountRecord;
+  settlements: SettlementRecord;
 }
 
 /** True only when A and B are the same type: each assignable to the other, optional and readonly alike. */
@@ -55,4 +57,5 @@ export const TABLES_MATCH_RECORDS = {
   attempts: true,
   idempotency_keys: true,
   ledger_accounts: true,
+  settlements: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

@@ -129,6 +129,8 @@ export const DEBITS_TABLE = table('debits', {
   merchant_fee_subject: nullable(text),
   payer_fee_subject: nullable(text),
   batch_id: nullable(text),
+  /** The settlement that moved the debit's net to `available` (migration 012); null until then. */
+  settlement_id: nullable(text),
 });
 
 export const DEBIT_EVENTS_TABLE = table('debit_events', {

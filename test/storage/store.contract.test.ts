@@ -171,6 +171,7 @@ function debitRow(id: string, merchantId: string, mandateId: string | null, over
     merchant_fee_subject: null,
     payer_fee_subject: null,
     batch_id: null,
+    settlement_id: null,
     failure_code: null,
     failure_message: null,
     failure_retryable: null,

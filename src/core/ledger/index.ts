@@ -83,3 +83,15 @@ export function debitSucceededTransaction(d: DebitSettlementAmounts): LedgerTran
     { account: accounts.channelPayable(d.channelId), amountFen: -d.channelCostFen },
   ]);
 }
+
+/**
+ * A settlement (SPEC §14): the merchant's net of the debits it took moves from `pending` to
+ * `available`. `netFen` may be negative (fees above amounts), never 0: a zero move is no
+ * transaction, and the caller posts none.
+ */
+export function settlementTransaction(settlementId: string, merchantId: string, netFen: number): LedgerTransaction {
+  return ledgerTransaction('settlement', 'settlement', settlementId, [
+    { account: accounts.merchantPending(merchantId), amountFen: netFen },
+    { account: accounts.merchantAvailable(merchantId), amountFen: -netFen },
+  ]);
+}

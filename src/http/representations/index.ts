@@ -14,3 +14,4 @@ export * from './fee-plans.js';
 export * from './sandbox.js';
 export * from './operations.js';
 export * from './calendar.js';
+export * from './settlements.js';
