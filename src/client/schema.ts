@@ -195,6 +195,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlements/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle now every merchant-day that is due (T+1): their net moves from pending to available
+         * @description The maintenance worker does the same after midnight Asia/Shanghai; running it again, or on several nodes at once, moves nothing twice. Debits whose next business day is past the end of the business calendar are left unsettled and listed in waiting.
+         */
+        post: operations["runSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List settlements, newest first */
+        get: operations["listSettlements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels": {
         parameters: {
             query?: never;
@@ -551,8 +588,10 @@ export interface components {
             currency: "CNY";
             /** @description Collected from payers and not yet settled, net of the merchant fees already deducted */
             pending: number;
-            /** @description Settled and available to the merchant */
+            /** @description Settled (T+1, SPEC §14) and available to the merchant */
             available: number;
+            /** @description Held from available for payouts on their way */
+            reserved: number;
         };
         Batch: {
             /** @description bat_… */
@@ -1212,6 +1251,60 @@ export interface components {
             count?: number | null;
             delay_ms?: number | null;
             seed?: number;
+        };
+        /** @description The succeeded debits of one merchant and business date, settled together (SPEC §14) */
+        Settlement: {
+            /** @description stl_… */
+            id: string;
+            /** @constant */
+            object: "settlement";
+            merchant_id: string;
+            /** @description The business date of the debits settled */
+            business_date: components["schemas"]["BusinessDate"];
+            /** @description 1 for the day's settlement; 2, 3, … for debits of the same day that succeeded after it ran */
+            sequence: number;
+            /** @description The first business day after business_date (T+1, Chinese public holidays and make-up working days counted) */
+            settles_on: components["schemas"]["BusinessDate"];
+            /** @enum {string} */
+            status: "settled";
+            /** @description Debits settled */
+            count: number;
+            /** @description Their net (amount − merchant fee), moved from pending to available */
+            amount: number;
+            /** @constant */
+            currency: "CNY";
+            /** @description The pending → available ledger transaction; null when the net is 0 */
+            ledger_transaction_id: string | null;
+            /** @description When the money moved */
+            created_at: components["schemas"]["Timestamp"];
+        };
+        SettlementList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Settlement"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
+        SettlementRun: {
+            /** @constant */
+            object: "settlement_run";
+            /** @description The Shanghai date the run settled for: every business date whose settles_on is on or before it */
+            today: components["schemas"]["BusinessDate"];
+            /** @description What this run settled; a merchant-day another run settled is not repeated */
+            settlements: components["schemas"]["Settlement"][];
+            /** @description Succeeded debits left unsettled, by business date: not due yet, or past the end of the business calendar (the next year's arrangement is not yet in its table; they settle once it is) */
+            waiting: {
+                business_date: components["schemas"]["BusinessDate"];
+                /** @description Succeeded debits of the date still unsettled, all merchants */
+                count: number;
+                /** @enum {string} */
+                code: "not_yet_due" | "calendar_not_covered";
+                /** @description When they are due; null when the business calendar cannot say */
+                settles_on: components["schemas"]["BusinessDate"] | null;
+                detail: string;
+            }[];
+            /** @description More was due than one run takes; run again */
+            has_more: boolean;
         };
         /**
          * Format: date-time
@@ -2075,6 +2168,119 @@ export interface operations {
             };
             /** @description The key may not do this (an operator or a merchant key is needed) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runSettlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Settle only the debits of this business date (if due); without it, every date due */
+                    business_date?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementRun"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSettlements: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                /** @description Operator only: whose settlements */
+                merchant_id?: string;
+                /** @description The business date of the debits settled */
+                business_date?: string;
+                /** @description settles_on on or after this date */
+                settles_on_gte?: string;
+                /** @description settles_on on or before this date */
+                settles_on_lte?: string;
+                status?: "settled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -154,6 +154,9 @@ for (const engine of ENGINES) {
       ok(await operator.GET('/v1/sandbox/accounts/{account_number}', { params: { path: { account_number: card } } }));
       ok(await merchant.GET('/v1/balances'));
       ok(await operator.GET('/v1/ledger/trial-balance'));
+      ok(await operator.POST('/v1/settlements/run', { body: {} }));
+      ok(await merchant.GET('/v1/settlements', { params: { query: { limit: 5 } } }));
+      expect((await merchant.POST('/v1/settlements/run', { body: {} })).response.status).toBe(403);
 
       // A batch, its report both ways.
       const csv = `reference,account_number,amount\nCONTRACT-B1,${card},100\n`;

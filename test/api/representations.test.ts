@@ -51,10 +51,10 @@ for (const engine of ENGINES) {
       expect(times.filter((found) => !found.value.endsWith('+08:00'))).toEqual([]);
     });
 
-    it('/v1/balances shows pending and available, and no fees balance that is always 0', async () => {
+    it('/v1/balances shows pending, available and reserved, and no fees balance that is always 0', async () => {
       const balances = await t.call('GET', '/v1/balances', { key: merchant.key });
       expect(balances.status).toBe(200);
-      expect(Object.keys(balances.body).sort()).toEqual(['available', 'currency', 'merchant_id', 'object', 'pending']);
+      expect(Object.keys(balances.body).sort()).toEqual(['available', 'currency', 'merchant_id', 'object', 'pending', 'reserved']);
     });
 
     it('the margin report defaults to the current month of the clock (Asia/Shanghai)', async () => {
