@@ -168,7 +168,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A merchant's balances in fen: pending (collected, not settled, net of merchant fees) and available */
+        /** A merchant's balances in fen: pending (collected, not settled, net of merchant fees), available (settled T+1) and reserved */
         get: operations["getBalances"];
         put?: never;
         post?: never;
