@@ -7,16 +7,19 @@ import {
   answerStep,
   debitSucceededTransaction,
   nextBusinessDay,
+  settlementTransaction,
   SequentialIds,
   SettableClock,
   type BusinessDate,
   type InstructionStatus,
 } from '../../src/core/index.js';
 import { createLogger } from '../../src/logger.js';
+import { sql, type Kysely } from 'kysely';
 import { migrateToLatest } from '../../src/storage/database.js';
+import type { Database } from '../../src/storage/schema.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
-import { LogCapture } from '../support/hub.js';
+import { eventually, LogCapture } from '../support/hub.js';
 
 /**
  * Settlement T+1 (SPEC §14) on the store of each engine: which day each business date settles on
@@ -53,6 +56,7 @@ for (const engine of ENGINES) {
   describe(`settlement T+1 on ${engine}`, () => {
     let database: TestDatabase;
     let store: Store;
+    let db: Kysely<Database>;
     let clock: SettableClock;
     let logs: LogCapture;
     let ctx: SettlementRunContext;
@@ -63,6 +67,7 @@ for (const engine of ENGINES) {
       database = await freshDatabase(engine);
       const opened = openStore(engine === 'sqlite' ? { engine: 'sqlite', file: path.join(database.dataDir, 'daikou.sqlite') } : { engine: 'postgres', url: database.databaseUrl! });
       store = opened.store;
+      db = opened.db;
       await migrateToLatest(opened.db);
       clock = new SettableClock();
       logs = new LogCapture();
@@ -241,6 +246,62 @@ for (const engine of ENGINES) {
         const result = await run(shanghai('2024-10-08', 1), '2024-09-27');
         expect(result.settlements.map((row) => row.business_date)).toEqual(['2024-09-27']);
         expect(await balances(a)).toEqual({ pending: 1_000, available: 2_000 });
+      });
+
+      it('settleMerchantDay takes a merchant-day once: the second call finds nothing, other days and merchants are left', async () => {
+        const [a, b] = [await merchant(), await merchant()];
+        const mine = await succeeded(a, '2024-09-27', 1_000);
+        const otherDay = await succeeded(a, '2024-09-26', 2_000);
+        const otherMerchant = await succeeded(b, '2024-09-27', 4_000);
+        const settle = (id: string) => store.transaction(async (tx) => {
+          const row = await tx.settleMerchantDay({ id, merchantId: a, businessDate: '2024-09-27', settlesOn: '2024-09-29', ledgerTransactionId: `ltx_${id}`, at: '2024-09-28T16:05:00.000Z' });
+          if (row !== null) await tx.postLedgerTransactions([{ id: `ltx_${id}`, transaction: settlementTransaction(id, a, row.amount), at: row.created_at, businessDate: '2024-09-29' }]);
+          return row;
+        });
+        expect(await settle('stl_first')).toMatchObject({ id: 'stl_first', sequence: 1, count: 1, amount: 1_000, ledger_transaction_id: 'ltx_stl_first' });
+        expect(await settle('stl_second')).toBeNull();
+        expect((await store.getDebit(mine))!.settlement_id).toBe('stl_first');
+        expect((await store.getDebit(otherDay))!.settlement_id).toBeNull();
+        expect((await store.getDebit(otherMerchant))!.settlement_id).toBeNull();
+        expect(await store.listUnsettledDays(10)).toEqual([
+          { merchant_id: a, business_date: '2024-09-26', count: 1 },
+          { merchant_id: b, business_date: '2024-09-27', count: 1 },
+        ]);
+      });
+
+      // A run that starts while another holds a day's debits (a debit of the day succeeded in
+      // between) waits on the first's row locks, skips the debits it took, takes the new one and
+      // writes the day's next sequence. SQLite has one writer, so the runs cannot overlap there;
+      // on PostgreSQL the test waits until the second run is blocked on the first.
+      it.runIf(engine === 'postgres')('two runs that took debits of one day write sequences 1 and 2', async () => {
+        const a = await merchant();
+        await succeeded(a, '2024-09-27', 1_000);
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let tookFirst!: () => void;
+        const took = new Promise<void>((resolve) => (tookFirst = resolve));
+        const settle = (id: string, wait: boolean) => store.transaction(async (tx) => {
+          const row = await tx.settleMerchantDay({ id, merchantId: a, businessDate: '2024-09-27', settlesOn: '2024-09-29', ledgerTransactionId: `ltx_${id}`, at: '2024-09-28T16:05:00.000Z' });
+          // Held before the posting: a success posted meanwhile must not wait on the merchant's accounts.
+          if (wait) {
+            tookFirst();
+            await gate;
+          }
+          if (row !== null) await tx.postLedgerTransactions([{ id: `ltx_${id}`, transaction: settlementTransaction(id, a, row.amount), at: row.created_at, businessDate: '2024-09-29' }]);
+          return row;
+        });
+        const first = settle('stl_first', true);
+        await took;
+        await succeeded(a, '2024-09-27', 500);
+        const second = settle('stl_second', false);
+        await eventually(async () => {
+          const blocked = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+          return blocked.rows[0]!.n > 0;
+        }, 15_000, 'the second run to wait on the first');
+        release();
+        expect(await first).toMatchObject({ sequence: 1, count: 1, amount: 1_000 });
+        expect(await second).toMatchObject({ sequence: 2, count: 1, amount: 500 });
+        expect(await balances(a)).toEqual({ pending: 0, available: 1_500 });
       });
 
       it('property: pending + available is conserved, and every succeeded debit settles once, on or after its T+1', async () => {

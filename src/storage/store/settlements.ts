@@ -4,9 +4,10 @@ import type { Page, SettlementFilter, SettlementRow, UnsettledDay } from '../../
 import { page, type Executor, type StoreContext } from './shared.js';
 
 /**
- * How many times a merchant-day's next sequence may be taken by concurrent runs before this one
- * gives up: each retry means another run committed a row of the same day meanwhile, which only a
- * handful of runs at once can do.
+ * How many times a merchant-day's next sequence may be found taken before a run gives up. Under
+ * READ COMMITTED a second run's UPDATE already waits for the first run's commit (it meets the
+ * rows the first took), so its INSERT reads the sequence after it; the retry is the guard should
+ * two runs ever reach the INSERT together, and the unique index is what makes it safe.
  */
 const SEQUENCE_TRIES_MAX = 16;
 
@@ -41,9 +42,9 @@ export class Settlements {
       .executeTakeFirst();
     if (taken.numUpdatedRows === 0n) return null;
     for (let tries = 1; ; tries += 1) {
-      // The next sequence is read in the statement itself; should a concurrent run commit the same
-      // one first, the unique index makes this insert nothing (PostgreSQL waits for that run to
-      // end), and the next statement reads the sequence after it.
+      // The next sequence is read in the statement itself; should a concurrent run hold the same
+      // one, the unique index makes this insert nothing (PostgreSQL waits for that run to end),
+      // and the next statement reads the sequence after it.
       const row = await this.db
         .insertInto('settlements')
         .columns(['id', 'merchant_id', 'business_date', 'sequence', 'settles_on', 'status', 'count', 'amount', 'ledger_transaction_id', 'created_at'])
