@@ -95,6 +95,11 @@ export class Catalog {
   }
 
   async addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void> {
+    if (deltaFen < 0) {
+      // A release: an update of the row the debit's charge made (see addMandateUsage).
+      await this.db.updateTable('allowance_usage').set({ amount: (eb) => eb('amount', '+', deltaFen) }).where('plan_id', '=', planId).where('subject', '=', subject).where('month', '=', month).execute();
+      return;
+    }
     await this.db
       .insertInto('allowance_usage')
       .values({ plan_id: planId, subject, month, amount: deltaFen })
