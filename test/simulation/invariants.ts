@@ -17,7 +17,7 @@ export async function checkInvariants(db: Kysely<unknown>, store: Store, channel
   if (since !== null) {
     const { rows } = await sql<{ id: string; mandate_id: string | null; merchant_fee_subject: string | null; payer_fee_subject: string | null }>`
       select id, mandate_id, merchant_fee_subject, payer_fee_subject from debits
-      where id in (select id from debits where updated_at >= ${since} union select debit_id from attempts where updated_at >= ${since})`.execute(db);
+      where id in (select id from debits where updated_at >= ${since} union all select debit_id from attempts where updated_at >= ${since})`.execute(db);
     scope = {
       debits: inList(rows.map((row) => row.id)),
       mandates: inList(rows.map((row) => row.mandate_id)),
