@@ -27,6 +27,11 @@ export class Catalog {
     return page(await query.orderBy('id', 'desc').limit(request.limit + 1).execute(), request.limit);
   }
 
+  async insertChannel(row: ChannelRow): Promise<'inserted' | 'id_taken'> {
+    const result = await this.db.insertInto('channels').values(row).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+    return inserted(result) ? 'inserted' : 'id_taken';
+  }
+
   async upsertChannel(row: ChannelRow): Promise<void> {
     const { id: _id, created_at: _createdAt, ...rest } = row;
     await this.db
