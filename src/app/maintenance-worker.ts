@@ -1,5 +1,6 @@
 import type { AppContext } from './context.js';
 import { IDEMPOTENCY_RETENTION_MS } from './debits.js';
+import type { AutoRepresentRound } from './representments.js';
 
 /** Wait between rounds; the first round runs at start. */
 const INTERVAL_MS = 10 * 60 * 1000;
@@ -12,17 +13,25 @@ export interface MaintenanceOptions {
   intervalMs?: number;
   chunkRows?: number;
   chunksPerRoundMax?: number;
+  /**
+   * The automatic re-presentment round (`representDueFailures`, src/app/representments.ts), wired
+   * by the composition root; without it the worker only sweeps keys.
+   */
+  autoRepresent?: () => Promise<AutoRepresentRound>;
 }
 
 export interface MaintenanceRound {
   idempotencyKeysDeleted: number;
+  /** Presentments the automatic re-presentment created this round. */
+  debitsRepresented: number;
 }
 
 /**
- * Housekeeping that no request does: today, deleting idempotency keys past their retention
- * (createDebit already ignores them; without a sweep they would pile up forever). Safe on every
- * node at once: each chunk is one DELETE, and two nodes deleting the same old keys only count
- * fewer rows each.
+ * Housekeeping that no request does: deleting idempotency keys past their retention
+ * (createDebit already ignores them; without a sweep they would pile up forever), and presenting
+ * due failures again for merchants with `auto_represent` (SPEC §14). Safe on every node at once:
+ * each chunk is one DELETE, and two nodes deleting the same old keys only count fewer rows each;
+ * two nodes presenting the same failure lock it in turn and the second finds it presented.
  */
 export class MaintenanceWorker {
   #timer: NodeJS.Timeout | null = null;
@@ -30,6 +39,7 @@ export class MaintenanceWorker {
   readonly #intervalMs: number;
   readonly #chunkRows: number;
   readonly #chunksPerRoundMax: number;
+  readonly #autoRepresent: (() => Promise<AutoRepresentRound>) | undefined;
 
   constructor(
     private readonly ctx: Pick<AppContext, 'store' | 'clock' | 'logger'>,
@@ -38,6 +48,7 @@ export class MaintenanceWorker {
     this.#intervalMs = options.intervalMs ?? INTERVAL_MS;
     this.#chunkRows = options.chunkRows ?? CHUNK_ROWS;
     this.#chunksPerRoundMax = options.chunksPerRoundMax ?? CHUNKS_PER_ROUND_MAX;
+    this.#autoRepresent = options.autoRepresent;
   }
 
   start(): void {
@@ -57,7 +68,10 @@ export class MaintenanceWorker {
     await this.#round;
   }
 
-  /** One round: deletes keys created more than the retention ago, oldest first, chunk by chunk. */
+  /**
+   * One round: deletes keys created more than the retention ago, oldest first, chunk by chunk;
+   * then presents the due failures again.
+   */
   async runOnce(): Promise<MaintenanceRound> {
     const before = new Date(this.ctx.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS).toISOString();
     let deleted = 0;
@@ -67,6 +81,7 @@ export class MaintenanceWorker {
       if (count < this.#chunkRows) break;
     }
     if (deleted > 0) this.ctx.logger.info({ idempotency_keys_deleted: deleted }, 'idempotency keys past their retention deleted');
-    return { idempotencyKeysDeleted: deleted };
+    const represented = this.#autoRepresent === undefined ? 0 : (await this.#autoRepresent()).created;
+    return { idempotencyKeysDeleted: deleted, debitsRepresented: represented };
   }
 }

@@ -129,6 +129,10 @@ export const DEBITS_TABLE = table('debits', {
   merchant_fee_subject: nullable(text),
   payer_fee_subject: nullable(text),
   batch_id: nullable(text),
+  /** The failed debit this one presents again; null for an original (migration 014). */
+  represents: nullable(text),
+  /** 0 for an original, then 1 and 2 for its re-presentments. */
+  presentment: int4,
 });
 
 export const DEBIT_EVENTS_TABLE = table('debit_events', {

@@ -96,6 +96,8 @@ function merchantRow(id: string, overrides: Partial<MerchantRow> = {}): Merchant
     fee_plan: 'standard',
     payer_fee_plan: null,
     created_at: at(0),
+    auto_represent_max: 0,
+    auto_represent_after_business_days: 1,
     ...overrides,
   };
 }
@@ -178,6 +180,8 @@ function debitRow(id: string, merchantId: string, mandateId: string | null, over
     attempt_count: 0,
     created_at: at(0),
     updated_at: at(0),
+    represents: null,
+    presentment: 0,
     ...overrides,
   };
 }
