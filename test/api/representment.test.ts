@@ -175,6 +175,23 @@ for (const engine of ENGINES) {
       expect(full.body).toMatchObject({ status: 'rejected', failure: { code: 'mandate_monthly_limit_exceeded' } });
     });
 
+    it('the payer fee allowance counts a presentment once it is live, and not the failure before it', async () => {
+      const plan = await t.call('POST', '/v1/fee-plans', { body: { id: 'rp-payer', side: 'payer', title: 'Re-presentment test: 150.00 yuan free a month, then 1 %', schedule: { allowance: 15_000, rate: '0.01', min: 1 } } });
+      expect(plan.status).toBe(201);
+      const payerPays = await createMerchant(t, { name: '某银行信用卡中心', category: 'loan_repayment', settlement_account: { account_number: '4403010077889911', bank_code: 'ICBC', region_code: '440300', holder_name: '某银行信用卡中心' }, payer_fee_plan: 'rp-payer' });
+      const { debit, account, mandateId } = await failedDebit('2024-11-04', { key: payerPays.key, amount: 10_000 });
+      expect(debit.payer_fee).toBe(0);
+      await t.call('PUT', `/v1/sandbox/accounts/${account}`, { body: { balance: 1_000_000 } });
+      on('2024-11-05');
+      const again = await represent(debit.id, { key: payerPays.key });
+      expect(again.body).toMatchObject({ status: 'pending', payer_fee: 0, represents: debit.id });
+      expect((await final(again.body.id, payerPays.key)).status).toBe('succeeded');
+      const create = (amount: number) => t.call('POST', '/v1/debits', { key: payerPays.key, body: { mandate_id: mandateId, amount, currency: 'CNY', reference: nextReference() } });
+      // 10,000 used by the presentment alone: 5,000 more is still free (had the failure counted too, 50), then 1 %.
+      expect((await create(5_000)).body).toMatchObject({ status: 'pending', payer_fee: 0 });
+      expect((await create(1_000)).body).toMatchObject({ status: 'pending', payer_fee: 10 });
+    });
+
     it('a presentment the mandate refuses is stored rejected and does not hold the failure', async () => {
       const { debit, mandateId } = await failedDebit('2024-09-27');
       await t.call('POST', `/v1/mandates/${mandateId}/revoke`, { key: merchant.key });
