@@ -17,6 +17,7 @@ import {
   type DebitInstruction,
   type DebitQuery,
   type DebitSubmit,
+  type Clock,
   type EventType,
   type InstructionStatus,
   type Move,
@@ -69,15 +70,18 @@ export class SubmissionWorker {
   #wake: (() => void) | null = null;
   #loops: Promise<void>[] = [];
 
+  /** Each loop's rounds, for `/healthz`. */
+  readonly health: { submission: WorkerHealth; queries: WorkerHealth };
+
   constructor(
     private readonly ctx: AppContext,
     owner?: string,
+    /** The clock of `/healthz`'s times: the machine's, not the test clock (an operator reads them). */
+    healthClock: Clock = systemClock,
   ) {
     this.owner = owner ?? `worker-${process.pid}-${ctx.ids.next('event').slice(-8)}`;
+    this.health = { submission: new WorkerHealth(healthClock), queries: new WorkerHealth(healthClock) };
   }
-
-  /** Each loop's rounds, for `/healthz`. */
-  readonly health = { submission: new WorkerHealth(systemClock), queries: new WorkerHealth(systemClock) };
 
   start(): void {
     if (this.#running) return;

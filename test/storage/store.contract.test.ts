@@ -473,6 +473,20 @@ for (const engine of ENGINES) {
       });
     });
 
+    describe('allowance usage', () => {
+      it('adds a charge, gives part of it back, and refuses to go below zero', async () => {
+        await seedWorld();
+        expect(await store.lockAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12')).toBe(0);
+        await store.addAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12', 500_000);
+        // A failed debit gives its share back.
+        await store.addAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12', -200_000);
+        expect(await store.lockAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12')).toBe(300_000);
+        await expect(store.addAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12', -300_001)).rejects.toThrow(/allowance_usage_amount_not_negative/);
+        expect(await store.lockAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12')).toBe(300_000);
+        expect(await store.lockAllowanceUsage('card-repayment-2017', 'payer-2', '2017-12')).toBe(0);
+      });
+    });
+
     describe('mandate usage', () => {
       it('starts at zero, adds deltas, and keeps months apart', async () => {
         const { mandate } = await seedWorld();
@@ -484,6 +498,13 @@ for (const engine of ENGINES) {
         await store.addMandateUsage(mandate.id, '2017-12', -100);
         expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(50);
         expect(await store.lockMandateUsage(mandate.id, '2018-01')).toBe(0);
+      });
+
+      it('refuses to give back more than was taken: the counter never goes below zero', async () => {
+        const { mandate } = await seedWorld();
+        await store.addMandateUsage(mandate.id, '2017-12', 100);
+        await expect(store.addMandateUsage(mandate.id, '2017-12', -101)).rejects.toThrow(/mandate_usage_amount_not_negative/);
+        expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(100);
       });
 
       it('adds to a month that was never locked', async () => {
