@@ -67,7 +67,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Assign a merchant's fee plans (fee_plan, payer_fee_plan) */
+        /** Assign a merchant's fee plans (fee_plan, payer_fee_plan) and set its auto_represent */
         patch: operations["updateMerchant"];
         trace?: never;
     };
@@ -155,6 +155,26 @@ export interface paths {
         get: operations["getDebit"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/debits/{id}/represent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Present a failed debit again (re-presentment)
+         * @description Creates a new debit with the same mandate, amount and reference and `represents` naming this one, through the normal decision (mandate limits and the payer fee allowance count it; it may be `rejected` like any debit). Only for a failed debit with a retryable code (`insufficient_funds`, `limit_exceeded`, `channel_unavailable`), at least one business day after the business date it failed on, at most twice per original. Refusals (409): `debit_not_failed`, `not_retryable`, `represent_limit_reached`, `represent_too_soon`, `already_represented` (present the newest presentment instead). Idempotency-Key as for POST /v1/debits.
+         */
+        post: operations["representDebit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -769,6 +789,12 @@ export interface components {
             channel: string | null;
             routing: components["schemas"]["RoutingDecision"] | null;
             business_date: components["schemas"]["BusinessDate"];
+            /** @description The failed debit this one presents again (same mandate, amount and reference); null for an original */
+            represents: string | null;
+            /** @description 0 for an original, then 1 and 2 for its re-presentments */
+            presentment: number;
+            /** @description The debit that presents this one again (not a rejected one), or null; on GET /v1/debits/{id} only */
+            represented_by?: string | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
             /** @description Every transition with its time; on GET /v1/debits/{id} only */
@@ -986,6 +1012,13 @@ export interface components {
             fee_plan: string;
             /** @description The payer fee plan, charged on top of the amount; null: none */
             payer_fee_plan: string | null;
+            /** @description Failed debits with a retryable code presented again automatically (SPEC §14) */
+            auto_represent: {
+                /** @description Re-presentments made automatically of each failed original; 0: off */
+                max: number;
+                /** @description Business days after each failure before it is presented again */
+                after_business_days: number;
+            };
             created_at: components["schemas"]["Timestamp"];
         };
         MerchantCreated: {
@@ -1006,6 +1039,13 @@ export interface components {
             fee_plan: string;
             /** @description The payer fee plan, charged on top of the amount; null: none */
             payer_fee_plan: string | null;
+            /** @description Failed debits with a retryable code presented again automatically (SPEC §14) */
+            auto_represent: {
+                /** @description Re-presentments made automatically of each failed original; 0: off */
+                max: number;
+                /** @description Business days after each failure before it is presented again */
+                after_business_days: number;
+            };
             created_at: components["schemas"]["Timestamp"];
             /** @description The merchant's first API key: shown this once, stored only as a hash */
             api_key: string;
@@ -1484,6 +1524,13 @@ export interface operations {
                     };
                     fee_plan?: string;
                     payer_fee_plan?: string;
+                    /** @description Present failed debits with a retryable code again automatically (SPEC §14) */
+                    auto_represent?: {
+                        /** @description Re-presentments made automatically of each failed original (0–2); 0 turns it off */
+                        max: number;
+                        /** @description Business days after each failure before it is presented again (1–5, default 1) */
+                        after_business_days?: number;
+                    };
                 };
             };
         };
@@ -1608,6 +1655,13 @@ export interface operations {
                     fee_plan?: string;
                     /** @description null removes the payer plan */
                     payer_fee_plan?: string | null;
+                    /** @description Present failed debits with a retryable code again automatically (SPEC §14) */
+                    auto_represent?: {
+                        /** @description Re-presentments made automatically of each failed original (0–2); 0 turns it off */
+                        max: number;
+                        /** @description Business days after each failure before it is presented again (1–5, default 1) */
+                        after_business_days?: number;
+                    };
                 };
             };
         };
@@ -2089,6 +2143,85 @@ export interface operations {
             };
             /** @description No such object, or it belongs to another merchant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    representDebit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string, e.g. a UUID: the same key and body within 24 h replays the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Debit"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not healthy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

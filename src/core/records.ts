@@ -49,6 +49,10 @@ export interface MerchantRecord {
   fee_plan: string;
   payer_fee_plan: string | null;
   created_at: string;
+  /** Re-presentments made automatically of each failed original (0–2, SPEC §14); 0: none. */
+  auto_represent_max: number;
+  /** Business days after a failure before it is presented again automatically (1–5). */
+  auto_represent_after_business_days: number;
 }
 
 export interface MandateRecord {
@@ -211,6 +215,10 @@ export interface DebitRecord {
   attempt_count: number;
   created_at: string;
   updated_at: string;
+  /** The failed debit this one presents again (SPEC §14); null for an original. */
+  represents: string | null;
+  /** 0 for an original, then 1 and 2 for its re-presentments (they share its reference). */
+  presentment: number;
 }
 
 export interface DebitEventRecord {

@@ -43,6 +43,7 @@ export function presentMerchant(merchant: Merchant): MerchantView {
     },
     fee_plan: merchant.feePlan,
     payer_fee_plan: merchant.payerFeePlan,
+    auto_represent: { max: merchant.autoRepresent.max, after_business_days: merchant.autoRepresent.afterBusinessDays },
     created_at: formatInstant(merchant.createdAt),
   };
 }
@@ -76,6 +77,8 @@ export function presentMandate(row: MandateRow, today: BusinessDate): MandateVie
 export interface DebitDetails {
   events?: DebitEventRow[];
   attempts?: AttemptRow[];
+  /** The debit that presents this one again, when the caller looked it up (null: none). */
+  representedBy?: string | null;
 }
 
 /** `givenMandateId`: the unknown mandate id a rejected debit was given (kept in its event, not its row). */
@@ -106,6 +109,9 @@ export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMan
     channel: row.channel_id,
     routing: row.routing === null ? null : (JSON.parse(row.routing) as z.output<typeof RoutingDecision>),
     business_date: row.business_date,
+    represents: row.represents,
+    presentment: row.presentment,
+    ...(details.representedBy === undefined ? {} : { represented_by: details.representedBy }),
     created_at: presentInstant(row.created_at),
     updated_at: presentInstant(row.updated_at),
   };

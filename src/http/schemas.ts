@@ -12,12 +12,20 @@ export const SettlementAccountInput = z.strictObject({
   holder_name: z.string(),
 });
 
+export const AutoRepresentInput = z
+  .strictObject({
+    max: z.number().int().min(0).max(2).describe('Re-presentments made automatically of each failed original (0–2); 0 turns it off'),
+    after_business_days: z.number().int().min(1).max(5).optional().describe('Business days after each failure before it is presented again (1–5, default 1)'),
+  })
+  .describe('Present failed debits with a retryable code again automatically (SPEC §14)');
+
 export const CreateMerchantBody = z.strictObject({
   name: z.string(),
   category: z.enum(MERCHANT_CATEGORIES),
   settlement_account: SettlementAccountInput,
   fee_plan: Text(64).optional(),
   payer_fee_plan: Text(64).optional(),
+  auto_represent: AutoRepresentInput.optional(),
 });
 
 export const PayerInput = z.strictObject({
@@ -215,6 +223,7 @@ export const FeePlanUpdateBody = FeePlanBody.omit({ id: true, side: true });
 export const MerchantPatchBody = z.strictObject({
   fee_plan: Text(64).optional(),
   payer_fee_plan: Text(64).nullable().optional().describe('null removes the payer plan'),
+  auto_represent: AutoRepresentInput.optional(),
 });
 
 const CalendarDate = z.string().refine(isCalendarDate, 'a business date is a real date, YYYY-MM-DD');

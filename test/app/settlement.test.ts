@@ -34,6 +34,7 @@ function merchantRow(id: string): MerchantRow {
   return {
     id, name: `Merchant ${id}`, category: 'utility', settlement_account_ciphertext: 'sealed', settlement_account_index: `index-${id}`, settlement_account_masked: '4403****8901',
     settlement_bank_code: 'ICBC', settlement_region_code: '440300', settlement_holder_name: '深圳市水务集团', fee_plan: 'standard', payer_fee_plan: null, created_at: '2017-01-01T00:00:00.000Z',
+    auto_represent_max: 0, auto_represent_after_business_days: 1,
   };
 }
 
@@ -43,7 +44,7 @@ function debitRow(id: string, merchantId: string, businessDate: string, amount: 
     id, merchant_id: merchantId, mandate_id: null, reference: `ref-${id}`, amount, currency: 'CNY', description: null, metadata: null, status, business_date: businessDate,
     channel_id: null, routing: null, channel_cost: 0, merchant_fee: merchantFee, payer_fee: 0, merchant_fee_plan: null, payer_fee_plan: null, merchant_fee_subject: null,
     payer_fee_subject: null, batch_id: null, settlement_id: null, failure_code: null, failure_message: null, failure_retryable: null, next_action_at: null, attempt_count: 1,
-    created_at: at, updated_at: at,
+    represents: null, presentment: 0, created_at: at, updated_at: at,
   };
 }
 

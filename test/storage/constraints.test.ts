@@ -22,6 +22,7 @@ type Row<T extends keyof Database> = Insertable<Database[T]>;
 const merchant: Row<'merchants'> = {
   id: 'mer_1', name: 'Water', category: 'utility', settlement_account_ciphertext: 'sealed', settlement_account_index: 'index', settlement_account_masked: '6222****0123',
   settlement_bank_code: 'ICBC', settlement_region_code: '440300', settlement_holder_name: '深圳市水务集团', fee_plan: 'standard', payer_fee_plan: null, created_at: AT,
+  auto_represent_max: 0, auto_represent_after_business_days: 1,
 };
 
 const channel: Row<'channels'> = {
@@ -38,7 +39,7 @@ function mandate(id: string, overrides: Partial<Row<'mandates'>> = {}): Row<'man
 function debit(id: string, overrides: Partial<Row<'debits'>> = {}): Row<'debits'> {
   return {
     id, merchant_id: 'mer_1', mandate_id: 'mnd_1', reference: `ref-${id}`, amount: 12_345, currency: 'CNY', status: 'pending', business_date: '2017-12-07', channel_cost: 30, merchant_fee: 0, payer_fee: 0,
-    attempt_count: 0, created_at: AT, updated_at: AT, ...overrides,
+    attempt_count: 0, created_at: AT, updated_at: AT, presentment: 0, ...overrides,
   };
 }
 

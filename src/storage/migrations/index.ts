@@ -11,6 +11,7 @@ import * as constraints from './009-constraints.js';
 import * as batchLeasesAndFiles from './010-batch-leases-and-files.js';
 import * as moreConstraints from './011-more-constraints.js';
 import * as settlements from './012-settlements.js';
+import * as representments from './014-representments.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-batch-leases-and-files': batchLeasesAndFiles,
   '011-more-constraints': moreConstraints,
   '012-settlements': settlements,
+  '014-representments': representments,
 };
 
 export const migrationProvider: MigrationProvider = {
