@@ -9,6 +9,7 @@ import type { SecretSource, Store } from './app/ports.js';
 import { SubmissionWorker } from './app/submission-worker.js';
 import { BatchWorker } from './app/batch-worker.js';
 import { MaintenanceWorker } from './app/maintenance-worker.js';
+import { representDueFailures } from './app/representments.js';
 import { ChannelConnectors } from './app/connector-registry.js';
 import { RoutingTable } from './app/routing-table.js';
 import { loadScenario, type ScenarioName } from './app/scenarios.js';
@@ -164,12 +165,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await routing.router();
     const worker = new SubmissionWorker(ctx);
     const batchWorker = new BatchWorker(ctx);
+    const maintenance = new MaintenanceWorker(ctx, { autoRepresent: () => representDueFailures(ctx) });
     const server = await buildServer({
       ctx,
       operatorKeyFromEnv: options.operatorKey,
       sandbox: { url: sandboxUrl, controlToken, clock },
       onDebitCreated: () => worker.wake(),
       onBatchReceived: () => batchWorker.wake(),
+      onClockChanged: () => maintenance.wake(),
       version: VERSION,
       workers: { ...worker.health, batches: batchWorker.health },
       ...options.server,
@@ -183,7 +186,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     started.push({ name: 'submission worker', stop: () => worker.stop() });
     if (run.batches) batchWorker.start();
     started.push({ name: 'batch worker', stop: () => batchWorker.stop() });
-    const maintenance = new MaintenanceWorker(ctx);
     if (options.runWorkers !== false) maintenance.start();
     started.push({ name: 'maintenance worker', stop: () => maintenance.stop() });
     const address = server.server.address();

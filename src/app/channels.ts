@@ -31,12 +31,10 @@ export async function createChannel(ctx: AppContext, input: ChannelInput): Promi
   if (errors.length > 0) throw validationFailed(errors);
   const at = nowIso(ctx);
   const row = channelRow(input, at, null);
-  await ctx.store.transaction(async (tx) => {
-    if ((await tx.getChannel(input.id)) !== null) {
-      throw new AppError('conflict', `A channel ${input.id} exists already; change it with PATCH.`, [{ pointer: '/id', code: 'already_used', detail: 'Channel ids are unique.' }]);
-    }
-    await tx.upsertChannel(row);
-  });
+  // One conditional insert: a concurrent create of the same id finds it taken, never overwrites it.
+  if ((await ctx.store.insertChannel(row)) === 'id_taken') {
+    throw new AppError('conflict', `A channel ${input.id} exists already; change it with PATCH.`, [{ pointer: '/id', code: 'already_used', detail: 'Channel ids are unique.' }]);
+  }
   ctx.routing.invalidate();
   return row;
 }

@@ -51,6 +51,8 @@ export interface DebitWithHistory {
   attempts: AttemptRow[];
   /** The unknown mandate id a rejected debit was given (kept in its event, not its row). */
   givenMandateId: string | null;
+  /** The debit that presents this one again and was not rejected, or null (SPEC §14). */
+  representedBy: string | null;
 }
 
 /** Keys are kept at least this long (SPEC §5). */
@@ -62,23 +64,14 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 const IDEMPOTENCY_STALE_MS = 10 * 1000;
 
 /**
- * `POST /v1/debits`. With an idempotency key, the key is claimed in its own transaction first, so
- * that a concurrent duplicate sees `in_progress` and is refused at once (SPEC §5); the debit and
- * the key's stored response are then written together.
+ * `POST /v1/debits`, under the client's idempotency key (`idempotently`): the debit and the key's
+ * stored response are written together.
  */
 export async function createDebit<V>(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreateDebitInput, present: DebitPresenter<V>): Promise<ApiResponse> {
-  // The key is the client's free text (a careless client may send a card number): only its keyed
-  // hash is stored, which finds the same key again and reveals nothing.
-  const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
-  const requestHash = crypto.createHash('sha256').update(canonicalJson(input)).digest('hex');
-  if (idempotencyKey !== null) {
-    const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
-    if (replay !== null) return replay;
-  }
-  // Read before the transaction: on SQLite the transaction holds the only connection.
-  const router = await ctx.routing.router();
-  try {
-    return await ctx.store.transaction(async (tx) => {
+  return idempotently(ctx, merchantId, clientKey, input, async (idempotencyKey) => {
+    // Read before the transaction: on SQLite the transaction holds the only connection.
+    const router = await ctx.routing.router();
+    return ctx.store.transaction(async (tx) => {
       const merchant = await ctx.routing.merchant(merchantId, tx);
       invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
       const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
@@ -88,8 +81,29 @@ export async function createDebit<V>(ctx: AppContext, merchantId: string, client
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };
     });
+  });
+}
+
+/**
+ * Runs a request that creates something under the client's `Idempotency-Key` (SPEC §5). With a
+ * key, the key is claimed in its own transaction first, so that a concurrent duplicate sees
+ * `in_progress` and is refused at once; a stored answer is replayed. `work` gets the key's hash
+ * (null without a key) and stores its answer with it in its own transaction
+ * (`completeIdempotencyKey`). When `work` fails, nothing was created: the key is freed so that a
+ * corrected retry under it can go through. `request` is what the key must be reused with.
+ */
+export async function idempotently(ctx: AppContext, merchantId: string, clientKey: string | null, request: unknown, work: (idempotencyKey: string | null) => Promise<ApiResponse>): Promise<ApiResponse> {
+  // The key is the client's free text (a careless client may send a card number): only its keyed
+  // hash is stored, which finds the same key again and reveals nothing.
+  const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
+  const requestHash = crypto.createHash('sha256').update(canonicalJson(request)).digest('hex');
+  if (idempotencyKey !== null) {
+    const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
+    if (replay !== null) return replay;
+  }
+  try {
+    return await work(idempotencyKey);
   } catch (error) {
-    // Nothing was created: free the key so that a corrected retry under it can go through.
     if (idempotencyKey !== null) await ctx.store.deleteIdempotencyKey(merchantId, idempotencyKey);
     throw error;
   }
@@ -177,6 +191,13 @@ export interface DecidedDebit {
 
 type PayerDetail = 'account_number' | 'holder_name' | 'id_number' | 'phone';
 
+/** A debit that presents a failed one again (SPEC §14): the failure, and this presentment's number. */
+export interface Presentment {
+  represents: string;
+  /** 1 or 2. */
+  number: number;
+}
+
 /**
  * Validates, checks the mandate, routes and prices a debit, and returns it as `pending` or
  * `rejected` with its first event, for the caller to write. Counters it uses move through the
@@ -190,6 +211,7 @@ export async function decideDebit(
   merchant: MerchantRow,
   input: CreateDebitInput,
   batchId: string | null = null,
+  presentment: Presentment | null = null,
 ): Promise<DecidedDebit> {
   const now = ctx.clock.now();
   const today = businessDate(now);
@@ -206,7 +228,9 @@ export async function decideDebit(
   }
   if (errors.length > 0) throw validationFailed(errors);
 
-  if (await source.liveReferenceExists(input.reference)) throw referenceTaken();
+  // A re-presentment shares its original's reference; the store's unique index on (reference,
+  // presentment) keeps it to one live debit per presentment.
+  if (presentment === null && (await source.liveReferenceExists(input.reference))) throw referenceTaken();
 
   const resolved = await resolveMandate(ctx, source, merchant.id, input, today);
   if (resolved.rejection === 'mandate_not_found' && input.mandate_id === undefined && payer !== undefined) throwIfBadCardNumber(payer.account_number);
@@ -266,6 +290,7 @@ export async function decideDebit(
     merchant_fee_subject: fees?.merchantSubject ?? null,
     payer_fee_subject: fees?.payerSubject ?? null,
     batch_id: batchId,
+    settlement_id: null,
     routing: decision === null ? null : JSON.stringify(decision),
     failure_code: rejection,
     failure_message: rejection === null ? null : REJECTION_MESSAGES[rejection],
@@ -274,6 +299,8 @@ export async function decideDebit(
     attempt_count: 0,
     created_at: at,
     updated_at: at,
+    represents: presentment?.represents ?? null,
+    presentment: presentment?.number ?? 0,
   };
   const event: DebitEventRow = {
     id: ctx.ids.next('event'),
@@ -283,7 +310,10 @@ export async function decideDebit(
     at,
     // The mandate_id column can only name a mandate that exists: an unknown one the request gave is
     // kept in the rejection's event, so that the answers still show it.
-    data: JSON.stringify(rejection === null ? { channel: debit.channel_id } : { code: rejection, ...(mandate === null && input.mandate_id !== undefined ? { mandate_id: input.mandate_id } : {}) }),
+    data: JSON.stringify({
+      ...(rejection === null ? { channel: debit.channel_id } : { code: rejection, ...(mandate === null && input.mandate_id !== undefined ? { mandate_id: input.mandate_id } : {}) }),
+      ...(presentment === null ? {} : { represents: presentment.represents }),
+    }),
   };
   return { debit, event, mismatched };
 }
@@ -333,9 +363,10 @@ async function resolveMandate(
 export async function getDebit(ctx: AppContext, merchantId: string | null, id: string): Promise<DebitWithHistory> {
   const debit = await ctx.store.getDebit(id);
   if (debit === null || (merchantId !== null && debit.merchant_id !== merchantId)) throw notFound('debit', id);
-  const [events, attempts] = await Promise.all([ctx.store.listDebitEvents(id), ctx.store.listAttempts(id)]);
+  const [events, attempts, presentments] = await Promise.all([ctx.store.listDebitEvents(id), ctx.store.listAttempts(id), ctx.store.listPresentmentsOf(id)]);
   const rejection = debit.mandate_id === null ? events.find((event) => event.type === REJECTED.event) : undefined;
-  return { debit, events, attempts, givenMandateId: rejection === undefined ? null : givenMandateId(rejection) };
+  const representedBy = presentments.find((presentment) => presentment.status !== 'rejected')?.id ?? null;
+  return { debit, events, attempts, givenMandateId: rejection === undefined ? null : givenMandateId(rejection), representedBy };
 }
 
 /** The mandate id a rejected debit was given but that named no mandate of its merchant. */

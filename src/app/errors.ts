@@ -1,3 +1,5 @@
+import type { RepresentRefusal } from '../core/index.js';
+
 /**
  * Expected refusals of a request, translated into HTTP problems (src/http/problem.ts) and CLI
  * messages at the edges. Nothing here ever carries a full account or ID number.
@@ -19,7 +21,9 @@ export type ProblemKind =
   | 'agreement_number_already_used'
   | 'conflict'
   | 'batch_bytes_held_limit'
-  | 'calendar_year_not_covered';
+  | 'calendar_year_not_covered'
+  | 'calendar_not_covered'
+  | RepresentRefusal;
 
 const STATUS = {
   validation_failed: 400,
@@ -32,6 +36,13 @@ const STATUS = {
   conflict: 409,
   batch_bytes_held_limit: 413,
   calendar_year_not_covered: 404,
+  // Today is past the business calendar's table: the table needs its next year (an operator's fix).
+  calendar_not_covered: 503,
+  debit_not_failed: 409,
+  not_retryable: 409,
+  represent_limit_reached: 409,
+  represent_too_soon: 409,
+  already_represented: 409,
 } as const satisfies Record<ProblemKind, number>;
 
 /**

@@ -14,6 +14,7 @@ export async function merchantBalances(ctx: AppContext, merchantId: string): Pro
   const rows = await ctx.store.listLedgerAccounts('merchant', merchantId);
   const byKind = new Map(rows.map((row) => [row.kind, row.balance]));
   const shown = (kind: string) => -(byKind.get(kind) ?? 0) || 0;
+  // `reserved` is held from `available` for payouts on their way (0 until an account of that kind exists).
   return { pending: shown('pending'), available: shown('available'), reserved: shown('reserved') };
 }
 

@@ -1,5 +1,7 @@
 import type { AppContext } from './context.js';
 import { IDEMPOTENCY_RETENTION_MS } from './debits.js';
+import { runSettlement, type SettlementRun, type SettlementRunContext } from './settlements.js';
+import type { AutoRepresentRound } from './representments.js';
 
 /** Wait between rounds; the first round runs at start. */
 const INTERVAL_MS = 10 * 60 * 1000;
@@ -7,22 +9,37 @@ const INTERVAL_MS = 10 * 60 * 1000;
 const CHUNK_ROWS = 1_000;
 /** Chunks per round; a backlog larger than this is taken over the next rounds. */
 const CHUNKS_PER_ROUND_MAX = 100;
+/** Settlement runs per round while each says more is due. */
+const SETTLEMENT_RUNS_PER_ROUND_MAX = 10;
 
 export interface MaintenanceOptions {
   intervalMs?: number;
   chunkRows?: number;
   chunksPerRoundMax?: number;
+  /**
+   * The automatic re-presentment round (`representDueFailures`, src/app/representments.ts), wired
+   * by the composition root; without it the worker only sweeps keys.
+   */
+  autoRepresent?: () => Promise<AutoRepresentRound>;
 }
 
 export interface MaintenanceRound {
   idempotencyKeysDeleted: number;
+  /** The settlement run of the round (SPEC §14). */
+  settlement: SettlementRun;
+  /** Presentments the automatic re-presentment created this round. */
+  debitsRepresented: number;
 }
 
 /**
- * Housekeeping that no request does: today, deleting idempotency keys past their retention
- * (createDebit already ignores them; without a sweep they would pile up forever). Safe on every
- * node at once: each chunk is one DELETE, and two nodes deleting the same old keys only count
- * fewer rows each.
+ * Housekeeping that no request does: deleting idempotency keys past their retention (createDebit
+ * already ignores them; without a sweep they would pile up forever); settlement T+1 (SPEC §14):
+ * each round settles every merchant-day due on the clock's Shanghai date, so the first round
+ * after midnight settles the day's T+1 and a hub that was down catches up at its first round; and
+ * presenting due failures again for merchants with `auto_represent` (SPEC §14).
+ * Safe on every node at once: each chunk is one DELETE, and two nodes deleting the same old keys
+ * only count fewer rows each; two settlement runs never take the same debit (src/app/settlements.ts);
+ * two nodes presenting the same failure lock it in turn and the second finds it presented.
  */
 export class MaintenanceWorker {
   #timer: NodeJS.Timeout | null = null;
@@ -30,25 +47,29 @@ export class MaintenanceWorker {
   readonly #intervalMs: number;
   readonly #chunkRows: number;
   readonly #chunksPerRoundMax: number;
+  readonly #autoRepresent: (() => Promise<AutoRepresentRound>) | undefined;
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'store' | 'clock' | 'logger'>,
+    private readonly ctx: Pick<AppContext, 'store' | 'clock' | 'logger'> & SettlementRunContext,
     options: MaintenanceOptions = {},
   ) {
     this.#intervalMs = options.intervalMs ?? INTERVAL_MS;
     this.#chunkRows = options.chunkRows ?? CHUNK_ROWS;
     this.#chunksPerRoundMax = options.chunksPerRoundMax ?? CHUNKS_PER_ROUND_MAX;
+    this.#autoRepresent = options.autoRepresent;
   }
 
   start(): void {
     if (this.#timer !== null) return;
-    const tick = (): void => {
-      this.#round = this.runOnce().catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'maintenance round failed; trying again at the next one'));
-      this.#timer = setTimeout(tick, this.#intervalMs);
-      // Housekeeping alone must not keep the process alive.
-      this.#timer.unref();
-    };
-    tick();
+    this.#tick();
+  }
+
+  /** A round after the one running, if any (rounds never overlap), and the next one timed. */
+  #tick(): void {
+    this.#round = this.#round.then(() => this.runOnce()).catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'maintenance round failed; trying again at the next one'));
+    this.#timer = setTimeout(() => this.#tick(), this.#intervalMs);
+    // Housekeeping alone must not keep the process alive.
+    this.#timer.unref();
   }
 
   async stop(): Promise<void> {
@@ -57,7 +78,17 @@ export class MaintenanceWorker {
     await this.#round;
   }
 
-  /** One round: deletes keys created more than the retention ago, oldest first, chunk by chunk. */
+  /** Wakes the worker for a round now (the test clock moved): settlement need not wait for the interval. */
+  wake(): void {
+    if (this.#timer === null) return;
+    clearTimeout(this.#timer);
+    this.#tick();
+  }
+
+  /**
+   * One round: deletes keys created more than the retention ago, oldest first, chunk by chunk;
+   * settles what is due; then presents the due failures again.
+   */
   async runOnce(): Promise<MaintenanceRound> {
     const before = new Date(this.ctx.clock.now().getTime() - IDEMPOTENCY_RETENTION_MS).toISOString();
     let deleted = 0;
@@ -67,6 +98,10 @@ export class MaintenanceWorker {
       if (count < this.#chunkRows) break;
     }
     if (deleted > 0) this.ctx.logger.info({ idempotency_keys_deleted: deleted }, 'idempotency keys past their retention deleted');
-    return { idempotencyKeysDeleted: deleted };
+    let settlement = await runSettlement(this.ctx);
+    // A backlog larger than one run (a hub down for weeks) is taken in runs one after the other.
+    for (let runs = 1; settlement.hasMore && runs < SETTLEMENT_RUNS_PER_ROUND_MAX; runs += 1) settlement = await runSettlement(this.ctx);
+    const represented = this.#autoRepresent === undefined ? 0 : (await this.#autoRepresent()).created;
+    return { idempotencyKeysDeleted: deleted, settlement, debitsRepresented: represented };
   }
 }

@@ -1,4 +1,4 @@
-import { defaultFeePlan, type Merchant, type MerchantCategory } from '../core/index.js';
+import { AUTO_REPRESENT_OFF, defaultFeePlan, type AutoRepresent, type Merchant, type MerchantCategory } from '../core/index.js';
 import { issueApiKey } from './api-keys.js';
 import { checkPlanAssignment } from './fee-plans.js';
 import { nowIso, type AppContext } from './context.js';
@@ -12,6 +12,17 @@ export interface CreateMerchantInput {
   settlement_account: { account_number: string; bank_code: string; region_code: string; holder_name: string };
   fee_plan?: string | undefined;
   payer_fee_plan?: string | undefined;
+  auto_represent?: AutoRepresentInput | undefined;
+}
+
+/** `auto_represent` as the API takes it; the HTTP schema bounds both numbers (max 0–2, after_business_days 1–5). */
+export interface AutoRepresentInput {
+  max: number;
+  after_business_days?: number | undefined;
+}
+
+function autoRepresentOf(input: AutoRepresentInput): AutoRepresent {
+  return { max: input.max, afterBusinessDays: input.after_business_days ?? AUTO_REPRESENT_OFF.afterBusinessDays };
 }
 
 export async function createMerchant(ctx: AppContext, input: CreateMerchantInput): Promise<{ merchant: Merchant; apiKey: string }> {
@@ -27,6 +38,7 @@ export async function createMerchant(ctx: AppContext, input: CreateMerchantInput
   await checkPlanAssignment(ctx, { fee_plan: feePlan, payer_fee_plan: input.payer_fee_plan });
 
   const sealed = sealAccount(ctx.vault, accountNumber);
+  const autoRepresent = input.auto_represent === undefined ? AUTO_REPRESENT_OFF : autoRepresentOf(input.auto_represent);
   const row: MerchantRow = {
     id: ctx.ids.next('merchant'),
     name,
@@ -40,6 +52,8 @@ export async function createMerchant(ctx: AppContext, input: CreateMerchantInput
     fee_plan: feePlan,
     payer_fee_plan: input.payer_fee_plan ?? null,
     created_at: nowIso(ctx),
+    auto_represent_max: autoRepresent.max,
+    auto_represent_after_business_days: autoRepresent.afterBusinessDays,
   };
   const apiKey = await ctx.store.transaction(async (tx) => {
     await tx.insertMerchant(row);
@@ -48,13 +62,29 @@ export async function createMerchant(ctx: AppContext, input: CreateMerchantInput
   return { merchant: toMerchant(row), apiKey };
 }
 
-/** Assigns fee plans (SPEC §7); later debits are priced by them, earlier quotes stand. */
-export async function updateMerchantPlans(ctx: AppContext, id: string, plans: { fee_plan?: string | undefined; payer_fee_plan?: string | null | undefined }): Promise<Merchant> {
+export interface UpdateMerchantInput {
+  fee_plan?: string | undefined;
+  payer_fee_plan?: string | null | undefined;
+  auto_represent?: AutoRepresentInput | undefined;
+}
+
+/**
+ * Assigns fee plans (SPEC §7; later debits are priced by them, earlier quotes stand) and sets
+ * `auto_represent` (SPEC §14; the next round of the maintenance worker reads it).
+ */
+export async function updateMerchant(ctx: AppContext, id: string, patch: UpdateMerchantInput): Promise<Merchant> {
+  const plans = { fee_plan: patch.fee_plan, payer_fee_plan: patch.payer_fee_plan };
   await checkPlanAssignment(ctx, plans);
   const row = await ctx.store.transaction(async (tx) => {
     const existing = await tx.getMerchant(id);
     if (existing === null) throw notFound('merchant', id);
-    await tx.updateMerchantPlans(id, plans.fee_plan ?? existing.fee_plan, plans.payer_fee_plan === undefined ? existing.payer_fee_plan : plans.payer_fee_plan);
+    if (plans.fee_plan !== undefined || plans.payer_fee_plan !== undefined) {
+      await tx.updateMerchantPlans(id, plans.fee_plan ?? existing.fee_plan, plans.payer_fee_plan === undefined ? existing.payer_fee_plan : plans.payer_fee_plan);
+    }
+    if (patch.auto_represent !== undefined) {
+      const autoRepresent = autoRepresentOf(patch.auto_represent);
+      await tx.updateMerchantAutoRepresent(id, autoRepresent.max, autoRepresent.afterBusinessDays);
+    }
     return (await tx.getMerchant(id))!;
   });
   return toMerchant(row);
@@ -82,6 +112,7 @@ function toMerchant(row: MerchantRow): Merchant {
     settlementHolderName: row.settlement_holder_name,
     feePlan: row.fee_plan,
     payerFeePlan: row.payer_fee_plan,
+    autoRepresent: { max: row.auto_represent_max, afterBusinessDays: row.auto_represent_after_business_days },
     createdAt: new Date(row.created_at),
   };
 }

@@ -1,5 +1,5 @@
 import { createRouter, type Clock, type Router } from '../core/index.js';
-import type { ChannelRow, FeePlanRow, Store } from './ports.js';
+import type { CatalogStore, ChannelRow, FeePlanRow } from './ports.js';
 import { channelFromRow, ruleFromRow } from './routing-rows.js';
 
 /** Told what each reload read, so that what is built from the same rows stays in step with the router. */
@@ -19,7 +19,7 @@ export class RouterCache {
   #loading: Promise<Router> | null = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<CatalogStore, 'listChannels' | 'listCurrentRules' | 'listFeePlans'>,
     private readonly clock: Clock,
     private readonly listener: RouterCacheListener,
     private readonly refreshMs = 5_000,

@@ -2,7 +2,7 @@ import type { BusinessDate, CircuitBreaker, Clock, Router } from '../core/index.
 import { ChannelAvailability } from './channel-availability.js';
 import { FeePlansInForce } from './fee-plans-in-force.js';
 import type { ActivePlan } from './plan-versions.js';
-import type { CatalogStore, ChannelRow, MerchantRow, Store } from './ports.js';
+import type { CatalogStore, ChannelRow, MerchantRow } from './ports.js';
 import { RouterCache } from './router-cache.js';
 
 export { channelFromRow, routingInput, ruleFromRow } from './routing-rows.js';
@@ -18,7 +18,8 @@ export class RoutingTable {
   readonly #availability: ChannelAvailability;
 
   constructor(
-    private readonly store: Store,
+    /** Where channels, rules, fee plans and merchants are read: the catalog, never a transaction's writes. */
+    private readonly store: CatalogStore,
     clock: Clock,
     /** Told the channel rows at every reload: the connector registry builds its connectors from them. */
     onChannels: (channels: readonly ChannelRow[]) => void,

@@ -11,6 +11,7 @@ import {
   submitAnswer,
   type ChannelAnswer,
   type DebitQuery,
+  type Clock,
   type EventType,
   type InstructionStatus,
   type Move,
@@ -55,16 +56,19 @@ export class SubmissionWorker {
   #loops: Promise<void>[] = [];
   readonly #kinds: readonly InstructionKindAdapter[];
 
+  /** Each loop's rounds, for `/healthz`. */
+  readonly health: { submission: WorkerHealth; queries: WorkerHealth };
+
   constructor(
     private readonly ctx: AppContext,
     owner?: string,
+    /** The clock of `/healthz`'s times: the machine's, not the test clock (an operator reads them). */
+    healthClock: Clock = systemClock,
   ) {
     this.owner = owner ?? `worker-${process.pid}-${ctx.ids.next('event').slice(-8)}`;
     this.#kinds = instructionKinds(ctx);
+    this.health = { submission: new WorkerHealth(healthClock), queries: new WorkerHealth(healthClock) };
   }
-
-  /** Each loop's rounds, for `/healthz`. */
-  readonly health = { submission: new WorkerHealth(systemClock), queries: new WorkerHealth(systemClock) };
 
   start(): void {
     if (this.#running) return;

@@ -67,7 +67,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Assign a merchant's fee plans (fee_plan, payer_fee_plan) */
+        /** Assign a merchant's fee plans (fee_plan, payer_fee_plan) and set its auto_represent */
         patch: operations["updateMerchant"];
         trace?: never;
     };
@@ -161,6 +161,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/debits/{id}/represent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Present a failed debit again (re-presentment)
+         * @description Creates a new debit with the same mandate, amount and reference and `represents` naming this one, through the normal decision (mandate limits and the payer fee allowance count it; it may be `rejected` like any debit). Only for a failed debit with a retryable code (`insufficient_funds`, `limit_exceeded`, `channel_unavailable`), at least one business day after the business date it failed on, at most twice per original. Refusals (409): `debit_not_failed`, `not_retryable`, `represent_limit_reached`, `represent_too_soon`, `already_represented` (present the newest presentment instead). Idempotency-Key as for POST /v1/debits.
+         */
+        post: operations["representDebit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payouts": {
         parameters: {
             query?: never;
@@ -206,7 +226,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A merchant's balances in fen: pending (collected, not settled, net of merchant fees) and available */
+        /** A merchant's balances in fen: pending (collected, not settled, net of merchant fees), available (settled T+1) and reserved */
         get: operations["getBalances"];
         put?: never;
         post?: never;
@@ -225,6 +245,43 @@ export interface paths {
         };
         /** Every ledger account with its balance; the total is always 0 */
         get: operations["getTrialBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle now every merchant-day that is due (T+1): their net moves from pending to available
+         * @description The maintenance worker does the same after midnight Asia/Shanghai; running it again, or on several nodes at once, moves nothing twice. Debits whose next business day is past the end of the business calendar are left unsettled and listed in waiting.
+         */
+        post: operations["runSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List settlements, newest first */
+        get: operations["listSettlements"];
         put?: never;
         post?: never;
         delete?: never;
@@ -589,9 +646,9 @@ export interface components {
             currency: "CNY";
             /** @description Collected from payers and not yet settled, net of the merchant fees already deducted */
             pending: number;
-            /** @description Settled and available to the merchant */
+            /** @description Settled (T+1, SPEC §14) and available to the merchant */
             available: number;
-            /** @description Held for accepted payouts that have not ended (amount + fee each): paid out when they succeed, back to available when they fail */
+            /** @description Held from available for accepted payouts that have not ended (amount + fee each): paid out when they succeed, back to available when they fail */
             reserved: number;
         };
         Batch: {
@@ -770,6 +827,12 @@ export interface components {
             channel: string | null;
             routing: components["schemas"]["RoutingDecision"] | null;
             business_date: components["schemas"]["BusinessDate"];
+            /** @description The failed debit this one presents again (same mandate, amount and reference); null for an original */
+            represents: string | null;
+            /** @description 0 for an original, then 1 and 2 for its re-presentments */
+            presentment: number;
+            /** @description The debit that presents this one again (not a rejected one), or null; on GET /v1/debits/{id} only */
+            represented_by?: string | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
             /** @description Every transition with its time; on GET /v1/debits/{id} only */
@@ -1003,6 +1066,13 @@ export interface components {
             fee_plan: string;
             /** @description The payer fee plan, charged on top of the amount; null: none */
             payer_fee_plan: string | null;
+            /** @description Failed debits with a retryable code presented again automatically (SPEC §14) */
+            auto_represent: {
+                /** @description Re-presentments made automatically of each failed original; 0: off */
+                max: number;
+                /** @description Business days after each failure before it is presented again */
+                after_business_days: number;
+            };
             created_at: components["schemas"]["Timestamp"];
         };
         MerchantCreated: {
@@ -1023,6 +1093,13 @@ export interface components {
             fee_plan: string;
             /** @description The payer fee plan, charged on top of the amount; null: none */
             payer_fee_plan: string | null;
+            /** @description Failed debits with a retryable code presented again automatically (SPEC §14) */
+            auto_represent: {
+                /** @description Re-presentments made automatically of each failed original; 0: off */
+                max: number;
+                /** @description Business days after each failure before it is presented again */
+                after_business_days: number;
+            };
             created_at: components["schemas"]["Timestamp"];
             /** @description The merchant's first API key: shown this once, stored only as a hash */
             api_key: string;
@@ -1346,6 +1423,60 @@ export interface components {
             delay_ms?: number | null;
             seed?: number;
         };
+        /** @description The succeeded debits of one merchant and business date, settled together (SPEC §14) */
+        Settlement: {
+            /** @description stl_… */
+            id: string;
+            /** @constant */
+            object: "settlement";
+            merchant_id: string;
+            /** @description The business date of the debits settled */
+            business_date: components["schemas"]["BusinessDate"];
+            /** @description 1 for the day's settlement; 2, 3, … for debits of the same day that succeeded after it ran */
+            sequence: number;
+            /** @description The first business day after business_date (T+1, Chinese public holidays and make-up working days counted) */
+            settles_on: components["schemas"]["BusinessDate"];
+            /** @enum {string} */
+            status: "settled";
+            /** @description Debits settled */
+            count: number;
+            /** @description Their net (amount − merchant fee), moved from pending to available */
+            amount: number;
+            /** @constant */
+            currency: "CNY";
+            /** @description The pending → available ledger transaction; null when the net is 0 */
+            ledger_transaction_id: string | null;
+            /** @description When the money moved */
+            created_at: components["schemas"]["Timestamp"];
+        };
+        SettlementList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Settlement"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
+        SettlementRun: {
+            /** @constant */
+            object: "settlement_run";
+            /** @description The Shanghai date the run settled for: every business date whose settles_on is on or before it */
+            today: components["schemas"]["BusinessDate"];
+            /** @description What this run settled; a merchant-day another run settled is not repeated */
+            settlements: components["schemas"]["Settlement"][];
+            /** @description Succeeded debits left unsettled, by business date: not due yet, or past the end of the business calendar (the next year's arrangement is not yet in its table; they settle once it is) */
+            waiting: {
+                business_date: components["schemas"]["BusinessDate"];
+                /** @description Succeeded debits of the date still unsettled, all merchants */
+                count: number;
+                /** @enum {string} */
+                code: "not_yet_due" | "calendar_not_covered";
+                /** @description When they are due; null when the business calendar cannot say */
+                settles_on: components["schemas"]["BusinessDate"] | null;
+                detail: string;
+            }[];
+            /** @description More was due than one run takes; run again */
+            has_more: boolean;
+        };
         /**
          * Format: date-time
          * @description RFC 3339 time at +08:00 (Asia/Shanghai), e.g. 2026-03-15T10:00:00.000+08:00
@@ -1524,6 +1655,13 @@ export interface operations {
                     };
                     fee_plan?: string;
                     payer_fee_plan?: string;
+                    /** @description Present failed debits with a retryable code again automatically (SPEC §14) */
+                    auto_represent?: {
+                        /** @description Re-presentments made automatically of each failed original (0–2); 0 turns it off */
+                        max: number;
+                        /** @description Business days after each failure before it is presented again (1–5, default 1) */
+                        after_business_days?: number;
+                    };
                 };
             };
         };
@@ -1648,6 +1786,13 @@ export interface operations {
                     fee_plan?: string;
                     /** @description null removes the payer plan */
                     payer_fee_plan?: string | null;
+                    /** @description Present failed debits with a retryable code again automatically (SPEC §14) */
+                    auto_represent?: {
+                        /** @description Re-presentments made automatically of each failed original (0–2); 0 turns it off */
+                        max: number;
+                        /** @description Business days after each failure before it is presented again (1–5, default 1) */
+                        after_business_days?: number;
+                    };
                 };
             };
         };
@@ -2138,6 +2283,85 @@ export interface operations {
             };
         };
     };
+    representDebit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string, e.g. a UUID: the same key and body within 24 h replays the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Debit"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not healthy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listPayouts: {
         parameters: {
             query?: {
@@ -2400,6 +2624,119 @@ export interface operations {
             };
             /** @description The key may not do this (an operator or a merchant key is needed) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runSettlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Settle only the debits of this business date (if due); without it, every date due */
+                    business_date?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementRun"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSettlements: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                /** @description Operator only: whose settlements */
+                merchant_id?: string;
+                /** @description The business date of the debits settled */
+                business_date?: string;
+                /** @description settles_on on or after this date */
+                settles_on_gte?: string;
+                /** @description settles_on on or before this date */
+                settles_on_lte?: string;
+                status?: "settled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

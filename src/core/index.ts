@@ -9,4 +9,5 @@ export * from './routing/index.js';
 export * from './channels/index.js';
 export * from './fees/index.js';
 export * from './calendar/index.js';
+export * from './settlement/index.js';
 export * from './records.js';

@@ -50,6 +50,10 @@ export interface MerchantRecord {
   fee_plan: string;
   payer_fee_plan: string | null;
   created_at: string;
+  /** Re-presentments made automatically of each failed original (0–2, SPEC §14); 0: none. */
+  auto_represent_max: number;
+  /** Business days after a failure before it is presented again automatically (1–5). */
+  auto_represent_after_business_days: number;
 }
 
 export interface MandateRecord {
@@ -200,6 +204,8 @@ export interface DebitRecord {
   payer_fee_subject: string | null;
   merchant_fee_subject: string | null;
   batch_id: string | null;
+  /** The settlement that moved this debit's net to `available` (SPEC §14); null until one does. */
+  settlement_id: string | null;
   /** JSON: the routing decision (channels considered, eligibility, reasons). */
   routing: string | null;
   failure_code: string | null;
@@ -210,6 +216,10 @@ export interface DebitRecord {
   attempt_count: number;
   created_at: string;
   updated_at: string;
+  /** The failed debit this one presents again (SPEC §14); null for an original. */
+  represents: string | null;
+  /** 0 for an original, then 1 and 2 for its re-presentments (they share its reference). */
+  presentment: number;
 }
 
 export interface DebitEventRecord {
@@ -252,6 +262,37 @@ export interface IdempotencyRecord {
   state: IdempotencyState;
   response_status: number | null;
   response_body: string | null;
+  created_at: string;
+}
+
+export const SETTLEMENT_STATUSES = ['settled'] as const;
+/**
+ * `settled`: the net moved from `pending` to `available` in the settlement's ledger transaction.
+ * A settlement row is written only in the transaction that moves the money, so no other state is
+ * ever stored; the column is kept so that a later state (a settlement held back) is a new value.
+ */
+export type SettlementStatus = (typeof SETTLEMENT_STATUSES)[number];
+
+/**
+ * One settlement (SPEC §14): the succeeded debits of one merchant and business date that moved
+ * from `pending` to `available` together. A merchant-day normally has one (`sequence` 1); debits
+ * that succeed after it ran settle in the next run as a further row of the same day (`sequence`
+ * 2, 3, …), so nothing is ever left behind or moved twice.
+ */
+export interface SettlementRecord {
+  id: string;
+  merchant_id: string;
+  business_date: string;
+  sequence: number;
+  /** The first business day after `business_date` (T+1): the day the debits were due to settle. */
+  settles_on: string;
+  status: SettlementStatus;
+  /** Debits settled. */
+  count: number;
+  /** Sum of the debits' `amount − merchant_fee`, in fen: what their successes credited to `pending`. */
+  amount: number;
+  /** The pending → available transaction; null when the net is 0 (nothing to move). */
+  ledger_transaction_id: string | null;
   created_at: string;
 }
 

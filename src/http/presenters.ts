@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
 import type { DebitPresenter } from '../app/debits.js';
 import type { PayoutWithHistory } from '../app/payouts.js';
-import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow } from '../app/ports.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow, SettlementRow } from '../app/ports.js';
 import { formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, RoutingDecision, Rule } from './representations/index.js';
+import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, RoutingDecision, Rule, Settlement } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -16,6 +16,7 @@ export type RuleView = z.output<typeof Rule>;
 export type FeePlanView = z.output<typeof FeePlan>;
 export type BatchView = z.output<typeof Batch>;
 export type PayoutView = z.output<typeof Payout>;
+export type SettlementView = z.output<typeof Settlement>;
 
 /** A stored time (UTC text) as the API writes times: RFC 3339 at +08:00 (SPEC §2). */
 export function presentInstant(stored: string): string {
@@ -44,6 +45,7 @@ export function presentMerchant(merchant: Merchant): MerchantView {
     },
     fee_plan: merchant.feePlan,
     payer_fee_plan: merchant.payerFeePlan,
+    auto_represent: { max: merchant.autoRepresent.max, after_business_days: merchant.autoRepresent.afterBusinessDays },
     created_at: formatInstant(merchant.createdAt),
   };
 }
@@ -77,6 +79,8 @@ export function presentMandate(row: MandateRow, today: BusinessDate): MandateVie
 export interface DebitDetails {
   events?: DebitEventRow[];
   attempts?: AttemptRow[];
+  /** The debit that presents this one again, when the caller looked it up (null: none). */
+  representedBy?: string | null;
 }
 
 /** `givenMandateId`: the unknown mandate id a rejected debit was given (kept in its event, not its row). */
@@ -107,6 +111,9 @@ export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMan
     channel: row.channel_id,
     routing: row.routing === null ? null : (JSON.parse(row.routing) as z.output<typeof RoutingDecision>),
     business_date: row.business_date,
+    represents: row.represents,
+    presentment: row.presentment,
+    ...(details.representedBy === undefined ? {} : { represented_by: details.representedBy }),
     created_at: presentInstant(row.created_at),
     updated_at: presentInstant(row.updated_at),
   };
@@ -253,3 +260,20 @@ export function presentPayout({ payout: row, events, attempts }: Partial<PayoutW
 
 /** The answer to a created payout, stored with its idempotency key: with its first event, no attempts yet. */
 export const presentCreatedPayout = (history: PayoutWithHistory): PayoutView => presentPayout({ payout: history.payout, events: history.events });
+
+export function presentSettlement(row: SettlementRow): SettlementView {
+  return {
+    id: row.id,
+    object: 'settlement',
+    merchant_id: row.merchant_id,
+    business_date: row.business_date,
+    sequence: row.sequence,
+    settles_on: row.settles_on,
+    status: row.status,
+    count: row.count,
+    amount: row.amount,
+    currency: 'CNY',
+    ledger_transaction_id: row.ledger_transaction_id,
+    created_at: presentInstant(row.created_at),
+  };
+}

@@ -9,4 +9,6 @@ export interface RouteDeps {
   guard(role: Role): onRequestAsyncHookHandler;
   onDebitCreated(): void;
   onBatchReceived(): void;
+  /** The test clock moved (POST /v1/sandbox/clock). */
+  onClockChanged(): void;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES } from '../core/index.js';
+import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, SETTLEMENT_STATUSES } from '../core/index.js';
 
 /** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
@@ -12,12 +12,20 @@ export const SettlementAccountInput = z.strictObject({
   holder_name: z.string(),
 });
 
+export const AutoRepresentInput = z
+  .strictObject({
+    max: z.number().int().min(0).max(2).describe('Re-presentments made automatically of each failed original (0–2); 0 turns it off'),
+    after_business_days: z.number().int().min(1).max(5).optional().describe('Business days after each failure before it is presented again (1–5, default 1)'),
+  })
+  .describe('Present failed debits with a retryable code again automatically (SPEC §14)');
+
 export const CreateMerchantBody = z.strictObject({
   name: z.string(),
   category: z.enum(MERCHANT_CATEGORIES),
   settlement_account: SettlementAccountInput,
   fee_plan: Text(64).optional(),
   payer_fee_plan: Text(64).optional(),
+  auto_represent: AutoRepresentInput.optional(),
 });
 
 export const PayerInput = z.strictObject({
@@ -242,6 +250,7 @@ export const FeePlanUpdateBody = FeePlanBody.omit({ id: true, side: true });
 export const MerchantPatchBody = z.strictObject({
   fee_plan: Text(64).optional(),
   payer_fee_plan: Text(64).nullable().optional().describe('null removes the payer plan'),
+  auto_represent: AutoRepresentInput.optional(),
 });
 
 const CalendarDate = z.string().refine(isCalendarDate, 'a business date is a real date, YYYY-MM-DD');
@@ -249,4 +258,17 @@ export const MarginQuery = z.strictObject({
   from: CalendarDate.optional().describe('First business date; by default the first of the current month'),
   to: CalendarDate.optional().describe('Last business date, on or after from; by default the last of the current month'),
   merchant_id: z.string().optional(),
+});
+
+export const ListSettlementsQuery = z.strictObject({
+  ...PageQuery,
+  merchant_id: z.string().optional().describe('Operator only: whose settlements'),
+  business_date: CalendarDate.optional().describe('The business date of the debits settled'),
+  settles_on_gte: CalendarDate.optional().describe('settles_on on or after this date'),
+  settles_on_lte: CalendarDate.optional().describe('settles_on on or before this date'),
+  status: z.enum(SETTLEMENT_STATUSES).optional(),
+});
+
+export const RunSettlementBody = z.strictObject({
+  business_date: CalendarDate.optional().describe('Settle only the debits of this business date (if due); without it, every date due'),
 });

@@ -21,6 +21,7 @@ import { payoutRoutes } from './routes/payouts.js';
 import { feeRoutes } from './routes/fees.js';
 import { batchRoutes } from './routes/batches.js';
 import { calendarRoutes } from './routes/calendar.js';
+import { settlementRoutes } from './routes/settlements.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   sandbox: SandboxLink | null;
   onDebitCreated?: () => void;
   onBatchReceived?: () => void;
+  /** The test clock was set or advanced: what is due on the new date (settlement) need not wait for its timer. */
+  onClockChanged?: () => void;
   version: string;
   /** The background loops `/healthz` reports on, by name. */
   workers?: Readonly<Record<string, WorkerHealth>>;
@@ -156,12 +159,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     guard,
     onDebitCreated: options.onDebitCreated ?? (() => undefined),
     onBatchReceived: options.onBatchReceived ?? (() => undefined),
+    onClockChanged: options.onClockChanged ?? (() => undefined),
   };
   merchantRoutes(app, deps);
   mandateRoutes(app, deps);
   debitRoutes(app, deps);
   payoutRoutes(app, deps);
   ledgerRoutes(app, deps);
+  settlementRoutes(app, deps);
   channelRoutes(app, deps);
   feeRoutes(app, deps);
   batchRoutes(app, deps);

@@ -16,6 +16,7 @@ import type {
   PayoutEventRecord,
   PayoutRecord,
   RuleRecord,
+  SettlementRecord,
 } from '../core/index.js';
 import type { Database } from './schema.js';
 
@@ -37,6 +38,7 @@ interface TableRecords {
   payout_attempts: PayoutAttemptRecord;
   idempotency_keys: IdempotencyRecord;
   ledger_accounts: LedgerAccountRecord;
+  settlements: SettlementRecord;
 }
 
 /** True only when A and B are the same type: each assignable to the other, optional and readonly alike. */
@@ -64,4 +66,5 @@ export const TABLES_MATCH_RECORDS = {
   payout_attempts: true,
   idempotency_keys: true,
   ledger_accounts: true,
+  settlements: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

@@ -6,6 +6,7 @@ import type {
   IdempotencyRecord,
   MerchantRecord,
   RuleRecord,
+  SettlementRecord,
 } from '../core/index.js';
 import type { PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE, ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, TableRow } from './tables.js';
 
@@ -40,6 +41,7 @@ export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   postings: PostingsTable;
+  settlements: SettlementsTable;
 }
 
 export interface SettingsTable {
@@ -109,3 +111,6 @@ export type LedgerAccountsTable = TableRow<typeof LEDGER_ACCOUNTS_TABLE>;
 export type LedgerTransactionsTable = TableRow<typeof LEDGER_TRANSACTIONS_TABLE>;
 
 export type PostingsTable = TableRow<typeof POSTINGS_TABLE>;
+
+/** One settlement of a merchant-day (SPEC §14, migration 012). */
+export type SettlementsTable = SettlementRecord;

@@ -129,6 +129,12 @@ export const DEBITS_TABLE = table('debits', {
   merchant_fee_subject: nullable(text),
   payer_fee_subject: nullable(text),
   batch_id: nullable(text),
+  /** The settlement that moved the debit's net to `available` (migration 012); null until then. */
+  settlement_id: nullable(text),
+  /** The failed debit this one presents again; null for an original (migration 014). */
+  represents: nullable(text),
+  /** 0 for an original, then 1 and 2 for its re-presentments. */
+  presentment: int4,
 });
 
 export const DEBIT_EVENTS_TABLE = table('debit_events', {

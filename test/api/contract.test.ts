@@ -128,7 +128,7 @@ for (const engine of ENGINES) {
       merchant = createDaikouClient(t.hub.url, created.api_key, { fetch: recording });
       ok(await operator.GET('/v1/merchants', { params: { query: { limit: 5 } } }));
       ok(await merchant.GET('/v1/merchants/{id}', { params: { path: { id: created.id } } }));
-      ok(await operator.PATCH('/v1/merchants/{id}', { params: { path: { id: created.id } }, body: { fee_plan: 'standard' } }));
+      ok(await operator.PATCH('/v1/merchants/{id}', { params: { path: { id: created.id } }, body: { fee_plan: 'standard', auto_represent: { max: 1, after_business_days: 2 } } }));
       const issued = ok(await operator.POST('/v1/merchants/{id}/api-keys', { params: { path: { id: created.id } }, body: { label: 'second' } }));
       ok(await operator.GET('/v1/merchants/{id}/api-keys', { params: { path: { id: created.id } } }));
       expect(ok(await operator.DELETE('/v1/api-keys/{id}', { params: { path: { id: issued.id } } })).revoked_at).toMatch(/\+08:00$/);
@@ -151,9 +151,16 @@ for (const engine of ENGINES) {
       expect(reused.response.status).toBe(409);
       ok(await merchant.GET('/v1/debits', { params: { query: { mandate_id: mandate.id } } }));
       await eventually(async () => ok(await merchant.GET('/v1/debits/{id}', { params: { path: { id: debit.id } } })).status === 'succeeded', 15_000, 'the debit');
+      // A succeeded debit may not be presented again (the full path is in test/api/representment.test.ts).
+      const represented = await merchant.POST('/v1/debits/{id}/represent', { params: { path: { id: debit.id }, header: { 'idempotency-key': 'contract-represent' } } });
+      expect(represented.response.status).toBe(409);
+      expect(represented.error).toMatchObject({ code: 'debit_not_failed' });
       ok(await operator.GET('/v1/sandbox/accounts/{account_number}', { params: { path: { account_number: card } } }));
       ok(await merchant.GET('/v1/balances'));
       ok(await operator.GET('/v1/ledger/trial-balance'));
+      ok(await operator.POST('/v1/settlements/run', { body: {} }));
+      ok(await merchant.GET('/v1/settlements', { params: { query: { limit: 5 } } }));
+      expect((await merchant.POST('/v1/settlements/run', { body: {} })).response.status).toBe(403);
 
       // A payout: nothing is available yet (collected money is pending until settled), so it is stored rejected.
       const payoutBody = { payee: { account_number: card, account_kind: 'personal' as const, holder_name: '张三' }, amount: 500, currency: 'CNY' as const, reference: 'CONTRACT-PO-1' };

@@ -184,6 +184,16 @@ for (const engine of ENGINES) {
       expect((await t.call('GET', `/v1/mandates?agreement_number=${agreement}`, { key: merchant.key })).body.data).toHaveLength(1);
     });
 
+    it('concurrent channels with one id: one is created, the others are 409 naming /id', async () => {
+      const channel = { id: 'race-channel', type: 'direct_bank', name: 'Race', bank_code: 'ICBC', capabilities: ['debit'], cost_schedule: { fixed: 50 }, priority: 100, enabled: false };
+      const responses = await Promise.all(Array.from({ length: 6 }, (_, index) => t.call('POST', '/v1/channels', { body: { ...channel, name: `Race ${index}` } })));
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      for (const r of responses.filter((r) => r.status === 409)) expect(r.body.errors[0].pointer).toBe('/id');
+      // The one created is the one answered 201: no loser overwrote it.
+      const created = responses.find((r) => r.status === 201)!;
+      expect((await t.call('GET', '/v1/channels/race-channel')).body.name).toBe(created.body.name);
+    });
+
     it('a rejected debit does not hold its reference', async () => {
       const mandateId = await createMandate(t, merchant.key, nextCard(), { limits: { per_debit_max: 100 } });
       expect((await debit(mandateId, 101, 'INV-AGAIN')).status).toBe('rejected');

@@ -18,7 +18,7 @@ import { migrateToLatest, type Engine } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { FakeChannel } from './fake-channel.js';
 import { CrashPoint, crashingStore, leaseIgnoringStore, SimulatedCrash } from './faulty-store.js';
-import { checkFinal, checkInvariants } from './invariants.js';
+import { checkFinal, checkInvariants, createCheckerIndexes } from './invariants.js';
 import { ManualClock } from './manual-clock.js';
 import { Prng } from './prng.js';
 
@@ -136,6 +136,7 @@ class World {
   static async open(options: SimulationOptions): Promise<World> {
     const { store, db } = openStore(options.engine === 'sqlite' ? { engine: 'sqlite', file: ':memory:' } : { engine: 'postgres', url: options.databaseUrl!, poolSize: 4 });
     await migrateToLatest(db);
+    await createCheckerIndexes(db as unknown as Kysely<unknown>);
     const clock = new ManualClock(START);
     const base = baseContext(store, clock);
     return new World(options, store, db as unknown as Kysely<unknown>, clock, base);

@@ -26,6 +26,8 @@ const MERCHANT: MerchantRow = {
   fee_plan: 'standard',
   payer_fee_plan: null,
   created_at: AT,
+  auto_represent_max: 0,
+  auto_represent_after_business_days: 1,
 };
 
 for (const engine of ENGINES) {

@@ -127,6 +127,7 @@ for (const engine of ENGINES) {
       });
       await handle.db.insertInto('merchants').values({
         id: 'mer_files', name: 'M', category: 'utility', settlement_account_ciphertext: 'x', settlement_account_index: 'x', settlement_account_masked: 'x', settlement_bank_code: 'ICBC', settlement_region_code: '440300', settlement_holder_name: 'M', fee_plan: 'standard', payer_fee_plan: null, created_at: clock.now().toISOString(),
+        auto_represent_max: 0, auto_represent_after_business_days: 1,
       }).execute();
       const [processing, completed, failed, oldUpload, youngUpload] = [id(), id(), id(), id(), id()];
       await handle.db.insertInto('batches').values([batch(processing, 'processing'), batch(completed, 'completed'), batch(failed, 'failed')]).execute();

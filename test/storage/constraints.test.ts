@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Insertable, Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
-import { ATTEMPT_STATES, DEBIT_STATUSES, debitSucceededTransaction } from '../../src/core/index.js';
+import { ATTEMPT_STATES, DEBIT_STATUSES, debitSucceededTransaction, EVENT_NAMES, eventType } from '../../src/core/index.js';
 import { BATCH_STATUSES } from '../../src/http/representations/batches.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
@@ -10,7 +10,7 @@ import type { Database } from '../../src/storage/schema.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 
 /**
- * The database's own guards (migration 009): each CHECK refuses a bad write on both engines —
+ * The database's own guards (migrations 009 and 011): each CHECK refuses a bad write on both engines —
  * the constraint has the same name on PostgreSQL and SQLite (whose tables are rebuilt) — every status the code
  * knows is still taken, and the ledger's rows can be neither updated nor deleted.
  */
@@ -22,6 +22,7 @@ type Row<T extends keyof Database> = Insertable<Database[T]>;
 const merchant: Row<'merchants'> = {
   id: 'mer_1', name: 'Water', category: 'utility', settlement_account_ciphertext: 'sealed', settlement_account_index: 'index', settlement_account_masked: '6222****0123',
   settlement_bank_code: 'ICBC', settlement_region_code: '440300', settlement_holder_name: '深圳市水务集团', fee_plan: 'standard', payer_fee_plan: null, created_at: AT,
+  auto_represent_max: 0, auto_represent_after_business_days: 1,
 };
 
 const channel: Row<'channels'> = {
@@ -38,7 +39,7 @@ function mandate(id: string, overrides: Partial<Row<'mandates'>> = {}): Row<'man
 function debit(id: string, overrides: Partial<Row<'debits'>> = {}): Row<'debits'> {
   return {
     id, merchant_id: 'mer_1', mandate_id: 'mnd_1', reference: `ref-${id}`, amount: 12_345, currency: 'CNY', status: 'pending', business_date: '2017-12-07', channel_cost: 30, merchant_fee: 0, payer_fee: 0,
-    attempt_count: 0, created_at: AT, updated_at: AT, ...overrides,
+    attempt_count: 0, created_at: AT, updated_at: AT, presentment: 0, ...overrides,
   };
 }
 
@@ -52,6 +53,10 @@ function batch(id: string, overrides: Partial<Row<'batches'>> = {}): Row<'batche
 
 function batchRow(row: number, overrides: Partial<Row<'batch_rows'>> = {}): Row<'batch_rows'> {
   return { batch_id: 'bat_1', row, status: 'accepted', ...overrides };
+}
+
+function debitEvent(id: string, overrides: Partial<Row<'debit_events'>> = {}): Row<'debit_events'> {
+  return { id, debit_id: 'dbt_1', type: 'debit.created', status: 'pending', at: AT, data: null, ...overrides };
 }
 
 function idempotencyKey(key: string, overrides: Partial<Row<'idempotency_keys'>> = {}): Row<'idempotency_keys'> {
@@ -94,6 +99,11 @@ const BAD_WRITES: BadWrite[] = [
   ['a batch row of an unknown status', (db) => db.insertInto('batch_rows').values(batchRow(2, { status: outside('skipped') })).execute(), 'batch_rows_status_known'],
   ['an idempotency key of an unknown state', (db) => db.insertInto('idempotency_keys').values(idempotencyKey('k2', { state: outside('finished') })).execute(), 'idempotency_keys_state_known'],
   ['an idempotency key completed with an unknown state', (db) => db.updateTable('idempotency_keys').set({ state: outside('finished') }).where('key', '=', 'k1').execute(), 'idempotency_keys_state_known'],
+  ['a debit in another currency', (db) => db.insertInto('debits').values(debit('dbt_x', { currency: 'USD' })).execute(), 'debits_currency_known'],
+  ['an event of an unknown type', (db) => db.insertInto('debit_events').values(debitEvent('evt_x', { type: outside('debit.lost') })).execute(), 'debit_events_type_known'],
+  ['an event of an unknown status', (db) => db.insertInto('debit_events').values(debitEvent('evt_x', { status: outside('lost') })).execute(), 'debit_events_status_known'],
+  ['a mandate usage counter below zero', (db) => db.updateTable('mandate_usage').set({ amount: -1 }).where('mandate_id', '=', 'mnd_1').execute(), 'mandate_usage_amount_not_negative'],
+  ['an allowance usage counter below zero', (db) => db.insertInto('allowance_usage').values({ plan_id: 'card-repayment-2017', subject: 'subject', month: '2017-12', amount: -100 }).execute(), 'allowance_usage_amount_not_negative'],
   ['a posting of zero fen', (db) => db.insertInto('postings').values({ transaction_id: 'ltx_1', line: 99, account_id: 'platform:fee_revenue', amount: 0 }).execute(), 'postings_amount_not_zero'],
 ];
 
@@ -126,6 +136,8 @@ for (const engine of ENGINES) {
       await db.insertInto('batches').values(batch('bat_1')).execute();
       await db.insertInto('batch_rows').values(batchRow(1)).execute();
       await db.insertInto('idempotency_keys').values(idempotencyKey('k1')).execute();
+      await db.insertInto('debit_events').values(debitEvent('evt_1')).execute();
+      await db.insertInto('mandate_usage').values({ mandate_id: 'mnd_1', month: '2017-12', amount: 12_345 }).execute();
       const amounts = { debitId: 'dbt_1', merchantId: 'mer_1', channelId: 'chn_1', amountFen: 12_345, payerFeeFen: 0, merchantFeeFen: 60, channelCostFen: 30 };
       await store.postLedgerTransactions([{ id: 'ltx_1', transaction: debitSucceededTransaction(amounts), at: AT, businessDate: '2017-12-07' }]);
     });
@@ -147,7 +159,10 @@ for (const engine of ENGINES) {
       await db.insertInto('batch_rows').values(batchRow(2, { status: 'rejected' })).execute();
       await db.insertInto('mandates').values(mandate('mnd_2', { status: 'revoked', per_debit_max: null, monthly_max: null })).execute();
       await db.updateTable('idempotency_keys').set({ state: 'done', response_status: 201, response_body: '{}' }).where('key', '=', 'k1').execute();
+      for (const [index, name] of EVENT_NAMES.entries()) await db.insertInto('debit_events').values(debitEvent(`evt_${index + 2}`, { type: eventType('debit', name), status: DEBIT_STATUSES[index % DEBIT_STATUSES.length]! })).execute();
+      await db.updateTable('mandate_usage').set({ amount: 0 }).where('mandate_id', '=', 'mnd_1').execute();
       expect(await db.selectFrom('debits').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: DEBIT_STATUSES.length + 1 });
+      expect(await db.selectFrom('debit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: EVENT_NAMES.length + 1 });
       expect(await db.selectFrom('attempts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: ATTEMPT_STATES.length + 1 });
     });
 

@@ -96,6 +96,8 @@ function merchantRow(id: string, overrides: Partial<MerchantRow> = {}): Merchant
     fee_plan: 'standard',
     payer_fee_plan: null,
     created_at: at(0),
+    auto_represent_max: 0,
+    auto_represent_after_business_days: 1,
     ...overrides,
   };
 }
@@ -171,6 +173,7 @@ function debitRow(id: string, merchantId: string, mandateId: string | null, over
     merchant_fee_subject: null,
     payer_fee_subject: null,
     batch_id: null,
+    settlement_id: null,
     failure_code: null,
     failure_message: null,
     failure_retryable: null,
@@ -178,6 +181,8 @@ function debitRow(id: string, merchantId: string, mandateId: string | null, over
     attempt_count: 0,
     created_at: at(0),
     updated_at: at(0),
+    represents: null,
+    presentment: 0,
     ...overrides,
   };
 }
@@ -469,6 +474,20 @@ for (const engine of ENGINES) {
       });
     });
 
+    describe('allowance usage', () => {
+      it('adds a charge, gives part of it back, and refuses to go below zero', async () => {
+        await seedWorld();
+        expect(await store.lockAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12')).toBe(0);
+        await store.addAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12', 500_000);
+        // A failed debit gives its share back.
+        await store.addAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12', -200_000);
+        expect(await store.lockAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12')).toBe(300_000);
+        await expect(store.addAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12', -300_001)).rejects.toThrow(/allowance_usage_amount_not_negative/);
+        expect(await store.lockAllowanceUsage('card-repayment-2017', 'payer-1', '2017-12')).toBe(300_000);
+        expect(await store.lockAllowanceUsage('card-repayment-2017', 'payer-2', '2017-12')).toBe(0);
+      });
+    });
+
     describe('mandate usage', () => {
       it('starts at zero, adds deltas, and keeps months apart', async () => {
         const { mandate } = await seedWorld();
@@ -480,6 +499,13 @@ for (const engine of ENGINES) {
         await store.addMandateUsage(mandate.id, '2017-12', -100);
         expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(50);
         expect(await store.lockMandateUsage(mandate.id, '2018-01')).toBe(0);
+      });
+
+      it('refuses to give back more than was taken: the counter never goes below zero', async () => {
+        const { mandate } = await seedWorld();
+        await store.addMandateUsage(mandate.id, '2017-12', 100);
+        await expect(store.addMandateUsage(mandate.id, '2017-12', -101)).rejects.toThrow(/mandate_usage_amount_not_negative/);
+        expect(await store.lockMandateUsage(mandate.id, '2017-12')).toBe(100);
       });
 
       it('adds to a month that was never locked', async () => {
@@ -789,6 +815,60 @@ for (const engine of ENGINES) {
           const theirs = await seedDebit(other.id, null, { reference: 'INV-1' });
           expect(await store.findLiveDebitByReference(other.id, 'INV-1')).toEqual(theirs);
           expect(await store.findLiveDebitByReference(other.id, 'INV-2')).toBeNull();
+        });
+      });
+
+      describe('re-presentment (migration 014)', () => {
+        it('lets a chain share its reference, one live debit per presentment number, one live presentment per failure', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const original = await seedDebit(merchant.id, mandate.id, { reference: 'INV-1', status: 'failed', failure_code: 'insufficient_funds', failure_retryable: 1 });
+          const second = debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: 'INV-1', represents: original.id, presentment: 1 });
+          expect(await store.insertDebit(second)).toBe('inserted');
+          const clash = debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: 'INV-1', represents: original.id, presentment: 1 });
+          expect(await store.insertDebit(clash)).toBe('reference_taken');
+          // A new original cannot take the reference of a chain.
+          expect(await store.insertDebit(debitRow(idSource.next('debit'), merchant.id, mandate.id, { reference: 'INV-1' }))).toBe('reference_taken');
+          const rejected = await seedDebit(merchant.id, mandate.id, { reference: 'INV-1', represents: original.id, presentment: 1, status: 'rejected', next_action_at: null });
+          expect((await store.listPresentmentsOf(original.id)).map((debit) => debit.id)).toEqual([second.id, rejected.id]);
+          expect(await store.listPresentmentsOf(second.id)).toEqual([]);
+          expect(await store.getDebit(clash.id)).toBeNull();
+        });
+
+        it('refuses a presentment number above 2', async () => {
+          const { merchant, mandate } = await seedWorld();
+          await expect(store.insertDebit(debitRow(idSource.next('debit'), merchant.id, mandate.id, { presentment: 3 }))).rejects.toThrow();
+        });
+
+        it('reads a debit it locks, and null for an unknown id', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const debit = await seedDebit(merchant.id, mandate.id, { status: 'failed' });
+          expect(await store.transaction((tx) => tx.lockDebit(debit.id))).toEqual(debit);
+          expect(await store.transaction((tx) => tx.lockDebit('dbt_none'))).toBeNull();
+        });
+
+        it('finds due failures in one query: by the merchant\'s setting, retryable, not presented, under its max, oldest first', async () => {
+          const { merchant, mandate } = await seedWorld();
+          const off = merchantRow(idSource.next('merchant'));
+          await store.insertMerchant(off);
+          const offMandate = mandateRow(idSource.next('mandate'), off.id);
+          await store.insertMandate(offMandate);
+          expect(await store.updateMerchantAutoRepresent(merchant.id, 1, 2)).toBe(true);
+          expect(await store.updateMerchantAutoRepresent('mer_none', 1, 2)).toBe(false);
+          const failed = (minutes: number, overrides: Partial<DebitRow> = {}) =>
+            seedDebit(merchant.id, mandate.id, { status: 'failed', failure_code: 'insufficient_funds', failure_retryable: 1, updated_at: at(minutes), next_action_at: null, ...overrides });
+          const due = await failed(10);
+          const older = await failed(5);
+          await failed(100); // not due yet for a merchant waiting two business days
+          await failed(11, { failure_code: 'account_closed', failure_retryable: 0 });
+          await failed(12, { presentment: 1, reference: 'INV-MAXED' }); // max 1 reached
+          await failed(1); // older than failedFrom
+          const presented = await failed(13);
+          await seedDebit(merchant.id, mandate.id, { reference: presented.reference, represents: presented.id, presentment: 1, status: 'rejected', next_action_at: null });
+          await seedDebit(off.id, offMandate.id, { status: 'failed', failure_code: 'insufficient_funds', failure_retryable: 1, updated_at: at(10), next_action_at: null });
+          const query = { failedBefore: { 1: at(200), 2: at(50), 3: at(40), 4: at(30), 5: at(20) }, failedFrom: at(2), limit: 10 };
+          expect((await store.findDueFailures(query)).map((debit) => debit.id)).toEqual([older.id, due.id]);
+          expect((await store.findDueFailures({ ...query, limit: 1 })).map((debit) => debit.id)).toEqual([older.id]);
+          expect(await store.findDueFailures({ ...query, failedBefore: { ...query.failedBefore, 2: at(3) } })).toEqual([]);
         });
       });
 

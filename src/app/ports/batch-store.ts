@@ -20,8 +20,6 @@ export interface BatchStore {
   getBatch(id: string): Promise<BatchRow | null>;
   findBatchByFile(merchantId: string, sha256: string): Promise<BatchRow | null>;
   listBatches(filter: PageRequest & { merchantId?: string | undefined; status?: BatchStatus | undefined }): Promise<Page<BatchRow>>;
-  /** Batches still being processed, oldest first. */
-  listProcessingBatches(): Promise<BatchRow[]>;
   /** Batches still being processed whose next attempt is due at `now`, oldest first, at most `limit` (leased or not). */
   listDueBatches(now: string, limit: number): Promise<BatchRow[]>;
   /**

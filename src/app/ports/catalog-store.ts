@@ -16,6 +16,8 @@ export interface CatalogStore {
   updateMerchantPlans(id: string, feePlan: string, payerFeePlan: string | null): Promise<void>;
   listMerchants(page: PageRequest): Promise<Page<MerchantRow>>;
 
+  /** A new channel, unless one of its id exists (often a concurrent create's). */
+  insertChannel(row: ChannelRow): Promise<'inserted' | 'id_taken'>;
   upsertChannel(row: ChannelRow): Promise<void>;
   listChannels(): Promise<ChannelRow[]>;
   getChannel(id: string): Promise<ChannelRow | null>;

@@ -22,7 +22,8 @@ export interface DebitFilter extends PageRequest {
  */
 export interface DebitStore {
   /**
-   * Writes the debit unless the merchant has a debit with its reference that was not rejected
+   * Writes the debit unless the merchant has a debit with its reference and presentment number
+   * (SPEC §14: a chain of re-presentments shares one reference) that was not rejected
    * (often a concurrent request's): then nothing is written and the transaction stays usable.
    */
   insertDebit(row: DebitRow): Promise<'inserted' | 'reference_taken'>;

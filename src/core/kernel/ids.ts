@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   apiKey: 'key',
   attempt: 'att',
   ledgerTransaction: 'ltx',
+  settlement: 'stl',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -129,3 +129,15 @@ export function payoutReleasedTransaction(p: Pick<PayoutAmounts, 'payoutId' | 'm
     { account: accounts.merchantAvailable(p.merchantId), amountFen: -(p.amountFen + p.feeFen) },
   ]);
 }
+
+/**
+ * A settlement (SPEC §14): the merchant's net of the debits it took moves from `pending` to
+ * `available`. `netFen` may be negative (fees above amounts), never 0: a zero move is no
+ * transaction, and the caller posts none.
+ */
+export function settlementTransaction(settlementId: string, merchantId: string, netFen: number): LedgerTransaction {
+  return ledgerTransaction('settlement', 'settlement', settlementId, [
+    { account: accounts.merchantPending(merchantId), amountFen: netFen },
+    { account: accounts.merchantAvailable(merchantId), amountFen: -netFen },
+  ]);
+}

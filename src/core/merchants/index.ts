@@ -25,5 +25,18 @@ export interface Merchant {
   settlementHolderName: string;
   feePlan: string;
   payerFeePlan: string | null;
+  /** Failed debits presented again automatically (SPEC §14); max 0: off. */
+  autoRepresent: AutoRepresent;
   createdAt: Date;
 }
+
+/** A merchant's `auto_represent`: how many re-presentments of each original, how many business days after each failure. */
+export interface AutoRepresent {
+  /** 0–2 */
+  max: number;
+  /** 1–5 */
+  afterBusinessDays: number;
+}
+
+/** Off: failed debits are presented again only by hand. */
+export const AUTO_REPRESENT_OFF: AutoRepresent = { max: 0, afterBusinessDays: 1 };

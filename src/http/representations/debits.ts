@@ -44,6 +44,13 @@ export const Debit = z
     channel: z.string().nullable(),
     routing: RoutingDecision.nullable(),
     business_date: BusinessDate,
+    represents: z.string().nullable().describe('The failed debit this one presents again (same mandate, amount and reference); null for an original'),
+    presentment: z.number().int().min(0).max(2).describe('0 for an original, then 1 and 2 for its re-presentments'),
+    represented_by: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('The debit that presents this one again (not a rejected one), or null; on GET /v1/debits/{id} only'),
     created_at: Timestamp,
     updated_at: Timestamp,
     events: z

@@ -15,3 +15,4 @@ export * from './sandbox.js';
 export * from './operations.js';
 export * from './calendar.js';
 export * from './payouts.js';
+export * from './settlements.js';

@@ -7,8 +7,8 @@ export const Balances = z
     merchant_id: z.string(),
     currency: Currency,
     pending: Fen.describe('Collected from payers and not yet settled, net of the merchant fees already deducted'),
-    available: Fen.describe('Settled and available to the merchant'),
-    reserved: Fen.describe('Held for accepted payouts that have not ended (amount + fee each): paid out when they succeed, back to available when they fail'),
+    available: Fen.describe('Settled (T+1, SPEC §14) and available to the merchant'),
+    reserved: Fen.describe('Held from available for accepted payouts that have not ended (amount + fee each): paid out when they succeed, back to available when they fail'),
   })
   .meta({ id: 'Balances', description: 'A merchant\'s balances in fen. Fees are not a balance: each debit shows its own in fees, and GET /v1/reports/margin sums them.' });
 

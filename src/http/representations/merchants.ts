@@ -16,6 +16,12 @@ export const Merchant = z
     }),
     fee_plan: z.string().describe('The merchant fee plan, deducted from proceeds per succeeded debit'),
     payer_fee_plan: z.string().nullable().describe('The payer fee plan, charged on top of the amount; null: none'),
+    auto_represent: z
+      .strictObject({
+        max: z.number().int().min(0).max(2).describe('Re-presentments made automatically of each failed original; 0: off'),
+        after_business_days: z.number().int().min(1).max(5).describe('Business days after each failure before it is presented again'),
+      })
+      .describe('Failed debits with a retryable code presented again automatically (SPEC §14)'),
     created_at: Timestamp,
   })
   .meta({ id: 'Merchant' });

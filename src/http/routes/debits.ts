@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createDebit, getDebit, listDebits } from '../../app/debits.js';
+import { representDebit } from '../../app/representments.js';
 import { validationFailed } from '../../app/errors.js';
 import { presentCreatedDebit, presentDebit, type DebitView } from '../presenters.js';
 import type { RouteDeps } from '../route-deps.js';
@@ -26,12 +27,7 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
     },
     onRequest: guard('merchant'),
   }, async (request, reply) => {
-    const header = request.headers['idempotency-key'];
-    const key = typeof header === 'string' ? header : null;
-    if (key !== null && (key.length === 0 || key.length > 255)) {
-      throw validationFailed([{ pointer: '/headers/idempotency-key', code: 'invalid_length', detail: 'Idempotency-Key must be 1 to 255 characters.' }]);
-    }
-    const result = await createDebit(ctx, merchantOf(request), key, request.body, presentCreatedDebit);
+    const result = await createDebit(ctx, merchantOf(request), idempotencyKeyOf(request.headers), request.body, presentCreatedDebit);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     else onDebitCreated();
     // A replay sends the stored answer of a 201; the response schema checks it like a fresh one.
@@ -66,9 +62,41 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
     },
     onRequest: guard('any'),
   }, async (request) => {
-    const { debit, events, attempts, givenMandateId } = await getDebit(ctx, merchantScope(request), request.params.id);
-    return presentDebit(debit, { events, attempts }, givenMandateId);
+    const { debit, events, attempts, givenMandateId, representedBy } = await getDebit(ctx, merchantScope(request), request.params.id);
+    return presentDebit(debit, { events, attempts, representedBy }, givenMandateId);
   });
+  r.post('/v1/debits/:id/represent', {
+    schema: {
+      operationId: 'representDebit',
+      tags,
+      summary: 'Present a failed debit again (re-presentment)',
+      description:
+        'Creates a new debit with the same mandate, amount and reference and `represents` naming this one, through the normal ' +
+        'decision (mandate limits and the payer fee allowance count it; it may be `rejected` like any debit). Only for a failed ' +
+        'debit with a retryable code (`insufficient_funds`, `limit_exceeded`, `channel_unavailable`), at least one business day ' +
+        'after the business date it failed on, at most twice per original. Refusals (409): `debit_not_failed`, `not_retryable`, ' +
+        '`represent_limit_reached`, `represent_too_soon`, `already_represented` (present the newest presentment instead). ' +
+        'Idempotency-Key as for POST /v1/debits.',
+      headers: IdempotencyHeaders,
+      params: IdParams,
+      response: responses({ 201: Debit }, [400, 401, 403, 404, 409, 503]),
+    },
+    onRequest: guard('merchant'),
+  }, async (request, reply) => {
+    const result = await representDebit(ctx, merchantOf(request), idempotencyKeyOf(request.headers), request.params.id, presentCreatedDebit);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    else onDebitCreated();
+    return reply.code(result.status as 201).send(result.body as DebitView);
+  });
+}
+
+function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | null {
+  const header = headers['idempotency-key'];
+  const key = typeof header === 'string' ? header : null;
+  if (key !== null && (key.length === 0 || key.length > 255)) {
+    throw validationFailed([{ pointer: '/headers/idempotency-key', code: 'invalid_length', detail: 'Idempotency-Key must be 1 to 255 characters.' }]);
+  }
+  return key;
 }
 
 /**

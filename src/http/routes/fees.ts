@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { getFeePlanVersions, putFeePlan } from '../../app/fee-plans.js';
 import { validationFailed } from '../../app/errors.js';
 import { marginReport } from '../../app/ledger.js';
-import { updateMerchantPlans } from '../../app/merchants.js';
+import { updateMerchant } from '../../app/merchants.js';
 import { presentFeePlan, presentMerchant } from '../presenters.js';
 import type { RouteDeps } from '../route-deps.js';
 import { businessDate } from '../../core/index.js';
@@ -55,13 +55,13 @@ export function feeRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void
     schema: {
       operationId: 'updateMerchant',
       tags: ['merchants'],
-      summary: "Assign a merchant's fee plans (fee_plan, payer_fee_plan)",
+      summary: "Assign a merchant's fee plans (fee_plan, payer_fee_plan) and set its auto_represent",
       params: IdParams,
       body: MerchantPatchBody,
       response: responses({ 200: Merchant }, [400, 401, 403, 404, 413, 415]),
     },
     onRequest: guard('operator'),
-  }, async (request) => presentMerchant(await updateMerchantPlans(ctx, request.params.id, request.body)));
+  }, async (request) => presentMerchant(await updateMerchant(ctx, request.params.id, request.body)));
   r.get('/v1/reports/margin', {
     schema: {
       operationId: 'getMarginReport',

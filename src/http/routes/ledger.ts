@@ -14,7 +14,7 @@ export function ledgerRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
     schema: {
       operationId: 'getBalances',
       tags,
-      summary: "A merchant's balances in fen: pending (collected, not settled, net of merchant fees) and available",
+      summary: "A merchant's balances in fen: pending (collected, not settled, net of merchant fees), available (settled T+1) and reserved",
       querystring: z.strictObject({ merchant_id: z.string().optional().describe('Operator only, and required then: whose balances') }),
       response: responses({ 200: Balances }, [400, 401]),
     },

@@ -25,7 +25,7 @@ const ReceivedQuery = z.strictObject({
  * The sandbox's control API, for operators, under the hub's own address and keys. Calls are
  * forwarded to the sandbox service with its control token.
  */
-export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: SandboxLink): void {
+export function sandboxRoutes(app: FastifyInstance, { guard, onClockChanged }: RouteDeps, link: SandboxLink): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const forward = async (reply: FastifyReply, method: string, path: string, body?: unknown): Promise<{ status: number; payload: unknown }> => {
     let response: Response;
@@ -120,7 +120,10 @@ export function sandboxRoutes(app: FastifyInstance, { guard }: RouteDeps, link: 
     const { status, payload } = await forward(reply, 'POST', '/v1/sandbox/clock', request.body);
     const now = (payload as { now?: string } | null)?.now;
     const instantMs = typeof now === 'string' ? Date.parse(now) : Number.NaN;
-    if (status === 200 && isWithinClockRange(instantMs)) link.clock.set(new Date(instantMs));
+    if (status === 200 && isWithinClockRange(instantMs)) {
+      link.clock.set(new Date(instantMs));
+      onClockChanged();
+    }
     return reply;
   });
 }

@@ -9,7 +9,10 @@ import * as batchPaymentInformations from './007-batch-payment-informations.js';
 import * as batchEncodings from './008-batch-encodings.js';
 import * as constraints from './009-constraints.js';
 import * as batchLeasesAndFiles from './010-batch-leases-and-files.js';
+import * as moreConstraints from './011-more-constraints.js';
+import * as settlements from './012-settlements.js';
 import * as payouts from './013-payouts.js';
+import * as representments from './014-representments.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,7 +26,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-batch-encodings': batchEncodings,
   '009-constraints': constraints,
   '010-batch-leases-and-files': batchLeasesAndFiles,
+  '011-more-constraints': moreConstraints,
+  '012-settlements': settlements,
   '013-payouts': payouts,
+  '014-representments': representments,
 };
 
 export const migrationProvider: MigrationProvider = {

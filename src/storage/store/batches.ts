@@ -38,10 +38,6 @@ export class Batches {
     return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
   }
 
-  async listProcessingBatches(): Promise<BatchRow[]> {
-    return this.db.selectFrom('batches').selectAll().where('status', '=', sql.lit('processing')).orderBy('created_at').execute();
-  }
-
   async advanceBatch(id: string, lease: BatchLease, fromCursor: number, patch: Pick<BatchRow, 'cursor' | 'rows' | 'accepted' | 'rejected'>): Promise<boolean> {
     const result = await this.db
       .updateTable('batches')

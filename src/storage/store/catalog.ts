@@ -27,6 +27,11 @@ export class Catalog {
     return page(await query.orderBy('id', 'desc').limit(request.limit + 1).execute(), request.limit);
   }
 
+  async insertChannel(row: ChannelRow): Promise<'inserted' | 'id_taken'> {
+    const result = await this.db.insertInto('channels').values(row).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+    return inserted(result) ? 'inserted' : 'id_taken';
+  }
+
   async upsertChannel(row: ChannelRow): Promise<void> {
     const { id: _id, created_at: _createdAt, ...rest } = row;
     await this.db
@@ -95,6 +100,11 @@ export class Catalog {
   }
 
   async addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void> {
+    if (deltaFen < 0) {
+      // A release: an update of the row the debit's charge made (see addMandateUsage).
+      await this.db.updateTable('allowance_usage').set({ amount: (eb) => eb('amount', '+', deltaFen) }).where('plan_id', '=', planId).where('subject', '=', subject).where('month', '=', month).execute();
+      return;
+    }
     await this.db
       .insertInto('allowance_usage')
       .values({ plan_id: planId, subject, month, amount: deltaFen })

@@ -15,10 +15,11 @@ export class Debits {
   async insertDebit(row: DebitRow): Promise<'inserted' | 'reference_taken'> {
     // The conflict target is the partial index debits_reference_unique, named by its columns and
     // predicate; the predicate is a literal, as in the index, or SQLite would not match the two.
+    // A reference is unique per presentment number (migration 014): a re-presentment shares it.
     const result = await this.db
       .insertInto('debits')
       .values(row)
-      .onConflict((oc) => oc.columns(['merchant_id', 'reference']).where('status', '<>', sql.lit('rejected')).doNothing())
+      .onConflict((oc) => oc.columns(['merchant_id', 'reference', 'presentment']).where('status', '<>', sql.lit('rejected')).doNothing())
       .executeTakeFirst();
     return inserted(result) ? 'inserted' : 'reference_taken';
   }

@@ -83,6 +83,13 @@ export class Mandates {
   }
 
   async addMandateUsage(mandateId: string, month: string, deltaFen: number): Promise<void> {
+    if (deltaFen < 0) {
+      // A release gives back room taken earlier, so its row exists: an update. (An upsert would
+      // offer the database a new row of a negative amount, which the CHECK of migration 011
+      // refuses before the conflict turns it into an update.)
+      await this.db.updateTable('mandate_usage').set({ amount: (eb) => eb('amount', '+', deltaFen) }).where('mandate_id', '=', mandateId).where('month', '=', month).execute();
+      return;
+    }
     await this.db
       .insertInto('mandate_usage')
       .values({ mandate_id: mandateId, month, amount: deltaFen })
