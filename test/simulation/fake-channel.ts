@@ -2,7 +2,6 @@ import {
   FAILURE_MESSAGES,
   type ChannelFlows,
   type Clock,
-  type DebitInstruction,
   type FailureCode,
   type QueryOutcome,
   type SubmitOutcome,
@@ -47,6 +46,12 @@ const SUBMIT_FAULTS = { accept: 46, not_sent: 8, timeout: 8, drop: 8, late: 9, t
 const QUERY_FAULTS = { answer: 68, unreachable: 12, late: 9, pause: 6, throw: 3 } as const;
 
 const FAILURES: FailureCode[] = ['insufficient_funds', 'account_closed', 'payer_refused', 'limit_exceeded'];
+
+/** What the channel reads of any instruction, debit or payout: who it is and where it was sent. */
+interface Sent {
+  endToEndId: string;
+  channelId: string;
+}
 
 /**
  * A seeded fake clearing network behind the connector interface. Every choice comes from the
@@ -111,7 +116,12 @@ export class FakeChannel {
           return Promise.all(endToEndIds.map((id) => this.#query(node, channelId, id, false)));
         },
       },
-      payoutSubmit: null,
+      // Payouts meet the same faults, one a message; their outcomes are asked through the query flow.
+      payoutSubmit: {
+        batchMax: 1,
+        submitPayout: (instruction) => this.#submit(node, instruction, true),
+        submitPayouts: (instructions) => Promise.all(instructions.map((instruction) => this.#submit(node, instruction, false))),
+      },
       statementSource: null,
     };
   }
@@ -146,9 +156,14 @@ export class FakeChannel {
     return call.round;
   }
 
-  /** The calls whose connector timeout passes by `untilMs`, earliest first, each settled as timed out. */
-  expire(untilMs: number): { round: number; node: string; abandoned: boolean }[] {
-    const due = this.held.filter((call) => call.deadlineMs !== null && call.deadlineMs <= untilMs).sort((a, b) => a.deadlineMs! - b.deadlineMs! || a.id - b.id);
+  /**
+   * The calls (of one round, if given) whose connector timeout passes by `untilMs`, earliest
+   * first, each settled as timed out.
+   */
+  expire(untilMs: number, round?: number): { round: number; node: string; abandoned: boolean }[] {
+    const due = this.held
+      .filter((call) => call.deadlineMs !== null && call.deadlineMs <= untilMs && (round === undefined || call.round === round))
+      .sort((a, b) => a.deadlineMs! - b.deadlineMs! || a.id - b.id);
     this.#drop((call) => due.includes(call));
     for (const call of due) call.settle(false);
     return due.map((call) => ({ round: call.round, node: call.node, abandoned: call.abandoned }));
@@ -184,7 +199,7 @@ export class FakeChannel {
     });
   }
 
-  #receive(instruction: DebitInstruction): void {
+  #receive(instruction: Sent): void {
     const id = instruction.endToEndId;
     const before = this.#lastReceived.get(id);
     if (before !== undefined) {
@@ -217,13 +232,13 @@ export class FakeChannel {
   }
 
   /** A submission's answer once the channel holds (or refused) it. */
-  #accepted(instruction: DebitInstruction): SubmitOutcome {
+  #accepted(instruction: Sent): SubmitOutcome {
     const holding = this.#holdings.get(instruction.endToEndId)?.get(instruction.channelId);
     if (holding === undefined) throw new Error('accepted an instruction the channel does not hold');
     return { kind: 'accepted', channelReference: holding.outcome.kind === 'succeeded' ? holding.outcome.reference : `SIM-REF-${instruction.endToEndId}` };
   }
 
-  async #submit(node: string, instruction: DebitInstruction, mayThrow: boolean): Promise<SubmitOutcome> {
+  async #submit(node: string, instruction: Sent, mayThrow: boolean): Promise<SubmitOutcome> {
     this.stats.submits += 1;
     const fault = this.healthy ? 'accept' : this.prng.weighted(mayThrow ? SUBMIT_FAULTS : { ...SUBMIT_FAULTS, throw: 0 });
     switch (fault) {

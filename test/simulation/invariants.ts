@@ -27,6 +27,9 @@ export async function checkInvariants(db: Kysely<unknown>, store: Store, channel
   return [
     ...channel.violations,
     ...(await attemptsFenced(db, scope)),
+    ...(await payoutsFenced(db)),
+    ...(await merchantBalancesAgree(db)),
+    ...(await settlementsAddUp(db)),
     ...(await ledgerBalanced(db, store, since)),
     ...(await mandateUsageCounted(db, scope)),
     ...(await allowanceUsageCounted(db, scope)),
@@ -90,6 +93,72 @@ async function attemptsFenced(db: Kysely<unknown>, scope: Scope): Promise<string
       or coalesce(t.posted, 0) <> (case when d.status = 'succeeded' then 1 else 0 end))
     order by d.id`.execute(db);
   return rows.map((row) => `debit ${row.id} is ${row.status} with ${row.open} open attempts, ${row.succeeded} succeeded attempts and ${row.posted} ledger transactions`);
+}
+
+/**
+ * The same fence for payouts (all of them: there are few), and their money: a payout not rejected
+ * has one reservation; one that succeeded used it once, one that failed gave it back once, and
+ * one still open did neither.
+ */
+async function payoutsFenced(db: Kysely<unknown>): Promise<string[]> {
+  const { rows } = await sql<{ id: string; status: string; open: number | string; succeeded: number | string; reserved: number | string; used: number | string; released: number | string }>`
+    select p.id, p.status, coalesce(a.open, 0) as open, coalesce(a.succeeded, 0) as succeeded,
+      coalesce(t.reserved, 0) as reserved, coalesce(t.used, 0) as used, coalesce(t.released, 0) as released
+    from payouts p
+    left join (
+      select payout_id,
+        sum(case when state in ('sending', 'accepted', 'unknown') then 1 else 0 end) as open,
+        sum(case when state = 'succeeded' then 1 else 0 end) as succeeded
+      from payout_attempts group by payout_id
+    ) a on a.payout_id = p.id
+    left join (
+      select ref_id,
+        sum(case when kind = 'payout_reserved' then 1 else 0 end) as reserved,
+        sum(case when kind = 'payout_succeeded' then 1 else 0 end) as used,
+        sum(case when kind = 'payout_released' then 1 else 0 end) as released
+      from ledger_transactions where ref_type = 'payout' group by ref_id
+    ) t on t.ref_id = p.id
+    where coalesce(a.open, 0) <> (case when p.status = 'submitted' then 1 else 0 end)
+      or coalesce(a.succeeded, 0) <> (case when p.status = 'succeeded' then 1 else 0 end)
+      or coalesce(t.reserved, 0) <> (case when p.status = 'rejected' then 0 else 1 end)
+      or coalesce(t.used, 0) <> (case when p.status = 'succeeded' then 1 else 0 end)
+      or coalesce(t.released, 0) <> (case when p.status = 'failed' then 1 else 0 end)
+    order by p.id`.execute(db);
+  return rows.map((row) => `payout ${row.id} is ${row.status} with ${row.open} open and ${row.succeeded} succeeded attempts, ${row.reserved} reservations, ${row.used} uses and ${row.released} releases`);
+}
+
+/**
+ * Each merchant's balances say what its instructions say (merchant balances are credits, so
+ * negative): `reserved` holds amount + fee of every payout still open; `available` never went
+ * below zero (a debit balance); `pending` holds the net of every succeeded debit not yet settled.
+ */
+async function merchantBalancesAgree(db: Kysely<unknown>): Promise<string[]> {
+  const { rows } = await sql<{ id: string; reserved: number | string; open_payouts: number | string; available: number | string; pending: number | string; unsettled: number | string }>`
+    select m.id,
+      coalesce((select balance from ledger_accounts where id = 'merchant:' || m.id || ':reserved'), 0) as reserved,
+      (select cast(coalesce(sum(amount + fee), 0) as bigint) from payouts where merchant_id = m.id and status in ('pending', 'submitted')) as open_payouts,
+      coalesce((select balance from ledger_accounts where id = 'merchant:' || m.id || ':available'), 0) as available,
+      coalesce((select balance from ledger_accounts where id = 'merchant:' || m.id || ':pending'), 0) as pending,
+      (select cast(coalesce(sum(amount - merchant_fee), 0) as bigint) from debits where merchant_id = m.id and status = 'succeeded' and settlement_id is null) as unsettled
+    from merchants m order by m.id`.execute(db);
+  const violations: string[] = [];
+  for (const row of rows) {
+    if (-Number(row.reserved) !== Number(row.open_payouts)) violations.push(`merchant ${row.id} has ${-Number(row.reserved)} reserved, but its open payouts hold ${row.open_payouts}`);
+    if (Number(row.available) > 0) violations.push(`merchant ${row.id}'s available is ${-Number(row.available)}: below zero`);
+    if (-Number(row.pending) !== Number(row.unsettled)) violations.push(`merchant ${row.id} has ${-Number(row.pending)} pending, but its unsettled succeeded debits net ${row.unsettled}`);
+  }
+  return violations;
+}
+
+/** Each settlement's count and amount are those of the debits it took; no debit it took failed or is open. */
+async function settlementsAddUp(db: Kysely<unknown>): Promise<string[]> {
+  const { rows } = await sql<{ id: string; count: number | string; amount: number | string; debits: number | string; net: number | string; not_succeeded: number | string }>`
+    select s.id, s.count, s.amount, count(d.id) as debits, cast(coalesce(sum(d.amount - d.merchant_fee), 0) as bigint) as net,
+      sum(case when d.status <> 'succeeded' then 1 else 0 end) as not_succeeded
+    from settlements s left join debits d on d.settlement_id = s.id
+    group by s.id, s.count, s.amount
+    having s.count <> count(d.id) or s.amount <> coalesce(sum(d.amount - d.merchant_fee), 0) or sum(case when d.status <> 'succeeded' then 1 else 0 end) > 0`.execute(db);
+  return rows.map((row) => `settlement ${row.id} says ${row.count} debits and ${row.amount}, but took ${row.debits} debits netting ${row.net} (${row.not_succeeded} not succeeded)`);
 }
 
 /**
@@ -179,8 +248,11 @@ function compareCounters(what: string, counters: Map<string, number>, sums: Map<
  */
 export async function checkFinal(db: Kysely<unknown>, channel: FakeChannel): Promise<string[]> {
   const { rows } = await sql<{ id: string; status: string; channel_id: string | null; failure_code: string | null }>`
-    select id, status, channel_id, failure_code from debits order by id`.execute(db);
+    select id, status, channel_id, failure_code from debits
+    union all select id, status, channel_id, failure_code from payouts
+    order by id`.execute(db);
   const violations: string[] = [];
+  // Debits and payouts alike (a payout's end-to-end id is its id, as a debit's is); "debit" below names either.
   for (const debit of rows) {
     const holdings = channel.holdings(debit.id);
     if (debit.status === 'pending' || debit.status === 'submitted') {

@@ -1,17 +1,19 @@
 import { sql, type Kysely } from 'kysely';
 import { DEFAULT_BATCH_SETTINGS, type AppContext, type WorkerSettings } from '../../src/app/context.js';
-import { presentCreatedDebit } from '../../src/http/presenters.js';
+import { presentCreatedDebit, presentCreatedPayout } from '../../src/http/presenters.js';
 import { createDebit, type CreateDebitInput } from '../../src/app/debits.js';
 import { AppError } from '../../src/app/errors.js';
 import { ensureDefaultPlans, putFeePlan } from '../../src/app/fee-plans.js';
 import { createMandate } from '../../src/app/mandates.js';
 import { createMerchant } from '../../src/app/merchants.js';
+import { createPayout, type CreatePayoutInput } from '../../src/app/payouts.js';
+import { runSettlement } from '../../src/app/settlements.js';
 import type { MandateRow, Store } from '../../src/app/ports.js';
 import { ChannelConnectors } from '../../src/app/connector-registry.js';
 import { RoutingTable } from '../../src/app/routing-table.js';
 import { loadScenario } from '../../src/app/scenarios.js';
 import { SubmissionWorker } from '../../src/app/submission-worker.js';
-import { FlowTable, SequentialIds } from '../../src/core/index.js';
+import { accounts, businessDate, FlowTable, ledgerTransaction, SequentialIds } from '../../src/core/index.js';
 import { createLogger } from '../../src/logger.js';
 import { Vault } from '../../src/security/vault.js';
 import { migrateToLatest, type Engine } from '../../src/storage/database.js';
@@ -36,6 +38,7 @@ export interface SimulationReport {
   seed: number;
   steps: number;
   debits: Record<string, number>;
+  payouts: Record<string, number>;
   channel: FakeChannel['stats'];
   crashes: number;
   nodes: number;
@@ -64,7 +67,14 @@ export const WORKERS: WorkerSettings = { leaseMs: 10_000, queryIntervalMs: 500, 
 const CONNECTOR_TIMEOUT_MS = 4_000;
 /** A quarter of an hour before a month ends in Shanghai: the month turns during the run. */
 export const START = new Date('2026-03-31T23:45:00+08:00');
-const STEP_WEIGHTS = { create: 22, submit: 20, query: 20, advance: 16, release: 10, kill: 3, crash: 5, spawn: 2 } as const;
+const STEP_WEIGHTS = { create: 22, payout: 8, submit: 20, query: 20, advance: 16, settle: 2, release: 10, kill: 3, crash: 5, spawn: 2 } as const;
+/** What each merchant has in `available` at the start, so that payouts have money to draw on and run out of it. */
+const FUNDED_FEN = 1_500_000;
+/** Payees: a personal ICBC card (ICBC's direct link) and a corporate account (NetsUnion) in cn-2017. */
+const PAYEES = [
+  { account_number: cardNumber('622202', 9_001), account_kind: 'personal', holder_name: '李四' },
+  { account_number: '4403010012345600017', account_kind: 'corporate', medium: 'bank_account', bank_code: 'CCB', holder_name: '深圳市某某有限公司' },
+] as const;
 const NODES_MAX = 3;
 /** Rounds of the healthy phase at the end before a debit still open is a violation. */
 const SETTLE_ROUNDS_MAX = 60;
@@ -95,6 +105,10 @@ interface Mandate {
   merchantId: string;
 }
 
+interface Merchant {
+  id: string;
+}
+
 /**
  * Drives the real use cases, submission worker and store against the fake channel, one seeded
  * step at a time, and checks the invariants after every step. Throws SimulationFailure on the
@@ -114,11 +128,13 @@ class World {
   readonly channel: FakeChannel;
   readonly nodes: Node[] = [];
   readonly mandates: Mandate[] = [];
+  readonly merchants: Merchant[] = [];
   readonly trace: string[] = [];
   step = 0;
   crashes = 0;
   #rounds = 0;
   #references = 0;
+  #payoutReferences = 0;
   /** The clock when the invariants were last checked: the next check reads what changed since. */
   #checkedAt: string | null = null;
 
@@ -162,10 +178,12 @@ class World {
     }
     await this.#settle();
     const { rows } = await sql<{ status: string; count: number | string }>`select status, count(*) as count from debits group by status`.execute(this.db);
+    const { rows: payouts } = await sql<{ status: string; count: number | string }>`select status, count(*) as count from payouts group by status`.execute(this.db);
     return {
       seed: this.options.seed,
       steps: this.options.steps,
       debits: Object.fromEntries(rows.map((row) => [row.status, Number(row.count)])),
+      payouts: Object.fromEntries(payouts.map((row) => [row.status, Number(row.count)])),
       channel: { ...this.channel.stats },
       crashes: this.crashes,
       nodes: this.nodes.length,
@@ -188,6 +206,10 @@ class World {
       { bin: '621700', idNumber: undefined },
       { bin: '622848', idNumber: undefined },
     ];
+    for (const merchant of [water.merchant, telecom.merchant]) {
+      this.merchants.push({ id: merchant.id });
+      await this.#fund(merchant.id, FUNDED_FEN);
+    }
     let serial = 0;
     for (const merchant of [water.merchant, telecom.merchant]) {
       for (const payer of payers) {
@@ -202,6 +224,22 @@ class World {
         this.mandates.push({ id: mandate.id, merchantId: merchant.id });
       }
     }
+  }
+
+  /** Money in a merchant's `available`, as settlement of earlier days would have put it: a balanced funding transaction. */
+  async #fund(merchantId: string, amountFen: number): Promise<void> {
+    const now = this.clock.now();
+    await this.store.postLedgerTransactions([
+      {
+        id: this.api.ids.next('ledgerTransaction'),
+        transaction: ledgerTransaction('simulation_funding', 'simulation', merchantId, [
+          { account: accounts.channelClearing('simulation-funding'), amountFen },
+          { account: accounts.merchantAvailable(merchantId), amountFen: -amountFen },
+        ]),
+        at: now.toISOString(),
+        businessDate: businessDate(now),
+      },
+    ]);
   }
 
   #spawn(): Node {
@@ -245,6 +283,12 @@ class World {
     switch (choice) {
       case 'create':
         return this.#createDebits();
+      case 'payout':
+        return this.#createPayouts();
+      case 'settle': {
+        const run = await runSettlement(this.api);
+        return this.#log(`settlement run: ${run.settlements.length} settlements, ${run.waiting.length} waiting`);
+      }
       case 'submit':
       case 'query': {
         const kind = choice;
@@ -297,6 +341,31 @@ class World {
     this.#log(`created ${count} under ${mandate.id}: ${results.join(', ')}`);
   }
 
+  /** One payout, or several at once for one merchant (they race for its `available`). */
+  async #createPayouts(): Promise<void> {
+    const merchant = this.prng.pick(this.merchants);
+    const count = this.prng.chance(0.4) ? this.prng.int(2, 4) : 1;
+    const inputs: CreatePayoutInput[] = Array.from({ length: count }, () => {
+      this.#payoutReferences += 1;
+      return { payee: { ...this.prng.pick(PAYEES) }, amount: this.prng.int(1_000, 90_000), currency: 'CNY', reference: `SIM-P-${this.#payoutReferences}` };
+    });
+    const results = await Promise.all(
+      inputs.map((input) =>
+        createPayout(this.api, merchant.id, null, input, presentCreatedPayout).then(
+          (response) => {
+            const body = response.body as { status: string; failure?: { code: string } | null };
+            return body.failure?.code === undefined ? body.status : `${body.status} ${body.failure.code}`;
+          },
+          (error: unknown) => {
+            if (error instanceof AppError) return `refused ${error.kind}`;
+            throw error;
+          },
+        ),
+      ),
+    );
+    this.#log(`paid out ${count} for ${merchant.id}: ${results.join(', ')}`);
+  }
+
   /** Starts a round; returns when it ended or waits on a held channel call (it is then resumed later). */
   async #round(node: Node, kind: 'submit' | 'query'): Promise<void> {
     this.#rounds += 1;
@@ -316,6 +385,18 @@ class World {
     await Promise.race([round.done, held]);
     if (round.settled) await this.#finish(round);
     else this.#log(`${node.name} ${kind} round ${round.id} waits on the channel`);
+  }
+
+  /**
+   * A round whose held calls were all answered runs on: to its end, or until it waits on the
+   * channel again (a round sends debits, then payouts: a payout may be held after a debit was).
+   */
+  async #continue(round: Round): Promise<void> {
+    this.channel.round = round.id;
+    const held = this.channel.nextHold();
+    await Promise.race([round.done, held]);
+    if (round.settled) await this.#finish(round);
+    else this.#log(`${round.node.name} ${round.kind} round ${round.id} waits on the channel again`);
   }
 
   /** A round ended: a simulated crash kills its node; any other error is a defect of the hub. */
@@ -354,7 +435,7 @@ class World {
   async #resume(roundId: number): Promise<void> {
     if (this.channel.heldCallsOf(roundId).length > 0) return;
     for (const node of this.#live()) {
-      for (const round of [node.rounds.submit, node.rounds.query]) if (round?.id === roundId) await this.#finish(round);
+      for (const round of [node.rounds.submit, node.rounds.query]) if (round?.id === roundId) await this.#continue(round);
     }
   }
 
@@ -371,9 +452,13 @@ class World {
       const next = this.channel.held.filter((call) => call.deadlineMs !== null && call.deadlineMs <= target).sort((a, b) => a.deadlineMs! - b.deadlineMs!)[0];
       if (next === undefined) break;
       this.clock.set(next.deadlineMs!);
-      for (const expired of this.channel.expire(next.deadlineMs!)) {
-        this.#log(`a call of ${expired.node} timed out (round ${expired.round})`);
-        if (!expired.abandoned) await this.#resume(expired.round);
+      // A round at a time: its calls time out and it runs on to its end or its next wait before the
+      // next round's calls time out, so that a call a round makes is never taken for another's.
+      const rounds = [...new Set(this.channel.held.filter((call) => call.deadlineMs !== null && call.deadlineMs <= next.deadlineMs!).map((call) => call.round))];
+      for (const round of rounds) {
+        const expired = this.channel.expire(next.deadlineMs!, round);
+        for (const call of expired) this.#log(`a call of ${call.node} timed out (round ${call.round})`);
+        if (expired.some((call) => !call.abandoned)) await this.#resume(round);
       }
     }
     this.clock.set(target);
@@ -397,7 +482,8 @@ class World {
       if (node.rounds.submit === null) await this.#round(node, 'submit');
       if (node.rounds.query === null) await this.#round(node, 'query');
       await this.#check(true);
-      const { rows } = await sql<{ count: number | string }>`select count(*) as count from debits where status in ('pending', 'submitted')`.execute(this.db);
+      const { rows } = await sql<{ count: number | string }>`
+        select (select count(*) from debits where status in ('pending', 'submitted')) + (select count(*) from payouts where status in ('pending', 'submitted')) as count`.execute(this.db);
       if (Number(rows[0]!.count) === 0) break;
     }
     const violations = await checkFinal(this.db, this.channel);
