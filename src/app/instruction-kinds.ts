@@ -245,7 +245,7 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
         const payee = { accountKind: payout.payee_account_kind, medium: payout.payee_medium, bankCode: payout.payee_bank_code };
         const decision = router.route(payoutRoutingInput(merchant, payee, payout.amount, payout.business_date as BusinessDate), { unavailable, avoid: absentChannels(earlier, payout.id) });
         if (decision.channel === null || decision.channel === payout.channel_id) continue;
-        // The cost fixed at acceptance stays: the reservation was made with it, and the fee does not depend on it.
+        // The new channel's cost replaces the old: it is what will be posted; the reservation (amount + fee) does not depend on it.
         const patch = { channel_id: decision.channel, channel_cost: decision.cost ?? 0, routing: JSON.stringify(decision) };
         const [moved] = await tx.updatePayouts([{ id: payout.id, patch }], PAYOUT_REROUTED.instruction, at);
         invariant(moved !== undefined, `claimed payout ${payout.id} is not submitted`);

@@ -50,13 +50,14 @@ export type PayoutPresenter<V> = (history: PayoutWithHistory) => V;
  * cannot route is; it holds no reference and no money.
  */
 export async function createPayout<V>(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreatePayoutInput, present: PayoutPresenter<V>): Promise<ApiResponse> {
+  // Checked before the key is claimed: a refused request leaves no key behind to block its correction.
+  const payee = validatePayee(input);
   const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
   const requestHash = crypto.createHash('sha256').update(canonicalJson({ payout: input })).digest('hex');
   if (idempotencyKey !== null) {
     const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
     if (replay !== null) return replay;
   }
-  const payee = validatePayee(input);
   const router = await ctx.routing.router();
   try {
     return await ctx.store.transaction(async (tx) => {

@@ -66,6 +66,13 @@ for (const engine of ENGINES) {
       expect(response.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ pointer, ...(code === undefined ? {} : { code }) })]));
     });
 
+    it('a refused request frees its Idempotency-Key: the corrected request under the same key goes through', async () => {
+      const bad = await pay({ payee: { account_number: '12ab', account_kind: 'personal', holder_name: '李四' }, amount: 100, reference: 'PO-KEY-FREED' }, { 'idempotency-key': 'po-key-freed' });
+      expect(bad.status).toBe(400);
+      const fixed = await pay({ payee: payee(nextCard()), amount: 100, reference: 'PO-KEY-FREED' }, { 'idempotency-key': 'po-key-freed' });
+      expect(fixed.status).toBe(201);
+    });
+
     it.each([
       // what, body, code
       ['more than available', { payee: payee(cardNumber('622202', 1)), amount: 10_000_000 }, 'insufficient_balance'],
