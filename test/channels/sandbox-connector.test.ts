@@ -53,7 +53,7 @@ describe('SandboxConnector: HTTP errors', () => {
   const unknown = (reason: string): SubmitOutcome => ({ kind: 'unknown', reason });
   const unreachable = (reason: string): QueryOutcome => ({ kind: 'unreachable', reason });
 
-  it.each<[string, Call, number, unknown, SubmitOutcome | QueryOutcome | (SubmitOutcome | QueryOutcome)[]]>([
+  const rows: [string, Call, number, unknown, SubmitOutcome | QueryOutcome | (SubmitOutcome | QueryOutcome)[]][] = [
     // call,                  status, body,                                 outcome
     ['submit', submitOne, 413, { code: 'payload_too_large' }, notSent(TOO_LARGE)],
     ['submit (no body)', submitOne, 413, null, notSent(TOO_LARGE)],
@@ -76,7 +76,9 @@ describe('SandboxConnector: HTTP errors', () => {
     ['query', queryOne, 200, { status: 'succeeded', end_to_end_id: 'dbt_1', amount: 1 }, unreachable('malformed answer (HTTP 200)')],
     ['query', queryOne, 200, { status: 'settled', channel_reference: 'r1', end_to_end_id: 'dbt_1', amount: 1 }, unreachable('malformed answer (HTTP 200)')],
     ['batch query', queryTwo, 200, { results: [{ end_to_end_id: 'dbt_1', status: 'succeeded', amount: 1 }, { end_to_end_id: 'dbt_2', status: 'not_found' }] }, [unreachable('malformed answer (HTTP 200)'), unreachable('malformed answer (HTTP 200)')]],
-  ])('%s answered %i %j', async (_label, call, status, body, expected) => {
+  ];
+  // The title's values first, in the order the format takes them (a function would print "NaN").
+  it.each(rows.map(([label, call, status, body, expected]) => [label, status, body, call, expected] as const))('%s answered %i %j', async (_label, status, body, call, expected) => {
     answer = { status, body };
     const connector = new SandboxConnector({ channelId: 'sz-center', baseUrl: url, timeoutMs: 5_000 });
     expect(await call(connector)).toEqual(expected);
