@@ -72,3 +72,23 @@ export function leaseIgnoringStore(store: Store, db: Kysely<unknown>): Store {
     },
   });
 }
+
+/**
+ * THE LOST RELEASE (test only): a store that never posts a failed payout's release, as a failure
+ * path that forgot to give the reservation back would. The simulation must catch it.
+ */
+export function releaseDroppingStore(store: Store): Store {
+  const dropping = (tx: StoreTx): StoreTx =>
+    new Proxy(tx, {
+      get(target, property) {
+        if (property !== 'postLedgerTransactions') return Reflect.get(target, property, target);
+        return (entries: Parameters<StoreTx['postLedgerTransactions']>[0]) => target.postLedgerTransactions(entries.filter((entry) => entry.transaction.kind !== 'payout_released'));
+      },
+    });
+  return new Proxy(store, {
+    get(target, property) {
+      if (property !== 'transaction') return Reflect.get(target, property, target);
+      return <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => target.transaction((tx) => work(dropping(tx)));
+    },
+  });
+}

@@ -22,7 +22,7 @@ async function run(options: Omit<SimulationOptions, 'databaseUrl'>): Promise<Awa
 for (const engine of ENGINES) {
   describe(`the simulation on ${engine}`, () => {
     for (const seed of SEEDS[engine]) {
-      it(`seed ${seed}: ${STEPS[engine]} steps of faults and crashes break no invariant, and every debit ends final`, { timeout: 120_000 }, async () => {
+      it(`seed ${seed}: ${STEPS[engine]} steps of faults and crashes break no invariant, and every debit and payout ends final`, { timeout: 120_000 }, async () => {
         const report = await run({ engine, seed, steps: STEPS[engine] });
         // The run did what it is for: debits went every way, the channel misbehaved, workers died.
         expect(report.debits.succeeded ?? 0).toBeGreaterThan(0);
@@ -32,6 +32,9 @@ for (const engine of ENGINES) {
         expect(Object.keys(report.debits).sort()).toEqual(expect.arrayContaining(['succeeded']));
         expect(report.debits.pending ?? 0).toBe(0);
         expect(report.debits.submitted ?? 0).toBe(0);
+        // Payouts too: some paid, none left open.
+        expect(report.payouts.succeeded ?? 0).toBeGreaterThan(0);
+        expect((report.payouts.pending ?? 0) + (report.payouts.submitted ?? 0)).toBe(0);
       });
     }
   });
@@ -58,5 +61,21 @@ describe('a broken fence', () => {
     }
     expect(caught?.message).toMatch(/^seed=\d+ step=\d+: /);
     expect(caught?.message).toMatch(/received twice|open attempts/);
+  });
+});
+
+describe('a lost release', () => {
+  it('is caught within 20 seeds: a failed payout that never gives its reservation back', { timeout: 300_000 }, async () => {
+    let caught: SimulationFailure | null = null;
+    for (let seed = 1; seed <= 20 && caught === null; seed += 1) {
+      try {
+        await run({ engine: 'sqlite', seed, steps: 300, lostRelease: true });
+      } catch (error) {
+        if (!(error instanceof SimulationFailure)) throw error;
+        caught = error;
+      }
+    }
+    expect(caught?.message).toMatch(/^seed=\d+ step=\d+: /);
+    expect(caught?.message).toMatch(/payout \S+ is failed with .* 0 releases|reserved, but its open payouts hold/);
   });
 });

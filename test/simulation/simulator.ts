@@ -19,7 +19,7 @@ import { Vault } from '../../src/security/vault.js';
 import { migrateToLatest, type Engine } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { FakeChannel } from './fake-channel.js';
-import { CrashPoint, crashingStore, leaseIgnoringStore, SimulatedCrash } from './faulty-store.js';
+import { CrashPoint, crashingStore, leaseIgnoringStore, releaseDroppingStore, SimulatedCrash } from './faulty-store.js';
 import { checkFinal, checkInvariants, createCheckerIndexes } from './invariants.js';
 import { ManualClock } from './manual-clock.js';
 import { Prng } from './prng.js';
@@ -32,6 +32,8 @@ export interface SimulationOptions {
   databaseUrl?: string | null;
   /** TEST ONLY: a second worker may claim an attempt another worker leased (faulty-store.ts). */
   brokenFence?: boolean;
+  /** TEST ONLY: a failed payout's reservation is never given back (faulty-store.ts). */
+  lostRelease?: boolean;
 }
 
 export interface SimulationReport {
@@ -247,6 +249,7 @@ class World {
     const crash = new CrashPoint();
     let store = crashingStore(this.store, crash);
     if (this.options.brokenFence) store = leaseIgnoringStore(store, this.db);
+    if (this.options.lostRelease) store = releaseDroppingStore(store);
     const node: Node = { name, alive: true, crash, worker: new SubmissionWorker(this.#context(store, name), name), rounds: { submit: null, query: null } };
     this.nodes.push(node);
     return node;
