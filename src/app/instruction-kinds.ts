@@ -46,6 +46,25 @@ export interface Sender {
   sendMany(group: readonly { claimed: ClaimedInstruction; attempt: InstructionAttempt }[]): Promise<SubmitOutcome[]>;
 }
 
+/** A channel's submit flow (one instruction, or several in one message) as a Sender, the instruction built from each claim. */
+function senderOf<F extends { readonly batchMax: number }, I>(
+  lookup: FlowLookup<F>,
+  submitOne: (flow: F, instruction: I) => Promise<SubmitOutcome>,
+  submitMany: (flow: F, instructions: I[]) => Promise<SubmitOutcome[]>,
+  build: (entry: ClaimedInstruction, attempt: InstructionAttempt) => I,
+): FlowLookup<Sender> {
+  if (lookup.kind === 'not_supported') return lookup;
+  const flow = lookup.flow;
+  return {
+    kind: 'served',
+    flow: {
+      batchMax: flow.batchMax,
+      sendOne: (entry, attempt) => submitOne(flow, build(entry, attempt)),
+      sendMany: (group) => submitMany(flow, group.map(({ claimed: entry, attempt }) => build(entry, attempt))),
+    },
+  };
+}
+
 export interface EventInput {
   instructionId: string;
   type: EventType;
@@ -157,19 +176,7 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
     },
     insertAttempts: (tx, rows) => tx.insertAttempts(rows.map(toDebitAttempt)),
     insertEvents: (tx, rows) => tx.insertDebitEvents(rows.map((row) => ({ id: ctx.ids.next('event'), debit_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) }))),
-    sender(channelId) {
-      const lookup = ctx.connectors.debitSubmit(channelId);
-      if (lookup.kind === 'not_supported') return lookup;
-      const flow = lookup.flow;
-      return {
-        kind: 'served',
-        flow: {
-          batchMax: flow.batchMax,
-          sendOne: (entry, attempt) => flow.submitDebit(instruction(entry, attempt)),
-          sendMany: (group) => flow.submitDebits(group.map(({ claimed: entry, attempt }) => instruction(entry, attempt))),
-        },
-      };
-    },
+    sender: (channelId) => senderOf(ctx.connectors.debitSubmit(channelId), (flow, one) => flow.submitDebit(one), (flow, many) => flow.submitDebits(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenAttempts(now, limit, owner, leaseUntil)).map(fromDebitAttempt),
     updateAttempts: async (tx, updates, change, owner, at) => (await tx.updateAttempts(updates, change, owner, at)).map(fromDebitAttempt),
     async succeed(tx, now, step, moved) {
@@ -256,19 +263,7 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
     },
     insertAttempts: (tx, rows) => tx.insertPayoutAttempts(rows.map(toPayoutAttempt)),
     insertEvents: (tx, rows) => tx.insertPayoutEvents(rows.map((row) => ({ id: ctx.ids.next('event'), payout_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) }))),
-    sender(channelId) {
-      const lookup = ctx.connectors.payoutSubmit(channelId);
-      if (lookup.kind === 'not_supported') return lookup;
-      const flow = lookup.flow;
-      return {
-        kind: 'served',
-        flow: {
-          batchMax: flow.batchMax,
-          sendOne: (entry, attempt) => flow.submitPayout(instruction(entry, attempt)),
-          sendMany: (group) => flow.submitPayouts(group.map(({ claimed: entry, attempt }) => instruction(entry, attempt))),
-        },
-      };
-    },
+    sender: (channelId) => senderOf(ctx.connectors.payoutSubmit(channelId), (flow, one) => flow.submitPayout(one), (flow, many) => flow.submitPayouts(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenPayoutAttempts(now, limit, owner, leaseUntil)).map(fromPayoutAttempt),
     updateAttempts: async (tx, updates, change, owner, at) => (await tx.updatePayoutAttempts(updates, change, owner, at)).map(fromPayoutAttempt),
     async succeed(tx, now, step, moved) {

@@ -67,7 +67,7 @@ export class SandboxConnector implements DebitSubmit, DebitQuery {
   };
 
   async submitPayout(instruction: PayoutInstruction): Promise<SubmitOutcome> {
-    invariant(instruction.channelId === this.options.channelId, `a payout for another channel given to the connector of ${this.options.channelId}`);
+    this.#assertOwn([instruction]);
     const body: PayoutRequest = {
       end_to_end_id: instruction.endToEndId,
       amount: instruction.amountFen,
@@ -77,21 +77,18 @@ export class SandboxConnector implements DebitSubmit, DebitQuery {
       ...(instruction.bankCode === null ? {} : { bank_code: instruction.bankCode }),
       ...(instruction.holderName === null ? {} : { holder_name: instruction.holderName }),
     };
-    const sent = await this.#post('/payouts', body);
-    if (sent.kind === 'failed') return submitFailure(sent.error);
-    const { response, payload } = sent;
-    const refused = refusedUnread(response.status, payload);
-    if (refused !== null) return refused;
-    if (response.status !== 202) return { kind: 'unknown', reason: `HTTP ${response.status}` };
-    const accepted = debitAcceptedSchema.safeParse(payload);
-    if (!accepted.success) return { kind: 'unknown', reason: malformed(response.status) };
-    return { kind: 'accepted', channelReference: accepted.data.channel_reference };
+    return this.#submitOne('/payouts', body);
   }
 
   async submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome> {
     this.#assertOwn([instruction]);
     const body: DebitRequest = wireDebit(instruction);
-    const sent = await this.#post('/debits', body);
+    return this.#submitOne('/debits', body);
+  }
+
+  /** One instruction in one message, debit or payout: the channel answers both alike (202 and a reference). */
+  async #submitOne(path: '/debits' | '/payouts', body: DebitRequest | PayoutRequest): Promise<SubmitOutcome> {
+    const sent = await this.#post(path, body);
     if (sent.kind === 'failed') return submitFailure(sent.error);
     const { response, payload } = sent;
     const refused = refusedUnread(response.status, payload);
@@ -150,7 +147,7 @@ export class SandboxConnector implements DebitSubmit, DebitQuery {
     return toQueryOutcome(answer.data);
   }
 
-  #assertOwn(instructions: readonly DebitInstruction[]): void {
+  #assertOwn(instructions: readonly (DebitInstruction | PayoutInstruction)[]): void {
     invariant(
       instructions.every((instruction) => instruction.channelId === this.options.channelId),
       `an instruction for another channel given to the connector of ${this.options.channelId}`,
