@@ -169,6 +169,15 @@ for (const engine of ENGINES) {
       ok(await merchant.GET('/v1/payouts', { params: { query: { status: 'rejected' } } }));
       ok(await merchant.GET('/v1/payouts/{id}', { params: { path: { id: payout.id } } }));
 
+      // A webhook endpoint: created (its secret shown once), read, listed, changed, rotated, deleted.
+      const endpoint = ok(await merchant.POST('/v1/webhook-endpoints', { body: { url: 'https://hooks.example.com/contract', event_types: ['debit.succeeded'] } }));
+      expect(endpoint.secret).toMatch(/^whsec_/);
+      ok(await merchant.GET('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } } }));
+      ok(await merchant.GET('/v1/webhook-endpoints', { params: { query: { limit: 5 } } }));
+      ok(await merchant.PATCH('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } }, body: { event_types: ['*'] } }));
+      ok(await merchant.POST('/v1/webhook-endpoints/{id}/rotate-secret', { params: { path: { id: endpoint.id } }, body: { previous_secret_hours: 1 } }));
+      expect((await merchant.DELETE('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } } })).response.status).toBe(204);
+
       // A batch, its report both ways.
       const csv = `reference,account_number,amount\nCONTRACT-B1,${card},100\n`;
       const batch = ok(await merchant.POST('/v1/batches', { body: csv, bodySerializer: (body: string) => body, headers: { 'content-type': 'text/csv' } }));
