@@ -106,6 +106,8 @@ describe('sandbox statements', () => {
     expect(served.type).toBe('text/csv; charset=utf-8');
     expectGolden('cpcn-bj-2024-09-30.csv', served.text);
     expect((await statement(DATE, 'text/csv', 'channel')).text).toBe(served.text);
+    expect(await t.control.statement(CHANNEL, DATE)).toBe(served.text);
+    await expect(t.control.statement(CHANNEL, '2024-10-02')).rejects.toMatchObject({ status: 409 });
     // Decided once each, in settled_at order; the repeat is not listed; totals count both statuses, sum the succeeded.
     expect(csvEntries(served.text).map((fields) => [fields[4], fields[5], fields[6], fields[7]])).toEqual([
       ['dbt_01J8ZK3Q7W5D2B6N4M8P0R2T4V', 'debit', '12345', 'succeeded'],

@@ -132,15 +132,11 @@ export interface ReceivedEntry {
   direction: Direction;
 }
 
-/** One instruction a channel decided, as its statement lists it (statements.ts). */
-export interface DecidedEntry {
-  id: number;
-  endToEndId: string;
-  amountFen: number;
-  receivedAtMs: number;
-  outcome: DebitOutcome;
-  direction: Direction;
-}
+/**
+ * One instruction a channel decided, as its statement lists it (statements.ts): a row as SQLite
+ * gives it, not an object, since a statement reads up to a million of them.
+ */
+export type DecidedEntry = [id: number, endToEndId: string, amountFen: number, receivedAtMs: number, outcome: DebitOutcome, direction: Direction];
 
 export interface StatementFaultRow {
   channel: string;
@@ -188,15 +184,6 @@ interface EntryRow {
   amount_fen: number;
   received_at_ms: number;
   outcome: ReceivedOutcome;
-  direction: Direction;
-}
-
-interface DecidedRow {
-  id: number;
-  end_to_end_id: string;
-  amount_fen: number;
-  received_at_ms: number;
-  outcome: DebitOutcome;
   direction: Direction;
 }
 
@@ -312,12 +299,11 @@ export class SandboxStore implements FaultStore {
       deleteAllFaults: db.prepare<[]>('DELETE FROM faults'),
       // Keyset pages over (received_at_ms, id): each page is read whole, so no cursor stays open
       // on the connection while a statement streams out.
-      decidedPage: db.prepare<[string, number, number, number, number, number], DecidedRow>(
+      decidedPage: db.prepare<[string, number, number, number, number], DecidedEntry>(
         `SELECT id, end_to_end_id, amount_fen, received_at_ms, outcome, direction FROM received
-          WHERE channel = ? AND first_id IS NULL AND received_at_ms < ?
-            AND (received_at_ms > ? OR (received_at_ms = ? AND id > ?))
+          WHERE channel = ? AND first_id IS NULL AND received_at_ms < ? AND (received_at_ms, id) > (?, ?)
           ORDER BY received_at_ms, id LIMIT ?`,
-      ),
+      ).raw(true),
       anyReceived: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM received WHERE channel = ? LIMIT 1'),
       loadStatementFaults: db.prepare<[], StatementFaultRow>(
         'SELECT channel, discrepancy, rate, seed FROM statement_faults ORDER BY channel, discrepancy',
@@ -489,17 +475,9 @@ export class SandboxStore implements FaultStore {
    * most `limit` of them after the entry `after` (exclusive): one page of a statement.
    */
   decidedPage(channel: string, fromMs: number, toMs: number, after: { atMs: number; id: number } | null, limit: number): DecidedEntry[] {
-    const afterAtMs = after?.atMs ?? fromMs;
-    const afterId = after?.id ?? 0;
-    // Without `after`, the first page starts at fromMs inclusive: (at > fromMs) or (at = fromMs and id > 0).
-    return this.#statements.decidedPage.all(channel, toMs, afterAtMs, afterAtMs, afterId, limit).map((row) => ({
-      id: row.id,
-      endToEndId: row.end_to_end_id,
-      amountFen: row.amount_fen,
-      receivedAtMs: row.received_at_ms,
-      outcome: row.outcome,
-      direction: row.direction,
-    }));
+    // Without `after`, the first page starts at fromMs inclusive: (at, id) > (fromMs, 0).
+    // A row value, not an OR of two comparisons, so that SQLite seeks the index to the page.
+    return this.#statements.decidedPage.all(channel, toMs, after?.atMs ?? fromMs, after?.id ?? 0, limit);
   }
 
   /** True once the channel has received any message: the sandbox knows channels by their traffic. */

@@ -114,20 +114,21 @@ export function* statementLines(store: SandboxStore, request: StatementRequest):
     const page: DecidedEntry[] = store.decidedPage(request.channel, fromMs, toMs, after, PAGE_ROWS);
     if (page.length === 0) return;
     const lines: StatementLine[] = [];
-    for (const entry of page) {
+    for (const [id, endToEndId, amountFen, receivedAtMs, outcome, direction] of page) {
       const line: StatementLine = {
-        channelReference: request.referenceOf(entry.id),
-        endToEndId: entry.endToEndId,
-        direction: entry.direction,
-        amountFen: entry.amountFen,
-        status: entry.outcome === 'succeeded' ? 'succeeded' : 'failed',
-        settledAtMs: entry.receivedAtMs + request.settleDelayMs,
+        channelReference: request.referenceOf(id),
+        endToEndId,
+        direction,
+        amountFen,
+        status: outcome === 'succeeded' ? 'succeeded' : 'failed',
+        settledAtMs: receivedAtMs + request.settleDelayMs,
       };
-      for (const served of linesOf(line, request.faults)) lines.push(served);
+      if (request.faults.length === 0) lines.push(line);
+      else for (const served of linesOf(line, request.faults)) lines.push(served);
     }
     yield lines;
-    const last = page[page.length - 1]!;
-    after = { atMs: last.receivedAtMs, id: last.id };
+    const [lastId, , , lastAtMs] = page[page.length - 1]!;
+    after = { atMs: lastAtMs, id: lastId };
     if (page.length < PAGE_ROWS) return;
   }
 }
