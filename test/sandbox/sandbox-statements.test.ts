@@ -223,3 +223,11 @@ describe('sandbox statements', () => {
     expect(await gone.flows().statementSource!.statement(DATE)).toMatchObject({ kind: 'unreachable' });
   });
 });
+
+describe('sandbox statement lines', () => {
+  it('quotes an end_to_end_id holding a comma or a quote in the CSV', async () => {
+    expect((await submit(t.url, CHANNEL, debitBody({ end_to_end_id: 'a,b"c', amount: 1 }))).status).toBe(202);
+    const served = await statement(DATE);
+    expect(served.text.split('\n')[1]).toBe(`entry,${CHANNEL},${DATE},SBX00000000000001,"a,b""c",debit,1,succeeded,2024-09-30T10:00:00.000+08:00,`);
+  });
+});

@@ -164,7 +164,7 @@ function* csvChunks(store: SandboxStore, request: StatementRequest): Generator<s
   for (const page of statementLines(store, request)) {
     for (const line of page) {
       addToTotals(totals, line);
-      chunk += `entry,${channel},${date},${line.channelReference},${line.endToEndId},${line.direction},${line.amountFen},${line.status},${formatInstant(new Date(line.settledAtMs))},\n`;
+      chunk += `entry,${channel},${date},${line.channelReference},${csvField(line.endToEndId)},${line.direction},${line.amountFen},${line.status},${formatInstant(new Date(line.settledAtMs))},\n`;
       if (chunk.length >= CHUNK_CHARS_MIN) {
         yield chunk;
         chunk = '';
@@ -174,6 +174,14 @@ function* csvChunks(store: SandboxStore, request: StatementRequest): Generator<s
   chunk += `total,${channel},${date},,,debit,${totals.debit.amountFen},,,${totals.debit.count}\n`;
   chunk += `total,${channel},${date},,,credit,${totals.credit.amountFen},,,${totals.credit.count}\n`;
   yield chunk;
+}
+
+/**
+ * The channel takes any printable ASCII end_to_end_id (daikou's own never need it): one with a
+ * comma or a quote is quoted as RFC 4180 says.
+ */
+function csvField(text: string): string {
+  return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 // ---- camt.053.001.02 ----
