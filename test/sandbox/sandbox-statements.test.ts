@@ -57,20 +57,20 @@ async function statement(date: string, accept?: string, via: 'control' | 'channe
 /** One of each: a debit that succeeds and one that fails, a payout that succeeds and one that fails, a repeated debit, and a debit on the next day. */
 async function scenario(): Promise<void> {
   expect((await request(t.url, 'PUT', `/v1/sandbox/accounts/${OTHER_ACCOUNT}`, { body: { status: 'closed' } })).status).toBe(200);
-  const first = debitBody({ end_to_end_id: 'dbt_01J8ZK3Q7W5D2B6N4M8P0R2T4V', amount: 12345 });
+  const first = debitBody({ end_to_end_id: 'dbt_0192f3a1c2d34e5f8a9b0c1d2e3f4a51', amount: 12345 });
   expect((await submit(t.url, CHANNEL, first)).status).toBe(202);
   await advance('PT1S');
-  expect((await submit(t.url, CHANNEL, debitBody({ end_to_end_id: 'dbt_01J8ZK3Q7W5D2B6N4M8P0R2T4W', amount: 700, account_number: OTHER_ACCOUNT }))).status).toBe(202);
+  expect((await submit(t.url, CHANNEL, debitBody({ end_to_end_id: 'dbt_0192f3a1c2d34e5f8a9b0c1d2e3f4a52', amount: 700, account_number: OTHER_ACCOUNT }))).status).toBe(202);
   await advance('PT1S');
-  expect(await payout(debitBody({ end_to_end_id: 'pyt_01J8ZK3Q7W5D2B6N4M8P0R2T4X', amount: 5000, account_number: ACCOUNT }))).toBe(202);
+  expect(await payout(debitBody({ end_to_end_id: 'pyt_0192f3a1c2d34e5f8a9b0c1d2e3f4a53', amount: 5000, account_number: ACCOUNT }))).toBe(202);
   await advance('PT1S');
-  expect(await payout(debitBody({ end_to_end_id: 'pyt_01J8ZK3Q7W5D2B6N4M8P0R2T4Y', amount: 300, account_number: OTHER_ACCOUNT }))).toBe(202);
+  expect(await payout(debitBody({ end_to_end_id: 'pyt_0192f3a1c2d34e5f8a9b0c1d2e3f4a54', amount: 300, account_number: OTHER_ACCOUNT }))).toBe(202);
   await advance('PT1S');
   // The same debit again: the channel holds it once, and the statement lists it once.
   expect((await submit(t.url, CHANNEL, first)).status).toBe(202);
   await advance('PT14H');
   // 2024-10-01 00:00:04 Shanghai: the next business date.
-  expect((await submit(t.url, CHANNEL, debitBody({ end_to_end_id: 'dbt_01J8ZK3Q7W5D2B6N4M8P0R2T4Z', amount: 99 }))).status).toBe(202);
+  expect((await submit(t.url, CHANNEL, debitBody({ end_to_end_id: 'dbt_0192f3a1c2d34e5f8a9b0c1d2e3f4a55', amount: 99 }))).status).toBe(202);
 }
 
 function expectGolden(name: string, served: string): void {
@@ -110,10 +110,10 @@ describe('sandbox statements', () => {
     await expect(t.control.statement(CHANNEL, '2024-10-02')).rejects.toMatchObject({ status: 409 });
     // Decided once each, in settled_at order; the repeat is not listed; totals count both statuses, sum the succeeded.
     expect(csvEntries(served.text).map((fields) => [fields[4], fields[5], fields[6], fields[7]])).toEqual([
-      ['dbt_01J8ZK3Q7W5D2B6N4M8P0R2T4V', 'debit', '12345', 'succeeded'],
-      ['dbt_01J8ZK3Q7W5D2B6N4M8P0R2T4W', 'debit', '700', 'failed'],
-      ['pyt_01J8ZK3Q7W5D2B6N4M8P0R2T4X', 'credit', '5000', 'succeeded'],
-      ['pyt_01J8ZK3Q7W5D2B6N4M8P0R2T4Y', 'credit', '300', 'failed'],
+      ['dbt_0192f3a1c2d34e5f8a9b0c1d2e3f4a51', 'debit', '12345', 'succeeded'],
+      ['dbt_0192f3a1c2d34e5f8a9b0c1d2e3f4a52', 'debit', '700', 'failed'],
+      ['pyt_0192f3a1c2d34e5f8a9b0c1d2e3f4a53', 'credit', '5000', 'succeeded'],
+      ['pyt_0192f3a1c2d34e5f8a9b0c1d2e3f4a54', 'credit', '300', 'failed'],
     ]);
     expect(csvTotals(served.text).map((fields) => [fields[5], fields[6], fields[9]])).toEqual([
       ['debit', '12345', '2'],
@@ -129,6 +129,9 @@ describe('sandbox statements', () => {
     expectGolden('cpcn-bj-2024-09-30.xml', served.text);
     expect(schemaErrors('camt.053.001.02', served.text)).toBe('');
     expect(served.text.match(/<Ntry>/g)).toHaveLength(4);
+    // A 36-character id (daikou's) is over EndToEndId's Max35Text: whole in RmtInf/Ustrd only.
+    expect(served.text).toContain('<TxDtls><RmtInf><Ustrd>dbt_0192f3a1c2d34e5f8a9b0c1d2e3f4a51</Ustrd></RmtInf></TxDtls>');
+    expect(served.text).not.toContain('<EndToEndId>');
     expect(served.text).toContain('<TtlDbtNtries><NbOfNtries>2</NbOfNtries><Sum>123.45</Sum></TtlDbtNtries>');
   });
 

@@ -209,6 +209,18 @@ function escapeXml(text: string): string {
 const DIRECTION_INFO =
   'CdtDbtInd is the side of the instruction, as in the CSV statement: DBIT = the payer\'s account was debited (a collection), CRDT = the payee\'s account was credited (a payout or refund). Sts BOOK = succeeded, INFO = failed. Bal CLBD = succeeded collections less succeeded payouts.';
 
+/**
+ * Where a line's end_to_end_id goes. `Refs/EndToEndId` is Max35Text, and daikou's ids are 36
+ * characters (`dbt_` and 32 hex digits): a cut id would name another instruction or none. So the
+ * whole id is always in `RmtInf/Ustrd` (Max140Text; the channel takes ids of up to 128), and also
+ * in `EndToEndId` when it fits — as the pain.002 writer does with long references.
+ */
+function endToEndIdXml(endToEndId: string): string {
+  const id = escapeXml(endToEndId);
+  const refs = endToEndId.length <= MAX35 ? `<Refs><EndToEndId>${id}</EndToEndId></Refs>` : '';
+  return `${refs}<RmtInf><Ustrd>${id}</Ustrd></RmtInf>`;
+}
+
 function* camt053Chunks(store: SandboxStore, request: StatementRequest): Generator<string> {
   const { channel, date } = request;
   // TxsSummry comes before the entries in the schema: a first pass counts, a second writes.
@@ -243,7 +255,7 @@ function* camt053Chunks(store: SandboxStore, request: StatementRequest): Generat
         `<BookgDt><DtTm>${formatInstant(new Date(line.settledAtMs))}</DtTm></BookgDt>` +
         `<AcctSvcrRef>${escapeXml(line.channelReference)}</AcctSvcrRef>` +
         `<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>${debit ? 'IDDT' : 'ICDT'}</Cd><SubFmlyCd>OTHR</SubFmlyCd></Fmly></Domn></BkTxCd>` +
-        `<NtryDtls><TxDtls><Refs><EndToEndId>${escapeXml(line.endToEndId)}</EndToEndId></Refs></TxDtls></NtryDtls>` +
+        `<NtryDtls><TxDtls>${endToEndIdXml(line.endToEndId)}</TxDtls></NtryDtls>` +
         '</Ntry>\n';
       if (chunk.length >= CHUNK_CHARS_MIN) {
         yield chunk;
