@@ -234,3 +234,16 @@ describe('sandbox statement lines', () => {
     expect(served.text.split('\n')[1]).toBe(`entry,${CHANNEL},${DATE},SBX00000000000001,"a,b""c",debit,1,succeeded,2024-09-30T10:00:00.000+08:00,`);
   });
 });
+
+describe('sandbox statements with a settle delay', () => {
+  it('lists an instruction from when it settles, not before: today\'s statement holds only what has settled by now', async () => {
+    await t.restart({ clock: new SettableClock({ now: () => new Date(START) }), settleDelayMs: 60_000 });
+    expect((await submit(t.url, CHANNEL, debitBody({ end_to_end_id: 'dbt_later', amount: 5 }))).status).toBe(202);
+    const before = await statement(DATE);
+    expect(csvEntries(before.text)).toEqual([]);
+    expect(csvTotals(before.text).map((fields) => fields[9])).toEqual(['0', '0']);
+    await advance('PT2M');
+    const after = csvEntries((await statement(DATE)).text);
+    expect(after.map((fields) => [fields[4], fields[8]])).toEqual([['dbt_later', '2024-09-30T10:01:00.000+08:00']]);
+  });
+});

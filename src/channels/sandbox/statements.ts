@@ -97,7 +97,7 @@ export interface StatementRequest {
   date: BusinessDate;
   /** A decided entry settles this long after it was received (the sandbox's settle delay). */
   settleDelayMs: number;
-  /** The statement's creation time (GrpHdr/CreDtTm): the end of the date, or now for today's. */
+  /** The statement's creation time (GrpHdr/CreDtTm) and cut-off: the end of the date, or now for today's. */
   createdAtMs: number;
   faults: readonly StatementFault[];
   referenceOf: (id: number) => string;
@@ -106,9 +106,11 @@ export interface StatementRequest {
 /** The served lines of the statement, page by page, in order. */
 export function* statementLines(store: SandboxStore, request: StatementRequest): Generator<StatementLine[]> {
   const startMs = startOfBusinessDate(request.date).getTime();
-  // settled_at = received_at + settle delay: the day's settled entries were received a delay earlier.
+  // settled_at = received_at + settle delay: the day's settled entries were received a delay
+  // earlier. The statement ends at its creation time: today's lists what has settled by now (and
+  // both passes of a camt.053 read the same lines, whatever arrives meanwhile).
   const fromMs = startMs - request.settleDelayMs;
-  const toMs = startMs + DAY_MS - request.settleDelayMs;
+  const toMs = Math.min(startMs + DAY_MS, request.createdAtMs + 1) - request.settleDelayMs;
   let after: { atMs: number; id: number } | null = null;
   for (;;) {
     const page: DecidedEntry[] = store.decidedPage(request.channel, fromMs, toMs, after, PAGE_ROWS);
