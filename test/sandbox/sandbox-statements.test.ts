@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SettableClock } from '../../src/core/kernel/index.js';
+import { SettableClock, formatInstant } from '../../src/core/kernel/index.js';
 import { SandboxConnector } from '../../src/channels/sandbox-connector/index.js';
-import { CSV_HEADER, DISCREPANCIES, isHit, unknownEndToEndId } from '../../src/channels/sandbox/statements.js';
+import { CSV_HEADER, DISCREPANCIES, instantFormatter, isHit, unknownEndToEndId } from '../../src/channels/sandbox/statements.js';
 import { schemaErrors } from '../support/xmllint.js';
 import { ACCOUNT, CONTROL_TOKEN, OTHER_ACCOUNT, type TestSandbox, debitBody, request, startTestSandbox, submit } from './harness.js';
 
@@ -245,5 +245,15 @@ describe('sandbox statements with a settle delay', () => {
     await advance('PT2M');
     const after = csvEntries((await statement(DATE)).text);
     expect(after.map((fields) => [fields[4], fields[8]])).toEqual([['dbt_later', '2024-09-30T10:01:00.000+08:00']]);
+  });
+});
+
+describe('statement times', () => {
+  it('writes settled_at exactly as formatInstant does, across seconds, minutes and days', async () => {
+    const format = instantFormatter();
+    for (const text of ['2024-09-30T10:00:00.000+08:00', '2024-09-30T10:00:00.007+08:00', '2024-09-30T10:00:00.999+08:00', '2024-09-30T10:00:01.000+08:00', '2024-09-30T23:59:59.999+08:00', '2024-10-01T00:00:00.050+08:00']) {
+      const instantMs = Date.parse(text);
+      expect(format(instantMs)).toBe(formatInstant(new Date(instantMs)));
+    }
   });
 });
