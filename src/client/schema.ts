@@ -639,6 +639,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/channels/{channel}/statements/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's statement of a business date: every instruction it decided that day, once, with totals (docs/statements.md); CSV, or camt.053.001.02 with Accept: application/xml */
+        get: operations["getSandboxStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/clock": {
         parameters: {
             query?: never;
@@ -1470,7 +1487,12 @@ export interface components {
         SandboxFault: {
             channel: string;
             /** @enum {string} */
-            mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "none";
+            mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "statement" | "none";
+            /**
+             * @description Only for mode statement
+             * @enum {string}
+             */
+            discrepancy?: "missing" | "duplicate" | "amount" | "status" | "unknown";
             rate?: number;
             /** @description Requests still to affect; null: until cleared */
             count?: number | null;
@@ -4997,10 +5019,17 @@ export interface operations {
                 "application/json": {
                     channel: string;
                     /** @enum {string} */
-                    mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "none";
+                    mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "statement" | "none";
+                    /**
+                     * @description Only with mode statement: what the channel's statements get wrong on the lines the fault hits (docs/statements.md)
+                     * @enum {string}
+                     */
+                    discrepancy?: "missing" | "duplicate" | "amount" | "status" | "unknown";
                     rate?: number;
                     count?: number;
                     delay_ms?: number;
+                    /** @description Pins which requests (or statement lines) the fault hits; by default derived from the channel and mode */
+                    seed?: number;
                 };
             };
         };
@@ -5097,6 +5126,86 @@ export interface operations {
             };
             /** @description The key may not do this (an operator or a merchant key is needed) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sandbox clearing network did not answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSandboxStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel id */
+                channel: string;
+                /** @description The business date, YYYY-MM-DD (Asia/Shanghai) */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/xml": string;
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -152,10 +152,15 @@ export const SandboxAccountBody = z.strictObject({
 
 export const SandboxFaultBody = z.strictObject({
   channel: z.string(),
-  mode: z.enum(['unavailable', 'timeout', 'drop', 'delay_ms', 'none']),
+  mode: z.enum(['unavailable', 'timeout', 'drop', 'delay_ms', 'statement', 'none']),
+  discrepancy: z
+    .enum(['missing', 'duplicate', 'amount', 'status', 'unknown'])
+    .optional()
+    .describe("Only with mode statement: what the channel's statements get wrong on the lines the fault hits (docs/statements.md)"),
   rate: z.number().min(0).max(1).optional(),
   count: z.number().int().positive().optional(),
   delay_ms: z.number().int().min(0).max(600_000).optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional().describe('Pins which requests (or statement lines) the fault hits; by default derived from the channel and mode'),
 });
 
 export const SandboxClockBody = z.union([

@@ -211,7 +211,12 @@ for (const engine of ENGINES) {
       // The sandbox's faults and clock.
       ok(await operator.POST('/v1/sandbox/faults', { body: { channel: 'sandbox', mode: 'unavailable', count: 1 } }));
       expect((await operator.DELETE('/v1/sandbox/faults')).response.status).toBe(204);
-      ok(await operator.POST('/v1/sandbox/clock', { body: { advance: 'PT1M' } }));
+      const sandboxClock = ok(await operator.POST('/v1/sandbox/clock', { body: { advance: 'PT1M' } }));
+      // The statement of the channel the debit above went through, both ways, and one not ready yet.
+      const statement = { params: { path: { channel: 'sandbox-clearing', date: sandboxClock.business_date } }, parseAs: 'text' as const };
+      expect(ok(await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', statement))).toMatch(/^record,channel,business_date,/);
+      expect(ok(await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', { ...statement, headers: { accept: 'application/xml' } }))).toContain('camt.053.001.02');
+      expect((await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', { params: { path: { channel: 'sandbox-clearing', date: '2100-12-31' } } })).response.status).toBe(409);
 
       // Problems: each one documented, each one a Problem.
       expect((await anonymous.GET('/v1/debits')).response.status).toBe(401);
