@@ -523,6 +523,7 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
     },
     workers: WORKERS,
     batches: DEFAULT_BATCH_SETTINGS,
+    webhooks: { refusedUrl: () => null },
   };
 }
 
