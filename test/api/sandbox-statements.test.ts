@@ -56,13 +56,13 @@ for (const engine of ENGINES) {
       expect((await t.call('DELETE', '/v1/sandbox/faults')).status).toBe(204);
     });
 
-    it('answers the sandbox\'s refusals as problems: 409 not ready, 404 unknown channel, 400 bad date', async () => {
+    it('answers the sandbox\'s refusals as problems: 409 not ready, 400 bad date; a quiet channel has an empty statement', async () => {
       const early = await t.call('GET', '/v1/sandbox/channels/sandbox-clearing/statements/2100-12-31');
       expect(early.status).toBe(409);
       expect(early.body.code).toBe('sandbox_statement_not_ready');
-      const unknown = await t.call('GET', `/v1/sandbox/channels/never-used/statements/${today}`);
-      expect(unknown.status).toBe(404);
-      expect(unknown.body.code).toBe('sandbox_unknown_channel');
+      const quiet = await t.call('GET', `/v1/sandbox/channels/never-used/statements/${today}`);
+      expect(quiet.status).toBe(200);
+      expect(quiet.body).toMatch(/^record,channel,business_date,.*\ntotal,never-used,[-0-9]+,,,debit,0,,,0\ntotal,never-used,[-0-9]+,,,credit,0,,,0\n$/);
       expect((await t.call('GET', '/v1/sandbox/channels/sandbox-clearing/statements/2024-9-1')).status).toBe(400);
       expect((await t.call('GET', '/v1/sandbox/channels/sandbox-clearing/statements/2024-02-30')).status).toBe(400);
     });

@@ -142,15 +142,15 @@ describe('sandbox statements', () => {
     expect(schemaErrors('camt.053.001.02', (await statement('2024-09-29', 'application/xml')).text)).toBe('');
   });
 
-  it('refuses a date after the sandbox today (409), an unknown channel (404) and a malformed date (400)', async () => {
+  it('refuses a date after the sandbox today (409) and a malformed date (400); a channel with no traffic has an empty statement', async () => {
     await scenario();
     const early = await statement('2024-10-02');
     expect(early.status).toBe(409);
     expect(JSON.parse(early.text)).toMatchObject({ type: 'https://daikou.dev/problems/sandbox/statement-not-ready', status: 409 });
     expect((await statement('2024-10-02', undefined, 'channel')).text).toContain('statement_not_ready');
-    const unknown = await fetch(`${t.url}/channels/never-used/statements/${DATE}`);
-    expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ code: 'unknown_channel' });
+    const quiet = await fetch(`${t.url}/channels/never-used/statements/${DATE}`);
+    expect(quiet.status).toBe(200);
+    expect(await quiet.text()).toBe(`${CSV_HEADER}total,never-used,${DATE},,,debit,0,,,0\ntotal,never-used,${DATE},,,credit,0,,,0\n`);
     expect((await statement('2024-02-30')).status).toBe(400);
   });
 

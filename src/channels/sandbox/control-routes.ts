@@ -150,7 +150,7 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: SandboxCo
         if (answer.kind === 'refused') {
           const { status, code, detail } = answer;
           if (status === 400) return controlBadRequest(reply, [{ parameter: code === 'invalid_channel' ? 'channel' : 'date', code: 'invalid_value', detail }]);
-          return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problem(status, code.replaceAll('_', '-'), status === 404 ? 'Not Found' : 'Conflict', detail));
+          return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problem(status, code.replaceAll('_', '-'), 'Conflict', detail));
         }
         return reply.code(200).type(answer.contentType).send(answer.body);
       });

@@ -304,7 +304,6 @@ export class SandboxStore implements FaultStore {
           WHERE channel = ? AND first_id IS NULL AND received_at_ms < ? AND (received_at_ms, id) > (?, ?)
           ORDER BY received_at_ms, id LIMIT ?`,
       ).raw(true),
-      anyReceived: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM received WHERE channel = ? LIMIT 1'),
       loadStatementFaults: db.prepare<[], StatementFaultRow>(
         'SELECT channel, discrepancy, rate, seed FROM statement_faults ORDER BY channel, discrepancy',
       ),
@@ -478,11 +477,6 @@ export class SandboxStore implements FaultStore {
     // Without `after`, the first page starts at fromMs inclusive: (at, id) > (fromMs, 0).
     // A row value, not an OR of two comparisons, so that SQLite seeks the index to the page.
     return this.#statements.decidedPage.all(channel, toMs, after?.atMs ?? fromMs, after?.id ?? 0, limit);
-  }
-
-  /** True once the channel has received any message: the sandbox knows channels by their traffic. */
-  hasReceived(channel: string): boolean {
-    return this.#statements.anyReceived.get(channel) !== undefined;
   }
 
   loadStatementFaults(): StatementFaultRow[] {

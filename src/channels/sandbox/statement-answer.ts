@@ -12,7 +12,6 @@ export const STATEMENT_CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', camt053
 /** Why a statement is not served; the control and the channel endpoints word it each their own way. */
 export type StatementRefusal =
   | { kind: 'refused'; status: 400; code: 'invalid_channel' | 'invalid_date'; detail: string }
-  | { kind: 'refused'; status: 404; code: 'unknown_channel'; detail: string }
   | { kind: 'refused'; status: 409; code: 'statement_not_ready'; detail: string };
 
 export type StatementAnswer = StatementRefusal | { kind: 'statement'; contentType: string; body: Readable };
@@ -21,8 +20,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The statement of (channel, date) as a stream, or why not (docs/statements.md): a date after
- * the sandbox clock's today is not ready; a channel the sandbox has never received anything on
- * is unknown. `Accept: application/xml` asks for camt.053, anything else gets CSV.
+ * the sandbox clock's today is not ready. The sandbox takes any channel id, so a channel it has
+ * received nothing on has an empty statement (totals 0), as a quiet channel's day is — not an
+ * error that would make scheduled reconciliation take a quiet channel for an unreachable one.
+ * `Accept: application/xml` asks for camt.053, anything else gets CSV.
  */
 export function statementAnswer(ctx: SandboxContext, params: StatementParams, accept: string | undefined): StatementAnswer {
   const { store, clock, settleDelayMs } = ctx;
@@ -33,7 +34,6 @@ export function statementAnswer(ctx: SandboxContext, params: StatementParams, ac
   if (date > businessDate(now)) {
     return { kind: 'refused', status: 409, code: 'statement_not_ready', detail: `the statement of ${date} is not ready: the channel's business date is ${businessDate(now)}` };
   }
-  if (!store.hasReceived(channel)) return { kind: 'refused', status: 404, code: 'unknown_channel', detail: 'the sandbox has received nothing on this channel' };
   const format: StatementFormat = wantsXml(accept) ? 'camt053' : 'csv';
   const endOfDayMs = startOfBusinessDate(date).getTime() + DAY_MS - 1;
   const request = {
