@@ -39,7 +39,7 @@ function mandate(id: string, overrides: Partial<Row<'mandates'>> = {}): Row<'man
 function debit(id: string, overrides: Partial<Row<'debits'>> = {}): Row<'debits'> {
   return {
     id, merchant_id: 'mer_1', mandate_id: 'mnd_1', reference: `ref-${id}`, amount: 12_345, currency: 'CNY', status: 'pending', business_date: '2017-12-07', channel_cost: 30, merchant_fee: 0, payer_fee: 0,
-    attempt_count: 0, created_at: AT, updated_at: AT, presentment: 0, ...overrides,
+    attempt_count: 0, created_at: AT, updated_at: AT, presentment: 0, refunded_amount: 0, refunded_from_pending: 0, ...overrides,
   };
 }
 
