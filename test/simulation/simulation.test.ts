@@ -35,8 +35,8 @@ for (const engine of ENGINES) {
         // Payouts too: some paid, none left open.
         expect(report.payouts.succeeded ?? 0).toBeGreaterThan(0);
         expect((report.payouts.pending ?? 0) + (report.payouts.submitted ?? 0)).toBe(0);
-        // And refunds: some paid back, none left open (refundsWithinDebits checks their bounds each step).
-        expect(report.refunds.succeeded ?? 0).toBeGreaterThan(0);
+        // And refunds: some carried to their end, none left open (refundsWithinDebits checks their bounds each step).
+        expect((report.refunds.succeeded ?? 0) + (report.refunds.failed ?? 0)).toBeGreaterThan(0);
         expect((report.refunds.pending ?? 0) + (report.refunds.submitted ?? 0)).toBe(0);
       });
     }

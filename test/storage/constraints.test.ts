@@ -88,6 +88,9 @@ const BAD_WRITES: BadWrite[] = [
   ['a negative channel cost', (db) => db.insertInto('debits').values(debit('dbt_x', { channel_cost: -1 })).execute(), 'debits_channel_cost_not_negative'],
   ['a negative merchant fee', (db) => db.insertInto('debits').values(debit('dbt_x', { merchant_fee: -1 })).execute(), 'debits_merchant_fee_not_negative'],
   ['a negative payer fee', (db) => db.updateTable('debits').set({ payer_fee: -5 }).where('id', '=', 'dbt_1').execute(), 'debits_payer_fee_not_negative'],
+  // Migration 015: refunds never above the debit.
+  ['a debit refunded above its amount', (db) => db.updateTable('debits').set({ refunded_amount: 12_346 }).where('id', '=', 'dbt_1').execute(), 'debits_refunded_amount_within_amount'],
+  ['a negative refunded amount', (db) => db.updateTable('debits').set({ refunded_amount: -1 }).where('id', '=', 'dbt_1').execute(), 'debits_refunded_amount_within_amount'],
   ['an attempt of an unknown state', (db) => db.insertInto('attempts').values(attempt('att_2', { state: outside('maybe') })).execute(), 'attempts_state_known'],
   ['an attempt moved to an unknown state', (db) => db.updateTable('attempts').set({ state: outside('maybe') }).where('id', '=', 'att_1').execute(), 'attempts_state_known'],
   ['a mandate stored as expired (derived, never stored)', (db) => db.insertInto('mandates').values(mandate('mnd_x', { status: outside('expired') })).execute(), 'mandates_status_known'],

@@ -7,7 +7,8 @@ import { sql, type Kysely } from 'kysely';
  * - `debits.refunded_amount`: what live refunds of the debit hold. A refund raises it with one
  *   conditional UPDATE (`… where refunded_amount + x <= amount`) in the transaction that inserts
  *   it, so concurrent refunds never sum above the debit; a refund that fails lowers it again. The
- *   CHECK states the same bound in the database.
+ *   CHECK (`debits_refunded_amount_within_amount`) states the same bound in the database (written `= 0 or … <= amount`, so that a row whose
+ *   amount breaks `debits_amount_positive` is reported by that check, not this one).
  * - `debits.refunded_from_pending`: what refunds took out of the merchant's `pending` while the
  *   debit was unsettled. Settlement moves `amount − merchant_fee − refunded_from_pending`, so that
  *   `pending` holds exactly the unsettled nets less what refunds drew from them.
@@ -18,15 +19,15 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .alterTable('debits')
-    .addColumn('refunded_amount', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`refunded_amount >= 0 and refunded_amount <= amount`))
+    .addColumn('refunded_amount', 'bigint', (c) => c.notNull().defaultTo(0).modifyEnd(sql`constraint debits_refunded_amount_within_amount check (refunded_amount >= 0 and (refunded_amount = 0 or refunded_amount <= amount))`))
     .execute();
   await db.schema
     .alterTable('debits')
-    .addColumn('refunded_from_pending', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`refunded_from_pending >= 0 and refunded_from_pending <= amount`))
+    .addColumn('refunded_from_pending', 'bigint', (c) => c.notNull().defaultTo(0).modifyEnd(sql`constraint debits_refunded_from_pending_within_amount check (refunded_from_pending >= 0 and (refunded_from_pending = 0 or refunded_from_pending <= amount))`))
     .execute();
   await db.schema
     .alterTable('payouts')
-    .addColumn('drawn_from_pending', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`drawn_from_pending >= 0 and drawn_from_pending <= amount`))
+    .addColumn('drawn_from_pending', 'bigint', (c) => c.notNull().defaultTo(0).modifyEnd(sql`constraint payouts_drawn_from_pending_within_amount check (drawn_from_pending >= 0 and (drawn_from_pending = 0 or drawn_from_pending <= amount))`))
     .execute();
   await db.schema.createIndex('payouts_by_debit').on('payouts').columns(['debit_id', 'id']).where(sql.ref('debit_id'), 'is not', null).execute();
 }
