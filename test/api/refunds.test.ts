@@ -195,7 +195,7 @@ for (const engine of ENGINES) {
       expect((await refund(merchant.key, debit.id, { amount: 9_980 })).body).toMatchObject({ status: 'pending', amount_from_pending: 9_980 });
     });
 
-    it('refuses a debit that did not succeed (409) and another merchant\'s debit (404)', async () => {
+    it('refuses a debit that did not succeed (409), a card number in the reason (400) and another merchant\'s debit (404)', async () => {
       const { merchant } = await newDay();
       serial += 1;
       const account = cardNumber('622202', serial);
@@ -207,6 +207,10 @@ for (const engine of ENGINES) {
       expect(refused.status).toBe(409);
       expect(refused.body).toMatchObject({ code: 'debit_not_refundable' });
       const succeeded = await collect(merchant.key);
+      const card = await refund(merchant.key, succeeded.id, { reason: `退款到 ${succeeded.account}` });
+      expect(card.status).toBe(400);
+      expect(card.body.errors).toEqual([expect.objectContaining({ pointer: '/reason', code: 'personal_data_in_free_text' })]);
+      expect(JSON.stringify(card.body)).not.toContain(succeeded.account);
       const other = await createMerchant(t);
       expect((await refund(other.key, succeeded.id)).status).toBe(404);
       expect((await t.call('GET', `/v1/debits/${succeeded.id}/refunds`, { key: other.key })).status).toBe(404);
