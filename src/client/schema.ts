@@ -311,6 +311,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook endpoints, newest first */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /** Register a URL to receive events, signed (Standard Webhooks); the secret is shown once */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a webhook endpoint (without its secret) */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint: nothing more is delivered to it */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change where, which events, or whether a webhook endpoint receives */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret, shown once; the current one keeps signing beside it for an overlap (24 h unless said) */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels": {
         parameters: {
             query?: never;
@@ -601,6 +655,23 @@ export interface paths {
         post: operations["createSandboxFault"];
         /** Clear every fault */
         delete: operations["clearSandboxFaults"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/channels/{channel}/statements/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's statement of a business date: every instruction it decided that day, once, with totals (docs/statements.md); CSV, or camt.053.001.02 with Accept: application/xml */
+        get: operations["getSandboxStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1443,7 +1514,12 @@ export interface components {
         SandboxFault: {
             channel: string;
             /** @enum {string} */
-            mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "none";
+            mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "statement" | "none";
+            /**
+             * @description Only for mode statement
+             * @enum {string}
+             */
+            discrepancy?: "missing" | "duplicate" | "amount" | "status" | "unknown";
             rate?: number;
             /** @description Requests still to affect; null: until cleared */
             count?: number | null;
@@ -1531,6 +1607,53 @@ export interface components {
                 /** @description Integer fen (分) */
                 postings: number;
             }[];
+        };
+        /** @description Where a merchant's events are delivered, signed as Standard Webhooks (SPEC §16) */
+        WebhookEndpoint: {
+            /** @description we_… */
+            id: string;
+            /** @constant */
+            object: "webhook_endpoint";
+            merchant_id: string;
+            /** @description Where deliveries are POSTed: a public http(s) address */
+            url: string;
+            description: string | null;
+            event_types: ("debit.created" | "debit.submitted" | "debit.succeeded" | "debit.failed" | "debit.rejected" | "payout.created" | "payout.submitted" | "payout.succeeded" | "payout.failed" | "payout.rejected" | "refund.created" | "refund.submitted" | "refund.succeeded" | "refund.failed" | "refund.rejected" | "mandate.created" | "mandate.revoked" | "batch.completed" | "settlement.completed" | "reconciliation.completed" | "*")[];
+            enabled: boolean;
+            /** @description Why daikou disabled it (it answered 410 Gone); null when enabled or disabled by hand */
+            disabled_reason: string | null;
+            /** @description Until when the secret before the last rotation still signs deliveries, beside the new one; null when only one secret signs */
+            previous_secret_expires_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        WebhookEndpointList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["WebhookEndpoint"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
+        /** @description A webhook endpoint with its signing secret, shown once */
+        WebhookEndpointWithSecret: {
+            /** @description we_… */
+            id: string;
+            /** @constant */
+            object: "webhook_endpoint";
+            merchant_id: string;
+            /** @description Where deliveries are POSTed: a public http(s) address */
+            url: string;
+            description: string | null;
+            event_types: ("debit.created" | "debit.submitted" | "debit.succeeded" | "debit.failed" | "debit.rejected" | "payout.created" | "payout.submitted" | "payout.succeeded" | "payout.failed" | "payout.rejected" | "refund.created" | "refund.submitted" | "refund.succeeded" | "refund.failed" | "refund.rejected" | "mandate.created" | "mandate.revoked" | "batch.completed" | "settlement.completed" | "reconciliation.completed" | "*")[];
+            enabled: boolean;
+            /** @description Why daikou disabled it (it answered 410 Gone); null when enabled or disabled by hand */
+            disabled_reason: string | null;
+            /** @description Until when the secret before the last rotation still signs deliveries, beside the new one; null when only one secret signs */
+            previous_secret_expires_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** @description whsec_…: the signing secret, shown only in this answer; verify deliveries with it (e.g. the standardwebhooks package) */
+            secret: string;
         };
     };
     responses: never;
@@ -2915,6 +3038,355 @@ export interface operations {
             };
             /** @description No API key, or not a valid one */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                /** @description Operator only: whose endpoints */
+                merchant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A public http(s) URL; loopback, private and link-local addresses are refused unless DAIKOU_WEBHOOK_ALLOW_PRIVATE=1 */
+                    url: string;
+                    /** @description Public event types (debit.succeeded, payout.failed, …), or "*" for all */
+                    event_types: string[];
+                    description?: string | null;
+                    /** @description Operator keys only: the merchant whose events it receives (a merchant key always means its own) */
+                    merchant_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    event_types?: string[];
+                    description?: string | null;
+                    /** @description false stops deliveries; true starts them again (and clears a 410 disable) */
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Hours the current secret keeps signing beside the new one (default 24; 0 ends it at once) */
+                    previous_secret_hours?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4725,10 +5197,17 @@ export interface operations {
                 "application/json": {
                     channel: string;
                     /** @enum {string} */
-                    mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "none";
+                    mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "statement" | "none";
+                    /**
+                     * @description Only with mode statement: what the channel's statements get wrong on the lines the fault hits (docs/statements.md)
+                     * @enum {string}
+                     */
+                    discrepancy?: "missing" | "duplicate" | "amount" | "status" | "unknown";
                     rate?: number;
                     count?: number;
                     delay_ms?: number;
+                    /** @description Pins which requests (or statement lines) the fault hits; by default derived from the channel and mode */
+                    seed?: number;
                 };
             };
         };
@@ -4825,6 +5304,86 @@ export interface operations {
             };
             /** @description The key may not do this (an operator or a merchant key is needed) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sandbox clearing network did not answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSandboxStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel id */
+                channel: string;
+                /** @description The business date, YYYY-MM-DD (Asia/Shanghai) */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/xml": string;
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

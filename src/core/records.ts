@@ -381,3 +381,28 @@ export interface PayoutAttemptRecord {
   created_at: string;
   updated_at: string;
 }
+
+/**
+ * Where a merchant's events are delivered (SPEC §16). The secret signs every delivery (Standard
+ * Webhooks); it is stored sealed, never in the clear. While a secret rotates, the previous one
+ * signs too, until `previous_secret_expires_at`. A deleted endpoint keeps its row (its
+ * deliveries name it) with `deleted_at` set, and is gone from the API.
+ */
+export interface WebhookEndpointRecord {
+  id: string;
+  merchant_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of public event types, or `["*"]`. */
+  event_types: string;
+  /** 1 or 0. */
+  enabled: number;
+  /** Why it was disabled by daikou (a 410 answer), or null. */
+  disabled_reason: string | null;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}

@@ -558,6 +558,7 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
     },
     workers: WORKERS,
     batches: DEFAULT_BATCH_SETTINGS,
+    webhooks: { refusedUrl: () => null },
   };
 }
 
