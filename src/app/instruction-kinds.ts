@@ -1,5 +1,6 @@
 import {
   ABSENT_ATTEMPT_STATES,
+  asRefundEvent,
   businessDate,
   debitSucceededTransaction,
   instructionMove,
@@ -219,7 +220,8 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
  * about through its DebitQuery flow (by end-to-end id). A success posts the reservation's use, a
  * failure gives it back to `available`. Refunds are payouts of kind `refund` and go the same way;
  * their postings have kinds of their own (`refund_succeeded`, `refund_released`), and a failed
- * refund also gives its debit back the refundable amount (and its pending part, see release).
+ * refund also gives its debit back the refundable amount (and its pending part, see release), and
+ * its events are named `refund.*`.
  */
 export function payoutKind(ctx: AppContext): InstructionKindAdapter {
   const rows = new WeakMap<ClaimedInstruction, PayoutRow>();
@@ -265,7 +267,13 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
       return payouts.map(claimed);
     },
     insertAttempts: (tx, rows) => tx.insertPayoutAttempts(rows.map(toPayoutAttempt)),
-    insertEvents: (tx, rows) => tx.insertPayoutEvents(rows.map((row) => ({ id: ctx.ids.next('event'), payout_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) }))),
+    async insertEvents(tx, rows) {
+      // A refund's events are `refund.*` (SPEC §16): one query finds which of the rows are refunds.
+      const refunds = await tx.findRefundIds([...new Set(rows.map((row) => row.instructionId))]);
+      await tx.insertPayoutEvents(
+        rows.map((row) => ({ id: ctx.ids.next('event'), payout_id: row.instructionId, type: refunds.has(row.instructionId) ? asRefundEvent(row.type) : row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) })),
+      );
+    },
     sender: (channelId) => senderOf(ctx.connectors.payoutSubmit(channelId), (flow, one) => flow.submitPayout(one), (flow, many) => flow.submitPayouts(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenPayoutAttempts(now, limit, owner, leaseUntil)).map(fromPayoutAttempt),
     updateAttempts: async (tx, updates, change, owner, at) => (await tx.updatePayoutAttempts(updates, change, owner, at)).map(fromPayoutAttempt),

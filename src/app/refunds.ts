@@ -1,5 +1,6 @@
 import {
   accounts,
+  asRefundEvent,
   businessDate,
   instructionMove,
   invariant,
@@ -131,7 +132,7 @@ export async function createRefund<V>(ctx: AppContext, merchantId: string, clien
       };
       invariant((await tx.insertPayout(refund)) === 'inserted', `refund ${id} met a reference taken`);
       const data = rejection === null ? { channel: refund.channel_id, debit_id: debit.id } : { code: rejection, debit_id: debit.id };
-      const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: created.event, status: created.status, at, data: JSON.stringify(data) };
+      const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: asRefundEvent(created.event), status: created.status, at, data: JSON.stringify(data) };
       await tx.insertPayoutEvents([event]);
       const body = present({ payout: refund, events: [event], attempts: [] });
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));

@@ -1258,7 +1258,7 @@ export interface components {
             /** @description Every transition with its time; on creation and GET /v1/payouts/{id} */
             events?: {
                 id: string;
-                /** @description payout.created, payout.submitted, payout.succeeded, … */
+                /** @description payout.created, payout.submitted, payout.succeeded, …; refund.created, … for a refund */
                 type: string;
                 status: string;
                 at: components["schemas"]["Timestamp"];

@@ -80,6 +80,7 @@ for (const engine of ENGINES) {
 
       const done = await settled(merchant.key, created.body.id as string);
       expect(done.status).toBe('succeeded');
+      expect((done.events as { type: string }[]).map((event) => event.type)).toEqual(['refund.created', 'refund.submitted', 'refund.succeeded']);
       const sandbox = (await t.call('GET', `/v1/sandbox/accounts/${debit.account}`)).body;
       expect(sandbox.received).toEqual(expect.arrayContaining([expect.objectContaining({ end_to_end_id: created.body.id, amount: 4_000, outcome: 'succeeded', direction: 'credit' })]));
       expect(await balances(merchant.key)).toEqual({ pending: 5_980, available: 0, reserved: 0 });
@@ -109,6 +110,7 @@ for (const engine of ENGINES) {
       const short = await refund(merchant.key, debit.id);
       expect(short.status).toBe(201);
       expect(short.body).toMatchObject({ kind: 'refund', status: 'rejected', amount: 10_000, amount_reserved: 0, failure: { code: 'insufficient_balance' } });
+      expect((short.body.events as { type: string }[]).map((event) => event.type)).toEqual(['refund.rejected']);
       expect(await balances(merchant.key)).toEqual({ pending: 0, available: 9_980, reserved: 0 });
       expect((await t.call('GET', `/v1/debits/${debit.id}`, { key: merchant.key })).body.refunded_amount).toBe(0);
 
@@ -187,6 +189,7 @@ for (const engine of ENGINES) {
       expect(created.body).toMatchObject({ status: 'pending', amount_from_pending: 5_000 });
       const done = await settled(merchant.key, created.body.id as string);
       expect(done).toMatchObject({ status: 'failed', failure: { code: 'account_blocked' } });
+      expect((done.events as { type: string }[]).map((event) => event.type)).toEqual(['refund.created', 'refund.submitted', 'refund.failed']);
       expect(await balances(merchant.key)).toEqual({ pending: 9_980, available: 0, reserved: 0 });
       expect((await t.call('GET', `/v1/debits/${debit.id}`, { key: merchant.key })).body.refunded_amount).toBe(0);
       await trialBalanceIsZero();

@@ -23,6 +23,8 @@ export interface RefundStore {
    * the debit already moved the net without that part: it stays recorded). Answers which it was.
    */
   lowerRefundedAmount(debitId: string, amountFen: number, drawnFromPendingFen: number): Promise<'unsettled' | 'settled'>;
+  /** Which of these payouts are refunds (kind `refund`). */
+  findRefundIds(payoutIds: readonly string[]): Promise<Set<string>>;
   /** The refunds of a debit, newest first, rejected ones included. */
   listRefunds(debitId: string, request: PageRequest): Promise<Page<PayoutRow>>;
 }

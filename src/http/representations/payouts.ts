@@ -34,7 +34,7 @@ export const Payout = z
     created_at: Timestamp,
     updated_at: Timestamp,
     events: z
-      .array(z.strictObject({ id: z.string(), type: z.string().describe('payout.created, payout.submitted, payout.succeeded, …'), status: z.string(), at: Timestamp, data: z.unknown().optional() }))
+      .array(z.strictObject({ id: z.string(), type: z.string().describe('payout.created, payout.submitted, payout.succeeded, …; refund.created, … for a refund'), status: z.string(), at: Timestamp, data: z.unknown().optional() }))
       .optional()
       .describe('Every transition with its time; on creation and GET /v1/payouts/{id}'),
     attempts: z

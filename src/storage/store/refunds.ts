@@ -42,6 +42,12 @@ export class Refunds {
     return row.settlement_id === null ? 'unsettled' : 'settled';
   }
 
+  async findRefundIds(payoutIds: readonly string[]): Promise<Set<string>> {
+    if (payoutIds.length === 0) return new Set();
+    const rows = await this.db.selectFrom('payouts').select('id').where('id', 'in', payoutIds).where('kind', '=', sql.lit('refund')).execute();
+    return new Set(rows.map((row) => row.id));
+  }
+
   async listRefunds(debitId: string, request: PageRequest): Promise<Page<PayoutRow>> {
     let query = this.db.selectFrom('payouts').selectAll().where('debit_id', '=', debitId);
     if (request.startingAfter) query = query.where('id', '<', request.startingAfter);
