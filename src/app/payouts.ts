@@ -113,6 +113,7 @@ export async function createPayout<V>(ctx: AppContext, merchantId: string, clien
         attempt_count: 0,
         created_at: at,
         updated_at: at,
+        drawn_from_pending: 0,
       };
       // A reference taken by a concurrent request after the check above: the reservation rolls back with it.
       if ((await tx.insertPayout(payout)) === 'reference_taken') throw referenceTaken();

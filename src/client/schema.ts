@@ -219,6 +219,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/debits/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A debit's refunds, newest first */
+        get: operations["listRefunds"];
+        put?: never;
+        /**
+         * Pay money of a succeeded debit back to its payer (a refund)
+         * @description A refund is a payout of kind `refund` with `debit_id`, paid to the mandate's account over a channel with capability `payout`. `amount` defaults to what is left to refund; refunds of one debit never sum above its amount, even when concurrent. The money comes out of the merchant's `pending` (the debit's net, while the debit is not yet settled), then `available`; a refund has no fee. Refusals (409): `debit_not_refundable` (the debit has not succeeded), `refund_exceeds_debit` (pointer /amount). A refund that cannot go is stored and answered 201 with status `rejected` (`insufficient_balance`, `no_eligible_channel`, `invalid_payee`). A refund that fails at the channel gives back its money and its amount to refund. Idempotency-Key as for POST /v1/payouts.
+         */
+        post: operations["createRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/balances": {
         parameters: {
             query?: never;
@@ -902,6 +923,8 @@ export interface components {
             represents: string | null;
             /** @description 0 for an original, then 1 and 2 for its re-presentments */
             presentment: number;
+            /** @description What live refunds of this debit hold (pending, submitted or succeeded); never above amount */
+            refunded_amount: number;
             /** @description The debit that presents this one again (not a rejected one), or null; on GET /v1/debits/{id} only */
             represented_by?: string | null;
             created_at: components["schemas"]["Timestamp"];
@@ -1188,18 +1211,22 @@ export interface components {
             /** @constant */
             object: "payout";
             /**
-             * @description payout; refunds will be payouts of kind refund
+             * @description payout, or refund: a succeeded debit paid back to its payer (POST /v1/debits/{id}/refunds)
              * @enum {string}
              */
-            kind: "payout";
+            kind: "payout" | "refund";
+            /** @description The debit a refund pays back; null for a payout */
+            debit_id: string | null;
             merchant_id: string;
             reference: string;
             /** @description Integer fen (分) */
             amount: number;
-            /** @description The merchant's fee (its plan's payout schedule), reserved with the amount and taken when the payout succeeds */
+            /** @description The merchant's fee (its plan's payout schedule), reserved with the amount and taken when the payout succeeds; 0 for a refund */
             fee: number;
-            /** @description amount + fee: what accepting the payout moved from available to reserved */
+            /** @description amount + fee: what accepting the payout moved from available (a refund: from pending, then available) to reserved */
             amount_reserved: number;
+            /** @description Of amount_reserved, what came out of the merchant's pending (a refund of a debit not yet settled); 0 for a payout */
+            amount_from_pending: number;
             /** @constant */
             currency: "CNY";
             payee: {
@@ -1231,7 +1258,7 @@ export interface components {
             /** @description Every transition with its time; on creation and GET /v1/payouts/{id} */
             events?: {
                 id: string;
-                /** @description payout.created, payout.submitted, payout.succeeded, … */
+                /** @description payout.created, payout.submitted, payout.succeeded, …; refund.created, … for a refund */
                 type: string;
                 status: string;
                 at: components["schemas"]["Timestamp"];
@@ -2490,6 +2517,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 starting_after?: string;
+                /** @description payout or refund */
+                kind?: "payout" | "refund";
                 status?: "pending" | "submitted" | "succeeded" | "failed" | "rejected";
                 reference?: string;
                 /** @description Operator only: whose payouts */
@@ -2668,6 +2697,155 @@ export interface operations {
             };
             /** @description No such object, or it belongs to another merchant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRefunds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string, e.g. a UUID: the same key and body within 24 h replays the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Integer fen (分), > 0; what is left to refund of the debit when not given */
+                    amount?: number;
+                    /** @description Why; kept as the refund's description */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payout"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

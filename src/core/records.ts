@@ -220,6 +220,10 @@ export interface DebitRecord {
   represents: string | null;
   /** 0 for an original, then 1 and 2 for its re-presentments (they share its reference). */
   presentment: number;
+  /** What live refunds of the debit hold (SPEC §14): never above `amount`. */
+  refunded_amount: number;
+  /** What refunds took out of the merchant's `pending` while the debit was unsettled: settlement moves that much less. */
+  refunded_from_pending: number;
 }
 
 export interface DebitEventRecord {
@@ -344,6 +348,8 @@ export interface PayoutRecord {
   attempt_count: number;
   created_at: string;
   updated_at: string;
+  /** A refund's part of its reservation that came out of the merchant's `pending` (0 for a payout). */
+  drawn_from_pending: number;
 }
 
 export interface PayoutEventRecord {

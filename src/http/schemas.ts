@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, SETTLEMENT_STATUSES } from '../core/index.js';
+import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, PAYOUT_KINDS, SETTLEMENT_STATUSES } from '../core/index.js';
 
 /** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
@@ -69,6 +69,16 @@ export const CreateDebitBody = z.strictObject({
   metadata: Metadata.optional(),
 });
 
+export const CreateRefundBody = z.strictObject({
+  amount: Amount.optional().describe('Integer fen (分), > 0; what is left to refund of the debit when not given'),
+  reason: z.string().max(140).optional().describe("Why; kept as the refund's description"),
+});
+
+export const ListRefundsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  starting_after: z.string().optional(),
+});
+
 export const CreatePayoutBody = z.strictObject({
   payee: z.strictObject({
     account_number: z.string(),
@@ -87,6 +97,7 @@ export const CreatePayoutBody = z.strictObject({
 export const ListPayoutsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   starting_after: z.string().optional(),
+  kind: z.enum(PAYOUT_KINDS).optional().describe('payout or refund'),
   status: z.enum(DEBIT_STATUSES).optional(),
   reference: z.string().optional(),
   merchant_id: z.string().optional().describe('Operator only: whose payouts'),

@@ -168,6 +168,14 @@ for (const engine of ENGINES) {
       expect(payout).toMatchObject({ status: 'rejected', failure: { code: 'insufficient_balance' } });
       ok(await merchant.GET('/v1/payouts', { params: { query: { status: 'rejected' } } }));
       ok(await merchant.GET('/v1/payouts/{id}', { params: { path: { id: payout.id } } }));
+      // A refund of part of the debit (not yet settled: it draws on pending); the full path is in test/api/refunds.test.ts.
+      const refund = ok(await merchant.POST('/v1/debits/{id}/refunds', { params: { path: { id: debit.id }, header: { 'idempotency-key': 'contract-refund-1' } }, body: { amount: 200, reason: '退款' } }));
+      expect(refund).toMatchObject({ kind: 'refund', debit_id: debit.id, amount: 200, amount_from_pending: 200 });
+      const tooMuch = await merchant.POST('/v1/debits/{id}/refunds', { params: { path: { id: debit.id } }, body: { amount: 1_234 } });
+      expect(tooMuch.response.status).toBe(409);
+      expect(tooMuch.error).toMatchObject({ code: 'refund_exceeds_debit' });
+      expect(ok(await merchant.GET('/v1/debits/{id}/refunds', { params: { path: { id: debit.id }, query: { limit: 5 } } })).data).toHaveLength(1);
+      ok(await merchant.GET('/v1/payouts', { params: { query: { kind: 'refund' } } }));
 
       // A webhook endpoint: created (its secret shown once), read, listed, changed, rotated, deleted.
       const endpoint = ok(await merchant.POST('/v1/webhook-endpoints', { body: { url: 'https://hooks.example.com/contract', event_types: ['debit.succeeded'] } }));
