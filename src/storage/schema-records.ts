@@ -17,6 +17,8 @@ import type {
   PayoutRecord,
   RuleRecord,
   SettlementRecord,
+  ReconciliationRecord,
+  ReconciliationExceptionRecord,
 } from '../core/index.js';
 import type { Database } from './schema.js';
 
@@ -39,6 +41,8 @@ interface TableRecords {
   idempotency_keys: IdempotencyRecord;
   ledger_accounts: LedgerAccountRecord;
   settlements: SettlementRecord;
+  reconciliations: ReconciliationRecord;
+  reconciliation_exceptions: ReconciliationExceptionRecord;
 }
 
 /** True only when A and B are the same type: each assignable to the other, optional and readonly alike. */
@@ -67,4 +71,6 @@ export const TABLES_MATCH_RECORDS = {
   idempotency_keys: true,
   ledger_accounts: true,
   settlements: true,
+  reconciliations: true,
+  reconciliation_exceptions: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };
