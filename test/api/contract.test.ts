@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDaikouClient, type DaikouClient } from '../../src/client/index.js';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, eventually, MERCHANT_BODY, startTestHub, type TestHub } from '../support/hub.js';
+import { statementCsv } from '../support/reconciliation-seed.js';
 
 /**
  * The contract (issue 9, items 1–3): the committed OpenAPI document is the one the server serves,
@@ -177,6 +178,20 @@ for (const engine of ENGINES) {
       expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: batch.id } }, parseAs: 'text' }))).toMatch(/^row,reference,debit_id,status,code,message,field\n/);
       expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: batch.id } }, headers: { accept: 'application/xml' }, parseAs: 'text' }))).toContain('pain.002');
       ok(await merchant.POST('/v1/mandates/{id}/revoke', { params: { path: { id: mandate.id } } }));
+
+      // A reconciliation of the debit's channel: its statement uploaded, the line daikou never sent resolved.
+      const collected = ok(await merchant.GET('/v1/debits/{id}', { params: { path: { id: debit.id } } }));
+      const statementOf = { channel: collected.channel!, business_date: collected.business_date };
+      const statement = statementCsv(statementOf.channel, statementOf.business_date, [
+        { channel_reference: null, end_to_end_id: collected.attempts![0]!.end_to_end_id, direction: 'debit', amount: collected.amount + collected.fees.payer, status: 'succeeded', settled_at: null },
+        { channel_reference: null, end_to_end_id: 'dbt_contract_unknown', direction: 'debit', amount: 10, status: 'succeeded', settled_at: null },
+      ]);
+      const reconciliation = ok(await operator.POST('/v1/reconciliations', { params: { query: statementOf }, body: statement as never, bodySerializer: (body: unknown) => body as string, headers: { 'content-type': 'text/csv' } }));
+      ok(await operator.GET('/v1/reconciliations', { params: { query: { channel: statementOf.channel } } }));
+      expect(ok(await operator.GET('/v1/reconciliations/{id}', { params: { path: { id: reconciliation.id } } })).counts).toMatchObject({ lines: 2, matched: 1, missing_in_daikou: 1 });
+      const exceptions = ok(await operator.GET('/v1/reconciliations/{id}/exceptions', { params: { path: { id: reconciliation.id }, query: { status: 'open' } } }));
+      ok(await operator.POST('/v1/reconciliation-exceptions/{id}/resolve', { params: { path: { id: exceptions.data[0]!.id } }, body: { action: 'accept', reason: 'contract test' } }));
+      expect((await merchant.GET('/v1/reconciliations')).response.status).toBe(403);
 
       // Channels, rules and fees.
       ok(await operator.GET('/v1/channels'));
