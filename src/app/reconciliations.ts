@@ -98,6 +98,7 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
         decidedFrom: startOfBusinessDate(request.businessDate).toISOString(),
         decidedTo: startOfBusinessDate(calendarDatePlus(request.businessDate, 1) as BusinessDate).toISOString(),
         previousDayRunId: previous?.id ?? null,
+        statement,
         at,
       });
       return tx.completeReconciliation({ id, format: format!, statement, result, at });

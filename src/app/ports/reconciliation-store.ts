@@ -34,6 +34,8 @@ export interface MatchInput {
   decidedTo: string;
   /** The run whose lines cover the day before (its latest completed run), or null. */
   previousDayRunId: string | null;
+  /** The statement's totals as counted from its lines (they agree with its stated totals). */
+  statement: StatementTotals;
   at: string;
 }
 

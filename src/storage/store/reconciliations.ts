@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { emptyTotals, EXCEPTION_KINDS, invariant, type ExceptionKind, type StatementCounts, type StatementFormat, type StatementLine, type StatementTotals } from '../../core/index.js';
+import { EXCEPTION_KINDS, invariant, type ExceptionKind, type StatementCounts, type StatementFormat, type StatementLine, type StatementTotals } from '../../core/index.js';
 import type { MatchInput, MatchResult, Page, ReconciliationExceptionFilter, ReconciliationExceptionRow, ReconciliationFilter, ReconciliationRow } from '../../app/ports.js';
 import { RECONCILIATION_LINES_TABLE } from '../tables.js';
 import { insertMany, page, type Executor, type StoreContext } from './shared.js';
@@ -118,11 +118,9 @@ export class Reconciliations {
       select cast(${run} as text) || ':' || direction || ':' || instruction_id, cast(${run} as text), 'missing_in_statement', cast(${input.channelId} as text), end_to_end_id, direction, null, null, null, null,
              instruction_id, merchant_id, amount, state, 'open', null, null, null, null, null, cast(${input.at} as text)
       from decided o
-      where not exists (
-        select 1 from reconciliation_lines l
-        where (l.reconciliation_id = ${run} or l.reconciliation_id = ${input.previousDayRunId ?? run})
-          and l.end_to_end_id = o.end_to_end_id and l.direction = o.direction
-      )`.execute(this.db);
+      where not exists (select 1 from reconciliation_lines l where l.reconciliation_id = ${run} and l.end_to_end_id = o.end_to_end_id and l.direction = o.direction)
+        -- Two probes of the (reconciliation_id, end_to_end_id, direction) index, not one with OR (which scans).
+        and not exists (select 1 from reconciliation_lines l where l.reconciliation_id = ${input.previousDayRunId ?? run} and l.end_to_end_id = o.end_to_end_id and l.direction = o.direction)`.execute(this.db);
     await this.#carryResolutions(input);
 
     const lines = await sql<{ count: number }>`select count(*) as count from reconciliation_lines where reconciliation_id = ${run}`.execute(this.db);
@@ -133,15 +131,23 @@ export class Reconciliations {
     counts.matched = counts.lines - counts.missing_in_daikou - counts.amount_mismatch - counts.status_mismatch - counts.duplicate;
     invariant(counts.matched >= 0 && EXCEPTION_KINDS.every((kind) => counts[kind] >= 0), `reconciliation ${run} counted more exceptions than lines`);
 
-    const sides = await sql<{ direction: 'debit' | 'credit'; count: number; amount: number | string | null }>`
-      with ${classifiedLines(input.channelId, run)}
-      select direction, count(*) as count, cast(sum(case when state = 'succeeded' then amount else 0 end) as bigint) as amount from (
-        select direction, daikou_amount as amount, daikou_status as state from classified where occurrence = 1 and instruction_id is not null
-        union all
-        select direction, daikou_amount as amount, daikou_status as state from reconciliation_exceptions where reconciliation_id = ${run} and kind = 'missing_in_statement'
-      ) daikou_side group by direction`.execute(this.db);
-    const daikou = emptyTotals();
-    for (const row of sides.rows) daikou[row.direction] = { count: Number(row.count), amount: Number(row.amount ?? 0) };
+    // daikou's side without a second pass over the lines: a matched line has daikou's amount and
+    // status, so daikou's totals are the statement's, less the statement's side of every line
+    // exception, plus daikou's side of those daikou has (a duplicate's first line counted already).
+    const sides = await sql<{ direction: 'debit' | 'credit'; kind: ExceptionKind; statement_count: number; statement_amount: number | string | null; daikou_count: number; daikou_amount: number | string | null }>`
+      select direction, kind,
+             count(statement_amount) as statement_count, cast(sum(case when statement_status = 'succeeded' then statement_amount else 0 end) as bigint) as statement_amount,
+             count(daikou_amount) as daikou_count, cast(sum(case when daikou_status = 'succeeded' then daikou_amount else 0 end) as bigint) as daikou_amount
+      from reconciliation_exceptions where reconciliation_id = ${run} group by direction, kind`.execute(this.db);
+    const daikou: StatementTotals = { debit: { ...input.statement.debit }, credit: { ...input.statement.credit } };
+    for (const row of sides.rows) {
+      const side = daikou[row.direction];
+      side.count -= Number(row.statement_count);
+      side.amount -= Number(row.statement_amount ?? 0);
+      if (row.kind === 'duplicate') continue;
+      side.count += Number(row.daikou_count);
+      side.amount += Number(row.daikou_amount ?? 0);
+    }
     return { counts, daikou };
   }
 
