@@ -55,7 +55,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('settled_at', 'text')
     .addPrimaryKeyConstraint('reconciliation_lines_pk', ['reconciliation_id', 'line'])
     .execute();
-  await db.schema.createIndex('reconciliation_lines_by_key').on('reconciliation_lines').columns(['reconciliation_id', 'end_to_end_id', 'direction']).execute();
+  // The match reads a run's lines by instruction, in line order: no sort for the duplicates' row_number.
+  await db.schema.createIndex('reconciliation_lines_by_key').on('reconciliation_lines').columns(['reconciliation_id', 'end_to_end_id', 'direction', 'line']).execute();
 
   await db.schema
     .createTable('reconciliation_exceptions')

@@ -33,36 +33,34 @@ function exceptionOf(row: ReconciliationExceptionRow): ReconciliationExceptionRo
  * One statement, joined through the (channel_id, end_to_end_id) indexes of the attempts tables.
  */
 function classifiedLines(channelId: string, runId: string): RawBuilder<unknown> {
+  // Per line, index probes only (no sort, no materialized set): the line's attempt on the
+  // channel through (channel_id, end_to_end_id), kept only if no later attempt of the same
+  // end_to_end_id exists there, and its instruction by primary key. The lines come in
+  // (end_to_end_id, direction, line) order from their index, so the duplicates' row_number needs no sort.
   return sql`
     run_lines as (
       select l.line, l.channel_reference, l.end_to_end_id, l.direction, l.amount, l.status,
              row_number() over (partition by l.end_to_end_id, l.direction order by l.line) as occurrence
       from reconciliation_lines l where l.reconciliation_id = ${runId}
     ),
-    ours as (
-      select a.end_to_end_id, 'debit' as direction, d.id as instruction_id, d.merchant_id, d.amount + d.payer_fee as amount, a.state,
-             row_number() over (partition by a.end_to_end_id order by a.attempt_number desc) as latest
-      from attempts a join debits d on d.id = a.debit_id
-      where a.channel_id = ${channelId}
-        and a.end_to_end_id in (select end_to_end_id from reconciliation_lines where reconciliation_id = ${runId} and direction = 'debit')
-      union all
-      select a.end_to_end_id, 'credit' as direction, p.id as instruction_id, p.merchant_id, p.amount as amount, a.state,
-             row_number() over (partition by a.end_to_end_id order by a.attempt_number desc) as latest
-      from payout_attempts a join payouts p on p.id = a.payout_id
-      where a.channel_id = ${channelId}
-        and a.end_to_end_id in (select end_to_end_id from reconciliation_lines where reconciliation_id = ${runId} and direction = 'credit')
-    ),
     classified as (
       select l.line, l.channel_reference, l.end_to_end_id, l.direction, l.amount, l.status, l.occurrence,
-             o.instruction_id, o.merchant_id, o.amount as daikou_amount, o.state as daikou_status,
+             coalesce(d.id, p.id) as instruction_id, coalesce(d.merchant_id, p.merchant_id) as merchant_id,
+             coalesce(d.amount + d.payer_fee, p.amount) as daikou_amount, coalesce(a.state, pa.state) as daikou_status,
              case
                when l.occurrence > 1 then 'duplicate'
-               when o.instruction_id is null then 'missing_in_daikou'
-               when o.amount <> l.amount then 'amount_mismatch'
-               when o.state <> l.status then 'status_mismatch'
+               when coalesce(d.id, p.id) is null then 'missing_in_daikou'
+               when coalesce(d.amount + d.payer_fee, p.amount) <> l.amount then 'amount_mismatch'
+               when coalesce(a.state, pa.state) <> l.status then 'status_mismatch'
                else null
              end as kind
-      from run_lines l left join ours o on o.end_to_end_id = l.end_to_end_id and o.direction = l.direction and o.latest = 1
+      from run_lines l
+      left join attempts a on l.direction = 'debit' and a.channel_id = ${channelId} and a.end_to_end_id = l.end_to_end_id
+        and not exists (select 1 from attempts later where later.channel_id = a.channel_id and later.end_to_end_id = a.end_to_end_id and later.attempt_number > a.attempt_number)
+      left join debits d on d.id = a.debit_id
+      left join payout_attempts pa on l.direction = 'credit' and pa.channel_id = ${channelId} and pa.end_to_end_id = l.end_to_end_id
+        and not exists (select 1 from payout_attempts later where later.channel_id = pa.channel_id and later.end_to_end_id = pa.end_to_end_id and later.attempt_number > pa.attempt_number)
+      left join payouts p on p.id = pa.payout_id
     )`;
 }
 
