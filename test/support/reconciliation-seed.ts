@@ -102,9 +102,9 @@ export function statementCamt053(channel: string, date: string, entries: readonl
   const credit = totals(entries, 'credit');
   const ntry = entries.map((e) => `<Ntry><Amt Ccy="CNY">${formatYuan(e.amount as Fen)}</Amt><CdtDbtInd>${e.direction === 'debit' ? 'DBIT' : 'CRDT'}</CdtDbtInd><Sts>${e.status === 'succeeded' ? 'BOOK' : 'INFO'}</Sts>` +
     `<BookgDt><DtTm>${date}T10:00:00.000+08:00</DtTm></BookgDt>${e.channel_reference === null ? '' : `<AcctSvcrRef>${e.channel_reference}</AcctSvcrRef>`}<BkTxCd/>` +
-    `<NtryDtls><TxDtls><Refs><EndToEndId>${e.end_to_end_id}</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>`).join('');
+    `<NtryDtls><TxDtls>${e.end_to_end_id.length <= 35 ? `<Refs><EndToEndId>${e.end_to_end_id}</EndToEndId></Refs>` : ''}<RmtInf><Ustrd>${e.end_to_end_id}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>`).join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>${channel}-${date}</MsgId><CreDtTm>${date}T23:59:59</CreDtTm></GrpHdr>` +
-    `<Stmt><Id>${channel}-${date}</Id><CreDtTm>${date}T23:59:59</CreDtTm><Acct><Id><Othr><Id>${channel}</Id></Othr></Id></Acct>` +
+    `<Stmt><Id>${channel}-${date}</Id><CreDtTm>${date}T23:59:59</CreDtTm><Acct><Id><Othr><Id>${channel}</Id></Othr></Id><Ccy>CNY</Ccy><Nm>${channel}</Nm></Acct>` +
     `<TxsSummry><TtlCdtNtries><NbOfNtries>${credit.count}</NbOfNtries><Sum>${formatYuan(credit.amount as Fen)}</Sum></TtlCdtNtries><TtlDbtNtries><NbOfNtries>${debit.count}</NbOfNtries><Sum>${formatYuan(debit.amount as Fen)}</Sum></TtlDbtNtries></TxsSummry>` +
     `${ntry}</Stmt></BkToCstmrStmt></Document>\n`;
 }

@@ -16,14 +16,17 @@ interface EntryFields {
   bookedAt?: string;
   reference?: string;
   endToEndId?: string;
+  /** `RmtInf/Ustrd`: where the sandbox writes the whole end_to_end_id (Refs/EndToEndId is Max35Text, one short of daikou's ids). */
+  unstructured?: string;
 }
 
 /**
  * Reads a camt.053.001.02 statement (docs/statements.md) as a stream with saxes, `chunkLines`
  * entries at a time: one `Stmt` whose `Id` is `<channel>-<date>` and whose `Acct/Id/Othr/Id` is
- * the channel; per `Ntry` the amount in yuan (exactly, never through a float), `CdtDbtInd`
- * (DBIT: a collection, CRDT: a payout), `Sts` (BOOK: succeeded, INFO: failed), `BookgDt/DtTm`,
- * `AcctSvcrRef` and `NtryDtls/TxDtls/Refs/EndToEndId`; `TxsSummry`'s `TtlDbtNtries` and
+ * the channel (`Acct/Nm` whole, the ids cut to the XSD's lengths: docs/statements.md); per `Ntry`
+ * the amount in yuan (exactly, never through a float), `CdtDbtInd` (DBIT: a collection, CRDT: a
+ * payout), `Sts` (BOOK: succeeded, INFO: failed), `BookgDt/DtTm`, `AcctSvcrRef` and the
+ * end_to_end_id from `TxDtls/RmtInf/Ustrd` (whole), else `TxDtls/Refs/EndToEndId` (Max35Text); `TxsSummry`'s `TtlDbtNtries` and
  * `TtlCdtNtries` are the totals checked at the end. Throws StatementError.
  */
 export async function* readCamt053(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, chunkLines: number, head: StatementHead): AsyncGenerator<StatementLine[], StatementTotals> {
@@ -33,6 +36,8 @@ export async function* readCamt053(source: AsyncIterable<Buffer | string> | Iter
   let entry: EntryFields | null = null;
   let statementId: string | null = null;
   let account: string | null = null;
+  /** `Acct/Nm`: the whole channel id (Stmt/Id and Acct/Id cut long ones to the XSD's Max35Text/Max34Text). */
+  let accountName: string | null = null;
   const stated: Partial<Record<StatementDirection, { count: number; amount: number }>> = {};
   let summary: { count?: number; amount?: number } = {};
   const counted = emptyTotals();
@@ -67,6 +72,7 @@ export async function* readCamt053(source: AsyncIterable<Buffer | string> | Iter
     const value = text.trim();
     if (where.endsWith('/BkToCstmrStmt/Stmt/Id')) statementId = value;
     else if (where.endsWith('/BkToCstmrStmt/Stmt/Acct/Id/Othr/Id')) account = value;
+    else if (where.endsWith('/BkToCstmrStmt/Stmt/Acct/Nm')) accountName = value;
     else if (entry !== null) {
       if (where.endsWith('/Ntry/Amt')) entry.amount = value;
       else if (where.endsWith('/Ntry/CdtDbtInd')) entry.indicator = value;
@@ -74,6 +80,7 @@ export async function* readCamt053(source: AsyncIterable<Buffer | string> | Iter
       else if (where.endsWith('/Ntry/BookgDt/DtTm')) entry.bookedAt = value;
       else if (where.endsWith('/Ntry/AcctSvcrRef')) entry.reference = value;
       else if (where.endsWith('/TxDtls/Refs/EndToEndId')) entry.endToEndId = value;
+      else if (where.endsWith('/TxDtls/RmtInf/Ustrd')) entry.unstructured = value;
       else if (where.endsWith('/Stmt/Ntry')) {
         closeEntry(entry);
         entry = null;
@@ -90,18 +97,27 @@ export async function* readCamt053(source: AsyncIterable<Buffer | string> | Iter
     text = '';
   });
 
-  const closeEntry = (fields: EntryFields): void => {
+  /** The channel and date the statement names: `Acct/Nm` (else `Acct/Id/Othr/Id`), and `Stmt/Id` = `<channel, cut to 24>-<date>`. */
+  const channelAndDate = (): [string, string] => {
     if (statementId === null || account === null) fail('Stmt/Id and Stmt/Acct come before the entries');
+    const channel = accountName ?? account!;
     const date = statementId!.slice(-10);
-    if (statementId !== `${account}-${date}`) fail(`Stmt/Id must be <channel>-<date>, got ${statementId}`);
+    if (statementId !== `${channel.slice(0, 24)}-${date}` || account !== channel.slice(0, 34)) fail(`Stmt/Id must be <channel>-<date> and Acct/Id/Othr/Id the channel, got ${statementId} and ${account}`);
+    return [channel, date];
+  };
+
+  const closeEntry = (fields: EntryFields): void => {
+    const [channel, date] = channelAndDate();
     entries += 1;
-    sameHead(head, account!, date, `entry ${entries}`);
+    sameHead(head, channel, date, `entry ${entries}`);
     const direction = DIRECTION_OF[fields.indicator ?? ''] ?? fail(`entry ${entries}: CdtDbtInd must be DBIT or CRDT`);
     const status = STATUS_OF[fields.status ?? ''] ?? fail(`entry ${entries}: Sts must be BOOK or INFO`);
     if (fields.currency !== 'CNY') fail(`entry ${entries}: Amt must be in CNY`);
     const amount = parseYuan(fields.amount ?? '') ?? fail(`entry ${entries}: Amt must be yuan with at most two decimals`);
-    if (fields.endToEndId === undefined || !/^[\x21-\x7e]{1,64}$/.test(fields.endToEndId)) fail(`entry ${entries}: EndToEndId must be 1–64 printable ASCII characters`);
-    const line: StatementLine = { line: entries, channel_reference: fields.reference ?? null, end_to_end_id: fields.endToEndId!, direction, amount, status, settled_at: fields.bookedAt ?? null };
+    const endToEndId = fields.unstructured ?? fields.endToEndId;
+    if (endToEndId === undefined || !/^[\x21-\x7e]{1,64}$/.test(endToEndId)) fail(`entry ${entries}: RmtInf/Ustrd (or Refs/EndToEndId) must hold the end_to_end_id, 1–64 printable ASCII characters`);
+    if (fields.unstructured !== undefined && fields.endToEndId !== undefined && fields.unstructured !== fields.endToEndId) fail(`entry ${entries}: RmtInf/Ustrd and Refs/EndToEndId differ`);
+    const line: StatementLine = { line: entries, channel_reference: fields.reference ?? null, end_to_end_id: endToEndId!, direction, amount, status, settled_at: fields.bookedAt ?? null };
     addToTotals(counted, line);
     pending.push(line);
   };
@@ -121,8 +137,8 @@ export async function* readCamt053(source: AsyncIterable<Buffer | string> | Iter
   }
   if (!seenDocument) throw new StatementError('invalid_statement', 'The statement is empty.');
   if (statementId === null || account === null) throw new StatementError('invalid_statement', 'The statement has no Stmt with its Id and Acct.');
-  const stmtId: string = statementId;
-  sameHead(head, account, stmtId.slice(-10), 'Stmt');
+  const [channel, date] = channelAndDate();
+  sameHead(head, channel, date, 'Stmt');
   if (stated.debit === undefined || stated.credit === undefined) throw new StatementError('invalid_statement', 'TxsSummry must give TtlDbtNtries and TtlCdtNtries.');
   const disagreement = totalsDisagreement({ debit: stated.debit, credit: stated.credit }, counted);
   if (disagreement !== null) throw new StatementError('totals_mismatch', disagreement);
