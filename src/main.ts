@@ -9,6 +9,7 @@ import type { SecretSource, Store } from './app/ports.js';
 import { SubmissionWorker } from './app/submission-worker.js';
 import { BatchWorker } from './app/batch-worker.js';
 import { MaintenanceWorker } from './app/maintenance-worker.js';
+import { reconcilePreviousDay } from './app/reconciliations.js';
 import { representDueFailures } from './app/representments.js';
 import { ChannelConnectors } from './app/connector-registry.js';
 import { RoutingTable } from './app/routing-table.js';
@@ -169,7 +170,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await routing.router();
     const worker = new SubmissionWorker(ctx);
     const batchWorker = new BatchWorker(ctx);
-    const maintenance = new MaintenanceWorker(ctx, { autoRepresent: () => representDueFailures(ctx) });
+    const maintenance = new MaintenanceWorker(ctx, { autoRepresent: () => representDueFailures(ctx), reconcile: () => reconcilePreviousDay(ctx) });
     const server = await buildServer({
       ctx,
       operatorKeyFromEnv: options.operatorKey,

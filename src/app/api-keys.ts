@@ -7,7 +7,11 @@ import { notFound, validationFailed } from './errors.js';
 import type { AccessStore, ApiKeyRow, Page, PageRequest } from './ports.js';
 
 /** Who is calling: the operator, or one merchant. */
-export type Principal = { kind: 'operator' } | { kind: 'merchant'; merchantId: string };
+/** `keyId`: the key's id (`key_…`), or `operator:env` for the operator key given in the environment; recorded where an action names who did it. */
+export type Principal = { kind: 'operator'; keyId: string } | { kind: 'merchant'; merchantId: string; keyId: string };
+
+/** Who acted, when the operator key of the environment (DAIKOU_OPERATOR_KEY) was used: it has no row. */
+export const ENV_OPERATOR_KEY_ID = 'operator:env';
 
 /**
  * API keys are random 32-byte tokens, so a plain SHA-256 is enough to store them: there is no
@@ -99,10 +103,10 @@ export async function rotateOperatorKey(ctx: Pick<AppContext, 'store' | 'clock' 
 }
 
 export async function authenticate(ctx: Pick<AppContext, 'store'>, key: string, operatorKeyFromEnv: string | null): Promise<Principal | null> {
-  if (operatorKeyFromEnv !== null && timingSafeEqual(key, operatorKeyFromEnv)) return { kind: 'operator' };
+  if (operatorKeyFromEnv !== null && timingSafeEqual(key, operatorKeyFromEnv)) return { kind: 'operator', keyId: ENV_OPERATOR_KEY_ID };
   const row = await ctx.store.findApiKeyByHash(hashApiKey(key));
   if (row === null || row.revoked_at !== null) return null;
-  return row.merchant_id === null ? { kind: 'operator' } : { kind: 'merchant', merchantId: row.merchant_id };
+  return row.merchant_id === null ? { kind: 'operator', keyId: row.id } : { kind: 'merchant', merchantId: row.merchant_id, keyId: row.id };
 }
 
 function timingSafeEqual(a: string, b: string): boolean {

@@ -23,6 +23,7 @@ export type ProblemKind =
   | 'batch_bytes_held_limit'
   | 'calendar_year_not_covered'
   | 'calendar_not_covered'
+  | 'exception_not_open'
   | RepresentRefusal
   | RefundRefusal;
 
@@ -39,6 +40,8 @@ const STATUS = {
   calendar_year_not_covered: 404,
   // Today is past the business calendar's table: the table needs its next year (an operator's fix).
   calendar_not_covered: 503,
+  // A reconciliation exception resolved before, or superseded by a later run of its date.
+  exception_not_open: 409,
   debit_not_failed: 409,
   not_retryable: 409,
   represent_limit_reached: 409,

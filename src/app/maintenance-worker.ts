@@ -2,6 +2,7 @@ import type { AppContext } from './context.js';
 import { IDEMPOTENCY_RETENTION_MS } from './debits.js';
 import { runSettlement, type SettlementRun, type SettlementRunContext } from './settlements.js';
 import type { AutoRepresentRound } from './representments.js';
+import type { ScheduledReconciliation } from './reconciliations.js';
 
 /** Wait between rounds; the first round runs at start. */
 const INTERVAL_MS = 10 * 60 * 1000;
@@ -21,6 +22,11 @@ export interface MaintenanceOptions {
    * by the composition root; without it the worker only sweeps keys.
    */
   autoRepresent?: () => Promise<AutoRepresentRound>;
+  /**
+   * The scheduled reconciliation (`reconcilePreviousDay`, src/app/reconciliations.ts): each
+   * channel's previous date, once, after settlement; wired by the composition root.
+   */
+  reconcile?: () => Promise<ScheduledReconciliation[]>;
 }
 
 export interface MaintenanceRound {
@@ -29,6 +35,8 @@ export interface MaintenanceRound {
   settlement: SettlementRun;
   /** Presentments the automatic re-presentment created this round. */
   debitsRepresented: number;
+  /** What the scheduled reconciliation did this round, per channel it tried. */
+  reconciliations: ScheduledReconciliation[];
 }
 
 /**
@@ -36,7 +44,8 @@ export interface MaintenanceRound {
  * already ignores them; without a sweep they would pile up forever); settlement T+1 (SPEC §14):
  * each round settles every merchant-day due on the clock's Shanghai date, so the first round
  * after midnight settles the day's T+1 and a hub that was down catches up at its first round; and
- * presenting due failures again for merchants with `auto_represent` (SPEC §14).
+ * presenting due failures again for merchants with `auto_represent` (SPEC §14); and reconciling
+ * each channel's previous date against its statement (SPEC §15).
  * Safe on every node at once: each chunk is one DELETE, and two nodes deleting the same old keys
  * only count fewer rows each; two settlement runs never take the same debit (src/app/settlements.ts);
  * two nodes presenting the same failure lock it in turn and the second finds it presented.
@@ -48,6 +57,7 @@ export class MaintenanceWorker {
   readonly #chunkRows: number;
   readonly #chunksPerRoundMax: number;
   readonly #autoRepresent: (() => Promise<AutoRepresentRound>) | undefined;
+  readonly #reconcile: (() => Promise<ScheduledReconciliation[]>) | undefined;
 
   constructor(
     private readonly ctx: Pick<AppContext, 'store' | 'clock' | 'logger'> & SettlementRunContext,
@@ -57,6 +67,7 @@ export class MaintenanceWorker {
     this.#chunkRows = options.chunkRows ?? CHUNK_ROWS;
     this.#chunksPerRoundMax = options.chunksPerRoundMax ?? CHUNKS_PER_ROUND_MAX;
     this.#autoRepresent = options.autoRepresent;
+    this.#reconcile = options.reconcile;
   }
 
   start(): void {
@@ -102,6 +113,8 @@ export class MaintenanceWorker {
     // A backlog larger than one run (a hub down for weeks) is taken in runs one after the other.
     for (let runs = 1; settlement.hasMore && runs < SETTLEMENT_RUNS_PER_ROUND_MAX; runs += 1) settlement = await runSettlement(this.ctx);
     const represented = this.#autoRepresent === undefined ? 0 : (await this.#autoRepresent()).created;
-    return { idempotencyKeysDeleted: deleted, settlement, debitsRepresented: represented };
+    // After settlement: a channel's previous date, once its statement is ready (SPEC §15).
+    const reconciliations = this.#reconcile === undefined ? [] : await this.#reconcile();
+    return { idempotencyKeysDeleted: deleted, settlement, debitsRepresented: represented, reconciliations };
   }
 }

@@ -4,6 +4,7 @@ import { migrateCommand } from './migrate.js';
 import { operatorKeyCommand } from './operator-key.js';
 import { rulesCommand } from './rules.js';
 import { batchCommand } from './batch.js';
+import { reconcileCommand } from './reconcile.js';
 import { benchCommand } from './bench.js';
 import { UsageError } from './options.js';
 import { sandboxCommand } from './sandbox.js';
@@ -25,6 +26,7 @@ export async function runCli(argv: string[]): Promise<void> {
   const batch = batchCommand().exitOverride();
   for (const sub of batch.commands) sub.exitOverride();
   program.addCommand(batch);
+  program.addCommand(reconcileCommand().exitOverride());
   program.addCommand(benchCommand().exitOverride());
   const operatorKey = operatorKeyCommand().exitOverride();
   for (const sub of operatorKey.commands) sub.exitOverride();

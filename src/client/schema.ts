@@ -365,6 +365,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List reconciliations, newest first */
+        get: operations["listReconciliations"];
+        put?: never;
+        /**
+         * Reconcile a channel's statement of one business date: upload it (text/csv or application/xml camt.053.001.02, with channel and business_date in the query), or send JSON { channel, business_date } to fetch it from the channel
+         * @description The statement is streamed into a staging table and matched set-based against the debits' and payouts' attempts on the channel; the answer comes once it is matched. A statement that cannot be read, whose totals disagree with its lines, or that is of another channel or date makes a failed run (failure names why). A run of a channel and date supersedes the earlier ones; what was resolved stays resolved.
+         */
+        post: operations["createReconciliation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reconciliation: status, counts of SPEC §15 and both sides' totals */
+        get: operations["getReconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{id}/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reconciliation's exceptions, in statement order (missing_in_statement after the lines), with both sides' values */
+        get: operations["listReconciliationExceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliation-exceptions/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve an open exception: accept (nothing posted), adjust (a balanced correcting transaction against the merchant), write_off (against the platform)
+         * @description Records who (the API key) and why. An exception resolved before, or of a superseded run: 409 exception_not_open.
+         */
+        post: operations["resolveReconciliationException"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels": {
         parameters: {
             query?: never;
@@ -1291,6 +1366,129 @@ export interface components {
             /** @description The kind of problem, the last segment of type: not_found, validation_failed, … */
             code: string;
             errors?: components["schemas"]["FieldError"][];
+        };
+        /** @description A channel's statement of one business date matched against daikou (SPEC §15) */
+        Reconciliation: {
+            /** @description rcn_… (SPEC §2; §15 writes rec_) */
+            id: string;
+            /** @constant */
+            object: "reconciliation";
+            channel: string;
+            /** @description The date the channel decided the instructions on (Asia/Shanghai) */
+            business_date: components["schemas"]["BusinessDate"];
+            /**
+             * @description file: uploaded; channel: fetched from the channel
+             * @enum {string}
+             */
+            source: "file" | "channel";
+            format: ("csv" | "camt.053") | null;
+            /**
+             * @description superseded: a later run of the same channel and date replaced it
+             * @enum {string}
+             */
+            status: "processing" | "completed" | "failed" | "superseded";
+            /** @description Why a failed run failed: invalid_statement, totals_mismatch, statement_mismatch, statement_not_ready, statement_not_served, channel_unreachable */
+            failure: {
+                code: string;
+                message: string;
+            } | null;
+            /** @description lines = matched + missing_in_daikou + amount_mismatch + status_mismatch + duplicate; null until completed */
+            counts: {
+                lines: number;
+                matched: number;
+                missing_in_daikou: number;
+                missing_in_statement: number;
+                amount_mismatch: number;
+                status_mismatch: number;
+                duplicate: number;
+            } | null;
+            /** @description Per direction, the entries and their succeeded amount: as the statement lists them, and over daikou's side (the attempts the lines matched and those missing in the statement) */
+            totals: {
+                statement: components["schemas"]["ReconciliationTotals"];
+                daikou: components["schemas"]["ReconciliationTotals"];
+                /** @constant */
+                currency: "CNY";
+            } | null;
+            /** @description The API key that asked for it; null when the workers did */
+            requested_by: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            completed_at: components["schemas"]["Timestamp"] | null;
+        };
+        ReconciliationCreated: {
+            id: string;
+            /** @constant */
+            object: "reconciliation";
+            /** @enum {string} */
+            status: "processing" | "completed" | "failed" | "superseded";
+        };
+        /** @description One discrepancy between a statement and daikou, with both sides' values */
+        ReconciliationException: {
+            id: string;
+            /** @constant */
+            object: "reconciliation_exception";
+            reconciliation_id: string;
+            /** @enum {string} */
+            kind: "missing_in_daikou" | "missing_in_statement" | "amount_mismatch" | "status_mismatch" | "duplicate";
+            channel: string;
+            end_to_end_id: string;
+            /** @enum {string} */
+            direction: "debit" | "credit";
+            /** @description The statement's side; null for missing_in_statement */
+            statement: {
+                line: number;
+                channel_reference: string | null;
+                /** @description Integer fen (分) */
+                amount: number;
+                status: string;
+            } | null;
+            /** @description daikou's side; null for missing_in_daikou */
+            daikou: {
+                instruction_id: string;
+                merchant_id: string;
+                /** @description What the channel was asked for (a debit's amount + payer fee) */
+                amount: number;
+                /** @description The attempt's state on the channel */
+                status: string;
+            } | null;
+            /** @description Money the channel moved that daikou did not book (negative: booked and not moved); what adjust and write_off post */
+            difference: number;
+            /** @enum {string} */
+            status: "open" | "resolved" | "superseded";
+            resolution: {
+                /** @enum {string} */
+                action: "accept" | "adjust" | "write_off";
+                reason: string;
+                resolved_by: string;
+                resolved_at: components["schemas"]["Timestamp"];
+                ledger_transaction_id: string | null;
+            } | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        ReconciliationExceptionList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["ReconciliationException"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
+        ReconciliationList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Reconciliation"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
+        ReconciliationTotals: {
+            debit: {
+                count: number;
+                /** @description Succeeded collections, fen */
+                amount: number;
+            };
+            credit: {
+                count: number;
+                /** @description Succeeded payouts and refunds, fen */
+                amount: number;
+            };
         };
         /** @description Every channel considered, whether it was eligible, the rules that excluded it, and its cost */
         RoutingDecision: {
@@ -3378,6 +3576,328 @@ export interface operations {
             };
             /** @description The body is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReconciliations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                channel?: string;
+                business_date?: string;
+                status?: "processing" | "completed" | "failed" | "superseded";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createReconciliation: {
+        parameters: {
+            query?: {
+                /** @description With a statement file in the body: the channel it is of */
+                channel?: string;
+                /** @description With a statement file in the body: the date it is of */
+                business_date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: processing goes on in the background */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationCreated"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReconciliation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReconciliationExceptions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                kind?: "missing_in_daikou" | "missing_in_statement" | "amount_mismatch" | "status_mismatch" | "duplicate";
+                status?: "open" | "resolved" | "superseded";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationExceptionList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolveReconciliationException: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description accept: nothing posted; adjust: the merchant's books follow the channel's; write_off: the platform takes the difference
+                     * @enum {string}
+                     */
+                    action: "accept" | "adjust" | "write_off";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationException"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

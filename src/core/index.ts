@@ -10,5 +10,6 @@ export * from './channels/index.js';
 export * from './fees/index.js';
 export * from './calendar/index.js';
 export * from './settlement/index.js';
+export * from './reconciliation/index.js';
 export * from './records.js';
 export * from './events/index.js';

@@ -3,6 +3,7 @@ import type { AttemptState, InstructionStatus } from './instructions/status.js';
 import type { AccountKind, Medium, StoredMandateStatus } from './mandates/index.js';
 import type { MerchantCategory } from './merchants/index.js';
 import type { PayoutKind } from './payouts/index.js';
+import type { ExceptionKind, ExceptionStatus, ReconciliationSource, ReconciliationStatus, ResolutionAction, StatementDirection, StatementFormat } from './reconciliation/index.js';
 import type { ChannelType, RoutingRule } from './routing/rules.js';
 
 // What the hub keeps, one record per stored row, column names as the store has them (snake_case)
@@ -405,4 +406,70 @@ export interface WebhookEndpointRecord {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+}
+
+/**
+ * One reconciliation (SPEC §15): a channel's statement of a business date loaded and matched
+ * against daikou's attempts. Counts and totals are null until it completes. Migration 017.
+ */
+export interface ReconciliationRecord {
+  id: string;
+  channel_id: string;
+  business_date: string;
+  source: ReconciliationSource;
+  /** null while a statement fetched from the channel has not arrived. */
+  format: StatementFormat | null;
+  status: ReconciliationStatus;
+  failure_code: string | null;
+  failure_message: string | null;
+  /** The key that asked for it; null when the workers scheduled it. */
+  requested_by: string | null;
+  lines: number | null;
+  matched: number | null;
+  missing_in_daikou: number | null;
+  missing_in_statement: number | null;
+  amount_mismatch: number | null;
+  status_mismatch: number | null;
+  duplicate: number | null;
+  /** Succeeded amounts, per direction, as the statement lists them (its lines; its totals agree or the run failed). */
+  statement_debit_count: number | null;
+  statement_debit_amount: number | null;
+  statement_credit_count: number | null;
+  statement_credit_amount: number | null;
+  /** The same over daikou's side: the attempts the lines matched and those missing in the statement. */
+  daikou_debit_count: number | null;
+  daikou_debit_amount: number | null;
+  daikou_credit_count: number | null;
+  daikou_credit_amount: number | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+/** One discrepancy of a reconciliation, with both sides' values, and how it was resolved. */
+export interface ReconciliationExceptionRecord {
+  id: string;
+  reconciliation_id: string;
+  kind: ExceptionKind;
+  channel_id: string;
+  end_to_end_id: string;
+  direction: StatementDirection;
+  /** The statement's line (1-based among its entries); null for `missing_in_statement`. */
+  line: number | null;
+  channel_reference: string | null;
+  statement_amount: number | null;
+  statement_status: string | null;
+  /** daikou's instruction (`dbt_…` or `pyt_…`) and its merchant; null for `missing_in_daikou`. */
+  instruction_id: string | null;
+  merchant_id: string | null;
+  daikou_amount: number | null;
+  /** The attempt's state on this channel: `succeeded`, `failed`, or still open (`accepted`, `unknown`, …). */
+  daikou_status: string | null;
+  status: ExceptionStatus;
+  resolution_action: ResolutionAction | null;
+  resolution_reason: string | null;
+  /** The API key that resolved it. */
+  resolved_by: string | null;
+  resolved_at: string | null;
+  ledger_transaction_id: string | null;
+  created_at: string;
 }

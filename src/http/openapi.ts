@@ -21,6 +21,7 @@ const TAGS = [
   { name: 'payouts', description: "Instructions to pay a payee's account (代付) from the merchant's available balance" },
   { name: 'batches', description: 'Files of many instructions (批量文件): CSV or ISO 20022 pain.008, and their result files' },
   { name: 'ledger', description: 'Double-entry balances in fen' },
+  { name: 'reconciliation', description: "Channels' statements matched against daikou, their exceptions and how each was resolved" },
   { name: 'fees', description: 'Fee plans and the margin report' },
   { name: 'channels and rules', description: 'Clearing channels, the routing rules that constrain them, and what-if simulation' },
   { name: 'calendar', description: "China's business days: public holidays and make-up working days (调休) from the State Council's notices" },

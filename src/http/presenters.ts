@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
 import type { DebitPresenter } from '../app/debits.js';
 import type { PayoutWithHistory } from '../app/payouts.js';
-import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
-import { formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
+import { exceptionDifference, formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, RoutingDecision, Rule, Settlement, WebhookEndpoint } from './representations/index.js';
+import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookEndpoint } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -296,5 +296,60 @@ export function presentWebhookEndpoint(row: WebhookEndpointRow): WebhookEndpoint
     previous_secret_expires_at: row.previous_secret_expires_at === null ? null : presentInstant(row.previous_secret_expires_at),
     created_at: presentInstant(row.created_at),
     updated_at: presentInstant(row.updated_at),
+  };
+}
+
+export type ReconciliationView = z.output<typeof Reconciliation>;
+export type ReconciliationExceptionView = z.output<typeof ReconciliationException>;
+
+export function presentReconciliation(row: ReconciliationRow): ReconciliationView {
+  const side = (debitCount: number | null, debitAmount: number | null, creditCount: number | null, creditAmount: number | null) => ({
+    debit: { count: debitCount ?? 0, amount: debitAmount ?? 0 },
+    credit: { count: creditCount ?? 0, amount: creditAmount ?? 0 },
+  });
+  const done = row.lines !== null;
+  return {
+    id: row.id,
+    object: 'reconciliation',
+    channel: row.channel_id,
+    business_date: row.business_date,
+    source: row.source,
+    format: row.format,
+    status: row.status,
+    failure: row.failure_code === null ? null : { code: row.failure_code, message: row.failure_message ?? '' },
+    counts: done
+      ? { lines: row.lines ?? 0, matched: row.matched ?? 0, missing_in_daikou: row.missing_in_daikou ?? 0, missing_in_statement: row.missing_in_statement ?? 0, amount_mismatch: row.amount_mismatch ?? 0, status_mismatch: row.status_mismatch ?? 0, duplicate: row.duplicate ?? 0 }
+      : null,
+    totals: done
+      ? {
+          statement: side(row.statement_debit_count, row.statement_debit_amount, row.statement_credit_count, row.statement_credit_amount),
+          daikou: side(row.daikou_debit_count, row.daikou_debit_amount, row.daikou_credit_count, row.daikou_credit_amount),
+          currency: 'CNY',
+        }
+      : null,
+    requested_by: row.requested_by,
+    created_at: presentInstant(row.created_at),
+    completed_at: row.completed_at === null ? null : presentInstant(row.completed_at),
+  };
+}
+
+export function presentReconciliationException(row: ReconciliationExceptionRow): ReconciliationExceptionView {
+  return {
+    id: row.id,
+    object: 'reconciliation_exception',
+    reconciliation_id: row.reconciliation_id,
+    kind: row.kind,
+    channel: row.channel_id,
+    end_to_end_id: row.end_to_end_id,
+    direction: row.direction,
+    statement: row.line === null || row.statement_amount === null ? null : { line: row.line, channel_reference: row.channel_reference, amount: row.statement_amount, status: row.statement_status ?? '' },
+    daikou: row.instruction_id === null || row.daikou_amount === null ? null : { instruction_id: row.instruction_id, merchant_id: row.merchant_id ?? '', amount: row.daikou_amount, status: row.daikou_status ?? '' },
+    difference: exceptionDifference(row),
+    status: row.status,
+    resolution:
+      row.resolution_action === null
+        ? null
+        : { action: row.resolution_action, reason: row.resolution_reason ?? '', resolved_by: row.resolved_by ?? '', resolved_at: presentInstant(row.resolved_at ?? row.created_at), ledger_transaction_id: row.ledger_transaction_id },
+    created_at: presentInstant(row.created_at),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, PAYOUT_KINDS, SETTLEMENT_STATUSES } from '../core/index.js';
+import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, EXCEPTION_KINDS, EXCEPTION_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, PAYOUT_KINDS, RECONCILIATION_STATUSES, RESOLUTION_ACTIONS, SETTLEMENT_STATUSES } from '../core/index.js';
 
 /** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
@@ -310,4 +310,32 @@ export const RotateWebhookSecretBody = z.strictObject({
 export const ListWebhookEndpointsQuery = z.strictObject({
   ...PageQuery,
   merchant_id: z.string().optional().describe('Operator only: whose endpoints'),
+});
+
+export const CreateReconciliationQuery = z.strictObject({
+  channel: ChannelId.optional().describe('With a statement file in the body: the channel it is of'),
+  business_date: CalendarDate.optional().describe('With a statement file in the body: the date it is of'),
+});
+
+export const CreateReconciliationBody = z.strictObject({
+  channel: ChannelId,
+  business_date: CalendarDate.describe('The date the channel decided the instructions on'),
+});
+
+export const ListReconciliationsQuery = z.strictObject({
+  ...PageQuery,
+  channel: ChannelId.optional(),
+  business_date: CalendarDate.optional(),
+  status: z.enum(RECONCILIATION_STATUSES).optional(),
+});
+
+export const ListReconciliationExceptionsQuery = z.strictObject({
+  ...PageQuery,
+  kind: z.enum(EXCEPTION_KINDS).optional(),
+  status: z.enum(EXCEPTION_STATUSES).optional(),
+});
+
+export const ResolveExceptionBody = z.strictObject({
+  action: z.enum(RESOLUTION_ACTIONS).describe('accept: nothing posted; adjust: the merchant\'s books follow the channel\'s; write_off: the platform takes the difference'),
+  reason: z.string().min(1).max(500),
 });

@@ -23,6 +23,7 @@ import { batchRoutes } from './routes/batches.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { settlementRoutes } from './routes/settlements.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { reconciliationRoutes } from './routes/reconciliations.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
@@ -169,6 +170,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   ledgerRoutes(app, deps);
   settlementRoutes(app, deps);
   webhookRoutes(app, deps);
+  reconciliationRoutes(app, deps);
   channelRoutes(app, deps);
   feeRoutes(app, deps);
   batchRoutes(app, deps);

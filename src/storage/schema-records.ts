@@ -18,6 +18,8 @@ import type {
   RuleRecord,
   SettlementRecord,
   WebhookEndpointRecord,
+  ReconciliationRecord,
+  ReconciliationExceptionRecord,
 } from '../core/index.js';
 import type { Database } from './schema.js';
 
@@ -41,6 +43,8 @@ interface TableRecords {
   ledger_accounts: LedgerAccountRecord;
   settlements: SettlementRecord;
   webhook_endpoints: WebhookEndpointRecord;
+  reconciliations: ReconciliationRecord;
+  reconciliation_exceptions: ReconciliationExceptionRecord;
 }
 
 /** True only when A and B are the same type: each assignable to the other, optional and readonly alike. */
@@ -70,4 +74,6 @@ export const TABLES_MATCH_RECORDS = {
   ledger_accounts: true,
   settlements: true,
   webhook_endpoints: true,
+  reconciliations: true,
+  reconciliation_exceptions: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

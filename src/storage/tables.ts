@@ -8,7 +8,7 @@
  * written: they describe the schema as it was then.
  */
 
-import type { AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, PayoutKind, StoredMandateStatus } from '../core/index.js';
+import type { AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, PayoutKind, StatementDirection, StatementStatus, StoredMandateStatus } from '../core/index.js';
 
 type SqlType = 'text' | 'int8' | 'int4';
 
@@ -279,5 +279,18 @@ export const POSTINGS_TABLE = table('postings', {
   amount: int8,
 });
 
+/** A statement's entries while a reconciliation matches them (migration 017), loaded in bulk. */
+export const RECONCILIATION_LINES_TABLE = table('reconciliation_lines', {
+  reconciliation_id: text,
+  /** 1-based among the statement's entries. */
+  line: int4,
+  channel_reference: nullable(text),
+  end_to_end_id: text,
+  direction: textOf<StatementDirection>(),
+  amount: int8,
+  status: textOf<StatementStatus>(),
+  settled_at: nullable(text),
+});
+
 /** Every table defined here, for the test that compares them with the migrated database. */
-export const TABLES: readonly BulkTable<never>[] = [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE, ATTEMPTS_TABLE, PAYOUTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, LEDGER_TRANSACTIONS_TABLE, LEDGER_ACCOUNTS_TABLE, POSTINGS_TABLE] as unknown as readonly BulkTable<never>[];
+export const TABLES: readonly BulkTable<never>[] = [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE, ATTEMPTS_TABLE, PAYOUTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, LEDGER_TRANSACTIONS_TABLE, LEDGER_ACCOUNTS_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE] as unknown as readonly BulkTable<never>[];

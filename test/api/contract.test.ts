@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDaikouClient, type DaikouClient } from '../../src/client/index.js';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, eventually, MERCHANT_BODY, startTestHub, type TestHub } from '../support/hub.js';
+import { statementCsv } from '../support/reconciliation-seed.js';
 
 /**
  * The contract (issue 9, items 1–3): the committed OpenAPI document is the one the server serves,
@@ -195,6 +196,20 @@ for (const engine of ENGINES) {
       expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: batch.id } }, headers: { accept: 'application/xml' }, parseAs: 'text' }))).toContain('pain.002');
       ok(await merchant.POST('/v1/mandates/{id}/revoke', { params: { path: { id: mandate.id } } }));
 
+      // A reconciliation of the debit's channel: its statement uploaded, the line daikou never sent resolved.
+      const collected = ok(await merchant.GET('/v1/debits/{id}', { params: { path: { id: debit.id } } }));
+      const statementOf = { channel: collected.channel!, business_date: collected.business_date };
+      const statement = statementCsv(statementOf.channel, statementOf.business_date, [
+        { channel_reference: null, end_to_end_id: collected.attempts![0]!.end_to_end_id, direction: 'debit', amount: collected.amount + collected.fees.payer, status: 'succeeded', settled_at: null },
+        { channel_reference: null, end_to_end_id: 'dbt_contract_unknown', direction: 'debit', amount: 10, status: 'succeeded', settled_at: null },
+      ]);
+      const reconciliation = ok(await operator.POST('/v1/reconciliations', { params: { query: statementOf }, body: statement as never, bodySerializer: (body: unknown) => body as string, headers: { 'content-type': 'text/csv' } }));
+      ok(await operator.GET('/v1/reconciliations', { params: { query: { channel: statementOf.channel } } }));
+      expect(ok(await operator.GET('/v1/reconciliations/{id}', { params: { path: { id: reconciliation.id } } })).counts).toMatchObject({ lines: 2, matched: 1, missing_in_daikou: 1 });
+      const exceptions = ok(await operator.GET('/v1/reconciliations/{id}/exceptions', { params: { path: { id: reconciliation.id }, query: { status: 'open' } } }));
+      ok(await operator.POST('/v1/reconciliation-exceptions/{id}/resolve', { params: { path: { id: exceptions.data[0]!.id } }, body: { action: 'accept', reason: 'contract test' } }));
+      expect((await merchant.GET('/v1/reconciliations')).response.status).toBe(403);
+
       // Channels, rules and fees.
       ok(await operator.GET('/v1/channels'));
       const channel = { id: 'contract-channel', type: 'direct_bank' as const, name: 'Contract test', bank_code: 'ICBC', capabilities: ['debit' as const], cost_schedule: { fixed: 50 }, priority: 100, enabled: false };
@@ -221,9 +236,9 @@ for (const engine of ENGINES) {
       expect((await operator.DELETE('/v1/sandbox/faults')).response.status).toBe(204);
       const sandboxClock = ok(await operator.POST('/v1/sandbox/clock', { body: { advance: 'PT1M' } }));
       // The statement of the channel the debit above went through, both ways, and one not ready yet.
-      const statement = { params: { path: { channel: 'sandbox-clearing', date: sandboxClock.business_date } }, parseAs: 'text' as const };
-      expect(ok(await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', statement))).toMatch(/^record,channel,business_date,/);
-      expect(ok(await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', { ...statement, headers: { accept: 'application/xml' } }))).toContain('camt.053.001.02');
+      const sandboxStatement = { params: { path: { channel: 'sandbox-clearing', date: sandboxClock.business_date } }, parseAs: 'text' as const };
+      expect(ok(await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', sandboxStatement))).toMatch(/^record,channel,business_date,/);
+      expect(ok(await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', { ...sandboxStatement, headers: { accept: 'application/xml' } }))).toContain('camt.053.001.02');
       expect((await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', { params: { path: { channel: 'sandbox-clearing', date: '2100-12-31' } } })).response.status).toBe(409);
 
       // Problems: each one documented, each one a Problem.

@@ -22,7 +22,8 @@ export const accounts = {
   merchantReserved: (merchantId: string): LedgerAccountRef => merchantAccount(merchantId, 'reserved'),
   channelClearing: (channelId: string): LedgerAccountRef => channelAccount(channelId, 'clearing'),
   channelPayable: (channelId: string): LedgerAccountRef => channelAccount(channelId, 'payable'),
-  platform: (kind: 'fee_revenue' | 'payer_fee_revenue' | 'channel_cost'): LedgerAccountRef => ({
+  /** `write_off` and `reconciliation_suspense`: resolutions of reconciliation exceptions (src/core/reconciliation). */
+  platform: (kind: 'fee_revenue' | 'payer_fee_revenue' | 'channel_cost' | 'write_off' | 'reconciliation_suspense'): LedgerAccountRef => ({
     id: `platform:${kind}`,
     ownerType: 'platform',
     ownerId: null,

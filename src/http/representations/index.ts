@@ -17,3 +17,4 @@ export * from './calendar.js';
 export * from './payouts.js';
 export * from './settlements.js';
 export * from './webhooks.js';
+export * from './reconciliations.js';

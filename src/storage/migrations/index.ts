@@ -14,6 +14,7 @@ import * as settlements from './012-settlements.js';
 import * as payouts from './013-payouts.js';
 import * as representments from './014-representments.js';
 import * as refunds from './015-refunds.js';
+import * as reconciliations from './017-reconciliations.js';
 import * as webhookEndpoints from './018-webhook-endpoints.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-payouts': payouts,
   '014-representments': representments,
   '015-refunds': refunds,
+  '017-reconciliations': reconciliations,
   '018-webhook-endpoints': webhookEndpoints,
 };
 

@@ -1,0 +1,168 @@
+import { invariant } from '../kernel/invariant.js';
+import { accounts, ledgerTransaction, type LedgerTransaction, type Posting } from '../ledger/index.js';
+
+/**
+ * Reconciliation (SPEC §15, DESIGN-NOTES §12): a channel's statement of one business date
+ * against what daikou recorded. The matching itself is set-based SQL in the store; what is here
+ * is the vocabulary, the checks of a statement's own totals and the ledger transactions that
+ * resolve an exception.
+ */
+
+/** `debit`: the payer's account was debited (a collection); `credit`: the payee's was credited (a payout or refund). */
+export const STATEMENT_DIRECTIONS = ['debit', 'credit'] as const;
+export type StatementDirection = (typeof STATEMENT_DIRECTIONS)[number];
+
+/** The channel's final outcome of an instruction. */
+export const STATEMENT_STATUSES = ['succeeded', 'failed'] as const;
+export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
+
+export const STATEMENT_FORMATS = ['csv', 'camt.053'] as const;
+export type StatementFormat = (typeof STATEMENT_FORMATS)[number];
+
+/** `file`: uploaded by an operator; `channel`: fetched through the connector's statement source. */
+export const RECONCILIATION_SOURCES = ['file', 'channel'] as const;
+export type ReconciliationSource = (typeof RECONCILIATION_SOURCES)[number];
+
+/**
+ * `processing` while the statement loads and matches; `completed`; `failed` (the statement could
+ * not be read, or its totals or header disagree with its lines or the request: `failure_*` says
+ * which); `superseded` once a later run of the same channel and date completed.
+ */
+export const RECONCILIATION_STATUSES = ['processing', 'completed', 'failed', 'superseded'] as const;
+export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
+
+/**
+ * The discrepancy kinds of SPEC §15, one exception each (`matched` is the absence of one):
+ * - `missing_in_daikou`: a line whose (channel, end_to_end_id, direction) matches no attempt of daikou's;
+ * - `missing_in_statement`: an attempt daikou recorded as decided on the date that no line of the
+ *   date's (or the day before's) statement lists;
+ * - `amount_mismatch`: both sides have it, amounts differ (whatever the statuses);
+ * - `status_mismatch`: both sides have it, amounts agree, statuses differ;
+ * - `duplicate`: a second (third, …) line of the same instruction; the first is matched as usual.
+ */
+export const EXCEPTION_KINDS = ['missing_in_daikou', 'missing_in_statement', 'amount_mismatch', 'status_mismatch', 'duplicate'] as const;
+export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
+
+export const EXCEPTION_STATUSES = ['open', 'resolved', 'superseded'] as const;
+/** `superseded`: the exception's run was replaced by a later run of the same channel and date before anyone resolved it. */
+export type ExceptionStatus = (typeof EXCEPTION_STATUSES)[number];
+
+export const RESOLUTION_ACTIONS = ['accept', 'adjust', 'write_off'] as const;
+export type ResolutionAction = (typeof RESOLUTION_ACTIONS)[number];
+
+/** One entry line of a statement, as read from the file. */
+export interface StatementLine {
+  /** 1-based position among the entries. */
+  line: number;
+  channel_reference: string | null;
+  end_to_end_id: string;
+  direction: StatementDirection;
+  amount: number;
+  status: StatementStatus;
+  settled_at: string | null;
+}
+
+/** What a statement says of itself: its channel and date, and per direction the count and the succeeded sum. */
+export interface StatementTotals {
+  debit: { count: number; amount: number };
+  credit: { count: number; amount: number };
+}
+
+export interface StatementCounts {
+  lines: number;
+  matched: number;
+  missing_in_daikou: number;
+  missing_in_statement: number;
+  amount_mismatch: number;
+  status_mismatch: number;
+  duplicate: number;
+}
+
+export function emptyTotals(): StatementTotals {
+  return { debit: { count: 0, amount: 0 }, credit: { count: 0, amount: 0 } };
+}
+
+/** Adds a line to running totals (the succeeded amounts of its direction, and the count). */
+export function addToTotals(totals: StatementTotals, line: Pick<StatementLine, 'direction' | 'amount' | 'status'>): void {
+  const side = totals[line.direction];
+  side.count += 1;
+  if (line.status === 'succeeded') side.amount += line.amount;
+  invariant(Number.isSafeInteger(side.amount), 'a statement total past 2^53 fen');
+}
+
+/** Why a statement's stated totals disagree with its lines, or null when they agree. */
+export function totalsDisagreement(stated: StatementTotals, counted: StatementTotals): string | null {
+  for (const direction of STATEMENT_DIRECTIONS) {
+    const s = stated[direction];
+    const c = counted[direction];
+    if (s.count !== c.count || s.amount !== c.amount) {
+      return `The statement's ${direction} total says ${s.count} entries and ${s.amount} fen succeeded, but its ${direction} lines are ${c.count} entries and ${c.amount} fen succeeded.`;
+    }
+  }
+  return null;
+}
+
+/** What a side moved: its amount when it succeeded, nothing otherwise (or when it has no line). */
+export function moneyMoved(amount: number | null, status: string | null): number {
+  return status === 'succeeded' && amount !== null ? amount : 0;
+}
+
+/** The exception's two sides, as the store keeps them. */
+export interface ExceptionSides {
+  id: string;
+  kind: ExceptionKind;
+  channel_id: string;
+  direction: StatementDirection;
+  merchant_id: string | null;
+  statement_amount: number | null;
+  statement_status: string | null;
+  daikou_amount: number | null;
+  daikou_status: string | null;
+}
+
+/**
+ * The money the channel moved that daikou did not book (positive), or booked that the channel did
+ * not move (negative): the statement's side less daikou's, each counted only when it succeeded.
+ * A `duplicate` is a second movement of an instruction whose first line is matched on its own:
+ * all of its money differs, whatever daikou's side says.
+ */
+export function exceptionDifference(sides: Pick<ExceptionSides, 'kind' | 'statement_amount' | 'statement_status' | 'daikou_amount' | 'daikou_status'>): number {
+  const statement = moneyMoved(sides.statement_amount, sides.statement_status);
+  return sides.kind === 'duplicate' ? statement : statement - moneyMoved(sides.daikou_amount, sides.daikou_status);
+}
+
+/**
+ * The correcting transaction of a resolution, or null when nothing is to be posted (`accept`, or
+ * no money differs). The channel's clearing account moves by the difference — up for a
+ * collection the channel made that daikou did not book (it owes us more), down for a payout it
+ * made (it holds less) — against:
+ * - `adjust`: the merchant the instruction belongs to (its `pending` for a collection, its
+ *   `available` for a payout), so that the merchant's books follow the channel's; a line with no
+ *   instruction in daikou (no merchant) goes to `platform:reconciliation_suspense`, to be
+ *   allocated by hand;
+ * - `write_off`: `platform:write_off`, the platform's own gain or loss.
+ */
+export function resolutionTransaction(action: ResolutionAction, exception: ExceptionSides): LedgerTransaction | null {
+  if (action === 'accept') return null;
+  const difference = exceptionDifference(exception);
+  if (difference === 0) return null;
+  // A collection raises the channel's clearing balance (a debit), a payout lowers it.
+  const clearing = exception.direction === 'debit' ? difference : -difference;
+  const against: Posting['account'] =
+    action === 'write_off'
+      ? accounts.platform('write_off')
+      : exception.merchant_id === null
+        ? accounts.platform('reconciliation_suspense')
+        : exception.direction === 'debit'
+          ? accounts.merchantPending(exception.merchant_id)
+          : accounts.merchantAvailable(exception.merchant_id);
+  return ledgerTransaction(`reconciliation_${action}`, 'reconciliation_exception', exception.id, [
+    { account: accounts.channelClearing(exception.channel_id), amountFen: clearing },
+    { account: against, amountFen: -clearing },
+  ]);
+}
+
+/** The calendar date `days` after `date` (both `YYYY-MM-DD`; every day counts, holidays too). */
+export function calendarDatePlus(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
