@@ -213,6 +213,9 @@ export const PAYOUTS_TABLE = table('payouts', {
   attempt_count: int4,
   created_at: text,
   updated_at: text,
+  /** The payout batch and row it came from (migration 016); null for a payout sent alone. */
+  batch_id: nullable(text),
+  batch_row: nullable(int4),
 });
 
 export const PAYOUT_EVENTS_TABLE = table('payout_events', {

@@ -13,6 +13,7 @@ import * as moreConstraints from './011-more-constraints.js';
 import * as settlements from './012-settlements.js';
 import * as payouts from './013-payouts.js';
 import * as representments from './014-representments.js';
+import * as payoutBatches from './016-payout-batches.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-settlements': settlements,
   '013-payouts': payouts,
   '014-representments': representments,
+  '016-payout-batches': payoutBatches,
 };
 
 export const migrationProvider: MigrationProvider = {
