@@ -29,6 +29,8 @@ export const LAYERS = {
   // The driving adapter: HTTP calls the use cases; its sandbox routes check the protocol's limits.
   http: ['src/app/', 'src/core/', 'src/channels/sandbox-protocol/'],
   client: [],
+  // Webhook delivery: signing and the SSRF-safe HTTP client (issue 13).
+  webhooks: ['src/core/'],
   ids: ['src/core/'],
   logger: ['src/core/'],
   'startup-error': [],

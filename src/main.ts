@@ -15,6 +15,7 @@ import { RoutingTable } from './app/routing-table.js';
 import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { ensureDefaultPlans } from './app/fee-plans.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
+import { refusedWebhookUrl } from './webhooks/address-policy.js';
 import { startSandbox } from './channels/sandbox/index.js';
 import { SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
@@ -55,6 +56,8 @@ export interface HubOptions {
   ids?: IdSource;
   workers?: Partial<WorkerSettings>;
   batches?: Partial<BatchSettings>;
+  /** Webhooks may go to loopback, private and link-local addresses (`DAIKOU_WEBHOOK_ALLOW_PRIVATE=1`: local development, tests). */
+  webhookAllowPrivate?: boolean;
   /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
   server?: { requestTimeoutMs?: number; maxConnections?: number };
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
@@ -158,6 +161,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       batchFiles: encryptedBatchFiles(new DatabaseBatchFiles(db, clock), Buffer.from(vault.derive(BATCH_FILE_KEY_PURPOSE), 'hex')),
       workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
       batches: { ...DEFAULT_BATCH_SETTINGS, ...options.batches },
+      webhooks: { refusedUrl: (url) => refusedWebhookUrl(url, options.webhookAllowPrivate ?? false) },
     };
     await ensureDefaultPlans(ctx);
     if (options.scenario !== undefined) await loadScenario(ctx, options.scenario);

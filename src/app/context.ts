@@ -49,6 +49,12 @@ export const DEFAULT_BATCH_SETTINGS: BatchSettings = {
   attemptsMax: 5,
 };
 
+/** What the app needs of the webhook adapter (src/webhooks/): its address policy. */
+export interface WebhookSettings {
+  /** Null when deliveries may go to the URL (as written: a name is checked again each time it is resolved); else why not. */
+  refusedUrl(url: string): string | null;
+}
+
 /** Everything a use case may touch; built once, in the composition root (src/main.ts). */
 export interface AppContext {
   store: Store;
@@ -64,6 +70,7 @@ export interface AppContext {
   batchFiles: BatchFileStore;
   workers: WorkerSettings;
   batches: BatchSettings;
+  webhooks: WebhookSettings;
 }
 
 export function nowIso(ctx: Pick<AppContext, 'clock'>): string {

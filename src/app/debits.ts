@@ -301,6 +301,8 @@ export async function decideDebit(
     updated_at: at,
     represents: presentment?.represents ?? null,
     presentment: presentment?.number ?? 0,
+    refunded_amount: 0,
+    refunded_from_pending: 0,
   };
   const event: DebitEventRow = {
     id: ctx.ids.next('event'),

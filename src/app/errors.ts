@@ -1,4 +1,4 @@
-import type { RepresentRefusal } from '../core/index.js';
+import type { RefundRefusal, RepresentRefusal } from '../core/index.js';
 
 /**
  * Expected refusals of a request, translated into HTTP problems (src/http/problem.ts) and CLI
@@ -23,7 +23,8 @@ export type ProblemKind =
   | 'batch_bytes_held_limit'
   | 'calendar_year_not_covered'
   | 'calendar_not_covered'
-  | RepresentRefusal;
+  | RepresentRefusal
+  | RefundRefusal;
 
 const STATUS = {
   validation_failed: 400,
@@ -43,6 +44,8 @@ const STATUS = {
   represent_limit_reached: 409,
   represent_too_soon: 409,
   already_represented: 409,
+  debit_not_refundable: 409,
+  refund_exceeds_debit: 409,
 } as const satisfies Record<ProblemKind, number>;
 
 /**

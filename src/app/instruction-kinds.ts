@@ -1,11 +1,13 @@
 import {
   ABSENT_ATTEMPT_STATES,
+  asRefundEvent,
   businessDate,
   debitSucceededTransaction,
   instructionMove,
   invariant,
   payoutReleasedTransaction,
   payoutSucceededTransaction,
+  refundReleasedTransaction,
   type AttemptChange,
   type BusinessDate,
   type EventType,
@@ -19,7 +21,7 @@ import {
 } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { releaseFees } from './fee-plans.js';
-import type { AttemptPatch, AttemptRow, CatalogStore, ClaimedDebit, DebitStore, LedgerStore, MandateStore, PayoutAttemptRow, PayoutRow, PayoutStore, SubmissionStore } from './ports.js';
+import type { AttemptPatch, AttemptRow, CatalogStore, ClaimedDebit, DebitStore, LedgerStore, MandateStore, PayoutAttemptRow, PayoutRow, PayoutStore, RefundStore, SubmissionStore } from './ports.js';
 import { payoutRoutingInput, routingInput } from './routing-rows.js';
 
 /**
@@ -74,7 +76,7 @@ export interface EventInput {
 }
 
 /** What applying answers touches, whatever the kind. */
-export type KindStore = SubmissionStore & DebitStore & PayoutStore & LedgerStore & MandateStore & CatalogStore;
+export type KindStore = SubmissionStore & DebitStore & PayoutStore & RefundStore & LedgerStore & MandateStore & CatalogStore;
 
 export interface InstructionKindAdapter {
   readonly kind: InstructionKind;
@@ -216,7 +218,10 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
 /**
  * Payouts: attempts in `payout_attempts`, sent through the channel's PayoutSubmit flow and asked
  * about through its DebitQuery flow (by end-to-end id). A success posts the reservation's use, a
- * failure gives it back to `available`.
+ * failure gives it back to `available`. Refunds are payouts of kind `refund` and go the same way;
+ * their postings have kinds of their own (`refund_succeeded`, `refund_released`), and a failed
+ * refund also gives its debit back the refundable amount (and its pending part, see release), and
+ * its events are named `refund.*`.
  */
 export function payoutKind(ctx: AppContext): InstructionKindAdapter {
   const rows = new WeakMap<ClaimedInstruction, PayoutRow>();
@@ -262,7 +267,13 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
       return payouts.map(claimed);
     },
     insertAttempts: (tx, rows) => tx.insertPayoutAttempts(rows.map(toPayoutAttempt)),
-    insertEvents: (tx, rows) => tx.insertPayoutEvents(rows.map((row) => ({ id: ctx.ids.next('event'), payout_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) }))),
+    async insertEvents(tx, rows) {
+      // A refund's events are `refund.*` (SPEC §16): one query finds which of the rows are refunds.
+      const refunds = await tx.findRefundIds([...new Set(rows.map((row) => row.instructionId))]);
+      await tx.insertPayoutEvents(
+        rows.map((row) => ({ id: ctx.ids.next('event'), payout_id: row.instructionId, type: refunds.has(row.instructionId) ? asRefundEvent(row.type) : row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) })),
+      );
+    },
     sender: (channelId) => senderOf(ctx.connectors.payoutSubmit(channelId), (flow, one) => flow.submitPayout(one), (flow, many) => flow.submitPayouts(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenPayoutAttempts(now, limit, owner, leaseUntil)).map(fromPayoutAttempt),
     updateAttempts: async (tx, updates, change, owner, at) => (await tx.updatePayoutAttempts(updates, change, owner, at)).map(fromPayoutAttempt),
@@ -271,7 +282,9 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
       const payouts = await tx.updatePayouts(moved.map((attempt) => ({ id: attempt.instruction_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);
       invariant(payouts.length === moved.length, `${moved.length - payouts.length} payouts of succeeded attempts are not submitted`);
       const date = businessDate(now);
-      await tx.postLedgerTransactions(payouts.map((payout) => ({ id: ctx.ids.next('ledgerTransaction'), transaction: payoutSucceededTransaction(amounts(payout)), at, businessDate: date })));
+      await tx.postLedgerTransactions(
+        payouts.map((payout) => ({ id: ctx.ids.next('ledgerTransaction'), transaction: payoutSucceededTransaction(amounts(payout), payout.kind === 'refund' ? 'refund_succeeded' : 'payout_succeeded'), at, businessDate: date })),
+      );
       return payouts.map((payout) => ({ id: payout.id, channelId: payout.channel_id }));
     },
     async attemptCount(tx, id) {
@@ -287,7 +300,17 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
       const payout = await tx.getPayout(id);
       invariant(payout !== null, `no payout ${id}`);
       const now = new Date(at);
-      await tx.postLedgerTransactions([{ id: ctx.ids.next('ledgerTransaction'), transaction: payoutReleasedTransaction(amounts(payout)), at, businessDate: businessDate(now) }]);
+      if (payout.kind === 'payout') {
+        await tx.postLedgerTransactions([{ id: ctx.ids.next('ledgerTransaction'), transaction: payoutReleasedTransaction(amounts(payout)), at, businessDate: businessDate(now) }]);
+        return;
+      }
+      invariant(payout.debit_id !== null && payout.fee === 0, `refund ${payout.id} names no debit or has a fee`);
+      // What it drew from `pending` goes back there only while its debit is unsettled: once a
+      // settlement took the debit, it moved the net without that part, which belongs in `available` now.
+      const debit = await tx.lowerRefundedAmount(payout.debit_id, payout.amount, payout.drawn_from_pending);
+      const pendingFen = debit === 'unsettled' ? payout.drawn_from_pending : 0;
+      const released = refundReleasedTransaction({ payoutId: payout.id, merchantId: payout.merchant_id, pendingFen, availableFen: payout.amount - pendingFen });
+      await tx.postLedgerTransactions([{ id: ctx.ids.next('ledgerTransaction'), transaction: released, at, businessDate: businessDate(now) }]);
     },
   };
 }

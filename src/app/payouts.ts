@@ -156,6 +156,7 @@ export async function decidePayout(
     attempt_count: 0,
     created_at: at,
     updated_at: at,
+    drawn_from_pending: 0,
     batch_id: origin?.batchId ?? null,
     batch_row: origin?.row ?? null,
   };

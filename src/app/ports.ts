@@ -9,7 +9,9 @@ import type { PayoutStore } from './ports/payout-store.js';
 import type { ReportStore } from './ports/report-store.js';
 import type { SettlementStore } from './ports/settlement-store.js';
 import type { RepresentmentStore } from './ports/representment-store.js';
+import type { RefundStore } from './ports/refund-store.js';
 import type { SubmissionStore } from './ports/submission-store.js';
+import type { WebhookStore } from './ports/webhook-store.js';
 
 // The store's ports, one per role, each declared for the use cases that call it (src/app/ports/).
 // A use case takes only the ports it uses; the adapter (src/storage/) implements them all.
@@ -25,14 +27,16 @@ export * from './ports/payout-store.js';
 export * from './ports/report-store.js';
 export * from './ports/settlement-store.js';
 export * from './ports/representment-store.js';
+export * from './ports/refund-store.js';
 export * from './ports/submission-store.js';
+export * from './ports/webhook-store.js';
 
 /**
  * Every port of the store, inside or outside one transaction: what the adapter implements and
  * what the context wires. Methods that change state conditionally return whether they did, so
  * that two workers racing for the same row can tell who won (DESIGN-NOTES §1).
  */
-export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore & SettlementStore & RepresentmentStore & PayoutStore;
+export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore & SettlementStore & RepresentmentStore & PayoutStore & RefundStore & WebhookStore;
 
 /**
  * The store, and its transactions. A write that can meet a unique index the callers expect to meet

@@ -1,7 +1,7 @@
 import { benchAmountFen } from './batch-file-writer.js';
 import { callHub, expectStatus, type TrialBalanceAnswer } from './hub-api.js';
 import { HubProcess } from './hub-process.js';
-import { percentile } from './percentile.js';
+import { driveLoad, KeepAliveClient, type LoadFigures } from './load-client.js';
 import { seedBench, type BenchHubConfig } from './seed-bench.js';
 
 export interface ApiResult {
@@ -13,6 +13,8 @@ export interface ApiResult {
   complete_s: number;
   p50_ms: number;
   p99_ms: number;
+  /** Bare Fastify, the same client and clients, the same number of requests, in the same run. */
+  bare: LoadFigures;
   trial_balance_total: number;
   trial_balance_balanced: boolean;
   peak_rss_mib: number | null;
@@ -24,35 +26,29 @@ const FINAL_WAIT_MS_MAX = 600_000;
 
 /**
  * Single-debit API throughput: `debits` POST /v1/debits (each with an Idempotency-Key) from
- * `clients` concurrent clients against a fresh hub with everything running, as `daikou start`
- * runs it; then the wait until all are final, and the trial balance.
+ * `clients` concurrent keep-alive clients against a fresh hub with everything running, as
+ * `daikou start` runs it; then the wait until all are final, and the trial balance. Before it,
+ * the same client sends as many trivial POSTs to bare Fastify: the reference.
  */
 export async function measureApiThroughput(config: BenchHubConfig, options: { debits: number; clients: number; progress: (line: string) => void }): Promise<ApiResult> {
+  const bare = await measureBareFastify(config, options);
+  options.progress(`reference: bare Fastify answered ${bare.requests} trivial POSTs at ${bare.perSecond}/s, p50 ${bare.p50Ms.toFixed(2)} ms, p99 ${bare.p99Ms.toFixed(2)} ms`);
   const mandateCount = Math.min(MANDATES_MAX, options.debits);
   const seeded = await seedBench({ ...config, mandates: mandateCount, file: null, keepMandateIds: true, progress: options.progress });
   const mandateIds = seeded.mandateIds;
   const hub = await HubProcess.start('all', config);
+  const client = new KeepAliveClient(hub.url, options.clients);
   try {
-    const latenciesMs: number[] = [];
-    let next = 0;
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: options.clients }, async () => {
-        while (next < options.debits) {
-          const i = next;
-          next += 1;
-          const sent = performance.now();
-          const answer = await callHub(hub.url, seeded.merchantKey, 'POST', '/v1/debits', {
-            json: { mandate_id: mandateIds[i % mandateCount], amount: benchAmountFen(i + 1), currency: 'CNY', reference: `API-${i}` },
-            headers: { 'idempotency-key': `bench-${i}` },
-          });
-          latenciesMs.push(performance.now() - sent);
-          expectStatus(answer, [201], `debit ${i}`);
-        }
-      }),
-    );
-    const acceptSeconds = (performance.now() - started) / 1000;
-    options.progress(`${options.debits} debits accepted in ${acceptSeconds.toFixed(2)} s; waiting until all are final`);
+    const load = await driveLoad(options.debits, options.clients, async (i) => {
+      const answer = await client.post(
+        '/v1/debits',
+        { authorization: `Bearer ${seeded.merchantKey}`, 'idempotency-key': `bench-${i}` },
+        { mandate_id: mandateIds[i % mandateCount], amount: benchAmountFen(i + 1), currency: 'CNY', reference: `API-${i}` },
+      );
+      if (answer.status !== 201) throw new Error(`debit ${i}: HTTP ${answer.status} ${answer.body.slice(0, 500)}`);
+    });
+    options.progress(`${options.debits} debits accepted in ${load.seconds.toFixed(2)} s; waiting until all are final`);
     for (;;) {
       const open = await Promise.all(
         ['pending', 'submitted'].map(async (status) => expectStatus(await callHub<{ data: unknown[] }>(hub.url, seeded.merchantKey, 'GET', `/v1/debits?status=${status}&limit=1`), [200], 'list debits').data.length),
@@ -64,19 +60,35 @@ export async function measureApiThroughput(config: BenchHubConfig, options: { de
     const completeSeconds = (performance.now() - started) / 1000;
     const trial = expectStatus(await callHub<TrialBalanceAnswer>(hub.url, config.operatorKey, 'GET', '/v1/ledger/trial-balance'), [200], 'trial balance');
     const peakRssMib = hub.peakRssMib();
-    latenciesMs.sort((a, b) => a - b);
     return {
       debits: options.debits,
       clients: options.clients,
-      accept_s: acceptSeconds,
+      accept_s: load.seconds,
       complete_s: completeSeconds,
-      p50_ms: percentile(latenciesMs, 50),
-      p99_ms: percentile(latenciesMs, 99),
+      p50_ms: load.p50Ms,
+      p99_ms: load.p99Ms,
+      bare,
       trial_balance_total: trial.total,
       trial_balance_balanced: trial.balanced,
       peak_rss_mib: peakRssMib,
     };
   } finally {
+    client.close();
     await hub.stop();
+  }
+}
+
+/** Bare Fastify in a process of its own, `debits` trivial POSTs from the same keep-alive client. */
+async function measureBareFastify(config: BenchHubConfig, options: { debits: number; clients: number }): Promise<LoadFigures> {
+  const server = await HubProcess.start('bare', config);
+  const client = new KeepAliveClient(server.url, options.clients);
+  try {
+    return await driveLoad(options.debits, options.clients, async (i) => {
+      const answer = await client.post('/v1/debits', { authorization: 'Bearer bare' }, { mandate_id: 'mdt_bare', amount: benchAmountFen(i + 1), currency: 'CNY', reference: `API-${i}` });
+      if (answer.status !== 201) throw new Error(`bare POST ${i}: HTTP ${answer.status}`);
+    });
+  } finally {
+    client.close();
+    await server.stop();
   }
 }

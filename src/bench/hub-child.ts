@@ -9,19 +9,21 @@
  *
  * In `batches` mode the hub runs its batch worker and not its submission workers, so that
  * ingestion is measured alone; the upload wakes the batch worker as it does in `daikou start`.
+ * In `bare` mode it runs no hub, only the bare Fastify of bare-server.ts.
  */
 import { databaseUrlFromEnv, operatorKeyFromEnv, workerSettingsFromEnv } from '../cli/options.js';
 import { createLogger } from '../logger.js';
 import { startHub } from '../main.js';
+import { startBareServer } from './bare-server.js';
 import { HUB_MODES, type HubChildMessage, type HubMode, type HubParentMessage } from './hub-process.js';
 
 const [mode, dataDir] = process.argv.slice(2) as [HubMode | undefined, string | undefined];
 if (mode === undefined || !HUB_MODES.includes(mode) || dataDir === undefined || process.send === undefined) {
-  process.stderr.write('usage (from the bench, with an IPC channel): hub-child <batches|all> <data dir>\n');
+  process.stderr.write('usage (from the bench, with an IPC channel): hub-child <batches|all|bare> <data dir>\n');
   process.exit(2);
 }
 
-const hub = await startHub({
+const hub = mode === 'bare' ? await startBareServer() : await startHub({
   dataDir,
   host: '127.0.0.1',
   port: 0,

@@ -6,10 +6,11 @@ import type { BenchHubConfig } from './seed-bench.js';
 
 /**
  * What the hub process runs: `batches` — the API and the batch worker only, the submission
- * workers off, so that ingestion is measured alone; `all` — everything, as `daikou start` runs.
+ * workers off, so that ingestion is measured alone; `all` — everything, as `daikou start` runs;
+ * `bare` — no hub at all, a bare Fastify answering a trivial POST: the API phase's reference.
  */
-export type HubMode = 'batches' | 'all';
-export const HUB_MODES: readonly HubMode[] = ['batches', 'all'];
+export type HubMode = 'batches' | 'all' | 'bare';
+export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare'];
 
 /** Messages between the bench and its hub process, over the IPC channel. */
 export type HubChildMessage = { type: 'ready'; url: string };

@@ -54,6 +54,9 @@ export interface EngineResult {
   api_debits_per_s: number | null;
   api_p50_ms: number | null;
   api_p99_ms: number | null;
+  /** Bare Fastify answering a trivial POST, the same client in the same run: the API phase's reference. */
+  api_bare_requests_per_s: number | null;
+  api_bare_p99_ms: number | null;
   api_complete_debits_per_s: number | null;
   api_peak_rss_mib: number | null;
   /** The payout phase (null fields when skipped): N payouts from a CSV sent with kind=payout. */
@@ -108,7 +111,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     say(
       `ingestion ${result.ingest_debits_per_s} debits/s (${result.ingest_s} s), completion ${result.complete_debits_per_s} debits/s (${result.complete_s} s), ` +
         `ceiling ${result.ceiling_s} s, ratio ${result.ratio}, peak RSS ${result.peak_rss_mib ?? '?'} MiB` +
-        (result.api_debits_per_s === null ? '' : `; API ${result.api_debits_per_s} debits/s, p50 ${result.api_p50_ms} ms, p99 ${result.api_p99_ms} ms`) +
+        (result.api_debits_per_s === null ? '' : `; API ${result.api_debits_per_s} debits/s, p50 ${result.api_p50_ms} ms, p99 ${result.api_p99_ms} ms (bare Fastify ${result.api_bare_requests_per_s}/s, p99 ${result.api_bare_p99_ms} ms)`) +
         (result.payout_ingest_per_s === null ? '' : `; payouts ${result.payout_ingest_per_s}/s ingested (ratio ${result.payout_ratio}), ${result.payout_complete_per_s}/s paid`),
     );
   }
@@ -168,7 +171,7 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
       say(`API: ${options.apiDebits} single debits from ${options.clients} clients against a fresh hub`);
       api = await measureApiThroughput({ dataDir: apiHome.dataDir, databaseUrl: apiHome.databaseUrl, ...keys() }, { debits: options.apiDebits, clients: options.clients, progress: (line) => say(`API: ${line}`) });
       say(
-        `API: ${perSecond(api.debits, api.accept_s)} debits/s accepted, p50 ${api.p50_ms.toFixed(2)} ms, p99 ${api.p99_ms.toFixed(2)} ms; all final after ${api.complete_s.toFixed(2)} s; ` +
+        `API: ${perSecond(api.debits, api.accept_s)} debits/s accepted, p50 ${api.p50_ms.toFixed(2)} ms, p99 ${api.p99_ms.toFixed(2)} ms (bare Fastify: ${api.bare.perSecond}/s, p99 ${api.bare.p99Ms.toFixed(2)} ms); all final after ${api.complete_s.toFixed(2)} s; ` +
           `trial balance total ${api.trial_balance_total}; hub peak RSS ${api.peak_rss_mib ?? '?'} MiB`,
       );
       if (!api.trial_balance_balanced) problem(`the API phase's trial balance is not balanced (total ${api.trial_balance_total})`);
@@ -200,6 +203,8 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     api_debits_per_s: api === null ? null : perSecond(api.debits, api.accept_s),
     api_p50_ms: api === null ? null : round(api.p50_ms, 2),
     api_p99_ms: api === null ? null : round(api.p99_ms, 2),
+    api_bare_requests_per_s: api?.bare.perSecond ?? null,
+    api_bare_p99_ms: api === null ? null : round(api.bare.p99Ms, 2),
     api_complete_debits_per_s: api === null ? null : perSecond(api.debits, api.complete_s),
     api_peak_rss_mib: api?.peak_rss_mib ?? null,
     payout_rows: payouts?.rows ?? 0,

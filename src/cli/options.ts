@@ -87,3 +87,15 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): { leaseMs?: numbe
     batchSize: wholeNumberFromEnv(env, 'DAIKOU_WORKER_BATCH_SIZE', 1, { max: WORKER_BATCH_SIZE_MAX }),
   });
 }
+
+/**
+ * `DAIKOU_WEBHOOK_ALLOW_PRIVATE=1`: webhooks may go to loopback, private and link-local addresses
+ * (local development and tests, SPEC §16). Anything but unset, `0` or `1` is refused, so that a
+ * typo does not silently leave the protection on or off.
+ */
+export function webhookAllowPrivateFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = env.DAIKOU_WEBHOOK_ALLOW_PRIVATE;
+  if (value === undefined || value === '' || value === '0') return false;
+  if (value === '1') return true;
+  throw new UsageError(`DAIKOU_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, not ${JSON.stringify(value.slice(0, 20))}.`);
+}

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { startHub } from '../main.js';
 import { isScenario, SCENARIOS, type ScenarioName } from '../app/scenarios.js';
-import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, workerSettingsFromEnv } from './options.js';
+import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, webhookAllowPrivateFromEnv, workerSettingsFromEnv } from './options.js';
 
 export function startCommand(): Command {
   return new Command('start')
@@ -50,6 +50,7 @@ Example:
         workers: workerSettingsFromEnv(process.env),
         batches: batchSettingsFromEnv(process.env),
         server: serverLimitsFromEnv(process.env),
+        webhookAllowPrivate: webhookAllowPrivateFromEnv(process.env),
         ...(scenario === undefined ? {} : { scenario }),
       });
       const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : `(printed on first start; lost it? daikou operator-key rotate --data ${opts.data} prints a new one)`);

@@ -219,6 +219,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/debits/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A debit's refunds, newest first */
+        get: operations["listRefunds"];
+        put?: never;
+        /**
+         * Pay money of a succeeded debit back to its payer (a refund)
+         * @description A refund is a payout of kind `refund` with `debit_id`, paid to the mandate's account over a channel with capability `payout`. `amount` defaults to what is left to refund; refunds of one debit never sum above its amount, even when concurrent. The money comes out of the merchant's `pending` (the debit's net, while the debit is not yet settled), then `available`; a refund has no fee. Refusals (409): `debit_not_refundable` (the debit has not succeeded), `refund_exceeds_debit` (pointer /amount). A refund that cannot go is stored and answered 201 with status `rejected` (`insufficient_balance`, `no_eligible_channel`, `invalid_payee`). A refund that fails at the channel gives back its money and its amount to refund. Idempotency-Key as for POST /v1/payouts.
+         */
+        post: operations["createRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/balances": {
         parameters: {
             query?: never;
@@ -284,6 +305,60 @@ export interface paths {
         get: operations["listSettlements"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook endpoints, newest first */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /** Register a URL to receive events, signed (Standard Webhooks); the secret is shown once */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a webhook endpoint (without its secret) */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint: nothing more is delivered to it */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change where, which events, or whether a webhook endpoint receives */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret, shown once; the current one keeps signing beside it for an overlap (24 h unless said) */
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -585,6 +660,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/channels/{channel}/statements/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's statement of a business date: every instruction it decided that day, once, with totals (docs/statements.md); CSV, or camt.053.001.02 with Accept: application/xml */
+        get: operations["getSandboxStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/clock": {
         parameters: {
             query?: never;
@@ -836,6 +928,8 @@ export interface components {
             represents: string | null;
             /** @description 0 for an original, then 1 and 2 for its re-presentments */
             presentment: number;
+            /** @description What live refunds of this debit hold (pending, submitted or succeeded); never above amount */
+            refunded_amount: number;
             /** @description The debit that presents this one again (not a rejected one), or null; on GET /v1/debits/{id} only */
             represented_by?: string | null;
             created_at: components["schemas"]["Timestamp"];
@@ -1122,18 +1216,22 @@ export interface components {
             /** @constant */
             object: "payout";
             /**
-             * @description payout; refunds will be payouts of kind refund
+             * @description payout, or refund: a succeeded debit paid back to its payer (POST /v1/debits/{id}/refunds)
              * @enum {string}
              */
-            kind: "payout";
+            kind: "payout" | "refund";
+            /** @description The debit a refund pays back; null for a payout */
+            debit_id: string | null;
             merchant_id: string;
             reference: string;
             /** @description Integer fen (分) */
             amount: number;
-            /** @description The merchant's fee (its plan's payout schedule), reserved with the amount and taken when the payout succeeds */
+            /** @description The merchant's fee (its plan's payout schedule), reserved with the amount and taken when the payout succeeds; 0 for a refund */
             fee: number;
-            /** @description amount + fee: what accepting the payout moved from available to reserved */
+            /** @description amount + fee: what accepting the payout moved from available (a refund: from pending, then available) to reserved */
             amount_reserved: number;
+            /** @description Of amount_reserved, what came out of the merchant's pending (a refund of a debit not yet settled); 0 for a payout */
+            amount_from_pending: number;
             /** @constant */
             currency: "CNY";
             payee: {
@@ -1165,7 +1263,7 @@ export interface components {
             /** @description Every transition with its time; on creation and GET /v1/payouts/{id} */
             events?: {
                 id: string;
-                /** @description payout.created, payout.submitted, payout.succeeded, … */
+                /** @description payout.created, payout.submitted, payout.succeeded, …; refund.created, … for a refund */
                 type: string;
                 status: string;
                 at: components["schemas"]["Timestamp"];
@@ -1421,7 +1519,12 @@ export interface components {
         SandboxFault: {
             channel: string;
             /** @enum {string} */
-            mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "none";
+            mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "statement" | "none";
+            /**
+             * @description Only for mode statement
+             * @enum {string}
+             */
+            discrepancy?: "missing" | "duplicate" | "amount" | "status" | "unknown";
             rate?: number;
             /** @description Requests still to affect; null: until cleared */
             count?: number | null;
@@ -1509,6 +1612,53 @@ export interface components {
                 /** @description Integer fen (分) */
                 postings: number;
             }[];
+        };
+        /** @description Where a merchant's events are delivered, signed as Standard Webhooks (SPEC §16) */
+        WebhookEndpoint: {
+            /** @description we_… */
+            id: string;
+            /** @constant */
+            object: "webhook_endpoint";
+            merchant_id: string;
+            /** @description Where deliveries are POSTed: a public http(s) address */
+            url: string;
+            description: string | null;
+            event_types: ("debit.created" | "debit.submitted" | "debit.succeeded" | "debit.failed" | "debit.rejected" | "payout.created" | "payout.submitted" | "payout.succeeded" | "payout.failed" | "payout.rejected" | "refund.created" | "refund.submitted" | "refund.succeeded" | "refund.failed" | "refund.rejected" | "mandate.created" | "mandate.revoked" | "batch.completed" | "settlement.completed" | "reconciliation.completed" | "*")[];
+            enabled: boolean;
+            /** @description Why daikou disabled it (it answered 410 Gone); null when enabled or disabled by hand */
+            disabled_reason: string | null;
+            /** @description Until when the secret before the last rotation still signs deliveries, beside the new one; null when only one secret signs */
+            previous_secret_expires_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        WebhookEndpointList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["WebhookEndpoint"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
+        /** @description A webhook endpoint with its signing secret, shown once */
+        WebhookEndpointWithSecret: {
+            /** @description we_… */
+            id: string;
+            /** @constant */
+            object: "webhook_endpoint";
+            merchant_id: string;
+            /** @description Where deliveries are POSTed: a public http(s) address */
+            url: string;
+            description: string | null;
+            event_types: ("debit.created" | "debit.submitted" | "debit.succeeded" | "debit.failed" | "debit.rejected" | "payout.created" | "payout.submitted" | "payout.succeeded" | "payout.failed" | "payout.rejected" | "refund.created" | "refund.submitted" | "refund.succeeded" | "refund.failed" | "refund.rejected" | "mandate.created" | "mandate.revoked" | "batch.completed" | "settlement.completed" | "reconciliation.completed" | "*")[];
+            enabled: boolean;
+            /** @description Why daikou disabled it (it answered 410 Gone); null when enabled or disabled by hand */
+            disabled_reason: string | null;
+            /** @description Until when the secret before the last rotation still signs deliveries, beside the new one; null when only one secret signs */
+            previous_secret_expires_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+            /** @description whsec_…: the signing secret, shown only in this answer; verify deliveries with it (e.g. the standardwebhooks package) */
+            secret: string;
         };
     };
     responses: never;
@@ -2372,6 +2522,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 starting_after?: string;
+                /** @description payout or refund */
+                kind?: "payout" | "refund";
                 status?: "pending" | "submitted" | "succeeded" | "failed" | "rejected";
                 reference?: string;
                 /** @description Operator only: whose payouts */
@@ -2550,6 +2702,155 @@ export interface operations {
             };
             /** @description No such object, or it belongs to another merchant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRefunds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string, e.g. a UUID: the same key and body within 24 h replays the first response */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Integer fen (分), > 0; what is left to refund of the debit when not given */
+                    amount?: number;
+                    /** @description Why; kept as the refund's description */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payout"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2742,6 +3043,355 @@ export interface operations {
             };
             /** @description No API key, or not a valid one */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                /** @description Operator only: whose endpoints */
+                merchant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A public http(s) URL; loopback, private and link-local addresses are refused unless DAIKOU_WEBHOOK_ALLOW_PRIVATE=1 */
+                    url: string;
+                    /** @description Public event types (debit.succeeded, payout.failed, …), or "*" for all */
+                    event_types: string[];
+                    description?: string | null;
+                    /** @description Operator keys only: the merchant whose events it receives (a merchant key always means its own) */
+                    merchant_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    event_types?: string[];
+                    description?: string | null;
+                    /** @description false stops deliveries; true starts them again (and clears a 410 disable) */
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Hours the current secret keeps signing beside the new one (default 24; 0 ends it at once) */
+                    previous_secret_hours?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4555,10 +5205,17 @@ export interface operations {
                 "application/json": {
                     channel: string;
                     /** @enum {string} */
-                    mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "none";
+                    mode: "unavailable" | "timeout" | "drop" | "delay_ms" | "statement" | "none";
+                    /**
+                     * @description Only with mode statement: what the channel's statements get wrong on the lines the fault hits (docs/statements.md)
+                     * @enum {string}
+                     */
+                    discrepancy?: "missing" | "duplicate" | "amount" | "status" | "unknown";
                     rate?: number;
                     count?: number;
                     delay_ms?: number;
+                    /** @description Pins which requests (or statement lines) the fault hits; by default derived from the channel and mode */
+                    seed?: number;
                 };
             };
         };
@@ -4655,6 +5312,86 @@ export interface operations {
             };
             /** @description The key may not do this (an operator or a merchant key is needed) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sandbox clearing network did not answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSandboxStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel id */
+                channel: string;
+                /** @description The business date, YYYY-MM-DD (Asia/Shanghai) */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/xml": string;
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A conflict: the reference, agreement number, id or Idempotency-Key is taken, or the same request is still running */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,3 +11,4 @@ export * from './fees/index.js';
 export * from './calendar/index.js';
 export * from './settlement/index.js';
 export * from './records.js';
+export * from './events/index.js';

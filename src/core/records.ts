@@ -225,6 +225,10 @@ export interface DebitRecord {
   represents: string | null;
   /** 0 for an original, then 1 and 2 for its re-presentments (they share its reference). */
   presentment: number;
+  /** What live refunds of the debit hold (SPEC §14): never above `amount`. */
+  refunded_amount: number;
+  /** What refunds took out of the merchant's `pending` while the debit was unsettled: settlement moves that much less. */
+  refunded_from_pending: number;
 }
 
 export interface DebitEventRecord {
@@ -349,6 +353,8 @@ export interface PayoutRecord {
   attempt_count: number;
   created_at: string;
   updated_at: string;
+  /** A refund's part of its reservation that came out of the merchant's `pending` (0 for a payout). */
+  drawn_from_pending: number;
   /** The payout batch and its row this payout came from (migration 016); null for one sent alone. */
   batch_id: string | null;
   batch_row: number | null;
@@ -382,4 +388,29 @@ export interface PayoutAttemptRecord {
   lease_until: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * Where a merchant's events are delivered (SPEC §16). The secret signs every delivery (Standard
+ * Webhooks); it is stored sealed, never in the clear. While a secret rotates, the previous one
+ * signs too, until `previous_secret_expires_at`. A deleted endpoint keeps its row (its
+ * deliveries name it) with `deleted_at` set, and is gone from the API.
+ */
+export interface WebhookEndpointRecord {
+  id: string;
+  merchant_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of public event types, or `["*"]`. */
+  event_types: string;
+  /** 1 or 0. */
+  enabled: number;
+  /** Why it was disabled by daikou (a 410 answer), or null. */
+  disabled_reason: string | null;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
 }

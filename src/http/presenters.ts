@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
 import type { DebitPresenter } from '../app/debits.js';
 import type { PayoutWithHistory } from '../app/payouts.js';
-import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow, SettlementRow } from '../app/ports.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
 import { formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, RoutingDecision, Rule, Settlement } from './representations/index.js';
+import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, RoutingDecision, Rule, Settlement, WebhookEndpoint } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -113,6 +113,7 @@ export function presentDebit(row: DebitRow, details: DebitDetails = {}, givenMan
     business_date: row.business_date,
     represents: row.represents,
     presentment: row.presentment,
+    refunded_amount: row.refunded_amount,
     ...(details.representedBy === undefined ? {} : { represented_by: details.representedBy }),
     created_at: presentInstant(row.created_at),
     updated_at: presentInstant(row.updated_at),
@@ -219,11 +220,13 @@ export function presentPayout({ payout: row, events, attempts }: Partial<PayoutW
     id: row.id,
     object: 'payout',
     kind: row.kind,
+    debit_id: row.debit_id,
     merchant_id: row.merchant_id,
     reference: row.reference,
     amount: row.amount,
     fee: row.fee,
     amount_reserved: row.status === 'rejected' ? 0 : row.amount + row.fee,
+    amount_from_pending: row.status === 'rejected' ? 0 : row.drawn_from_pending,
     currency: row.currency as 'CNY',
     payee: {
       account_number_masked: row.payee_account_masked,
@@ -276,5 +279,23 @@ export function presentSettlement(row: SettlementRow): SettlementView {
     currency: 'CNY',
     ledger_transaction_id: row.ledger_transaction_id,
     created_at: presentInstant(row.created_at),
+  };
+}
+
+export type WebhookEndpointView = z.infer<typeof WebhookEndpoint>;
+
+export function presentWebhookEndpoint(row: WebhookEndpointRow): WebhookEndpointView {
+  return {
+    id: row.id,
+    object: 'webhook_endpoint',
+    merchant_id: row.merchant_id,
+    url: row.url,
+    description: row.description,
+    event_types: JSON.parse(row.event_types) as WebhookEndpointView['event_types'],
+    enabled: row.enabled === 1,
+    disabled_reason: row.disabled_reason,
+    previous_secret_expires_at: row.previous_secret_expires_at === null ? null : presentInstant(row.previous_secret_expires_at),
+    created_at: presentInstant(row.created_at),
+    updated_at: presentInstant(row.updated_at),
   };
 }

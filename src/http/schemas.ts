@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, SETTLEMENT_STATUSES } from '../core/index.js';
+import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, PAYOUT_KINDS, SETTLEMENT_STATUSES } from '../core/index.js';
 
 /** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
@@ -69,6 +69,16 @@ export const CreateDebitBody = z.strictObject({
   metadata: Metadata.optional(),
 });
 
+export const CreateRefundBody = z.strictObject({
+  amount: Amount.optional().describe('Integer fen (分), > 0; what is left to refund of the debit when not given'),
+  reason: z.string().max(140).optional().describe("Why; kept as the refund's description"),
+});
+
+export const ListRefundsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  starting_after: z.string().optional(),
+});
+
 export const CreatePayoutBody = z.strictObject({
   payee: z.strictObject({
     account_number: z.string(),
@@ -87,6 +97,7 @@ export const CreatePayoutBody = z.strictObject({
 export const ListPayoutsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   starting_after: z.string().optional(),
+  kind: z.enum(PAYOUT_KINDS).optional().describe('payout or refund'),
   status: z.enum(DEBIT_STATUSES).optional(),
   reference: z.string().optional(),
   merchant_id: z.string().optional().describe('Operator only: whose payouts'),
@@ -152,10 +163,15 @@ export const SandboxAccountBody = z.strictObject({
 
 export const SandboxFaultBody = z.strictObject({
   channel: z.string(),
-  mode: z.enum(['unavailable', 'timeout', 'drop', 'delay_ms', 'none']),
+  mode: z.enum(['unavailable', 'timeout', 'drop', 'delay_ms', 'statement', 'none']),
+  discrepancy: z
+    .enum(['missing', 'duplicate', 'amount', 'status', 'unknown'])
+    .optional()
+    .describe("Only with mode statement: what the channel's statements get wrong on the lines the fault hits (docs/statements.md)"),
   rate: z.number().min(0).max(1).optional(),
   count: z.number().int().positive().optional(),
   delay_ms: z.number().int().min(0).max(600_000).optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional().describe('Pins which requests (or statement lines) the fault hits; by default derived from the channel and mode'),
 });
 
 export const SandboxClockBody = z.union([
@@ -271,4 +287,27 @@ export const ListSettlementsQuery = z.strictObject({
 
 export const RunSettlementBody = z.strictObject({
   business_date: CalendarDate.optional().describe('Settle only the debits of this business date (if due); without it, every date due'),
+});
+
+export const CreateWebhookEndpointBody = z.strictObject({
+  url: z.string().max(2048).describe('A public http(s) URL; loopback, private and link-local addresses are refused unless DAIKOU_WEBHOOK_ALLOW_PRIVATE=1'),
+  event_types: z.array(z.string().max(64)).min(1).max(32).describe('Public event types (debit.succeeded, payout.failed, …), or "*" for all'),
+  description: z.string().max(500).nullable().optional(),
+  merchant_id: z.string().optional().describe('Operator keys only: the merchant whose events it receives (a merchant key always means its own)'),
+});
+
+export const UpdateWebhookEndpointBody = z.strictObject({
+  url: z.string().max(2048).optional(),
+  event_types: z.array(z.string().max(64)).min(1).max(32).optional(),
+  description: z.string().max(500).nullable().optional(),
+  enabled: z.boolean().optional().describe('false stops deliveries; true starts them again (and clears a 410 disable)'),
+});
+
+export const RotateWebhookSecretBody = z.strictObject({
+  previous_secret_hours: z.number().int().min(0).max(168).optional().describe('Hours the current secret keeps signing beside the new one (default 24; 0 ends it at once)'),
+});
+
+export const ListWebhookEndpointsQuery = z.strictObject({
+  ...PageQuery,
+  merchant_id: z.string().optional().describe('Operator only: whose endpoints'),
 });

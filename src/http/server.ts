@@ -22,6 +22,7 @@ import { feeRoutes } from './routes/fees.js';
 import { batchRoutes } from './routes/batches.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { settlementRoutes } from './routes/settlements.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
@@ -167,6 +168,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   payoutRoutes(app, deps);
   ledgerRoutes(app, deps);
   settlementRoutes(app, deps);
+  webhookRoutes(app, deps);
   channelRoutes(app, deps);
   feeRoutes(app, deps);
   batchRoutes(app, deps);

@@ -17,15 +17,17 @@ import { Payouts } from './store/payouts.js';
 import { Reports } from './store/reports.js';
 import { Settlements } from './store/settlements.js';
 import { Representments } from './store/representments.js';
+import { Refunds } from './store/refunds.js';
+import { Webhooks } from './store/webhooks.js';
 import type { Executor, StoreContext } from './store/shared.js';
 
 /**
  * The store on Kysely, one implementation for SQLite and PostgreSQL, composed of one class per
  * area (src/storage/store/), all over the same context: the store's methods are theirs, bound.
  */
-const AREAS = [Access, Catalog, Mandates, Debits, Attempts, Batches, Idempotency, Ledger, Reports, Settlements, Representments, Payouts] as const;
+const AREAS = [Access, Catalog, Mandates, Debits, Attempts, Batches, Idempotency, Ledger, Reports, Settlements, Representments, Payouts, Refunds, Webhooks] as const;
 
-type Areas = Access & Catalog & Mandates & Debits & Attempts & Batches & Idempotency & Ledger & Reports & Settlements & Representments & Payouts;
+type Areas = Access & Catalog & Mandates & Debits & Attempts & Batches & Idempotency & Ledger & Reports & Settlements & Representments & Payouts & Refunds & Webhooks;
 
 function storeTx(context: StoreContext): StoreTx {
   const tx: Record<string, unknown> = {};

@@ -17,6 +17,7 @@ import type {
   PayoutRecord,
   RuleRecord,
   SettlementRecord,
+  WebhookEndpointRecord,
 } from '../core/index.js';
 import type { Database } from './schema.js';
 
@@ -39,6 +40,7 @@ interface TableRecords {
   idempotency_keys: IdempotencyRecord;
   ledger_accounts: LedgerAccountRecord;
   settlements: SettlementRecord;
+  webhook_endpoints: WebhookEndpointRecord;
 }
 
 /** True only when A and B are the same type: each assignable to the other, optional and readonly alike. */
@@ -67,4 +69,5 @@ export const TABLES_MATCH_RECORDS = {
   idempotency_keys: true,
   ledger_accounts: true,
   settlements: true,
+  webhook_endpoints: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

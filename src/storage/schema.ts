@@ -7,6 +7,7 @@ import type {
   MerchantRecord,
   RuleRecord,
   SettlementRecord,
+  WebhookEndpointRecord,
 } from '../core/index.js';
 import type { PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE, ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, TableRow } from './tables.js';
 
@@ -42,6 +43,7 @@ export interface Database {
   ledger_transactions: LedgerTransactionsTable;
   postings: PostingsTable;
   settlements: SettlementsTable;
+  webhook_endpoints: WebhookEndpointsTable;
 }
 
 export interface SettingsTable {
@@ -114,3 +116,6 @@ export type PostingsTable = TableRow<typeof POSTINGS_TABLE>;
 
 /** One settlement of a merchant-day (SPEC §14, migration 012). */
 export type SettlementsTable = SettlementRecord;
+
+/** Where a merchant's events are delivered (SPEC §16, migration 018). */
+export type WebhookEndpointsTable = WebhookEndpointRecord;

@@ -135,6 +135,10 @@ export const DEBITS_TABLE = table('debits', {
   represents: nullable(text),
   /** 0 for an original, then 1 and 2 for its re-presentments. */
   presentment: int4,
+  /** What live refunds of the debit hold, ≤ amount (migration 015). */
+  refunded_amount: int8,
+  /** What refunds took out of `pending` while the debit was unsettled; settlement moves that much less. */
+  refunded_from_pending: int8,
 });
 
 export const DEBIT_EVENTS_TABLE = table('debit_events', {
@@ -213,6 +217,8 @@ export const PAYOUTS_TABLE = table('payouts', {
   attempt_count: int4,
   created_at: text,
   updated_at: text,
+  /** A refund's part of its reservation that came out of `pending` (migration 015); 0 for a payout. */
+  drawn_from_pending: int8,
   /** The payout batch and row it came from (migration 016); null for a payout sent alone. */
   batch_id: nullable(text),
   batch_row: nullable(int4),

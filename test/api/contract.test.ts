@@ -168,6 +168,23 @@ for (const engine of ENGINES) {
       expect(payout).toMatchObject({ status: 'rejected', failure: { code: 'insufficient_balance' } });
       ok(await merchant.GET('/v1/payouts', { params: { query: { status: 'rejected' } } }));
       ok(await merchant.GET('/v1/payouts/{id}', { params: { path: { id: payout.id } } }));
+      // A refund of part of the debit (not yet settled: it draws on pending); the full path is in test/api/refunds.test.ts.
+      const refund = ok(await merchant.POST('/v1/debits/{id}/refunds', { params: { path: { id: debit.id }, header: { 'idempotency-key': 'contract-refund-1' } }, body: { amount: 200, reason: '退款' } }));
+      expect(refund).toMatchObject({ kind: 'refund', debit_id: debit.id, amount: 200, amount_from_pending: 200 });
+      const tooMuch = await merchant.POST('/v1/debits/{id}/refunds', { params: { path: { id: debit.id } }, body: { amount: 1_234 } });
+      expect(tooMuch.response.status).toBe(409);
+      expect(tooMuch.error).toMatchObject({ code: 'refund_exceeds_debit' });
+      expect(ok(await merchant.GET('/v1/debits/{id}/refunds', { params: { path: { id: debit.id }, query: { limit: 5 } } })).data).toHaveLength(1);
+      ok(await merchant.GET('/v1/payouts', { params: { query: { kind: 'refund' } } }));
+
+      // A webhook endpoint: created (its secret shown once), read, listed, changed, rotated, deleted.
+      const endpoint = ok(await merchant.POST('/v1/webhook-endpoints', { body: { url: 'https://hooks.example.com/contract', event_types: ['debit.succeeded'] } }));
+      expect(endpoint.secret).toMatch(/^whsec_/);
+      ok(await merchant.GET('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } } }));
+      ok(await merchant.GET('/v1/webhook-endpoints', { params: { query: { limit: 5 } } }));
+      ok(await merchant.PATCH('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } }, body: { event_types: ['*'] } }));
+      ok(await merchant.POST('/v1/webhook-endpoints/{id}/rotate-secret', { params: { path: { id: endpoint.id } }, body: { previous_secret_hours: 1 } }));
+      expect((await merchant.DELETE('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } } })).response.status).toBe(204);
 
       // A batch, its report both ways.
       const csv = `reference,account_number,amount\nCONTRACT-B1,${card},100\n`;
@@ -208,7 +225,12 @@ for (const engine of ENGINES) {
       // The sandbox's faults and clock.
       ok(await operator.POST('/v1/sandbox/faults', { body: { channel: 'sandbox', mode: 'unavailable', count: 1 } }));
       expect((await operator.DELETE('/v1/sandbox/faults')).response.status).toBe(204);
-      ok(await operator.POST('/v1/sandbox/clock', { body: { advance: 'PT1M' } }));
+      const sandboxClock = ok(await operator.POST('/v1/sandbox/clock', { body: { advance: 'PT1M' } }));
+      // The statement of the channel the debit above went through, both ways, and one not ready yet.
+      const statement = { params: { path: { channel: 'sandbox-clearing', date: sandboxClock.business_date } }, parseAs: 'text' as const };
+      expect(ok(await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', statement))).toMatch(/^record,channel,business_date,/);
+      expect(ok(await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', { ...statement, headers: { accept: 'application/xml' } }))).toContain('camt.053.001.02');
+      expect((await operator.GET('/v1/sandbox/channels/{channel}/statements/{date}', { params: { path: { channel: 'sandbox-clearing', date: '2100-12-31' } } })).response.status).toBe(409);
 
       // Problems: each one documented, each one a Problem.
       expect((await anonymous.GET('/v1/debits')).response.status).toBe(401);

@@ -44,7 +44,7 @@ function debitRow(id: string, merchantId: string, businessDate: string, amount: 
     id, merchant_id: merchantId, mandate_id: null, reference: `ref-${id}`, amount, currency: 'CNY', description: null, metadata: null, status, business_date: businessDate,
     channel_id: null, routing: null, channel_cost: 0, merchant_fee: merchantFee, payer_fee: 0, merchant_fee_plan: null, payer_fee_plan: null, merchant_fee_subject: null,
     payer_fee_subject: null, batch_id: null, settlement_id: null, failure_code: null, failure_message: null, failure_retryable: null, next_action_at: null, attempt_count: 1,
-    represents: null, presentment: 0, created_at: at, updated_at: at,
+    represents: null, presentment: 0, refunded_amount: 0, refunded_from_pending: 0, created_at: at, updated_at: at,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serverLimitsFromEnv, UsageError } from '../../src/cli/options.js';
+import { serverLimitsFromEnv, UsageError, webhookAllowPrivateFromEnv } from '../../src/cli/options.js';
 
 describe('serverLimitsFromEnv', () => {
   it.each([
@@ -13,5 +13,20 @@ describe('serverLimitsFromEnv', () => {
 
   it.each([{ DAIKOU_REQUEST_TIMEOUT_MS: '999' }, { DAIKOU_REQUEST_TIMEOUT_MS: '1500.5' }, { DAIKOU_MAX_CONNECTIONS: '0' }, { DAIKOU_MAX_CONNECTIONS: 'many' }])('refuses %j', (env) => {
     expect(() => serverLimitsFromEnv(env)).toThrow(UsageError);
+  });
+});
+
+describe('webhookAllowPrivateFromEnv', () => {
+  it.each([
+    [{}, false],
+    [{ DAIKOU_WEBHOOK_ALLOW_PRIVATE: '' }, false],
+    [{ DAIKOU_WEBHOOK_ALLOW_PRIVATE: '0' }, false],
+    [{ DAIKOU_WEBHOOK_ALLOW_PRIVATE: '1' }, true],
+  ])('%j → %s', (env, allowed) => {
+    expect(webhookAllowPrivateFromEnv(env)).toBe(allowed);
+  });
+
+  it.each(['true', 'yes', '2', ' 1'])('refuses %j rather than guess', (value) => {
+    expect(() => webhookAllowPrivateFromEnv({ DAIKOU_WEBHOOK_ALLOW_PRIVATE: value })).toThrow(/must be 1 or 0/);
   });
 });

@@ -28,6 +28,7 @@ export async function checkInvariants(db: Kysely<unknown>, store: Store, channel
     ...channel.violations,
     ...(await attemptsFenced(db, scope)),
     ...(await payoutsFenced(db)),
+    ...(await refundsWithinDebits(db)),
     ...(await merchantBalancesAgree(db)),
     ...(await settlementsAddUp(db)),
     ...(await ledgerBalanced(db, store, since)),
@@ -96,7 +97,7 @@ async function attemptsFenced(db: Kysely<unknown>, scope: Scope): Promise<string
 }
 
 /**
- * The same fence for payouts (all of them: there are few), and their money: a payout not rejected
+ * The same fence for payouts and refunds (all of them: there are few), and their money: a payout not rejected
  * has one reservation; one that succeeded used it once, one that failed gave it back once, and
  * one still open did neither.
  */
@@ -113,9 +114,9 @@ async function payoutsFenced(db: Kysely<unknown>): Promise<string[]> {
     ) a on a.payout_id = p.id
     left join (
       select ref_id,
-        sum(case when kind = 'payout_reserved' then 1 else 0 end) as reserved,
-        sum(case when kind = 'payout_succeeded' then 1 else 0 end) as used,
-        sum(case when kind = 'payout_released' then 1 else 0 end) as released
+        sum(case when kind in ('payout_reserved', 'refund_reserved') then 1 else 0 end) as reserved,
+        sum(case when kind in ('payout_succeeded', 'refund_succeeded') then 1 else 0 end) as used,
+        sum(case when kind in ('payout_released', 'refund_released') then 1 else 0 end) as released
       from ledger_transactions where ref_type = 'payout' group by ref_id
     ) t on t.ref_id = p.id
     where coalesce(a.open, 0) <> (case when p.status = 'submitted' then 1 else 0 end)
@@ -128,9 +129,30 @@ async function payoutsFenced(db: Kysely<unknown>): Promise<string[]> {
 }
 
 /**
+ * Refunds (SPEC §14): a debit's `refunded_amount` is the sum of its live refunds (not failed or
+ * rejected) and never above its amount; only succeeded debits are refunded; what refunds drew
+ * from `pending` is never more than the debit's net.
+ */
+async function refundsWithinDebits(db: Kysely<unknown>): Promise<string[]> {
+  const { rows } = await sql<{ id: string; status: string; amount: number | string; refunded_amount: number | string; live: number | string; from_pending: number | string; net: number | string }>`
+    select d.id, d.status, d.amount, d.refunded_amount, coalesce(r.live, 0) as live, d.refunded_from_pending as from_pending, d.amount - d.merchant_fee as net
+    from debits d
+    left join (
+      select debit_id, cast(sum(case when status in ('pending', 'submitted', 'succeeded') then amount else 0 end) as bigint) as live
+      from payouts where kind = 'refund' group by debit_id
+    ) r on r.debit_id = d.id
+    where d.refunded_amount <> coalesce(r.live, 0) or d.refunded_amount > d.amount
+      or (r.debit_id is not null and d.status <> 'succeeded')
+      or (d.refunded_from_pending > 0 and d.refunded_from_pending > d.amount - d.merchant_fee)
+    order by d.id`.execute(db);
+  return rows.map((row) => `debit ${row.id} (${row.status}, ${row.amount}) has refunded_amount ${row.refunded_amount}, its live refunds hold ${row.live}; ${row.from_pending} drawn from pending of a net ${row.net}`);
+}
+
+/**
  * Each merchant's balances say what its instructions say (merchant balances are credits, so
  * negative): `reserved` holds amount + fee of every payout still open; `available` never went
- * below zero (a debit balance); `pending` holds the net of every succeeded debit not yet settled.
+ * below zero (a debit balance); `pending` holds the net of every succeeded debit not yet settled,
+ * less what refunds drew from it.
  */
 async function merchantBalancesAgree(db: Kysely<unknown>): Promise<string[]> {
   const { rows } = await sql<{ id: string; reserved: number | string; open_payouts: number | string; available: number | string; pending: number | string; unsettled: number | string }>`
@@ -139,7 +161,7 @@ async function merchantBalancesAgree(db: Kysely<unknown>): Promise<string[]> {
       (select cast(coalesce(sum(amount + fee), 0) as bigint) from payouts where merchant_id = m.id and status in ('pending', 'submitted')) as open_payouts,
       coalesce((select balance from ledger_accounts where id = 'merchant:' || m.id || ':available'), 0) as available,
       coalesce((select balance from ledger_accounts where id = 'merchant:' || m.id || ':pending'), 0) as pending,
-      (select cast(coalesce(sum(amount - merchant_fee), 0) as bigint) from debits where merchant_id = m.id and status = 'succeeded' and settlement_id is null) as unsettled
+      (select cast(coalesce(sum(amount - merchant_fee - refunded_from_pending), 0) as bigint) from debits where merchant_id = m.id and status = 'succeeded' and settlement_id is null) as unsettled
     from merchants m order by m.id`.execute(db);
   const violations: string[] = [];
   for (const row of rows) {
@@ -153,11 +175,11 @@ async function merchantBalancesAgree(db: Kysely<unknown>): Promise<string[]> {
 /** Each settlement's count and amount are those of the debits it took; no debit it took failed or is open. */
 async function settlementsAddUp(db: Kysely<unknown>): Promise<string[]> {
   const { rows } = await sql<{ id: string; count: number | string; amount: number | string; debits: number | string; net: number | string; not_succeeded: number | string }>`
-    select s.id, s.count, s.amount, count(d.id) as debits, cast(coalesce(sum(d.amount - d.merchant_fee), 0) as bigint) as net,
+    select s.id, s.count, s.amount, count(d.id) as debits, cast(coalesce(sum(d.amount - d.merchant_fee - d.refunded_from_pending), 0) as bigint) as net,
       sum(case when d.status <> 'succeeded' then 1 else 0 end) as not_succeeded
     from settlements s left join debits d on d.settlement_id = s.id
     group by s.id, s.count, s.amount
-    having s.count <> count(d.id) or s.amount <> coalesce(sum(d.amount - d.merchant_fee), 0) or sum(case when d.status <> 'succeeded' then 1 else 0 end) > 0`.execute(db);
+    having s.count <> count(d.id) or s.amount <> coalesce(sum(d.amount - d.merchant_fee - d.refunded_from_pending), 0) or sum(case when d.status <> 'succeeded' then 1 else 0 end) > 0`.execute(db);
   return rows.map((row) => `settlement ${row.id} says ${row.count} debits and ${row.amount}, but took ${row.debits} debits netting ${row.net} (${row.not_succeeded} not succeeded)`);
 }
 

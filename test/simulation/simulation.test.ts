@@ -22,7 +22,7 @@ async function run(options: Omit<SimulationOptions, 'databaseUrl'>): Promise<Awa
 for (const engine of ENGINES) {
   describe(`the simulation on ${engine}`, () => {
     for (const seed of SEEDS[engine]) {
-      it(`seed ${seed}: ${STEPS[engine]} steps of faults and crashes break no invariant, and every debit and payout ends final`, { timeout: 120_000 }, async () => {
+      it(`seed ${seed}: ${STEPS[engine]} steps of faults and crashes break no invariant, and every debit, payout and refund ends final`, { timeout: 120_000 }, async () => {
         const report = await run({ engine, seed, steps: STEPS[engine] });
         // The run did what it is for: debits went every way, the channel misbehaved, workers died.
         expect(report.debits.succeeded ?? 0).toBeGreaterThan(0);
@@ -35,6 +35,9 @@ for (const engine of ENGINES) {
         // Payouts too: some paid, none left open.
         expect(report.payouts.succeeded ?? 0).toBeGreaterThan(0);
         expect((report.payouts.pending ?? 0) + (report.payouts.submitted ?? 0)).toBe(0);
+        // And refunds: some carried to their end, none left open (refundsWithinDebits checks their bounds each step).
+        expect((report.refunds.succeeded ?? 0) + (report.refunds.failed ?? 0)).toBeGreaterThan(0);
+        expect((report.refunds.pending ?? 0) + (report.refunds.submitted ?? 0)).toBe(0);
       });
     }
   });

@@ -7,6 +7,7 @@ import { ensureDefaultPlans, putFeePlan } from '../../src/app/fee-plans.js';
 import { createMandate } from '../../src/app/mandates.js';
 import { createMerchant } from '../../src/app/merchants.js';
 import { createPayout, type CreatePayoutInput } from '../../src/app/payouts.js';
+import { createRefund } from '../../src/app/refunds.js';
 import { runSettlement } from '../../src/app/settlements.js';
 import type { MandateRow, Store } from '../../src/app/ports.js';
 import { ChannelConnectors } from '../../src/app/connector-registry.js';
@@ -41,6 +42,8 @@ export interface SimulationReport {
   steps: number;
   debits: Record<string, number>;
   payouts: Record<string, number>;
+  /** Refunds (payouts of kind refund) by status. */
+  refunds: Record<string, number>;
   channel: FakeChannel['stats'];
   crashes: number;
   nodes: number;
@@ -69,7 +72,7 @@ export const WORKERS: WorkerSettings = { leaseMs: 10_000, queryIntervalMs: 500, 
 const CONNECTOR_TIMEOUT_MS = 4_000;
 /** A quarter of an hour before a month ends in Shanghai: the month turns during the run. */
 export const START = new Date('2026-03-31T23:45:00+08:00');
-const STEP_WEIGHTS = { create: 22, payout: 8, submit: 20, query: 20, advance: 16, settle: 2, release: 10, kill: 3, crash: 5, spawn: 2 } as const;
+const STEP_WEIGHTS = { create: 22, payout: 8, refund: 6, submit: 20, query: 20, advance: 16, settle: 2, release: 10, kill: 3, crash: 5, spawn: 2 } as const;
 /** What each merchant has in `available` at the start, so that payouts have money to draw on and run out of it. */
 const FUNDED_FEN = 1_500_000;
 /** Payees: a personal ICBC card (ICBC's direct link) and a corporate account (NetsUnion) in cn-2017. */
@@ -180,12 +183,14 @@ class World {
     }
     await this.#settle();
     const { rows } = await sql<{ status: string; count: number | string }>`select status, count(*) as count from debits group by status`.execute(this.db);
-    const { rows: payouts } = await sql<{ status: string; count: number | string }>`select status, count(*) as count from payouts group by status`.execute(this.db);
+    const { rows: payouts } = await sql<{ status: string; count: number | string }>`select status, count(*) as count from payouts where kind = 'payout' group by status`.execute(this.db);
+    const { rows: refunds } = await sql<{ status: string; count: number | string }>`select status, count(*) as count from payouts where kind = 'refund' group by status`.execute(this.db);
     return {
       seed: this.options.seed,
       steps: this.options.steps,
       debits: Object.fromEntries(rows.map((row) => [row.status, Number(row.count)])),
       payouts: Object.fromEntries(payouts.map((row) => [row.status, Number(row.count)])),
+      refunds: Object.fromEntries(refunds.map((row) => [row.status, Number(row.count)])),
       channel: { ...this.channel.stats },
       crashes: this.crashes,
       nodes: this.nodes.length,
@@ -288,6 +293,8 @@ class World {
         return this.#createDebits();
       case 'payout':
         return this.#createPayouts();
+      case 'refund':
+        return this.#createRefunds();
       case 'settle': {
         const run = await runSettlement(this.api);
         return this.#log(`settlement run: ${run.settlements.length} settlements, ${run.waiting.length} waiting`);
@@ -367,6 +374,34 @@ class World {
       ),
     );
     this.#log(`paid out ${count} for ${merchant.id}: ${results.join(', ')}`);
+  }
+
+  /**
+   * Refunds of one succeeded debit, one or several at once (they race for what is left to refund
+   * and, with settlement steps, for the debit's row): any amount up to the whole debit, so that
+   * some are refused for exceeding it.
+   */
+  async #createRefunds(): Promise<void> {
+    const { rows } = await sql<{ id: string; merchant_id: string; amount: number | string }>`select id, merchant_id, amount from debits where status = 'succeeded' order by id`.execute(this.db);
+    if (rows.length === 0) return this.#log('no succeeded debit to refund');
+    const debit = this.prng.pick(rows);
+    const count = this.prng.chance(0.4) ? this.prng.int(2, 4) : 1;
+    const results = await Promise.all(
+      Array.from({ length: count }, () => {
+        const input = this.prng.chance(0.3) ? {} : { amount: this.prng.int(1, Number(debit.amount)) };
+        return createRefund(this.api, debit.merchant_id, null, debit.id, input, presentCreatedPayout).then(
+          (response) => {
+            const body = response.body as { status: string; amount: number; failure?: { code: string } | null };
+            return body.failure?.code === undefined ? `${body.status} ${body.amount}` : `${body.status} ${body.failure.code}`;
+          },
+          (error: unknown) => {
+            if (error instanceof AppError) return `refused ${error.kind}`;
+            throw error;
+          },
+        );
+      }),
+    );
+    this.#log(`refunded ${debit.id} ${count} times: ${results.join(', ')}`);
   }
 
   /** Starts a round; returns when it ended or waits on a held channel call (it is then resumed later). */
@@ -523,6 +558,7 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
     },
     workers: WORKERS,
     batches: DEFAULT_BATCH_SETTINGS,
+    webhooks: { refusedUrl: () => null },
   };
 }
 

@@ -39,7 +39,7 @@ function mandate(id: string, overrides: Partial<Row<'mandates'>> = {}): Row<'man
 function debit(id: string, overrides: Partial<Row<'debits'>> = {}): Row<'debits'> {
   return {
     id, merchant_id: 'mer_1', mandate_id: 'mnd_1', reference: `ref-${id}`, amount: 12_345, currency: 'CNY', status: 'pending', business_date: '2017-12-07', channel_cost: 30, merchant_fee: 0, payer_fee: 0,
-    attempt_count: 0, created_at: AT, updated_at: AT, presentment: 0, ...overrides,
+    attempt_count: 0, created_at: AT, updated_at: AT, presentment: 0, refunded_amount: 0, refunded_from_pending: 0, ...overrides,
   };
 }
 
@@ -88,6 +88,9 @@ const BAD_WRITES: BadWrite[] = [
   ['a negative channel cost', (db) => db.insertInto('debits').values(debit('dbt_x', { channel_cost: -1 })).execute(), 'debits_channel_cost_not_negative'],
   ['a negative merchant fee', (db) => db.insertInto('debits').values(debit('dbt_x', { merchant_fee: -1 })).execute(), 'debits_merchant_fee_not_negative'],
   ['a negative payer fee', (db) => db.updateTable('debits').set({ payer_fee: -5 }).where('id', '=', 'dbt_1').execute(), 'debits_payer_fee_not_negative'],
+  // Migration 015: refunds never above the debit.
+  ['a debit refunded above its amount', (db) => db.updateTable('debits').set({ refunded_amount: 12_346 }).where('id', '=', 'dbt_1').execute(), 'debits_refunded_amount_within_amount'],
+  ['a negative refunded amount', (db) => db.updateTable('debits').set({ refunded_amount: -1 }).where('id', '=', 'dbt_1').execute(), 'debits_refunded_amount_within_amount'],
   ['an attempt of an unknown state', (db) => db.insertInto('attempts').values(attempt('att_2', { state: outside('maybe') })).execute(), 'attempts_state_known'],
   ['an attempt moved to an unknown state', (db) => db.updateTable('attempts').set({ state: outside('maybe') }).where('id', '=', 'att_1').execute(), 'attempts_state_known'],
   ['a mandate stored as expired (derived, never stored)', (db) => db.insertInto('mandates').values(mandate('mnd_x', { status: outside('expired') })).execute(), 'mandates_status_known'],

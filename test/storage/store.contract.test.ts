@@ -183,6 +183,8 @@ function debitRow(id: string, merchantId: string, mandateId: string | null, over
     updated_at: at(0),
     represents: null,
     presentment: 0,
+    refunded_amount: 0,
+    refunded_from_pending: 0,
     ...overrides,
   };
 }

@@ -1,4 +1,4 @@
-import type { AttemptChange, InstructionChange, InstructionStatus, PayoutAttemptRecord, PayoutEventRecord, PayoutRecord } from '../../core/index.js';
+import type { AttemptChange, InstructionChange, InstructionStatus, PayoutKind, PayoutAttemptRecord, PayoutEventRecord, PayoutRecord } from '../../core/index.js';
 import type { Page, PageRequest } from './page.js';
 import type { AttemptPatch } from './submission-store.js';
 
@@ -8,6 +8,7 @@ export type PayoutAttemptRow = PayoutAttemptRecord;
 
 export interface PayoutFilter extends PageRequest {
   merchantId?: string | undefined;
+  kind?: PayoutKind | undefined;
   status?: InstructionStatus | undefined;
   reference?: string | undefined;
   channelId?: string | undefined;

@@ -8,6 +8,8 @@ import {
   type PayoutInstruction,
   type PayoutSubmit,
   type QueryOutcome,
+  type StatementOutcome,
+  type StatementSource,
   type SubmitOutcome,
 } from '../../core/index.js';
 import {
@@ -42,7 +44,7 @@ export interface SandboxConnectorOptions {
  * them: an answer that breaks the protocol proves nothing (`unknown`, `unreachable`). It serves
  * debit submission and query, each in messages of up to the protocol's DEBIT_BATCH_MAX.
  */
-export class SandboxConnector implements DebitSubmit, DebitQuery {
+export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSource {
   readonly batchMax = DEBIT_BATCH_MAX;
   readonly #channelUrl: string;
 
@@ -52,7 +54,7 @@ export class SandboxConnector implements DebitSubmit, DebitQuery {
 
   /** The flows a channel of this protocol serves. */
   flows(): ChannelFlows {
-    return { debitSubmit: this, debitQuery: this, payoutSubmit: this.#payouts, statementSource: null };
+    return { debitSubmit: this, debitQuery: this, payoutSubmit: this.#payouts, statementSource: this };
   }
 
   /**
@@ -145,6 +147,37 @@ export class SandboxConnector implements DebitSubmit, DebitQuery {
     const answer = debitStatusAnswerSchema.safeParse(payload);
     if (!answer.success) return { kind: 'unreachable', reason: malformed(response.status) };
     return toQueryOutcome(answer.data);
+  }
+
+  /**
+   * The channel's CSV statement of a business date (docs/statements.md), read whole: the hub
+   * parses it as one document. 409 = the date is not over yet at the channel; any other answer
+   * than 200, or no answer, leaves it unread.
+   */
+  async statement(businessDate: string): Promise<StatementOutcome> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.#channelUrl}/statements/${encodeURIComponent(businessDate)}`, {
+        headers: { accept: 'text/csv' },
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      return { kind: 'unreachable', reason: describe(error) };
+    }
+    try {
+      if (response.status === 409) {
+        await response.body?.cancel();
+        return { kind: 'not_ready' };
+      }
+      if (response.status !== 200) {
+        const answer = channelErrorSchema.safeParse(await readJson(response));
+        return { kind: 'unreachable', reason: answer.success ? `HTTP ${response.status} ${answer.data.code}` : `HTTP ${response.status}` };
+      }
+      return { kind: 'ready', document: await response.text() };
+    } catch (error) {
+      // The answer broke off (or timed out) while it was read.
+      return { kind: 'unreachable', reason: describe(error) };
+    }
   }
 
   #assertOwn(instructions: readonly (DebitInstruction | PayoutInstruction)[]): void {

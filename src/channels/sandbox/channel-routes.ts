@@ -7,6 +7,7 @@ import type { Fault } from './fault-table.js';
 import { describe, fieldErrors } from './problem.js';
 import type { SandboxContext } from './sandbox-context.js';
 import type { ReceivedDebit } from './sandbox-store.js';
+import { type StatementParams, statementAnswer } from './statement-answer.js';
 import {
   CHANNEL_ID_PATTERN,
   END_TO_END_ID_PATTERN,
@@ -143,6 +144,22 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext)
     if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
     if (answer === undefined) return reply.code(404).send({ status: 'not_found' });
     return reply.code(200).send(answer);
+  });
+
+  // The channel's statement of a business date, as a connector downloads it for reconciliation
+  // (docs/statements.md); the same document as the control endpoint's. Faults act as on queries.
+  app.get<{ Params: StatementParams }>('/channels/:channel/statements/:date', async (request, reply) => {
+    const { channel } = request.params;
+    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+    const fault = faults.affecting(channel, 'query');
+    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+    const answer = statementAnswer(ctx, request.params, request.headers.accept);
+    if (answer.kind === 'refused') {
+      if (answer.status === 400) return channelBadRequest(reply, [{ parameter: answer.code === 'invalid_channel' ? 'channel' : 'date', code: 'invalid_value', detail: answer.detail }]);
+      return reply.code(answer.status).send({ code: answer.code, message: answer.detail });
+    }
+    return reply.code(200).type(answer.contentType).send(answer.body);
   });
 
   function statusAnswer(endToEndId: string, debit: ReceivedDebit): DebitStatusAnswer {

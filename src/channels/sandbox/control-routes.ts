@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CLOCK_RANGE_TEXT, businessDate, formatInstant, isWithinClockRange, parseDurationMs } from '../../core/kernel/index.js';
 import { maskAccountNumber, maskIdNumber, normalizeHolderName } from './account-privacy.js';
-import type { Fault } from './fault-table.js';
+import { type Fault, defaultSeed } from './fault-table.js';
+import { type StatementParams, loadStatementFaults, statementAnswer } from './statement-answer.js';
+import type { StatementFault } from './statements.js';
 import { PROBLEM_CONTENT_TYPE, fieldErrors, problem, validationProblem } from './problem.js';
 import type { SandboxContext } from './sandbox-context.js';
 import { type AccountPatch, type StoredAccount, defaultAccount } from './sandbox-store.js';
@@ -78,8 +80,21 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: SandboxCo
         const body = parsed.data;
         if (body.mode === 'none') {
           faults.clearChannel(body.channel);
+          store.deleteChannelStatementFaults(body.channel);
           request.log.info({ channel: body.channel }, 'sandbox faults cleared');
           return reply.code(200).send({ channel: body.channel, mode: 'none' });
+        }
+        if (body.mode === 'statement') {
+          const discrepancy = body.discrepancy!;
+          const statementFault: StatementFault = {
+            channel: body.channel,
+            discrepancy,
+            rate: body.rate ?? 1,
+            seed: body.seed ?? defaultSeed(body.channel, `statement\u0000${discrepancy}`),
+          };
+          store.saveStatementFault(statementFault);
+          request.log.info({ fault: statementFaultView(statementFault) }, 'sandbox statement fault set');
+          return reply.code(200).send(statementFaultView(statementFault));
         }
         const fault = faults.set({
           channel: body.channel,
@@ -93,10 +108,13 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: SandboxCo
         return reply.code(200).send(faultView(fault));
       });
 
-      control.get('/faults', async () => ({ data: faults.list().map(faultView) }));
+      control.get('/faults', async () => ({
+        data: [...faults.list().map(faultView), ...loadStatementFaults(store).map(statementFaultView)],
+      }));
 
       control.delete('/faults', async (request, reply) => {
         faults.clearAll();
+        store.deleteAllStatementFaults();
         request.log.info('sandbox faults cleared');
         return reply.code(204).send();
       });
@@ -126,6 +144,16 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: SandboxCo
       });
 
       control.get('/clock', async () => clockView());
+
+      control.get<{ Params: StatementParams }>('/channels/:channel/statements/:date', async (request, reply) => {
+        const answer = statementAnswer(ctx, request.params, request.headers.accept);
+        if (answer.kind === 'refused') {
+          const { status, code, detail } = answer;
+          if (status === 400) return controlBadRequest(reply, [{ parameter: code === 'invalid_channel' ? 'channel' : 'date', code: 'invalid_value', detail }]);
+          return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problem(status, code.replaceAll('_', '-'), 'Conflict', detail));
+        }
+        return reply.code(200).type(answer.contentType).send(answer.body);
+      });
     },
     { prefix: '/v1/sandbox' },
   );
@@ -204,6 +232,10 @@ function faultView(fault: Fault): SandboxFault {
     delay_ms: fault.delayMs,
     seed: fault.seed,
   };
+}
+
+function statementFaultView(fault: StatementFault): SandboxFault {
+  return { channel: fault.channel, mode: 'statement', discrepancy: fault.discrepancy, rate: fault.rate, count: null, delay_ms: null, seed: fault.seed };
 }
 
 function sha256(text: string): Buffer {

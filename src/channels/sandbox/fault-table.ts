@@ -152,8 +152,8 @@ export function mulberry32(state: number): [number, number] {
   return [((t ^ (t >>> 14)) >>> 0) / 4294967296, next];
 }
 
-/** FNV-1a of `channel NUL mode`: the same fault set twice draws the same sequence. */
-export function defaultSeed(channel: string, mode: FaultMode): number {
+/** FNV-1a of `channel NUL mode` (mode may name a discrepancy too): the same fault set twice draws the same sequence. */
+export function defaultSeed(channel: string, mode: string): number {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(`${channel}\u0000${mode}`, 'utf8')) {
     hash ^= byte;

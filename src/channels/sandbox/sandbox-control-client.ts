@@ -91,6 +91,25 @@ export class SandboxControlClient {
     return this.#call('GET', '/v1/sandbox/clock', '/v1/sandbox/clock');
   }
 
+  /**
+   * A channel's statement of a business date (docs/statements.md), read whole: CSV, or
+   * camt.053.001.02 XML. A date after the sandbox's today is a SandboxControlError of status 409.
+   */
+  async statement(channel: string, date: string, format: 'csv' | 'camt053' = 'csv'): Promise<string> {
+    const pattern = '/v1/sandbox/channels/{channel}/statements/{date}';
+    const response = await fetch(`${this.#baseUrl}/v1/sandbox/channels/${encodeURIComponent(channel)}/statements/${encodeURIComponent(date)}`, {
+      headers: { authorization: this.#authorization, accept: format === 'csv' ? 'text/csv' : 'application/xml' },
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      const parsed = parseJson(text);
+      const problem = isProblem(parsed) ? parsed : undefined;
+      throw new SandboxControlError(`sandbox GET ${pattern} failed with ${response.status}: ${problem?.detail ?? response.statusText}`, response.status, problem);
+    }
+    return text;
+  }
+
   async #call<T>(method: string, path: string, pattern: string, body?: unknown): Promise<T> {
     const response = await fetch(this.#baseUrl + path, {
       method,

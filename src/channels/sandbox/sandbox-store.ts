@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS received (
 CREATE UNIQUE INDEX IF NOT EXISTS received_first_by_end_to_end_id
   ON received (channel, end_to_end_id) WHERE first_id IS NULL;
 CREATE INDEX IF NOT EXISTS received_by_account ON received (account_hmac, id);
+-- A channel's statement: its first messages (what it decided) in time order, a page at a time.
+CREATE INDEX IF NOT EXISTS received_first_by_channel_time
+  ON received (channel, received_at_ms, id) WHERE first_id IS NULL;
 
 CREATE TABLE IF NOT EXISTS faults (
   channel TEXT NOT NULL,
@@ -75,6 +78,15 @@ CREATE TABLE IF NOT EXISTS faults (
   seed INTEGER NOT NULL,
   prng_state INTEGER NOT NULL,
   PRIMARY KEY (channel, mode)
+) WITHOUT ROWID;
+
+-- Discrepancies injected into a channel's statements (fault mode 'statement'), one per kind.
+CREATE TABLE IF NOT EXISTS statement_faults (
+  channel TEXT NOT NULL,
+  discrepancy TEXT NOT NULL,
+  rate REAL NOT NULL,
+  seed INTEGER NOT NULL,
+  PRIMARY KEY (channel, discrepancy)
 ) WITHOUT ROWID;
 `;
 
@@ -118,6 +130,19 @@ export interface ReceivedEntry {
   receivedAtMs: number;
   outcome: ReceivedOutcome;
   direction: Direction;
+}
+
+/**
+ * One instruction a channel decided, as its statement lists it (statements.ts): a row as SQLite
+ * gives it, not an object, since a statement reads up to a million of them.
+ */
+export type DecidedEntry = [id: number, endToEndId: string, amountFen: number, receivedAtMs: number, outcome: DebitOutcome, direction: Direction];
+
+export interface StatementFaultRow {
+  channel: string;
+  discrepancy: string;
+  rate: number;
+  seed: number;
 }
 
 export interface StoredAccount extends AccountState {
@@ -272,6 +297,22 @@ export class SandboxStore implements FaultStore {
       deleteFault: db.prepare<[string, FaultMode]>('DELETE FROM faults WHERE channel = ? AND mode = ?'),
       deleteChannelFaults: db.prepare<[string]>('DELETE FROM faults WHERE channel = ?'),
       deleteAllFaults: db.prepare<[]>('DELETE FROM faults'),
+      // Keyset pages over (received_at_ms, id): each page is read whole, so no cursor stays open
+      // on the connection while a statement streams out.
+      decidedPage: db.prepare<[string, number, number, number, number], DecidedEntry>(
+        `SELECT id, end_to_end_id, amount_fen, received_at_ms, outcome, direction FROM received
+          WHERE channel = ? AND first_id IS NULL AND received_at_ms < ? AND (received_at_ms, id) > (?, ?)
+          ORDER BY received_at_ms, id LIMIT ?`,
+      ).raw(true),
+      loadStatementFaults: db.prepare<[], StatementFaultRow>(
+        'SELECT channel, discrepancy, rate, seed FROM statement_faults ORDER BY channel, discrepancy',
+      ),
+      putStatementFault: db.prepare<[string, string, number, number]>(
+        `INSERT INTO statement_faults (channel, discrepancy, rate, seed) VALUES (?, ?, ?, ?)
+         ON CONFLICT (channel, discrepancy) DO UPDATE SET rate = excluded.rate, seed = excluded.seed`,
+      ),
+      deleteChannelStatementFaults: db.prepare<[string]>('DELETE FROM statement_faults WHERE channel = ?'),
+      deleteAllStatementFaults: db.prepare<[]>('DELETE FROM statement_faults'),
     };
     this.#receive = db.transaction((input: ReceiveInput) => this.#receiveInTransaction(input));
     this.#receiveMany = db.transaction((inputs: ReceiveInput[]) => inputs.map((input) => this.#receiveInTransaction(input)));
@@ -426,6 +467,32 @@ export class SandboxStore implements FaultStore {
 
   deleteAllFaults(): void {
     this.#statements.deleteAllFaults.run();
+  }
+
+  /**
+   * The channel's first messages received in [fromMs, toMs), in (received_at_ms, id) order, at
+   * most `limit` of them after the entry `after` (exclusive): one page of a statement.
+   */
+  decidedPage(channel: string, fromMs: number, toMs: number, after: { atMs: number; id: number } | null, limit: number): DecidedEntry[] {
+    // Without `after`, the first page starts at fromMs inclusive: (at, id) > (fromMs, 0).
+    // A row value, not an OR of two comparisons, so that SQLite seeks the index to the page.
+    return this.#statements.decidedPage.all(channel, toMs, after?.atMs ?? fromMs, after?.id ?? 0, limit);
+  }
+
+  loadStatementFaults(): StatementFaultRow[] {
+    return this.#statements.loadStatementFaults.all();
+  }
+
+  saveStatementFault(fault: StatementFaultRow): void {
+    this.#statements.putStatementFault.run(fault.channel, fault.discrepancy, fault.rate, fault.seed);
+  }
+
+  deleteChannelStatementFaults(channel: string): void {
+    this.#statements.deleteChannelStatementFaults.run(channel);
+  }
+
+  deleteAllStatementFaults(): void {
+    this.#statements.deleteAllStatementFaults.run();
   }
 
   close(): void {

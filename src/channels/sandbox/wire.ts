@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_CLASSES, ACCOUNT_STATUSES, type AccountClass, type AccountStatus, type ReceivedOutcome } from './bank-rules.js';
 import { FAULT_MODES, type FaultMode } from './fault-table.js';
+import { DISCREPANCIES, type Discrepancy } from './statements.js';
 import { CHANNEL_ID_PATTERN } from '../../channels/sandbox-protocol/index.js';
 
 /**
@@ -37,7 +38,9 @@ export type AccountPut = z.infer<typeof accountPutSchema>;
 export const faultRequestSchema = z
   .strictObject({
     channel: z.string().regex(CHANNEL_ID_PATTERN, 'must be a channel id'),
-    mode: z.enum([...FAULT_MODES, 'none']),
+    mode: z.enum([...FAULT_MODES, 'statement', 'none']),
+    /** Only with mode `statement`: what the channel's statements get wrong (docs/statements.md). */
+    discrepancy: z.enum(DISCREPANCIES).optional(),
     rate: z.number().min(0).max(1).optional(),
     count: z.int().min(1).max(FAULT_COUNT_MAX).optional(),
     delay_ms: z.int().min(0).max(DELAY_MS_MAX).optional(),
@@ -50,6 +53,16 @@ export const faultRequestSchema = z
     }
     if (fault.mode !== 'delay_ms' && fault.delay_ms !== undefined) {
       context.addIssue({ code: 'custom', path: ['delay_ms'], message: 'is only allowed with mode delay_ms' });
+    }
+    if (fault.mode === 'statement' && fault.discrepancy === undefined) {
+      context.addIssue({ code: 'custom', path: ['discrepancy'], message: 'is required with mode statement' });
+    }
+    if (fault.mode !== 'statement' && fault.discrepancy !== undefined) {
+      context.addIssue({ code: 'custom', path: ['discrepancy'], message: 'is only allowed with mode statement' });
+    }
+    if (fault.mode === 'statement' && fault.count !== undefined) {
+      // A statement is asked for again and again and must read the same each time: no count.
+      context.addIssue({ code: 'custom', path: ['count'], message: 'is not allowed with mode statement' });
     }
   });
 export type FaultRequest = z.infer<typeof faultRequestSchema>;
@@ -112,7 +125,9 @@ export interface SandboxAccountPatch {
 
 export interface SandboxFault {
   channel: string;
-  mode: FaultMode;
+  mode: FaultMode | 'statement';
+  /** Only for mode `statement`. */
+  discrepancy?: Discrepancy;
   rate: number;
   /** Requests still to affect; null = until cleared. */
   count: number | null;
@@ -122,7 +137,8 @@ export interface SandboxFault {
 
 export interface SandboxFaultRequest {
   channel: string;
-  mode: FaultMode | 'none';
+  mode: FaultMode | 'statement' | 'none';
+  discrepancy?: Discrepancy;
   rate?: number;
   count?: number;
   delay_ms?: number;

@@ -88,13 +88,13 @@ export interface PayoutSubmit {
   submitPayouts(instructions: readonly PayoutInstruction[]): Promise<SubmitOutcome[]>;
 }
 
-/** A channel's statement of one business date (camt.053 or its own format). Not served by any connector yet. */
+/** A channel's statement of one business date (camt.053 or its own format; the sandbox connector fetches the CSV of docs/statements.md). */
 export type StatementOutcome =
   | { kind: 'ready'; document: string }
   | { kind: 'not_ready' }
   | { kind: 'unreachable'; reason: string };
 
-/** Fetches the channel's statements, for reconciliation. Not served by any connector yet. */
+/** Fetches the channel's statements, for reconciliation; served by the sandbox connector. */
 export interface StatementSource {
   /** `businessDate` is `YYYY-MM-DD` in Asia/Shanghai. */
   statement(businessDate: string): Promise<StatementOutcome>;

@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   attempt: 'att',
   ledgerTransaction: 'ltx',
   settlement: 'stl',
+  webhookEndpoint: 'we',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

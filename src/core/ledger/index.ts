@@ -112,8 +112,8 @@ export function payoutReservedTransaction(p: PayoutAmounts): LedgerTransaction {
  * paid it out of its clearing position, the fee is revenue — and the channel's cost is posted as
  * for a debit.
  */
-export function payoutSucceededTransaction(p: PayoutAmounts): LedgerTransaction {
-  return ledgerTransaction('payout_succeeded', 'payout', p.payoutId, [
+export function payoutSucceededTransaction(p: PayoutAmounts, kind: 'payout_succeeded' | 'refund_succeeded' = 'payout_succeeded'): LedgerTransaction {
+  return ledgerTransaction(kind, 'payout', p.payoutId, [
     { account: accounts.merchantReserved(p.merchantId), amountFen: p.amountFen + p.feeFen },
     { account: accounts.channelClearing(p.channelId), amountFen: -p.amountFen },
     { account: accounts.platform('fee_revenue'), amountFen: -p.feeFen },
@@ -139,5 +139,37 @@ export function settlementTransaction(settlementId: string, merchantId: string, 
   return ledgerTransaction('settlement', 'settlement', settlementId, [
     { account: accounts.merchantPending(merchantId), amountFen: netFen },
     { account: accounts.merchantAvailable(merchantId), amountFen: -netFen },
+  ]);
+}
+
+export interface RefundAmounts {
+  /** The refund's payout row. */
+  payoutId: string;
+  merchantId: string;
+  /** Out of (or back into) `pending`. */
+  pendingFen: number;
+  /** Out of (or back into) `available`. */
+  availableFen: number;
+}
+
+/**
+ * Accepting a refund (SPEC §14): its amount leaves the merchant's `pending` and `available` (as
+ * `refundDraw` split it) for `reserved`, as a payout's does. Storage guards the `available` part
+ * as a payout's (it posts only if `available` stays a credit). A refund has no fee of its own.
+ */
+export function refundReservedTransaction(r: RefundAmounts): LedgerTransaction {
+  return ledgerTransaction('refund_reserved', 'payout', r.payoutId, [
+    { account: accounts.merchantAvailable(r.merchantId), amountFen: r.availableFen },
+    { account: accounts.merchantPending(r.merchantId), amountFen: r.pendingFen },
+    { account: accounts.merchantReserved(r.merchantId), amountFen: -(r.pendingFen + r.availableFen) },
+  ]);
+}
+
+/** A refund that failed: its reservation goes back — to `pending` the part its debit's settlement has not moved yet, the rest to `available`. */
+export function refundReleasedTransaction(r: RefundAmounts): LedgerTransaction {
+  return ledgerTransaction('refund_released', 'payout', r.payoutId, [
+    { account: accounts.merchantReserved(r.merchantId), amountFen: r.pendingFen + r.availableFen },
+    { account: accounts.merchantAvailable(r.merchantId), amountFen: -r.availableFen },
+    { account: accounts.merchantPending(r.merchantId), amountFen: -r.pendingFen },
   ]);
 }

@@ -46,6 +46,7 @@ export const Debit = z
     business_date: BusinessDate,
     represents: z.string().nullable().describe('The failed debit this one presents again (same mandate, amount and reference); null for an original'),
     presentment: z.number().int().min(0).max(2).describe('0 for an original, then 1 and 2 for its re-presentments'),
+    refunded_amount: Fen.describe('What live refunds of this debit hold (pending, submitted or succeeded); never above amount'),
     represented_by: z
       .string()
       .nullable()

@@ -16,3 +16,4 @@ export * from './operations.js';
 export * from './calendar.js';
 export * from './payouts.js';
 export * from './settlements.js';
+export * from './webhooks.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INSTRUCTION_STATUSES } from '../../core/index.js';
+import { INSTRUCTION_STATUSES, PAYOUT_KINDS } from '../../core/index.js';
 import { BusinessDate, Currency, Fen, listOf, Timestamp } from './common.js';
 import { RoutingDecision } from './debits.js';
 
@@ -7,12 +7,14 @@ export const Payout = z
   .strictObject({
     id: z.string().describe('pyt_…'),
     object: z.literal('payout'),
-    kind: z.enum(['payout']).describe('payout; refunds will be payouts of kind refund'),
+    kind: z.enum(PAYOUT_KINDS).describe('payout, or refund: a succeeded debit paid back to its payer (POST /v1/debits/{id}/refunds)'),
+    debit_id: z.string().nullable().describe('The debit a refund pays back; null for a payout'),
     merchant_id: z.string(),
     reference: z.string(),
     amount: Fen,
-    fee: Fen.describe("The merchant's fee (its plan's payout schedule), reserved with the amount and taken when the payout succeeds"),
-    amount_reserved: Fen.describe('amount + fee: what accepting the payout moved from available to reserved'),
+    fee: Fen.describe("The merchant's fee (its plan's payout schedule), reserved with the amount and taken when the payout succeeds; 0 for a refund"),
+    amount_reserved: Fen.describe('amount + fee: what accepting the payout moved from available (a refund: from pending, then available) to reserved'),
+    amount_from_pending: Fen.describe("Of amount_reserved, what came out of the merchant's pending (a refund of a debit not yet settled); 0 for a payout"),
     currency: Currency,
     payee: z.strictObject({
       account_number_masked: z.string(),
@@ -32,7 +34,7 @@ export const Payout = z
     created_at: Timestamp,
     updated_at: Timestamp,
     events: z
-      .array(z.strictObject({ id: z.string(), type: z.string().describe('payout.created, payout.submitted, payout.succeeded, …'), status: z.string(), at: Timestamp, data: z.unknown().optional() }))
+      .array(z.strictObject({ id: z.string(), type: z.string().describe('payout.created, payout.submitted, payout.succeeded, …; refund.created, … for a refund'), status: z.string(), at: Timestamp, data: z.unknown().optional() }))
       .optional()
       .describe('Every transition with its time; on creation and GET /v1/payouts/{id}'),
     attempts: z

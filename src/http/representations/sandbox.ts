@@ -31,7 +31,8 @@ export const SandboxAccount = z
 export const SandboxFault = z
   .strictObject({
     channel: z.string(),
-    mode: z.enum(['unavailable', 'timeout', 'drop', 'delay_ms', 'none']),
+    mode: z.enum(['unavailable', 'timeout', 'drop', 'delay_ms', 'statement', 'none']),
+    discrepancy: z.enum(['missing', 'duplicate', 'amount', 'status', 'unknown']).optional().describe('Only for mode statement'),
     rate: z.number().optional(),
     count: z.number().int().nullable().optional().describe('Requests still to affect; null: until cleared'),
     delay_ms: z.number().int().nullable().optional(),

@@ -90,7 +90,7 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
   });
 }
 
-function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | null {
+export function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | null {
   const header = headers['idempotency-key'];
   const key = typeof header === 'string' ? header : null;
   if (key !== null && (key.length === 0 || key.length > 255)) {

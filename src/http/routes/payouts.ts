@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { validationFailed } from '../../app/errors.js';
 import { createPayout, getPayout, listPayouts } from '../../app/payouts.js';
+import { createRefund, listRefunds } from '../../app/refunds.js';
 import { merchantOf, merchantScope } from '../auth.js';
 import { presentCreatedPayout, presentPayout, type PayoutView } from '../presenters.js';
 import { Payout, PayoutList, responses } from '../representations/index.js';
 import type { RouteDeps } from '../route-deps.js';
-import { CreatePayoutBody, IdempotencyHeaders, IdParams, ListPayoutsQuery } from '../schemas.js';
-import { storedInstant } from './debits.js';
+import { CreatePayoutBody, CreateRefundBody, IdempotencyHeaders, IdParams, ListPayoutsQuery, ListRefundsQuery } from '../schemas.js';
+import { idempotencyKeyOf, storedInstant } from './debits.js';
 
 /** Payouts (代付, SPEC §14). */
 export function payoutRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }: RouteDeps): void {
@@ -46,6 +47,7 @@ export function payoutRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated 
     const q = request.query;
     const page = await listPayouts(ctx, {
       merchantId: merchantScope(request) ?? q.merchant_id,
+      kind: q.kind,
       status: q.status,
       reference: q.reference,
       channelId: q.channel,
@@ -60,4 +62,35 @@ export function payoutRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated 
     schema: { operationId: 'getPayout', tags, summary: 'Retrieve a payout with its routing, events and attempts', params: IdParams, response: responses({ 200: Payout }, [401, 404]) },
     onRequest: guard('any'),
   }, async (request) => presentPayout(await getPayout(ctx, merchantScope(request), request.params.id)));
+  r.post('/v1/debits/:id/refunds', {
+    schema: {
+      operationId: 'createRefund',
+      tags,
+      summary: 'Pay money of a succeeded debit back to its payer (a refund)',
+      description:
+        "A refund is a payout of kind `refund` with `debit_id`, paid to the mandate's account over a channel with capability `payout`. " +
+        '`amount` defaults to what is left to refund; refunds of one debit never sum above its amount, even when concurrent. The money comes out of ' +
+        "the merchant's `pending` (the debit's net, while the debit is not yet settled), then `available`; a refund has no fee. Refusals (409): " +
+        '`debit_not_refundable` (the debit has not succeeded), `refund_exceeds_debit` (pointer /amount). A refund that cannot go is stored and ' +
+        'answered 201 with status `rejected` (`insufficient_balance`, `no_eligible_channel`, `invalid_payee`). A refund that fails at the channel ' +
+        'gives back its money and its amount to refund. Idempotency-Key as for POST /v1/payouts.',
+      headers: IdempotencyHeaders,
+      params: IdParams,
+      body: CreateRefundBody,
+      response: responses({ 201: Payout }, [400, 401, 403, 404, 409, 413, 415]),
+    },
+    onRequest: guard('merchant'),
+  }, async (request, reply) => {
+    const result = await createRefund(ctx, merchantOf(request), idempotencyKeyOf(request.headers), request.params.id, request.body, presentCreatedPayout);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    else onDebitCreated();
+    return reply.code(result.status as 201).send(result.body as PayoutView);
+  });
+  r.get('/v1/debits/:id/refunds', {
+    schema: { operationId: 'listRefunds', tags, summary: "A debit's refunds, newest first", params: IdParams, querystring: ListRefundsQuery, response: responses({ 200: PayoutList }, [400, 401, 404]) },
+    onRequest: guard('any'),
+  }, async (request) => {
+    const page = await listRefunds(ctx, merchantScope(request), request.params.id, { limit: request.query.limit, startingAfter: request.query.starting_after });
+    return { object: 'list' as const, data: page.data.map((payout) => presentPayout({ payout })), has_more: page.hasMore };
+  });
 }

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,6 +18,10 @@ export interface SandboxLink {
 }
 
 const AccountParams = z.strictObject({ account_number: z.string().regex(/^\d{6,32}$/, 'an account number is 6 to 32 digits') });
+const StatementParams = z.strictObject({
+  channel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a channel id').describe('The channel id'),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD').describe('The business date, YYYY-MM-DD (Asia/Shanghai)'),
+});
 const ReceivedQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(RECEIVED_PAGE_LIMIT_MAX).optional().describe(`received entries per page (default ${RECEIVED_PAGE_LIMIT_MAX})`),
   starting_after: z.string().regex(RECEIVED_ID_PATTERN, 'the id of a received entry (rcv_…)').optional().describe('the last entry of the previous page: older entries follow'),
@@ -99,6 +105,46 @@ export function sandboxRoutes(app: FastifyInstance, { guard, onClockChanged }: R
     await forward(reply, 'DELETE', '/v1/sandbox/faults');
     return reply;
   });
+  r.get('/v1/sandbox/channels/:channel/statements/:date', {
+    schema: {
+      operationId: 'getSandboxStatement',
+      tags,
+      summary: "A channel's statement of a business date: every instruction it decided that day, once, with totals (docs/statements.md); CSV, or camt.053.001.02 with Accept: application/xml",
+      params: StatementParams,
+      response: responses(
+        {
+          200: {
+            description: 'The statement, streamed',
+            content: {
+              'text/csv': { schema: z.string().describe('Header record,channel,business_date,channel_reference,end_to_end_id,direction,amount,status,settled_at,count; entry lines, then the debit and the credit total') },
+              'application/xml': { schema: z.string().describe('ISO 20022 camt.053.001.02 (bank to customer statement)') },
+            },
+          },
+        },
+        [400, 401, 403, 404, 409, 502],
+      ),
+    },
+    onRequest: guard('operator'),
+  }, async (request, reply) => {
+    const { channel, date } = request.params;
+    const accept = /\b(application|text)\/xml\b/i.test(request.headers.accept ?? '') ? 'application/xml' : 'text/csv';
+    let response: Response;
+    try {
+      response = await fetch(`${link.url}/v1/sandbox/channels/${encodeURIComponent(channel)}/statements/${date}`, {
+        headers: { authorization: `Bearer ${link.controlToken}`, accept },
+        signal: AbortSignal.timeout(STATEMENT_TIMEOUT_MS),
+      });
+    } catch {
+      return sendProblem(reply, problem(502, 'sandbox_unreachable', 'The sandbox clearing network did not answer.'));
+    }
+    if (response.status !== 200 || response.body === null) {
+      const payload: unknown = await response.json().catch(() => null);
+      return sendProblem(reply, sandboxProblem(response.status === 200 ? 502 : response.status, payload));
+    }
+    // Passed through as it arrives: a million-line statement is never held whole here either.
+    reply.type(response.headers.get('content-type') ?? (accept === 'text/csv' ? 'text/csv; charset=utf-8' : 'application/xml; charset=utf-8'));
+    return reply.send(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) as unknown as string);
+  });
   r.post('/v1/sandbox/clock', {
     schema: {
       operationId: 'setSandboxClock',
@@ -127,6 +173,9 @@ export function sandboxRoutes(app: FastifyInstance, { guard, onClockChanged }: R
     return reply;
   });
 }
+
+/** A statement of a busy day takes a while to stream; the sandbox answers its first bytes at once. */
+const STATEMENT_TIMEOUT_MS = 10 * 60_000;
 
 /** Where a clock change would take the clock outside 2000–2100, if it would; a bad duration is the sandbox's to refuse. */
 function clockOutOfRange(clock: SettableClock, body: { now: string } | { advance: string }): '/now' | '/advance' | null {

@@ -13,7 +13,9 @@ import * as moreConstraints from './011-more-constraints.js';
 import * as settlements from './012-settlements.js';
 import * as payouts from './013-payouts.js';
 import * as representments from './014-representments.js';
+import * as refunds from './015-refunds.js';
 import * as payoutBatches from './016-payout-batches.js';
+import * as webhookEndpoints from './018-webhook-endpoints.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,7 +33,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-settlements': settlements,
   '013-payouts': payouts,
   '014-representments': representments,
+  '015-refunds': refunds,
   '016-payout-batches': payoutBatches,
+  '018-webhook-endpoints': webhookEndpoints,
 };
 
 export const migrationProvider: MigrationProvider = {

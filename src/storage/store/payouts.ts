@@ -46,6 +46,7 @@ export class Payouts {
   async listPayouts(filter: PayoutFilter): Promise<Page<PayoutRow>> {
     let query = this.db.selectFrom('payouts').selectAll();
     if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.kind) query = query.where('kind', '=', filter.kind);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.reference) query = query.where('reference', '=', filter.reference);
     if (filter.channelId) query = query.where('channel_id', '=', filter.channelId);

@@ -64,8 +64,8 @@ export class Settlements {
               sql.val(input.settlesOn).as('settles_on'),
               sql.lit('settled').as('status'),
               sql<number>`count(*)`.as('count'),
-              sql<number>`sum(amount - merchant_fee)`.as('amount'),
-              sql<string | null>`case when sum(amount - merchant_fee) = 0 then null else ${input.ledgerTransactionId} end`.as('ledger_transaction_id'),
+              sql<number>`sum(amount - merchant_fee - refunded_from_pending)`.as('amount'),
+              sql<string | null>`case when sum(amount - merchant_fee - refunded_from_pending) = 0 then null else ${input.ledgerTransactionId} end`.as('ledger_transaction_id'),
               sql.val(input.at).as('created_at'),
             ])
             .where('settlement_id', '=', input.id)

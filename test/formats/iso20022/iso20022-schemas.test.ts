@@ -10,7 +10,7 @@ import { PAIN002_SAMPLE_INPUT } from './pain002-sample-input.js';
 /** The official schemas are committed, unchanged (data/iso20022/README.md), and what daikou keeps as samples passes them. */
 const GOLDEN = path.join(import.meta.dirname, '../../golden/iso20022');
 
-/** Git blob ids of the files as published (php-sepa-xml/php-sepa-xml@5bca797): `git hash-object`. */
+/** Git blob ids of the files as published (php-sepa-xml/php-sepa-xml@5bca797, camt from genkgo/camt@c99e4fe): `git hash-object`. */
 const OFFICIAL_BLOBS: Record<string, string> = {
   'pain.001.001.03': '96a3ef2e427976b4765c9377e6733b59f84a7086',
   'pain.008.001.02': '394b80451ae563f42a24fc7b3bccd7e3d66c7f5c',
@@ -20,6 +20,7 @@ const OFFICIAL_BLOBS: Record<string, string> = {
   'pain.008.001.06': 'bea6dee9f9ef9768f4176d19100d0ddf7ca6d203',
   'pain.008.001.07': '94e721076cc8a6857b17f424f6e4fc1f37defab7',
   'pain.008.001.08': '91f52315f1915bd2a18f2f6bdd505df46f4670b5',
+  'camt.053.001.02': 'd43d573c6fee367d9fa6b7c9ab52809668a4aab5',
 };
 
 function gitBlobId(bytes: Buffer): string {
@@ -36,6 +37,12 @@ describe('the committed ISO 20022 schemas', () => {
 
   it('the golden pain.008 sample is valid pain.008.001.02', () => {
     expect(schemaErrors('pain.008.001.02', fs.readFileSync(path.join(GOLDEN, 'pain008-sample.xml')))).toBe('');
+  });
+
+  it('the golden statement is valid camt.053.001.02, and xmllint refuses it with an id over Max35Text', () => {
+    const statement = fs.readFileSync(path.join(import.meta.dirname, '../../golden/statements/cpcn-bj-2024-09-30.xml'), 'utf8');
+    expect(schemaErrors('camt.053.001.02', statement)).toBe('');
+    expect(schemaErrors('camt.053.001.02', statement.replace('<Id>cpcn-bj-2024-09-30</Id>', `<Id>${'S'.repeat(36)}</Id>`))).toMatch(/Id/);
   });
 
   it('xmllint does refuse an invalid pain.008 (the check can fail)', () => {
