@@ -44,6 +44,7 @@ export const BATCH_ROW_CODES = {
   invalid_currency: 'The amount is in another currency than CNY.',
   invalid_amount: 'The amount is not a positive amount in its unit.',
   amount_too_large: 'The amount is larger than any amount daikou takes.',
+  invalid_value: 'A field holds a value outside its list (a payout row\'s account_kind: personal or corporate).',
 } as const satisfies Record<string, string>;
 export type BatchRowCode = keyof typeof BATCH_ROW_CODES;
 

@@ -4,6 +4,7 @@ import { maskFileText } from './batch-errors.js';
 import type { CsvRecord, RowProblem } from './batches-reading.js';
 import type { AppContext } from './context.js';
 import type { CreateDebitInput, DebitIntakeStore, DecisionSource } from './debits.js';
+import type { CreatePayoutInput } from './payouts.js';
 import type { MandateStore, MandateTerms } from './ports.js';
 
 /*
@@ -119,6 +120,65 @@ export function columnOf(pointer: string, record: CsvRecord): string {
  * as the file does (`names`: pain.008 paths; a CSV column is its own name); `column` is the CSV name.
  */
 export function recordToInput(record: CsvRecord, names: Readonly<Record<string, string>> = {}): { input: CreateDebitInput } | RowProblem {
+  const common = commonFields(record, names);
+  if ('code' in common) return common;
+  const { name, value, reference, amount } = common;
+  const mandateId = value('mandate_id');
+  const accountNumber = value('account_number');
+  if (mandateId === undefined && accountNumber === undefined) {
+    const column = 'mandate_id' in record ? 'mandate_id' : 'account_number';
+    return { column, code: 'required', message: `Give ${name('mandate_id')} or ${name('account_number')}.` };
+  }
+  const described = descriptionOf(value, name);
+  if ('code' in described) return described;
+  const { description } = described;
+  const input: CreateDebitInput = { amount, currency: 'CNY', reference, ...(mandateId === undefined ? {} : { mandate_id: mandateId }), ...(description === undefined ? {} : { description }) };
+  if (accountNumber !== undefined) {
+    input.payer = {
+      account_number: accountNumber,
+      ...(value('holder_name') === undefined ? {} : { holder_name: value('holder_name') }),
+      ...(value('id_number') === undefined ? {} : { id_number: value('id_number') }),
+      ...(value('phone') === undefined ? {} : { phone: value('phone') }),
+    };
+  }
+  return { input };
+}
+
+/** The account kinds a payout batch row may name (SPEC §14). */
+const ACCOUNT_KINDS = ['personal', 'corporate'] as const;
+
+/**
+ * Turns a payout batch's record (a CSV row of SPEC §14's columns, or a pain.001 transaction named
+ * as one) into a payout request, or the reason it cannot be one. The payee's own checks (account
+ * number, holder name, bank) are the API's, made when the payout is decided.
+ */
+export function recordToPayoutInput(record: CsvRecord, names: Readonly<Record<string, string>> = {}): { input: CreatePayoutInput } | RowProblem {
+  const common = commonFields(record, names);
+  if ('code' in common) return common;
+  const { name, value, reference, amount } = common;
+  for (const column of ['account_number', 'holder_name', 'account_kind'] as const) {
+    if (value(column) === undefined) return { column, code: 'required', message: `${name(column)} is empty.` };
+  }
+  const described = descriptionOf(value, name);
+  if ('code' in described) return described;
+  const { description } = described;
+  const accountKind = value('account_kind')!;
+  if (!(ACCOUNT_KINDS as readonly string[]).includes(accountKind)) {
+    return { column: 'account_kind', code: 'invalid_value', message: `${name('account_kind')} is personal or corporate, not ${maskFileText(accountKind.slice(0, 32))}.` };
+  }
+  const bankCode = value('bank_code');
+  const payee: CreatePayoutInput['payee'] = { account_number: value('account_number')!, account_kind: accountKind as CreatePayoutInput['payee']['account_kind'], holder_name: value('holder_name')!, ...(bankCode === undefined ? {} : { bank_code: bankCode }) };
+  return { input: { payee, amount, currency: 'CNY', reference, ...(description === undefined ? {} : { description }) } };
+}
+
+/**
+ * The checks every batch row passes, debit or payout: a field too long for any column, personal
+ * data in free text (SPEC §13), the reference, the currency and the amount (fen or yuan). Messages name each field as the file does.
+ */
+function commonFields(
+  record: CsvRecord,
+  names: Readonly<Record<string, string>>,
+): RowProblem | { name: (column: string) => string; value: (column: string) => string | undefined; reference: string; amount: number } {
   const name = (column: string) => names[column] ?? column;
   const value = (column: string) => {
     const text = record[column]?.trim();
@@ -161,22 +221,12 @@ export function recordToInput(record: CsvRecord, names: Readonly<Record<string, 
     amount = text !== undefined && /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
     if (amount === null || !Number.isSafeInteger(amount)) return { column: 'amount', code: 'invalid_amount', message: `${name('amount')} is a positive whole number of fen.` };
   }
-  const mandateId = value('mandate_id');
-  const accountNumber = value('account_number');
-  if (mandateId === undefined && accountNumber === undefined) {
-    const column = 'mandate_id' in record ? 'mandate_id' : 'account_number';
-    return { column, code: 'required', message: `Give ${name('mandate_id')} or ${name('account_number')}.` };
-  }
+  return { name, value, reference, amount };
+}
+
+/** The description, when it is at most 140 characters (checked after the row's other fields, as it always was). */
+function descriptionOf(value: (column: string) => string | undefined, name: (column: string) => string): RowProblem | { description: string | undefined } {
   const description = value('description');
   if (description !== undefined && description.length > 140) return { column: 'description', code: 'too_long', message: `${name('description')} is longer than 140 characters.` };
-  const input: CreateDebitInput = { amount, currency: 'CNY', reference, ...(mandateId === undefined ? {} : { mandate_id: mandateId }), ...(description === undefined ? {} : { description }) };
-  if (accountNumber !== undefined) {
-    input.payer = {
-      account_number: accountNumber,
-      ...(value('holder_name') === undefined ? {} : { holder_name: value('holder_name') }),
-      ...(value('id_number') === undefined ? {} : { id_number: value('id_number') }),
-      ...(value('phone') === undefined ? {} : { phone: value('phone') }),
-    };
-  }
-  return { input };
+  return { description };
 }

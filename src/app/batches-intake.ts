@@ -6,6 +6,7 @@ import type { AppContext } from './context.js';
 import { invariant } from '../core/index.js';
 import { AppError, validationFailed } from './errors.js';
 import type { BatchRow, NewBatchRow } from './ports.js';
+import type { BatchKind } from '../core/index.js';
 
 /*
  * Taking an uploaded batch file (SPEC §11): checked as it streams in, stored, and recorded as a
@@ -17,17 +18,28 @@ const HEAD_BYTES = 4096;
 /** A batch file may be large, but not without bound. */
 export const BATCH_FILE_BYTES_MAX = 1024 * 1024 * 1024;
 
-const REQUIRED = ['reference'] as const;
 const KNOWN_COLUMNS = new Set(['reference', 'mandate_id', 'account_number', 'amount', 'amount_yuan', 'holder_name', 'id_number', 'phone', 'description']);
+/** A payout batch's CSV columns (SPEC §14). */
+const PAYOUT_COLUMNS = new Set(['reference', 'account_number', 'holder_name', 'account_kind', 'amount', 'amount_yuan', 'bank_code', 'description']);
+const PAYOUT_REQUIRED = ['reference', 'account_number', 'holder_name', 'account_kind'] as const;
 
-/** Checks a CSV header (SPEC §11); a wrong header refuses the whole file. */
-export function checkCsvHeader(columns: string[]): string | null {
-  const unknown = columns.filter((column) => !KNOWN_COLUMNS.has(column));
+/**
+ * Checks a CSV header (SPEC §§11, 14) for a batch of `kind`; a wrong header refuses the whole file.
+ * A debit file with payout columns is most likely a payout file sent without `?kind=payout`: the
+ * answer names the parameter rather than the columns (a payout file read as debits would fail
+ * every row, and `account_kind` alone cannot tell which was meant).
+ */
+export function checkCsvHeader(columns: string[], kind: BatchKind = 'debit'): string | null {
+  const known = kind === 'debit' ? KNOWN_COLUMNS : PAYOUT_COLUMNS;
+  const unknown = columns.filter((column) => !known.has(column));
   // The header is the sender's text, echoed back: masked, and each name cut short.
   const echo = (column: string) => `"${maskFileText(column.length > 40 ? `${column.slice(0, 40)}…` : column)}"`;
-  if (unknown.length > 0) return `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map(echo).join(', ')}${unknown.length > 5 ? ', …' : ''}; the columns are ${[...KNOWN_COLUMNS].join(', ')}.`;
-  for (const column of REQUIRED) if (!columns.includes(column)) return `The header has no "${column}" column.`;
-  if (!columns.includes('mandate_id') && !columns.includes('account_number')) return 'The header needs a "mandate_id" or an "account_number" column.';
+  if (kind === 'debit' && unknown.length > 0 && unknown.every((column) => PAYOUT_COLUMNS.has(column))) {
+    return `The header has the payout column${unknown.length > 1 ? 's' : ''} ${unknown.map(echo).join(', ')}: to pay out, send the file with ?kind=payout (daikou batch submit --kind payout); a debit file's columns are ${[...KNOWN_COLUMNS].join(', ')}.`;
+  }
+  if (unknown.length > 0) return `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map(echo).join(', ')}${unknown.length > 5 ? ', …' : ''}; the columns${kind === 'payout' ? ' of a payout file' : ''} are ${[...known].join(', ')}.`;
+  for (const column of kind === 'debit' ? ['reference'] : PAYOUT_REQUIRED) if (!columns.includes(column)) return `The header has no "${column}" column${kind === 'payout' ? ' (a payout file needs reference, account_number, holder_name, account_kind)' : ''}.`;
+  if (kind === 'debit' && !columns.includes('mandate_id') && !columns.includes('account_number')) return 'The header needs a "mandate_id" or an "account_number" column.';
   if (columns.includes('amount') === columns.includes('amount_yuan')) return 'The header needs exactly one of "amount" (fen) and "amount_yuan".';
   if (new Set(columns).size !== columns.length) return 'A column appears twice in the header.';
   return null;
@@ -69,11 +81,11 @@ function bytesHeldRefused(ctx: AppContext, held: number): AppError {
  * records the batch. The same file again is the same batch. The merchant's unfinished batches may hold at most
  * `bytesHeldMax` bytes together; past it the upload is refused 413 and nothing stays stored.
  */
-export async function receiveBatch(ctx: AppContext, merchantId: string, contentType: string, body: Readable, declaredBytes?: number): Promise<{ batch: BatchRow; created: boolean }> {
+export async function receiveBatch(ctx: AppContext, merchantId: string, contentType: string, body: Readable, declaredBytes?: number, requestedKind?: BatchKind): Promise<{ batch: BatchRow; created: boolean }> {
   const xml = /^(application|text)\/xml\b/.test(contentType);
   if (!xml && !/^text\/csv\b/.test(contentType)) {
     body.resume();
-    throw invalidFile('Send a CSV file as text/csv, or an ISO 20022 pain.008 file as application/xml.');
+    throw invalidFile('Send a CSV file as text/csv, or an ISO 20022 pain.008 (debits) or pain.001 (payouts) file as application/xml.');
   }
   const { encoding, label } = encodingOfContentType(contentType);
   if (encoding === null || (xml && encoding !== 'utf-8')) {
@@ -131,24 +143,28 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
     if (bytes === 0 || start.trim() === '') throw invalidFile('The file is empty.');
     if (head.includes('\u0000')) throw invalidFile('The file is not text: it holds NUL bytes.');
     let message: { id: string | null; name: string | null; paymentInformations: string | null } = { id: null, name: null, paymentInformations: null };
+    let kind: BatchKind = requestedKind ?? 'debit';
     if (xml) {
-      const kind = detectIso20022Message(start);
+      const messageKind = detectIso20022Message(start);
       const version = unsupportedPain008Version(start);
       if (version !== null) {
         throw new AppError('validation_failed', `pain.008 version ${version} is not supported; supported: .02 to .08 (pain.008.001.02 to pain.008.001.08).`, [
           { pointer: '/file', code: 'unsupported_version', detail: `pain.008 version ${version} is not supported; supported: .02 to .08.` },
         ]);
       }
-      if (kind === 'pain.001') {
-        throw new AppError('validation_failed', 'This is a pain.001 (payouts) file: payouts are not taken yet. Debits come as pain.008.', [
-          { pointer: '/file', code: 'unsupported_message', detail: 'pain.001 files are refused until payouts exist.' },
+      // The message says what its rows become: a pain.008 debits, a pain.001 payouts.
+      const fileKind: BatchKind = messageKind === 'pain.001' ? 'payout' : 'debit';
+      if (requestedKind !== undefined && messageKind !== null && requestedKind !== fileKind) {
+        throw new AppError('validation_failed', `This is a ${messageKind} file, whose rows are ${fileKind}s; it was sent with kind=${requestedKind}. Leave kind out for ISO 20022 files, or send a ${requestedKind === 'payout' ? 'pain.001' : 'pain.008'}.`, [
+          { pointer: '/query/kind', code: 'kind_mismatch', detail: `A ${messageKind} is a ${fileKind} batch.` },
         ]);
       }
-      const header = kind === 'pain.008' ? readPain008GroupHeader(start) : null;
-      if (header === null) throw invalidFile('The XML is not an ISO 20022 pain.008 customer direct debit initiation.');
+      kind = fileKind;
+      const header = messageKind === null ? null : readPain008GroupHeader(start, messageKind);
+      if (header === null) throw invalidFile('The XML is not an ISO 20022 pain.008 customer direct debit initiation nor a pain.001 customer credit transfer initiation (.03 to .08).');
       const totals = totalsReader?.end() ?? null;
       // MsgId is checked from the head too: a file that breaks later still has its MsgId quoted in the pain.002.
-      const problems = checkPain008Totals(totals ?? { messageId: header.messageId, declared: { transactions: undefined, controlSum: undefined }, transactions: 0, amountSum: null, paymentInformations: [] });
+      const problems = checkPain008Totals(totals ?? { messageId: header.messageId, declared: { transactions: undefined, controlSum: undefined }, transactions: 0, amountSum: null, paymentInformations: [] }, messageKind!);
       if (problems.length > 0) {
         throw new AppError(
           'validation_failed',
@@ -166,12 +182,17 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
     } else {
       const firstLine = start.split(/\r?\n/, 1)[0] ?? '';
       if (firstLine.trimStart().startsWith('<')) throw invalidFile('This looks like XML: send it as application/xml.');
-      const problem = checkCsvHeader(firstLine.split(',').map((column) => column.trim().replace(/^"|"$/g, '')));
+      const problem = checkCsvHeader(firstLine.split(',').map((column) => column.trim().replace(/^"|"$/g, '')), kind);
       if (problem !== null) throw invalidFile(problem);
     }
     const sha256 = stored.sha256;
     const existing = await ctx.store.findBatchByFile(merchantId, sha256);
-    if (existing !== null) return { batch: existing, created: false };
+    if (existing !== null) {
+      // No file passes the checks of both kinds (a payout CSV needs account_kind, which a debit CSV
+      // refuses; an ISO 20022 message says its kind), so the same file is always the same kind.
+      invariant(existing.kind === kind, `file ${sha256} was taken as a ${existing.kind} batch and passed as a ${kind} one`);
+      return { batch: existing, created: false };
+    }
     // Checked again now that the size is known: another upload may have finished meanwhile.
     const heldNow = await ctx.store.sumBatchBytesHeld(merchantId);
     if (heldNow + bytes > ctx.batches.bytesHeldMax) throw bytesHeldRefused(ctx, heldNow);
@@ -180,7 +201,8 @@ export async function receiveBatch(ctx: AppContext, merchantId: string, contentT
       id,
       merchant_id: merchantId,
       file_sha256: sha256,
-      format: xml ? 'pain.008' : 'csv',
+      format: xml ? (kind === 'payout' ? 'pain.001' : 'pain.008') : 'csv',
+      kind,
       file_name: fileName,
       message_id: message.id,
       message_name: message.name,

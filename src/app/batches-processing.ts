@@ -2,6 +2,7 @@ import { setImmediate } from 'node:timers/promises';
 import { invariant } from '../core/index.js';
 import { BatchFileError, encodeBatchError, type BatchError } from './batch-errors.js';
 import { chunkSource, columnOf, recordToInput, resolveMandateRefs, storedReference } from './batches-deciding.js';
+import { chunkReservations, writePayoutPart } from './batches-payouts.js';
 import { readRecords, type FileRow } from './batches-reading.js';
 import type { AppContext } from './context.js';
 import { decideDebit } from './debits.js';
@@ -10,7 +11,8 @@ import type { BatchRow, BatchRowResult, DebitEventRow, DebitRow } from './ports.
 
 /*
  * Processing a batch: its rows read from the cursor on, decided and written a chunk per
- * transaction together with the cursor, and the batch ended when the file is read.
+ * transaction together with the cursor, and the batch ended when the file is read. A debit
+ * batch's rows become debits (decideDebit), a payout batch's payouts (batches-payouts.ts).
  */
 
 /** Rows decided per transaction: one commit for many rows, and the cursor moves with them. */
@@ -55,6 +57,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, owner: stri
       const merchant = await ctx.routing.merchant(batch.merchant_id, tx);
       invariant(merchant !== null, `batch ${batch.id} has no merchant`);
       const source = chunkSource(ctx, tx, batch.merchant_id);
+      const reservations = chunkReservations(tx, batch.merchant_id);
       const next = { ...counts };
       // Decided and written a part at a time: one transaction for the whole chunk (fewer, larger
       // commits), while each part's objects die young instead of living until the commit.
@@ -62,6 +65,14 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, owner: stri
       const partRows = Math.min(ctx.store.partRowsMax, chunkRows);
       for (let start = 0; start < rows.length; start += partRows) {
         const part = rows.slice(start, start + partRows);
+        if (batch.kind === 'payout') {
+          for (const result of await writePayoutPart(ctx, tx, batch, merchant, router, part, reservations)) {
+            next.rows += 1;
+            if (result.status === 'accepted') next.accepted += 1;
+            else next.rejected += 1;
+          }
+          continue;
+        }
         await resolveMandateRefs(tx, batch.merchant_id, part.map(({ record }) => record));
         const parsed = part.map(({ row, record, names = {}, problem }) => ({ row, record, names, parsed: problem ?? recordToInput(record, names) }));
         await source.load(parsed.flatMap((entry) => ('input' in entry.parsed ? [entry.parsed.input] : [])));

@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { parse } from 'csv-parse';
 import { invariant } from '../core/index.js';
-import { Pain008ReadError, readPain008 } from '../formats/iso20022/index.js';
+import { Pain008ReadError, readPain001, readPain008 } from '../formats/iso20022/index.js';
 import { GbToUtf8Decoder, TextEncodingError, type FileEncoding } from '../formats/text-encodings.js';
 import { Utf8Validator } from '../formats/utf8-validator.js';
 import { batchError, BatchFileError, type BatchRowCode } from './batch-errors.js';
@@ -56,6 +56,18 @@ const PAIN008_NAMES: Readonly<Record<string, string>> = {
   description: 'DrctDbtTxInf/RmtInf/Ustrd',
 };
 
+/** Where each field of a pain.001 row sits (SPEC §14); `account_kind` is told by `Cdtr/Id` (OrgId: corporate). */
+const PAIN001_NAMES: Readonly<Record<string, string>> = {
+  reference: 'CdtTrfTxInf/PmtId/EndToEndId',
+  account_number: 'CdtTrfTxInf/CdtrAcct/Id/Othr/Id',
+  amount_yuan: 'CdtTrfTxInf/Amt/InstdAmt',
+  currency: 'CdtTrfTxInf/Amt/InstdAmt/@Ccy',
+  holder_name: 'CdtTrfTxInf/Cdtr/Nm',
+  account_kind: 'CdtTrfTxInf/Cdtr/Id',
+  bank_code: 'CdtTrfTxInf/CdtrAgt/FinInstnId/Othr/Id',
+  description: 'CdtTrfTxInf/RmtInf/Ustrd',
+};
+
 /**
  * The plaintext of a batch's stored file, piece by piece, each verified before it is used (the
  * store's encryption does that). A missing or altered file is a BatchFileError: reading it again
@@ -83,7 +95,7 @@ async function* plaintextOf(ctx: AppContext, batchId: string): AsyncGenerator<Bu
  * file cannot be read on is a BatchFileError, after the rows before it.
  */
 export async function* readRecords(ctx: AppContext, batch: BatchRow): AsyncGenerator<FileRow> {
-  if (batch.format !== 'pain.008') {
+  if (batch.format === 'csv') {
     const encoding = batch.encoding as FileEncoding;
     if (encoding === 'utf-8') {
       yield* readCsvRecords(plaintextOf(ctx, batch.id));
@@ -94,6 +106,27 @@ export async function* readRecords(ctx: AppContext, batch: BatchRow): AsyncGener
     return;
   }
   try {
+    if (batch.format === 'pain.001') {
+      for await (const { row, record } of readPain001(plaintextOf(ctx, batch.id))) {
+        yield {
+          row,
+          names: PAIN001_NAMES,
+          record: {
+            reference: record.reference,
+            account_number: record.account_number,
+            amount_yuan: record.amount_yuan,
+            currency: record.currency,
+            holder_name: record.holder_name,
+            // A payee identified as an organisation is paid to a corporate account; any other (a
+            // private person, or no identification) to a personal one.
+            account_kind: record.creditor_organisation !== undefined ? 'corporate' : 'personal',
+            bank_code: record.bank_code,
+            description: record.description,
+          },
+        };
+      }
+      return;
+    }
     for await (const { row, record } of readPain008(plaintextOf(ctx, batch.id))) {
       yield {
         row,

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
-import { formatInstant, type DebitStatus } from '../core/index.js';
-import { writePain002, type Pain008MessageName } from '../formats/iso20022/index.js';
+import { formatInstant, type BatchKind, type DebitStatus } from '../core/index.js';
+import { writePain002, type Iso20022MessageName } from '../formats/iso20022/index.js';
 import type { AppContext } from './context.js';
 import { notFound } from './errors.js';
 import type { BatchReportLine, BatchRow } from './ports.js';
@@ -24,11 +24,12 @@ const csvCell = (value: string | number | null) => {
  * path). `field` comes last so that the columns before it keep their places for readers that
  * took the report before it existed.
  */
-export async function* batchReportCsv(ctx: AppContext, batchId: string): AsyncGenerator<string> {
-  yield 'row,reference,debit_id,status,code,message,field\n';
+export async function* batchReportCsv(ctx: AppContext, batchId: string, kind: BatchKind = 'debit'): AsyncGenerator<string> {
+  // A payout batch's report names payouts where a debit batch's names debits; the other columns are the same.
+  yield `row,reference,${kind === 'payout' ? 'payout_id' : 'debit_id'},status,code,message,field\n`;
   let after = 0;
   for (;;) {
-    const lines: BatchReportLine[] = await ctx.store.listBatchReport(batchId, after, 5_000);
+    const lines: BatchReportLine[] = await ctx.store.listBatchReport(batchId, after, 5_000, kind);
     if (lines.length === 0) return;
     yield lines
       .map((line) => {
@@ -36,7 +37,7 @@ export async function* batchReportCsv(ctx: AppContext, batchId: string): AsyncGe
         const code = line.status === 'rejected' ? line.code : line.failure_code;
         const message = line.status === 'rejected' ? line.message : line.failure_message;
         const field = line.status === 'rejected' ? line.column_name : null;
-        return [line.row, line.reference, line.debit_id, status, code, message, field].map(csvCell).join(',');
+        return [line.row, line.reference, kind === 'payout' ? line.payout_id : line.debit_id, status, code, message, field].map(csvCell).join(',');
       })
       .join('\n') + '\n';
     after = lines[lines.length - 1]!.row;
@@ -53,17 +54,17 @@ export type ReportEncoding = (typeof REPORT_ENCODINGS)[number];
  * CP936, whose characters GB18030 writes the same way). Each page is encoded on its own: a page
  * ends at a line's end, so no character is split.
  */
-export async function* batchReportCsvBytes(ctx: AppContext, batchId: string, options: { bom: boolean; encoding: ReportEncoding }): AsyncGenerator<Buffer> {
+export async function* batchReportCsvBytes(ctx: AppContext, batch: Pick<BatchRow, 'id' | 'kind'>, options: { bom: boolean; encoding: ReportEncoding }): AsyncGenerator<Buffer> {
   if (options.bom && options.encoding === 'utf-8') yield Buffer.from([0xef, 0xbb, 0xbf]);
-  for await (const text of batchReportCsv(ctx, batchId)) yield options.encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030');
+  for await (const text of batchReportCsv(ctx, batch.id, batch.kind)) yield options.encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030');
 }
 
-/** The result file as ISO 20022 pain.002, streamed page by page. */
+/** The result file as ISO 20022 pain.002, streamed page by page; for a payout batch, on its payouts (OrgnlMsgNmId a pain.001). */
 export function batchReportPain002(ctx: AppContext, batch: BatchRow): AsyncGenerator<string> {
   async function* lines() {
     let after = 0;
     for (;;) {
-      const page: BatchReportLine[] = await ctx.store.listBatchReport(batch.id, after, 5_000);
+      const page: BatchReportLine[] = await ctx.store.listBatchReport(batch.id, after, 5_000, batch.kind);
       if (page.length === 0) return;
       for (const line of page) {
         const refused = line.status === 'rejected';
@@ -84,7 +85,8 @@ export function batchReportPain002(ctx: AppContext, batch: BatchRow): AsyncGener
     messageId: `DKR-${batch.file_sha256.slice(0, 31)}`,
     createdAt: formatInstant(ctx.clock.now()),
     originalMessageId: batch.message_id ?? `DK-${batch.file_sha256.slice(0, 32)}`,
-    originalMessageType: (batch.message_name ?? 'pain.008.001.02') as Pain008MessageName,
+    // A CSV batch names the message it stands for: pain.008.001.02 for debits, pain.001.001.03 for payouts.
+    originalMessageType: (batch.message_name ?? (batch.kind === 'payout' ? 'pain.001.001.03' : 'pain.008.001.02')) as Iso20022MessageName,
     paymentInformations: paymentInformationsOf(batch),
     lines,
   });

@@ -9,6 +9,7 @@ import {
   type Medium,
   type PayoutRejectionCode,
   type RoutingDecision,
+  type Router,
 } from '../core/index.js';
 import { validateHolderName } from '../core/payers/index.js';
 import type { AppContext } from './context.js';
@@ -16,7 +17,7 @@ import { canonicalJson, claimIdempotencyKey, type ApiResponse } from './debits.j
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { field, sealAccount } from './payer-details.js';
 import { resolvePayerBank, validateAccountNumber } from '../core/payers/index.js';
-import type { Page, PayoutAttemptRow, PayoutEventRow, PayoutFilter, PayoutRow } from './ports.js';
+import type { LedgerEntry, MerchantRow, Page, PayoutAttemptRow, PayoutEventRow, PayoutFilter, PayoutRow } from './ports.js';
 import { payoutRoutingInput } from './routing-rows.js';
 
 const CREATED = instructionMove('payout', 'created');
@@ -64,60 +65,10 @@ export async function createPayout<V>(ctx: AppContext, merchantId: string, clien
       const merchant = await ctx.routing.merchant(merchantId, tx);
       invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
       if ((await tx.findLivePayoutByReference(merchantId, input.reference)) !== null) throw referenceTaken();
-      const now = ctx.clock.now();
-      const at = now.toISOString();
-      const today = businessDate(now);
-      let rejection: PayoutRejectionCode | null = payee.bankCode === null ? 'invalid_payee' : null;
-      let decision: RoutingDecision | null = null;
-      if (rejection === null) {
-        decision = router.route(payoutRoutingInput(merchant, payee, input.amount, today), { unavailable: ctx.routing.unavailableChannels() });
-        if (decision.channel === null) rejection = 'no_eligible_channel';
-      }
-      const plan = ctx.routing.plan(merchant.fee_plan, today);
-      const fee = rejection === null && plan !== null ? plan.payout(input.amount) : 0;
-      const id = ctx.ids.next('payout');
-      if (rejection === null) {
-        const reservation = payoutReservedTransaction({ payoutId: id, merchantId, channelId: decision!.channel!, amountFen: input.amount, feeFen: fee, channelCostFen: decision!.cost ?? 0 });
-        const entry = { id: ctx.ids.next('ledgerTransaction'), transaction: reservation, at, businessDate: today };
-        if ((await tx.postGuardedLedgerTransaction(entry, accounts.merchantAvailable(merchantId).id)) === 'insufficient_balance') rejection = 'insufficient_balance';
-      }
-      const sealed = sealAccount(ctx.vault, payee.accountNumber);
-      const created = rejection === null ? CREATED : REJECTED;
-      const payout: PayoutRow = {
-        id,
-        merchant_id: merchantId,
-        kind: 'payout',
-        debit_id: null,
-        reference: input.reference,
-        amount: input.amount,
-        fee: rejection === null ? fee : 0,
-        fee_plan: rejection === null && plan !== null ? `${plan.id}@${plan.version}` : null,
-        channel_cost: rejection === null ? decision?.cost ?? 0 : 0,
-        currency: input.currency,
-        description: input.description ?? null,
-        metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
-        payee_account_ciphertext: sealed.ciphertext,
-        payee_account_index: sealed.index,
-        payee_account_masked: sealed.masked,
-        payee_account_kind: payee.accountKind,
-        payee_medium: payee.medium,
-        payee_bank_code: payee.bankCode,
-        payee_holder_name: payee.holderName,
-        status: created.status,
-        business_date: today,
-        channel_id: rejection === null ? decision?.channel ?? null : null,
-        routing: decision === null ? null : JSON.stringify(decision),
-        failure_code: rejection,
-        failure_message: rejection === null ? null : PAYOUT_REJECTION_MESSAGES[rejection],
-        next_action_at: rejection === null ? at : null,
-        attempt_count: 0,
-        created_at: at,
-        updated_at: at,
-        drawn_from_pending: 0,
-      };
+      const reserve: PayoutReservations = { reserve: (entry) => tx.postGuardedLedgerTransaction(entry, accounts.merchantAvailable(merchantId).id) };
+      const { payout, event } = await decidePayout(ctx, router, merchant, payee, input, reserve, null);
       // A reference taken by a concurrent request after the check above: the reservation rolls back with it.
       if ((await tx.insertPayout(payout)) === 'reference_taken') throw referenceTaken();
-      const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: created.event, status: created.status, at, data: JSON.stringify(rejection === null ? { channel: payout.channel_id } : { code: rejection }) };
       await tx.insertPayoutEvents([event]);
       const body = present({ payout, events: [event], attempts: [] });
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
@@ -129,7 +80,92 @@ export async function createPayout<V>(ctx: AppContext, merchantId: string, clien
   }
 }
 
-interface ValidPayee {
+/**
+ * Where a payout's reservation (`amount + fee` out of `available`) is taken: `POST /v1/payouts`
+ * posts it at once with the guarded update; a payout batch's chunk against the balance it locked,
+ * posting its reservations together (src/app/batches-payouts.ts). `insufficient_balance`: nothing
+ * was taken.
+ */
+export interface PayoutReservations {
+  reserve(entry: LedgerEntry): Promise<'posted' | 'insufficient_balance'>;
+}
+
+/**
+ * The decision on one payout, the same for `POST /v1/payouts` and a payout batch's rows (SPEC §14):
+ * the payee's bank known, a channel eligible, the fee by the merchant's plan, and the reservation,
+ * refused in that order (`invalid_payee`, `no_eligible_channel`, `insufficient_balance`). Returns
+ * the payout and its first event, unwritten; a refused payout is `rejected` and holds nothing.
+ * The reference's uniqueness is the caller's: one request looks it up, a batch a chunk's at once.
+ */
+export async function decidePayout(
+  ctx: AppContext,
+  router: Router,
+  merchant: MerchantRow,
+  payee: ValidPayee,
+  input: CreatePayoutInput,
+  reservations: PayoutReservations,
+  origin: { batchId: string; row: number } | null,
+): Promise<{ payout: PayoutRow; event: PayoutEventRow }> {
+  const merchantId = merchant.id;
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  const today = businessDate(now);
+  let rejection: PayoutRejectionCode | null = payee.bankCode === null ? 'invalid_payee' : null;
+  let decision: RoutingDecision | null = null;
+  if (rejection === null) {
+    decision = router.route(payoutRoutingInput(merchant, payee, input.amount, today), { unavailable: ctx.routing.unavailableChannels() });
+    if (decision.channel === null) rejection = 'no_eligible_channel';
+  }
+  const plan = ctx.routing.plan(merchant.fee_plan, today);
+  const fee = rejection === null && plan !== null ? plan.payout(input.amount) : 0;
+  const id = ctx.ids.next('payout');
+  if (rejection === null) {
+    const reservation = payoutReservedTransaction({ payoutId: id, merchantId, channelId: decision!.channel!, amountFen: input.amount, feeFen: fee, channelCostFen: decision!.cost ?? 0 });
+    const entry = { id: ctx.ids.next('ledgerTransaction'), transaction: reservation, at, businessDate: today };
+    if ((await reservations.reserve(entry)) === 'insufficient_balance') rejection = 'insufficient_balance';
+  }
+  const sealed = sealAccount(ctx.vault, payee.accountNumber);
+  const created = rejection === null ? CREATED : REJECTED;
+  const payout: PayoutRow = {
+    id,
+    merchant_id: merchantId,
+    kind: 'payout',
+    debit_id: null,
+    reference: input.reference,
+    amount: input.amount,
+    fee: rejection === null ? fee : 0,
+    fee_plan: rejection === null && plan !== null ? `${plan.id}@${plan.version}` : null,
+    channel_cost: rejection === null ? decision?.cost ?? 0 : 0,
+    currency: input.currency,
+    description: input.description ?? null,
+    metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
+    payee_account_ciphertext: sealed.ciphertext,
+    payee_account_index: sealed.index,
+    payee_account_masked: sealed.masked,
+    payee_account_kind: payee.accountKind,
+    payee_medium: payee.medium,
+    payee_bank_code: payee.bankCode,
+    payee_holder_name: payee.holderName,
+    status: created.status,
+    business_date: today,
+    channel_id: rejection === null ? decision?.channel ?? null : null,
+    routing: decision === null ? null : JSON.stringify(decision),
+    failure_code: rejection,
+    failure_message: rejection === null ? null : PAYOUT_REJECTION_MESSAGES[rejection],
+    next_action_at: rejection === null ? at : null,
+    attempt_count: 0,
+    created_at: at,
+    updated_at: at,
+    drawn_from_pending: 0,
+    batch_id: origin?.batchId ?? null,
+    batch_row: origin?.row ?? null,
+  };
+  const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: created.event, status: created.status, at, data: JSON.stringify(rejection === null ? { channel: payout.channel_id } : { code: rejection }) };
+  return { payout, event };
+}
+
+/** A payee whose fields passed their checks (validatePayee). */
+export interface ValidPayee {
   accountNumber: string;
   accountKind: 'personal' | 'corporate';
   medium: Medium;
@@ -138,7 +174,7 @@ interface ValidPayee {
 }
 
 /** Field checks of the payee (SPEC §3): 400 with a pointer per bad field, no full number echoed. */
-function validatePayee(input: CreatePayoutInput): ValidPayee {
+export function validatePayee(input: CreatePayoutInput): ValidPayee {
   const errors: FieldError[] = [];
   const medium: Medium = input.payee.medium ?? 'bank_card';
   const accountNumber = field(errors, '/payee/account_number', validateAccountNumber(input.payee.account_number, medium));
@@ -152,7 +188,7 @@ function validatePayee(input: CreatePayoutInput): ValidPayee {
   return { accountNumber, accountKind: input.payee.account_kind, medium, holderName, bankCode };
 }
 
-function referenceTaken(): AppError {
+export function referenceTaken(): AppError {
   return new AppError('reference_already_used', 'This merchant already has a payout with this reference.', [
     { pointer: '/reference', code: 'already_used', detail: 'reference must be unique per merchant among payouts that were not rejected.' },
   ]);

@@ -129,6 +129,8 @@ export async function createRefund<V>(ctx: AppContext, merchantId: string, clien
         created_at: at,
         updated_at: at,
         drawn_from_pending: draw.pendingFen,
+        batch_id: null,
+        batch_row: null,
       };
       invariant((await tx.insertPayout(refund)) === 'inserted', `refund ${id} met a reference taken`);
       const data = rejection === null ? { channel: refund.channel_id, debit_id: debit.id } : { code: rejection, debit_id: debit.id };

@@ -11,6 +11,7 @@ import { BATCH_CONTENT_TYPES, type BatchFileFormat } from './batch-file-writer.j
 import { callHub, expectStatus, type BatchAnswer, type TrialBalanceAnswer } from './hub-api.js';
 import { HubProcess } from './hub-process.js';
 import { seedBench, type BenchHubConfig, type Seeded } from './seed-bench.js';
+import { runPayoutPhase, type PayoutFigures } from './payout-phase.js';
 import { measureStorageCeiling } from './storage-ceiling.js';
 
 export interface BenchOptions {
@@ -20,6 +21,8 @@ export interface BenchOptions {
   /** Single-debit API phase: debits to send (0 skips it) and concurrent clients. */
   apiDebits: number;
   clients: number;
+  /** Payout phase: payouts in its CSV file (0 skips it). */
+  payoutRows: number;
   /** PostgreSQL: a role that may create databases; each phase gets a fresh one. */
   adminUrl: string | null;
   say: (line: string) => void;
@@ -56,6 +59,19 @@ export interface EngineResult {
   api_bare_p99_ms: number | null;
   api_complete_debits_per_s: number | null;
   api_peak_rss_mib: number | null;
+  /** The payout phase (null fields when skipped): N payouts from a CSV sent with kind=payout. */
+  payout_rows: number;
+  payout_ingest_s: number | null;
+  payout_ingest_per_s: number | null;
+  payout_complete_s: number | null;
+  payout_complete_per_s: number | null;
+  /**
+   * The storage ceiling of this run per batch row (ceiling_s ÷ rows, measured on the debit batch),
+   * times the payout rows, ÷ payout_ingest_s: the share of the raw write speed payout ingestion
+   * keeps. A payout row also posts its reservation, which the debit ceiling does not write.
+   */
+  payout_ratio: number | null;
+  payout_peak_rss_mib: number | null;
 }
 
 export interface BenchOutcome {
@@ -95,7 +111,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     say(
       `ingestion ${result.ingest_debits_per_s} debits/s (${result.ingest_s} s), completion ${result.complete_debits_per_s} debits/s (${result.complete_s} s), ` +
         `ceiling ${result.ceiling_s} s, ratio ${result.ratio}, peak RSS ${result.peak_rss_mib ?? '?'} MiB` +
-        (result.api_debits_per_s === null ? '' : `; API ${result.api_debits_per_s} debits/s, p50 ${result.api_p50_ms} ms, p99 ${result.api_p99_ms} ms (bare Fastify ${result.api_bare_requests_per_s}/s, p99 ${result.api_bare_p99_ms} ms)`),
+        (result.api_debits_per_s === null ? '' : `; API ${result.api_debits_per_s} debits/s, p50 ${result.api_p50_ms} ms, p99 ${result.api_p99_ms} ms (bare Fastify ${result.api_bare_requests_per_s}/s, p99 ${result.api_bare_p99_ms} ms)`) +
+        (result.payout_ingest_per_s === null ? '' : `; payouts ${result.payout_ingest_per_s}/s ingested (ratio ${result.payout_ratio}), ${result.payout_complete_per_s}/s paid`),
     );
   }
   return { results, problems };
@@ -105,6 +122,7 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
   const keys = () => ({ operatorKey: `bench-operator-${crypto.randomBytes(24).toString('hex')}`, masterKey: crypto.randomBytes(32).toString('hex') });
   const home = await createBenchDatabase(engine, options.adminUrl, 'batch');
   let batch: { ingest: IngestFigures; ceiling: Awaited<ReturnType<typeof measureStorageCeiling>>; complete: CompleteFigures };
+  let payouts: PayoutFigures | null = null;
   try {
     const config: BenchHubConfig = { dataDir: home.dataDir, databaseUrl: home.databaseUrl, ...keys() };
     say(`data in ${home.dataDir}${home.databaseUrl === null ? '' : ` and PostgreSQL database ${new URL(home.databaseUrl).pathname.slice(1)}`}`);
@@ -129,6 +147,19 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     if (!complete.trial.balanced) problem(`the trial balance is not balanced (total ${complete.trial.total})`);
     if (complete.failed > 0) problem(`${complete.failed} debits failed (the first: ${complete.firstFailure ?? 'unknown'}); every sandbox account holds enough, so none should`);
     batch = { ingest, ceiling, complete };
+
+    if (options.payoutRows > 0) {
+      payouts = await runPayoutPhase(config, { id: seeded.merchantId, key: seeded.merchantKey }, path.join(home.dataDir, 'bench-payouts.csv'), options.payoutRows, followBatch, say);
+      const ratio = (ceiling.seconds / ingest.rows) * payouts.rows / payouts.ingestSeconds;
+      say(
+        `payouts: ${payouts.rows} rows (${payouts.accepted} accepted, ${payouts.rejected} rejected) ingested in ${payouts.ingestSeconds.toFixed(2)} s = ${perSecond(payouts.accepted, payouts.ingestSeconds)} payouts/s ` +
+          `(ratio to the ceiling ${ratio.toFixed(3)}); ${payouts.succeeded} succeeded, ${payouts.failed} failed in ${payouts.completeSeconds.toFixed(2)} s = ${perSecond(payouts.accepted, payouts.completeSeconds)} payouts/s; ` +
+          `trial balance total ${payouts.trial.total}${payouts.trial.balanced ? '' : ' NOT balanced'}`,
+      );
+      if (payouts.rows !== options.payoutRows || payouts.rejected > 0) problem(`the payout batch took ${payouts.rows} of ${options.payoutRows} rows and refused ${payouts.rejected}`);
+      if (payouts.failed > 0) problem(`${payouts.failed} payouts failed; every payee account is open, so none should`);
+      if (!payouts.trial.balanced) problem(`the trial balance after the payouts is not balanced (total ${payouts.trial.total})`);
+    }
   } finally {
     await home.drop();
   }
@@ -176,6 +207,13 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     api_bare_p99_ms: api === null ? null : round(api.bare.p99Ms, 2),
     api_complete_debits_per_s: api === null ? null : perSecond(api.debits, api.complete_s),
     api_peak_rss_mib: api?.peak_rss_mib ?? null,
+    payout_rows: payouts?.rows ?? 0,
+    payout_ingest_s: payouts === null ? null : round(payouts.ingestSeconds, 3),
+    payout_ingest_per_s: payouts === null ? null : perSecond(payouts.accepted, payouts.ingestSeconds),
+    payout_complete_s: payouts === null ? null : round(payouts.completeSeconds, 3),
+    payout_complete_per_s: payouts === null ? null : perSecond(payouts.accepted, payouts.completeSeconds),
+    payout_ratio: payouts === null ? null : round(((ceiling.seconds / ingest.rows) * payouts.rows) / payouts.ingestSeconds, 3),
+    payout_peak_rss_mib: payouts === null ? null : maxOrNull(payouts.ingestPeakRssMib, payouts.completePeakRssMib),
   };
 }
 

@@ -13,6 +13,7 @@ interface BenchCommandOptions {
   format: BatchFileFormat;
   apiDebits: number;
   clients: number;
+  payoutRows?: number;
   databaseUrl?: string;
 }
 
@@ -27,6 +28,7 @@ export function benchCommand(): Command {
     .addOption(new Option('--format <format>', 'batch file format').choices(BATCH_FILE_FORMATS).default('csv'))
     .option('--api-debits <n>', 'single debits for the API phase (0 skips it)', parseCount, 3_000)
     .option('--clients <n>', 'concurrent clients in the API phase', parsePositiveInt, 32)
+    .option('--payout-rows <n>', 'payouts in the payout phase\'s CSV file (default: --rows; 0 skips it)', parseCount)
     .option('--database-url <url>', 'PostgreSQL role that may create databases (else env DAIKOU_BENCH_DATABASE_URL, else DAIKOU_TEST_DATABASE_URL)')
     .addHelpText(
       'after',
@@ -43,6 +45,7 @@ Examples:
       const adminUrl = opts.databaseUrl || process.env.DAIKOU_BENCH_DATABASE_URL || process.env.DAIKOU_TEST_DATABASE_URL || null;
       if (adminUrl !== null && !/^postgres(ql)?:\/\//.test(adminUrl)) throw new UsageError('the PostgreSQL URL must be a postgres:// URL.');
       const say = (line: string) => process.stdout.write(`${line}\n`);
+      const payoutRows = opts.payoutRows ?? opts.rows;
       let engines: Engine[];
       if (opts.engine === 'sqlite') engines = ['sqlite'];
       else if (adminUrl !== null) engines = opts.engine === 'postgres' ? ['postgres'] : ['sqlite', 'postgres'];
@@ -54,7 +57,8 @@ Examples:
       say(
         `daikou bench: ${opts.rows} rows (${opts.format}) on ${engines.join(' and ')}` +
           (adminUrl !== null && engines.includes('postgres') ? ` (PostgreSQL through ${redactUrl(adminUrl)})` : '') +
-          (opts.apiDebits > 0 ? `; API phase ${opts.apiDebits} debits, ${opts.clients} clients` : '; no API phase'),
+          (opts.apiDebits > 0 ? `; API phase ${opts.apiDebits} debits, ${opts.clients} clients` : '; no API phase') +
+          (payoutRows > 0 ? `; payout phase ${payoutRows} payouts` : '; no payout phase'),
       );
       // Ctrl-C: the hub processes stop with us (they watch their IPC channel); the throwaway
       // databases and directories are dropped before exiting.
@@ -66,7 +70,7 @@ Examples:
       };
       process.once('SIGINT', interrupted);
       process.once('SIGTERM', interrupted);
-      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, adminUrl, say });
+      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, adminUrl, say });
       for (const problem of problems) say(`does not add up: ${problem}`);
       if (problems.length > 0) process.exitCode = 1;
       say(JSON.stringify(results));

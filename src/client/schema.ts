@@ -597,8 +597,8 @@ export interface paths {
         get: operations["listBatches"];
         put?: never;
         /**
-         * Upload a batch file (CSV, or ISO 20022 pain.008 as application/xml); answers at once and processes in the background
-         * @description CSV columns: reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description. CSV is UTF-8 (a BOM allowed) unless the content type declares charset=gbk or charset=gb18030; a file not valid in its encoding is refused whole (400 invalid_encoding, with the byte offset). The same file twice is one batch: 202 when the batch is new, 200 with the existing batch otherwise.
+         * Upload a batch file (CSV, or ISO 20022 pain.008 / pain.001 as application/xml); answers at once and processes in the background
+         * @description Debits: CSV columns reference, mandate_id or account_number, amount (fen) or amount_yuan, holder_name, id_number, phone, description; or a pain.008. Payouts: a CSV sent with kind=payout, columns reference, account_number, holder_name, account_kind (personal or corporate), amount (fen) or amount_yuan, bank_code, description; or a pain.001.001.03 (no kind needed). Each payout row is decided as POST /v1/payouts decides (a row that does not fit the available balance is rejected insufficient_balance, its neighbours unaffected). CSV is UTF-8 (a BOM allowed) unless the content type declares charset=gbk or charset=gb18030; a file not valid in its encoding is refused whole (400 invalid_encoding, with the byte offset). The same file twice is one batch: 202 when the batch is new, 200 with the existing batch otherwise.
          */
         post: operations["createBatch"];
         delete?: never;
@@ -631,7 +631,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The result file (回盘): one CSV line per input row (row, reference, debit_id, status, code, message, field), or ISO 20022 pain.002 with Accept: application/xml */
+        /** The result file (回盘): one CSV line per input row (row, reference, debit_id — payout_id for a payout batch —, status, code, message, field), or ISO 20022 pain.002 with Accept: application/xml */
         get: operations["getBatchReport"];
         put?: never;
         post?: never;
@@ -824,14 +824,19 @@ export interface components {
             /** @constant */
             object: "batch";
             merchant_id: string;
-            /** @description csv or pain.008 */
+            /** @description csv, pain.008 or pain.001 */
             format: string;
+            /**
+             * @description What the rows became: debits, or payouts (a CSV sent with kind=payout, or a pain.001)
+             * @enum {string}
+             */
+            kind: "debit" | "payout";
             /**
              * @description failed: the file could not be read to the end; the rows read before stand
              * @enum {string}
              */
             status: "processing" | "completed" | "failed";
-            /** @description As processing goes; rejected counts rows refused at validation and debits refused by daikou */
+            /** @description As processing goes; rejected counts rows refused at validation and debits (payouts) refused by daikou; succeeded and failed count the batch's debits, or payouts */
             counts: {
                 rows: number;
                 accepted: number;
@@ -5138,7 +5143,10 @@ export interface operations {
     };
     createBatch: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description What the rows become: debit (the default for a CSV) or payout. An ISO 20022 file says it itself (pain.008: debit, pain.001: payout); a kind that contradicts it is refused */
+                kind?: "debit" | "payout";
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -18,8 +18,11 @@ export const BATCH_STATUSES = ['processing', 'completed', 'failed'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 export const BATCH_ROW_STATUSES = ['accepted', 'rejected'] as const;
 export type BatchRowStatus = (typeof BATCH_ROW_STATUSES)[number];
-export const BATCH_FORMATS = ['csv', 'pain.008'] as const;
+export const BATCH_FORMATS = ['csv', 'pain.008', 'pain.001'] as const;
 export type BatchFormat = (typeof BATCH_FORMATS)[number];
+/** What a batch's rows become: debits (a CSV or pain.008) or payouts (a CSV asked as `kind=payout`, or a pain.001). */
+export const BATCH_KINDS = ['debit', 'payout'] as const;
+export type BatchKind = (typeof BATCH_KINDS)[number];
 export const IDEMPOTENCY_STATES = ['in_progress', 'done'] as const;
 export type IdempotencyState = (typeof IDEMPOTENCY_STATES)[number];
 export const PLAN_SIDES = ['merchant', 'payer'] as const;
@@ -111,6 +114,8 @@ export interface BatchRecord {
   merchant_id: string;
   file_sha256: string;
   format: BatchFormat;
+  /** What its rows become (migration 016; older batches are `debit`). */
+  kind: BatchKind;
   file_name: string;
   /** For ISO 20022 files: the original MsgId and message name (e.g. pain.008.001.02). */
   message_id: string | null;
@@ -351,6 +356,9 @@ export interface PayoutRecord {
   updated_at: string;
   /** A refund's part of its reservation that came out of the merchant's `pending` (0 for a payout). */
   drawn_from_pending: number;
+  /** The payout batch and its row this payout came from (migration 016); null for one sent alone. */
+  batch_id: string | null;
+  batch_row: number | null;
 }
 
 export interface PayoutEventRecord {

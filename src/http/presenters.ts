@@ -190,7 +190,7 @@ export function presentRule(row: RuleRow): RuleView {
   };
 }
 
-/** A batch with the live counts of its debits by status (`countBatchDebits`, SPEC §11). */
+/** A batch with the live counts of its debits, or payouts, by status (`countBatchDebits`, `countBatchPayouts`; SPEC §11). */
 export function presentBatch(batch: BatchRow, debits: Record<string, number>): BatchView {
   const error = decodeBatchError(batch.error);
   return {
@@ -198,6 +198,7 @@ export function presentBatch(batch: BatchRow, debits: Record<string, number>): B
     object: 'batch',
     merchant_id: batch.merchant_id,
     format: batch.format,
+    kind: batch.kind,
     status: batch.status,
     counts: {
       rows: batch.rows,

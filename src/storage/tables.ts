@@ -219,6 +219,9 @@ export const PAYOUTS_TABLE = table('payouts', {
   updated_at: text,
   /** A refund's part of its reservation that came out of `pending` (migration 015); 0 for a payout. */
   drawn_from_pending: int8,
+  /** The payout batch and row it came from (migration 016); null for a payout sent alone. */
+  batch_id: nullable(text),
+  batch_row: nullable(int4),
 });
 
 export const PAYOUT_EVENTS_TABLE = table('payout_events', {

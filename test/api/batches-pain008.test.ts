@@ -81,10 +81,10 @@ for (const engine of ENGINES) {
       expect(xml).toBe(fs.readFileSync(GOLDEN, 'utf8'));
     });
 
-    it('a pain.001 file is refused whole, with a message saying why', async () => {
+    it('a pain.001 with no group header is refused whole, naming both messages taken (a pain.001 is a payout batch: batches-payouts.test.ts)', async () => {
       const response = await upload('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>');
       expect(response.status).toBe(400);
-      expect(response.body.detail).toMatch(/pain\.001 \(payouts\).*not taken yet/);
+      expect(response.body.detail).toMatch(/not an ISO 20022 pain\.008 .* nor a pain\.001/);
     });
 
     const head = (ns: string, header: string) => `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:${ns}"><CstmrDrctDbtInitn><GrpHdr>${header}</GrpHdr>`;

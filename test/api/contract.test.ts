@@ -194,6 +194,12 @@ for (const engine of ENGINES) {
       ok(await merchant.GET('/v1/batches', { params: { query: { status: 'completed' } } }));
       expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: batch.id } }, parseAs: 'text' }))).toMatch(/^row,reference,debit_id,status,code,message,field\n/);
       expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: batch.id } }, headers: { accept: 'application/xml' }, parseAs: 'text' }))).toContain('pain.002');
+      // A payout batch (kind=payout): its rows are payouts, its report names them.
+      const payoutCsv = `reference,account_number,holder_name,account_kind,amount\nCONTRACT-PB1,${card},张三,personal,100\n`;
+      const payoutBatch = ok(await merchant.POST('/v1/batches', { params: { query: { kind: 'payout' } }, body: payoutCsv, bodySerializer: (body: string) => body, headers: { 'content-type': 'text/csv' } }));
+      expect(payoutBatch).toMatchObject({ kind: 'payout', format: 'csv' });
+      await eventually(async () => ok(await merchant.GET('/v1/batches/{id}', { params: { path: { id: payoutBatch.id } } })).status === 'completed', 15_000, 'the payout batch');
+      expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: payoutBatch.id } }, parseAs: 'text' }))).toMatch(/^row,reference,payout_id,status,code,message,field\n/);
       ok(await merchant.POST('/v1/mandates/{id}/revoke', { params: { path: { id: mandate.id } } }));
 
       // A reconciliation of the debit's channel: its statement uploaded, the line daikou never sent resolved.

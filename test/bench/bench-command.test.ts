@@ -21,7 +21,7 @@ describe('daikou bench', () => {
     const result = await bench(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Usage: daikou bench/);
-    for (const option of ['--rows', '--engine', '--format', '--api-debits', '--clients', '--database-url']) expect(result.stdout).toContain(option);
+    for (const option of ['--rows', '--engine', '--format', '--api-debits', '--clients', '--payout-rows', '--database-url']) expect(result.stdout).toContain(option);
   });
 
   it.each([
@@ -31,6 +31,7 @@ describe('daikou bench', () => {
     [['--format', 'pain.001'], /argument 'pain.001' is invalid/],
     [['--rows', '0'], /at least 1/],
     [['--api-debits', '-1'], /whole number/],
+    [['--payout-rows', '-1'], /whole number/],
     [['--engine', 'sqlite', '--database-url', 'mysql://x'], /must be a postgres:\/\/ URL/],
   ])('refuses %j with exit code 2', async (args, message) => {
     const result = await bench(args);

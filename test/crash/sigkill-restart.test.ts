@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { accounts, businessDate, ledgerTransaction } from '../../src/core/index.js';
+import { databaseConfig } from '../../src/main.js';
+import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 import { cardNumber, eventually } from '../support/hub.js';
 
@@ -206,6 +209,104 @@ for (const engine of ENGINES) {
         expect(trial.body).toMatchObject({ total: 0, balanced: true });
       } finally {
         await batchDb.drop();
+      }
+    }, 240_000);
+
+    it('a payout batch killed with payouts on the wire: none lost, none paid twice, the ledger balances', async () => {
+      const payoutDb = await freshDatabase(engine);
+      try {
+        const sandbox = await launch(['sandbox', '--port', '0', '--data', `${payoutDb.dataDir}/sandbox`], { DAIKOU_SANDBOX_TOKEN: SANDBOX_TOKEN }, /running at (http:\/\/\S+)/);
+        running.push(sandbox.child);
+        const env = {
+          DAIKOU_OPERATOR_KEY: OPERATOR_KEY,
+          DAIKOU_SANDBOX_URL: sandbox.url,
+          DAIKOU_SANDBOX_TOKEN: SANDBOX_TOKEN,
+          DAIKOU_WORKER_LEASE_MS: '1000',
+          ...(payoutDb.databaseUrl === null ? {} : { DAIKOU_DATABASE_URL: payoutDb.databaseUrl }),
+        };
+        const start = async () => {
+          const hub = await launch(['start', '--port', '0', '--data', `${payoutDb.dataDir}/hub`], env, /daikou is running at (http:\/\/\S+)/);
+          running.push(hub.child);
+          return hub;
+        };
+        let hub = await start();
+        const merchant = await call(hub.url, 'POST', '/v1/merchants', {
+          name: '保险公司',
+          category: 'insurance',
+          settlement_account: { account_number: '440301000111222555', bank_code: 'ICBC', region_code: '440300', holder_name: '保险公司' },
+        });
+        const key: string = merchant.body.api_key;
+        const rows = 200;
+        const fits = 190;
+        const amountOf = (row: number) => 1_000 + row;
+        // The merchant's available covers exactly the first 190 rows and their fees (100 fen each):
+        // the last 10 are rejected insufficient_balance. Posted into the hub's own database, as
+        // settlement would (test-only funding, a balanced transaction).
+        const funded = Array.from({ length: fits }, (_, i) => amountOf(i + 1) + 100).reduce((sum, fen) => sum + fen, 0);
+        const { store } = openStore(databaseConfig(`${payoutDb.dataDir}/hub`, payoutDb.databaseUrl));
+        try {
+          const now = new Date();
+          await store.postLedgerTransactions([
+            {
+              id: `ltx_crash_funding_${merchant.body.id}`,
+              transaction: ledgerTransaction('test_funding', 'test', merchant.body.id, [
+                { account: accounts.channelClearing('sandbox-clearing'), amountFen: funded },
+                { account: accounts.merchantAvailable(merchant.body.id), amountFen: -funded },
+              ]),
+              at: now.toISOString(),
+              businessDate: businessDate(now),
+            },
+          ]);
+        } finally {
+          await store.close();
+        }
+        const payees = Array.from({ length: 10 }, (_, i) => cardNumber('622202', 90_000 + i));
+        // Slow the channel so that payouts are on the wire when the hub dies.
+        await call(hub.url, 'POST', '/v1/sandbox/faults', { channel: 'sandbox-clearing', mode: 'delay_ms', delay_ms: 250 });
+        const lines = ['reference,account_number,holder_name,account_kind,amount'];
+        for (let row = 1; row <= rows; row += 1) lines.push(`CLAIM-${row},${payees[row % payees.length]},受益人,personal,${amountOf(row)}`);
+        const upload = await fetch(`${hub.url}/v1/batches?kind=payout`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' }, body: `${lines.join('\n')}\n` });
+        expect(upload.status).toBe(202);
+        const batchId = ((await upload.json()) as { id: string }).id;
+        await eventually(async () => (await call(hub.url, 'GET', '/v1/payouts?status=submitted&limit=100', undefined, key)).body.data.length >= 5, 30_000, 'payouts on the wire');
+        hub.child.kill('SIGKILL');
+        await new Promise((resolve) => hub.child.once('exit', resolve));
+
+        hub = await start();
+        await call(hub.url, 'DELETE', '/v1/sandbox/faults');
+        const done = await eventually(async () => {
+          const { body } = await call(hub.url, 'GET', `/v1/batches/${batchId}`, undefined, key);
+          return body.status === 'completed' && body.counts.succeeded + body.counts.failed === body.counts.accepted ? body : null;
+        }, 120_000, 'every payout of the batch to end');
+        expect(done.counts).toEqual({ rows, accepted: fits, rejected: rows - fits, succeeded: fits, failed: 0 });
+
+        const payouts: { id: string; reference: string; status: string; amount: number }[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await call(hub.url, 'GET', `/v1/payouts?limit=100${after ? `&starting_after=${after}` : ''}`, undefined, key);
+          payouts.push(...page.body.data);
+          if (!page.body.has_more) break;
+          after = page.body.data.at(-1).id;
+        }
+        expect(payouts).toHaveLength(rows);
+        expect(new Set(payouts.map((p) => p.reference)).size).toBe(rows);
+        const received = new Map<string, { outcome: string; direction: string }[]>();
+        for (const card of payees) {
+          const account = await call(hub.url, 'GET', `/v1/sandbox/accounts/${card}`);
+          expect(account.body.received_has_more).toBe(false);
+          for (const entry of account.body.received) received.set(entry.end_to_end_id, [...(received.get(entry.end_to_end_id) ?? []), entry]);
+        }
+        for (const payout of payouts) {
+          const entries = received.get(payout.id) ?? [];
+          if (payout.status === 'rejected') expect(entries, `${payout.id} never sent`).toHaveLength(0);
+          else expect(entries.map((entry) => [entry.outcome, entry.direction]), `${payout.id} received once`).toEqual([['succeeded', 'credit']]);
+        }
+        const balances = await call(hub.url, 'GET', `/v1/balances?merchant_id=${merchant.body.id}`);
+        expect(balances.body).toMatchObject({ available: 0, reserved: 0 });
+        const trial = await call(hub.url, 'GET', '/v1/ledger/trial-balance');
+        expect(trial.body).toMatchObject({ total: 0, balanced: true });
+      } finally {
+        await payoutDb.drop();
       }
     }, 240_000);
   });

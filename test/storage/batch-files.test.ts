@@ -122,7 +122,7 @@ for (const engine of ENGINES) {
     it('deletes what a crash left — files of ended batches, and old uploads that never became a batch — and nothing else', async () => {
       await handle.db.deleteFrom('batch_file_chunks').execute();
       const batch = (batchId: string, status: BatchStatus) => ({
-        id: batchId, merchant_id: 'mer_files', file_sha256: batchId.padStart(64, '0'), format: 'csv' as const, file_name: `${batchId}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
+        id: batchId, merchant_id: 'mer_files', file_sha256: batchId.padStart(64, '0'), format: 'csv' as const, kind: 'debit' as const, file_name: `${batchId}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
         status, cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: clock.now().toISOString(), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1, encoding: 'utf-8',
       });
       await handle.db.insertInto('merchants').values({

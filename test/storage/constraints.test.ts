@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Insertable, Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
-import { ATTEMPT_STATES, DEBIT_STATUSES, debitSucceededTransaction, EVENT_NAMES, eventType } from '../../src/core/index.js';
+import { ATTEMPT_STATES, BATCH_KINDS, DEBIT_STATUSES, debitSucceededTransaction, EVENT_NAMES, eventType } from '../../src/core/index.js';
 import { BATCH_STATUSES } from '../../src/http/representations/batches.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
@@ -48,7 +48,7 @@ function attempt(id: string, overrides: Partial<Row<'attempts'>> = {}): Row<'att
 }
 
 function batch(id: string, overrides: Partial<Row<'batches'>> = {}): Row<'batches'> {
-  return { id, merchant_id: 'mer_1', file_sha256: id.padStart(64, '0'), format: 'csv', file_name: `${id}.csv`, status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, created_at: AT, attempts: 0, file_bytes: 0, encoding: 'utf-8', ...overrides };
+  return { id, merchant_id: 'mer_1', file_sha256: id.padStart(64, '0'), format: 'csv', kind: 'debit', file_name: `${id}.csv`, status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, created_at: AT, attempts: 0, file_bytes: 0, encoding: 'utf-8', ...overrides };
 }
 
 function batchRow(row: number, overrides: Partial<Row<'batch_rows'>> = {}): Row<'batch_rows'> {
@@ -107,6 +107,7 @@ const BAD_WRITES: BadWrite[] = [
   ['an event of an unknown status', (db) => db.insertInto('debit_events').values(debitEvent('evt_x', { status: outside('lost') })).execute(), 'debit_events_status_known'],
   ['a mandate usage counter below zero', (db) => db.updateTable('mandate_usage').set({ amount: -1 }).where('mandate_id', '=', 'mnd_1').execute(), 'mandate_usage_amount_not_negative'],
   ['an allowance usage counter below zero', (db) => db.insertInto('allowance_usage').values({ plan_id: 'card-repayment-2017', subject: 'subject', month: '2017-12', amount: -100 }).execute(), 'allowance_usage_amount_not_negative'],
+  ['a batch of an unknown kind', (db) => db.insertInto('batches').values(batch('bat_x', { kind: outside('refund') })).execute(), 'batches_kind_known'],
   ['a posting of zero fen', (db) => db.insertInto('postings').values({ transaction_id: 'ltx_1', line: 99, account_id: 'platform:fee_revenue', amount: 0 }).execute(), 'postings_amount_not_zero'],
 ];
 
@@ -159,6 +160,7 @@ for (const engine of ENGINES) {
       for (const status of DEBIT_STATUSES) await db.insertInto('debits').values(debit(`dbt_${status}`, { status })).execute();
       for (const [index, state] of ATTEMPT_STATES.entries()) await db.insertInto('attempts').values(attempt(`att_${index + 2}`, { state })).execute();
       for (const status of BATCH_STATUSES) await db.insertInto('batches').values(batch(`bat_${status}`, { status })).execute();
+      for (const kind of BATCH_KINDS) await db.insertInto('batches').values(batch(`bat_${kind}`, { kind })).execute();
       await db.insertInto('batch_rows').values(batchRow(2, { status: 'rejected' })).execute();
       await db.insertInto('mandates').values(mandate('mnd_2', { status: 'revoked', per_debit_max: null, monthly_max: null })).execute();
       await db.updateTable('idempotency_keys').set({ state: 'done', response_status: 201, response_body: '{}' }).where('key', '=', 'k1').execute();

@@ -686,7 +686,7 @@ for (const engine of ENGINES) {
         it('lists due batches oldest first, skips those waiting for a retry, sums bytes held, and ends a batch once', async () => {
           const { merchant } = await seedWorld();
           const batch = (n: number, patch: Record<string, unknown> = {}) => ({
-            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: `${n}`.padStart(64, '0'), format: 'csv' as const, file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
+            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: `${n}`.padStart(64, '0'), format: 'csv' as const, kind: 'debit' as const, file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
             status: 'processing' as BatchStatus, cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 1_000 * n, encoding: 'utf-8',
             ...patch,
           });
@@ -710,7 +710,7 @@ for (const engine of ENGINES) {
         it('answers a file taken by the merchant as a value and leaves the transaction usable', async () => {
           const { merchant } = await seedWorld();
           const batch = (n: number, sha: string) => ({
-            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: sha.repeat(64), format: 'csv' as const, file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
+            id: idSource.next('batch'), merchant_id: merchant.id, file_sha256: sha.repeat(64), format: 'csv' as const, kind: 'debit' as const, file_name: `b${n}.csv.enc`, message_id: null, message_name: null, payment_informations: null,
             status: 'processing' as BatchStatus, cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(n), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 10, encoding: 'utf-8',
           });
           const [first, clash, next] = [batch(1, 'a'), batch(2, 'a'), batch(3, 'b')];
@@ -724,7 +724,7 @@ for (const engine of ENGINES) {
           const { merchant } = await seedWorld();
           const batchId = idSource.next('batch');
           await store.insertBatch({
-            id: batchId, merchant_id: merchant.id, file_sha256: 'f'.repeat(64), format: 'csv', file_name: 'b.csv', message_id: null, message_name: null, payment_informations: null,
+            id: batchId, merchant_id: merchant.id, file_sha256: 'f'.repeat(64), format: 'csv', kind: 'debit', file_name: 'b.csv', message_id: null, message_name: null, payment_informations: null,
             status: 'processing', cursor: 0, rows: 0, accepted: 0, rejected: 0, error: null, created_at: at(0), completed_at: null, attempts: 0, next_attempt_at: null, file_bytes: 0, encoding: 'utf-8',
           });
           const rows = Array.from({ length: COUNT }, (_, i) => ({
@@ -733,7 +733,7 @@ for (const engine of ENGINES) {
           }));
           await store.transaction((tx) => tx.insertBatchRows(rows));
           const report = await store.listBatchReport(batchId, 0, 2_000);
-          expect(report.map(({ debit_status, failure_code, failure_message, ...row }) => (expect([debit_status, failure_code, failure_message]).toEqual([null, null, null]), row))).toEqual(rows);
+          expect(report.map(({ payout_id, debit_status, failure_code, failure_message, ...row }) => (expect([payout_id, debit_status, failure_code, failure_message]).toEqual([null, null, null, null]), row))).toEqual(rows);
         });
 
         it('finds live references among many, ignoring rejected debits and other merchants', async () => {

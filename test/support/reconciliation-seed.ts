@@ -53,7 +53,7 @@ export async function seedInstructions(store: Store, merchantId: string, channel
         id: i.id, merchant_id: merchantId, kind: 'payout', debit_id: null, reference: `ref-${i.id}`, amount: i.amount, fee: 0, fee_plan: null, channel_cost: 0, currency: 'CNY',
         description: null, metadata: null, payee_account_ciphertext: 'sealed', payee_account_index: `index-${i.id}`, payee_account_masked: '6222****0000', payee_account_kind: 'personal',
         payee_medium: 'bank_card', payee_bank_code: 'ICBC', payee_holder_name: '张三', status: status(i.state), business_date: i.recordedAt.slice(0, 10), channel_id: channelId, routing: null,
-        failure_code: null, failure_message: null, next_action_at: null, attempt_count: 1, drawn_from_pending: 0, created_at: i.recordedAt, updated_at: i.recordedAt,
+        failure_code: null, failure_message: null, next_action_at: null, attempt_count: 1, drawn_from_pending: 0, batch_id: null, batch_row: null, created_at: i.recordedAt, updated_at: i.recordedAt,
       };
       await tx.insertPayout(row);
       const { debit_id: _unused, ...attempt } = attemptOf(i, channelId) as AttemptRow;

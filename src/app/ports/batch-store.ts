@@ -1,4 +1,4 @@
-import type { BatchRecord, BatchRowRecord, BatchStatus, InstructionStatus } from '../../core/index.js';
+import type { BatchKind, BatchRecord, BatchRowRecord, BatchStatus, InstructionStatus } from '../../core/index.js';
 import type { Page, PageRequest } from './page.js';
 
 export type BatchRow = BatchRecord;
@@ -10,8 +10,11 @@ export interface BatchLease {
   until: string;
 }
 export type BatchRowResult = BatchRowRecord;
-/** A batch row's result with its debit's current status, for the report. */
-export type BatchReportLine = BatchRowResult & { debit_status: InstructionStatus | null; failure_code: string | null; failure_message: string | null };
+/**
+ * A batch row's result with its instruction's current status, for the report: the debit's, or for
+ * a payout batch the payout's (`payout_id`, found by the payout's batch and row; null otherwise).
+ */
+export type BatchReportLine = BatchRowResult & { payout_id: string | null; debit_status: InstructionStatus | null; failure_code: string | null; failure_message: string | null };
 
 /** What the batch use cases and the batch worker need: batches, their row results and report. */
 export interface BatchStore {
@@ -43,7 +46,10 @@ export interface BatchStore {
   /** Ends a batch still processing that `owner` holds; `error` is a BatchError's JSON. False when it had ended or `owner` lost it. */
   finishBatch(id: string, owner: string, status: 'completed' | 'failed', at: string, error: string | null): Promise<boolean>;
   insertBatchRows(rows: BatchRowResult[]): Promise<void>;
-  listBatchReport(batchId: string, afterRow: number, limit: number): Promise<BatchReportLine[]>;
+  /** The report's lines after `afterRow`, joined with the batch's debits or, for `kind` payout, its payouts. */
+  listBatchReport(batchId: string, afterRow: number, limit: number, kind?: BatchKind): Promise<BatchReportLine[]>;
   /** Debits of a batch by status. */
   countBatchDebits(batchId: string): Promise<Record<string, number>>;
+  /** Payouts of a payout batch by status. */
+  countBatchPayouts(batchId: string): Promise<Record<string, number>>;
 }

@@ -25,6 +25,13 @@ export interface LedgerStore {
    * guarded account must be the lowest id the transaction moves (balances move in id order).
    */
   postGuardedLedgerTransaction(entry: LedgerEntry, guarded: string): Promise<'posted' | 'insufficient_balance'>;
+  /**
+   * Locks an account's row until the transaction ends (FOR UPDATE on PostgreSQL; SQLite has one
+   * writer) and returns its balance, 0 for an account never posted to. A payout batch's chunk
+   * reserves its rows against this balance in memory and posts them with postLedgerTransactions:
+   * while it holds the lock, a concurrent guarded posting waits, then sees the balance it left.
+   */
+  lockLedgerBalance(accountId: string): Promise<number>;
   listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]>;
   /** Accounts whose cached balance differs from the sum of their postings. */
   findUnbalancedLedgerAccounts(): Promise<{ id: string; balance: number; postings: number }[]>;

@@ -27,7 +27,16 @@ export type PayoutPatch = Partial<Pick<PayoutRow, 'failure_code' | 'failure_mess
 export interface PayoutStore {
   /** Writes the payout unless the merchant has a live payout with its reference: then nothing is written. */
   insertPayout(row: PayoutRow): Promise<'inserted' | 'reference_taken'>;
+  /**
+   * Writes many payouts in one statement per table (a payout batch's part). The caller has looked
+   * their references up (findLivePayoutReferences) in the same transaction: a reference taken by a
+   * concurrent request meanwhile is a unique violation that rolls the whole chunk back, to be
+   * decided again.
+   */
+  insertPayouts(rows: readonly PayoutRow[]): Promise<void>;
   insertPayoutEvents(rows: readonly PayoutEventRow[]): Promise<void>;
+  /** Of `references`, those the merchant's live (not rejected) payouts hold. */
+  findLivePayoutReferences(merchantId: string, references: readonly string[]): Promise<Set<string>>;
   findLivePayoutByReference(merchantId: string, reference: string): Promise<PayoutRow | null>;
   getPayout(id: string): Promise<PayoutRow | null>;
   listPayouts(filter: PayoutFilter): Promise<Page<PayoutRow>>;

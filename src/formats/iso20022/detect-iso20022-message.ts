@@ -5,6 +5,25 @@ export type Iso20022MessageKind = 'pain.008' | 'pain.001';
 
 /** The pain.008 versions daikou reads: 02 (what most banks still send) through 08. */
 export type Pain008MessageName = `pain.008.001.0${2 | 3 | 4 | 5 | 6 | 7 | 8}`;
+/** The pain.001 versions daikou reads: 03 (the one Chinese banks' 代付 interfaces follow) through 08, whose transactions have one shape. */
+export type Pain001MessageName = `pain.001.001.0${3 | 4 | 5 | 6 | 7 | 8}`;
+export type Iso20022MessageName = Pain008MessageName | Pain001MessageName;
+
+/**
+ * Where a message family keeps its transactions: `Document/<initiation>/PmtInf/<transaction>`, the
+ * amount at `<transaction>/<amount>`. The readers (rows, totals, group header) share them.
+ */
+export interface Iso20022MessageShape {
+  kind: Iso20022MessageKind;
+  initiation: string;
+  transaction: string;
+  amount: string;
+}
+
+export const MESSAGE_SHAPES: Readonly<Record<Iso20022MessageKind, Iso20022MessageShape>> = {
+  'pain.008': { kind: 'pain.008', initiation: 'CstmrDrctDbtInitn', transaction: 'DrctDbtTxInf', amount: 'InstdAmt' },
+  'pain.001': { kind: 'pain.001', initiation: 'CstmrCdtTrfInitn', transaction: 'CdtTrfTxInf', amount: 'Amt/InstdAmt' },
+};
 
 const PAIN_NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:((pain\.008|pain\.001)\.001\.0[2-8])$/;
 
@@ -12,6 +31,13 @@ const PAIN_NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:((pain\.008|pain\.001)\.
 export function iso20022MessageOf(namespace: string): Iso20022MessageKind | null {
   const match = PAIN_NAMESPACE.exec(namespace);
   return match === null ? null : (match[2] as Iso20022MessageKind);
+}
+
+/** The full message name ("pain.001.001.03") of a namespace of `kind`, or null (pain.001.001.02 had another shape: null). */
+export function messageNameOf(namespace: string, kind: Iso20022MessageKind): Iso20022MessageName | null {
+  const match = PAIN_NAMESPACE.exec(namespace);
+  if (match === null || match[2] !== kind || match[1] === 'pain.001.001.02') return null;
+  return match[1] as Iso20022MessageName;
 }
 
 /** The full message name ("pain.008.001.02") of a pain.008 namespace, or null. */

@@ -3,8 +3,20 @@
  * translate between XML and daikou's batch records and report lines; validation and decisions
  * stay with the batch use case.
  */
-export { detectIso20022Message, iso20022MessageOf, pain008MessageNameOf, unsupportedPain008Version, type Iso20022MessageKind, type Pain008MessageName } from './detect-iso20022-message.js';
-export { readPain008, Pain008ReadError, PAIN008_FIELDS, type Pain008Field, type Pain008Record } from './read-pain008.js';
+export {
+  detectIso20022Message,
+  iso20022MessageOf,
+  MESSAGE_SHAPES,
+  messageNameOf,
+  pain008MessageNameOf,
+  unsupportedPain008Version,
+  type Iso20022MessageKind,
+  type Iso20022MessageName,
+  type Iso20022MessageShape,
+  type Pain001MessageName,
+  type Pain008MessageName,
+} from './detect-iso20022-message.js';
+export { readPain001, readPain008, Pain008ReadError, PAIN001_FIELDS, PAIN008_FIELDS, type Pain001Field, type Pain001Record, type Pain008Field, type Pain008Record } from './read-pain008.js';
 export { readPain008GroupHeader, type Pain008GroupHeader } from './read-pain008-group-header.js';
 export {
   Pain008TotalsReader,

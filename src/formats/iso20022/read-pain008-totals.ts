@@ -1,6 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { SaxesParser } from 'saxes';
-import { pain008MessageNameOf } from './detect-iso20022-message.js';
+import { iso20022MessageOf, MESSAGE_SHAPES, messageNameOf, type Iso20022MessageKind } from './detect-iso20022-message.js';
 
 /**
  * What a pain.008 says about its own size, and what it holds: the group header's and each payment
@@ -68,30 +68,40 @@ export class Pain008TotalsReader {
   private readonly path: string[] = [];
   private namespace: string | null = null;
   private broken = false;
-  private capture: { target: 'msgId' | 'grpNb' | 'grpSum' | 'pmtId' | 'pmtNb' | 'pmtSum' | 'amount'; text: string } | null = null;
+  private capture: { target: CaptureTarget; text: string } | null = null;
   private readonly totals: Pain008Totals = { messageId: undefined, declared: { transactions: undefined, controlSum: undefined }, transactions: 0, amountSum: 0n, paymentInformations: [] };
   private block: Pain008PaymentInformation | null = null;
   private blocks = 0;
   private amount: string | undefined = undefined;
   private first = true;
+  /** The message family, from the root's namespace: pain.008, or pain.001 (the same blocks, other names). */
+  private kindRead: Iso20022MessageKind | null = null;
+  private captures: Readonly<Record<string, CaptureTarget>> = {};
+  private blockPath = '';
+  private transactionPath = '';
 
   constructor() {
     this.parser.on('doctype', () => this.fail());
     this.parser.on('opentag', (tag) => {
       const depth = this.path.length;
       if (depth === 0) {
-        if (tag.local !== 'Document' || pain008MessageNameOf(tag.uri) === null) return this.fail();
+        const kind = iso20022MessageOf(tag.uri);
+        if (tag.local !== 'Document' || kind === null || messageNameOf(tag.uri, kind) === null) return this.fail();
         this.namespace = tag.uri;
+        this.kindRead = kind;
+        this.blockPath = `Document/${MESSAGE_SHAPES[kind].initiation}/PmtInf`;
+        this.transactionPath = `${this.blockPath}/${MESSAGE_SHAPES[kind].transaction}`;
+        this.captures = capturesOf(kind);
       }
       this.path.push(tag.uri === this.namespace ? tag.local : `{${tag.uri}}${tag.local}`);
       const at = this.path.join('/');
-      if (at === 'Document/CstmrDrctDbtInitn/PmtInf') {
+      if (at === this.blockPath) {
         this.blocks += 1;
         this.block = { id: undefined, firstRow: 0, declared: { transactions: undefined, controlSum: undefined }, transactions: 0, amountSum: 0n };
-      } else if (at === 'Document/CstmrDrctDbtInitn/PmtInf/DrctDbtTxInf') {
+      } else if (at === this.transactionPath) {
         this.amount = undefined;
       }
-      const target = CAPTURES[at];
+      const target = this.captures[at];
       if (target !== undefined) this.capture = { target, text: '' };
     });
     const onText = (text: string) => {
@@ -101,17 +111,22 @@ export class Pain008TotalsReader {
     this.parser.on('cdata', onText);
     this.parser.on('closetag', () => {
       const at = this.path.join('/');
-      if (this.capture !== null && CAPTURES[at] === this.capture.target) {
+      if (this.capture !== null && this.captures[at] === this.capture.target) {
         this.store(this.capture.target, this.capture.text);
         this.capture = null;
       }
-      if (at === 'Document/CstmrDrctDbtInitn/PmtInf/DrctDbtTxInf') this.countTransaction();
-      if (at === 'Document/CstmrDrctDbtInitn/PmtInf' && this.block !== null) {
+      if (at === this.transactionPath) this.countTransaction();
+      if (at === this.blockPath && this.block !== null) {
         if (this.blocks <= PAYMENT_INFORMATIONS_MAX) this.totals.paymentInformations.push(this.block);
         this.block = null;
       }
       this.path.pop();
     });
+  }
+
+  /** The message family of the file read, once its root was: pain.008 or pain.001. */
+  get kind(): Iso20022MessageKind | null {
+    return this.kindRead;
   }
 
   /** True when every block was kept (at most PAYMENT_INFORMATIONS_MAX of them). */
@@ -177,16 +192,21 @@ export class Pain008TotalsReader {
   }
 }
 
-/** Which element's text goes where, by its path from the root (pain.008.001.02 to .08 agree on these). */
-const CAPTURES: Readonly<Record<string, 'msgId' | 'grpNb' | 'grpSum' | 'pmtId' | 'pmtNb' | 'pmtSum' | 'amount'>> = {
-  'Document/CstmrDrctDbtInitn/GrpHdr/MsgId': 'msgId',
-  'Document/CstmrDrctDbtInitn/GrpHdr/NbOfTxs': 'grpNb',
-  'Document/CstmrDrctDbtInitn/GrpHdr/CtrlSum': 'grpSum',
-  'Document/CstmrDrctDbtInitn/PmtInf/PmtInfId': 'pmtId',
-  'Document/CstmrDrctDbtInitn/PmtInf/NbOfTxs': 'pmtNb',
-  'Document/CstmrDrctDbtInitn/PmtInf/CtrlSum': 'pmtSum',
-  'Document/CstmrDrctDbtInitn/PmtInf/DrctDbtTxInf/InstdAmt': 'amount',
-};
+type CaptureTarget = 'msgId' | 'grpNb' | 'grpSum' | 'pmtId' | 'pmtNb' | 'pmtSum' | 'amount';
+
+/** Which element's text goes where, by its path from the root (pain.008.001.02 to .08 agree on these, as pain.001.001.03 to .08 do). */
+function capturesOf(kind: Iso20022MessageKind): Readonly<Record<string, CaptureTarget>> {
+  const { initiation, transaction, amount } = MESSAGE_SHAPES[kind];
+  return {
+    [`Document/${initiation}/GrpHdr/MsgId`]: 'msgId',
+    [`Document/${initiation}/GrpHdr/NbOfTxs`]: 'grpNb',
+    [`Document/${initiation}/GrpHdr/CtrlSum`]: 'grpSum',
+    [`Document/${initiation}/PmtInf/PmtInfId`]: 'pmtId',
+    [`Document/${initiation}/PmtInf/NbOfTxs`]: 'pmtNb',
+    [`Document/${initiation}/PmtInf/CtrlSum`]: 'pmtSum',
+    [`Document/${initiation}/PmtInf/${transaction}/${amount}`]: 'amount',
+  };
+}
 
 /** Why a pain.008 is refused whole at upload: the element, what is wrong, and the values found. */
 export interface Pain008TotalsProblem {
@@ -198,7 +218,6 @@ export interface Pain008TotalsProblem {
 
 /** Max35Text: MsgId and PmtInfId are quoted back in the pain.002 (OrgnlMsgId, OrgnlPmtInfId), which allows no more. */
 const ID_CHARS_MAX = 35;
-const GROUP_HEADER = 'Document/CstmrDrctDbtInitn/GrpHdr';
 
 /** A text from the file, as an error quotes it: cut short, quoted. Callers mask digits. */
 const quote = (text: string) => `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
@@ -221,16 +240,17 @@ function sumProblem(path: string, declared: string | undefined, sum: bigint | nu
  * a MsgId or PmtInfId longer than Max35Text, and NbOfTxs or CtrlSum that disagree with the
  * transactions (each with both values). Empty when there is nothing to refuse.
  */
-export function checkPain008Totals(totals: Pain008Totals): Pain008TotalsProblem[] {
+export function checkPain008Totals(totals: Pain008Totals, kind: Iso20022MessageKind = 'pain.008'): Pain008TotalsProblem[] {
+  const groupHeader = `Document/${MESSAGE_SHAPES[kind].initiation}/GrpHdr`;
   const problems: (Pain008TotalsProblem | null)[] = [];
   const messageId = totals.messageId?.trim();
   if (messageId !== undefined && [...messageId].length > ID_CHARS_MAX) {
-    problems.push({ path: `${GROUP_HEADER}/MsgId`, code: 'message_id_too_long', detail: `${GROUP_HEADER}/MsgId is ${[...messageId].length > TEXT_CHARS_MAX ? `more than ${TEXT_CHARS_MAX}` : [...messageId].length} characters long; ISO 20022 allows at most ${ID_CHARS_MAX} (Max35Text).` });
+    problems.push({ path: `${groupHeader}/MsgId`, code: 'message_id_too_long', detail: `${groupHeader}/MsgId is ${[...messageId].length > TEXT_CHARS_MAX ? `more than ${TEXT_CHARS_MAX}` : [...messageId].length} characters long; ISO 20022 allows at most ${ID_CHARS_MAX} (Max35Text).` });
   }
-  problems.push(countProblem(`${GROUP_HEADER}/NbOfTxs`, totals.declared.transactions, totals.transactions));
-  problems.push(sumProblem(`${GROUP_HEADER}/CtrlSum`, totals.declared.controlSum, totals.amountSum));
+  problems.push(countProblem(`${groupHeader}/NbOfTxs`, totals.declared.transactions, totals.transactions));
+  problems.push(sumProblem(`${groupHeader}/CtrlSum`, totals.declared.controlSum, totals.amountSum));
   totals.paymentInformations.forEach((block, index) => {
-    const at = `Document/CstmrDrctDbtInitn/PmtInf[${index + 1}]`;
+    const at = `Document/${MESSAGE_SHAPES[kind].initiation}/PmtInf[${index + 1}]`;
     const id = block.id?.trim();
     if (id !== undefined && [...id].length > ID_CHARS_MAX) {
       problems.push({ path: `${at}/PmtInfId`, code: 'payment_information_id_too_long', detail: `${at}/PmtInfId is ${[...id].length > TEXT_CHARS_MAX ? `more than ${TEXT_CHARS_MAX}` : [...id].length} characters long; ISO 20022 allows at most ${ID_CHARS_MAX} (Max35Text).` });

@@ -1,22 +1,32 @@
 import { TextDecoder } from 'node:util';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { Utf8Validator } from '../utf8-validator.js';
-import { iso20022MessageOf } from './detect-iso20022-message.js';
+import { iso20022MessageOf, MESSAGE_SHAPES, messageNameOf, type Iso20022MessageKind } from './detect-iso20022-message.js';
 
 /** The batch columns a pain.008 transaction fills (SPEC §11), named as in a CSV batch. */
 export const PAIN008_FIELDS = ['reference', 'mandate_ref', 'account_number', 'amount_yuan', 'currency', 'holder_name', 'description'] as const;
 export type Pain008Field = (typeof PAIN008_FIELDS)[number];
+/**
+ * The payout batch columns a pain.001 transaction fills (SPEC §14), named as in a CSV payout batch;
+ * and the creditor's kind of identity, which says the account's kind (`creditor_organisation`,
+ * `creditor_private`: an empty text when the file gives `Cdtr/Id/OrgId` or `Cdtr/Id/PrvtId`).
+ */
+export const PAIN001_FIELDS = ['reference', 'account_number', 'amount_yuan', 'currency', 'holder_name', 'description', 'bank_code', 'creditor_organisation', 'creditor_private'] as const;
+export type Pain001Field = (typeof PAIN001_FIELDS)[number];
+type AnyField = Pain008Field | Pain001Field;
+const FIELDS_OF: Readonly<Record<Iso20022MessageKind, readonly AnyField[]>> = { 'pain.008': PAIN008_FIELDS, 'pain.001': PAIN001_FIELDS };
 
 /**
  * One `DrctDbtTxInf`. Every field is present as a key; an element missing from the file leaves it
  * undefined, and the caller validates the row as it would a CSV row. Texts are as written in the
  * file (entities decoded, nothing trimmed or converted): `amount_yuan` stays "12.30".
  */
-export interface Pain008Record {
+export interface Pain008Record<Field extends string = Pain008Field> {
   /** 1-based position of the transaction in the file, counted across all `PmtInf` blocks. */
   row: number;
-  record: Record<Pain008Field, string | undefined>;
+  record: Record<Field, string | undefined>;
 }
+export type Pain001Record = Pain008Record<Pain001Field>;
 
 /**
  * Why a pain.008 file cannot be read: not well-formed, not UTF-8, or not a pain.008 at all.
@@ -28,7 +38,7 @@ export class Pain008ReadError extends Error {
   /** The transaction (row, from 1) being read, or null outside one. */
   row: number | null = null;
   /** The field being read (`reference`, `account_number`, …), or null. */
-  field: Pain008Field | null = null;
+  field: AnyField | null = null;
   /** Bytes from the start of the input to where the reader stood when it noticed the problem. */
   byteOffset: number | null = null;
   constructor(
@@ -45,15 +55,27 @@ export class Pain008ReadError extends Error {
   }
 }
 
-/** Where, relative to `DrctDbtTxInf`, each field's element sits (ISO 20022 pain.008.001.02–08). */
-const FIELD_PATHS: ReadonlyMap<string, Pain008Field> = new Map([
-  ['PmtId/EndToEndId', 'reference'],
-  ['DrctDbtTx/MndtRltdInf/MndtId', 'mandate_ref'],
-  ['DbtrAcct/Id/Othr/Id', 'account_number'],
-  ['InstdAmt', 'amount_yuan'],
-  ['Dbtr/Nm', 'holder_name'],
-  ['RmtInf/Ustrd', 'description'],
-]);
+/** Where, relative to `DrctDbtTxInf` (pain.008.001.02–08) or `CdtTrfTxInf` (pain.001.001.03–08), each field's element sits. */
+const FIELD_PATHS: Readonly<Record<Iso20022MessageKind, ReadonlyMap<string, AnyField>>> = {
+  'pain.008': new Map([
+    ['PmtId/EndToEndId', 'reference'],
+    ['DrctDbtTx/MndtRltdInf/MndtId', 'mandate_ref'],
+    ['DbtrAcct/Id/Othr/Id', 'account_number'],
+    ['InstdAmt', 'amount_yuan'],
+    ['Dbtr/Nm', 'holder_name'],
+    ['RmtInf/Ustrd', 'description'],
+  ]),
+  'pain.001': new Map([
+    ['PmtId/EndToEndId', 'reference'],
+    ['CdtrAcct/Id/Othr/Id', 'account_number'],
+    ['Amt/InstdAmt', 'amount_yuan'],
+    ['Cdtr/Nm', 'holder_name'],
+    ['Cdtr/Id/OrgId', 'creditor_organisation'],
+    ['Cdtr/Id/PrvtId', 'creditor_private'],
+    ['CdtrAgt/FinInstnId/Othr/Id', 'bank_code'],
+    ['RmtInf/Ustrd', 'description'],
+  ]),
+};
 
 /**
  * A field's text is kept up to one character past this, so that a longer value still fails the
@@ -95,10 +117,11 @@ function nextLooseAmpersand(text: string, from: number): number {
 /** A run of digits long enough to be an account or id number: never echoed in a message. */
 const redact = (text: string) => text.replace(/\d{6,}/g, '…');
 
-type TxRecord = Pain008Record['record'];
+type TxRecord = Partial<Record<AnyField, string>>;
 
-function emptyRecord(): TxRecord {
-  return { reference: undefined, mandate_ref: undefined, account_number: undefined, amount_yuan: undefined, currency: undefined, holder_name: undefined, description: undefined };
+/** Every field of `kind` present as a key, undefined until the file gives it. */
+function emptyRecord(kind: Iso20022MessageKind): TxRecord {
+  return Object.fromEntries(FIELDS_OF[kind].map((field) => [field, undefined]));
 }
 
 /**
@@ -115,23 +138,30 @@ class Pain008Parser {
   private hasInitiation = false;
   /** Path length at which the current `DrctDbtTxInf` sits, or 0 outside one. */
   private txDepth = 0;
-  private tx: TxRecord = emptyRecord();
-  private capture: { field: Pain008Field; depth: number; text: string } | null = null;
+  private tx: TxRecord;
+  private capture: { field: AnyField; depth: number; text: string } | null = null;
   private rows = 0;
-  private records: Pain008Record[] = [];
+  private records: Pain008Record<AnyField>[] = [];
   /** Where the last element opened or closed: where to look when nothing ends any more. */
   private lastTag = { line: 1, column: 1, position: 0 };
   /** Where the `&` that may have begun the entity saxes is reading stands. */
   private ampersand = { line: 1, column: 1 };
+  private readonly initiation: string;
+  private readonly transaction: string;
+  private readonly fields: ReadonlyMap<string, AnyField>;
 
-  constructor() {
+  constructor(private readonly kind: Iso20022MessageKind) {
+    this.initiation = MESSAGE_SHAPES[kind].initiation;
+    this.transaction = MESSAGE_SHAPES[kind].transaction;
+    this.fields = FIELD_PATHS[kind];
+    this.tx = emptyRecord(kind);
     this.parser.on('xmldecl', (decl) => {
       if (decl.encoding !== undefined && !/^utf-?8$/i.test(decl.encoding)) {
         this.fail(`it declares the encoding "${decl.encoding}"; ISO 20022 files are UTF-8.`);
       }
     });
     // A DTD could declare entities; a payment file has no use for one, so none is taken.
-    this.parser.on('doctype', () => this.fail('it has a DOCTYPE declaration; a pain.008 file has none.'));
+    this.parser.on('doctype', () => this.fail(`it has a DOCTYPE declaration; a ${kind} file has none.`));
     this.parser.on('opentag', (tag) => {
       this.open(tag);
       this.noteTag();
@@ -163,7 +193,7 @@ class Pain008Parser {
     this.guard(() => this.parser.close());
   }
 
-  takeRecords(): Pain008Record[] {
+  takeRecords(): Pain008Record<AnyField>[] {
     const records = this.records;
     this.records = [];
     return records;
@@ -222,24 +252,24 @@ class Pain008Parser {
     const depth = this.path.length;
     if (depth === 0) this.checkRoot(tag);
     if (depth === 1) {
-      if (tag.uri !== this.namespace || tag.local !== 'CstmrDrctDbtInitn') this.fail(`its Document holds <${tag.name}> where CstmrDrctDbtInitn belongs.`);
-      if (this.hasInitiation) this.fail('its Document holds more than one CstmrDrctDbtInitn.');
+      if (tag.uri !== this.namespace || tag.local !== this.initiation) this.fail(`its Document holds <${tag.name}> where ${this.initiation} belongs.`);
+      if (this.hasInitiation) this.fail(`its Document holds more than one ${this.initiation}.`);
       this.hasInitiation = true;
     }
     if (depth >= DEPTH_MAX) this.fail(`elements are nested more than ${DEPTH_MAX} deep.`);
     const name = tag.uri === this.namespace ? tag.local : `{${tag.uri}}${tag.local}`;
     this.path.push(name);
     if (this.txDepth === 0) {
-      // Document / CstmrDrctDbtInitn / PmtInf / DrctDbtTxInf
-      if (depth === 3 && name === 'DrctDbtTxInf' && this.path[2] === 'PmtInf') {
+      // Document / CstmrDrctDbtInitn / PmtInf / DrctDbtTxInf (or CstmrCdtTrfInitn … CdtTrfTxInf)
+      if (depth === 3 && name === this.transaction && this.path[2] === 'PmtInf') {
         this.txDepth = this.path.length;
-        this.tx = emptyRecord();
+        this.tx = emptyRecord(this.kind);
       }
       return;
     }
     const relative = this.txPaths.length === 0 ? name : `${this.txPaths[this.txPaths.length - 1]}/${name}`;
     this.txPaths.push(relative);
-    const field = FIELD_PATHS.get(relative);
+    const field = this.fields.get(relative);
     if (field === undefined || this.capture !== null) return;
     this.capture = { field, depth: this.path.length, text: '' };
     if (field === 'amount_yuan' && this.tx.amount_yuan === undefined) this.tx.currency = tag.attributes['Ccy']?.value;
@@ -247,12 +277,14 @@ class Pain008Parser {
 
   private checkRoot(tag: SaxesTagNS): void {
     const kind = iso20022MessageOf(tag.uri);
-    if (tag.local === 'Document' && kind === 'pain.008') {
+    if (tag.local === 'Document' && kind === this.kind && messageNameOf(tag.uri, kind) !== null) {
       this.namespace = tag.uri;
       return;
     }
-    if (tag.local === 'Document' && kind === 'pain.001') this.fail('it is a pain.001 (payouts), not a pain.008 (direct debits).');
-    if (tag.local === 'Document') this.fail(`its Document is in the namespace "${tag.uri}", not pain.008.001.02 to .08.`);
+    if (tag.local === 'Document' && kind === 'pain.001' && this.kind === 'pain.008') this.fail('it is a pain.001 (payouts), not a pain.008 (direct debits).');
+    if (tag.local === 'Document' && kind === 'pain.008' && this.kind === 'pain.001') this.fail('it is a pain.008 (direct debits), not a pain.001 (payouts).');
+    const versions = this.kind === 'pain.008' ? '.001.02 to .08' : '.001.03 to .08';
+    if (tag.local === 'Document') this.fail(`its Document is in the namespace "${tag.uri}", not ${this.kind}${versions}.`);
     this.fail(`its root element is <${tag.name}>, not an ISO 20022 Document.`);
   }
 
@@ -276,11 +308,11 @@ class Pain008Parser {
     if (this.txDepth !== 0 && depth > this.txDepth) this.txPaths.pop();
     if (depth === this.txDepth) {
       this.rows += 1;
-      this.records.push({ row: this.rows, record: this.tx });
+      this.records.push({ row: this.rows, record: this.tx as Record<AnyField, string | undefined> });
       this.txDepth = 0;
-      this.tx = emptyRecord();
+      this.tx = emptyRecord(this.kind);
     }
-    if (depth === 1 && !this.hasInitiation) this.fail('its Document has no CstmrDrctDbtInitn.');
+    if (depth === 1 && !this.hasInitiation) this.fail(`its Document has no ${this.initiation}.`);
     this.path.pop();
   }
 }
@@ -302,8 +334,17 @@ function isHighSurrogate(code: number): boolean {
  * a pain.008 (root `Document` in another namespace, or no `CstmrDrctDbtInitn`; this is noticed at
  * the start, before any record). Stopping the iteration early stops reading the input.
  */
-export async function* readPain008(input: NodeJS.ReadableStream | AsyncIterable<Buffer | string>): AsyncGenerator<Pain008Record> {
-  const parser = new Pain008Parser();
+export function readPain008(input: NodeJS.ReadableStream | AsyncIterable<Buffer | string>): AsyncGenerator<Pain008Record> {
+  return readTransactions(input, 'pain.008');
+}
+
+/** readPain008 for a pain.001 (customer credit transfer initiation, versions 03 to 08): one record per `CdtTrfTxInf`. */
+export function readPain001(input: NodeJS.ReadableStream | AsyncIterable<Buffer | string>): AsyncGenerator<Pain001Record> {
+  return readTransactions(input, 'pain.001');
+}
+
+async function* readTransactions<Field extends AnyField>(input: NodeJS.ReadableStream | AsyncIterable<Buffer | string>, kind: Iso20022MessageKind): AsyncGenerator<Pain008Record<Field>> {
+  const parser = new Pain008Parser(kind);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const utf8 = new Utf8Validator();
   /** Bytes and text units of the input before the slice being written, to place an error in bytes. */
@@ -366,7 +407,7 @@ export async function* readPain008(input: NodeJS.ReadableStream | AsyncIterable<
         write(text.slice(start, end), false);
       } finally {
         // On failure the records completed before it still go out, then the error.
-        yield* parser.takeRecords();
+        yield* parser.takeRecords() as Pain008Record<Field>[];
       }
       start = end;
     }
@@ -374,6 +415,6 @@ export async function* readPain008(input: NodeJS.ReadableStream | AsyncIterable<
   try {
     write(decode(), true);
   } finally {
-    yield* parser.takeRecords();
+    yield* parser.takeRecords() as Pain008Record<Field>[];
   }
 }

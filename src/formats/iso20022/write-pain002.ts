@@ -1,5 +1,5 @@
 import { invariant, type DebitStatus } from '../../core/index.js';
-import type { Pain008MessageName } from './detect-iso20022-message.js';
+import type { Iso20022MessageName } from './detect-iso20022-message.js';
 import { escapeXmlText, replaceNonXmlChars, truncateChars } from './xml-text.js';
 
 export const PAIN002_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:pain.002.001.03';
@@ -19,9 +19,10 @@ export interface Pain002Input {
   messageId: string;
   /** RFC 3339 with offset, e.g. "2024-03-01T10:15:00+08:00". */
   createdAt: string;
-  /** The pain.008's `GrpHdr/MsgId` (Max35Text). */
+  /** The original message's `GrpHdr/MsgId` (Max35Text). */
   originalMessageId: string;
-  originalMessageType: Pain008MessageName;
+  /** The original message's name (`OrgnlMsgNmId`): a pain.008 for debits, a pain.001 for payouts. */
+  originalMessageType: Iso20022MessageName;
   /**
    * The original file's payment information blocks (`PmtInfId`, Max35Text) and the row each
    * begins at, in file order: each line is reported under the block that holds its row. Empty or

@@ -14,6 +14,7 @@ import * as settlements from './012-settlements.js';
 import * as payouts from './013-payouts.js';
 import * as representments from './014-representments.js';
 import * as refunds from './015-refunds.js';
+import * as payoutBatches from './016-payout-batches.js';
 import * as reconciliations from './017-reconciliations.js';
 import * as webhookEndpoints from './018-webhook-endpoints.js';
 
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-payouts': payouts,
   '014-representments': representments,
   '015-refunds': refunds,
+  '016-payout-batches': payoutBatches,
   '017-reconciliations': reconciliations,
   '018-webhook-endpoints': webhookEndpoints,
 };

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { BatchStatus } from '../../core/index.js';
+import type { BatchKind, BatchStatus } from '../../core/index.js';
 import type { BatchLease, BatchReportLine, BatchRow, BatchRowResult, NewBatchRow, Page, PageRequest } from '../../app/ports.js';
 import { BATCH_ROWS_TABLE } from '../tables.js';
 import { page, insertMany, inserted, type Executor, type StoreContext } from './shared.js';
@@ -127,17 +127,39 @@ export class Batches {
     await insertMany(this.context, BATCH_ROWS_TABLE, rows);
   }
 
-  async listBatchReport(batchId: string, afterRow: number, limit: number): Promise<BatchReportLine[]> {
+  async listBatchReport(batchId: string, afterRow: number, limit: number, kind: BatchKind = 'debit'): Promise<BatchReportLine[]> {
+    if (kind === 'payout') {
+      return this.db
+        .selectFrom('batch_rows as r')
+        .leftJoin('payouts as p', (join) => join.onRef('p.batch_id', '=', 'r.batch_id').onRef('p.batch_row', '=', 'r.row'))
+        .selectAll('r')
+        .select(['p.id as payout_id', 'p.status as debit_status', 'p.failure_code', 'p.failure_message'])
+        .where('r.batch_id', '=', batchId)
+        .where('r.row', '>', afterRow)
+        .orderBy('r.row')
+        .limit(limit)
+        .execute();
+    }
     return this.db
       .selectFrom('batch_rows as r')
       .leftJoin('debits as d', 'd.id', 'r.debit_id')
       .selectAll('r')
-      .select(['d.status as debit_status', 'd.failure_code', 'd.failure_message'])
+      .select([sql<null>`null`.as('payout_id'), 'd.status as debit_status', 'd.failure_code', 'd.failure_message'])
       .where('r.batch_id', '=', batchId)
       .where('r.row', '>', afterRow)
       .orderBy('r.row')
       .limit(limit)
       .execute();
+  }
+
+  async countBatchPayouts(batchId: string): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('payouts')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('batch_id', '=', batchId)
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
   async countBatchDebits(batchId: string): Promise<Record<string, number>> {

@@ -64,6 +64,11 @@ export class Ledger {
     return posted;
   }
 
+  async lockLedgerBalance(accountId: string): Promise<number> {
+    const row = await this.context.dialect.lockRows(this.db.selectFrom('ledger_accounts').select('balance').where('id', '=', accountId)).executeTakeFirst();
+    return row?.balance ?? 0;
+  }
+
   async listLedgerAccounts(ownerType?: string, ownerId?: string): Promise<LedgerAccountRow[]> {
     let query = this.db.selectFrom('ledger_accounts').selectAll();
     if (ownerType) query = query.where('owner_type', '=', ownerType);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { invariant, OPEN_ATTEMPT_STATES, type AttemptChange, type InstructionChange } from '../../core/index.js';
 import type { AttemptPatch, Page, PayoutAttemptRow, PayoutEventRow, PayoutFilter, PayoutPatch, PayoutRow } from '../../app/ports.js';
 import { PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE } from '../tables.js';
-import { assertIssued, insertMany, inserted, page, updateMany, type Executor, type StoreContext } from './shared.js';
+import { assertIssued, insertMany, inserted, page, selectIn, updateMany, type Executor, type StoreContext } from './shared.js';
 
 /** Payouts, their events and attempts (migration 013): the debits' and attempts' statements, on the payout tables. */
 export class Payouts {
@@ -19,6 +19,15 @@ export class Payouts {
       .onConflict((oc) => oc.columns(['merchant_id', 'reference']).where('status', '<>', sql.lit('rejected')).doNothing())
       .executeTakeFirst();
     return inserted(result) ? 'inserted' : 'reference_taken';
+  }
+
+  async insertPayouts(rows: readonly PayoutRow[]): Promise<void> {
+    await insertMany(this.context, PAYOUTS_TABLE, rows);
+  }
+
+  async findLivePayoutReferences(merchantId: string, references: readonly string[]): Promise<Set<string>> {
+    const rows = await selectIn<{ reference: string }>(this.context, `select reference from payouts where merchant_id = $1 and status <> 'rejected' and reference`, [merchantId], references);
+    return new Set(rows.map((row) => row.reference));
   }
 
   async insertPayoutEvents(rows: readonly PayoutEventRow[]): Promise<void> {
