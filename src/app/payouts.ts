@@ -139,6 +139,22 @@ export async function decidePayout(
     currency: input.currency,
     description: input.description ?? null,
     metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
+    ...payeeColumns(sealed, payee),
+    ...decisionColumns({ rejection, decision, at, today }),
+    drawn_from_pending: 0,
+    batch_id: origin?.batchId ?? null,
+    batch_row: origin?.row ?? null,
+  };
+  const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: created.event, status: created.status, at, data: JSON.stringify(rejection === null ? { channel: payout.channel_id } : { code: rejection }) };
+  return { payout, event };
+}
+
+/** A new payout's payee, sealed as a mandate's account is. */
+export function payeeColumns(
+  sealed: ReturnType<typeof sealAccount>,
+  payee: Pick<ValidPayee, 'accountKind' | 'medium' | 'bankCode' | 'holderName'>,
+): Pick<PayoutRow, 'payee_account_ciphertext' | 'payee_account_index' | 'payee_account_masked' | 'payee_account_kind' | 'payee_medium' | 'payee_bank_code' | 'payee_holder_name'> {
+  return {
     payee_account_ciphertext: sealed.ciphertext,
     payee_account_index: sealed.index,
     payee_account_masked: sealed.masked,
@@ -146,8 +162,18 @@ export async function decidePayout(
     payee_medium: payee.medium,
     payee_bank_code: payee.bankCode,
     payee_holder_name: payee.holderName,
-    status: created.status,
-    business_date: today,
+  };
+}
+
+/** A new payout's (or refund's) status and routing as decided: pending on its channel, or rejected with its code. */
+export function decisionColumns(input: { rejection: PayoutRejectionCode | null; decision: RoutingDecision | null; at: string; today: string }): Pick<
+  PayoutRow,
+  'status' | 'business_date' | 'channel_id' | 'routing' | 'failure_code' | 'failure_message' | 'next_action_at' | 'attempt_count' | 'created_at' | 'updated_at'
+> {
+  const { rejection, decision, at } = input;
+  return {
+    status: (rejection === null ? CREATED : REJECTED).status,
+    business_date: input.today,
     channel_id: rejection === null ? decision?.channel ?? null : null,
     routing: decision === null ? null : JSON.stringify(decision),
     failure_code: rejection,
@@ -156,12 +182,7 @@ export async function decidePayout(
     attempt_count: 0,
     created_at: at,
     updated_at: at,
-    drawn_from_pending: 0,
-    batch_id: origin?.batchId ?? null,
-    batch_row: origin?.row ?? null,
   };
-  const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: created.event, status: created.status, at, data: JSON.stringify(rejection === null ? { channel: payout.channel_id } : { code: rejection }) };
-  return { payout, event };
 }
 
 /** A payee whose fields passed their checks (validatePayee). */

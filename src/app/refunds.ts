@@ -4,7 +4,6 @@ import {
   businessDate,
   instructionMove,
   invariant,
-  PAYOUT_REJECTION_MESSAGES,
   refundDraw,
   refundReservedTransaction,
   REFUND_REFUSAL_MESSAGES,
@@ -16,7 +15,7 @@ import type { AppContext } from './context.js';
 import { idempotently, type ApiResponse } from './debits.js';
 import { AppError, notFound } from './errors.js';
 import { sealAccount } from './payer-details.js';
-import type { PayoutPresenter } from './payouts.js';
+import { decisionColumns, payeeColumns, type PayoutPresenter } from './payouts.js';
 import type { DebitRow, Page, PageRequest, PayoutEventRow, PayoutRow } from './ports.js';
 import { payoutRoutingInput } from './routing-rows.js';
 
@@ -111,23 +110,8 @@ export async function createRefund<V>(ctx: AppContext, merchantId: string, clien
         currency: debit.currency,
         description: input.reason ?? null,
         metadata: null,
-        payee_account_ciphertext: sealed.ciphertext,
-        payee_account_index: sealed.index,
-        payee_account_masked: sealed.masked,
-        payee_account_kind: mandate.account_kind,
-        payee_medium: mandate.medium,
-        payee_bank_code: mandate.bank_code,
-        payee_holder_name: mandate.holder_name ?? '',
-        status: created.status,
-        business_date: today,
-        channel_id: rejection === null ? decision?.channel ?? null : null,
-        routing: decision === null ? null : JSON.stringify(decision),
-        failure_code: rejection,
-        failure_message: rejection === null ? null : PAYOUT_REJECTION_MESSAGES[rejection],
-        next_action_at: rejection === null ? at : null,
-        attempt_count: 0,
-        created_at: at,
-        updated_at: at,
+        ...payeeColumns(sealed, { accountKind: mandate.account_kind, medium: mandate.medium, bankCode: mandate.bank_code, holderName: mandate.holder_name ?? '' }),
+        ...decisionColumns({ rejection, decision, at, today }),
         drawn_from_pending: draw.pendingFen,
         batch_id: null,
         batch_row: null,
