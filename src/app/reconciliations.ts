@@ -85,11 +85,14 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
       body = [fetched.document];
     }
     const head: StatementHead = { channel: null, businessDate: null };
+    const loading = performance.now();
     const statement = await loadStatement(ctx, id, format!, body, head);
+    const loadMs = Math.round(performance.now() - loading);
     if (head.channel !== null && (head.channel !== request.channelId || head.businessDate !== request.businessDate)) {
       throw new StatementError('statement_mismatch', `The statement is of ${head.channel} on ${head.businessDate}, not of ${request.channelId} on ${request.businessDate}.`);
     }
     const previous = await ctx.store.findCompletedReconciliation(request.channelId, calendarDatePlus(request.businessDate, -1));
+    const matching = performance.now();
     const run = await ctx.store.transaction(async (tx) => {
       const at = ctx.clock.now().toISOString();
       const result = await tx.matchReconciliation({
@@ -103,7 +106,9 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
       });
       return tx.completeReconciliation({ id, format: format!, statement, result, at });
     });
-    ctx.logger.info({ reconciliation_id: id, channel: request.channelId, business_date: request.businessDate, lines: run.lines, matched: run.matched }, 'reconciliation completed');
+    // How long loading the statement and matching it took: where a slow run spends its time.
+    const matchMs = Math.round(performance.now() - matching);
+    ctx.logger.info({ reconciliation_id: id, channel: request.channelId, business_date: request.businessDate, lines: run.lines, matched: run.matched, load_ms: loadMs, match_ms: matchMs }, 'reconciliation completed');
     return run;
   } catch (error) {
     if (error instanceof StatementError) return fail(error.code, error.message);
