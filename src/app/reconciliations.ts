@@ -1,4 +1,5 @@
 import { businessDate, calendarDatePlus, resolutionTransaction, startOfBusinessDate, type BusinessDate, type ResolutionAction, type StatementFormat, type StatementLine, type StatementTotals } from '../core/index.js';
+import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
 import { readCamt053, readStatementCsv, StatementError, type StatementHead } from '../formats/statements/index.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound } from './errors.js';
@@ -70,7 +71,8 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
   });
   let format: StatementFormat | null = request.input.kind === 'file' ? request.input.format : null;
   const fail = async (code: string, message: string): Promise<ReconciliationRow> => {
-    await ctx.store.transaction((tx) => tx.failReconciliation({ id, format, code, message, at: ctx.clock.now().toISOString() }));
+    // A message may quote the file (its channel, a field): stored and shown with long digit runs masked (SPEC §13).
+    await ctx.store.transaction((tx) => tx.failReconciliation({ id, format, code, message: maskPersonalDataInText(message), at: ctx.clock.now().toISOString() }));
     ctx.logger.warn({ reconciliation_id: id, channel: request.channelId, business_date: request.businessDate, code }, 'reconciliation failed');
     return (await ctx.store.getReconciliation(id))!;
   };
@@ -124,7 +126,7 @@ async function loadStatement(ctx: ReconciliationContext, id: string, format: Sta
   const flush = async (): Promise<void> => {
     const chunks = held;
     held = [];
-    if (chunks.length > 0) await ctx.store.transaction(async (tx) => { for (const chunk of chunks) await tx.insertStatementLines(id, chunk); });
+    if (chunks.length > 0) await ctx.store.transaction(async (tx) => { for (const chunk of chunks) await tx.insertStatementLines(id, chunk.map(withoutPersonalData)); });
   };
   for (;;) {
     const next = await lines.next();
@@ -135,6 +137,25 @@ async function loadStatement(ctx: ReconciliationContext, id: string, format: Sta
     held.push(next.value);
     if (held.length >= CHUNKS_PER_TRANSACTION) await flush();
   }
+}
+
+/** A run of 15 or more digits, grouped or not: the only text worth the full check below. */
+const LONG_DIGIT_RUN = /[0-9０-９](?:[ -]?[0-9０-９]){14}/;
+
+/**
+ * A statement line as it may be stored (SPEC §13): a card or ID number where an id or a reference
+ * goes — a channel's mistake, or a hostile file — is masked, never kept or shown in full. Such a
+ * line matches nothing of daikou's (no daikou id holds one) and is reported `missing_in_daikou`;
+ * ordinary long references (serial numbers that are no card or ID) are kept as they are.
+ */
+function withoutPersonalData(line: StatementLine): StatementLine {
+  const endToEndId = storable(line.end_to_end_id);
+  const reference = line.channel_reference === null ? null : storable(line.channel_reference);
+  return endToEndId === line.end_to_end_id && reference === line.channel_reference ? line : { ...line, end_to_end_id: endToEndId, channel_reference: reference };
+}
+
+function storable(text: string): string {
+  return LONG_DIGIT_RUN.test(text) && findPersonalDataInText(text) !== null ? maskPersonalDataInText(text) : text;
 }
 
 type Fetched = { kind: 'ready'; format: StatementFormat; document: string } | { kind: 'unavailable'; code: 'statement_not_served' | 'statement_not_ready' | 'channel_unreachable'; detail: string };

@@ -84,13 +84,61 @@ for (const engine of ENGINES) {
       await call('report', 'GET', `/v1/batches/${batch.body.id}/report`);
       await call('report xml', 'GET', `/v1/batches/${batch.body.id}/report`, { headers: { accept: 'application/xml' } });
       await eventually(async () => (await call('debit', 'GET', `/v1/debits/${debit.body.id}`)).body.status === 'succeeded', 15_000, 'the debit to succeed');
+
+      // Refunds, payouts and payout batches: the payee's number in its legal place, sealed; elsewhere refused.
+      await call('refund reason', 'POST', `/v1/debits/${debit.body.id}/refunds`, { body: { amount: 10, reason: `卡号 ${CARD}` } });
+      const refund = await call('refund', 'POST', `/v1/debits/${debit.body.id}/refunds`, { body: { amount: 10, reason: 'overcharged' }, headers: { 'idempotency-key': `refund-${ID}` } });
+      expect(refund.status).toBe(201);
+      await eventually(async () => ['succeeded', 'failed'].includes((await call('refund', 'GET', `/v1/payouts/${refund.body.id}`)).body.status), 15_000, 'the refund to be final');
+      await call('refunds', 'GET', `/v1/debits/${debit.body.id}/refunds`);
+      const payout = await call('payout', 'POST', '/v1/payouts', { body: { payee: { account_number: CARD, account_kind: 'personal', holder_name: '赵六' }, amount: 100, currency: 'CNY', reference: 'P-1' } });
+      expect(payout.status).toBe(201);
+      await call('payout reference', 'POST', '/v1/payouts', { body: { payee: { account_number: CARD, account_kind: 'personal', holder_name: '赵六' }, amount: 100, currency: 'CNY', reference: CARD } });
+      await call('payout holder', 'POST', '/v1/payouts', { body: { payee: { account_number: CARD, account_kind: 'personal', holder_name: `赵六${ID}` }, amount: 100, currency: 'CNY', reference: 'P-2' } });
+      const payouts = [
+        'reference,account_number,holder_name,account_kind,amount,description',
+        `PB-1,${CARD},赵六,personal,100,salary`,
+        `PB-2,${CARD},赵六,personal,100,card ${CARD}`,
+        `${ID},${CARD},赵六,personal,100,salary`,
+      ].join('\n');
+      const payoutBatch = await call('payout batch', 'POST', '/v1/batches?kind=payout', { body: payouts, headers: { 'content-type': 'text/csv' } });
+      expect(payoutBatch.status).toBe(202);
+      await eventually(async () => (await call('payout batch status', 'GET', `/v1/batches/${payoutBatch.body.id}`)).body.status === 'completed', 15_000, 'the payout batch to complete');
+      await call('payout report', 'GET', `/v1/batches/${payoutBatch.body.id}/report`);
+
+      // Webhook endpoints: a URL or description holding a number is refused.
+      await call('webhook url', 'POST', '/v1/webhook-endpoints', { body: { url: `https://hooks.example.com/${CARD}`, event_types: ['*'] } });
+      await call('webhook description', 'POST', '/v1/webhook-endpoints', { body: { url: 'https://hooks.example.com/x', event_types: ['*'], description: ID } });
+
+      // A statement whose lines carry the numbers where ids and references go.
+      const statementDate = (await call('debit', 'GET', `/v1/debits/${debit.body.id}`)).body.business_date as string;
+      const statement = [
+        'record,channel,business_date,channel_reference,end_to_end_id,direction,amount,status,settled_at,count',
+        `entry,sandbox-clearing,${statementDate},${CARD},${ID},debit,100,succeeded,,`,
+        `entry,sandbox-clearing,${statementDate},REF-2,${CARD},debit,100,succeeded,,`,
+        `total,sandbox-clearing,${statementDate},,,debit,200,,,2`,
+        `total,sandbox-clearing,${statementDate},,,credit,0,,,0`,
+      ].join('\n');
+      const reconciliation = await call('statement', 'POST', `/v1/reconciliations?channel=sandbox-clearing&business_date=${statementDate}`, { key: t.operatorKey, body: statement, headers: { 'content-type': 'text/csv' } });
+      expect(reconciliation.status).toBe(202);
+      await call('reconciliation', 'GET', `/v1/reconciliations/${reconciliation.body.id}`, { key: t.operatorKey });
+      const exceptions = await call('exceptions', 'GET', `/v1/reconciliations/${reconciliation.body.id}/exceptions`, { key: t.operatorKey });
+      // Both lines are still found (as lines daikou never sent), their numbers masked.
+      expect(exceptions.body.data.filter((e: { kind: string }) => e.kind === 'missing_in_daikou')).toHaveLength(2);
+      // A statement of another channel, named by a card number: refused, and the message quotes it masked.
+      const misnamed = await call('statement channel', 'POST', `/v1/reconciliations?channel=sandbox-clearing&business_date=${statementDate}`, {
+        key: t.operatorKey,
+        body: statement.replaceAll('sandbox-clearing', CARD),
+        headers: { 'content-type': 'text/csv' },
+      });
+      if (misnamed.status < 300) await call('reconciliation', 'GET', `/v1/reconciliations/${misnamed.body.id}`, { key: t.operatorKey });
       await call('sandbox account', 'PUT', `/v1/sandbox/accounts/${CARD}`, { key: t.operatorKey, body: { holder_name: '赵六', id_number: ID } });
       await call('sandbox account', 'GET', `/v1/sandbox/accounts/${CARD}`, { key: t.operatorKey });
     }, 60_000);
     afterAll(async () => t?.close());
 
     it('free text that holds a card or ID number is refused with a pointer, and the number is not stored', () => {
-      for (const what of ['agreement_number', 'holder_name', 'reference', 'description', 'metadata value', 'metadata key', 'merchant name']) {
+      for (const what of ['agreement_number', 'holder_name', 'reference', 'description', 'metadata value', 'metadata key', 'merchant name', 'refund reason', 'payout reference', 'payout holder', 'webhook url', 'webhook description']) {
         const refusal = refusals.find((entry) => entry.what === what);
         expect(refusal, what).toBeDefined();
         expect(refusal!.status, what).toBe(400);
