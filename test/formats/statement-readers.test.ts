@@ -41,6 +41,8 @@ describe('statement readers', () => {
     ['a CSV whose debit total is off by a fen', readStatementCsv, csv.replace('debit,12345,,,2', 'debit,12346,,,2'), 'totals_mismatch'],
     ['a CSV with a line of another date', readStatementCsv, csv.replace('cpcn-bj,2024-09-30,SBX00000000000002', 'cpcn-bj,2024-09-29,SBX00000000000002'), 'statement_mismatch'],
     ['a CSV with an amount in yuan', readStatementCsv, csv.replace(',debit,700,', ',debit,7.00,'), 'invalid_statement'],
+    // 2^53 + 1 fen: a Number would round it to 2^53 and read a fen that is not there.
+    ['a CSV with an amount beyond exact integers', readStatementCsv, csv.replace(',debit,700,', ',debit,9007199254740993,'), 'invalid_statement'],
     ['a CSV without its credit total', readStatementCsv, csv.split('\n').slice(0, -2).join('\n'), 'invalid_statement'],
     ['a camt.053 whose credit sum is off', readCamt053, xml.replace('<Sum>50.00</Sum>', '<Sum>50.01</Sum>'), 'totals_mismatch'],
     ['a camt.053 with an amount of three decimals', readCamt053, xml.replace('<Amt Ccy="CNY">7.00</Amt>', '<Amt Ccy="CNY">7.001</Amt>'), 'invalid_statement'],

@@ -119,8 +119,9 @@ export async function* readStatementCsv(source: AsyncIterable<Buffer | string> |
       const [kind, channel, date, reference, endToEndId, direction, amountText, status, settledAt, count] = cells as [string, string, string, string, string, string, string, string, string, string];
       sameHead(head, channel, date, at);
       if (!(STATEMENT_DIRECTIONS as readonly string[]).includes(direction)) throw new StatementError('invalid_statement', `${at}: direction must be debit or credit.`);
-      if (!AMOUNT.test(amountText)) throw new StatementError('invalid_statement', `${at}: amount must be integer fen.`);
       const amount = Number(amountText);
+      // The pattern alone lets 16 digits through: past 2^53 a Number is no longer the fen written.
+      if (!AMOUNT.test(amountText) || !Number.isSafeInteger(amount)) throw new StatementError('invalid_statement', `${at}: amount must be integer fen.`);
       if (kind === 'entry') {
         if (Object.keys(stated).length > 0) throw new StatementError('invalid_statement', `${at}: an entry after the totals.`);
         if (!REFERENCE.test(endToEndId)) throw new StatementError('invalid_statement', `${at}: end_to_end_id must be 1–64 printable ASCII characters.`);
@@ -137,7 +138,7 @@ export async function* readStatementCsv(source: AsyncIterable<Buffer | string> |
       } else if (kind === 'total') {
         const expected: StatementDirection = stated.debit === undefined ? 'debit' : 'credit';
         if (stated.credit !== undefined || direction !== expected) throw new StatementError('invalid_statement', `${at}: the totals are one debit, then one credit.`);
-        if (!AMOUNT.test(count)) throw new StatementError('invalid_statement', `${at}: count must be a whole number.`);
+        if (!AMOUNT.test(count) || !Number.isSafeInteger(Number(count))) throw new StatementError('invalid_statement', `${at}: count must be a whole number.`);
         stated[expected] = { count: Number(count), amount };
       } else {
         throw new StatementError('invalid_statement', `${at}: record must be entry or total.`);
