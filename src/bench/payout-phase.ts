@@ -2,11 +2,9 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { accounts, businessDate, formatYuan, ledgerTransaction, type Fen } from '../core/index.js';
-import { createLogger } from '../logger.js';
-import { startHub } from '../main.js';
 import { callHub, expectStatus, type BatchAnswer, type TrialBalanceAnswer } from './hub-api.js';
 import { HubProcess } from './hub-process.js';
-import { benchCardNumber, type BenchHubConfig } from './seed-bench.js';
+import { benchCardNumber, openBenchHub, type BenchHubConfig } from './seed-bench.js';
 
 /*
  * The bench's payout phase (issue 11, item 3): N payouts (代付) from one CSV file sent with
@@ -51,17 +49,7 @@ export async function writePayoutFile(file: string, rows: number): Promise<numbe
  * composition root with the workers off, as the setup does, and closes it.
  */
 export async function fundBenchMerchant(config: BenchHubConfig, merchantId: string, amountFen: number): Promise<void> {
-  const hub = await startHub({
-    dataDir: config.dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    databaseUrl: config.databaseUrl,
-    operatorKey: config.operatorKey,
-    masterKey: config.masterKey,
-    sandbox: { kind: 'embedded', port: 0 },
-    logger: createLogger({ level: 'error' }),
-    runWorkers: false,
-  });
+  const hub = await openBenchHub(config);
   try {
     const ctx = hub.ctx;
     const now = ctx.clock.now();

@@ -4,7 +4,7 @@ import { createMerchant } from '../app/merchants.js';
 import type { MandateRow } from '../app/ports.js';
 import { luhnCheckDigit } from '../core/payers/index.js';
 import { createLogger } from '../logger.js';
-import { startHub } from '../main.js';
+import { startHub, type RunningHub } from '../main.js';
 import { BatchFileWriter, type BatchFileFormat } from './batch-file-writer.js';
 
 /** Where the hub under test keeps its data, and the keys it is started with. */
@@ -15,6 +15,21 @@ export interface BenchHubConfig {
   operatorKey: string;
   /** 64 hex characters, given to every process that opens the data, so that all seal personal data alike. */
   masterKey: string;
+}
+
+/** The bench's data opened through the hub's composition root, in this process, workers off: for set-up the clock does not time. */
+export function openBenchHub(config: BenchHubConfig): Promise<RunningHub> {
+  return startHub({
+    dataDir: config.dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    databaseUrl: config.databaseUrl,
+    operatorKey: config.operatorKey,
+    masterKey: config.masterKey,
+    sandbox: { kind: 'embedded', port: 0 },
+    logger: createLogger({ level: 'error' }),
+    runWorkers: false,
+  });
 }
 
 export interface SeedOptions extends BenchHubConfig {
@@ -70,17 +85,7 @@ export function benchMandateInput(serial: number): CreateMandateInput {
  * the data exactly as the app wrote it.
  */
 export async function seedBench(options: SeedOptions): Promise<Seeded> {
-  const hub = await startHub({
-    dataDir: options.dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    databaseUrl: options.databaseUrl,
-    operatorKey: options.operatorKey,
-    masterKey: options.masterKey,
-    sandbox: { kind: 'embedded', port: 0 },
-    logger: createLogger({ level: 'error' }),
-    runWorkers: false,
-  });
+  const hub = await openBenchHub(options);
   try {
     const ctx: AppContext = hub.ctx;
     const { merchant, apiKey } = await createMerchant(ctx, { ...BENCH_MERCHANT, settlement_account: { ...BENCH_MERCHANT.settlement_account } });

@@ -1,22 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardNumber, createMandate, createMerchant, startTestHub, type TestHub } from '../support/hub.js';
-
-const run = promisify(execFile);
-
-async function daikou(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, DAIKOU_DATABASE_URL: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
+import { daikou } from '../support/cli.js';
 
 /** Issue 9, item 4 at the CLI: `--encoding gbk` declares a GBK file; undeclared, it is refused with the offset and a hint. */
 describe('daikou batch submit --encoding', () => {

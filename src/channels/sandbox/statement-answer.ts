@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { businessDate, isCalendarDate, startOfBusinessDate } from '../../core/kernel/index.js';
 import type { SandboxContext } from './sandbox-context.js';
 import { type SandboxStore, channelReferenceOf } from './sandbox-store.js';
-import { DISCREPANCIES, type Discrepancy, type StatementFault, type StatementFormat, statementChunks } from './statements.js';
+import { DAY_MS, DISCREPANCIES, type Discrepancy, type StatementFault, type StatementFormat, statementChunks } from './statements.js';
 import { CHANNEL_ID_PATTERN } from './wire.js';
 
 export type StatementParams = { channel: string; date: string };
@@ -15,8 +15,6 @@ export type StatementRefusal =
   | { kind: 'refused'; status: 409; code: 'statement_not_ready'; detail: string };
 
 export type StatementAnswer = StatementRefusal | { kind: 'statement'; contentType: string; body: Readable };
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The statement of (channel, date) as a stream, or why not (docs/statements.md): a date after

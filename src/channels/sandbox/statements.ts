@@ -1,4 +1,4 @@
-import { type BusinessDate, formatInstant, invariant, startOfBusinessDate } from '../../core/kernel/index.js';
+import { type BusinessDate, fen, formatInstant, formatYuan, startOfBusinessDate } from '../../core/kernel/index.js';
 import { mulberry32 } from './fault-table.js';
 import type { DecidedEntry, SandboxStore } from './sandbox-store.js';
 
@@ -40,7 +40,7 @@ export interface StatementTotals {
 const PAGE_ROWS = 5_000;
 /** Chunks handed to the response are about this size. */
 const CHUNK_CHARS_MIN = 64 * 1024;
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** `amount` discrepancies add this much: one fen, the smallest difference a reader must see. */
 export const AMOUNT_DISCREPANCY_FEN = 1;
@@ -210,13 +210,6 @@ const CAMT053_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.02';
 const MAX35 = 35;
 const MAX34 = 34;
 
-/** Yuan with two decimals from integer fen, exactly (no floating point). */
-export function yuanText(amountFen: number): string {
-  invariant(Number.isSafeInteger(amountFen) && amountFen >= 0, 'a statement amount is a non-negative whole number of fen');
-  const text = String(amountFen).padStart(3, '0');
-  return `${text.slice(0, -2)}.${text.slice(-2)}`;
-}
-
 /** `<channel>-<date>`, the statement's and message's id; a channel id too long for Max35Text is cut. */
 export function statementId(channel: string, date: string): string {
   return `${channel.slice(0, MAX35 - date.length - 1)}-${date}`;
@@ -259,18 +252,18 @@ function* camt053Chunks(store: SandboxStore, request: StatementRequest): Generat
     `      <CreDtTm>${createdAt}</CreDtTm>\n` +
     `      <Acct><Id><Othr><Id>${escapeXml(channel.slice(0, MAX34))}</Id></Othr></Id><Ccy>CNY</Ccy><Nm>${escapeXml(channel)}</Nm></Acct>\n` +
     `      <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>${date}</Dt></Dt></Bal>\n` +
-    `      <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">${yuanText(Math.abs(netFen))}</Amt><CdtDbtInd>${netFen < 0 ? 'DBIT' : 'CRDT'}</CdtDbtInd><Dt><Dt>${date}</Dt></Dt></Bal>\n` +
+    `      <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">${formatYuan(fen(Math.abs(netFen)))}</Amt><CdtDbtInd>${netFen < 0 ? 'DBIT' : 'CRDT'}</CdtDbtInd><Dt><Dt>${date}</Dt></Dt></Bal>\n` +
     '      <TxsSummry>\n' +
     `        <TtlNtries><NbOfNtries>${totals.debit.count + totals.credit.count}</NbOfNtries></TtlNtries>\n` +
-    `        <TtlCdtNtries><NbOfNtries>${totals.credit.count}</NbOfNtries><Sum>${yuanText(totals.credit.amountFen)}</Sum></TtlCdtNtries>\n` +
-    `        <TtlDbtNtries><NbOfNtries>${totals.debit.count}</NbOfNtries><Sum>${yuanText(totals.debit.amountFen)}</Sum></TtlDbtNtries>\n` +
+    `        <TtlCdtNtries><NbOfNtries>${totals.credit.count}</NbOfNtries><Sum>${formatYuan(fen(totals.credit.amountFen))}</Sum></TtlCdtNtries>\n` +
+    `        <TtlDbtNtries><NbOfNtries>${totals.debit.count}</NbOfNtries><Sum>${formatYuan(fen(totals.debit.amountFen))}</Sum></TtlDbtNtries>\n` +
     '      </TxsSummry>\n';
   for (const page of statementLines(store, request)) {
     for (const line of page) {
       const debit = line.direction === 'debit';
       chunk +=
         '      <Ntry>' +
-        `<Amt Ccy="CNY">${yuanText(line.amountFen)}</Amt>` +
+        `<Amt Ccy="CNY">${formatYuan(fen(line.amountFen))}</Amt>` +
         `<CdtDbtInd>${debit ? 'DBIT' : 'CRDT'}</CdtDbtInd>` +
         `<Sts>${line.status === 'succeeded' ? 'BOOK' : 'INFO'}</Sts>` +
         `<BookgDt><DtTm>${format(line.settledAtMs)}</DtTm></BookgDt>` +

@@ -4,28 +4,6 @@ import type { MatchInput, MatchResult, Page, ReconciliationExceptionFilter, Reco
 import { RECONCILIATION_LINES_TABLE } from '../tables.js';
 import { insertMany, page, type Executor, type StoreContext } from './shared.js';
 
-const COUNT_COLUMNS = [
-  'lines', 'matched', 'missing_in_daikou', 'missing_in_statement', 'amount_mismatch', 'status_mismatch', 'duplicate',
-  'statement_debit_count', 'statement_debit_amount', 'statement_credit_count', 'statement_credit_amount',
-  'daikou_debit_count', 'daikou_debit_amount', 'daikou_credit_count', 'daikou_credit_amount',
-] as const;
-
-/** bigint columns come back as numbers (database.ts); null stays null. */
-function reconciliationOf(row: ReconciliationRow): ReconciliationRow {
-  const out = { ...row };
-  for (const column of COUNT_COLUMNS) out[column] = row[column] === null ? null : Number(row[column]);
-  return out;
-}
-
-function exceptionOf(row: ReconciliationExceptionRow): ReconciliationExceptionRow {
-  return {
-    ...row,
-    line: row.line === null ? null : Number(row.line),
-    statement_amount: row.statement_amount === null ? null : Number(row.statement_amount),
-    daikou_amount: row.daikou_amount === null ? null : Number(row.daikou_amount),
-  };
-}
-
 /**
  * The statement's lines of one run, each with daikou's side: the latest attempt on the channel
  * of the same end_to_end_id and direction (debits from `attempts`, payouts and refunds from
@@ -233,7 +211,7 @@ export class Reconciliations {
       .where('status', '=', 'superseded');
     await this.db.updateTable('reconciliation_exceptions').set({ status: 'superseded' }).where('status', '=', 'open').where('reconciliation_id', 'in', superseded).execute();
     await this.db.deleteFrom('reconciliation_lines').where('reconciliation_id', 'in', superseded).execute();
-    return reconciliationOf(await this.db.selectFrom('reconciliations').selectAll().where('id', '=', input.id).executeTakeFirstOrThrow());
+    return this.db.selectFrom('reconciliations').selectAll().where('id', '=', input.id).executeTakeFirstOrThrow();
   }
 
   async failReconciliation(input: { id: string; format: StatementFormat | null; code: string; message: string; at: string }): Promise<void> {
@@ -247,8 +225,7 @@ export class Reconciliations {
   }
 
   async getReconciliation(id: string): Promise<ReconciliationRow | undefined> {
-    const row = await this.db.selectFrom('reconciliations').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : reconciliationOf(row);
+    return this.db.selectFrom('reconciliations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async listReconciliations(filter: ReconciliationFilter): Promise<Page<ReconciliationRow>> {
@@ -258,11 +235,11 @@ export class Reconciliations {
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
     const rows = await query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
-    return page(rows.map(reconciliationOf), filter.limit);
+    return page(rows, filter.limit);
   }
 
   async findCompletedReconciliation(channelId: string, businessDate: string): Promise<ReconciliationRow | undefined> {
-    const row = await this.db
+    return this.db
       .selectFrom('reconciliations')
       .selectAll()
       .where('channel_id', '=', channelId)
@@ -270,7 +247,6 @@ export class Reconciliations {
       .where('status', '=', 'completed')
       .orderBy('id', 'desc')
       .executeTakeFirst();
-    return row === undefined ? undefined : reconciliationOf(row);
   }
 
   async hasReconciliation(channelId: string, businessDate: string, processingSince: string): Promise<boolean> {
@@ -285,8 +261,7 @@ export class Reconciliations {
   }
 
   async getReconciliationException(id: string): Promise<ReconciliationExceptionRow | undefined> {
-    const row = await this.db.selectFrom('reconciliation_exceptions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : exceptionOf(row);
+    return this.db.selectFrom('reconciliation_exceptions').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async listReconciliationExceptions(filter: ReconciliationExceptionFilter): Promise<Page<ReconciliationExceptionRow>> {
@@ -295,7 +270,7 @@ export class Reconciliations {
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.startingAfter) query = query.where('id', '>', filter.startingAfter);
     const rows = await query.orderBy('id').limit(filter.limit + 1).execute();
-    return page(rows.map(exceptionOf), filter.limit);
+    return page(rows, filter.limit);
   }
 
   async resolveReconciliationException(input: { id: string; action: ReconciliationExceptionRow['resolution_action'] & string; reason: string; actor: string; at: string; ledgerTransactionId: string | null }): Promise<'resolved' | 'not_open'> {
