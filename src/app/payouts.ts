@@ -6,6 +6,7 @@ import {
   invariant,
   payoutReservedTransaction,
   PAYOUT_REJECTION_MESSAGES,
+  type BusinessDate,
   type Medium,
   type PayoutRejectionCode,
   type RoutingDecision,
@@ -110,12 +111,9 @@ export async function decidePayout(
   const now = ctx.clock.now();
   const at = now.toISOString();
   const today = businessDate(now);
-  let rejection: PayoutRejectionCode | null = payee.bankCode === null ? 'invalid_payee' : null;
-  let decision: RoutingDecision | null = null;
-  if (rejection === null) {
-    decision = router.route(payoutRoutingInput(merchant, payee, input.amount, today), { unavailable: ctx.routing.unavailableChannels() });
-    if (decision.channel === null) rejection = 'no_eligible_channel';
-  }
+  const routed = routePayout(ctx, router, merchant, payee, input.amount, today);
+  let rejection = routed.rejection;
+  const decision = routed.decision;
   const plan = ctx.routing.plan(merchant.fee_plan, today);
   const fee = rejection === null && plan !== null ? plan.payout(input.amount) : 0;
   const id = ctx.ids.next('payout');
@@ -147,6 +145,23 @@ export async function decidePayout(
   };
   const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: created.event, status: created.status, at, data: JSON.stringify(rejection === null ? { channel: payout.channel_id } : { code: rejection }) };
   return { payout, event };
+}
+
+/**
+ * Where a payout (or refund) may go: `invalid_payee` when the payee's bank is unknown, else the
+ * router's decision over channels with capability `payout`, `no_eligible_channel` when none may.
+ */
+export function routePayout(
+  ctx: Pick<AppContext, 'routing'>,
+  router: Router,
+  merchant: MerchantRow,
+  payee: Pick<ValidPayee, 'accountKind' | 'medium' | 'bankCode'>,
+  amountFen: number,
+  today: BusinessDate,
+): { rejection: PayoutRejectionCode | null; decision: RoutingDecision | null } {
+  if (payee.bankCode === null) return { rejection: 'invalid_payee', decision: null };
+  const decision = router.route(payoutRoutingInput(merchant, payee, amountFen, today), { unavailable: ctx.routing.unavailableChannels() });
+  return { rejection: decision.channel === null ? 'no_eligible_channel' : null, decision };
 }
 
 /** A new payout's payee, sealed as a mandate's account is. */

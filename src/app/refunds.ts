@@ -7,17 +7,14 @@ import {
   refundDraw,
   refundReservedTransaction,
   REFUND_REFUSAL_MESSAGES,
-  type PayoutRejectionCode,
   type RefundDraw,
-  type RoutingDecision,
 } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { idempotently, type ApiResponse } from './debits.js';
 import { AppError, notFound } from './errors.js';
 import { sealAccount } from './payer-details.js';
-import { decisionColumns, payeeColumns, type PayoutPresenter } from './payouts.js';
+import { decisionColumns, payeeColumns, routePayout, type PayoutPresenter } from './payouts.js';
 import type { DebitRow, Page, PageRequest, PayoutEventRow, PayoutRow } from './ports.js';
-import { payoutRoutingInput } from './routing-rows.js';
 
 const CREATED = instructionMove('payout', 'created');
 const REJECTED = instructionMove('payout', 'rejected');
@@ -70,13 +67,10 @@ export async function createRefund<V>(ctx: AppContext, merchantId: string, clien
       const now = ctx.clock.now();
       const at = now.toISOString();
       const today = businessDate(now);
-      const payee = { accountKind: mandate.account_kind, medium: mandate.medium, bankCode: mandate.bank_code };
-      let rejection: PayoutRejectionCode | null = mandate.bank_code === null ? 'invalid_payee' : null;
-      let decision: RoutingDecision | null = null;
-      if (rejection === null) {
-        decision = router.route(payoutRoutingInput(merchant, payee, amount, today), { unavailable: ctx.routing.unavailableChannels() });
-        if (decision.channel === null) rejection = 'no_eligible_channel';
-      }
+      const payee = { accountKind: mandate.account_kind, medium: mandate.medium, bankCode: mandate.bank_code, holderName: mandate.holder_name ?? '' };
+      const routed = routePayout(ctx, router, merchant, payee, amount, today);
+      let rejection = routed.rejection;
+      const decision = routed.decision;
       const id = ctx.ids.next('payout');
       let draw: RefundDraw = { pendingFen: 0, availableFen: 0 };
       if (rejection === null) {
@@ -110,7 +104,7 @@ export async function createRefund<V>(ctx: AppContext, merchantId: string, clien
         currency: debit.currency,
         description: input.reason ?? null,
         metadata: null,
-        ...payeeColumns(sealed, { accountKind: mandate.account_kind, medium: mandate.medium, bankCode: mandate.bank_code, holderName: mandate.holder_name ?? '' }),
+        ...payeeColumns(sealed, payee),
         ...decisionColumns({ rejection, decision, at, today }),
         drawn_from_pending: draw.pendingFen,
         batch_id: null,
