@@ -17,6 +17,7 @@ import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { ensureDefaultPlans } from './app/fee-plans.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { refusedWebhookUrl } from './webhooks/address-policy.js';
+import { newWebhookSecret } from './webhooks/signature.js';
 import { startSandbox } from './channels/sandbox/index.js';
 import { SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
@@ -162,7 +163,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       batchFiles: encryptedBatchFiles(new DatabaseBatchFiles(db, clock), Buffer.from(vault.derive(BATCH_FILE_KEY_PURPOSE), 'hex')),
       workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
       batches: { ...DEFAULT_BATCH_SETTINGS, ...options.batches },
-      webhooks: { refusedUrl: (url) => refusedWebhookUrl(url, options.webhookAllowPrivate ?? false) },
+      webhooks: { refusedUrl: (url) => refusedWebhookUrl(url, options.webhookAllowPrivate ?? false), newSecret: () => newWebhookSecret() },
     };
     await ensureDefaultPlans(ctx);
     if (options.scenario !== undefined) await loadScenario(ctx, options.scenario);

@@ -49,10 +49,12 @@ export const DEFAULT_BATCH_SETTINGS: BatchSettings = {
   attemptsMax: 5,
 };
 
-/** What the app needs of the webhook adapter (src/webhooks/): its address policy. */
+/** What the app needs of the webhook adapter (src/webhooks/): its address policy and its secrets. */
 export interface WebhookSettings {
   /** Null when deliveries may go to the URL (as written: a name is checked again each time it is resolved); else why not. */
   refusedUrl(url: string): string | null;
+  /** A new endpoint signing secret, `whsec_…` (src/webhooks/signature.ts). */
+  newSecret(): string;
 }
 
 /** Everything a use case may touch; built once, in the composition root (src/main.ts). */

@@ -16,7 +16,6 @@ export const ROTATION_OVERLAP_HOURS_DEFAULT = 24;
 export const ROTATION_OVERLAP_HOURS_MAX = 7 * 24;
 /** Endpoints per merchant: deliveries fan out to each, so their number is bounded. */
 export const WEBHOOK_ENDPOINTS_PER_MERCHANT_MAX = 16;
-const SECRET_BYTES = 24;
 
 export interface WebhookEndpointInput {
   url: string;
@@ -39,7 +38,7 @@ export async function createWebhookEndpoint(ctx: AppContext, merchantId: string,
   if (existing.data.length >= WEBHOOK_ENDPOINTS_PER_MERCHANT_MAX) {
     throw validationFailed([{ pointer: '', code: 'too_many', detail: `A merchant has at most ${WEBHOOK_ENDPOINTS_PER_MERCHANT_MAX} webhook endpoints; delete one first.` }], 'Too many webhook endpoints.');
   }
-  const secret = newSecret(ctx);
+  const secret = ctx.webhooks.newSecret();
   const at = ctx.clock.now().toISOString();
   const endpoint: WebhookEndpointRow = {
     id: ctx.ids.next('webhookEndpoint'),
@@ -108,7 +107,7 @@ export async function deleteWebhookEndpoint(ctx: AppContext, merchantId: string 
 export async function rotateWebhookSecret(ctx: AppContext, merchantId: string | null, id: string, overlapHours: number = ROTATION_OVERLAP_HOURS_DEFAULT): Promise<WebhookEndpointWithSecret> {
   const current = await getWebhookEndpoint(ctx, merchantId, id);
   const now = ctx.clock.now();
-  const secret = newSecret(ctx);
+  const secret = ctx.webhooks.newSecret();
   const endpoint = await ctx.store.updateWebhookEndpoint(id, {
     secret_ciphertext: ctx.vault.seal(secret),
     previous_secret_ciphertext: overlapHours === 0 ? null : current.secret_ciphertext,
@@ -126,11 +125,6 @@ export function signingSecrets(ctx: Pick<AppContext, 'vault' | 'clock'>, endpoin
     secrets.push(ctx.vault.open(endpoint.previous_secret_ciphertext));
   }
   return secrets;
-}
-
-/** `whsec_` and 24 random bytes in base64 (the Standard Webhooks form). */
-function newSecret(ctx: AppContext): string {
-  return `whsec_${Buffer.from(ctx.secrets.randomToken(SECRET_BYTES), 'base64url').toString('base64')}`;
 }
 
 function checkUrl(ctx: AppContext, url: string, errors: FieldError[]): void {
