@@ -101,7 +101,7 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
         id,
         channelId: request.channelId,
         decidedFrom: startOfBusinessDate(request.businessDate).toISOString(),
-        decidedTo: startOfBusinessDate(calendarDatePlus(request.businessDate, 1) as BusinessDate).toISOString(),
+        decidedTo: startOfBusinessDate(calendarDatePlus(request.businessDate, 1)).toISOString(),
         previousDayRunId: previous?.id ?? null,
         statement,
         at,
@@ -186,7 +186,7 @@ export interface ScheduledReconciliation {
  */
 export async function reconcilePreviousDay(ctx: ReconciliationContext): Promise<ScheduledReconciliation[]> {
   const now = ctx.clock.now();
-  const date = calendarDatePlus(businessDate(now), -1) as BusinessDate;
+  const date = calendarDatePlus(businessDate(now), -1);
   const processingSince = new Date(now.getTime() - PROCESSING_STALE_MS).toISOString();
   const done: ScheduledReconciliation[] = [];
   for (const channel of await ctx.store.listChannels()) {

@@ -16,6 +16,11 @@ export function dateOfDayNumber(day: number): BusinessDate {
   return new Date(day * DAY_MS).toISOString().slice(0, 10) as BusinessDate;
 }
 
+/** The calendar date `days` after `date` (every day counts, holidays too; negative goes back). */
+export function calendarDatePlus(date: string, days: number): BusinessDate {
+  return dateOfDayNumber(dayNumber(date) + days);
+}
+
 /** 0 is Sunday, 6 Saturday (1970-01-01, day 0, was a Thursday). */
 export function dayOfWeek(day: number): number {
   return (((day + 4) % 7) + 7) % 7;

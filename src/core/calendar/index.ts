@@ -6,3 +6,4 @@
 export * from './holiday.js';
 export * from './business-calendar.js';
 export * from './cn-calendar.js';
+export { calendarDatePlus } from './calendar-day-number.js';

@@ -161,8 +161,3 @@ export function resolutionTransaction(action: ResolutionAction, exception: Excep
     { account: against, amountFen: -clearing },
   ]);
 }
-
-/** The calendar date `days` after `date` (both `YYYY-MM-DD`; every day counts, holidays too). */
-export function calendarDatePlus(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
