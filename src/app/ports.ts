@@ -12,6 +12,7 @@ import type { RepresentmentStore } from './ports/representment-store.js';
 import type { RefundStore } from './ports/refund-store.js';
 import type { SubmissionStore } from './ports/submission-store.js';
 import type { WebhookStore } from './ports/webhook-store.js';
+import type { EventStore } from './ports/event-store.js';
 import type { ReconciliationStore } from './ports/reconciliation-store.js';
 
 // The store's ports, one per role, each declared for the use cases that call it (src/app/ports/).
@@ -31,6 +32,7 @@ export * from './ports/representment-store.js';
 export * from './ports/refund-store.js';
 export * from './ports/submission-store.js';
 export * from './ports/webhook-store.js';
+export * from './ports/event-store.js';
 export * from './ports/reconciliation-store.js';
 
 /**
@@ -38,7 +40,7 @@ export * from './ports/reconciliation-store.js';
  * what the context wires. Methods that change state conditionally return whether they did, so
  * that two workers racing for the same row can tell who won (DESIGN-NOTES §1).
  */
-export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore & SettlementStore & RepresentmentStore & PayoutStore & RefundStore & WebhookStore & ReconciliationStore;
+export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore & SettlementStore & RepresentmentStore & PayoutStore & RefundStore & WebhookStore & ReconciliationStore & EventStore;
 
 /**
  * The store, and its transactions. A write that can meet a unique index the callers expect to meet

@@ -417,6 +417,25 @@ export interface WebhookEndpointRecord {
 }
 
 /**
+ * One public event (SPEC §16): a change a merchant cares about, written in the same transaction
+ * as the change (the outbox, DESIGN-NOTES §10). `data` is the JSON `{ "object": … }` holding the
+ * object's public representation at that moment (never full personal data), in the shape of
+ * `api_version`. `merchant_id` is null for an event only the operator sees (a reconciliation).
+ * The dispatcher stamps `fanned_out_at` once it has made the event's deliveries. Migration 019.
+ */
+export interface EventRecord {
+  id: string;
+  type: string;
+  merchant_id: string | null;
+  object_type: string;
+  object_id: string;
+  created_at: string;
+  api_version: string;
+  data: string;
+  fanned_out_at: string | null;
+}
+
+/**
  * One reconciliation (SPEC §15): a channel's statement of a business date loaded and matched
  * against daikou's attempts. Counts and totals are null until it completes. Migration 017.
  */

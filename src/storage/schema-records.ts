@@ -18,6 +18,7 @@ import type {
   RuleRecord,
   SettlementRecord,
   WebhookEndpointRecord,
+  EventRecord,
   ReconciliationRecord,
   ReconciliationExceptionRecord,
 } from '../core/index.js';
@@ -43,6 +44,7 @@ interface TableRecords {
   ledger_accounts: LedgerAccountRecord;
   settlements: SettlementRecord;
   webhook_endpoints: WebhookEndpointRecord;
+  events: EventRecord;
   reconciliations: ReconciliationRecord;
   reconciliation_exceptions: ReconciliationExceptionRecord;
 }
@@ -74,6 +76,7 @@ export const TABLES_MATCH_RECORDS = {
   ledger_accounts: true,
   settlements: true,
   webhook_endpoints: true,
+  events: true,
   reconciliations: true,
   reconciliation_exceptions: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

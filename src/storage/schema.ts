@@ -11,7 +11,7 @@ import type {
   ReconciliationRecord,
   ReconciliationExceptionRecord,
 } from '../core/index.js';
-import type { PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE, ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE, TableRow } from './tables.js';
+import type { EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE, ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE, TableRow } from './tables.js';
 
 /**
  * The database as Kysely sees it. Times are RFC 3339 UTC text (`2017-12-07T01:30:00.000Z`), which
@@ -46,6 +46,7 @@ export interface Database {
   postings: PostingsTable;
   settlements: SettlementsTable;
   webhook_endpoints: WebhookEndpointsTable;
+  events: TableRow<typeof EVENTS_TABLE>;
   reconciliations: ReconciliationRecord;
   reconciliation_lines: TableRow<typeof RECONCILIATION_LINES_TABLE>;
   reconciliation_exceptions: ReconciliationExceptionRecord;

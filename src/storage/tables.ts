@@ -297,3 +297,18 @@ export const RECONCILIATION_LINES_TABLE = table('reconciliation_lines', {
 
 /** Every table defined here, for the test that compares them with the migrated database. */
 export const TABLES: readonly BulkTable<never>[] = [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE, ATTEMPTS_TABLE, PAYOUTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, LEDGER_TRANSACTIONS_TABLE, LEDGER_ACCOUNTS_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE] as unknown as readonly BulkTable<never>[];
+
+/** The public events (SPEC §16, migration 019): the outbox that webhooks and `GET /v1/events` read. */
+export const EVENTS_TABLE = table('events', {
+  id: text,
+  type: text,
+  merchant_id: nullable(text),
+  object_type: text,
+  object_id: text,
+  created_at: text,
+  api_version: text,
+  /** `{ "object": … }`: the object's public representation when the event happened. */
+  data: text,
+  /** When the dispatcher made the event's deliveries; null until then. */
+  fanned_out_at: nullable(text),
+});

@@ -1,0 +1,23 @@
+import type { EventRecord } from '../../core/index.js';
+import type { Page, PageRequest } from './page.js';
+
+export type EventRow = EventRecord;
+
+export interface EventFilter extends PageRequest {
+  /** Only this merchant's; every event (the operator's view) when undefined. */
+  merchantId?: string | undefined;
+  /** Only these types; any when undefined. */
+  types?: readonly string[] | undefined;
+  objectId?: string | undefined;
+  /** `created_at` ≥ this instant (stored UTC text). */
+  createdGte?: string | undefined;
+  /** `created_at` < this instant. */
+  createdLt?: string | undefined;
+}
+
+/** Public events (SPEC §16): written with the change they describe, read newest first. */
+export interface EventStore {
+  insertEvents(rows: readonly EventRow[]): Promise<void>;
+  getEvent(id: string): Promise<EventRow | null>;
+  listEvents(filter: EventFilter): Promise<Page<EventRow>>;
+}

@@ -1,0 +1,31 @@
+import type { EventFilter, EventRow, Page } from '../../app/ports.js';
+import { EVENTS_TABLE } from '../tables.js';
+import { insertMany, page, type Executor, type StoreContext } from './shared.js';
+
+/** Public events (SPEC §16, migration 019). */
+export class Events {
+  constructor(private readonly context: StoreContext) {}
+
+  private get db(): Executor {
+    return this.context.db;
+  }
+
+  async insertEvents(rows: readonly EventRow[]): Promise<void> {
+    await insertMany(this.context, EVENTS_TABLE, rows);
+  }
+
+  async getEvent(id: string): Promise<EventRow | null> {
+    return (await this.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async listEvents(filter: EventFilter): Promise<Page<EventRow>> {
+    let query = this.db.selectFrom('events').selectAll();
+    if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.types !== undefined && filter.types.length > 0) query = query.where('type', 'in', filter.types);
+    if (filter.objectId !== undefined) query = query.where('object_id', '=', filter.objectId);
+    if (filter.createdGte !== undefined) query = query.where('created_at', '>=', filter.createdGte);
+    if (filter.createdLt !== undefined) query = query.where('created_at', '<', filter.createdLt);
+    if (filter.startingAfter !== undefined) query = query.where('id', '<', filter.startingAfter);
+    return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
+  }
+}
