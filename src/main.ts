@@ -69,7 +69,15 @@ export interface HubOptions {
    * one, e.g. batches without submission to time ingestion alone.
    */
   runWorkers?: boolean | { submission: boolean; batches: boolean };
+  /**
+   * What this process does when several share one PostgreSQL database (issue 15): `api` serves the
+   * API and runs no worker; `workers` runs the workers and serves only `/healthz` and `/metrics`.
+   * Default `all`: one process does both.
+   */
+  role?: HubRole;
 }
+
+export type HubRole = 'all' | 'api' | 'workers';
 
 export interface RunningHub {
   url: string;
@@ -103,6 +111,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const vault = new Vault(loadMasterKey(options.dataDir, options.masterKey));
   const clock = options.clock ?? new SettableClock();
   const ids = options.ids ?? new Uuidv7Ids();
+  const role = options.role ?? 'all';
 
   /** What to stop, in the order it was started. */
   const started: { name: string; stop(): Promise<void> }[] = [];
@@ -181,23 +190,25 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       onClockChanged: () => maintenance.wake(),
       version: VERSION,
       workers: { ...worker.health, batches: batchWorker.health },
+      api: role !== 'workers',
       ...options.server,
     });
     started.push({ name: 'API server', stop: () => server.close() });
     await server.listen({ host: options.host, port: options.port }).catch((error: unknown) => {
       throw listenFailure(error, 'the API', 'choose another port with --port or DAIKOU_PORT');
     });
-    const run = typeof options.runWorkers === 'object' ? options.runWorkers : { submission: options.runWorkers !== false, batches: options.runWorkers !== false };
+    const runWorkers = role === 'api' ? false : options.runWorkers;
+    const run = typeof runWorkers === 'object' ? runWorkers : { submission: runWorkers !== false, batches: runWorkers !== false };
     if (run.submission) worker.start();
     started.push({ name: 'submission worker', stop: () => worker.stop() });
     if (run.batches) batchWorker.start();
     started.push({ name: 'batch worker', stop: () => batchWorker.stop() });
-    if (options.runWorkers !== false) maintenance.start();
+    if (runWorkers !== false) maintenance.start();
     started.push({ name: 'maintenance worker', stop: () => maintenance.stop() });
     const address = server.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port;
     // Last, so that nothing after it can fail and lose it (see above).
-    const firstOperatorKey = await ensureOperatorKey(ctx, options.operatorKey);
+    const firstOperatorKey = role === 'workers' ? null : await ensureOperatorKey(ctx, options.operatorKey);
     return {
       url: `http://${options.host}:${port}`,
       sandboxUrl,

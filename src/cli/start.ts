@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { startHub } from '../main.js';
+import { startHub, type HubRole } from '../main.js';
 import { isScenario, SCENARIOS, type ScenarioName } from '../app/scenarios.js';
 import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, webhookAllowPrivateFromEnv, workerSettingsFromEnv } from './options.js';
 
@@ -11,6 +11,8 @@ export function startCommand(): Command {
     .option('-d, --data <dir>', 'data directory: embedded database, key file, sandbox state (env DAIKOU_DATA)', process.env.DAIKOU_DATA ?? './daikou-data')
     .option('--sandbox-port <port>', 'port of the embedded sandbox (env DAIKOU_SANDBOX_PORT; default: API port + 1)', parsePort)
     .option('--scenario <name>', `load a shipped scenario's channels and rules (${SCENARIOS.join(', ')})`)
+    .option('--api-only', 'serve the API and run no worker: one of several processes on one PostgreSQL database')
+    .option('--workers-only', 'run the workers and serve only /healthz and /metrics: one of several processes on one PostgreSQL database')
     .addHelpText(
       'after',
       `
@@ -26,10 +28,14 @@ Environment:
   DAIKOU_MAX_CONNECTIONS  open API connections at once; more are dropped (default 1000)
   DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
 
+Several processes on one PostgreSQL database: give each the same DAIKOU_DATABASE_URL, DAIKOU_MASTER_KEY
+and DAIKOU_SANDBOX_URL, and start any number with --api-only and with --workers-only (or plain). Workers
+share the work through leases; no instruction is sent twice.
+
 Example:
   daikou start --port 8080 --data ./daikou-data`,
     )
-    .action(async (opts: { port: number; host: string; data: string; sandboxPort?: number; scenario?: string }) => {
+    .action(async (opts: { port: number; host: string; data: string; sandboxPort?: number; scenario?: string; apiOnly?: boolean; workersOnly?: boolean }) => {
       if (opts.scenario !== undefined && !isScenario(opts.scenario)) {
         throw new UsageError(`unknown scenario "${opts.scenario}"; shipped scenarios: ${SCENARIOS.join(', ')}.`);
       }
@@ -37,6 +43,7 @@ Example:
       const databaseUrl = databaseUrlFromEnv(process.env);
       const operatorKey = operatorKeyFromEnv(process.env);
       const externalSandbox = process.env.DAIKOU_SANDBOX_URL;
+      const role = hubRole(opts, databaseUrl, externalSandbox);
       const hub = await startHub({
         dataDir: opts.data,
         host: opts.host,
@@ -51,23 +58,28 @@ Example:
         batches: batchSettingsFromEnv(process.env),
         server: serverLimitsFromEnv(process.env),
         webhookAllowPrivate: webhookAllowPrivateFromEnv(process.env),
+        role,
         ...(scenario === undefined ? {} : { scenario }),
       });
       const key = hub.firstOperatorKey ?? (operatorKey ? '(DAIKOU_OPERATOR_KEY)' : `(printed on first start; lost it? daikou operator-key rotate --data ${opts.data} prints a new one)`);
       const lines = [
         '',
-        `daikou is running at ${hub.url}`,
+        `daikou is running at ${hub.url}${role === 'all' ? '' : ` (${role === 'api' ? 'API only, no workers' : 'workers only: /healthz and /metrics'})`}`,
         `  database   ${databaseUrl ? redactUrl(databaseUrl) : `SQLite in ${opts.data}`}`,
         ...(scenario ? [`  scenario   ${scenario}`] : []),
         `  sandbox    ${hub.sandboxUrl}`,
-        `  API docs   ${hub.url}/docs`,
-        '',
-        hub.firstOperatorKey ? `Operator key (shown once, keep it): ${hub.firstOperatorKey}` : `Operator key: ${key}`,
-        '',
-        'Try:',
-        `  curl -s ${hub.url}/v1/merchants -H "Authorization: Bearer ${hub.firstOperatorKey ?? '$DAIKOU_OPERATOR_KEY'}"`,
-        '  The README walks through a merchant, a mandate and a first debit.',
-        '',
+        ...(role === 'workers'
+          ? ['']
+          : [
+              `  API docs   ${hub.url}/docs`,
+              '',
+              hub.firstOperatorKey ? `Operator key (shown once, keep it): ${hub.firstOperatorKey}` : `Operator key: ${key}`,
+              '',
+              'Try:',
+              `  curl -s ${hub.url}/v1/merchants -H "Authorization: Bearer ${hub.firstOperatorKey ?? '$DAIKOU_OPERATOR_KEY'}"`,
+              '  The README walks through a merchant, a mandate and a first debit.',
+              '',
+            ]),
       ];
       process.stdout.write(lines.join('\n'));
       const stop = async () => {
@@ -77,4 +89,18 @@ Example:
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
     });
+}
+
+/**
+ * A process with one role only is one of several sharing a database and a channel network: that
+ * takes PostgreSQL (the embedded SQLite file belongs to one process) and a sandbox they all reach.
+ */
+function hubRole(opts: { apiOnly?: boolean; workersOnly?: boolean }, databaseUrl: string | null, externalSandbox: string | undefined): HubRole {
+  if (opts.apiOnly === true && opts.workersOnly === true) throw new UsageError('--api-only and --workers-only exclude each other; without either, one process does both.');
+  const role: HubRole = opts.apiOnly === true ? 'api' : opts.workersOnly === true ? 'workers' : 'all';
+  if (role === 'all') return role;
+  const flag = role === 'api' ? '--api-only' : '--workers-only';
+  if (databaseUrl === null) throw new UsageError(`${flag} runs daikou as one of several processes on one PostgreSQL database: set DAIKOU_DATABASE_URL (the embedded SQLite database serves one process).`);
+  if (externalSandbox === undefined || externalSandbox === '') throw new UsageError(`${flag} needs the sandbox every process reaches: start 'daikou sandbox' and set DAIKOU_SANDBOX_URL and DAIKOU_SANDBOX_TOKEN.`);
+  return role;
 }

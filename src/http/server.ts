@@ -42,6 +42,8 @@ export interface ServerOptions {
   version: string;
   /** The background loops `/healthz` reports on, by name. */
   workers?: Readonly<Record<string, WorkerHealth>>;
+  /** Serve the API (default); false for a workers-only process: `/healthz` and `/metrics` alone. */
+  api?: boolean;
   /** The whole request, body included (DAIKOU_REQUEST_TIMEOUT_MS); batch uploads are large. */
   requestTimeoutMs?: number;
   /** The request line and headers. */
@@ -99,8 +101,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (findings.length > 0) throw validationFailed(findings, 'The request body holds personal data outside the fields meant for it.');
   });
 
-  await app.register(fastifySwagger, openApiOptions(options.version));
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  if (options.api !== false) {
+    await app.register(fastifySwagger, openApiOptions(options.version));
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  }
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'daikou_' });
@@ -156,6 +160,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onRequest: guard('operator'),
   }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
+  // A workers-only process (issue 15) answers health and metrics, nothing else.
+  if (options.api === false) return app;
   const deps: RouteDeps = {
     ctx,
     guard,

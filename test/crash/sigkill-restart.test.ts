@@ -1,59 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { accounts, businessDate, ledgerTransaction } from '../../src/core/index.js';
 import { databaseConfig } from '../../src/main.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 import { cardNumber, eventually } from '../support/hub.js';
+import { call, launch, OPERATOR_KEY, SANDBOX_TOKEN } from '../support/processes.js';
 
 /**
  * Issue 2's crash test: the hub is killed with SIGKILL while debits are in flight, then
  * restarted. Every debit must end in exactly one final state, the sandbox (a separate process,
  * like a real channel) must have received none twice, and the trial balance must be zero.
  */
-const OPERATOR_KEY = 'crash-test-operator-key-0123456789abcdef';
-const SANDBOX_TOKEN = 'crash-test-sandbox-token';
-const MASTER_KEY = crypto.randomBytes(32).toString('hex');
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
-
-interface Proc {
-  child: ChildProcess;
-  url: string;
-}
-
-function launch(args: string[], env: Record<string, string>, pattern: RegExp): Promise<Proc> {
-  const child = spawn(process.execPath, [...CLI, ...args], {
-    env: { ...process.env, DAIKOU_LOG_LEVEL: 'warn', DAIKOU_MASTER_KEY: MASTER_KEY, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`did not start: ${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]! });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
-  });
-}
-
-async function call(url: string, method: string, path: string, body?: unknown, key = OPERATOR_KEY, headers: Record<string, string> = {}) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as any };
-}
-
 for (const engine of ENGINES) {
   describe(`SIGKILL with debits in flight, on ${engine}`, () => {
     const running: ChildProcess[] = [];
