@@ -254,3 +254,20 @@ async function syncClockFromSandbox(url: string, token: string, clock: SettableC
     logger.warn({ err: error }, 'could not read the sandbox clock; using the system clock');
   }
 }
+
+/**
+ * The sandbox alone, as `daikou sandbox` runs it: its account secret derived from the master key
+ * (DAIKOU_MASTER_KEY, or `<dataDir>/master.key`), so that hubs and sandbox seal alike.
+ */
+export async function startStandaloneSandbox(options: { dataDir: string; host: string; port: number; controlToken: string; masterKey: string | undefined; logger: Logger }): Promise<{ url: string; close(): Promise<void> }> {
+  const vault = new Vault(loadMasterKey(options.dataDir, options.masterKey));
+  return startSandbox({
+    dataDir: options.dataDir,
+    host: options.host,
+    port: options.port,
+    clock: new SettableClock(),
+    controlToken: options.controlToken,
+    secret: vault.derive('sandbox/accounts'),
+    logger: options.logger,
+  });
+}

@@ -49,14 +49,7 @@ export async function measureApiThroughput(config: BenchHubConfig, options: { de
       if (answer.status !== 201) throw new Error(`debit ${i}: HTTP ${answer.status} ${answer.body.slice(0, 500)}`);
     });
     options.progress(`${options.debits} debits accepted in ${load.seconds.toFixed(2)} s; waiting until all are final`);
-    for (;;) {
-      const open = await Promise.all(
-        ['pending', 'submitted'].map(async (status) => expectStatus(await callHub<{ data: unknown[] }>(hub.url, seeded.merchantKey, 'GET', `/v1/debits?status=${status}&limit=1`), [200], 'list debits').data.length),
-      );
-      if (open.every((n) => n === 0)) break;
-      if (performance.now() - started > FINAL_WAIT_MS_MAX) throw new Error(`debits still open after ${FINAL_WAIT_MS_MAX / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntilFinal(hub.url, seeded.merchantKey, started);
     const completeSeconds = (performance.now() - started) / 1000;
     const trial = expectStatus(await callHub<TrialBalanceAnswer>(hub.url, config.operatorKey, 'GET', '/v1/ledger/trial-balance'), [200], 'trial balance');
     const peakRssMib = hub.peakRssMib();
@@ -90,5 +83,17 @@ async function measureBareFastify(config: BenchHubConfig, options: { debits: num
   } finally {
     client.close();
     await server.stop();
+  }
+}
+
+/** Waits until the merchant has no pending or submitted debit left; gives up FINAL_WAIT_MS_MAX after `started`. */
+export async function waitUntilFinal(url: string, merchantKey: string, started: number): Promise<void> {
+  for (;;) {
+    const open = await Promise.all(
+      ['pending', 'submitted'].map(async (status) => expectStatus(await callHub<{ data: unknown[] }>(url, merchantKey, 'GET', `/v1/debits?status=${status}&limit=1`), [200], 'list debits').data.length),
+    );
+    if (open.every((n) => n === 0)) return;
+    if (performance.now() - started > FINAL_WAIT_MS_MAX) throw new Error(`debits still open after ${FINAL_WAIT_MS_MAX / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -9,29 +9,40 @@
  *
  * In `batches` mode the hub runs its batch worker and not its submission workers, so that
  * ingestion is measured alone; the upload wakes the batch worker as it does in `daikou start`.
- * In `bare` mode it runs no hub, only the bare Fastify of bare-server.ts.
+ * In `bare` mode it runs no hub, only the bare Fastify of bare-server.ts. In `sandbox` mode it runs
+ * only a sandbox (its control token from DAIKOU_SANDBOX_TOKEN), which hubs started with
+ * DAIKOU_SANDBOX_URL share: several hub processes on one database (issue 15).
  */
 import { databaseUrlFromEnv, operatorKeyFromEnv, workerSettingsFromEnv } from '../cli/options.js';
 import { createLogger } from '../logger.js';
-import { startHub } from '../main.js';
+import { startHub, startStandaloneSandbox } from '../main.js';
 import { startBareServer } from './bare-server.js';
 import { HUB_MODES, type HubChildMessage, type HubMode, type HubParentMessage } from './hub-process.js';
 
 const [mode, dataDir] = process.argv.slice(2) as [HubMode | undefined, string | undefined];
 if (mode === undefined || !HUB_MODES.includes(mode) || dataDir === undefined || process.send === undefined) {
-  process.stderr.write('usage (from the bench, with an IPC channel): hub-child <batches|all|bare> <data dir>\n');
+  process.stderr.write('usage (from the bench, with an IPC channel): hub-child <batches|all|bare|sandbox> <data dir>\n');
   process.exit(2);
 }
 
-const hub = mode === 'bare' ? await startBareServer() : await startHub({
+const logger = createLogger({ level: process.env.DAIKOU_LOG_LEVEL ?? 'error' });
+const sharedSandbox = process.env.DAIKOU_SANDBOX_URL;
+const hub = mode === 'bare' ? await startBareServer() : mode === 'sandbox' ? await startStandaloneSandbox({
+  dataDir,
+  host: '127.0.0.1',
+  port: 0,
+  controlToken: process.env.DAIKOU_SANDBOX_TOKEN ?? '',
+  masterKey: process.env.DAIKOU_MASTER_KEY,
+  logger,
+}) : await startHub({
   dataDir,
   host: '127.0.0.1',
   port: 0,
   databaseUrl: databaseUrlFromEnv(process.env),
   operatorKey: operatorKeyFromEnv(process.env),
   masterKey: process.env.DAIKOU_MASTER_KEY,
-  sandbox: { kind: 'embedded', port: 0 },
-  logger: createLogger({ level: process.env.DAIKOU_LOG_LEVEL ?? 'error' }),
+  sandbox: sharedSandbox ? { kind: 'external', url: sharedSandbox, controlToken: process.env.DAIKOU_SANDBOX_TOKEN ?? '' } : { kind: 'embedded', port: 0 },
+  logger,
   workers: workerSettingsFromEnv(process.env),
   runWorkers: mode === 'all' ? true : { submission: false, batches: true },
 });

@@ -7,10 +7,11 @@ import type { BenchHubConfig } from './seed-bench.js';
 /**
  * What the hub process runs: `batches` — the API and the batch worker only, the submission
  * workers off, so that ingestion is measured alone; `all` — everything, as `daikou start` runs;
- * `bare` — no hub at all, a bare Fastify answering a trivial POST: the API phase's reference.
+ * `bare` — no hub at all, a bare Fastify answering a trivial POST: the API phase's reference;
+ * `sandbox` — a sandbox alone, shared by hubs started with DAIKOU_SANDBOX_URL.
  */
-export type HubMode = 'batches' | 'all' | 'bare';
-export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare'];
+export type HubMode = 'batches' | 'all' | 'bare' | 'sandbox';
+export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare', 'sandbox'];
 
 /** Messages between the bench and its hub process, over the IPC channel. */
 export type HubChildMessage = { type: 'ready'; url: string };

@@ -12,6 +12,7 @@ import { callHub, expectStatus, type BatchAnswer, type TrialBalanceAnswer } from
 import { HubProcess } from './hub-process.js';
 import { seedBench, type BenchHubConfig, type Seeded } from './seed-bench.js';
 import { runPayoutPhase, type PayoutFigures } from './payout-phase.js';
+import { measureProcesses, type ProcessesFigures } from './processes-phase.js';
 import { measureStorageCeiling } from './storage-ceiling.js';
 
 export interface BenchOptions {
@@ -23,6 +24,8 @@ export interface BenchOptions {
   clients: number;
   /** Payout phase: payouts in its CSV file (0 skips it). */
   payoutRows: number;
+  /** PostgreSQL: the API phase again with each of these numbers of hub processes on one database (empty skips it). */
+  processes: readonly number[];
   /** PostgreSQL: a role that may create databases; each phase gets a fresh one. */
   adminUrl: string | null;
   say: (line: string) => void;
@@ -72,6 +75,8 @@ export interface EngineResult {
    */
   payout_ratio: number | null;
   payout_peak_rss_mib: number | null;
+  /** PostgreSQL: the API phase with 1, 2, 4… hub processes sharing the database; null when not run. */
+  api_processes: ProcessesFigures[] | null;
 }
 
 export interface BenchOutcome {
@@ -180,6 +185,25 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     }
   }
 
+  let apiProcesses: ProcessesFigures[] | null = null;
+  if (options.processes.length > 0 && options.apiDebits > 0) {
+    if (engine === 'sqlite') say('processes: skipped on SQLite (one process owns the embedded database)');
+    else {
+      apiProcesses = [];
+      for (const processes of options.processes) {
+        const home = await createBenchDatabase(engine, options.adminUrl, `procs${processes}`);
+        try {
+          const figures = await measureProcesses({ dataDir: home.dataDir, databaseUrl: home.databaseUrl, ...keys() }, { processes, debits: options.apiDebits, clients: options.clients, progress: (line) => say(`processes: ${line}`) });
+          apiProcesses.push(figures);
+          say(`processes: ${processes} hub process(es) on one database: ${figures.debits_per_s} debits/s accepted, p99 ${figures.p99_ms} ms; ${figures.complete_debits_per_s} debits/s final; trial balance total ${figures.trial_balance_total}`);
+          if (!figures.trial_balance_balanced) problem(`with ${processes} processes the trial balance is not balanced (total ${figures.trial_balance_total})`);
+        } finally {
+          await home.drop();
+        }
+      }
+    }
+  }
+
   const { ingest, ceiling, complete } = batch;
   return {
     engine,
@@ -214,6 +238,7 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     payout_complete_per_s: payouts === null ? null : perSecond(payouts.accepted, payouts.completeSeconds),
     payout_ratio: payouts === null ? null : round(((ceiling.seconds / ingest.rows) * payouts.rows) / payouts.ingestSeconds, 3),
     payout_peak_rss_mib: payouts === null ? null : maxOrNull(payouts.ingestPeakRssMib, payouts.completePeakRssMib),
+    api_processes: apiProcesses,
   };
 }
 

@@ -14,7 +14,15 @@ interface BenchCommandOptions {
   apiDebits: number;
   clients: number;
   payoutRows?: number;
+  processes: number[];
   databaseUrl?: string;
+}
+
+/** `1,2,4`: numbers of hub processes, each 1–16. */
+function parseProcessList(value: string): number[] {
+  const counts = value.split(',').map((part) => Number(part.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new UsageError(`--processes takes numbers of processes from 1 to 16, separated by commas (e.g. 1,2,4), not "${value}".`);
+  return counts;
 }
 
 export function benchCommand(): Command {
@@ -29,6 +37,7 @@ export function benchCommand(): Command {
     .option('--api-debits <n>', 'single debits for the API phase (0 skips it)', parseCount, 3_000)
     .option('--clients <n>', 'concurrent clients in the API phase', parsePositiveInt, 32)
     .option('--payout-rows <n>', 'payouts in the payout phase\'s CSV file (default: --rows; 0 skips it)', parseCount)
+    .option('--processes <list>', 'PostgreSQL: run the API phase again with each number of hub processes sharing the database, e.g. 1,2,4', parseProcessList, [])
     .option('--database-url <url>', 'PostgreSQL role that may create databases (else env DAIKOU_BENCH_DATABASE_URL, else DAIKOU_TEST_DATABASE_URL)')
     .addHelpText(
       'after',
@@ -39,7 +48,8 @@ made through the given URL and dropped at the end. The hub runs in a process of 
 Examples:
   daikou bench --rows 100000 --engine sqlite
   daikou bench --rows 20000 --engine all --database-url postgres://daikou:daikou@127.0.0.1:5432/daikou
-  npm run bench -- --rows 5000 --format pain.008`,
+  npm run bench -- --rows 5000 --format pain.008
+  daikou bench --rows 2000 --engine postgres --api-debits 5000 --processes 1,2,4`,
     )
     .action(async (opts: BenchCommandOptions) => {
       const adminUrl = opts.databaseUrl || process.env.DAIKOU_BENCH_DATABASE_URL || process.env.DAIKOU_TEST_DATABASE_URL || null;
@@ -70,7 +80,7 @@ Examples:
       };
       process.once('SIGINT', interrupted);
       process.once('SIGTERM', interrupted);
-      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, adminUrl, say });
+      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, processes: opts.processes, adminUrl, say });
       for (const problem of problems) say(`does not add up: ${problem}`);
       if (problems.length > 0) process.exitCode = 1;
       say(JSON.stringify(results));

@@ -2,10 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { startSandbox } from '../channels/sandbox/index.js';
-import { SettableClock } from '../core/index.js';
 import { createLogger } from '../logger.js';
-import { loadMasterKey, Vault } from '../security/vault.js';
+import { startStandaloneSandbox } from '../main.js';
 import { listenFailure } from '../startup-error.js';
 import { parsePort } from './options.js';
 
@@ -30,14 +28,12 @@ token in <data>/sandbox.token, created on first start. Point a hub at it with
         if (!fs.existsSync(tokenFile)) fs.writeFileSync(tokenFile, `${crypto.randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
         token = fs.readFileSync(tokenFile, 'utf8').trim();
       }
-      const vault = new Vault(loadMasterKey(opts.data, process.env.DAIKOU_MASTER_KEY));
-      const sandbox = await startSandbox({
+      const sandbox = await startStandaloneSandbox({
         dataDir: opts.data,
         host: opts.host,
         port: opts.port,
-        clock: new SettableClock(),
         controlToken: token,
-        secret: vault.derive('sandbox/accounts'),
+        masterKey: process.env.DAIKOU_MASTER_KEY,
         logger: createLogger(),
       }).catch((error: unknown) => {
         throw listenFailure(error, 'the sandbox', 'choose another port with --port or DAIKOU_SANDBOX_PORT');
