@@ -17,6 +17,7 @@ import * as refunds from './015-refunds.js';
 import * as payoutBatches from './016-payout-batches.js';
 import * as reconciliations from './017-reconciliations.js';
 import * as webhookEndpoints from './018-webhook-endpoints.js';
+import * as reconciliationLatestAttempt from './022-reconciliation-latest-attempt.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '016-payout-batches': payoutBatches,
   '017-reconciliations': reconciliations,
   '018-webhook-endpoints': webhookEndpoints,
+  '022-reconciliation-latest-attempt': reconciliationLatestAttempt,
 };
 
 export const migrationProvider: MigrationProvider = {
