@@ -162,7 +162,7 @@ export class Reconciliations {
     }
   }
 
-  async completeReconciliation(input: { id: string; format: StatementFormat; statement: StatementTotals; result: MatchResult; at: string }): Promise<ReconciliationRow> {
+  async completeReconciliation(input: { id: string; format: StatementFormat; statement: StatementTotals; result: MatchResult; at: string; linesKeptFrom: string }): Promise<ReconciliationRow> {
     const run = await this.db.selectFrom('reconciliations').selectAll().where('id', '=', input.id).executeTakeFirstOrThrow();
     // Two runs of one channel complete one after the other (SQLite has one writer anyway).
     await this.context.dialect.lockRows(this.db.selectFrom('channels').select('id').where('id', '=', run.channel_id)).execute();
@@ -212,6 +212,9 @@ export class Reconciliations {
       .where('status', '=', 'superseded');
     await this.db.updateTable('reconciliation_exceptions').set({ status: 'superseded' }).where('status', '=', 'open').where('reconciliation_id', 'in', superseded).execute();
     await this.db.deleteFrom('reconciliation_lines').where('reconciliation_id', 'in', superseded).execute();
+    // Older dates' lines: no run reads them any more (each reads its date's and the date before's).
+    const older = this.db.selectFrom('reconciliations').select('id').where('channel_id', '=', run.channel_id).where('business_date', '<', input.linesKeptFrom);
+    await this.db.deleteFrom('reconciliation_lines').where('reconciliation_id', 'in', older).execute();
     return this.db.selectFrom('reconciliations').selectAll().where('id', '=', input.id).executeTakeFirstOrThrow();
   }
 
