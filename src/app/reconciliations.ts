@@ -106,7 +106,7 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
         statement,
         at,
       });
-      return tx.completeReconciliation({ id, format: format!, statement, result, at });
+      return tx.completeReconciliation({ id, format: format!, statement, result, at, linesKeptFrom: calendarDatePlus(request.businessDate, -1) });
     });
     // How long loading the statement and matching it took: where a slow run spends its time.
     const matchMs = Math.round(performance.now() - matching);

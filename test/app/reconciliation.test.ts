@@ -1,5 +1,6 @@
 import path from 'node:path';
 import fc from 'fast-check';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
 import { reconcile, reconcilePreviousDay, resolveReconciliationException, type ReconciliationContext } from '../../src/app/reconciliations.js';
@@ -8,6 +9,7 @@ import { FlowTable, SequentialIds, SettableClock, type BusinessDate, type Channe
 import { createLogger } from '../../src/logger.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
+import type { Database } from '../../src/storage/schema.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 import { LogCapture } from '../support/hub.js';
 import { lineOf, merchantRow, seedChannel, seedInstructions, statementCamt053, statementCsv, type SeededInstruction } from '../support/reconciliation-seed.js';
@@ -28,6 +30,7 @@ for (const engine of ENGINES) {
   describe(`reconciliation on ${engine}`, () => {
     let database: TestDatabase;
     let store: Store;
+    let db: Kysely<Database>;
     let ctx: ReconciliationContext;
     let clock: SettableClock;
     const statements = new Map<string, StatementOutcome>();
@@ -37,6 +40,7 @@ for (const engine of ENGINES) {
       database = await freshDatabase(engine);
       const opened = openStore(engine === 'sqlite' ? { engine: 'sqlite', file: path.join(database.dataDir, 'daikou.sqlite') } : { engine: 'postgres', url: database.databaseUrl! });
       store = opened.store;
+      db = opened.db;
       await migrateToLatest(opened.db);
       await store.insertMerchant(merchantRow('mer_1'));
       clock = new SettableClock();
@@ -161,6 +165,20 @@ for (const engine of ENGINES) {
       expect([day.matched, day.missing_in_statement]).toEqual([1, 0]);
       const next = await reconcile(ctx, { channelId: channel, businessDate: '2024-10-01' as BusinessDate, input: file(statementCsv(channel, '2024-10-01', [])), requestedBy: null });
       expect([next.status, next.lines, next.missing_in_statement]).toEqual(['completed', 0, 0]);
+    });
+
+    it('keeps the staging lines of a date and the date before it, and deletes older ones as a date completes', async () => {
+      const channel = await freshChannel();
+      const linesOf = async (runId: string) => Number((await sql<{ n: number }>`select count(*) as n from reconciliation_lines where reconciliation_id = ${runId}`.execute(db)).rows[0]!.n);
+      const runs = new Map<string, string>();
+      for (const date of ['2024-09-27', '2024-09-28', '2024-09-29', '2024-09-30']) {
+        const decided: SeededInstruction = { kind: 'debit', id: `dbt_${channel}_${date}`, amount: 500, payerFee: 0, state: 'succeeded', recordedAt: at(date, 10) };
+        await seedInstructions(store, 'mer_1', channel, [decided]);
+        const run = await reconcile(ctx, { channelId: channel, businessDate: date as BusinessDate, input: file(statementCsv(channel, date, [lineOf(decided, 1)])), requestedBy: null });
+        expect([run.status, run.matched, run.missing_in_statement]).toEqual(['completed', 1, 0]);
+        runs.set(date, run.id);
+      }
+      expect(await Promise.all([...runs.values()].map(linesOf))).toEqual([0, 0, 1, 1]);
     });
 
     it('resolves each kind with balanced transactions, once; a re-run supersedes without reopening what was resolved', async () => {

@@ -56,9 +56,10 @@ export interface ReconciliationStore {
    * when a later run of the same channel and date completed before it. Earlier completed runs
    * become `superseded`, their open exceptions too, and their lines are deleted. On PostgreSQL
    * the channel's row is locked first, so two runs of one channel complete one after the other.
-   * Inside a transaction, with matchReconciliation.
+   * The staging lines of the channel's runs of dates before `linesKeptFrom` are deleted (a run
+   * reads only its own date's and the date before's). Inside a transaction, with matchReconciliation.
    */
-  completeReconciliation(input: { id: string; format: StatementFormat; statement: StatementTotals; result: MatchResult; at: string }): Promise<ReconciliationRow>;
+  completeReconciliation(input: { id: string; format: StatementFormat; statement: StatementTotals; result: MatchResult; at: string; linesKeptFrom: string }): Promise<ReconciliationRow>;
   /** Fails a run still `processing`, with its reason; its lines are deleted. */
   failReconciliation(input: { id: string; format: StatementFormat | null; code: string; message: string; at: string }): Promise<void>;
   getReconciliation(id: string): Promise<ReconciliationRow | undefined>;

@@ -14,6 +14,20 @@ const REFERENCE = /^[\x21-\x7e]{1,64}$/;
  * without a quote (every line of a statement daikou's channels write) is split on commas directly.
  */
 export async function* csvRecords(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<string[]> {
+  for await (const lines of csvLines(source)) {
+    for (const line of lines) {
+      const record = recordOf(line);
+      if (record !== null) yield record;
+    }
+  }
+}
+
+/**
+ * The text of each record, not split yet (`recordOf` splits it), as many as each chunk of the
+ * source completes at a time: one await per chunk, not per record (at a million records, a
+ * generator step per record cost more than splitting them).
+ */
+async function* csvLines(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<string[]> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending = '';
   let first = true;
@@ -23,31 +37,42 @@ export async function* csvRecords(source: AsyncIterable<Buffer | string> | Itera
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
+    const lines: string[] = [];
     let start = 0;
+    // Where the next quote is: a line that ends before it has none, and is a record as it is.
+    let quote = text.indexOf('"');
     for (;;) {
       let end = text.indexOf('\n', start);
-      // A quoted field may run on past a line end: the record ends at the first line end after its quotes close.
-      while (end >= 0 && !quotesClosed(text.slice(start, end))) end = text.indexOf('\n', end + 1);
       if (end < 0) break;
-      const record = recordOf(text.slice(start, end));
+      if (quote >= 0 && quote < end) {
+        // A quoted field may run on past a line end: the record ends at the first line end after its quotes close.
+        while (end >= 0 && !quotesClosed(text.slice(start, end))) end = text.indexOf('\n', end + 1);
+        if (end < 0) break;
+        quote = text.indexOf('"', end);
+      }
+      lines.push(text.slice(start, end));
       start = end + 1;
-      if (record !== null) yield record;
     }
     pending = text.slice(start);
+    if (lines.length > 0) yield lines;
   }
   pending += decoder.decode();
   // The last record may lack its line end; a quote still open there is a broken file.
+  const lines: string[] = [];
   let start = 0;
   while (start < pending.length) {
     let end = pending.indexOf('\n', start);
     while (end >= 0 && !quotesClosed(pending.slice(start, end))) end = pending.indexOf('\n', end + 1);
     if (end < 0) end = pending.length;
     const line = pending.slice(start, end);
-    if (!quotesClosed(line)) throw new StatementError('invalid_statement', 'The CSV ends inside a quoted field.');
-    const record = recordOf(line);
-    if (record !== null) yield record;
+    if (!quotesClosed(line)) {
+      yield lines;
+      throw new StatementError('invalid_statement', 'The CSV ends inside a quoted field.');
+    }
+    lines.push(line);
     start = end + 1;
   }
+  if (lines.length > 0) yield lines;
 }
 
 function quotesClosed(text: string): boolean {
@@ -108,40 +133,43 @@ export async function* readStatementCsv(source: AsyncIterable<Buffer | string> |
   let entries = 0;
   let chunk: StatementLine[] = [];
   try {
-    for await (const cells of csvRecords(source)) {
-      record += 1;
-      const at = `record ${record}`;
-      if (record === 1) {
-        if (cells.join(',') !== STATEMENT_CSV_HEADER.join(',')) throw new StatementError('invalid_statement', `The header must be ${STATEMENT_CSV_HEADER.join(',')}.`);
-        continue;
-      }
-      if (cells.length !== STATEMENT_CSV_HEADER.length) throw new StatementError('invalid_statement', `${at} has ${cells.length} fields, not ${STATEMENT_CSV_HEADER.length}.`);
-      const [kind, channel, date, reference, endToEndId, direction, amountText, status, settledAt, count] = cells as [string, string, string, string, string, string, string, string, string, string];
-      sameHead(head, channel, date, at);
-      if (!(STATEMENT_DIRECTIONS as readonly string[]).includes(direction)) throw new StatementError('invalid_statement', `${at}: direction must be debit or credit.`);
-      const amount = Number(amountText);
-      // The pattern alone lets 16 digits through: past 2^53 a Number is no longer the fen written.
-      if (!AMOUNT.test(amountText) || !Number.isSafeInteger(amount)) throw new StatementError('invalid_statement', `${at}: amount must be integer fen.`);
-      if (kind === 'entry') {
-        if (Object.keys(stated).length > 0) throw new StatementError('invalid_statement', `${at}: an entry after the totals.`);
-        if (!REFERENCE.test(endToEndId)) throw new StatementError('invalid_statement', `${at}: end_to_end_id must be 1–64 printable ASCII characters.`);
-        if (reference !== '' && !REFERENCE.test(reference)) throw new StatementError('invalid_statement', `${at}: channel_reference must be 1–64 printable ASCII characters.`);
-        if (!(STATEMENT_STATUSES as readonly string[]).includes(status)) throw new StatementError('invalid_statement', `${at}: status must be succeeded or failed.`);
-        entries += 1;
-        const line: StatementLine = { line: entries, channel_reference: reference === '' ? null : reference, end_to_end_id: endToEndId, direction: direction as StatementDirection, amount, status: status as StatementStatus, settled_at: settledAt === '' ? null : settledAt };
-        addToTotals(counted, line);
-        chunk.push(line);
-        if (chunk.length >= chunkLines) {
-          yield chunk;
-          chunk = [];
+    for await (const texts of csvLines(source)) {
+      for (const text of texts) {
+        const cells = recordOf(text);
+        if (cells === null) continue;
+        record += 1;
+        if (record === 1) {
+          if (cells.join(',') !== STATEMENT_CSV_HEADER.join(',')) throw new StatementError('invalid_statement', `The header must be ${STATEMENT_CSV_HEADER.join(',')}.`);
+          continue;
         }
-      } else if (kind === 'total') {
-        const expected: StatementDirection = stated.debit === undefined ? 'debit' : 'credit';
-        if (stated.credit !== undefined || direction !== expected) throw new StatementError('invalid_statement', `${at}: the totals are one debit, then one credit.`);
-        if (!AMOUNT.test(count) || !Number.isSafeInteger(Number(count))) throw new StatementError('invalid_statement', `${at}: count must be a whole number.`);
-        stated[expected] = { count: Number(count), amount };
-      } else {
-        throw new StatementError('invalid_statement', `${at}: record must be entry or total.`);
+        if (cells.length !== STATEMENT_CSV_HEADER.length) throw new StatementError('invalid_statement', `record ${record} has ${cells.length} fields, not ${STATEMENT_CSV_HEADER.length}.`);
+        const [kind, channel, date, reference, endToEndId, direction, amountText, status, settledAt, count] = cells as [string, string, string, string, string, string, string, string, string, string];
+        if (channel !== head.channel || date !== head.businessDate) sameHead(head, channel, date, `record ${record}`);
+        if (!(STATEMENT_DIRECTIONS as readonly string[]).includes(direction)) throw new StatementError('invalid_statement', `record ${record}: direction must be debit or credit.`);
+        const amount = Number(amountText);
+        // The pattern alone lets 16 digits through: past 2^53 a Number is no longer the fen written.
+        if (!AMOUNT.test(amountText) || !Number.isSafeInteger(amount)) throw new StatementError('invalid_statement', `record ${record}: amount must be integer fen.`);
+        if (kind === 'entry') {
+          if (stated.debit !== undefined || stated.credit !== undefined) throw new StatementError('invalid_statement', `record ${record}: an entry after the totals.`);
+          if (!REFERENCE.test(endToEndId)) throw new StatementError('invalid_statement', `record ${record}: end_to_end_id must be 1–64 printable ASCII characters.`);
+          if (reference !== '' && !REFERENCE.test(reference)) throw new StatementError('invalid_statement', `record ${record}: channel_reference must be 1–64 printable ASCII characters.`);
+          if (!(STATEMENT_STATUSES as readonly string[]).includes(status)) throw new StatementError('invalid_statement', `record ${record}: status must be succeeded or failed.`);
+          entries += 1;
+          const line: StatementLine = { line: entries, channel_reference: reference === '' ? null : reference, end_to_end_id: endToEndId, direction: direction as StatementDirection, amount, status: status as StatementStatus, settled_at: settledAt === '' ? null : settledAt };
+          addToTotals(counted, line);
+          chunk.push(line);
+          if (chunk.length >= chunkLines) {
+            yield chunk;
+            chunk = [];
+          }
+        } else if (kind === 'total') {
+          const expected: StatementDirection = stated.debit === undefined ? 'debit' : 'credit';
+          if (stated.credit !== undefined || direction !== expected) throw new StatementError('invalid_statement', `record ${record}: the totals are one debit, then one credit.`);
+          if (!AMOUNT.test(count) || !Number.isSafeInteger(Number(count))) throw new StatementError('invalid_statement', `record ${record}: count must be a whole number.`);
+          stated[expected] = { count: Number(count), amount };
+        } else {
+          throw new StatementError('invalid_statement', `record ${record}: record must be entry or total.`);
+        }
       }
     }
   } catch (error) {
