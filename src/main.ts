@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureOperatorKey } from './app/api-keys.js';
@@ -36,6 +37,9 @@ export const randomSecrets: SecretSource = {
 };
 
 export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Where `npm run build` writes the web console (`vite build` of console/), from src/ and dist/ alike. */
+export const CONSOLE_DIR: string = fileURLToPath(new URL('../dist/console/', import.meta.url));
 
 /** The purpose of the key that seals uploaded batch files at rest, for Vault.derive. */
 const BATCH_FILE_KEY_PURPOSE = 'batch-files';
@@ -75,6 +79,8 @@ export interface HubOptions {
    * Default `all`: one process does both.
    */
   role?: HubRole;
+  /** The built web console to serve at `/` (default: the checkout's `dist/console`, written by `npm run build`). */
+  consoleDir?: string;
 }
 
 export type HubRole = 'all' | 'api' | 'workers';
@@ -189,6 +195,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       onBatchReceived: () => batchWorker.wake(),
       onClockChanged: () => maintenance.wake(),
       version: VERSION,
+      consoleDir: options.consoleDir ?? CONSOLE_DIR,
       workers: { ...worker.health, batches: batchWorker.health },
       api: role !== 'workers',
       ...options.server,

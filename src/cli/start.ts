@@ -71,6 +71,7 @@ Example:
         ...(role === 'workers'
           ? ['']
           : [
+              `  console    ${hub.url}/  (log in with the operator key)`,
               `  API docs   ${hub.url}/docs`,
               '',
               hub.firstOperatorKey ? `Operator key (shown once, keep it): ${hub.firstOperatorKey}` : `Operator key: ${key}`,
