@@ -13,6 +13,7 @@ import type { RefundStore } from './ports/refund-store.js';
 import type { SubmissionStore } from './ports/submission-store.js';
 import type { WebhookStore } from './ports/webhook-store.js';
 import type { ReconciliationStore } from './ports/reconciliation-store.js';
+import type { NoticeStore } from './ports/notice-store.js';
 
 // The store's ports, one per role, each declared for the use cases that call it (src/app/ports/).
 // A use case takes only the ports it uses; the adapter (src/storage/) implements them all.
@@ -32,13 +33,14 @@ export * from './ports/refund-store.js';
 export * from './ports/submission-store.js';
 export * from './ports/webhook-store.js';
 export * from './ports/reconciliation-store.js';
+export * from './ports/notice-store.js';
 
 /**
  * Every port of the store, inside or outside one transaction: what the adapter implements and
  * what the context wires. Methods that change state conditionally return whether they did, so
  * that two workers racing for the same row can tell who won (DESIGN-NOTES §1).
  */
-export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore & SettlementStore & RepresentmentStore & PayoutStore & RefundStore & WebhookStore & ReconciliationStore;
+export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore & SettlementStore & RepresentmentStore & PayoutStore & RefundStore & WebhookStore & ReconciliationStore & NoticeStore;
 
 /**
  * The store, and its transactions. A write that can meet a unique index the callers expect to meet

@@ -19,6 +19,7 @@ import type {
   SettlementRecord,
   WebhookEndpointRecord,
   ReconciliationRecord,
+  NoticeRecord,
   ReconciliationExceptionRecord,
 } from '../core/index.js';
 import type { Database } from './schema.js';
@@ -44,6 +45,7 @@ interface TableRecords {
   settlements: SettlementRecord;
   webhook_endpoints: WebhookEndpointRecord;
   reconciliations: ReconciliationRecord;
+  notices: NoticeRecord;
   reconciliation_exceptions: ReconciliationExceptionRecord;
 }
 
@@ -75,5 +77,6 @@ export const TABLES_MATCH_RECORDS = {
   settlements: true,
   webhook_endpoints: true,
   reconciliations: true,
+  notices: true,
   reconciliation_exceptions: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

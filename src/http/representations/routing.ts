@@ -33,6 +33,7 @@ const RuleFields = {
   allow_only: RuleConditionsInput.optional().describe('Present on allow rules: the channel carries only what meets these'),
   deny: RuleConditionsInput.optional().describe('Present on deny rules: the channel does not carry what meets these'),
   retired: z.boolean(),
+  notice_id: z.string().nullable().describe('The notice (公告) the rule comes from (GET /v1/notices/{id}), or null'),
   created_at: Timestamp,
 };
 

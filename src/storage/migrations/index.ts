@@ -17,6 +17,7 @@ import * as refunds from './015-refunds.js';
 import * as payoutBatches from './016-payout-batches.js';
 import * as reconciliations from './017-reconciliations.js';
 import * as webhookEndpoints from './018-webhook-endpoints.js';
+import * as notices from './021-notices.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '016-payout-batches': payoutBatches,
   '017-reconciliations': reconciliations,
   '018-webhook-endpoints': webhookEndpoints,
+  '021-notices': notices,
 };
 
 export const migrationProvider: MigrationProvider = {
