@@ -149,4 +149,11 @@ export default tseslint.config(
     },
   },
   ...layerRules(),
+  {
+    // The web console talks to the public API only: the typed client, and core's pure kernel (formatYuan, parseYuan).
+    files: ['console/**/*.ts', 'console/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+src/(?!client/|core/kernel/)', message: 'The console may import only src/client/ and src/core/kernel/ from the server (it talks to the public API).' }] }],
+    },
+  },
 );

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureOperatorKey } from './app/api-keys.js';
@@ -37,6 +38,9 @@ export const randomSecrets: SecretSource = {
 
 export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** Where `npm run build` writes the web console (`vite build` of console/), from src/ and dist/ alike. */
+export const CONSOLE_DIR: string = fileURLToPath(new URL('../dist/console/', import.meta.url));
+
 /** The purpose of the key that seals uploaded batch files at rest, for Vault.derive. */
 const BATCH_FILE_KEY_PURPOSE = 'batch-files';
 
@@ -69,6 +73,8 @@ export interface HubOptions {
    * one, e.g. batches without submission to time ingestion alone.
    */
   runWorkers?: boolean | { submission: boolean; batches: boolean };
+  /** The built web console to serve at `/` (default: the checkout's `dist/console`, written by `npm run build`). */
+  consoleDir?: string;
 }
 
 export interface RunningHub {
@@ -180,6 +186,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       onBatchReceived: () => batchWorker.wake(),
       onClockChanged: () => maintenance.wake(),
       version: VERSION,
+      consoleDir: options.consoleDir ?? CONSOLE_DIR,
       workers: { ...worker.health, batches: batchWorker.health },
       ...options.server,
     });

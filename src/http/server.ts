@@ -29,6 +29,7 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
 import { sandboxRoutes, type SandboxLink } from './routes/sandbox.js';
+import { consoleRoutes } from './console-files.js';
 import type { RouteDeps } from './route-deps.js';
 
 
@@ -55,6 +56,8 @@ export interface ServerOptions {
   connectionsCheckingIntervalMs?: number;
   /** Open connections at once (DAIKOU_MAX_CONNECTIONS); more are dropped as they arrive. */
   maxConnections?: number;
+  /** The built web console (`dist/console`), served at `/`; null serves none. */
+  consoleDir?: string | null;
 }
 
 /** Limits on slow and numerous clients, so that none can hold the server's sockets forever. */
@@ -180,6 +183,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   calendarRoutes(app, deps);
   if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (options.consoleDir) consoleRoutes(app, options.consoleDir);
   return app;
 }
 

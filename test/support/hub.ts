@@ -30,7 +30,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(engine: Engine, options: { workers?: Partial<WorkerSettings>; batches?: Partial<BatchSettings>; runWorkers?: boolean; scenario?: ScenarioName } = {}): Promise<TestHub> {
+export async function startTestHub(engine: Engine, options: { workers?: Partial<WorkerSettings>; batches?: Partial<BatchSettings>; runWorkers?: boolean; scenario?: ScenarioName; consoleDir?: string } = {}): Promise<TestHub> {
   const database = await freshDatabase(engine);
   const logs = new LogCapture();
   const clock = new SettableClock();
@@ -49,6 +49,7 @@ export async function startTestHub(engine: Engine, options: { workers?: Partial<
     runWorkers: options.runWorkers ?? true,
     ...(options.batches ? { batches: options.batches } : {}),
     ...(options.scenario ? { scenario: options.scenario } : {}),
+    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
   });
   const bodies: string[] = [];
   return {

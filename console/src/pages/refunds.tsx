@@ -1,0 +1,5 @@
+import { PayoutList } from './payouts.js';
+
+export default function RefundsPage() {
+  return <PayoutList kind="refund" />;
+}
