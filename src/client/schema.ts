@@ -983,6 +983,17 @@ export interface components {
             priority: number;
             enabled: boolean;
             endpoint: string;
+            /** @description The channel's circuit breaker in the hub process that answers (each process keeps its own) */
+            health: {
+                /**
+                 * @description open: routing leaves the channel out until open_until
+                 * @enum {string}
+                 */
+                breaker: "closed" | "open";
+                /** @description Transport failures since the last success */
+                consecutive_failures: number;
+                open_until: components["schemas"]["Timestamp"] | null;
+            };
         };
         ChannelList: {
             /** @constant */

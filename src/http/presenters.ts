@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
+import type { ChannelHealth } from '../app/channel-availability.js';
 import type { DebitPresenter } from '../app/debits.js';
 import type { PayoutWithHistory } from '../app/payouts.js';
 import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, NoticeRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
@@ -157,7 +158,7 @@ export function presentFeePlan(row: FeePlanRow): FeePlanView {
   };
 }
 
-export function presentChannel(row: ChannelRow): ChannelView {
+export function presentChannel(row: ChannelRow, health: ChannelHealth): ChannelView {
   return {
     id: row.id,
     object: 'channel',
@@ -170,6 +171,7 @@ export function presentChannel(row: ChannelRow): ChannelView {
     priority: row.priority,
     enabled: row.enabled === 1,
     endpoint: row.endpoint,
+    health: { breaker: health.breaker, consecutive_failures: health.consecutiveFailures, open_until: health.openUntil === null ? null : formatInstant(health.openUntil) },
   };
 }
 

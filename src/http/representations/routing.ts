@@ -16,6 +16,13 @@ export const Channel = z
     priority: z.number().int(),
     enabled: z.boolean(),
     endpoint: z.string(),
+    health: z
+      .strictObject({
+        breaker: z.enum(['closed', 'open']).describe('open: routing leaves the channel out until open_until'),
+        consecutive_failures: z.number().int().min(0).describe('Transport failures since the last success'),
+        open_until: Timestamp.nullable(),
+      })
+      .describe("The channel's circuit breaker in the hub process that answers (each process keeps its own)"),
   })
   .meta({ id: 'Channel' });
 
