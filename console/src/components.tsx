@@ -79,7 +79,7 @@ export function Facts({ items }: { items: readonly [MessageKey, ReactNode][] }) 
 export function Pager({ hasMore, lastId, cursors, setCursors }: { hasMore: boolean; lastId: string | undefined; cursors: readonly string[]; setCursors(next: string[]): void }) {
   const { t } = useI18n();
   return (
-    <nav className="pager" aria-label="pagination">
+    <nav className="pager" aria-label={t('common.pagination')}>
       <button type="button" disabled={cursors.length === 0} onClick={() => setCursors([])}>
         {t('common.first')}
       </button>

@@ -32,6 +32,7 @@ export const en = {
 
   'common.search': 'Search',
   'common.reset': 'Reset',
+  'common.pagination': 'Pages',
   'common.next': 'Next page',
   'common.first': 'First page',
   'common.none': 'Nothing here yet.',
@@ -156,7 +157,7 @@ export const en = {
   'batches.uploading': 'Uploading…',
   'batch.title': 'Batch {id}',
   'batch.progress': 'Progress',
-  'batch.progressValue': '{done} of {rows} rows ended',
+  'batch.progressValue': '{done} of {rows} rows ended.',
   'batch.report': 'Download the report (CSV)',
   'batch.live': 'Live: refreshed while the batch runs.',
   'batch.done': 'All rows have ended.',

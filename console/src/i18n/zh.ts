@@ -31,6 +31,7 @@ export const zh: Record<MessageKey, string> = {
 
   'common.search': '查询',
   'common.reset': '重置',
+  'common.pagination': '分页',
   'common.next': '下一页',
   'common.first': '第一页',
   'common.none': '暂无数据。',
@@ -155,7 +156,7 @@ export const zh: Record<MessageKey, string> = {
   'batches.uploading': '上传中…',
   'batch.title': '批次 {id}',
   'batch.progress': '进度',
-  'batch.progressValue': '{rows} 行中 {done} 行已结束',
+  'batch.progressValue': '{rows} 行中 {done} 行已结束。',
   'batch.report': '下载结果报告（CSV）',
   'batch.live': '实时：批次运行时自动刷新。',
   'batch.done': '所有行均已结束。',

@@ -111,7 +111,7 @@ function RefundForm({ debitId, onDone }: { debitId: string; onDone(): void }) {
     });
     setBusy(false);
     if (data) {
-      setMessage({ ok: true, text: t('debit.refundCreated', { id: data.id, status: data.status }) });
+      setMessage({ ok: true, text: t('debit.refundCreated', { id: data.id, status: t(`status.${data.status}`) }) });
       setAmount('');
       setReason('');
       onDone();
