@@ -220,6 +220,7 @@ export const en = {
   'rule.notice': 'Notice',
   'rule.noNotice': 'No notice',
   'rule.linkNotice': 'The notice this rule comes from',
+  'rule.linkForm': 'Link to a notice',
   'rule.saveNotice': 'Save (writes a new version)',
   'whatIf.title': 'What-if',
   'whatIf.help': 'Replays the debits created in a window as they were routed, and again as if routed on a date with the rules changed. Nothing is written.',

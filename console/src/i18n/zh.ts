@@ -219,6 +219,7 @@ export const zh: Record<MessageKey, string> = {
   'rule.notice': '公告',
   'rule.noNotice': '无公告',
   'rule.linkNotice': '本规则依据的公告',
+  'rule.linkForm': '关联公告',
   'rule.saveNotice': '保存(生成新版本)',
   'whatIf.title': '假设分析',
   'whatIf.help': '按原路由重放某时段内创建的代扣,再按指定日期和修改后的规则重新路由。不写入任何数据。',

@@ -84,7 +84,7 @@ function LinkNotice({ rule, onLinked }: { rule: Rule; onLinked(): void }) {
   return (
     <Show loaded={notices}>
       {(list) => (
-        <form className="filters" aria-label={t('rule.linkNotice')} onSubmit={submit}>
+        <form className="filters" aria-label={t('rule.linkForm')} onSubmit={submit}>
           <label>
             {t('rule.linkNotice')}
             <select name="notice_id" value={chosen} onChange={(event) => setChosen(event.target.value)}>
