@@ -216,6 +216,7 @@ export const zh: Record<MessageKey, string> = {
   'rule.appliesTo': '适用于',
   'rule.effect': '效力',
   'rule.retired': '已停用',
+  'rule.isRetired': '是否停用',
   'rule.notice': '公告',
   'rule.noNotice': '无公告',
   'rule.linkNotice': '本规则依据的公告',
@@ -253,8 +254,8 @@ export const zh: Record<MessageKey, string> = {
   'recon.resolveOne': '处理差错 {id}',
   'recon.action': '处理方式',
   'recon.action.accept': '接受(不记账)',
-  'recon.action.adjust': '调整(商户账按通道)',
-  'recon.action.writeOff': '核销(平台承担差额)',
+  'recon.action.adjust': '调整(按通道)',
+  'recon.action.writeOff': '核销(平台承担)',
   'recon.reason': '原因',
   'recon.resolvedAs': '已处理:{action} — {reason}',
 };

@@ -47,8 +47,9 @@ export default function ReconciliationPage() {
                     <td className="num">{exceptions ?? '—'}</td>
                     <td>{dateTime(run.created_at)}</td>
                     <td>
-                      <button type="button" onClick={() => setChosen(run.id)} aria-pressed={chosen === run.id}>
-                        {t('recon.show', { id: run.id })}
+                      {run.id}{' '}
+                      <button type="button" onClick={() => setChosen(run.id)} aria-pressed={chosen === run.id} aria-label={t('recon.show', { id: run.id })}>
+                        {t('recon.exceptions')}
                       </button>
                     </td>
                   </tr>

@@ -32,13 +32,13 @@ export default function RuleDetailPage({ params }: PageProps) {
               ['rule.window', t('channels.window', { from: r.effective_from ?? t('channels.always'), until: r.effective_until ?? t('channels.openEnded') })],
               ['rule.appliesTo', [...(r.applies_to.channels ?? []), ...(r.applies_to.types ?? [])].join(', ')],
               ['rule.effect', `${r.allow_only ? 'allow_only' : 'deny'} ${JSON.stringify(r.allow_only ?? r.deny)}`],
-              ['rule.retired', r.retired ? t('common.yes') : t('common.no')],
+              ['rule.isRetired', r.retired ? t('common.yes') : t('common.no')],
               ['rule.notice', r.notice_id === null ? t('rule.noNotice') : <Link to={`/notices/${r.notice_id}`}>{r.notice_id}</Link>],
             ]}
           />
           {!r.retired && <LinkNotice rule={r} onLinked={rule.reload} />}
           <h2>{t('rule.versions')}</h2>
-          <Table caption={t('rule.versions')} head={['rule.version', 'field.created', 'rule.window', 'rule.notice', 'rule.retired']}>
+          <Table caption={t('rule.versions')} head={['rule.version', 'field.created', 'rule.window', 'rule.notice', 'rule.isRetired']}>
             {r.versions.map((version) => (
               <tr key={version.version}>
                 <td className="num">{version.version}</td>
