@@ -1,5 +1,8 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { startThrowawayHub } from '../../src/bench/throwaway-hub.js';
 import type { RunningHub } from '../../src/main.js';
@@ -103,6 +106,15 @@ interface FuzzRequest {
   operation: string;
 }
 
+/** A built console in miniature: index.html and one hashed asset. */
+function miniatureConsole(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daikou-fuzz-console-'));
+  fs.mkdirSync(path.join(dir, 'assets'));
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="/assets/index-Ab12Cd34.js"></script>');
+  fs.writeFileSync(path.join(dir, 'assets', 'index-Ab12Cd34.js'), 'export {};');
+  return dir;
+}
+
 interface KnownIds {
   merchantKey: string;
   mandateId: string;
@@ -112,8 +124,11 @@ interface KnownIds {
 export async function runHttpFuzz(options: FuzzOptions): Promise<FuzzReport> {
   let throwaway: { hub: RunningHub; close(): Promise<void> } | null = null;
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency ?? 8 });
+  // The hub serves a console of its own, so that its static files are fuzzed too, whether or not
+  // `npm run build` has written dist/console (without one, `/` is a deliberate 503).
+  const consoleDir = miniatureConsole();
   try {
-    throwaway = await startThrowawayHub('fuzz', OPERATOR_KEY);
+    throwaway = await startThrowawayHub('fuzz', OPERATOR_KEY, { consoleDir });
     const { hub } = throwaway;
     const base = new URL(hub.url);
     const known = await seedData(hub.url);
@@ -153,6 +168,7 @@ export async function runHttpFuzz(options: FuzzOptions): Promise<FuzzReport> {
   } finally {
     agent.destroy();
     await throwaway?.close();
+    fs.rmSync(consoleDir, { recursive: true, force: true });
   }
 }
 
@@ -522,7 +538,7 @@ const ODD_SEGMENTS = fc.oneof(
 const AUTH_MODES = ['operator', 'merchant', 'none', 'wrong', 'lowercase', 'basic', 'empty', 'junk'] as const;
 
 function requestArbitrary(operations: Operation[], known: KnownIds): fc.Arbitrary<FuzzRequest> {
-  const extraPaths: Operation[] = ['/docs', '/docs/', '/docs/static/index.html', '/docs/static/nope.js', '/docs/json', '/docs/yaml', '/openapi.json', '/', '/v1', '/v2/debits', '/favicon.ico'].map((template) => ({
+  const extraPaths: Operation[] = ['/docs', '/docs/', '/docs/static/index.html', '/docs/static/nope.js', '/docs/json', '/docs/yaml', '/openapi.json', '/', '/v1', '/v2/debits', '/favicon.ico', '/assets/index-Ab12Cd34.js', '/assets/nope-Ab12Cd34.js', '/debits/dbt_x', '/..%2fpackage.json', '/assets/%2e%2e/%2e%2e/package.json', '/%ZZ', '/%00', '/a%5c..%5c..%5cpackage.json'].map((template) => ({
     method: 'GET',
     template,
     parameters: [],

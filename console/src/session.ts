@@ -19,6 +19,28 @@ export function clientFor(key: string): DaikouClient {
   return createDaikouClient(window.location.origin, key);
 }
 
+/**
+ * The client of a logged-in session: should the API stop taking its key (revoked, rotated), the
+ * session ends and the login page comes back, rather than every page showing the same error.
+ */
+function sessionClient(key: string): DaikouClient {
+  const client = clientFor(key);
+  client.use({
+    onResponse({ response }) {
+      if (response.status === 401) {
+        logOut();
+        window.location.assign('/');
+      }
+    },
+  });
+  return client;
+}
+
+/** An Idempotency-Key: crypto.getRandomValues works on plain http too, where randomUUID does not (it needs a secure context). */
+export function idempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export type LoginOutcome = { ok: true; session: Session } | { ok: false; reason: 'invalid_key' } | { ok: false; reason: 'failed'; detail: string };
 
 /**
@@ -35,14 +57,14 @@ export async function logIn(key: string): Promise<LoginOutcome> {
   else return { ok: false, reason: 'failed', detail: error?.detail ?? String(response.status) };
   window.sessionStorage.setItem(KEY_STORAGE, key);
   window.sessionStorage.setItem(ROLE_STORAGE, role);
-  return { ok: true, session: { key, role, client } };
+  return { ok: true, session: { key, role, client: sessionClient(key) } };
 }
 
 export function restoreSession(): Session | null {
   const key = window.sessionStorage.getItem(KEY_STORAGE);
   const role = window.sessionStorage.getItem(ROLE_STORAGE);
   if (key === null || (role !== 'operator' && role !== 'merchant')) return null;
-  return { key, role, client: clientFor(key) };
+  return { key, role, client: sessionClient(key) };
 }
 
 export function logOut(): void {

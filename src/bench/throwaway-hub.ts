@@ -9,7 +9,7 @@ import { startHub, type RunningHub } from '../main.js';
  * no workers, for tools that need a live server (the served OpenAPI document, the HTTP fuzzer).
  * `close` stops it and removes the directory.
  */
-export async function startThrowawayHub(name: string, operatorKey: string | null): Promise<{ hub: RunningHub; close(): Promise<void> }> {
+export async function startThrowawayHub(name: string, operatorKey: string | null, options: { consoleDir?: string } = {}): Promise<{ hub: RunningHub; close(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `daikou-${name}-`));
   const remove = () => fs.rmSync(dataDir, { recursive: true, force: true });
   try {
@@ -23,6 +23,7 @@ export async function startThrowawayHub(name: string, operatorKey: string | null
       sandbox: { kind: 'embedded', port: 0 },
       logger: createLogger({ level: 'silent' }),
       runWorkers: false,
+      ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
     });
     return {
       hub,

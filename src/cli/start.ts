@@ -60,6 +60,7 @@ Example:
         `  database   ${databaseUrl ? redactUrl(databaseUrl) : `SQLite in ${opts.data}`}`,
         ...(scenario ? [`  scenario   ${scenario}`] : []),
         `  sandbox    ${hub.sandboxUrl}`,
+        `  console    ${hub.url}/  (log in with the operator key)`,
         `  API docs   ${hub.url}/docs`,
         '',
         hub.firstOperatorKey ? `Operator key (shown once, keep it): ${hub.firstOperatorKey}` : `Operator key: ${key}`,

@@ -8,7 +8,7 @@ import { buildConsole } from '../support/console.js';
 const FIRST_LOAD_GZIP_BYTES_MAX = 300 * 1024;
 
 /** What index.html makes the browser fetch before the first page draws: its scripts, module preloads and stylesheets. */
-export function initialAssets(html: string): string[] {
+function initialAssets(html: string): string[] {
   const found = new Set<string>();
   for (const match of html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)) found.add(match[1]!);
   for (const match of html.matchAll(/<link\b[^>]*\brel="(?:modulepreload|stylesheet)"[^>]*\bhref="([^"]+)"/g)) found.add(match[1]!);

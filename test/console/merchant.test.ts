@@ -27,8 +27,9 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
     await page.goto(url);
     await expect(page.getByRole('heading', { name: 'Log in to daikou' }).isVisible()).resolves.toBe(true);
     await screenshot(page, 'login');
-    await page.getByLabel('API key').fill('not-a-key-at-all-0123456789abcdef');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    // By keyboard: the key field has the focus, Enter logs in.
+    await page.keyboard.type('not-a-key-at-all-0123456789abcdef');
+    await page.keyboard.press('Enter');
     await page.getByRole('alert').filter({ hasText: 'This key is not valid.' }).waitFor();
 
     await logIn(page, url, merchant.key);
@@ -115,5 +116,24 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in to daikou' }).waitFor();
     expect(await page.evaluate("JSON.stringify({ ...sessionStorage })")).not.toContain(merchant.key);
+  });
+
+  // The operator's own pages are test/console/operator.test.ts; the overview and settlement are shared.
+  it('shows an operator the margin charts and any merchant\'s balances', { timeout: 60_000 }, async () => {
+    const page = await newPage(c.browser);
+    await logIn(page, c.t.hub.url, c.t.operatorKey);
+    await expect(page.getByText('Operator', { exact: true }).isVisible()).resolves.toBe(true);
+    const byChannel = page.getByRole('figure', { name: 'Channel cost and margin by channel (yuan)' });
+    await byChannel.locator('.recharts-bar-rectangle').first().waitFor();
+    await expect(byChannel.getByText('sandbox-clearing').isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('figure', { name: 'Revenue, cost and margin by day (yuan)' }).locator('.recharts-bar-rectangle').count()).resolves.toBeGreaterThan(0);
+    await screenshot(page, 'overview-operator');
+
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Settlement' }).click();
+    await page.getByText('Pick a merchant to see its balances.').waitFor();
+    await page.getByLabel('Merchant').selectOption(merchant.id);
+    // ¥12.30 + ¥8.00 collected, less the ¥0.10 merchant fee of each, less the ¥2.30 refund taken from pending.
+    await page.getByText('¥17.80', { exact: true }).waitFor();
+    await screenshot(page, 'settlement-operator');
   });
 });

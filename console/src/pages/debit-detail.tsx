@@ -7,6 +7,7 @@ import { useI18n } from '../i18n/index.js';
 import type { PageProps } from '../nav.js';
 import { Link } from '../router.js';
 import { RoutingExplanation, Timeline } from '../routing.js';
+import { idempotencyKey } from '../session.js';
 import { useSession } from '../session-context.js';
 
 export default function DebitDetailPage({ params }: PageProps) {
@@ -106,7 +107,7 @@ function RefundForm({ debitId, onDone }: { debitId: string; onDone(): void }) {
     if (amountFen === null) return setMessage({ ok: false, text: t('debit.refundBadAmount') });
     setBusy(true);
     const { data, error, response } = await client.POST('/v1/debits/{id}/refunds', {
-      params: { path: { id: debitId }, header: { 'idempotency-key': crypto.randomUUID() } },
+      params: { path: { id: debitId }, header: { 'idempotency-key': idempotencyKey() } },
       body: { ...(amountFen === undefined ? {} : { amount: amountFen }), ...(reason.trim() ? { reason: reason.trim() } : {}) },
     });
     setBusy(false);
