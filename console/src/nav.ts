@@ -32,4 +32,10 @@ export const ROUTES: readonly Route[] = [
   { path: '/batches', label: 'nav.batches', page: lazy(() => import('./pages/batches.js')) },
   { path: '/batches/:id', page: lazy(() => import('./pages/batch-detail.js')) },
   { path: '/settlement', label: 'nav.settlement', page: lazy(() => import('./pages/settlement.js')) },
+  { path: '/channels', label: 'nav.channels', roles: ['operator'], page: lazy(() => import('./pages/channels.js')) },
+  { path: '/rules/:id', roles: ['operator'], page: lazy(() => import('./pages/rule-detail.js')) },
+  { path: '/what-if', label: 'nav.whatIf', roles: ['operator'], page: lazy(() => import('./pages/what-if.js')) },
+  { path: '/reconciliation', label: 'nav.reconciliation', roles: ['operator'], page: lazy(() => import('./pages/reconciliation.js')) },
+  { path: '/notices', label: 'nav.notices', page: lazy(() => import('./pages/notices.js')) },
+  { path: '/notices/:id', page: lazy(() => import('./pages/notice-detail.js')) },
 ];

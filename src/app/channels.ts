@@ -2,7 +2,8 @@ import { checkFeeSchedule, isCalendarDate, SANDBOX_ENDPOINT, type Capability, ty
 import type { AppContext } from './context.js';
 import { nowIso } from './context.js';
 import { AppError, concurrentChange, notFound, validationFailed, type FieldError } from './errors.js';
-import type { CatalogStore, ChannelRow, RuleRow } from './ports.js';
+import { checkNoticeExists } from './notices.js';
+import type { CatalogStore, ChannelRow, NoticeStore, RuleRow } from './ports.js';
 
 export { SANDBOX_ENDPOINT };
 
@@ -102,6 +103,8 @@ export interface RuleInput {
   applies_to: { channels?: string[] | undefined; types?: string[] | undefined };
   allow_only?: RuleConditions | undefined;
   deny?: RuleConditions | undefined;
+  /** The notice (公告) the rule comes from; it must exist. */
+  notice_id?: string | null | undefined;
 }
 
 /** Checks what the schema cannot: dates, exactly one effect, something to apply to. */
@@ -138,6 +141,7 @@ export function ruleRow(input: RuleInput, version: number, createdAt: string, re
     effect: input.allow_only !== undefined ? 'allow_only' : 'deny',
     conditions: JSON.stringify(input.allow_only ?? input.deny),
     retired: retired ? 1 : 0,
+    notice_id: input.notice_id ?? null,
     created_at: createdAt,
   };
 }
@@ -146,10 +150,11 @@ export function ruleRow(input: RuleInput, version: number, createdAt: string, re
  * Writes a new version of a rule unless its newest version says the same; returns the newest
  * version either way. Never rewrites an old version: debits keep naming the one that routed them.
  */
-export async function putRule(ctx: AppContext, input: RuleInput, tx?: CatalogStore, mode: 'create' | 'upsert' = 'upsert'): Promise<RuleRow> {
+export async function putRule(ctx: AppContext, input: RuleInput, tx?: CatalogStore & Pick<NoticeStore, 'getNotice'>, mode: 'create' | 'upsert' = 'upsert'): Promise<RuleRow> {
   const errors = checkRule(input);
   if (errors.length > 0) throw validationFailed(errors);
-  const write = async (t: CatalogStore) => {
+  const write = async (t: CatalogStore & Pick<NoticeStore, 'getNotice'>) => {
+    await checkNoticeExists(t, input.notice_id, '/notice_id');
     const versions = await t.listRuleVersions(input.id);
     const latest = versions.at(-1);
     // Checked in the transaction, so that of two concurrent creations one is refused.
@@ -183,7 +188,7 @@ export async function retireRule(ctx: AppContext, id: string): Promise<RuleRow> 
 }
 
 function sameRule(a: RuleRow, b: RuleRow): boolean {
-  const keys = ['title', 'source', 'effective_from', 'effective_until', 'applies_to', 'effect', 'conditions'] as const;
+  const keys = ['title', 'source', 'effective_from', 'effective_until', 'applies_to', 'effect', 'conditions', 'notice_id'] as const;
   return keys.every((key) => a[key] === b[key]);
 }
 

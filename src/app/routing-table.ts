@@ -1,5 +1,5 @@
 import type { BusinessDate, CircuitBreaker, Clock, Router } from '../core/index.js';
-import { ChannelAvailability } from './channel-availability.js';
+import { ChannelAvailability, type ChannelHealth } from './channel-availability.js';
 import { FeePlansInForce } from './fee-plans-in-force.js';
 import type { ActivePlan } from './plan-versions.js';
 import type { CatalogStore, ChannelRow, MerchantRow } from './ports.js';
@@ -54,6 +54,11 @@ export class RoutingTable {
   /** The version of a fee plan in force on a date; null when none is (yet). Call router() first. */
   plan(id: string, date: BusinessDate): ActivePlan | null {
     return this.#plans.plan(id, date);
+  }
+
+  /** One channel's breaker in this process (each hub process keeps its own). */
+  channelHealth(channel: string): ChannelHealth {
+    return this.#availability.health(channel);
   }
 
   unavailableChannels(): Set<string> {

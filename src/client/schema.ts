@@ -530,6 +530,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List notices, newest publication first; filter by text and publication time */
+        get: operations["listNotices"];
+        put?: never;
+        /** Publish a regulatory notice (公告) that rules can name */
+        post: operations["publishNotice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a notice */
+        get: operations["getNotice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/fee-plans": {
         parameters: {
             query?: never;
@@ -948,6 +983,17 @@ export interface components {
             priority: number;
             enabled: boolean;
             endpoint: string;
+            /** @description The channel's circuit breaker in the hub process that answers (each process keeps its own) */
+            health: {
+                /**
+                 * @description open: routing leaves the channel out until open_until
+                 * @enum {string}
+                 */
+                breaker: "closed" | "open";
+                /** @description Transport failures since the last success */
+                consecutive_failures: number;
+                open_until: components["schemas"]["Timestamp"] | null;
+            };
         };
         ChannelList: {
             /** @constant */
@@ -1285,6 +1331,34 @@ export interface components {
             /** @description More items follow the last one: pass its id as starting_after */
             has_more: boolean;
         };
+        /** @description A regulatory notice (公告) that routing rules come from (SPEC §17) */
+        Notice: {
+            /** @description ntc_… */
+            id: string;
+            /** @constant */
+            object: "notice";
+            title: string;
+            /** @description An http(s) URL or a document number (发文字号) */
+            source: string;
+            /**
+             * @description Which of the two `source` is: a URL to link to, or a document number to cite
+             * @enum {string}
+             */
+            source_kind: "url" | "document_number";
+            author: string;
+            /** @description When the issuer published it */
+            published_at: components["schemas"]["Timestamp"];
+            body: string;
+            /** @description When it was recorded in daikou */
+            created_at: components["schemas"]["Timestamp"];
+        };
+        NoticeList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Notice"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
         Payout: {
             /** @description pyt_… */
             id: string;
@@ -1569,6 +1643,8 @@ export interface components {
                 };
             };
             retired: boolean;
+            /** @description The notice (公告) the rule comes from (GET /v1/notices/{id}), or null */
+            notice_id: string | null;
             created_at: components["schemas"]["Timestamp"];
         };
         RuleList: {
@@ -1674,6 +1750,8 @@ export interface components {
                 };
             };
             retired: boolean;
+            /** @description The notice (公告) the rule comes from (GET /v1/notices/{id}), or null */
+            notice_id: string | null;
             created_at: components["schemas"]["Timestamp"];
             versions: components["schemas"]["Rule"][];
         };
@@ -4297,6 +4375,8 @@ export interface operations {
                             max?: number;
                         };
                     };
+                    /** @description The notice (公告) the rule comes from: ntc_…, published first with POST /v1/notices. A new version (PUT) without it names none. */
+                    notice_id?: string | null;
                 };
             };
         };
@@ -4470,6 +4550,8 @@ export interface operations {
                             max?: number;
                         };
                     };
+                    /** @description The notice (公告) the rule comes from: ntc_…, published first with POST /v1/notices. A new version (PUT) without it names none. */
+                    notice_id?: string | null;
                 };
             };
         };
@@ -4668,6 +4750,8 @@ export interface operations {
                                 max?: number;
                             };
                         };
+                        /** @description The notice (公告) the rule comes from: ntc_…, published first with POST /v1/notices. A new version (PUT) without it names none. */
+                        notice_id?: string | null;
                     }[];
                     remove_rules?: string[];
                 };
@@ -4721,6 +4805,175 @@ export interface operations {
             };
             /** @description The body is not of a content type the operation takes */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNotices: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                /** @description Only notices whose title or body contains this text (Latin letters in any case) */
+                q?: string;
+                /** @description Published at or after this time */
+                published_gte?: string;
+                /** @description Published before this time */
+                published_lt?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publishNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    title: string;
+                    /** @description Where the notice can be found: an http(s) URL, or its document number (发文字号) such as 国办发明电〔2025〕7号 or 银办发[2017]110号 */
+                    source: string;
+                    /** @description Who issued it, e.g. 中国人民银行办公厅 */
+                    author: string;
+                    /**
+                     * Format: date-time
+                     * @description When the issuer published it: RFC 3339 with an offset (not in the future)
+                     */
+                    published_at: string;
+                    /** @description The text of the notice, or the part of it the rules follow */
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key may not do this (an operator or a merchant key is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,3 +13,4 @@ export * from './settlement/index.js';
 export * from './reconciliation/index.js';
 export * from './records.js';
 export * from './events/index.js';
+export * from './notices/index.js';

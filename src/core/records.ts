@@ -184,6 +184,8 @@ export interface RuleRecord {
   /** JSON conditions (src/core/routing/rules.ts). */
   conditions: string;
   retired: number;
+  /** The notice (公告) the rule comes from, or null (migration 021). */
+  notice_id: string | null;
   created_at: string;
 }
 
@@ -498,5 +500,20 @@ export interface ReconciliationExceptionRecord {
   resolved_by: string | null;
   resolved_at: string | null;
   ledger_transaction_id: string | null;
+  created_at: string;
+}
+
+/**
+ * A regulatory notice (公告, SPEC §17) that routing rules come from. `published_at` is when the
+ * issuer published it (RFC 3339 UTC text, like every stored time); `source` is a URL or a
+ * document number (src/core/notices/). Notices are never changed or deleted: rules name them.
+ */
+export interface NoticeRecord {
+  id: string;
+  title: string;
+  source: string;
+  author: string;
+  published_at: string;
+  body: string;
   created_at: string;
 }

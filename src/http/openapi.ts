@@ -24,6 +24,7 @@ const TAGS = [
   { name: 'reconciliation', description: "Channels' statements matched against daikou, their exceptions and how each was resolved" },
   { name: 'fees', description: 'Fee plans and the margin report' },
   { name: 'channels and rules', description: 'Clearing channels, the routing rules that constrain them, and what-if simulation' },
+  { name: 'notices', description: 'Regulatory notices (公告) that routing rules come from' },
   { name: 'calendar', description: "China's business days: public holidays and make-up working days (调休) from the State Council's notices" },
   { name: 'webhooks', description: "Where a merchant's events are delivered, signed as Standard Webhooks" },
   { name: 'sandbox', description: 'The simulated clearing network: payer accounts, faults and the test clock (operator keys)' },

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
+import type { ChannelHealth } from '../app/channel-availability.js';
 import type { DebitPresenter } from '../app/debits.js';
 import type { PayoutWithHistory } from '../app/payouts.js';
-import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
-import { exceptionDifference, formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, NoticeRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
+import { exceptionDifference, formatInstant, invariant, mandateStatus, noticeSourceKind, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookEndpoint } from './representations/index.js';
+import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Notice, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookEndpoint } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -157,7 +158,7 @@ export function presentFeePlan(row: FeePlanRow): FeePlanView {
   };
 }
 
-export function presentChannel(row: ChannelRow): ChannelView {
+export function presentChannel(row: ChannelRow, health: ChannelHealth): ChannelView {
   return {
     id: row.id,
     object: 'channel',
@@ -170,6 +171,7 @@ export function presentChannel(row: ChannelRow): ChannelView {
     priority: row.priority,
     enabled: row.enabled === 1,
     endpoint: row.endpoint,
+    health: { breaker: health.breaker, consecutive_failures: health.consecutiveFailures, open_until: health.openUntil === null ? null : formatInstant(health.openUntil) },
   };
 }
 
@@ -186,6 +188,7 @@ export function presentRule(row: RuleRow): RuleView {
     applies_to: JSON.parse(row.applies_to) as RuleView['applies_to'],
     [row.effect]: conditions,
     retired: row.retired === 1,
+    notice_id: row.notice_id,
     created_at: presentInstant(row.created_at),
   };
 }
@@ -351,6 +354,25 @@ export function presentReconciliationException(row: ReconciliationExceptionRow):
       row.resolution_action === null
         ? null
         : { action: row.resolution_action, reason: row.resolution_reason ?? '', resolved_by: row.resolved_by ?? '', resolved_at: presentInstant(row.resolved_at ?? row.created_at), ledger_transaction_id: row.ledger_transaction_id },
+    created_at: presentInstant(row.created_at),
+  };
+}
+
+export type NoticeView = z.output<typeof Notice>;
+
+export function presentNotice(row: NoticeRow): NoticeView {
+  const sourceKind = noticeSourceKind(row.source);
+  // Every stored source was checked when the notice was published, by the same function.
+  invariant(sourceKind !== null, `notice ${row.id} has a source that is neither a URL nor a document number`);
+  return {
+    id: row.id,
+    object: 'notice',
+    title: row.title,
+    source: row.source,
+    source_kind: sourceKind,
+    author: row.author,
+    published_at: presentInstant(row.published_at),
+    body: row.body,
     created_at: presentInstant(row.created_at),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, EXCEPTION_KINDS, EXCEPTION_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, PAYOUT_KINDS, RECONCILIATION_STATUSES, RESOLUTION_ACTIONS, SETTLEMENT_STATUSES } from '../core/index.js';
+import { ACCOUNT_KINDS, CAPABILITIES, CHANNEL_TYPES, DEBIT_STATUSES, EXCEPTION_KINDS, EXCEPTION_STATUSES, isCalendarDate, MEDIA, MERCHANT_CATEGORIES, NOTICE_AUTHOR_LENGTH_MAX, NOTICE_BODY_LENGTH_MAX, NOTICE_SOURCE_LENGTH_MAX, NOTICE_TITLE_LENGTH_MAX, PAYOUT_KINDS, RECONCILIATION_STATUSES, RESOLUTION_ACTIONS, SETTLEMENT_STATUSES } from '../core/index.js';
 
 /** An amount of fen: a positive safe integer (SPEC §2). Strings, fractions, 0 and negatives are refused. */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('Integer fen (分), > 0');
@@ -228,6 +228,7 @@ export const RuleBody = z.strictObject({
   applies_to: z.strictObject({ channels: z.array(ChannelId).optional(), types: z.array(z.enum(CHANNEL_TYPES)).optional() }),
   allow_only: RuleConditionsInput.optional(),
   deny: RuleConditionsInput.optional(),
+  notice_id: z.string().max(64).nullable().optional().describe('The notice (公告) the rule comes from: ntc_…, published first with POST /v1/notices. A new version (PUT) without it names none.'),
 });
 
 export const RuleUpdateBody = RuleBody.omit({ id: true });
@@ -338,4 +339,19 @@ export const ListReconciliationExceptionsQuery = z.strictObject({
 export const ResolveExceptionBody = z.strictObject({
   action: z.enum(RESOLUTION_ACTIONS).describe('accept: nothing posted; adjust: the merchant\'s books follow the channel\'s; write_off: the platform takes the difference'),
   reason: z.string().min(1).max(500),
+});
+
+export const NoticeBody = z.strictObject({
+  title: Text(NOTICE_TITLE_LENGTH_MAX),
+  source: Text(NOTICE_SOURCE_LENGTH_MAX).describe('Where the notice can be found: an http(s) URL, or its document number (发文字号) such as 国办发明电〔2025〕7号 or 银办发[2017]110号'),
+  author: Text(NOTICE_AUTHOR_LENGTH_MAX).describe('Who issued it, e.g. 中国人民银行办公厅'),
+  published_at: z.iso.datetime({ offset: true }).describe('When the issuer published it: RFC 3339 with an offset (not in the future)'),
+  body: Text(NOTICE_BODY_LENGTH_MAX).describe('The text of the notice, or the part of it the rules follow'),
+});
+
+export const ListNoticesQuery = z.strictObject({
+  ...PageQuery,
+  q: z.string().min(1).max(100).optional().describe('Only notices whose title or body contains this text (Latin letters in any case)'),
+  published_gte: z.iso.datetime({ offset: true }).optional().describe('Published at or after this time'),
+  published_lt: z.iso.datetime({ offset: true }).optional().describe('Published before this time'),
 });

@@ -23,6 +23,7 @@ import { batchRoutes } from './routes/batches.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { settlementRoutes } from './routes/settlements.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { noticeRoutes } from './routes/notices.js';
 import { reconciliationRoutes } from './routes/reconciliations.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
@@ -181,6 +182,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   webhookRoutes(app, deps);
   reconciliationRoutes(app, deps);
   channelRoutes(app, deps);
+  noticeRoutes(app, deps);
   feeRoutes(app, deps);
   batchRoutes(app, deps);
   apiKeyRoutes(app, deps);

@@ -21,15 +21,16 @@ import { Refunds } from './store/refunds.js';
 import { Webhooks } from './store/webhooks.js';
 import { Events } from './store/events.js';
 import { Reconciliations } from './store/reconciliations.js';
+import { Notices } from './store/notices.js';
 import type { Executor, StoreContext } from './store/shared.js';
 
 /**
  * The store on Kysely, one implementation for SQLite and PostgreSQL, composed of one class per
  * area (src/storage/store/), all over the same context: the store's methods are theirs, bound.
  */
-const AREAS = [Access, Catalog, Mandates, Debits, Attempts, Batches, Idempotency, Ledger, Reports, Settlements, Representments, Payouts, Refunds, Reconciliations, Webhooks, Events] as const;
+const AREAS = [Access, Catalog, Mandates, Debits, Attempts, Batches, Idempotency, Ledger, Reports, Settlements, Representments, Payouts, Refunds, Reconciliations, Webhooks, Events, Notices] as const;
 
-type Areas = Access & Catalog & Mandates & Debits & Attempts & Batches & Idempotency & Ledger & Reports & Settlements & Representments & Payouts & Refunds & Reconciliations & Webhooks & Events;
+type Areas = Access & Catalog & Mandates & Debits & Attempts & Batches & Idempotency & Ledger & Reports & Settlements & Representments & Payouts & Refunds & Reconciliations & Webhooks & Events & Notices;
 
 function storeTx(context: StoreContext): StoreTx {
   const tx: Record<string, unknown> = {};

@@ -20,6 +20,7 @@ import type {
   WebhookEndpointRecord,
   EventRecord,
   ReconciliationRecord,
+  NoticeRecord,
   ReconciliationExceptionRecord,
 } from '../core/index.js';
 import type { Database } from './schema.js';
@@ -46,6 +47,7 @@ interface TableRecords {
   webhook_endpoints: WebhookEndpointRecord;
   events: EventRecord;
   reconciliations: ReconciliationRecord;
+  notices: NoticeRecord;
   reconciliation_exceptions: ReconciliationExceptionRecord;
 }
 
@@ -78,5 +80,6 @@ export const TABLES_MATCH_RECORDS = {
   webhook_endpoints: true,
   events: true,
   reconciliations: true,
+  notices: true,
   reconciliation_exceptions: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

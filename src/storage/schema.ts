@@ -9,6 +9,7 @@ import type {
   SettlementRecord,
   WebhookEndpointRecord,
   ReconciliationRecord,
+  NoticeRecord,
   ReconciliationExceptionRecord,
 } from '../core/index.js';
 import type { EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE, ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE, TableRow } from './tables.js';
@@ -50,6 +51,8 @@ export interface Database {
   reconciliations: ReconciliationRecord;
   reconciliation_lines: TableRow<typeof RECONCILIATION_LINES_TABLE>;
   reconciliation_exceptions: ReconciliationExceptionRecord;
+  /** Regulatory notices (公告) that rules name (SPEC §17, migration 021). */
+  notices: NoticeRecord;
 }
 
 export interface SettingsTable {

@@ -227,6 +227,11 @@ for (const engine of ENGINES) {
       ok(await operator.POST('/v1/rules', { body: { id: 'contract-rule', ...rule } }));
       ok(await operator.GET('/v1/rules/{id}', { params: { path: { id: 'contract-rule' } } }));
       ok(await operator.PUT('/v1/rules/{id}', { params: { path: { id: 'contract-rule' } }, body: { ...rule, title: 'Contract test rule, amended' } }));
+      // A notice (公告): published by the operator, read by every key, named by a rule's new version.
+      const notice = ok(await operator.POST('/v1/notices', { body: { title: '关于加强小额支付系统集中代收付业务管理有关事项的通知', source: '银办发[2017]110号', author: '中国人民银行办公厅', published_at: '2017-05-10T09:00:00+08:00', body: '集中代收付中心仅为公用事业类和公益类机构提供代收付服务。' } }));
+      ok(await merchant.GET('/v1/notices', { params: { query: { limit: 5, q: '代收付' } } }));
+      ok(await merchant.GET('/v1/notices/{id}', { params: { path: { id: notice.id } } }));
+      expect(ok(await operator.PUT('/v1/rules/{id}', { params: { path: { id: 'contract-rule' } }, body: { ...rule, notice_id: notice.id } })).notice_id).toBe(notice.id);
       ok(await operator.DELETE('/v1/rules/{id}', { params: { path: { id: 'contract-rule' } } }));
       const today = ok(await operator.GET('/v1/reports/margin')).from;
       ok(await operator.POST('/v1/rules/simulate', { body: { at: today, window: { from: today, to: today } } }));

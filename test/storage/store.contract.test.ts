@@ -566,7 +566,7 @@ for (const engine of ENGINES) {
 
     describe('rule and fee plan versions', () => {
       it('answers a taken version as a value and leaves the transaction usable', async () => {
-        const rule: RuleRow = { id: 'rule-a', version: 1, title: 'A', source: 'test', effective_from: null, effective_until: null, applies_to: '{}', effect: 'deny', conditions: '{}', retired: 0, created_at: at(0) };
+        const rule: RuleRow = { id: 'rule-a', version: 1, title: 'A', source: 'test', effective_from: null, effective_until: null, applies_to: '{}', effect: 'deny', conditions: '{}', retired: 0, notice_id: null, created_at: at(0) };
         const plan: FeePlanRow = { id: 'plan-a', version: 1, side: 'merchant', title: 'A', effective_from: null, effective_until: null, schedule: '{"rate":"0.001"}', created_at: at(0) };
         expect([await store.insertRuleVersion(rule), await store.insertFeePlanVersion(plan)]).toEqual(['inserted', 'inserted']);
         const answers = await store.transaction(async (tx) => [

@@ -24,11 +24,23 @@ export const DOCS_SCREENSHOTS_DIR = path.join(ROOT, 'docs', 'screenshots');
  * the test sees the sources it runs with. In a child process: inside vitest NODE_ENV is `test`,
  * and vite would build React's development bundle.
  */
+const BUILD_WAIT_MS = 120_000;
+
 export async function buildConsole(): Promise<string> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daikou-console-build-'));
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST')));
-  await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', 'console', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, env });
-  return outDir;
+  // Vite refuses to build a project another Vite is building ("Found another Vite build process"):
+  // the browser test files run in parallel, so each waits its turn, for at most BUILD_WAIT_MS.
+  const deadline = Date.now() + BUILD_WAIT_MS;
+  for (;;) {
+    try {
+      await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', 'console', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, env });
+      return outDir;
+    } catch (error) {
+      if (!/another Vite build process/i.test(String(error)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }
 
 /**

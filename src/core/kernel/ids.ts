@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   ledgerTransaction: 'ltx',
   settlement: 'stl',
   webhookEndpoint: 'we',
+  notice: 'ntc',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -29,6 +29,13 @@ export class CircuitBreaker {
     return state !== undefined && state.openUntilMs > nowMs;
   }
 
+  /** What the breaker knows of one channel now: its consecutive failures, and until when it is open (null when it is not). */
+  health(channel: string, nowMs: number): { failures: number; openUntilMs: number | null } {
+    const state = this.#state.get(channel);
+    if (state === undefined) return { failures: 0, openUntilMs: null };
+    return { failures: state.failures, openUntilMs: state.openUntilMs > nowMs ? state.openUntilMs : null };
+  }
+
   /** Channels open now, for routing to leave out. */
   openChannels(nowMs: number): Set<string> {
     const open = new Set<string>();

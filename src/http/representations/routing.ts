@@ -16,6 +16,13 @@ export const Channel = z
     priority: z.number().int(),
     enabled: z.boolean(),
     endpoint: z.string(),
+    health: z
+      .strictObject({
+        breaker: z.enum(['closed', 'open']).describe('open: routing leaves the channel out until open_until'),
+        consecutive_failures: z.number().int().min(0).describe('Transport failures since the last success'),
+        open_until: Timestamp.nullable(),
+      })
+      .describe("The channel's circuit breaker in the hub process that answers (each process keeps its own)"),
   })
   .meta({ id: 'Channel' });
 
@@ -33,6 +40,7 @@ const RuleFields = {
   allow_only: RuleConditionsInput.optional().describe('Present on allow rules: the channel carries only what meets these'),
   deny: RuleConditionsInput.optional().describe('Present on deny rules: the channel does not carry what meets these'),
   retired: z.boolean(),
+  notice_id: z.string().nullable().describe('The notice (公告) the rule comes from (GET /v1/notices/{id}), or null'),
   created_at: Timestamp,
 };
 

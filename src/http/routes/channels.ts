@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isCalendarDate, type BusinessDate } from '../../core/index.js';
 import { createChannel, getChannel, getRuleVersions, putRule, retireRule, updateChannel } from '../../app/channels.js';
 import { validationFailed } from '../../app/errors.js';
+import type { ChannelRow } from '../../app/ports.js';
 import { simulateRules } from '../../app/simulation.js';
 import { presentChannel, presentRule } from '../presenters.js';
 import type { RouteDeps } from '../route-deps.js';
@@ -15,25 +16,26 @@ const IdParams = z.strictObject({ id: z.string() });
 export function channelRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['channels and rules'];
+  const present = (row: ChannelRow) => presentChannel(row, ctx.routing.channelHealth(row.id));
   r.get('/v1/channels', {
     schema: { operationId: 'listChannels', tags, summary: 'The clearing channels, by priority', response: responses({ 200: ChannelList }, [401, 403]) },
     onRequest: guard('operator'),
   }, async () => ({
     object: 'list' as const,
     has_more: false,
-    data: (await ctx.store.listChannels()).map(presentChannel),
+    data: (await ctx.store.listChannels()).map(present),
   }));
   r.post('/v1/channels', {
     schema: { operationId: 'createChannel', tags, summary: 'Add a channel', body: ChannelBody, response: responses({ 201: Channel }, [400, 401, 403, 409, 413, 415]) },
     onRequest: guard('operator'),
   }, async (request, reply) =>
-    reply.code(201).send(presentChannel(await createChannel(ctx, request.body))),
+    reply.code(201).send(present(await createChannel(ctx, request.body))),
   );
   r.get('/v1/channels/:id', {
     schema: { operationId: 'getChannel', tags, summary: 'Retrieve a channel', params: IdParams, response: responses({ 200: Channel }, [401, 403, 404]) },
     onRequest: guard('operator'),
   }, async (request) =>
-    presentChannel(await getChannel(ctx, request.params.id)),
+    present(await getChannel(ctx, request.params.id)),
   );
   r.patch('/v1/channels/:id', {
     schema: {
@@ -46,7 +48,7 @@ export function channelRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): 
     },
     onRequest: guard('operator'),
   }, async (request) =>
-    presentChannel(await updateChannel(ctx, request.params.id, request.body)),
+    present(await updateChannel(ctx, request.params.id, request.body)),
   );
 
   r.get('/v1/rules', {

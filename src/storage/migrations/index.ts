@@ -19,6 +19,7 @@ import * as reconciliations from './017-reconciliations.js';
 import * as webhookEndpoints from './018-webhook-endpoints.js';
 import * as events from './019-events.js';
 import * as reconciliationLatestAttempt from './022-reconciliation-latest-attempt.js';
+import * as notices from './021-notices.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '017-reconciliations': reconciliations,
   '018-webhook-endpoints': webhookEndpoints,
   '019-events': events,
+  '021-notices': notices,
   '022-reconciliation-latest-attempt': reconciliationLatestAttempt,
 };
 
