@@ -7,6 +7,7 @@ import { readRecords, type FileRow } from './batches-reading.js';
 import type { AppContext } from './context.js';
 import { decideDebit } from './debits.js';
 import { AppError } from './errors.js';
+import { writeDebitEvents } from './events.js';
 import type { BatchRow, BatchRowResult, DebitEventRow, DebitRow } from './ports.js';
 
 /*
@@ -120,7 +121,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, owner: stri
           results.push(result);
         }
         await tx.insertDebits(debits);
-        await tx.insertDebitEvents(events);
+        await writeDebitEvents(ctx.presenters, tx, events, debits);
         await tx.insertBatchRows(results);
       }
       await source.flushCounters();
