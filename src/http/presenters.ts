@@ -2,12 +2,13 @@ import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
 import type { ChannelHealth } from '../app/channel-availability.js';
 import type { DebitPresenter } from '../app/debits.js';
+import { publicEvent } from '../app/events.js';
 import type { PayoutWithHistory } from '../app/payouts.js';
-import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, NoticeRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, EventRow, ObjectPresenters, FeePlanRow, MandateRow, NoticeRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
 import { exceptionDifference, formatInstant, invariant, mandateStatus, noticeSourceKind, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Notice, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookEndpoint } from './representations/index.js';
+import type { Batch, Channel, Debit, Event, FeePlan, Mandate, Merchant as MerchantSchema, Notice, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookEndpoint } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -375,4 +376,25 @@ export function presentNotice(row: NoticeRow): NoticeView {
     body: row.body,
     created_at: presentInstant(row.created_at),
   };
+}
+
+/** The presenters above as the app takes them, for the payloads of public events (wired in src/main.ts). */
+export const OBJECT_PRESENTERS: ObjectPresenters = {
+  debit: (row, givenMandateId) => presentDebit(row, {}, givenMandateId),
+  payout: (payout) => presentPayout({ payout }),
+  mandate: presentMandate,
+  batch: presentBatch,
+  settlement: presentSettlement,
+  reconciliation: presentReconciliation,
+};
+
+export type EventView = z.output<typeof Event>;
+
+/**
+ * An event as `publicEvent` writes it (the one JSON of API and webhooks alike), typed as the
+ * schema it meets: its type is a public one and its object one of these presenters' answers,
+ * which the response serializer checks at run time.
+ */
+export function presentEvent(row: EventRow): EventView {
+  return publicEvent(row) as EventView;
 }

@@ -202,6 +202,12 @@ for (const engine of ENGINES) {
       expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: payoutBatch.id } }, parseAs: 'text' }))).toMatch(/^row,reference,payout_id,status,code,message,field\n/);
       ok(await merchant.POST('/v1/mandates/{id}/revoke', { params: { path: { id: mandate.id } } }));
 
+      // Events: the debit's, listed both ways and read one by one.
+      const published = ok(await merchant.GET('/v1/events', { params: { query: { object_id: debit.id, type: 'debit.created,debit.succeeded', limit: 10 } } }));
+      expect(published.data.map((event) => event.type)).toContain('debit.created');
+      ok(await merchant.GET('/v1/events', { params: { query: { ending_before: published.data.at(-1)!.id } } }));
+      ok(await operator.GET('/v1/events/{id}', { params: { path: { id: published.data[0]!.id } } }));
+
       // A reconciliation of the debit's channel: its statement uploaded, the line daikou never sent resolved.
       const collected = ok(await merchant.GET('/v1/debits/{id}', { params: { path: { id: debit.id } } }));
       const statementOf = { channel: collected.channel!, business_date: collected.business_date };

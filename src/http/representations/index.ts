@@ -19,3 +19,4 @@ export * from './settlements.js';
 export * from './webhooks.js';
 export * from './reconciliations.js';
 export * from './notices.js';
+export * from './events.js';
