@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problem, sendProblem } from './problem.js';
 import { maskDigitRuns } from '../core/payers/index.js';
 
@@ -57,13 +57,18 @@ export function consoleFilePath(root: string, urlPath: string): string | null {
   return file;
 }
 
-export function consoleRoutes(app: FastifyInstance, root: string): void {
-  const serve = async (request: FastifyRequest, reply: FastifyReply) => {
+/**
+ * The handler that serves the console from `root`: `/` is a route of its own; every other path
+ * comes through the server's not-found handler (only GET and HEAD, only outside RESERVED), so
+ * that the router's own answers stay as they were — an overlong `/v1/debits/{id}` is still a 414.
+ */
+export function consoleHandler(root: string): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  return async (request, reply) => {
     const urlPath = request.url.split('?')[0] ?? '/';
     if (isReservedPath(urlPath)) return sendProblem(reply, problem(404, 'route_not_found', `No route ${request.method} ${maskDigitRuns(request.url)}.`));
     const index = path.join(root, 'index.html');
     if (!(await isFile(index))) {
-      return sendProblem(reply, problem(503, 'console_not_built', `The web console is not built (no ${path.join(root, 'index.html')}): run npm run build.`));
+      return sendProblem(reply, problem(503, 'console_not_built', `The web console is not built (no ${index}): run npm run build.`));
     }
     const file = consoleFilePath(root, urlPath);
     if (file === null) return sendProblem(reply, problem(404, 'not_found', 'No such file.'));
@@ -72,9 +77,6 @@ export function consoleRoutes(app: FastifyInstance, root: string): void {
     // A client-side route: the app reads the path and draws the page.
     return sendFile(reply, index, 'no-cache');
   };
-  const schema = { hide: true } as const;
-  app.get('/', { schema }, serve);
-  app.get('/*', { schema }, serve);
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -30,7 +30,7 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { mandateRoutes } from './routes/mandates.js';
 import { merchantRoutes } from './routes/merchants.js';
 import { sandboxRoutes, type SandboxLink } from './routes/sandbox.js';
-import { consoleRoutes } from './console-files.js';
+import { consoleHandler, isReservedPath } from './console-files.js';
 import type { RouteDeps } from './route-deps.js';
 
 
@@ -96,7 +96,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'route_not_found', `No route ${request.method} ${maskDigitRuns(request.url)}.`)));
+  // The web console answers GET and HEAD outside the API's paths (client-side routes, its files).
+  const serveConsole = options.consoleDir ? consoleHandler(options.consoleDir) : null;
+  app.setNotFoundHandler((request, reply) => {
+    const forConsole = serveConsole !== null && (request.method === 'GET' || request.method === 'HEAD') && !isReservedPath(request.url.split('?')[0] ?? '');
+    if (forConsole) return serveConsole(request, reply);
+    return sendProblem(reply, problem(404, 'route_not_found', `No route ${request.method} ${maskDigitRuns(request.url)}.`));
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -191,7 +197,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   calendarRoutes(app, deps);
   if (options.sandbox !== null) sandboxRoutes(app, deps, options.sandbox);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  if (options.consoleDir) consoleRoutes(app, options.consoleDir);
+  if (serveConsole !== null) app.get('/', { schema: { hide: true } }, serveConsole);
   return app;
 }
 

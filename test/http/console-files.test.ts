@@ -96,6 +96,10 @@ describe('the console served at / by the hub', () => {
     expect((await t.call('GET', '/metrics')).status).toBe(200);
     expect((await get('/docs/')).headers.get('content-type')).toContain('text/html');
     expect((await t.call('GET', '/openapi.json')).body.paths['/']).toBeUndefined();
+    // The router's own answers stay: an overlong path id is a 414, not a page.
+    expect((await t.call('GET', `/v1/debits/${'x'.repeat(500)}`)).body.code).toBe('uri_too_long');
+    expect((await get('/', 'HEAD')).headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect((await get('/debits', 'HEAD')).status).toBe(200);
     // Only GET and HEAD are served: a POST to / is still the API's 404.
     expect((await t.call('POST', '/', { body: {} })).status).toBe(404);
   });

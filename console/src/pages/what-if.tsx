@@ -1,11 +1,14 @@
 import { lazy, Suspense, useState, type FormEvent } from 'react';
-import type { Schemas } from '../../../src/client/index.js';
+import type { operations, Schemas } from '../../../src/client/index.js';
 import { problemText, useLoad } from '../api.js';
 import { Empty, ErrorBox, Money, PageTitle, Show, Table } from '../components.js';
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../session-context.js';
 
 const WhatIfChart = lazy(() => import('../what-if-chart.js'));
+
+/** A rule as POST /v1/rules/simulate takes it in `add_rules`. */
+type AddedRule = NonNullable<operations['simulateRules']['requestBody']>['content']['application/json']['add_rules'] extends (infer Rule)[] | undefined ? Rule : never;
 
 
 /** What-if (POST /v1/rules/simulate): pick a date and rule changes, see cost and unroutable per merchant. */
@@ -23,11 +26,12 @@ export default function WhatIfPage() {
   const [busy, setBusy] = useState(false);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    let addRules: unknown[] = [];
+    // Typed only by the parse: the API checks each added rule field by field, as POST /v1/rules does, and names the bad ones.
+    let addRules: AddedRule[] = [];
     if (added.trim() !== '') {
       try {
         const parsed: unknown = JSON.parse(added);
-        addRules = Array.isArray(parsed) ? parsed : [parsed];
+        addRules = (Array.isArray(parsed) ? parsed : [parsed]) as AddedRule[];
       } catch {
         setFailure(t('whatIf.badJson'));
         return;
@@ -35,8 +39,7 @@ export default function WhatIfPage() {
     }
     setBusy(true);
     const { data, error, response } = await client.POST('/v1/rules/simulate', {
-      // The added rules are checked by the API, field by field, like POST /v1/rules.
-      body: { at, window: { from, to }, ...(removed.length > 0 ? { remove_rules: removed } : {}), ...(addRules.length > 0 ? { add_rules: addRules as never } : {}) },
+      body: { at, window: { from, to }, ...(removed.length > 0 ? { remove_rules: removed } : {}), ...(addRules.length > 0 ? { add_rules: addRules } : {}) },
     });
     setBusy(false);
     if (data) {
