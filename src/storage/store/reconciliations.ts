@@ -75,6 +75,9 @@ export class Reconciliations {
 
   async matchReconciliation(input: MatchInput): Promise<MatchResult> {
     const run = input.id;
+    // PostgreSQL plans from statistics: a staging table just loaded has none (or a previous run's),
+    // and guessing a few rows it probed the lines by a scan per attempt (2,000 lines: 1.8 s, not 0.04 s).
+    if (this.context.dialect.engine === 'postgres') await sql`analyze reconciliation_lines`.execute(this.db);
     for (const side of SIDES) {
       await sql`
         insert into reconciliation_exceptions ${EXCEPTION_COLUMNS}
