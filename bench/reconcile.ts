@@ -36,6 +36,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const database = await createBenchDatabase(engine, process.env.DAIKOU_DATABASE_URL);
 const { store, db } = openStore(database.config);
+let statementDir: string | undefined;
 try {
   await migrateToLatest(db);
   await store.insertMerchant({
@@ -60,7 +61,9 @@ try {
   say(`generated ${n} debits with their attempts on ${engine} in ${((performance.now() - generating) / 1000).toFixed(1)} s (not measured)`);
 
   // The statement: every instruction once, with the corruptions; written as it goes.
-  const file = path.join(path.dirname(database.location.startsWith('postgres') ? fs.mkdtempSync('/tmp/daikou-bench-rcn-') + '/x' : database.location), 'statement.csv');
+  // On PostgreSQL the statement gets a temporary directory of its own, removed at the end (SQLite's is the database's).
+  if (engine === 'postgres') statementDir = fs.mkdtempSync('/tmp/daikou-bench-rcn-');
+  const file = path.join(statementDir ?? path.dirname(database.location), 'statement.csv');
   const out = fs.createWriteStream(file);
   const lines: StatementLine[] = [];
   const expected = { amount_mismatch: 0, duplicate: 0, missing_in_statement: 0, missing_in_daikou: 100 };
@@ -138,4 +141,5 @@ try {
 } finally {
   await store.close();
   await database.drop();
+  if (statementDir !== undefined) fs.rmSync(statementDir, { recursive: true, force: true });
 }

@@ -96,6 +96,7 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
     }
     const previous = await ctx.store.findCompletedReconciliation(request.channelId, calendarDatePlus(request.businessDate, -1));
     const matching = performance.now();
+    await ctx.store.analyzeStatementLines();
     const run = await ctx.store.transaction(async (tx) => {
       const at = ctx.clock.now().toISOString();
       const result = await tx.matchReconciliation({

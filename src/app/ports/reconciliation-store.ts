@@ -51,6 +51,8 @@ export interface ReconciliationStore {
    * takes over that resolution (nothing is posted twice). Inside a transaction.
    */
   matchReconciliation(input: MatchInput): Promise<MatchResult>;
+  /** Brings the engine's statistics of the staging lines up to date after a load (PostgreSQL's planner needs them); outside a transaction. */
+  analyzeStatementLines(): Promise<void>;
   /**
    * Completes a run: its counts and totals written, status `completed` — or `superseded` at once
    * when a later run of the same channel and date completed before it. Earlier completed runs
