@@ -294,6 +294,7 @@ export function presentWebhookEndpoint(row: WebhookEndpointRow): WebhookEndpoint
     event_types: JSON.parse(row.event_types) as WebhookEndpointView['event_types'],
     enabled: row.enabled === 1,
     disabled_reason: row.disabled_reason,
+    ordered: row.ordered === 1,
     previous_secret_expires_at: row.previous_secret_expires_at === null ? null : presentInstant(row.previous_secret_expires_at),
     created_at: presentInstant(row.created_at),
     updated_at: presentInstant(row.updated_at),

@@ -19,6 +19,8 @@ import type {
   SettlementRecord,
   WebhookEndpointRecord,
   EventRecord,
+  WebhookDeliveryRecord,
+  WebhookDeliveryAttemptRecord,
   ReconciliationRecord,
   ReconciliationExceptionRecord,
 } from '../core/index.js';
@@ -45,6 +47,8 @@ interface TableRecords {
   settlements: SettlementRecord;
   webhook_endpoints: WebhookEndpointRecord;
   events: EventRecord;
+  webhook_deliveries: WebhookDeliveryRecord;
+  webhook_delivery_attempts: WebhookDeliveryAttemptRecord;
   reconciliations: ReconciliationRecord;
   reconciliation_exceptions: ReconciliationExceptionRecord;
 }
@@ -77,6 +81,8 @@ export const TABLES_MATCH_RECORDS = {
   settlements: true,
   webhook_endpoints: true,
   events: true,
+  webhook_deliveries: true,
+  webhook_delivery_attempts: true,
   reconciliations: true,
   reconciliation_exceptions: true,
 } as const satisfies { [Table in keyof TableRecords]: Same<Selectable<Database[Table]>, TableRecords[Table]> };

@@ -13,6 +13,8 @@ export const ID_PREFIXES = {
   ledgerTransaction: 'ltx',
   settlement: 'stl',
   webhookEndpoint: 'we',
+  /** A webhook delivery: its id is the `webhook-id` header, the same at every attempt. */
+  webhookDelivery: 'msg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

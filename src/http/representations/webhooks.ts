@@ -14,6 +14,7 @@ export const WebhookEndpoint = z
     event_types: z.array(WebhookEventType),
     enabled: z.boolean(),
     disabled_reason: z.string().nullable().describe('Why daikou disabled it (it answered 410 Gone); null when enabled or disabled by hand'),
+    ordered: z.boolean().describe("Each object's events are delivered one at a time, in the order they happened"),
     previous_secret_expires_at: Timestamp.nullable().describe('Until when the secret before the last rotation still signs deliveries, beside the new one; null when only one secret signs'),
     created_at: Timestamp,
     updated_at: Timestamp,

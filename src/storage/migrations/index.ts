@@ -18,6 +18,7 @@ import * as payoutBatches from './016-payout-batches.js';
 import * as reconciliations from './017-reconciliations.js';
 import * as webhookEndpoints from './018-webhook-endpoints.js';
 import * as events from './019-events.js';
+import * as webhookDeliveries from './020-webhook-deliveries.js';
 
 /** Migrations live in code so that a built package carries them; names sort in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '017-reconciliations': reconciliations,
   '018-webhook-endpoints': webhookEndpoints,
   '019-events': events,
+  '020-webhook-deliveries': webhookDeliveries,
 };
 
 export const migrationProvider: MigrationProvider = {
