@@ -62,7 +62,7 @@ export async function createWebhookEndpoint(ctx: AppContext, merchantId: string,
   return { endpoint, secret };
 }
 
-export async function getWebhookEndpoint(ctx: AppContext, merchantId: string | null, id: string): Promise<WebhookEndpointRow> {
+export async function getWebhookEndpoint(ctx: Pick<AppContext, 'store'>, merchantId: string | null, id: string): Promise<WebhookEndpointRow> {
   const endpoint = await ctx.store.getWebhookEndpoint(id);
   if (endpoint === null || (merchantId !== null && endpoint.merchant_id !== merchantId)) throw notFound('webhook endpoint', id);
   return endpoint;

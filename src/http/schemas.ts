@@ -314,6 +314,15 @@ export const ListWebhookEndpointsQuery = z.strictObject({
   merchant_id: z.string().optional().describe('Operator only: whose endpoints'),
 });
 
+export const ListWebhookDeliveriesQuery = z.strictObject({
+  ...PageQuery,
+  status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).optional(),
+});
+
+export const RedeliverEventBody = z.strictObject({
+  endpoint_id: z.string().max(64).optional().describe('Only to this endpoint of the event\'s merchant (a delivery is made if there was none); without it, to every endpoint the event was delivered to'),
+});
+
 export const CreateReconciliationQuery = z.strictObject({
   channel: ChannelId.optional().describe('With a statement file in the body: the channel it is of'),
   business_date: CalendarDate.optional().describe('With a statement file in the body: the date it is of'),
