@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { reconcile } from '../src/app/reconciliations.js';
+import { OBJECT_PRESENTERS } from '../src/http/presenters.js';
 import { FlowTable, SequentialIds, SettableClock, type BusinessDate, type StatementLine } from '../src/core/index.js';
 import { migrateToLatest } from '../src/storage/database.js';
 import { openStore } from '../src/storage/kysely-store.js';
@@ -115,7 +116,7 @@ try {
   // The run's own log line says how long loading and matching took.
   const phases: { load_ms?: number; match_ms?: number } = {};
   const logger = pino({ level: 'info' }, { write: (line: string) => Object.assign(phases, JSON.parse(line) as typeof phases) });
-  const ctx = { store, clock, ids: new SequentialIds(), logger, connectors: new FlowTable(new Map()) };
+  const ctx = { store, clock, ids: new SequentialIds(), logger, connectors: new FlowTable(new Map()), presenters: OBJECT_PRESENTERS };
   const started = performance.now();
   const run = await reconcile(ctx, { channelId: CHANNEL, businessDate: DATE, input: { kind: 'file', format: 'csv', body: fs.createReadStream(file, { highWaterMark: 1 << 20 }) }, requestedBy: null });
   const reconcileMs = performance.now() - started;

@@ -24,6 +24,7 @@ import { startSandbox } from './channels/sandbox/index.js';
 import { SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
+import { OBJECT_PRESENTERS } from './http/presenters.js';
 import { createLogger } from './logger.js';
 import { listenFailure } from './startup-error.js';
 import { ensurePrivateFile, secureDataDir } from './security/data-dir-modes.js';
@@ -174,6 +175,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         newSecret: () => newWebhookSecret(),
         post: (request) => postWebhook(request, options.webhookAllowPrivate ?? false),
       },
+      presenters: OBJECT_PRESENTERS,
     };
     await ensureDefaultPlans(ctx);
     if (options.scenario !== undefined) await loadScenario(ctx, options.scenario);

@@ -2,9 +2,10 @@ import { accounts, invariant, reserveFromAvailable, type Router } from '../core/
 import { columnOf, recordToPayoutInput, storedReference } from './batches-deciding.js';
 import type { FileRow } from './batches-reading.js';
 import type { AppContext } from './context.js';
+import { writePayoutEvents } from './events.js';
 import { AppError } from './errors.js';
 import { decidePayout, referenceTaken, validatePayee, type PayoutReservations } from './payouts.js';
-import type { BatchRow, BatchRowResult, BatchStore, LedgerEntry, LedgerStore, MerchantRow, PayoutEventRow, PayoutRow, PayoutStore } from './ports.js';
+import type { BatchRow, BatchRowResult, BatchStore, EventStore, LedgerEntry, LedgerStore, MerchantRow, PayoutEventRow, PayoutRow, PayoutStore } from './ports.js';
 
 /*
  * A payout batch's rows (SPEC §§11, 14): each row becomes a payout through the decision of
@@ -13,7 +14,7 @@ import type { BatchRow, BatchRowResult, BatchStore, LedgerEntry, LedgerStore, Me
  */
 
 /** What a payout batch's chunk writes and reads. */
-export type PayoutBatchStore = Pick<PayoutStore, 'insertPayouts' | 'insertPayoutEvents' | 'findLivePayoutReferences'> & Pick<LedgerStore, 'lockLedgerBalance' | 'postLedgerTransactions'> & Pick<BatchStore, 'insertBatchRows'>;
+export type PayoutBatchStore = Pick<PayoutStore, 'insertPayouts' | 'insertPayoutEvents' | 'getPayouts' | 'findLivePayoutReferences'> & Pick<EventStore, 'insertEvents'> & Pick<LedgerStore, 'lockLedgerBalance' | 'postLedgerTransactions'> & Pick<BatchStore, 'insertBatchRows'>;
 
 /**
  * The reservations of one chunk: the merchant's `available` is locked at the first one and each
@@ -109,7 +110,7 @@ export async function writePayoutPart(
   }
   await reservations.flush();
   await tx.insertPayouts(payouts);
-  await tx.insertPayoutEvents(events);
+  await writePayoutEvents(ctx.presenters, tx, events, payouts);
   await tx.insertBatchRows(results);
   return results;
 }

@@ -7,6 +7,7 @@ import { readRecords, type FileRow } from './batches-reading.js';
 import type { AppContext } from './context.js';
 import { decideDebit } from './debits.js';
 import { AppError } from './errors.js';
+import { eventRow, writeDebitEvents } from './events.js';
 import type { BatchRow, BatchRowResult, DebitEventRow, DebitRow } from './ports.js';
 
 /*
@@ -120,7 +121,7 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, owner: stri
           results.push(result);
         }
         await tx.insertDebits(debits);
-        await tx.insertDebitEvents(events);
+        await writeDebitEvents(ctx.presenters, tx, events, debits);
         await tx.insertBatchRows(results);
       }
       await source.flushCounters();
@@ -161,7 +162,18 @@ export async function processBatch(ctx: AppContext, batch: BatchRow, owner: stri
  * database. A worker that lost the lease throws BatchLeaseLost and leaves the file to the holder.
  */
 export async function endBatch(ctx: AppContext, batch: BatchRow, owner: string, failure: BatchError | null): Promise<void> {
-  const ended = await ctx.store.finishBatch(batch.id, owner, failure === null ? 'completed' : 'failed', ctx.clock.now().toISOString(), failure === null ? null : encodeBatchError(failure));
+  const at = ctx.clock.now().toISOString();
+  const ended = await ctx.store.transaction(async (tx) => {
+    if (!(await tx.finishBatch(batch.id, owner, failure === null ? 'completed' : 'failed', at, failure === null ? null : encodeBatchError(failure)))) return false;
+    // `batch.completed` (SPEC §16) carries the batch as GET shows it, counts included; a failed batch has no public event of its own.
+    if (failure === null) {
+      const done = await tx.getBatch(batch.id);
+      invariant(done !== null, `batch ${batch.id} ended but cannot be read`);
+      const counts = await (done.kind === 'payout' ? tx.countBatchPayouts(done.id) : tx.countBatchDebits(done.id));
+      await tx.insertEvents([eventRow(ctx.ids.next('event'), 'batch.completed', done.merchant_id, ctx.presenters.batch(done, counts), at)]);
+    }
+    return true;
+  });
   if (!ended) throw new BatchLeaseLost(batch.id);
   await ctx.batchFiles.delete(batch.id);
 }

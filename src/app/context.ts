@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock, ConnectorRegistry, IdSource } from '../core/index.js';
 import type { BatchFileStore } from './batch-file-store.js';
-import type { PersonalDataVault, SecretSource, Store } from './ports.js';
+import type { ObjectPresenters, PersonalDataVault, SecretSource, Store } from './ports.js';
 import type { RoutingTable } from './routing-table.js';
 
 export interface WorkerSettings {
@@ -96,6 +96,8 @@ export interface AppContext {
   workers: WorkerSettings;
   batches: BatchSettings;
   webhooks: WebhookSettings;
+  /** The API's representations, for the payloads of public events (src/app/events.ts). */
+  presenters: ObjectPresenters;
 }
 
 export function nowIso(ctx: Pick<AppContext, 'clock'>): string {

@@ -15,8 +15,9 @@ import { routingInput } from './routing-table.js';
 import { quoteFees, type FeeQuote } from './fee-plans.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
+import { givenMandateId, writeDebitEvents } from './events.js';
 import { optionalField } from './payer-details.js';
-import type { AttemptRow, CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
+import type { AttemptRow, CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, EventStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
 
 const CREATED = instructionMove('debit', 'created');
 const REJECTED = instructionMove('debit', 'rejected');
@@ -76,7 +77,7 @@ export async function createDebit<V>(ctx: AppContext, merchantId: string, client
       invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
       const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
       if ((await tx.insertDebit(debit)) === 'reference_taken') throw referenceTaken();
-      await tx.insertDebitEvent(event);
+      await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
       const body = present(debit, givenMandateId(event));
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };
@@ -162,7 +163,7 @@ export interface UsageCounters {
  * What deciding and writing debits needs, one at a time or a batch chunk at a time: the merchant's
  * live references and debits, its mandates and their usage, the fee plans' allowance counters.
  */
-export type DebitIntakeStore = DebitStore & MandateStore & CatalogStore;
+export type DebitIntakeStore = DebitStore & MandateStore & CatalogStore & EventStore;
 
 /** Answers a DecisionSource with queries in a transaction: the API's path, one debit at a time. */
 export function transactionSource(ctx: AppContext, tx: DebitIntakeStore, merchantId: string): DecisionSource {
@@ -369,13 +370,6 @@ export async function getDebit(ctx: AppContext, merchantId: string | null, id: s
   const rejection = debit.mandate_id === null ? events.find((event) => event.type === REJECTED.event) : undefined;
   const representedBy = presentments.find((presentment) => presentment.status !== 'rejected')?.id ?? null;
   return { debit, events, attempts, givenMandateId: rejection === undefined ? null : givenMandateId(rejection), representedBy };
-}
-
-/** The mandate id a rejected debit was given but that named no mandate of its merchant. */
-function givenMandateId(event: DebitEventRow): string | null {
-  if (event.type !== REJECTED.event || event.data === null) return null;
-  const given = (JSON.parse(event.data) as { mandate_id?: unknown }).mandate_id;
-  return typeof given === 'string' ? given : null;
 }
 
 export async function listDebits(ctx: AppContext, filter: DebitFilter): Promise<Page<DebitRow>> {

@@ -20,8 +20,9 @@ import {
   type SubmitOutcome,
 } from '../core/index.js';
 import type { AppContext } from './context.js';
+import { writeDebitEvents, writePayoutEvents } from './events.js';
 import { releaseFees } from './fee-plans.js';
-import type { AttemptPatch, AttemptRow, CatalogStore, ClaimedDebit, DebitStore, LedgerStore, MandateStore, PayoutAttemptRow, PayoutRow, PayoutStore, RefundStore, SubmissionStore } from './ports.js';
+import type { AttemptPatch, AttemptRow, CatalogStore, ClaimedDebit, DebitStore, EventStore, LedgerStore, MandateStore, PayoutAttemptRow, PayoutRow, PayoutStore, RefundStore, SubmissionStore } from './ports.js';
 import { payoutRoutingInput, routingInput } from './routing-rows.js';
 
 /**
@@ -76,7 +77,7 @@ export interface EventInput {
 }
 
 /** What applying answers touches, whatever the kind. */
-export type KindStore = SubmissionStore & DebitStore & PayoutStore & RefundStore & LedgerStore & MandateStore & CatalogStore;
+export type KindStore = SubmissionStore & DebitStore & PayoutStore & RefundStore & LedgerStore & MandateStore & CatalogStore & EventStore;
 
 export interface InstructionKindAdapter {
   readonly kind: InstructionKind;
@@ -177,7 +178,12 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
       return debits.map(claimed);
     },
     insertAttempts: (tx, rows) => tx.insertAttempts(rows.map(toDebitAttempt)),
-    insertEvents: (tx, rows) => tx.insertDebitEvents(rows.map((row) => ({ id: ctx.ids.next('event'), debit_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) }))),
+    insertEvents: (tx, rows) =>
+      writeDebitEvents(
+        ctx.presenters,
+        tx,
+        rows.map((row) => ({ id: ctx.ids.next('event'), debit_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) })),
+      ),
     sender: (channelId) => senderOf(ctx.connectors.debitSubmit(channelId), (flow, one) => flow.submitDebit(one), (flow, many) => flow.submitDebits(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenAttempts(now, limit, owner, leaseUntil)).map(fromDebitAttempt),
     updateAttempts: async (tx, updates, change, owner, at) => (await tx.updateAttempts(updates, change, owner, at)).map(fromDebitAttempt),
@@ -268,10 +274,15 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
     },
     insertAttempts: (tx, rows) => tx.insertPayoutAttempts(rows.map(toPayoutAttempt)),
     async insertEvents(tx, rows) {
-      // A refund's events are `refund.*` (SPEC §16): one query finds which of the rows are refunds.
-      const refunds = await tx.findRefundIds([...new Set(rows.map((row) => row.instructionId))]);
-      await tx.insertPayoutEvents(
+      // A refund's events are `refund.*` (SPEC §16): one query reads the payouts, as they are now
+      // in the transaction, to tell refunds apart and to carry them in the public events.
+      const payouts = await tx.getPayouts([...new Set(rows.map((row) => row.instructionId))]);
+      const refunds = new Set(payouts.filter((payout) => payout.kind === 'refund').map((payout) => payout.id));
+      await writePayoutEvents(
+        ctx.presenters,
+        tx,
         rows.map((row) => ({ id: ctx.ids.next('event'), payout_id: row.instructionId, type: refunds.has(row.instructionId) ? asRefundEvent(row.type) : row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) })),
+        payouts,
       );
     },
     sender: (channelId) => senderOf(ctx.connectors.payoutSubmit(channelId), (flow, one) => flow.submitPayout(one), (flow, many) => flow.submitPayouts(many), instruction),

@@ -1,6 +1,7 @@
 import { businessDate, isCalendarDate, isPositiveFen, type BusinessDate, type Medium } from '../core/index.js';
 import { nowIso, type AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
+import { eventRow } from './events.js';
 import { sealAccount, sealIdNumber, sealPhone, validatePayer, type PayerInput } from './payer-details.js';
 import type { MandateRow, MandateStore, Page } from './ports.js';
 
@@ -19,6 +20,7 @@ export async function createMandate(ctx: AppContext, merchantId: string, input: 
   await ctx.store.transaction(async (tx) => {
     if ((await tx.findMandateByAgreement(merchantId, input.agreement_number)) !== null) throw agreementTaken();
     if ((await tx.insertMandate(row)) === 'agreement_taken') throw agreementTaken();
+    await tx.insertEvents([eventRow(ctx.ids.next('event'), 'mandate.created', merchantId, ctx.presenters.mandate(row, businessDate(new Date(row.created_at))), row.created_at)]);
   });
   return row;
 }
@@ -98,8 +100,11 @@ export async function revokeMandate(ctx: AppContext, merchantId: string | null, 
   return ctx.store.transaction(async (tx) => {
     const row = await getMandate(ctx, merchantId, id, tx);
     if (row.status === 'revoked') return row;
-    await tx.revokeMandate(id, nowIso(ctx));
-    return getMandate(ctx, merchantId, id, tx);
+    const at = nowIso(ctx);
+    await tx.revokeMandate(id, at);
+    const revoked = await getMandate(ctx, merchantId, id, tx);
+    await tx.insertEvents([eventRow(ctx.ids.next('event'), 'mandate.revoked', revoked.merchant_id, ctx.presenters.mandate(revoked, businessDate(new Date(at))), at)]);
+    return revoked;
   });
 }
 

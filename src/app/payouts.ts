@@ -14,6 +14,7 @@ import {
 } from '../core/index.js';
 import { validateHolderName } from '../core/payers/index.js';
 import type { AppContext } from './context.js';
+import { writePayoutEvents } from './events.js';
 import { canonicalJson, claimIdempotencyKey, type ApiResponse } from './debits.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { field, sealAccount } from './payer-details.js';
@@ -70,7 +71,7 @@ export async function createPayout<V>(ctx: AppContext, merchantId: string, clien
       const { payout, event } = await decidePayout(ctx, router, merchant, payee, input, reserve, null);
       // A reference taken by a concurrent request after the check above: the reservation rolls back with it.
       if ((await tx.insertPayout(payout)) === 'reference_taken') throw referenceTaken();
-      await tx.insertPayoutEvents([event]);
+      await writePayoutEvents(ctx.presenters, tx, [event], [payout]);
       const body = present({ payout, events: [event], attempts: [] });
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };

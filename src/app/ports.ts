@@ -34,6 +34,7 @@ export * from './ports/refund-store.js';
 export * from './ports/submission-store.js';
 export * from './ports/webhook-store.js';
 export * from './ports/event-store.js';
+export * from './ports/object-presenters.js';
 export * from './ports/reconciliation-store.js';
 export * from './ports/webhook-delivery-store.js';
 

@@ -3,7 +3,8 @@ import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/i
 import { readCamt053, readStatementCsv, StatementError, type StatementHead } from '../formats/statements/index.js';
 import type { AppContext } from './context.js';
 import { AppError, notFound } from './errors.js';
-import type { CatalogStore, LedgerStore, Page, ReconciliationExceptionFilter, ReconciliationExceptionRow, ReconciliationFilter, ReconciliationRow, ReconciliationStore } from './ports.js';
+import { eventRow } from './events.js';
+import type { CatalogStore, EventStore, LedgerStore, Page, ReconciliationExceptionFilter, ReconciliationExceptionRow, ReconciliationFilter, ReconciliationRow, ReconciliationStore } from './ports.js';
 
 /** Lines read from the statement per chunk, and chunks written per transaction. */
 const CHUNK_LINES = 5_000;
@@ -11,8 +12,8 @@ const CHUNKS_PER_TRANSACTION = 4;
 /** A scheduled run leaves alone a date whose run is `processing` since less than this (another node's, or a crashed one's: then it retries). */
 const PROCESSING_STALE_MS = 60 * 60 * 1000;
 
-export interface ReconciliationContext extends Pick<AppContext, 'clock' | 'ids' | 'logger' | 'connectors'> {
-  store: ReconciliationStore & Pick<CatalogStore, 'getChannel' | 'listChannels'> & { transaction<T>(work: (tx: ReconciliationStore & LedgerStore) => Promise<T>): Promise<T> };
+export interface ReconciliationContext extends Pick<AppContext, 'clock' | 'ids' | 'logger' | 'connectors' | 'presenters'> {
+  store: ReconciliationStore & Pick<CatalogStore, 'getChannel' | 'listChannels'> & { transaction<T>(work: (tx: ReconciliationStore & LedgerStore & EventStore) => Promise<T>): Promise<T> };
 }
 
 /** Where a statement comes from: a file as it streams in, or the channel's statement source. */
@@ -106,7 +107,10 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
         statement,
         at,
       });
-      return tx.completeReconciliation({ id, format: format!, statement, result, at });
+      const completed = await tx.completeReconciliation({ id, format: format!, statement, result, at });
+      // The operator's alone (merchant_id null): a reconciliation is of a channel, not of a merchant.
+      await tx.insertEvents([eventRow(ctx.ids.next('event'), 'reconciliation.completed', null, ctx.presenters.reconciliation(completed), at)]);
+      return completed;
     });
     // How long loading the statement and matching it took: where a slow run spends its time.
     const matchMs = Math.round(performance.now() - matching);

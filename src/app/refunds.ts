@@ -10,6 +10,7 @@ import {
   type RefundDraw,
 } from '../core/index.js';
 import type { AppContext } from './context.js';
+import { writePayoutEvents } from './events.js';
 import { idempotently, type ApiResponse } from './debits.js';
 import { AppError, notFound } from './errors.js';
 import { sealAccount } from './payer-details.js';
@@ -113,7 +114,7 @@ export async function createRefund<V>(ctx: AppContext, merchantId: string, clien
       invariant((await tx.insertPayout(refund)) === 'inserted', `refund ${id} met a reference taken`);
       const data = rejection === null ? { channel: refund.channel_id, debit_id: debit.id } : { code: rejection, debit_id: debit.id };
       const event: PayoutEventRow = { id: ctx.ids.next('event'), payout_id: id, type: asRefundEvent(created.event), status: created.status, at, data: JSON.stringify(data) };
-      await tx.insertPayoutEvents([event]);
+      await writePayoutEvents(ctx.presenters, tx, [event], [refund]);
       const body = present({ payout: refund, events: [event], attempts: [] });
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };

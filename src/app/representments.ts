@@ -13,6 +13,7 @@ import {
 import type { AppContext } from './context.js';
 import { decideDebit, idempotently, transactionSource, type ApiResponse, type CreateDebitInput, type DebitIntakeStore, type DebitPresenter, type DecidedDebit } from './debits.js';
 import { AppError, notFound } from './errors.js';
+import { writeDebitEvents } from './events.js';
 import type { DebitRow, MerchantRow, RepresentmentStore } from './ports.js';
 
 /** Failures the automatic re-presentment takes per round; a larger backlog waits for the next rounds. */
@@ -90,7 +91,7 @@ export async function representDebit<V>(ctx: AppContext, merchantId: string, cli
       if (merchant === null) throw notFound('merchant', merchantId);
       const { debit, event } = await decidePresentment(ctx, tx, router, merchant, previous);
       if ((await tx.insertDebit(debit)) === 'reference_taken') throw representRefused('already_represented');
-      await tx.insertDebitEvent(event);
+      await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
       const body = present(debit, null);
       if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
       return { status: 201, body, replayed: false };
@@ -142,7 +143,7 @@ export async function representDueFailures(ctx: AppContext, limit = AUTO_REPRESE
       const { debit, event } = await decidePresentment(ctx, tx, router, merchant, previous);
       // Cannot meet the index after the lock and the look above; a bug if it does (rolls back).
       if ((await tx.insertDebit(debit)) === 'reference_taken') throw representRefused('already_represented');
-      await tx.insertDebitEvent(event);
+      await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
       return true;
     });
     if (presented) created += 1;

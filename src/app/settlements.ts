@@ -1,6 +1,7 @@
 import { businessDate, CN_CALENDAR, settlementDates, settlementTransaction, type BusinessDate, type SettlementDate } from '../core/index.js';
 import type { AppContext } from './context.js';
-import type { Page, SettlementFilter, SettlementRow, SettlementStore, LedgerStore, UnsettledDay } from './ports.js';
+import { eventRow } from './events.js';
+import type { EventStore, Page, SettlementFilter, SettlementRow, SettlementStore, LedgerStore, UnsettledDay } from './ports.js';
 
 /** Merchant-days read, and settled, per page of a run. */
 const MERCHANT_DAYS_PER_PAGE = 500;
@@ -8,8 +9,8 @@ const MERCHANT_DAYS_PER_PAGE = 500;
 const PAGES_PER_RUN_MAX = 20;
 
 /** What a run needs of the store: the days waiting, and one transaction per merchant-day. */
-export interface SettlementRunContext extends Pick<AppContext, 'clock' | 'ids' | 'logger'> {
-  store: SettlementStore & { transaction<T>(work: (tx: SettlementStore & LedgerStore) => Promise<T>): Promise<T> };
+export interface SettlementRunContext extends Pick<AppContext, 'clock' | 'ids' | 'logger' | 'presenters'> {
+  store: SettlementStore & { transaction<T>(work: (tx: SettlementStore & LedgerStore & EventStore) => Promise<T>): Promise<T> };
 }
 
 /** Debits that a run left unsettled, by business date, and why. */
@@ -92,6 +93,7 @@ async function settleDay(ctx: SettlementRunContext, day: UnsettledDay, settlesOn
     if (settlement?.ledger_transaction_id != null) {
       await tx.postLedgerTransactions([{ id: settlement.ledger_transaction_id, transaction: settlementTransaction(settlement.id, settlement.merchant_id, settlement.amount), at, businessDate: today }]);
     }
+    if (settlement !== null) await tx.insertEvents([eventRow(ctx.ids.next('event'), 'settlement.completed', settlement.merchant_id, ctx.presenters.settlement(settlement), at)]);
     return settlement;
   });
 }

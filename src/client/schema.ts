@@ -399,6 +399,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List events, newest first
+         * @description Each event carries its object as the API showed it when the change happened. Page back with starting_after (has_more: older ones follow); poll forward with ending_before set to the newest id seen (the events just above it, newest first; has_more: still newer ones exist). `type` takes one type or several separated by commas; an unknown type is refused (pointer /query/type).
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve an event */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reconciliations": {
         parameters: {
             query?: never;
@@ -1067,6 +1104,32 @@ export interface components {
             /** @constant */
             object: "list";
             data: components["schemas"]["Debit"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
+        /** @description A change a merchant cares about (SPEC §16), as GET /v1/events lists it and webhooks deliver it */
+        Event: {
+            /** @description evt_…; for a debit or payout, the id of the same change in its `events` */
+            id: string;
+            /** @constant */
+            object: "event";
+            /**
+             * @description What happened: `<object>.<change>`
+             * @enum {string}
+             */
+            type: "debit.created" | "debit.submitted" | "debit.succeeded" | "debit.failed" | "debit.rejected" | "payout.created" | "payout.submitted" | "payout.succeeded" | "payout.failed" | "payout.rejected" | "refund.created" | "refund.submitted" | "refund.succeeded" | "refund.failed" | "refund.rejected" | "mandate.created" | "mandate.revoked" | "batch.completed" | "settlement.completed" | "reconciliation.completed";
+            /** @description The shape of data.object; a new shape gets a new version */
+            api_version: string;
+            created_at: components["schemas"]["Timestamp"];
+            data: {
+                /** @description The object as the API showed it when the change happened (personal data masked) */
+                object: components["schemas"]["Debit"] | components["schemas"]["Payout"] | components["schemas"]["Mandate"] | components["schemas"]["Batch"] | components["schemas"]["Settlement"] | components["schemas"]["Reconciliation"];
+            };
+        };
+        EventList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Event"][];
             /** @description More items follow the last one: pass its id as starting_after */
             has_more: boolean;
         };
@@ -3806,6 +3869,97 @@ export interface operations {
             };
             /** @description The body is not of a content type the operation takes */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                /** @description Events newer than this id: the page just above it, newest first (poll forward with the newest id seen); not with starting_after */
+                ending_before?: string;
+                /** @description One event type, or several separated by commas */
+                type?: string;
+                /** @description Only the events of this object (dbt_…, pyt_…, …) */
+                object_id?: string;
+                /** @description Operator only: whose events */
+                merchant_id?: string;
+                created_gte?: string;
+                created_lt?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,13 +1,14 @@
 import type { z } from 'zod';
 import { decodeBatchError } from '../app/batch-errors.js';
 import type { DebitPresenter } from '../app/debits.js';
+import { publicEvent } from '../app/events.js';
 import type { PayoutWithHistory } from '../app/payouts.js';
 import type { WebhookDeliveryWithAttempts } from '../app/webhook-deliveries.js';
-import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, FeePlanRow, MandateRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
+import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, EventRow, ObjectPresenters, FeePlanRow, MandateRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
 import { exceptionDifference, formatInstant, mandateStatus, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, FeePlan, Mandate, Merchant as MerchantSchema, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookDelivery, WebhookEndpoint } from './representations/index.js';
+import type { Batch, Channel, Debit, Event, FeePlan, Mandate, Merchant as MerchantSchema, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookDelivery, WebhookEndpoint } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -384,4 +385,25 @@ export function presentReconciliationException(row: ReconciliationExceptionRow):
         : { action: row.resolution_action, reason: row.resolution_reason ?? '', resolved_by: row.resolved_by ?? '', resolved_at: presentInstant(row.resolved_at ?? row.created_at), ledger_transaction_id: row.ledger_transaction_id },
     created_at: presentInstant(row.created_at),
   };
+}
+
+/** The presenters above as the app takes them, for the payloads of public events (wired in src/main.ts). */
+export const OBJECT_PRESENTERS: ObjectPresenters = {
+  debit: (row, givenMandateId) => presentDebit(row, {}, givenMandateId),
+  payout: (payout) => presentPayout({ payout }),
+  mandate: presentMandate,
+  batch: presentBatch,
+  settlement: presentSettlement,
+  reconciliation: presentReconciliation,
+};
+
+export type EventView = z.output<typeof Event>;
+
+/**
+ * An event as `publicEvent` writes it (the one JSON of API and webhooks alike), typed as the
+ * schema it meets: its type is a public one and its object one of these presenters' answers,
+ * which the response serializer checks at run time.
+ */
+export function presentEvent(row: EventRow): EventView {
+  return publicEvent(row) as EventView;
 }

@@ -350,3 +350,13 @@ export const ResolveExceptionBody = z.strictObject({
   action: z.enum(RESOLUTION_ACTIONS).describe('accept: nothing posted; adjust: the merchant\'s books follow the channel\'s; write_off: the platform takes the difference'),
   reason: z.string().min(1).max(500),
 });
+
+export const ListEventsQuery = z.strictObject({
+  ...PageQuery,
+  ending_before: z.string().optional().describe('Events newer than this id: the page just above it, newest first (poll forward with the newest id seen); not with starting_after'),
+  type: z.string().max(2000).optional().describe('One event type, or several separated by commas'),
+  object_id: z.string().optional().describe('Only the events of this object (dbt_…, pyt_…, …)'),
+  merchant_id: z.string().optional().describe('Operator only: whose events'),
+  created_gte: z.iso.datetime({ offset: true }).optional(),
+  created_lt: z.iso.datetime({ offset: true }).optional(),
+});

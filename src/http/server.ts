@@ -22,6 +22,7 @@ import { feeRoutes } from './routes/fees.js';
 import { batchRoutes } from './routes/batches.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { settlementRoutes } from './routes/settlements.js';
+import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { reconciliationRoutes } from './routes/reconciliations.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -170,6 +171,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   ledgerRoutes(app, deps);
   settlementRoutes(app, deps);
   webhookRoutes(app, deps);
+  eventRoutes(app, deps);
   reconciliationRoutes(app, deps);
   channelRoutes(app, deps);
   feeRoutes(app, deps);

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDaikouClient, type DaikouClient } from '../../src/client/index.js';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, eventually, MERCHANT_BODY, startTestHub, type TestHub } from '../support/hub.js';
-import { insertEvents } from '../webhooks/receiver.js';
 import { statementCsv } from '../support/reconciliation-seed.js';
 
 /**
@@ -186,8 +185,8 @@ for (const engine of ENGINES) {
       ok(await merchant.GET('/v1/webhook-endpoints', { params: { query: { limit: 5 } } }));
       ok(await merchant.PATCH('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } }, body: { event_types: ['*'] } }));
       ok(await merchant.POST('/v1/webhook-endpoints/{id}/rotate-secret', { params: { path: { id: endpoint.id } }, body: { previous_secret_hours: 1 } }));
-      // Its deliveries, and an event sent to it again (the event written as a change's transaction would).
-      const [event] = await insertEvents(t, endpoint.merchant_id, [{ objectId: debit.id }]);
+      // Its deliveries, and an event sent to it again.
+      const [event] = ok(await merchant.GET('/v1/events', { params: { query: { object_id: debit.id, limit: 1 } } })).data;
       expect(ok(await merchant.POST('/v1/events/{id}/redeliver', { params: { path: { id: event!.id } }, body: { endpoint_id: endpoint.id } })).data).toHaveLength(1);
       ok(await merchant.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id: endpoint.id }, query: { status: 'pending', limit: 5 } } }));
       expect((await merchant.DELETE('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } } })).response.status).toBe(204);
@@ -206,6 +205,12 @@ for (const engine of ENGINES) {
       await eventually(async () => ok(await merchant.GET('/v1/batches/{id}', { params: { path: { id: payoutBatch.id } } })).status === 'completed', 15_000, 'the payout batch');
       expect(ok(await merchant.GET('/v1/batches/{id}/report', { params: { path: { id: payoutBatch.id } }, parseAs: 'text' }))).toMatch(/^row,reference,payout_id,status,code,message,field\n/);
       ok(await merchant.POST('/v1/mandates/{id}/revoke', { params: { path: { id: mandate.id } } }));
+
+      // Events: the debit's, listed both ways and read one by one.
+      const published = ok(await merchant.GET('/v1/events', { params: { query: { object_id: debit.id, type: 'debit.created,debit.succeeded', limit: 10 } } }));
+      expect(published.data.map((event) => event.type)).toContain('debit.created');
+      ok(await merchant.GET('/v1/events', { params: { query: { ending_before: published.data.at(-1)!.id } } }));
+      ok(await operator.GET('/v1/events/{id}', { params: { path: { id: published.data[0]!.id } } }));
 
       // A reconciliation of the debit's channel: its statement uploaded, the line daikou never sent resolved.
       const collected = ok(await merchant.GET('/v1/debits/{id}', { params: { path: { id: debit.id } } }));

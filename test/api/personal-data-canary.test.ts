@@ -132,6 +132,10 @@ for (const engine of ENGINES) {
         headers: { 'content-type': 'text/csv' },
       });
       if (misnamed.status < 300) await call('reconciliation', 'GET', `/v1/reconciliations/${misnamed.body.id}`, { key: t.operatorKey });
+      // Events carry mandates, debits, payouts and refunds as the API shows them: masked.
+      const published = await call('events', 'GET', '/v1/events?limit=100', { key: t.operatorKey });
+      expect(published.body.data.map((event: { type: string }) => event.type)).toEqual(expect.arrayContaining(['mandate.created', 'debit.succeeded', 'refund.created', 'payout.rejected', 'batch.completed', 'reconciliation.completed']));
+      await call('events', 'GET', '/v1/events?limit=100');
       await call('sandbox account', 'PUT', `/v1/sandbox/accounts/${CARD}`, { key: t.operatorKey, body: { holder_name: '赵六', id_number: ID } });
       await call('sandbox account', 'GET', `/v1/sandbox/accounts/${CARD}`, { key: t.operatorKey });
     }, 60_000);

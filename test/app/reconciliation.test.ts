@@ -11,6 +11,7 @@ import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 import { LogCapture } from '../support/hub.js';
 import { lineOf, merchantRow, seedChannel, seedInstructions, statementCamt053, statementCsv, type SeededInstruction } from '../support/reconciliation-seed.js';
+import { OBJECT_PRESENTERS } from '../../src/http/presenters.js';
 
 /**
  * Reconciliation (SPEC §15) on the store of each engine: every discrepancy kind found and none
@@ -47,7 +48,7 @@ for (const engine of ENGINES) {
         statementSource: { statement: (date) => Promise.resolve(statements.get(`${channel}/${date}`) ?? { kind: 'not_ready' }) },
       });
       const connectors = new FlowTable(new Proxy(flows, { get: (target, name) => (name === 'get' ? (channel: string) => source(channel) : Reflect.get(target, name)) }));
-      ctx = { store, clock, ids: new SequentialIds(), logger: createLogger({ level: 'info', destination: new LogCapture() }), connectors };
+      ctx = { store, clock, ids: new SequentialIds(), logger: createLogger({ level: 'info', destination: new LogCapture() }), connectors, presenters: OBJECT_PRESENTERS };
     });
 
     afterAll(async () => {

@@ -20,6 +20,7 @@ import type { Database } from '../../src/storage/schema.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 import { eventually, LogCapture } from '../support/hub.js';
+import { OBJECT_PRESENTERS } from '../../src/http/presenters.js';
 
 /**
  * Settlement T+1 (SPEC §14) on the store of each engine: which day each business date settles on
@@ -73,7 +74,7 @@ for (const engine of ENGINES) {
       clock = new SettableClock();
       logs = new LogCapture();
       ids = new SequentialIds();
-      ctx = { store, clock, ids, logger: createLogger({ level: 'info', destination: logs }) };
+      ctx = { store, clock, ids, logger: createLogger({ level: 'info', destination: logs }), presenters: OBJECT_PRESENTERS };
     }
 
     async function close(): Promise<void> {

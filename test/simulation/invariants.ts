@@ -34,6 +34,8 @@ export async function checkInvariants(db: Kysely<unknown>, store: Store, channel
     ...(await ledgerBalanced(db, store, since)),
     ...(await mandateUsageCounted(db, scope)),
     ...(await allowanceUsageCounted(db, scope)),
+    ...(await eventsPublished(db, 'debit', scope.debits)),
+    ...(await eventsPublished(db, 'payout', null)),
   ];
 }
 
@@ -258,6 +260,43 @@ function compareCounters(what: string, counters: Map<string, number>, sums: Map<
     const counted = counters.get(key) ?? 0;
     const summed = sums.get(key) ?? 0;
     if (counted !== summed) violations.push(`${what} of ${key} is ${counted}, but its live debits sum to ${summed}`);
+  }
+  return violations;
+}
+
+/** The internal event types that are public (SPEC §16); `rerouted` and `not_received` are not. */
+const PUBLIC_INSTRUCTION_EVENTS = ['created', 'submitted', 'succeeded', 'failed', 'rejected'].flatMap((name) => [`debit.${name}`, `payout.${name}`, `refund.${name}`]);
+
+/**
+ * Public events (issue 13) mirror an instruction's history: each internal event of a public type
+ * has exactly one public event, by the same id, of the same type and object, at the same time,
+ * whose payload shows the status the internal event recorded; and no public event of a debit or
+ * payout exists without its internal event (so a debit has as many public events as public
+ * internal ones). A rolled-back transaction must leave neither.
+ */
+async function eventsPublished(db: Kysely<unknown>, kind: 'debit' | 'payout', instructions: RawBuilder<unknown> | null): Promise<string[]> {
+  const history = sql.table(`${kind}_events`);
+  const owner = sql.ref(`e.${kind}_id`);
+  const types = sql.join(PUBLIC_INSTRUCTION_EVENTS);
+  const { rows } = await sql<{ instruction_id: string; id: string; type: string | null; status: string | null; at: string | null; public_type: string | null; object_id: string | null; created_at: string | null; data: string | null }>`
+    select ${owner} as instruction_id, e.id, e.type, e.status, e.at, p.type as public_type, p.object_id, p.created_at, p.data
+    from ${history} e left join events p on p.id = e.id
+    where e.type in (${types})${instructions === null ? sql.raw('') : sql` and ${owner} in ${instructions}`}
+    union all
+    select p.object_id as instruction_id, p.id, null, null, null, p.type, p.object_id, p.created_at, p.data
+    from events p left join ${history} e on e.id = p.id
+    where p.object_type = ${kind} and e.id is null${instructions === null ? sql.raw('') : sql` and p.object_id in ${instructions}`}`.execute(db);
+  const violations: string[] = [];
+  for (const row of rows) {
+    const what = `${kind} ${row.instruction_id}'s event ${row.id}`;
+    if (row.type === null) violations.push(`${what} (${row.public_type}) is public but not in its history`);
+    else if (row.public_type === null) violations.push(`${what} (${row.type}) has no public event`);
+    else if (row.public_type !== row.type || row.object_id !== row.instruction_id || row.created_at !== row.at) {
+      violations.push(`${what} is ${row.type} at ${row.at}, but its public event is ${row.public_type} of ${row.object_id} at ${row.created_at}`);
+    } else {
+      const object = (JSON.parse(row.data!) as { object: { id: string; status: string } }).object;
+      if (object.id !== row.instruction_id || object.status !== row.status) violations.push(`${what} recorded ${row.status}, but its payload shows ${object.id} ${object.status}`);
+    }
   }
   return violations;
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { DEFAULT_BATCH_SETTINGS, type AppContext, type WorkerSettings } from '../../src/app/context.js';
-import { presentCreatedDebit, presentCreatedPayout } from '../../src/http/presenters.js';
+import { OBJECT_PRESENTERS, presentCreatedDebit, presentCreatedPayout } from '../../src/http/presenters.js';
 import { createDebit, type CreateDebitInput } from '../../src/app/debits.js';
 import { AppError } from '../../src/app/errors.js';
 import { ensureDefaultPlans, putFeePlan } from '../../src/app/fee-plans.js';
@@ -559,6 +559,7 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
     workers: WORKERS,
     batches: DEFAULT_BATCH_SETTINGS,
     webhooks: { refusedUrl: () => null, newSecret: () => 'whsec_c2ltdWxhdGlvbi1zZWNyZXQtMjQtYnl0ZXM=', post: () => Promise.resolve({ kind: 'refused', reason: 'the simulation sends no webhooks' }) },
+    presenters: OBJECT_PRESENTERS,
   };
 }
 

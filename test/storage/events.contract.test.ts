@@ -86,6 +86,14 @@ for (const engine of ENGINES) {
       expect(ids(rest.data)).toEqual(['evt_0003', 'evt_0002', 'evt_0001']);
       expect(rest.hasMore).toBe(false);
 
+      const newer = await store.listEvents({ limit: 2, endingBefore: 'evt_0001' });
+      expect(ids(newer.data)).toEqual(['evt_0003', 'evt_0002']);
+      expect(newer.hasMore).toBe(true);
+      const newest = await store.listEvents({ limit: 2, endingBefore: 'evt_0003' });
+      expect(ids(newest.data)).toEqual(['evt_0005', 'evt_0004']);
+      expect(newest.hasMore).toBe(false);
+      expect(ids((await store.listEvents({ limit: 10, merchantId: 'mer_a', endingBefore: 'evt_0001' })).data)).toEqual(['evt_0005', 'evt_0002']);
+
       expect(ids((await store.listEvents({ limit: 10, merchantId: 'mer_a' })).data)).toEqual(['evt_0005', 'evt_0002', 'evt_0001']);
       expect(ids((await store.listEvents({ limit: 10, merchantId: 'mer_a', types: ['debit.succeeded', 'debit.failed'] })).data)).toEqual(['evt_0002']);
       expect(ids((await store.listEvents({ limit: 10, objectId: 'dbt_1' })).data)).toEqual(['evt_0002', 'evt_0001']);

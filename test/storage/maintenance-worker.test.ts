@@ -9,6 +9,7 @@ import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 import { LogCapture } from '../support/hub.js';
+import { OBJECT_PRESENTERS } from '../../src/http/presenters.js';
 
 /**
  * The maintenance worker sweeps idempotency keys past their retention, in bounded chunks; its
@@ -45,7 +46,7 @@ for (const engine of ENGINES) {
     });
 
     function worker(options: { chunkRows?: number; chunksPerRoundMax?: number } = {}): MaintenanceWorker {
-      return new MaintenanceWorker({ store, clock, ids: new SequentialIds(), logger: createLogger({ level: 'info', destination: logs }) }, options);
+      return new MaintenanceWorker({ store, clock, ids: new SequentialIds(), logger: createLogger({ level: 'info', destination: logs }), presenters: OBJECT_PRESENTERS }, options);
     }
 
     it('sweeps a key past the retention and keeps a younger one', async () => {

@@ -36,6 +36,8 @@ export interface DebitStore {
   /** A debit of the merchant with this reference that was not rejected. */
   findLiveDebitByReference(merchantId: string, reference: string): Promise<DebitRow | null>;
   getDebit(id: string): Promise<DebitRow | null>;
+  /** The debits of `ids` that exist, in no order; one query (callers pass a worker round or a chunk, not a whole table). */
+  getDebits(ids: readonly string[]): Promise<DebitRow[]>;
   listDebits(filter: DebitFilter): Promise<Page<DebitRow>>;
   listDebitEvents(debitId: string): Promise<DebitEventRow[]>;
   countDebitsByStatus(): Promise<Record<string, number>>;

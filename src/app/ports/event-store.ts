@@ -13,6 +13,12 @@ export interface EventFilter extends PageRequest {
   createdGte?: string | undefined;
   /** `created_at` < this instant. */
   createdLt?: string | undefined;
+  /**
+   * Only events newer than this id: the page just above it, read oldest first and returned newest
+   * first (Stripe's `ending_before`), so that a poller walks forward without missing one.
+   * `hasMore` then says whether still newer events exist. Not with `startingAfter`.
+   */
+  endingBefore?: string | undefined;
 }
 
 /** Public events (SPEC §16): written with the change they describe, read newest first. */

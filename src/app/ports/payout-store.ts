@@ -39,6 +39,8 @@ export interface PayoutStore {
   findLivePayoutReferences(merchantId: string, references: readonly string[]): Promise<Set<string>>;
   findLivePayoutByReference(merchantId: string, reference: string): Promise<PayoutRow | null>;
   getPayout(id: string): Promise<PayoutRow | null>;
+  /** The payouts (refunds included) of `ids` that exist, in no order; one query. */
+  getPayouts(ids: readonly string[]): Promise<PayoutRow[]>;
   listPayouts(filter: PayoutFilter): Promise<Page<PayoutRow>>;
   listPayoutEvents(payoutId: string): Promise<PayoutEventRow[]>;
   listPayoutAttempts(payoutIds: readonly string[]): Promise<PayoutAttemptRow[]>;

@@ -18,3 +18,4 @@ export * from './payouts.js';
 export * from './settlements.js';
 export * from './webhooks.js';
 export * from './reconciliations.js';
+export * from './events.js';

@@ -41,6 +41,11 @@ export class Debits {
     return (await this.db.selectFrom('debits').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
+  async getDebits(ids: readonly string[]): Promise<DebitRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('debits').selectAll().where('id', 'in', ids).execute();
+  }
+
   async listDebits(filter: DebitFilter): Promise<Page<DebitRow>> {
     let query = this.db.selectFrom('debits').selectAll();
     if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);

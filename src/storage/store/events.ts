@@ -25,6 +25,11 @@ export class Events {
     if (filter.objectId !== undefined) query = query.where('object_id', '=', filter.objectId);
     if (filter.createdGte !== undefined) query = query.where('created_at', '>=', filter.createdGte);
     if (filter.createdLt !== undefined) query = query.where('created_at', '<', filter.createdLt);
+    if (filter.endingBefore !== undefined) {
+      // The `limit` events just above the cursor, so read upwards, then shown newest first like every page.
+      const above = page(await query.where('id', '>', filter.endingBefore).orderBy('id', 'asc').limit(filter.limit + 1).execute(), filter.limit);
+      return { data: above.data.reverse(), hasMore: above.hasMore };
+    }
     if (filter.startingAfter !== undefined) query = query.where('id', '<', filter.startingAfter);
     return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
   }

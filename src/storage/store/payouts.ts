@@ -43,6 +43,11 @@ export class Payouts {
     return (await this.db.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
+  async getPayouts(ids: readonly string[]): Promise<PayoutRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('payouts').selectAll().where('id', 'in', ids).execute();
+  }
+
   async listPayouts(filter: PayoutFilter): Promise<Page<PayoutRow>> {
     let query = this.db.selectFrom('payouts').selectAll();
     if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
