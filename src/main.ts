@@ -34,6 +34,9 @@ import { openStore } from './storage/kysely-store.js';
 import { DatabaseBatchFiles } from './storage/batch-file-chunks.js';
 import { encryptedBatchFiles } from './security/encrypted-batch-files.js';
 
+// For `daikou webhooks listen`, which signs what it forwards as the hub signs its deliveries.
+export { newWebhookSecret, webhookHeaders } from './webhooks/signature.js';
+
 export const randomSecrets: SecretSource = {
   randomToken: (bytes: number) => crypto.randomBytes(bytes).toString('base64url'),
 };
