@@ -14,9 +14,12 @@ import { signingSecrets } from './webhook-endpoints.js';
  * as the submission worker does). Delivery is at least once: a dispatcher that dies mid-delivery
  * leaves a lease that expires, and the next attempt carries the same `webhook-id`.
  *
- * Isolation: each endpoint gets at most `perEndpointMax` deliveries on the wire at a time, and an
- * endpoint with deliveries on the wire is left out of the next leases until they answer or time
- * out; so an endpoint that hangs holds only its own deliveries, never the round.
+ * Isolation: each endpoint gets at most `perEndpointMax` deliveries on the wire at a time, as a
+ * sliding window: as one answers, the next of that endpoint's leased deliveries goes out. An
+ * endpoint whose window is full is left out of the next leases until some answer or time out; so
+ * an endpoint that hangs holds only its own deliveries, never the round. A lease may bring an
+ * endpoint more than its free slots (at most `perEndpointMax`): the rest wait here, leased, for a
+ * slot, which frees within one deadline, well inside the lease.
  */
 
 export interface WebhookDispatcherOptions {
@@ -60,6 +63,8 @@ export class WebhookDispatcher {
   readonly #onDelivered: ((delivery: WebhookDeliveryRow, event: EventRow) => void) | undefined;
   /** Deliveries on the wire, per endpoint. */
   readonly #inFlight = new Map<string, number>();
+  /** Leased deliveries waiting for a free slot of their endpoint's window, per endpoint. */
+  readonly #waiting = new Map<string, (() => void)[]>();
   readonly #sends = new Set<Promise<void>>();
   /** Outcomes waiting to be written; written together, one transaction at a time (a group commit). */
   #outcomes: { outcome: WebhookDeliveryOutcome; goneReason: string | null }[] = [];
@@ -92,6 +97,8 @@ export class WebhookDispatcher {
   /** Stops leasing, and waits for the deliveries on the wire (each within its deadline) and their records. */
   async stop(): Promise<void> {
     this.#running = false;
+    // Deliveries still waiting for a slot keep their leases, which expire: another round sends them, same webhook-id.
+    this.#waiting.clear();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#round;
@@ -196,24 +203,36 @@ export class WebhookDispatcher {
       leaseUntil: new Date(now.getTime() + this.#leaseMs).toISOString(),
       perEndpointMax: this.#perEndpointMax,
       limit: this.#roundMax,
-      busyEndpointIds: [...this.#inFlight.keys()],
+      busyEndpointIds: [...this.#inFlight].filter(([endpointId, count]) => count + (this.#waiting.get(endpointId)?.length ?? 0) >= this.#perEndpointMax).map(([endpointId]) => endpointId),
     });
     if (leased.length === 0) return { fannedOut, leased: 0 };
     const events = new Map((await this.ctx.store.listEventsByIds([...new Set(leased.map((d) => d.event_id))])).map((event) => [event.id, event]));
     const endpoints = new Map((await this.ctx.store.listWebhookEndpointsByIds([...new Set(leased.map((d) => d.endpoint_id))])).map((endpoint) => [endpoint.id, endpoint]));
     for (const delivery of leased) {
-      this.#inFlight.set(delivery.endpoint_id, (this.#inFlight.get(delivery.endpoint_id) ?? 0) + 1);
-      const send = this.#deliver(delivery, events.get(delivery.event_id)!, endpoints.get(delivery.endpoint_id)!).finally(() => {
-        const left = (this.#inFlight.get(delivery.endpoint_id) ?? 1) - 1;
-        if (left === 0) this.#inFlight.delete(delivery.endpoint_id);
-        else this.#inFlight.set(delivery.endpoint_id, left);
-        this.#sends.delete(send);
-        this.wake();
-      });
-      this.#sends.add(send);
-      sends?.push(send);
+      const start = () => this.#send(delivery, events.get(delivery.event_id)!, endpoints.get(delivery.endpoint_id)!, sends);
+      if ((this.#inFlight.get(delivery.endpoint_id) ?? 0) < this.#perEndpointMax) start();
+      else this.#waiting.set(delivery.endpoint_id, [...(this.#waiting.get(delivery.endpoint_id) ?? []), start]);
     }
     return { fannedOut, leased: leased.length };
+  }
+
+  /** Puts one delivery on the wire; when it has answered and been recorded, its endpoint's next waiting one goes. */
+  #send(delivery: WebhookDeliveryRow, event: EventRow, endpoint: WebhookEndpointRow, sends?: Promise<void>[]): void {
+    const endpointId = delivery.endpoint_id;
+    this.#inFlight.set(endpointId, (this.#inFlight.get(endpointId) ?? 0) + 1);
+    const send = this.#deliver(delivery, event, endpoint).finally(() => {
+      const left = (this.#inFlight.get(endpointId) ?? 1) - 1;
+      if (left === 0) this.#inFlight.delete(endpointId);
+      else this.#inFlight.set(endpointId, left);
+      this.#sends.delete(send);
+      const waiting = this.#waiting.get(endpointId);
+      const next = waiting?.shift();
+      if (waiting !== undefined && waiting.length === 0) this.#waiting.delete(endpointId);
+      if (next !== undefined && this.#running) next();
+      this.wake();
+    });
+    this.#sends.add(send);
+    sends?.push(send);
   }
 
   async #deliver(delivery: WebhookDeliveryRow, event: EventRow, endpoint: WebhookEndpointRow): Promise<void> {

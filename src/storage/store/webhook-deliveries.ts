@@ -47,34 +47,56 @@ export class WebhookDeliveries {
     // Each endpoint's share is chosen on its own (its due deliveries, oldest first, from the
     // partial index `webhook_deliveries_due`), so that an endpoint with a large backlog takes at
     // most `perEndpointMax` of the round and the others still get theirs.
-    const eligible = sql`d.endpoint_id = e.id
+    const eligibleOf = (endpointId: RawBuilder<unknown>, ordered: RawBuilder<unknown>) => sql`d.endpoint_id = ${endpointId}
       and d.status = 'pending' and d.next_attempt_at <= ${now}
       and (d.lease_until is null or d.lease_until < ${now})
-      and (e.ordered = 0 or not exists (
+      and (${ordered} = 0 or not exists (
         select 1 from webhook_deliveries o
         where o.endpoint_id = d.endpoint_id and o.object_id = d.object_id and o.status = 'pending' and o.event_id < d.event_id))`;
+    const eligible = eligibleOf(sql.ref('e.id'), sql.ref('e.ordered'));
     const notBusy = busyEndpointIds.length === 0 ? sql`` : sql`and e.id not in (${sql.join([...busyEndpointIds])})`;
-    // PostgreSQL takes each endpoint's share with LATERAL and skips rows another dispatcher is
-    // leasing; SQLite (one writer) drives the primary key with a correlated IN, run once per endpoint.
-    const share: RawBuilder<unknown> =
-      this.context.dialect.engine === 'postgres'
-        ? sql`cross join lateral (
+    let result: { rows: WebhookDeliveryRow[] };
+    if (this.context.dialect.engine === 'postgres') {
+      // Each endpoint's share with LATERAL, skipping rows another dispatcher is leasing.
+      result = await sql<WebhookDeliveryRow>`
+        with due as (
+          select x.id from webhook_endpoints e cross join lateral (
             select d.id, d.next_attempt_at from webhook_deliveries d
             where ${eligible}
             order by d.next_attempt_at, d.id limit ${perEndpointMax}
-            for update of d skip locked) x`
-        : sql`join webhook_deliveries x on x.id in (
-            select d.id from webhook_deliveries d
-            where ${eligible}
-            order by d.next_attempt_at, d.id limit ${perEndpointMax})`;
-    const result = await sql<WebhookDeliveryRow>`
-      with due as (
-        select x.id from webhook_endpoints e ${share}
+            for update of d skip locked) x
+          where e.enabled = 1 and e.deleted_at is null ${notBusy}
+          order by x.next_attempt_at, x.id limit ${limit})
+        update webhook_deliveries set lease_owner = ${owner}, lease_until = ${leaseUntil}, updated_at = ${now}
+        where id in (select id from due) and status = 'pending' and (lease_until is null or lease_until < ${now})
+        returning *`.execute(this.db);
+    } else {
+      // SQLite has no LATERAL, and a join driven by a correlated IN scans every delivery ever made
+      // per round (EXPLAIN QUERY PLAN: SCAN x). One writer, in process: first the endpoints with
+      // something due (an EXISTS on the partial index), then each one's share through the same
+      // index, then one UPDATE of the chosen ids.
+      const endpoints = await sql<{ id: string; ordered: number }>`
+        select e.id, e.ordered from webhook_endpoints e
         where e.enabled = 1 and e.deleted_at is null ${notBusy}
-        order by x.next_attempt_at, x.id limit ${limit})
-      update webhook_deliveries set lease_owner = ${owner}, lease_until = ${leaseUntil}, updated_at = ${now}
-      where id in (select id from due) and status = 'pending' and (lease_until is null or lease_until < ${now})
-      returning *`.execute(this.db);
+          and exists (select 1 from webhook_deliveries d where d.endpoint_id = e.id and d.status = 'pending' and d.next_attempt_at <= ${now})`.execute(this.db);
+      const chosen: { id: string; next_attempt_at: string }[] = [];
+      for (const e of endpoints.rows) {
+        const share = await sql<{ id: string; next_attempt_at: string }>`
+          select d.id, d.next_attempt_at from webhook_deliveries d
+          where ${eligibleOf(sql`${e.id}`, sql`${e.ordered}`)}
+          order by d.next_attempt_at, d.id limit ${perEndpointMax}`.execute(this.db);
+        chosen.push(...share.rows);
+      }
+      chosen.sort((x, y) => (x.next_attempt_at < y.next_attempt_at ? -1 : x.next_attempt_at > y.next_attempt_at ? 1 : x.id < y.id ? -1 : 1));
+      const ids = chosen.slice(0, limit).map((row) => row.id);
+      result =
+        ids.length === 0
+          ? { rows: [] }
+          : await sql<WebhookDeliveryRow>`
+            update webhook_deliveries set lease_owner = ${owner}, lease_until = ${leaseUntil}, updated_at = ${now}
+            where id in (${sql.join(ids)}) and status = 'pending' and (lease_until is null or lease_until < ${now})
+            returning *`.execute(this.db);
+    }
     return result.rows.sort((a, b) => (a.next_attempt_at! < b.next_attempt_at! ? -1 : a.next_attempt_at! > b.next_attempt_at! ? 1 : a.id < b.id ? -1 : 1));
   }
 
