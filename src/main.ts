@@ -10,6 +10,7 @@ import type { SecretSource, Store } from './app/ports.js';
 import { SubmissionWorker } from './app/submission-worker.js';
 import { BatchWorker } from './app/batch-worker.js';
 import { MaintenanceWorker } from './app/maintenance-worker.js';
+import { WebhookDispatcher, type WebhookDispatcherOptions } from './app/webhook-dispatcher.js';
 import { reconcilePreviousDay } from './app/reconciliations.js';
 import { representDueFailures } from './app/representments.js';
 import { ChannelConnectors } from './app/connector-registry.js';
@@ -19,6 +20,7 @@ import { ensureDefaultPlans } from './app/fee-plans.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { refusedWebhookUrl } from './webhooks/address-policy.js';
 import { newWebhookSecret } from './webhooks/signature.js';
+import { postWebhook } from './webhooks/post-webhook.js';
 import { startSandbox } from './channels/sandbox/index.js';
 import { SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
@@ -32,6 +34,9 @@ import { migrateToLatest, type DatabaseConfig } from './storage/database.js';
 import { openStore } from './storage/kysely-store.js';
 import { DatabaseBatchFiles } from './storage/batch-file-chunks.js';
 import { encryptedBatchFiles } from './security/encrypted-batch-files.js';
+
+// For `daikou webhooks listen`, which signs what it forwards as the hub signs its deliveries.
+export { newWebhookSecret, webhookHeaders } from './webhooks/signature.js';
 
 export const randomSecrets: SecretSource = {
   randomToken: (bytes: number) => crypto.randomBytes(bytes).toString('base64url'),
@@ -63,6 +68,8 @@ export interface HubOptions {
   ids?: IdSource;
   workers?: Partial<WorkerSettings>;
   batches?: Partial<BatchSettings>;
+  /** The webhook dispatcher's limits (deadline, per-endpoint concurrency, …); unset ones take its defaults. */
+  webhookDispatch?: Omit<WebhookDispatcherOptions, 'random'>;
   /** Webhooks may go to loopback, private and link-local addresses (`DAIKOU_WEBHOOK_ALLOW_PRIVATE=1`: local development, tests). */
   webhookAllowPrivate?: boolean;
   /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
@@ -93,6 +100,8 @@ export interface RunningHub {
   firstOperatorKey: string | null;
   ctx: AppContext;
   worker: SubmissionWorker;
+  /** Delivers events to webhook endpoints; started with the other workers. */
+  webhooks: WebhookDispatcher;
   server: FastifyInstance;
   close(): Promise<void>;
 }
@@ -179,7 +188,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       batchFiles: encryptedBatchFiles(new DatabaseBatchFiles(db, clock), Buffer.from(vault.derive(BATCH_FILE_KEY_PURPOSE), 'hex')),
       workers: { ...DEFAULT_WORKER_SETTINGS, ...options.workers },
       batches: { ...DEFAULT_BATCH_SETTINGS, ...options.batches },
-      webhooks: { refusedUrl: (url) => refusedWebhookUrl(url, options.webhookAllowPrivate ?? false), newSecret: () => newWebhookSecret() },
+      webhooks: {
+        refusedUrl: (url) => refusedWebhookUrl(url, options.webhookAllowPrivate ?? false),
+        newSecret: () => newWebhookSecret(),
+        post: (request) => postWebhook(request, options.webhookAllowPrivate ?? false),
+      },
       presenters: OBJECT_PRESENTERS,
     };
     await ensureDefaultPlans(ctx);
@@ -188,12 +201,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await routing.router();
     const worker = new SubmissionWorker(ctx);
     const batchWorker = new BatchWorker(ctx);
+    const webhooks = new WebhookDispatcher(ctx, { ...options.webhookDispatch, random: Math.random });
     const maintenance = new MaintenanceWorker(ctx, { autoRepresent: () => representDueFailures(ctx), reconcile: () => reconcilePreviousDay(ctx) });
     const server = await buildServer({
       ctx,
       operatorKeyFromEnv: options.operatorKey,
       sandbox: { url: sandboxUrl, controlToken, clock },
-      onDebitCreated: () => worker.wake(),
+      onDebitCreated: () => {
+        worker.wake();
+        webhooks.wake();
+      },
       onBatchReceived: () => batchWorker.wake(),
       onClockChanged: () => maintenance.wake(),
       version: VERSION,
@@ -214,6 +231,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     started.push({ name: 'batch worker', stop: () => batchWorker.stop() });
     if (runWorkers !== false) maintenance.start();
     started.push({ name: 'maintenance worker', stop: () => maintenance.stop() });
+    if (options.runWorkers !== false) webhooks.start();
+    started.push({ name: 'webhook dispatcher', stop: () => webhooks.stop() });
     const address = server.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port;
     // Last, so that nothing after it can fail and lose it (see above).
@@ -224,6 +243,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       firstOperatorKey,
       ctx,
       worker,
+      webhooks,
       server,
       close: stopAll,
     };

@@ -49,12 +49,35 @@ export const DEFAULT_BATCH_SETTINGS: BatchSettings = {
   attemptsMax: 5,
 };
 
-/** What the app needs of the webhook adapter (src/webhooks/): its address policy and its secrets. */
+/** One webhook POST: signed by the adapter with every secret in force (Standard Webhooks). */
+export interface WebhookPost {
+  url: string;
+  /** The current secret, and the previous one while a rotation overlaps. */
+  secrets: readonly string[];
+  /** `webhook-id`: the delivery's id, the same at every attempt. */
+  id: string;
+  /** `webhook-timestamp`, Unix seconds of this attempt. */
+  timestamp: number;
+  body: string;
+  timeoutMs: number;
+}
+
+/** What came of a POST (src/webhooks/safe-request.ts). */
+export type WebhookPostResult =
+  | { kind: 'answered'; status: number; latencyMs: number; excerpt: string }
+  /** Not sent: the URL or an address it resolved to is not allowed, or the name did not resolve. */
+  | { kind: 'refused'; reason: string }
+  /** Sent, or tried, without an answer: a connection error or the deadline. */
+  | { kind: 'failed'; reason: string; latencyMs: number };
+
+/** What the app needs of the webhook adapter (src/webhooks/): its address policy, its secrets, and delivery. */
 export interface WebhookSettings {
   /** Null when deliveries may go to the URL (as written: a name is checked again each time it is resolved); else why not. */
   refusedUrl(url: string): string | null;
   /** A new endpoint signing secret, `whsec_…` (src/webhooks/signature.ts). */
   newSecret(): string;
+  /** Signs and sends one delivery, safely (no private address, no redirect, a deadline). */
+  post(request: WebhookPost): Promise<WebhookPostResult>;
 }
 
 /** Everything a use case may touch; built once, in the composition root (src/main.ts). */

@@ -15,6 +15,7 @@ import type { WebhookStore } from './ports/webhook-store.js';
 import type { EventStore } from './ports/event-store.js';
 import type { ReconciliationStore } from './ports/reconciliation-store.js';
 import type { NoticeStore } from './ports/notice-store.js';
+import type { WebhookDeliveryStore } from './ports/webhook-delivery-store.js';
 
 // The store's ports, one per role, each declared for the use cases that call it (src/app/ports/).
 // A use case takes only the ports it uses; the adapter (src/storage/) implements them all.
@@ -37,13 +38,14 @@ export * from './ports/event-store.js';
 export * from './ports/object-presenters.js';
 export * from './ports/reconciliation-store.js';
 export * from './ports/notice-store.js';
+export * from './ports/webhook-delivery-store.js';
 
 /**
  * Every port of the store, inside or outside one transaction: what the adapter implements and
  * what the context wires. Methods that change state conditionally return whether they did, so
  * that two workers racing for the same row can tell who won (DESIGN-NOTES §1).
  */
-export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore & SettlementStore & RepresentmentStore & PayoutStore & RefundStore & WebhookStore & ReconciliationStore & EventStore & NoticeStore;
+export type StoreTx = AccessStore & CatalogStore & MandateStore & BatchStore & DebitStore & SubmissionStore & IdempotencyStore & LedgerStore & ReportStore & SettlementStore & RepresentmentStore & PayoutStore & RefundStore & WebhookStore & ReconciliationStore & EventStore & NoticeStore & WebhookDeliveryStore;
 
 /**
  * The store, and its transactions. A write that can meet a unique index the callers expect to meet

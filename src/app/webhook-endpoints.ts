@@ -21,6 +21,8 @@ export interface WebhookEndpointInput {
   url: string;
   event_types: string[];
   description?: string | null | undefined;
+  /** Deliver each object's events one at a time, in order (a later one waits while an earlier one is retried). */
+  ordered?: boolean | undefined;
 }
 
 /** An endpoint with its secret in the clear: only in the answer that creates or rotates it. */
@@ -48,6 +50,7 @@ export async function createWebhookEndpoint(ctx: AppContext, merchantId: string,
     event_types: JSON.stringify(eventTypes),
     enabled: 1,
     disabled_reason: null,
+    ordered: input.ordered === true ? 1 : 0,
     secret_ciphertext: ctx.vault.seal(secret),
     previous_secret_ciphertext: null,
     previous_secret_expires_at: null,
@@ -59,7 +62,7 @@ export async function createWebhookEndpoint(ctx: AppContext, merchantId: string,
   return { endpoint, secret };
 }
 
-export async function getWebhookEndpoint(ctx: AppContext, merchantId: string | null, id: string): Promise<WebhookEndpointRow> {
+export async function getWebhookEndpoint(ctx: Pick<AppContext, 'store'>, merchantId: string | null, id: string): Promise<WebhookEndpointRow> {
   const endpoint = await ctx.store.getWebhookEndpoint(id);
   if (endpoint === null || (merchantId !== null && endpoint.merchant_id !== merchantId)) throw notFound('webhook endpoint', id);
   return endpoint;
@@ -74,6 +77,7 @@ export interface WebhookEndpointPatch {
   event_types?: string[] | undefined;
   description?: string | null | undefined;
   enabled?: boolean | undefined;
+  ordered?: boolean | undefined;
 }
 
 export async function updateWebhookEndpoint(ctx: AppContext, merchantId: string | null, id: string, patch: WebhookEndpointPatch): Promise<WebhookEndpointRow> {
@@ -86,6 +90,7 @@ export async function updateWebhookEndpoint(ctx: AppContext, merchantId: string 
   }
   if (patch.event_types !== undefined) change.event_types = JSON.stringify(checkEventTypes(patch.event_types, errors));
   if (patch.description !== undefined) change.description = patch.description;
+  if (patch.ordered !== undefined) change.ordered = patch.ordered ? 1 : 0;
   // Enabling again clears why daikou disabled it (a 410); disabling by hand gives no reason.
   if (patch.enabled !== undefined) Object.assign(change, { enabled: patch.enabled ? 1 : 0, disabled_reason: null });
   if (errors.length > 0) throw validationFailed(errors);

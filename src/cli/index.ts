@@ -9,6 +9,7 @@ import { benchCommand } from './bench.js';
 import { UsageError } from './options.js';
 import { sandboxCommand } from './sandbox.js';
 import { startCommand } from './start.js';
+import { webhooksCommand } from './webhooks.js';
 
 /** The CLI edge: every failure becomes one line on stderr and a non-zero exit code. */
 export async function runCli(argv: string[]): Promise<void> {
@@ -31,6 +32,9 @@ export async function runCli(argv: string[]): Promise<void> {
   const operatorKey = operatorKeyCommand().exitOverride();
   for (const sub of operatorKey.commands) sub.exitOverride();
   program.addCommand(operatorKey);
+  const webhooks = webhooksCommand().exitOverride();
+  for (const sub of webhooks.commands) sub.exitOverride();
+  program.addCommand(webhooks);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -365,6 +365,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's deliveries, newest first, each with its attempts (status, latency, the answer's first bytes) */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send an event again, now, with the same webhook-id (a new 3-day retry window) */
+        post: operations["redeliverEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1952,6 +1986,53 @@ export interface components {
                 postings: number;
             }[];
         };
+        /** @description One event delivered to one endpoint, with its attempts (SPEC §16) */
+        WebhookDelivery: {
+            /** @description msg_…: the webhook-id header of every attempt, so that receivers deduplicate */
+            id: string;
+            /** @constant */
+            object: "webhook_delivery";
+            event_id: string;
+            endpoint_id: string;
+            /**
+             * @description pending: due or being retried; succeeded: answered 2xx; failed: 410, or no 2xx for 3 days; cancelled: the endpoint was disabled
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed" | "cancelled";
+            attempt_count: number;
+            /** @description When it is tried next; null unless pending */
+            next_attempt_at: components["schemas"]["Timestamp"] | null;
+            /** @description The first attempt of its retry window (a redelivery starts a new one) */
+            first_attempt_at: components["schemas"]["Timestamp"] | null;
+            delivered_at: components["schemas"]["Timestamp"] | null;
+            last_status_code: number | null;
+            last_error: string | null;
+            /** @description Every attempt, oldest first */
+            attempts: components["schemas"]["WebhookDeliveryAttempt"][];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description One attempt of a webhook delivery */
+        WebhookDeliveryAttempt: {
+            /** @description 1, 2, … within the delivery */
+            number: number;
+            at: components["schemas"]["Timestamp"];
+            /** @description The receiver's HTTP status; null when it did not answer */
+            status_code: number | null;
+            /** @description From sending to the answer (or to giving up); null when nothing was sent */
+            latency_ms: number | null;
+            /** @description The first 1 KiB of the receiver's answer, long digit runs masked */
+            response_excerpt: string | null;
+            /** @description Why there was no answer: refused address, connection error, deadline */
+            error: string | null;
+        };
+        WebhookDeliveryList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["WebhookDelivery"][];
+            /** @description More items follow the last one: pass its id as starting_after */
+            has_more: boolean;
+        };
         /** @description Where a merchant's events are delivered, signed as Standard Webhooks (SPEC §16) */
         WebhookEndpoint: {
             /** @description we_… */
@@ -1966,6 +2047,8 @@ export interface components {
             enabled: boolean;
             /** @description Why daikou disabled it (it answered 410 Gone); null when enabled or disabled by hand */
             disabled_reason: string | null;
+            /** @description Each object's events are delivered one at a time, in the order they happened */
+            ordered: boolean;
             /** @description Until when the secret before the last rotation still signs deliveries, beside the new one; null when only one secret signs */
             previous_secret_expires_at: components["schemas"]["Timestamp"] | null;
             created_at: components["schemas"]["Timestamp"];
@@ -1992,6 +2075,8 @@ export interface components {
             enabled: boolean;
             /** @description Why daikou disabled it (it answered 410 Gone); null when enabled or disabled by hand */
             disabled_reason: string | null;
+            /** @description Each object's events are delivered one at a time, in the order they happened */
+            ordered: boolean;
             /** @description Until when the secret before the last rotation still signs deliveries, beside the new one; null when only one secret signs */
             previous_secret_expires_at: components["schemas"]["Timestamp"] | null;
             created_at: components["schemas"]["Timestamp"];
@@ -3449,6 +3534,8 @@ export interface operations {
                     /** @description Public event types (debit.succeeded, payout.failed, …), or "*" for all */
                     event_types: string[];
                     description?: string | null;
+                    /** @description Deliver each object's events one at a time, in the order they happened: a later one waits while an earlier one is retried (default false) */
+                    ordered?: boolean;
                     /** @description Operator keys only: the merchant whose events it receives (a merchant key always means its own) */
                     merchant_id?: string;
                 };
@@ -3606,6 +3693,8 @@ export interface operations {
                     description?: string | null;
                     /** @description false stops deliveries; true starts them again (and clears a 410 disable) */
                     enabled?: boolean;
+                    /** @description Deliver each object's events one at a time, in order */
+                    ordered?: boolean;
                 };
             };
         };
@@ -3691,6 +3780,133 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a content type the operation takes */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "pending" | "succeeded" | "failed" | "cancelled";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            /** @description The request is invalid: the problem names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or not a valid one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or it belongs to another merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Only to this endpoint of the event's merchant (a delivery is made if there was none); without it, to every endpoint the event was delivered to */
+                    endpoint_id?: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Accepted: processing goes on in the background */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
             /** @description The request is invalid: the problem names each bad field */

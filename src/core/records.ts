@@ -410,6 +410,8 @@ export interface WebhookEndpointRecord {
   enabled: number;
   /** Why it was disabled by daikou (a 410 answer), or null. */
   disabled_reason: string | null;
+  /** 1: the events of one object are delivered one at a time, in order (migration 020). */
+  ordered: number;
   secret_ciphertext: string;
   previous_secret_ciphertext: string | null;
   previous_secret_expires_at: string | null;
@@ -435,6 +437,49 @@ export interface EventRecord {
   api_version: string;
   data: string;
   fanned_out_at: string | null;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * One event's delivery to one endpoint (SPEC §16, migration 020): made when the event is fanned
+ * out, tried until the receiver answers 2xx or 3 days have passed since its first attempt. Its id
+ * is the `webhook-id` of every attempt, so that receivers deduplicate. A dispatcher holds it while
+ * it is on the wire (`lease_owner`, `lease_until`); an expired lease lets another take it over.
+ */
+export interface WebhookDeliveryRecord {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  merchant_id: string;
+  /** The event's object: an ordered endpoint receives one object's events one at a time. */
+  object_id: string;
+  status: WebhookDeliveryStatus;
+  attempt_count: number;
+  /** When it is due; null once it is no longer pending. */
+  next_attempt_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  /** The first attempt of the current 3-day window (a redelivery starts a new one). */
+  first_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One attempt of a delivery, for the delivery log: the receiver's status, or why there was none. */
+export interface WebhookDeliveryAttemptRecord {
+  delivery_id: string;
+  /** 1, 2, … within the delivery. */
+  number: number;
+  at: string;
+  status_code: number | null;
+  latency_ms: number | null;
+  /** The first bytes of the receiver's answer, long digit runs masked. */
+  response_excerpt: string | null;
+  error: string | null;
 }
 
 /**

@@ -4,11 +4,12 @@ import type { ChannelHealth } from '../app/channel-availability.js';
 import type { DebitPresenter } from '../app/debits.js';
 import { publicEvent } from '../app/events.js';
 import type { PayoutWithHistory } from '../app/payouts.js';
+import type { WebhookDeliveryWithAttempts } from '../app/webhook-deliveries.js';
 import type { AttemptRow, BatchRow, ChannelRow, DebitEventRow, DebitRow, EventRow, ObjectPresenters, FeePlanRow, MandateRow, NoticeRow, ReconciliationExceptionRow, ReconciliationRow, RuleRow, SettlementRow, WebhookEndpointRow } from '../app/ports.js';
 import { exceptionDifference, formatInstant, invariant, mandateStatus, noticeSourceKind, type BusinessDate, type Merchant, type RuleConditions } from '../core/index.js';
 // The schemas (./representations) are the contract these values must meet; the response
 // serializer checks every answer against them at run time.
-import type { Batch, Channel, Debit, Event, FeePlan, Mandate, Merchant as MerchantSchema, Notice, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookEndpoint } from './representations/index.js';
+import type { Batch, Channel, Debit, Event, FeePlan, Mandate, Merchant as MerchantSchema, Notice, Payout, Reconciliation, ReconciliationException, RoutingDecision, Rule, Settlement, WebhookDelivery, WebhookEndpoint } from './representations/index.js';
 
 export type MerchantView = z.output<typeof MerchantSchema>;
 export type MandateView = z.output<typeof Mandate>;
@@ -298,9 +299,39 @@ export function presentWebhookEndpoint(row: WebhookEndpointRow): WebhookEndpoint
     event_types: JSON.parse(row.event_types) as WebhookEndpointView['event_types'],
     enabled: row.enabled === 1,
     disabled_reason: row.disabled_reason,
+    ordered: row.ordered === 1,
     previous_secret_expires_at: row.previous_secret_expires_at === null ? null : presentInstant(row.previous_secret_expires_at),
     created_at: presentInstant(row.created_at),
     updated_at: presentInstant(row.updated_at),
+  };
+}
+
+export type WebhookDeliveryView = z.infer<typeof WebhookDelivery>;
+
+export function presentWebhookDelivery({ delivery, attempts }: WebhookDeliveryWithAttempts): WebhookDeliveryView {
+  const instant = (value: string | null) => (value === null ? null : presentInstant(value));
+  return {
+    id: delivery.id,
+    object: 'webhook_delivery',
+    event_id: delivery.event_id,
+    endpoint_id: delivery.endpoint_id,
+    status: delivery.status,
+    attempt_count: delivery.attempt_count,
+    next_attempt_at: instant(delivery.next_attempt_at),
+    first_attempt_at: instant(delivery.first_attempt_at),
+    delivered_at: instant(delivery.delivered_at),
+    last_status_code: delivery.last_status_code,
+    last_error: delivery.last_error,
+    attempts: attempts.map((attempt) => ({
+      number: attempt.number,
+      at: presentInstant(attempt.at),
+      status_code: attempt.status_code,
+      latency_ms: attempt.latency_ms,
+      response_excerpt: attempt.response_excerpt,
+      error: attempt.error,
+    })),
+    created_at: presentInstant(delivery.created_at),
+    updated_at: presentInstant(delivery.updated_at),
   };
 }
 

@@ -294,6 +294,7 @@ export const CreateWebhookEndpointBody = z.strictObject({
   url: z.string().max(2048).describe('A public http(s) URL; loopback, private and link-local addresses are refused unless DAIKOU_WEBHOOK_ALLOW_PRIVATE=1'),
   event_types: z.array(z.string().max(64)).min(1).max(32).describe('Public event types (debit.succeeded, payout.failed, …), or "*" for all'),
   description: z.string().max(500).nullable().optional(),
+  ordered: z.boolean().optional().describe("Deliver each object's events one at a time, in the order they happened: a later one waits while an earlier one is retried (default false)"),
   merchant_id: z.string().optional().describe('Operator keys only: the merchant whose events it receives (a merchant key always means its own)'),
 });
 
@@ -302,6 +303,7 @@ export const UpdateWebhookEndpointBody = z.strictObject({
   event_types: z.array(z.string().max(64)).min(1).max(32).optional(),
   description: z.string().max(500).nullable().optional(),
   enabled: z.boolean().optional().describe('false stops deliveries; true starts them again (and clears a 410 disable)'),
+  ordered: z.boolean().optional().describe("Deliver each object's events one at a time, in order"),
 });
 
 export const RotateWebhookSecretBody = z.strictObject({
@@ -311,6 +313,15 @@ export const RotateWebhookSecretBody = z.strictObject({
 export const ListWebhookEndpointsQuery = z.strictObject({
   ...PageQuery,
   merchant_id: z.string().optional().describe('Operator only: whose endpoints'),
+});
+
+export const ListWebhookDeliveriesQuery = z.strictObject({
+  ...PageQuery,
+  status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).optional(),
+});
+
+export const RedeliverEventBody = z.strictObject({
+  endpoint_id: z.string().max(64).optional().describe('Only to this endpoint of the event\'s merchant (a delivery is made if there was none); without it, to every endpoint the event was delivered to'),
 });
 
 export const CreateReconciliationQuery = z.strictObject({

@@ -20,6 +20,7 @@ import { Representments } from './store/representments.js';
 import { Refunds } from './store/refunds.js';
 import { Webhooks } from './store/webhooks.js';
 import { Events } from './store/events.js';
+import { WebhookDeliveries } from './store/webhook-deliveries.js';
 import { Reconciliations } from './store/reconciliations.js';
 import { Notices } from './store/notices.js';
 import type { Executor, StoreContext } from './store/shared.js';
@@ -28,9 +29,9 @@ import type { Executor, StoreContext } from './store/shared.js';
  * The store on Kysely, one implementation for SQLite and PostgreSQL, composed of one class per
  * area (src/storage/store/), all over the same context: the store's methods are theirs, bound.
  */
-const AREAS = [Access, Catalog, Mandates, Debits, Attempts, Batches, Idempotency, Ledger, Reports, Settlements, Representments, Payouts, Refunds, Reconciliations, Webhooks, Events, Notices] as const;
+const AREAS = [Access, Catalog, Mandates, Debits, Attempts, Batches, Idempotency, Ledger, Reports, Settlements, Representments, Payouts, Refunds, Reconciliations, Webhooks, Events, Notices, WebhookDeliveries] as const;
 
-type Areas = Access & Catalog & Mandates & Debits & Attempts & Batches & Idempotency & Ledger & Reports & Settlements & Representments & Payouts & Refunds & Reconciliations & Webhooks & Events & Notices;
+type Areas = Access & Catalog & Mandates & Debits & Attempts & Batches & Idempotency & Ledger & Reports & Settlements & Representments & Payouts & Refunds & Reconciliations & Webhooks & Events & Notices & WebhookDeliveries;
 
 function storeTx(context: StoreContext): StoreTx {
   const tx: Record<string, unknown> = {};

@@ -19,6 +19,8 @@ import type {
   SettlementRecord,
   WebhookEndpointRecord,
   EventRecord,
+  WebhookDeliveryRecord,
+  WebhookDeliveryAttemptRecord,
   ReconciliationRecord,
   NoticeRecord,
   ReconciliationExceptionRecord,
@@ -46,6 +48,8 @@ interface TableRecords {
   settlements: SettlementRecord;
   webhook_endpoints: WebhookEndpointRecord;
   events: EventRecord;
+  webhook_deliveries: WebhookDeliveryRecord;
+  webhook_delivery_attempts: WebhookDeliveryAttemptRecord;
   reconciliations: ReconciliationRecord;
   notices: NoticeRecord;
   reconciliation_exceptions: ReconciliationExceptionRecord;
@@ -79,6 +83,8 @@ export const TABLES_MATCH_RECORDS = {
   settlements: true,
   webhook_endpoints: true,
   events: true,
+  webhook_deliveries: true,
+  webhook_delivery_attempts: true,
   reconciliations: true,
   notices: true,
   reconciliation_exceptions: true,

@@ -12,7 +12,7 @@ import type {
   NoticeRecord,
   ReconciliationExceptionRecord,
 } from '../core/index.js';
-import type { EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE, ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE, TableRow } from './tables.js';
+import type { EVENTS_TABLE, WEBHOOK_DELIVERIES_TABLE, WEBHOOK_DELIVERY_ATTEMPTS_TABLE, PAYOUT_ATTEMPTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUTS_TABLE, ATTEMPTS_TABLE, BATCH_ROWS_TABLE, DEBIT_EVENTS_TABLE, DEBITS_TABLE, LEDGER_ACCOUNTS_TABLE, LEDGER_TRANSACTIONS_TABLE, MANDATES_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE, TableRow } from './tables.js';
 
 /**
  * The database as Kysely sees it. Times are RFC 3339 UTC text (`2017-12-07T01:30:00.000Z`), which
@@ -48,6 +48,8 @@ export interface Database {
   settlements: SettlementsTable;
   webhook_endpoints: WebhookEndpointsTable;
   events: TableRow<typeof EVENTS_TABLE>;
+  webhook_deliveries: TableRow<typeof WEBHOOK_DELIVERIES_TABLE>;
+  webhook_delivery_attempts: TableRow<typeof WEBHOOK_DELIVERY_ATTEMPTS_TABLE>;
   reconciliations: ReconciliationRecord;
   reconciliation_lines: TableRow<typeof RECONCILIATION_LINES_TABLE>;
   reconciliation_exceptions: ReconciliationExceptionRecord;

@@ -8,7 +8,7 @@
  * written: they describe the schema as it was then.
  */
 
-import type { AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, PayoutKind, StatementDirection, StatementStatus, StoredMandateStatus } from '../core/index.js';
+import type { WebhookDeliveryStatus, AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, PayoutKind, StatementDirection, StatementStatus, StoredMandateStatus } from '../core/index.js';
 
 type SqlType = 'text' | 'int8' | 'int4';
 
@@ -295,9 +295,6 @@ export const RECONCILIATION_LINES_TABLE = table('reconciliation_lines', {
   settled_at: nullable(text),
 });
 
-/** Every table defined here, for the test that compares them with the migrated database. */
-export const TABLES: readonly BulkTable<never>[] = [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE, ATTEMPTS_TABLE, PAYOUTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, LEDGER_TRANSACTIONS_TABLE, LEDGER_ACCOUNTS_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE] as unknown as readonly BulkTable<never>[];
-
 /** The public events (SPEC §16, migration 019): the outbox that webhooks and `GET /v1/events` read. */
 export const EVENTS_TABLE = table('events', {
   id: text,
@@ -312,3 +309,37 @@ export const EVENTS_TABLE = table('events', {
   /** When the dispatcher made the event's deliveries; null until then. */
   fanned_out_at: nullable(text),
 });
+
+/** One event's delivery to one endpoint (SPEC §16, migration 020); its id is the `webhook-id`. */
+export const WEBHOOK_DELIVERIES_TABLE = table('webhook_deliveries', {
+  id: text,
+  event_id: text,
+  endpoint_id: text,
+  merchant_id: text,
+  object_id: text,
+  status: textOf<WebhookDeliveryStatus>(),
+  attempt_count: int4,
+  next_attempt_at: nullable(text),
+  lease_owner: nullable(text),
+  lease_until: nullable(text),
+  first_attempt_at: nullable(text),
+  last_status_code: nullable(int4),
+  last_error: nullable(text),
+  delivered_at: nullable(text),
+  created_at: text,
+  updated_at: text,
+});
+
+/** The delivery log: one row per attempt. */
+export const WEBHOOK_DELIVERY_ATTEMPTS_TABLE = table('webhook_delivery_attempts', {
+  delivery_id: text,
+  number: int4,
+  at: text,
+  status_code: nullable(int4),
+  latency_ms: nullable(int4),
+  response_excerpt: nullable(text),
+  error: nullable(text),
+});
+
+/** Every table defined here, for the test that compares them with the migrated database. */
+export const TABLES: readonly BulkTable<never>[] = [MANDATES_TABLE, DEBITS_TABLE, DEBIT_EVENTS_TABLE, BATCH_ROWS_TABLE, ATTEMPTS_TABLE, PAYOUTS_TABLE, PAYOUT_EVENTS_TABLE, PAYOUT_ATTEMPTS_TABLE, LEDGER_TRANSACTIONS_TABLE, LEDGER_ACCOUNTS_TABLE, POSTINGS_TABLE, RECONCILIATION_LINES_TABLE, WEBHOOK_DELIVERIES_TABLE, WEBHOOK_DELIVERY_ATTEMPTS_TABLE] as unknown as readonly BulkTable<never>[];

@@ -185,6 +185,10 @@ for (const engine of ENGINES) {
       ok(await merchant.GET('/v1/webhook-endpoints', { params: { query: { limit: 5 } } }));
       ok(await merchant.PATCH('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } }, body: { event_types: ['*'] } }));
       ok(await merchant.POST('/v1/webhook-endpoints/{id}/rotate-secret', { params: { path: { id: endpoint.id } }, body: { previous_secret_hours: 1 } }));
+      // Its deliveries, and an event sent to it again.
+      const [event] = ok(await merchant.GET('/v1/events', { params: { query: { object_id: debit.id, limit: 1 } } })).data;
+      expect(ok(await merchant.POST('/v1/events/{id}/redeliver', { params: { path: { id: event!.id } }, body: { endpoint_id: endpoint.id } })).data).toHaveLength(1);
+      ok(await merchant.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id: endpoint.id }, query: { status: 'pending', limit: 5 } } }));
       expect((await merchant.DELETE('/v1/webhook-endpoints/{id}', { params: { path: { id: endpoint.id } } })).response.status).toBe(204);
 
       // A batch, its report both ways.

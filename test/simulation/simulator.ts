@@ -558,7 +558,7 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
     },
     workers: WORKERS,
     batches: DEFAULT_BATCH_SETTINGS,
-    webhooks: { refusedUrl: () => null, newSecret: () => 'whsec_c2ltdWxhdGlvbi1zZWNyZXQtMjQtYnl0ZXM=' },
+    webhooks: { refusedUrl: () => null, newSecret: () => 'whsec_c2ltdWxhdGlvbi1zZWNyZXQtMjQtYnl0ZXM=', post: () => Promise.resolve({ kind: 'refused', reason: 'the simulation sends no webhooks' }) },
     presenters: OBJECT_PRESENTERS,
   };
 }

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { SettableClock } from '../../src/core/index.js';
 import { createLogger } from '../../src/logger.js';
-import { startHub, type RunningHub } from '../../src/main.js';
+import { startHub, type HubOptions, type RunningHub } from '../../src/main.js';
 import type { BatchSettings, WorkerSettings } from '../../src/app/context.js';
 import { freshDatabase, type TestDatabase } from './engines.js';
 import type { Engine } from '../../src/storage/database.js';
@@ -30,7 +30,18 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(engine: Engine, options: { workers?: Partial<WorkerSettings>; batches?: Partial<BatchSettings>; runWorkers?: boolean; scenario?: ScenarioName; consoleDir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(
+  engine: Engine,
+  options: {
+    workers?: Partial<WorkerSettings>;
+    batches?: Partial<BatchSettings>;
+    runWorkers?: boolean;
+    scenario?: ScenarioName;
+    consoleDir?: string;
+    webhookAllowPrivate?: boolean;
+    webhookDispatch?: HubOptions['webhookDispatch'];
+  } = {},
+): Promise<TestHub> {
   const database = await freshDatabase(engine);
   const logs = new LogCapture();
   const clock = new SettableClock();
@@ -50,6 +61,8 @@ export async function startTestHub(engine: Engine, options: { workers?: Partial<
     ...(options.batches ? { batches: options.batches } : {}),
     ...(options.scenario ? { scenario: options.scenario } : {}),
     ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
+    ...(options.webhookAllowPrivate === undefined ? {} : { webhookAllowPrivate: options.webhookAllowPrivate }),
+    ...(options.webhookDispatch === undefined ? {} : { webhookDispatch: options.webhookDispatch }),
   });
   const bodies: string[] = [];
   return {

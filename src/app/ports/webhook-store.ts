@@ -8,7 +8,7 @@ export interface WebhookEndpointFilter extends PageRequest {
   merchantId?: string | undefined;
 }
 
-export type WebhookEndpointChange = Partial<Pick<WebhookEndpointRow, 'url' | 'description' | 'event_types' | 'enabled' | 'disabled_reason' | 'secret_ciphertext' | 'previous_secret_ciphertext' | 'previous_secret_expires_at' | 'deleted_at'>> & { updated_at: string };
+export type WebhookEndpointChange = Partial<Pick<WebhookEndpointRow, 'url' | 'description' | 'event_types' | 'enabled' | 'disabled_reason' | 'ordered' | 'secret_ciphertext' | 'previous_secret_ciphertext' | 'previous_secret_expires_at' | 'deleted_at'>> & { updated_at: string };
 
 /** Webhook endpoints (SPEC §16). Deleted endpoints are never read back. */
 export interface WebhookStore {

@@ -31,3 +31,5 @@ export function isPublicEventType(value: string): value is PublicEventType {
 export function subscribes(subscribed: readonly string[], type: PublicEventType): boolean {
   return subscribed.includes(ALL_EVENT_TYPES) || subscribed.includes(type);
 }
+
+export * from './delivery-retry.js';

@@ -14,6 +14,8 @@ export const ID_PREFIXES = {
   settlement: 'stl',
   webhookEndpoint: 'we',
   notice: 'ntc',
+  /** A webhook delivery: its id is the `webhook-id` header, the same at every attempt. */
+  webhookDelivery: 'msg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

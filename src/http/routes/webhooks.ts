@@ -3,11 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound, validationFailed } from '../../app/errors.js';
 import { createWebhookEndpoint, deleteWebhookEndpoint, getWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../app/webhook-endpoints.js';
+import { listWebhookDeliveries, redeliverEvent } from '../../app/webhook-deliveries.js';
 import { merchantScope } from '../auth.js';
-import { presentWebhookEndpoint } from '../presenters.js';
-import { responses, WebhookEndpoint, WebhookEndpointList, WebhookEndpointWithSecret } from '../representations/index.js';
+import { presentWebhookDelivery, presentWebhookEndpoint } from '../presenters.js';
+import { responses, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointList, WebhookEndpointWithSecret } from '../representations/index.js';
 import type { RouteDeps } from '../route-deps.js';
-import { CreateWebhookEndpointBody, IdParams, ListWebhookEndpointsQuery, RotateWebhookSecretBody, UpdateWebhookEndpointBody } from '../schemas.js';
+import { CreateWebhookEndpointBody, IdParams, ListWebhookDeliveriesQuery, ListWebhookEndpointsQuery, RedeliverEventBody, RotateWebhookSecretBody, UpdateWebhookEndpointBody } from '../schemas.js';
 
 /** Webhook endpoints (SPEC §16): a merchant manages its own; the operator any merchant's. */
 export function webhookRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
@@ -83,5 +84,34 @@ export function webhookRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): 
   }, async (request) => {
     const rotated = await rotateWebhookSecret(ctx, merchantScope(request), request.params.id, request.body?.previous_secret_hours);
     return { ...presentWebhookEndpoint(rotated.endpoint), secret: rotated.secret };
+  });
+  r.get('/v1/webhook-endpoints/:id/deliveries', {
+    schema: {
+      operationId: 'listWebhookDeliveries',
+      tags,
+      summary: "The endpoint's deliveries, newest first, each with its attempts (status, latency, the answer's first bytes)",
+      params: IdParams,
+      querystring: ListWebhookDeliveriesQuery,
+      response: responses({ 200: WebhookDeliveryList }, [400, 401, 404]),
+    },
+    onRequest: guard('any'),
+  }, async (request) => {
+    const q = request.query;
+    const page = await listWebhookDeliveries(ctx, merchantScope(request), request.params.id, { status: q.status, limit: q.limit, startingAfter: q.starting_after });
+    return { object: 'list' as const, data: page.data.map(presentWebhookDelivery), has_more: page.hasMore };
+  });
+  r.post('/v1/events/:id/redeliver', {
+    schema: {
+      operationId: 'redeliverEvent',
+      tags,
+      summary: 'Send an event again, now, with the same webhook-id (a new 3-day retry window)',
+      params: IdParams,
+      body: RedeliverEventBody.nullish(),
+      response: responses({ 202: WebhookDeliveryList }, [400, 401, 404, 413, 415]),
+    },
+    onRequest: guard('any'),
+  }, async (request, reply) => {
+    const deliveries = await redeliverEvent(ctx, merchantScope(request), request.params.id, request.body?.endpoint_id);
+    return reply.code(202).send({ object: 'list' as const, data: deliveries.map(presentWebhookDelivery), has_more: false });
   });
 }

@@ -18,6 +18,7 @@ import * as payoutBatches from './016-payout-batches.js';
 import * as reconciliations from './017-reconciliations.js';
 import * as webhookEndpoints from './018-webhook-endpoints.js';
 import * as events from './019-events.js';
+import * as webhookDeliveries from './020-webhook-deliveries.js';
 import * as reconciliationLatestAttempt from './022-reconciliation-latest-attempt.js';
 import * as notices from './021-notices.js';
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '017-reconciliations': reconciliations,
   '018-webhook-endpoints': webhookEndpoints,
   '019-events': events,
+  '020-webhook-deliveries': webhookDeliveries,
   '021-notices': notices,
   '022-reconciliation-latest-attempt': reconciliationLatestAttempt,
 };

@@ -1,0 +1,319 @@
+import { isPublicEventType, nextDeliveryAttemptAtMs, subscribes, type RandomSource } from '../core/index.js';
+import { maskPersonalDataInText } from '../core/payers/index.js';
+import type { AppContext, WebhookPostResult } from './context.js';
+import { publicEvent } from './events.js';
+import type { EventRow, WebhookDeliveryOutcome, WebhookDeliveryRow, WebhookEndpointRow } from './ports.js';
+import { signingSecrets } from './webhook-endpoints.js';
+
+/*
+ * The webhook dispatcher (SPEC §16, DESIGN-NOTES §10): it fans events out into deliveries, one per
+ * (event, endpoint) that subscribes to the event's type, then leases due deliveries, signs and
+ * sends them, and records each attempt. Every node of the hub may run one: fan-out claims its
+ * events with SKIP LOCKED, a lease keeps a delivery to one dispatcher at a time, and an outcome is
+ * written only while its lease is still held (a dispatcher whose lease ran out drops its answer,
+ * as the submission worker does). Delivery is at least once: a dispatcher that dies mid-delivery
+ * leaves a lease that expires, and the next attempt carries the same `webhook-id`.
+ *
+ * Isolation: each endpoint gets at most `perEndpointMax` deliveries on the wire at a time, and an
+ * endpoint with deliveries on the wire is left out of the next leases until they answer or time
+ * out; so an endpoint that hangs holds only its own deliveries, never the round.
+ */
+
+export interface WebhookDispatcherOptions {
+  /** The lease owner; unique per dispatcher. */
+  owner?: string;
+  /** Deadline of one POST. */
+  timeoutMs?: number;
+  /** How long a leased delivery is this dispatcher's; longer than the deadline, so that a live dispatcher keeps its leases. */
+  leaseMs?: number;
+  perEndpointMax?: number;
+  /** Deliveries leased per round. */
+  roundMax?: number;
+  /** Events fanned out per transaction. */
+  fanOutChunk?: number;
+  /** Wait between rounds when there was nothing to do. */
+  idleMs?: number;
+  /** Jitter of the retry schedule (`Math.random` in production, from the composition root). */
+  random: RandomSource;
+  /** Told of every delivery that succeeded (the benchmark measures with it). */
+  onDelivered?: (delivery: WebhookDeliveryRow, event: EventRow) => void;
+}
+
+/** A delivery's body is the public event; one larger than this is not sent (it fails at once). */
+export const WEBHOOK_BODY_BYTES_MAX = 256 * 1024;
+export const WEBHOOK_TIMEOUT_MS_DEFAULT = 10_000;
+
+export interface DispatchRound {
+  fannedOut: number;
+  leased: number;
+}
+
+export class WebhookDispatcher {
+  readonly owner: string;
+  readonly #timeoutMs: number;
+  readonly #leaseMs: number;
+  readonly #perEndpointMax: number;
+  readonly #roundMax: number;
+  readonly #fanOutChunk: number;
+  readonly #idleMs: number;
+  readonly #random: RandomSource;
+  readonly #onDelivered: ((delivery: WebhookDeliveryRow, event: EventRow) => void) | undefined;
+  /** Deliveries on the wire, per endpoint. */
+  readonly #inFlight = new Map<string, number>();
+  readonly #sends = new Set<Promise<void>>();
+  /** Outcomes waiting to be written; written together, one transaction at a time (a group commit). */
+  #outcomes: { outcome: WebhookDeliveryOutcome; goneReason: string | null }[] = [];
+  #writing: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | null = null;
+  #running = false;
+  #round: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: Pick<AppContext, 'store' | 'clock' | 'ids' | 'vault' | 'logger' | 'webhooks'>,
+    options: WebhookDispatcherOptions,
+  ) {
+    this.owner = options.owner ?? `webhooks-${process.pid}-${ctx.ids.next('webhookDelivery').slice(-8)}`;
+    this.#timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS_DEFAULT;
+    this.#leaseMs = options.leaseMs ?? this.#timeoutMs + 30_000;
+    this.#perEndpointMax = options.perEndpointMax ?? 8;
+    this.#roundMax = options.roundMax ?? 256;
+    this.#fanOutChunk = options.fanOutChunk ?? 500;
+    this.#idleMs = options.idleMs ?? 200;
+    this.#random = options.random;
+    this.#onDelivered = options.onDelivered;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  /** Stops leasing, and waits for the deliveries on the wire (each within its deadline) and their records. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#round;
+    await Promise.allSettled([...this.#sends]);
+    await this.#writing;
+  }
+
+  /** A round now: events were written, or a delivery answered. */
+  wake(): void {
+    if (this.#running) this.#schedule(0);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#round = this.#round.then(async () => {
+        let leased = 0;
+        try {
+          leased = (await this.#dispatch()).leased;
+        } catch (error) {
+          this.ctx.logger.warn({ err: error }, 'webhook round failed; trying again at the next one');
+        }
+        if (this.#running && this.#timer === null) this.#schedule(leased > 0 ? 0 : this.#idleMs);
+      });
+    }, delayMs);
+  }
+
+  /**
+   * One round driven by hand (tests): fans out, leases what is due and waits for those deliveries
+   * to answer (or time out) and be recorded.
+   */
+  async runOnce(): Promise<DispatchRound> {
+    const sends: Promise<void>[] = [];
+    const round = await this.#dispatch(sends);
+    await Promise.all(sends);
+    return round;
+  }
+
+  /** Fans out every event waiting, chunk by chunk; the number fanned out. */
+  async fanOut(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const count = await this.#fanOutChunk1();
+      total += count;
+      if (count < this.#fanOutChunk) return total;
+    }
+  }
+
+  async #fanOutChunk1(): Promise<number> {
+    const at = this.ctx.clock.now().toISOString();
+    return this.ctx.store.transaction(async (tx) => {
+      const events = await tx.claimEventsAwaitingFanOut(this.#fanOutChunk);
+      if (events.length === 0) return 0;
+      const merchantIds = [...new Set(events.flatMap((event) => (event.merchant_id === null ? [] : [event.merchant_id])))];
+      const endpointsByMerchant = new Map<string, { endpoint: WebhookEndpointRow; types: string[] }[]>();
+      for (const endpoint of await tx.listLiveWebhookEndpoints(merchantIds)) {
+        const list = endpointsByMerchant.get(endpoint.merchant_id) ?? [];
+        list.push({ endpoint, types: JSON.parse(endpoint.event_types) as string[] });
+        endpointsByMerchant.set(endpoint.merchant_id, list);
+      }
+      const deliveries: WebhookDeliveryRow[] = [];
+      for (const event of events) {
+        if (event.merchant_id === null || !isPublicEventType(event.type)) continue;
+        for (const { endpoint, types } of endpointsByMerchant.get(event.merchant_id) ?? []) {
+          if (!subscribes(types, event.type)) continue;
+          deliveries.push({
+            id: this.ctx.ids.next('webhookDelivery'),
+            event_id: event.id,
+            endpoint_id: endpoint.id,
+            merchant_id: event.merchant_id,
+            object_id: event.object_id,
+            status: 'pending',
+            attempt_count: 0,
+            next_attempt_at: at,
+            lease_owner: null,
+            lease_until: null,
+            first_attempt_at: null,
+            last_status_code: null,
+            last_error: null,
+            delivered_at: null,
+            created_at: at,
+            updated_at: at,
+          });
+        }
+      }
+      await tx.insertWebhookDeliveries(deliveries);
+      await tx.markEventsFannedOut(
+        events.map((event) => event.id),
+        at,
+      );
+      return events.length;
+    });
+  }
+
+  async #dispatch(sends?: Promise<void>[]): Promise<DispatchRound> {
+    const fannedOut = await this.fanOut();
+    const now = this.ctx.clock.now();
+    const leased = await this.ctx.store.leaseDueWebhookDeliveries({
+      now: now.toISOString(),
+      owner: this.owner,
+      leaseUntil: new Date(now.getTime() + this.#leaseMs).toISOString(),
+      perEndpointMax: this.#perEndpointMax,
+      limit: this.#roundMax,
+      busyEndpointIds: [...this.#inFlight.keys()],
+    });
+    if (leased.length === 0) return { fannedOut, leased: 0 };
+    const events = new Map((await this.ctx.store.listEventsByIds([...new Set(leased.map((d) => d.event_id))])).map((event) => [event.id, event]));
+    const endpoints = new Map((await this.ctx.store.listWebhookEndpointsByIds([...new Set(leased.map((d) => d.endpoint_id))])).map((endpoint) => [endpoint.id, endpoint]));
+    for (const delivery of leased) {
+      this.#inFlight.set(delivery.endpoint_id, (this.#inFlight.get(delivery.endpoint_id) ?? 0) + 1);
+      const send = this.#deliver(delivery, events.get(delivery.event_id)!, endpoints.get(delivery.endpoint_id)!).finally(() => {
+        const left = (this.#inFlight.get(delivery.endpoint_id) ?? 1) - 1;
+        if (left === 0) this.#inFlight.delete(delivery.endpoint_id);
+        else this.#inFlight.set(delivery.endpoint_id, left);
+        this.#sends.delete(send);
+        this.wake();
+      });
+      this.#sends.add(send);
+      sends?.push(send);
+    }
+    return { fannedOut, leased: leased.length };
+  }
+
+  async #deliver(delivery: WebhookDeliveryRow, event: EventRow, endpoint: WebhookEndpointRow): Promise<void> {
+    const startedAt = this.ctx.clock.now();
+    let result: WebhookPostResult;
+    if (endpoint.deleted_at !== null || endpoint.enabled === 0) {
+      await this.#record({ id: delivery.id, patch: { ...ended(delivery), status: 'cancelled', last_error: 'the endpoint was disabled or deleted' }, attempt: null }, null);
+      return;
+    }
+    const body = JSON.stringify(publicEvent(event));
+    if (Buffer.byteLength(body) > WEBHOOK_BODY_BYTES_MAX) {
+      result = { kind: 'refused', reason: `the event is ${Buffer.byteLength(body)} bytes, above the ${WEBHOOK_BODY_BYTES_MAX} a delivery may carry` };
+    } else {
+      result = await this.ctx.webhooks.post({
+        url: endpoint.url,
+        secrets: signingSecrets(this.ctx, endpoint),
+        id: delivery.id,
+        timestamp: Math.floor(startedAt.getTime() / 1000),
+        body,
+        timeoutMs: this.#timeoutMs,
+      });
+    }
+    const outcome = deliveryOutcome(delivery, result, startedAt, this.ctx.clock.now(), this.#random);
+    const gone = result.kind === 'answered' && result.status === 410 ? `the endpoint answered 410 Gone at ${startedAt.toISOString()}` : null;
+    await this.#record(outcome, gone);
+    if (outcome.patch.status === 'succeeded') this.#onDelivered?.({ ...delivery, ...outcome.patch }, event);
+  }
+
+  /** Queues an outcome and resolves once a transaction has written it. */
+  #record(outcome: WebhookDeliveryOutcome, goneReason: string | null): Promise<void> {
+    this.#outcomes.push({ outcome, goneReason });
+    this.#writing = this.#writing
+      .then(async () => {
+        const batch = this.#outcomes.splice(0);
+        if (batch.length === 0) return;
+        const at = this.ctx.clock.now().toISOString();
+        await this.ctx.store.transaction(async (tx) => {
+          const applied = new Set(
+            await tx.recordWebhookDeliveryOutcomes(
+              this.owner,
+              batch.map((item) => item.outcome),
+              at,
+            ),
+          );
+          for (const item of batch) {
+            if (item.goneReason !== null && applied.has(item.outcome.id)) {
+              const delivery = await tx.getWebhookDelivery(item.outcome.id);
+              if (delivery !== null) await tx.disableWebhookEndpointGone(delivery.endpoint_id, item.goneReason, at);
+            }
+          }
+        });
+      })
+      .catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not record webhook attempts; their leases will expire and they will be tried again'));
+    return this.#writing;
+  }
+}
+
+/** A delivery that is no longer pending: not due, not leased. */
+function ended(delivery: WebhookDeliveryRow): WebhookDeliveryOutcome['patch'] {
+  return {
+    status: delivery.status,
+    attempt_count: delivery.attempt_count,
+    next_attempt_at: null,
+    first_attempt_at: delivery.first_attempt_at,
+    last_status_code: delivery.last_status_code,
+    last_error: delivery.last_error,
+    delivered_at: delivery.delivered_at,
+    lease_owner: null,
+    lease_until: null,
+  };
+}
+
+/**
+ * What an attempt made of a delivery: 2xx delivered it; 410 ends it (the endpoint is disabled by
+ * the caller); anything else — no answer, a refused address, 3xx, 4xx, 5xx — is tried again on the
+ * backoff schedule until 3 days after the first attempt, then the delivery fails.
+ */
+export function deliveryOutcome(delivery: WebhookDeliveryRow, result: WebhookPostResult, startedAt: Date, endedAt: Date, random: RandomSource): WebhookDeliveryOutcome {
+  const number = delivery.attempt_count + 1;
+  const firstAttemptAt = delivery.first_attempt_at ?? startedAt.toISOString();
+  const statusCode = result.kind === 'answered' ? result.status : null;
+  const error = result.kind === 'answered' ? null : maskPersonalDataInText(result.reason);
+  const attempt = {
+    delivery_id: delivery.id,
+    number,
+    at: startedAt.toISOString(),
+    status_code: statusCode,
+    latency_ms: result.kind === 'refused' ? null : result.latencyMs,
+    // PostgreSQL text holds no NUL; the excerpt is the receiver's free text, masked like any.
+    response_excerpt: result.kind === 'answered' ? maskPersonalDataInText(result.excerpt.replaceAll('\u0000', '')) : null,
+    error,
+  };
+  const base = { attempt_count: number, first_attempt_at: firstAttemptAt, last_status_code: statusCode, last_error: error, lease_owner: null, lease_until: null };
+  if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
+    return { id: delivery.id, patch: { ...base, status: 'succeeded', next_attempt_at: null, delivered_at: endedAt.toISOString() }, attempt };
+  }
+  if (statusCode === 410) {
+    return { id: delivery.id, patch: { ...base, status: 'failed', next_attempt_at: null, delivered_at: null, last_error: 'the endpoint answered 410 Gone; it is disabled' }, attempt };
+  }
+  const next = nextDeliveryAttemptAtMs(Date.parse(firstAttemptAt), number, endedAt.getTime(), random);
+  if (next === null) return { id: delivery.id, patch: { ...base, status: 'failed', next_attempt_at: null, delivered_at: null }, attempt };
+  return { id: delivery.id, patch: { ...base, status: 'pending', next_attempt_at: new Date(next).toISOString(), delivered_at: null }, attempt };
+}
