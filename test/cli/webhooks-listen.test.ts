@@ -25,7 +25,7 @@ for (const engine of ENGINES) {
       await t?.close();
     });
 
-    it('forwards each new event, signed with the secret it printed, and prints the receiver’s status', async () => {
+    it('forwards each new event, signed with the secret it printed, and prints the receiver’s status', { timeout: 90_000 }, async () => {
       const merchant = await createMerchant(t);
       // An event from before it starts is not forwarded.
       const before = await createMandate(t, merchant.key, cardNumber('622202', 1));
