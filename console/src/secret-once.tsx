@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useI18n } from './i18n/index.js';
 
 /**
@@ -9,6 +9,9 @@ import { useI18n } from './i18n/index.js';
 export function SecretOnce({ endpointId, secret, onDone }: { endpointId: string; secret: string; onDone(): void }) {
   const { t } = useI18n();
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  // The focus moves here when the secret appears, so that keyboard and screen-reader users meet it first.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [secret]);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(secret);
@@ -19,7 +22,7 @@ export function SecretOnce({ endpointId, secret, onDone }: { endpointId: string;
   };
   return (
     <section className="secret" aria-labelledby="secret-title">
-      <h2 id="secret-title">{t('webhooks.secretTitle', { id: endpointId })}</h2>
+      <h2 id="secret-title" tabIndex={-1} ref={heading}>{t('webhooks.secretTitle', { id: endpointId })}</h2>
       <p className="warning">{t('webhooks.secretOnce')}</p>
       <label>
         {t('webhooks.secret')}

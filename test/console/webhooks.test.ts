@@ -67,6 +67,10 @@ describe('the console\'s webhooks and events pages, as a merchant, in a real bro
     await shown.waitFor();
     await expect(shown.getByText('you will not see it again', { exact: false }).isVisible()).resolves.toBe(true);
     await expect(shown.getByRole('button', { name: 'Copy the secret' }).isVisible()).resolves.toBe(true);
+    // By keyboard: the focus is on the secret's heading, and Tab reaches the secret itself.
+    await expect(page.evaluate('document.activeElement.textContent')).resolves.toMatch(/^Signing secret of we_/);
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate('document.activeElement.getAttribute("name")')).resolves.toBe('secret');
     const secret = await shown.getByLabel('Signing secret').inputValue();
     expect(secret).toMatch(/^whsec_/);
     const endpointId = ((await shown.getByRole('heading').textContent()) ?? '').replace('Signing secret of ', '');
