@@ -32,6 +32,7 @@ const STATUS_KEYS: Record<string, MessageKey> = {
   processing: 'status.processing',
   completed: 'status.completed',
   settled: 'status.settled',
+  cancelled: 'status.cancelled',
 };
 
 export function Status({ value }: { value: string }) {

@@ -60,13 +60,16 @@ export interface ConsoleHub {
   close(): Promise<void>;
 }
 
-/** A hub with the sandbox and its workers, serving a console built now, and a browser. */
-export async function startConsoleHub(engine: Engine): Promise<ConsoleHub> {
+/**
+ * A hub with the sandbox and its workers, serving a console built now, and a browser.
+ * `webhookAllowPrivate` lets webhooks go to a receiver on 127.0.0.1 (DAIKOU_WEBHOOK_ALLOW_PRIVATE=1).
+ */
+export async function startConsoleHub(engine: Engine, options: { webhookAllowPrivate?: boolean } = {}): Promise<ConsoleHub> {
   const consoleDir = await buildConsole();
   const browser = await launchBrowser();
   let t: TestHub;
   try {
-    t = await startTestHub(engine, { consoleDir });
+    t = await startTestHub(engine, { consoleDir, ...options });
   } catch (error) {
     await browser.close();
     throw error;

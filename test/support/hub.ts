@@ -32,7 +32,15 @@ export interface TestHub {
 
 export async function startTestHub(
   engine: Engine,
-  options: { workers?: Partial<WorkerSettings>; batches?: Partial<BatchSettings>; runWorkers?: boolean; scenario?: ScenarioName; consoleDir?: string; webhookAllowPrivate?: boolean; webhookDispatch?: HubOptions['webhookDispatch'] } = {},
+  options: {
+    workers?: Partial<WorkerSettings>;
+    batches?: Partial<BatchSettings>;
+    runWorkers?: boolean;
+    scenario?: ScenarioName;
+    consoleDir?: string;
+    webhookAllowPrivate?: boolean;
+    webhookDispatch?: HubOptions['webhookDispatch'];
+  } = {},
 ): Promise<TestHub> {
   const database = await freshDatabase(engine);
   const logs = new LogCapture();
