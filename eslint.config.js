@@ -56,9 +56,7 @@ export const LAYER_ALLOWLIST = [
   'src/cli/rules.ts -> src/http/schemas.ts',
   'src/cli/rules.ts -> src/storage/database.ts',
   'src/cli/rules.ts -> src/storage/kysely-store.ts',
-  'src/cli/sandbox.ts -> src/channels/sandbox/index.ts',
   'src/cli/sandbox.ts -> src/logger.ts',
-  'src/cli/sandbox.ts -> src/security/vault.ts',
 ];
 
 const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
