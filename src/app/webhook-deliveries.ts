@@ -1,7 +1,7 @@
 import type { WebhookDeliveryStatus } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { notFound, validationFailed } from './errors.js';
-import type { Page, WebhookDeliveryAttemptRow, WebhookDeliveryRow } from './ports.js';
+import type { EventRow, Page, WebhookDeliveryAttemptRow, WebhookDeliveryRow } from './ports.js';
 import { getWebhookEndpoint } from './webhook-endpoints.js';
 
 /*
@@ -48,10 +48,26 @@ export async function redeliverEvent(ctx: Pick<AppContext, 'store' | 'clock' | '
   if (endpoint.enabled === 0) throw validationFailed([{ pointer: '/endpoint_id', code: 'endpoint_disabled', detail: 'The endpoint is disabled; enable it first (PATCH enabled: true).' }]);
   const delivery = existing.find((row) => row.endpoint_id === endpointId);
   if (delivery !== undefined) return withAttempts(ctx, await ctx.store.redeliverWebhookDeliveries([delivery.id], at));
-  const made: WebhookDeliveryRow = {
+  const made = newDelivery(ctx, { ...event, merchant_id: event.merchant_id }, endpoint.id, at);
+  await ctx.store.insertWebhookDeliveries([made]);
+  // A concurrent fan-out may have made it first: read back the one that exists.
+  const now = (await ctx.store.listWebhookDeliveriesOfEvent(eventId)).filter((row) => row.endpoint_id === endpointId);
+  return withAttempts(ctx, now);
+}
+
+async function withAttempts(ctx: Pick<AppContext, 'store'>, deliveries: WebhookDeliveryRow[]): Promise<WebhookDeliveryWithAttempts[]> {
+  const attempts = await ctx.store.listWebhookDeliveryAttempts(deliveries.map((delivery) => delivery.id));
+  const byDelivery = new Map<string, WebhookDeliveryAttemptRow[]>();
+  for (const attempt of attempts) byDelivery.set(attempt.delivery_id, [...(byDelivery.get(attempt.delivery_id) ?? []), attempt]);
+  return deliveries.map((delivery) => ({ delivery, attempts: byDelivery.get(delivery.id) ?? [] }));
+}
+
+/** A delivery of an event to an endpoint, due at once: its id is the `webhook-id` of every attempt. */
+export function newDelivery(ctx: Pick<AppContext, 'ids'>, event: EventRow & { merchant_id: string }, endpointId: string, at: string): WebhookDeliveryRow {
+  return {
     id: ctx.ids.next('webhookDelivery'),
     event_id: event.id,
-    endpoint_id: endpoint.id,
+    endpoint_id: endpointId,
     merchant_id: event.merchant_id,
     object_id: event.object_id,
     status: 'pending',
@@ -66,15 +82,4 @@ export async function redeliverEvent(ctx: Pick<AppContext, 'store' | 'clock' | '
     created_at: at,
     updated_at: at,
   };
-  await ctx.store.insertWebhookDeliveries([made]);
-  // A concurrent fan-out may have made it first: read back the one that exists.
-  const now = (await ctx.store.listWebhookDeliveriesOfEvent(eventId)).filter((row) => row.endpoint_id === endpointId);
-  return withAttempts(ctx, now);
-}
-
-async function withAttempts(ctx: Pick<AppContext, 'store'>, deliveries: WebhookDeliveryRow[]): Promise<WebhookDeliveryWithAttempts[]> {
-  const attempts = await ctx.store.listWebhookDeliveryAttempts(deliveries.map((delivery) => delivery.id));
-  const byDelivery = new Map<string, WebhookDeliveryAttemptRow[]>();
-  for (const attempt of attempts) byDelivery.set(attempt.delivery_id, [...(byDelivery.get(attempt.delivery_id) ?? []), attempt]);
-  return deliveries.map((delivery) => ({ delivery, attempts: byDelivery.get(delivery.id) ?? [] }));
 }

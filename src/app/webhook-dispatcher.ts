@@ -3,6 +3,7 @@ import { maskPersonalDataInText } from '../core/payers/index.js';
 import type { AppContext, WebhookPostResult } from './context.js';
 import { publicEvent } from './events.js';
 import type { EventRow, WebhookDeliveryOutcome, WebhookDeliveryRow, WebhookEndpointRow } from './ports.js';
+import { newDelivery } from './webhook-deliveries.js';
 import { signingSecrets } from './webhook-endpoints.js';
 
 /*
@@ -165,24 +166,7 @@ export class WebhookDispatcher {
         if (event.merchant_id === null || !isPublicEventType(event.type)) continue;
         for (const { endpoint, types } of endpointsByMerchant.get(event.merchant_id) ?? []) {
           if (!subscribes(types, event.type)) continue;
-          deliveries.push({
-            id: this.ctx.ids.next('webhookDelivery'),
-            event_id: event.id,
-            endpoint_id: endpoint.id,
-            merchant_id: event.merchant_id,
-            object_id: event.object_id,
-            status: 'pending',
-            attempt_count: 0,
-            next_attempt_at: at,
-            lease_owner: null,
-            lease_until: null,
-            first_attempt_at: null,
-            last_status_code: null,
-            last_error: null,
-            delivered_at: null,
-            created_at: at,
-            updated_at: at,
-          });
+          deliveries.push(newDelivery(this.ctx, { ...event, merchant_id: event.merchant_id }, endpoint.id, at));
         }
       }
       await tx.insertWebhookDeliveries(deliveries);
