@@ -16,6 +16,7 @@ import { ChannelConnectors } from './app/connector-registry.js';
 import { RoutingTable } from './app/routing-table.js';
 import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { ensureDefaultPlans } from './app/fee-plans.js';
+import { GroupCommit } from './app/group-commit.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { refusedWebhookUrl } from './webhooks/address-policy.js';
 import { newWebhookSecret } from './webhooks/signature.js';
@@ -65,6 +66,8 @@ export interface HubOptions {
   batches?: Partial<BatchSettings>;
   /** Webhooks may go to loopback, private and link-local addresses (`DAIKOU_WEBHOOK_ALLOW_PRIVATE=1`: local development, tests). */
   webhookAllowPrivate?: boolean;
+  /** Concurrent API writes share transactions (DESIGN-NOTES §11); false: a transaction each (`DAIKOU_GROUP_COMMIT=0`). Default true. */
+  groupCommit?: boolean;
   /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
   server?: { requestTimeoutMs?: number; maxConnections?: number };
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
@@ -169,6 +172,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const routing = new RoutingTable(store, clock, (channels) => connectors.load(channels));
     const ctx: AppContext = {
       store,
+      groupCommit: new GroupCommit(store, { enabled: options.groupCommit ?? true }),
       clock,
       ids,
       vault,

@@ -99,3 +99,14 @@ export function webhookAllowPrivateFromEnv(env: NodeJS.ProcessEnv): boolean {
   if (value === '1') return true;
   throw new UsageError(`DAIKOU_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, not ${JSON.stringify(value.slice(0, 20))}.`);
 }
+
+/**
+ * `DAIKOU_GROUP_COMMIT=0`: each API write in a transaction of its own, instead of concurrent ones
+ * sharing one (DESIGN-NOTES §11; the default, `1`). For measuring the difference.
+ */
+export function groupCommitFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = env.DAIKOU_GROUP_COMMIT;
+  if (value === undefined || value === '' || value === '1') return true;
+  if (value === '0') return false;
+  throw new UsageError(`DAIKOU_GROUP_COMMIT must be 1 or 0, not ${JSON.stringify(value.slice(0, 20))}.`);
+}
