@@ -51,10 +51,14 @@ export class GroupCommit<Tx extends Savepoints> {
 
   async #commitGroups(): Promise<void> {
     while (this.#waiting.length > 0) {
-      const group = this.#waiting.splice(0, this.#sizeMax);
+      let group: Member<Tx>[] = [];
       const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
       try {
         await this.#store.transaction(async (tx) => {
+          // The members are taken once the transaction has begun, not when it was asked for: on
+          // SQLite it waits for the one connection behind the reads of requests still on their way
+          // (their API keys), and those requests join this group rather than the next.
+          group = this.#waiting.splice(0, this.#sizeMax);
           outcomes.length = 0;
           for (const member of group) {
             try {
@@ -68,6 +72,8 @@ export class GroupCommit<Tx extends Savepoints> {
           }
         });
       } catch (error) {
+        // A transaction that could not even begin fails the requests it would have taken.
+        if (group.length === 0) group = this.#waiting.splice(0, this.#sizeMax);
         for (const member of group) member.reject(error);
         continue;
       }
