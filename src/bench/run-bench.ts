@@ -24,6 +24,8 @@ export interface BenchOptions {
   clients: number;
   /** Payout phase: payouts in its CSV file (0 skips it). */
   payoutRows: number;
+  /** The API phase again with `DAIKOU_GROUP_COMMIT=0` (each request its own transaction), to compare. */
+  compareGroupCommit: boolean;
   /** PostgreSQL: the API phase again with each of these numbers of hub processes on one database (empty skips it). */
   processes: readonly number[];
   /** PostgreSQL: a role that may create databases; each phase gets a fresh one. */
@@ -62,6 +64,11 @@ export interface EngineResult {
   api_bare_p99_ms: number | null;
   api_complete_debits_per_s: number | null;
   api_peak_rss_mib: number | null;
+  /** With --compare-group-commit: the API phase again with DAIKOU_GROUP_COMMIT=0, and its own bare Fastify reference (null when not run). */
+  api_alone_debits_per_s: number | null;
+  api_alone_p99_ms: number | null;
+  api_alone_bare_requests_per_s: number | null;
+  api_alone_bare_p99_ms: number | null;
   /** The payout phase (null fields when skipped): N payouts from a CSV sent with kind=payout. */
   payout_rows: number;
   payout_ingest_s: number | null;
@@ -185,6 +192,25 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     }
   }
 
+  let alone: Awaited<ReturnType<typeof measureApiThroughput>> | null = null;
+  if (options.compareGroupCommit && options.apiDebits > 0) {
+    const aloneHome = await createBenchDatabase(engine, options.adminUrl, 'api');
+    try {
+      say(`API without group commit (DAIKOU_GROUP_COMMIT=0): ${options.apiDebits} single debits from ${options.clients} clients against a fresh hub`);
+      alone = await measureApiThroughput(
+        { dataDir: aloneHome.dataDir, databaseUrl: aloneHome.databaseUrl, ...keys() },
+        { debits: options.apiDebits, clients: options.clients, progress: (line) => say(`API without group commit: ${line}`), hubEnv: { DAIKOU_GROUP_COMMIT: '0' } },
+      );
+      say(
+        `API without group commit: ${perSecond(alone.debits, alone.accept_s)} debits/s accepted, p50 ${alone.p50_ms.toFixed(2)} ms, p99 ${alone.p99_ms.toFixed(2)} ms ` +
+          `(bare Fastify: ${alone.bare.perSecond}/s, p99 ${alone.bare.p99Ms.toFixed(2)} ms)`,
+      );
+      if (!alone.trial_balance_balanced) problem(`the API phase without group commit has an unbalanced trial balance (total ${alone.trial_balance_total})`);
+    } finally {
+      await aloneHome.drop();
+    }
+  }
+
   let apiProcesses: ProcessesFigures[] | null = null;
   if (options.processes.length > 0 && options.apiDebits > 0) {
     if (engine === 'sqlite') say('processes: skipped on SQLite (one process owns the embedded database)');
@@ -231,6 +257,10 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     api_bare_p99_ms: api === null ? null : round(api.bare.p99Ms, 2),
     api_complete_debits_per_s: api === null ? null : perSecond(api.debits, api.complete_s),
     api_peak_rss_mib: api?.peak_rss_mib ?? null,
+    api_alone_debits_per_s: alone === null ? null : perSecond(alone.debits, alone.accept_s),
+    api_alone_p99_ms: alone === null ? null : round(alone.p99_ms, 2),
+    api_alone_bare_requests_per_s: alone?.bare.perSecond ?? null,
+    api_alone_bare_p99_ms: alone === null ? null : round(alone.bare.p99Ms, 2),
     payout_rows: payouts?.rows ?? 0,
     payout_ingest_s: payouts === null ? null : round(payouts.ingestSeconds, 3),
     payout_ingest_per_s: payouts === null ? null : perSecond(payouts.accepted, payouts.ingestSeconds),
