@@ -66,7 +66,7 @@ export interface HubOptions {
   batches?: Partial<BatchSettings>;
   /** Webhooks may go to loopback, private and link-local addresses (`DAIKOU_WEBHOOK_ALLOW_PRIVATE=1`: local development, tests). */
   webhookAllowPrivate?: boolean;
-  /** Concurrent API writes share transactions (DESIGN-NOTES §11); false: a transaction each (`DAIKOU_GROUP_COMMIT=0`). Default true. */
+  /** Concurrent API writes share transactions (DESIGN-NOTES §11); false: a transaction each (`DAIKOU_GROUP_COMMIT`). Default: on SQLite only. */
   groupCommit?: boolean;
   /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
   server?: { requestTimeoutMs?: number; maxConnections?: number };
@@ -172,7 +172,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const routing = new RoutingTable(store, clock, (channels) => connectors.load(channels));
     const ctx: AppContext = {
       store,
-      groupCommit: new GroupCommit(store, { enabled: options.groupCommit ?? true }),
+      // On PostgreSQL one group at a time pays a round trip per statement on one connection, where
+      // transactions of their own run side by side on the pool (and the server already shares its
+      // WAL flushes): measured slower there (README, Configuration), so off unless asked for.
+      groupCommit: new GroupCommit(store, { enabled: options.groupCommit ?? store.engine === 'sqlite' }),
       clock,
       ids,
       vault,

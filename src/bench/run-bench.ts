@@ -181,7 +181,13 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     const apiHome = await createBenchDatabase(engine, options.adminUrl, 'api');
     try {
       say(`API: ${options.apiDebits} single debits from ${options.clients} clients against a fresh hub`);
-      api = await measureApiThroughput({ dataDir: apiHome.dataDir, databaseUrl: apiHome.databaseUrl, ...keys() }, { debits: options.apiDebits, clients: options.clients, progress: (line) => say(`API: ${line}`) });
+      api = await measureApiThroughput({ dataDir: apiHome.dataDir, databaseUrl: apiHome.databaseUrl, ...keys() }, {
+        debits: options.apiDebits,
+        clients: options.clients,
+        progress: (line) => say(`API: ${line}`),
+        // Compared: this phase with group commit, whatever the engine's default.
+        ...(options.compareGroupCommit ? { hubEnv: { DAIKOU_GROUP_COMMIT: '1' } } : {}),
+      });
       say(
         `API: ${perSecond(api.debits, api.accept_s)} debits/s accepted, p50 ${api.p50_ms.toFixed(2)} ms, p99 ${api.p99_ms.toFixed(2)} ms (bare Fastify: ${api.bare.perSecond}/s, p99 ${api.bare.p99Ms.toFixed(2)} ms); all final after ${api.complete_s.toFixed(2)} s; ` +
           `trial balance total ${api.trial_balance_total}; hub peak RSS ${api.peak_rss_mib ?? '?'} MiB`,

@@ -101,12 +101,13 @@ export function webhookAllowPrivateFromEnv(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * `DAIKOU_GROUP_COMMIT=0`: each API write in a transaction of its own, instead of concurrent ones
- * sharing one (DESIGN-NOTES §11; the default, `1`). For measuring the difference.
+ * `DAIKOU_GROUP_COMMIT`: `1`, concurrent API writes share a transaction (DESIGN-NOTES §11); `0`,
+ * each has its own. Unset: the engine's default (main.ts: on for SQLite, off for PostgreSQL).
  */
-export function groupCommitFromEnv(env: NodeJS.ProcessEnv): boolean {
+export function groupCommitFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
   const value = env.DAIKOU_GROUP_COMMIT;
-  if (value === undefined || value === '' || value === '1') return true;
+  if (value === undefined || value === '') return undefined;
+  if (value === '1') return true;
   if (value === '0') return false;
   throw new UsageError(`DAIKOU_GROUP_COMMIT must be 1 or 0, not ${JSON.stringify(value.slice(0, 20))}.`);
 }

@@ -26,7 +26,7 @@ Environment:
   DAIKOU_BATCH_BYTES_HELD_MAX  bytes of uploaded files a merchant's unfinished batches may hold (default 2147483648)
   DAIKOU_REQUEST_TIMEOUT_MS  time a client has to send a whole request, body included (default 60000)
   DAIKOU_MAX_CONNECTIONS  open API connections at once; more are dropped (default 1000)
-  DAIKOU_GROUP_COMMIT   0: each API write commits alone; 1 (default): concurrent ones share a transaction
+  DAIKOU_GROUP_COMMIT   1: concurrent API writes share a transaction; 0: each commits alone (default: 1 on SQLite, 0 on PostgreSQL)
   DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
 
 Several processes on one PostgreSQL database: give each the same DAIKOU_DATABASE_URL, DAIKOU_MASTER_KEY

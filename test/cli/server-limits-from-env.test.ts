@@ -33,8 +33,8 @@ describe('webhookAllowPrivateFromEnv', () => {
 
 describe('groupCommitFromEnv', () => {
   it.each([
-    [{}, true],
-    [{ DAIKOU_GROUP_COMMIT: '' }, true],
+    [{}, undefined],
+    [{ DAIKOU_GROUP_COMMIT: '' }, undefined],
     [{ DAIKOU_GROUP_COMMIT: '1' }, true],
     [{ DAIKOU_GROUP_COMMIT: '0' }, false],
   ])('%j → %s', (env, on) => {
