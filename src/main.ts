@@ -17,6 +17,7 @@ import { ChannelConnectors } from './app/connector-registry.js';
 import { RoutingTable } from './app/routing-table.js';
 import { loadScenario, type ScenarioName } from './app/scenarios.js';
 import { ensureDefaultPlans } from './app/fee-plans.js';
+import { GroupCommit } from './app/group-commit.js';
 import { SandboxConnector } from './channels/sandbox-connector/index.js';
 import { refusedWebhookUrl } from './webhooks/address-policy.js';
 import { newWebhookSecret } from './webhooks/signature.js';
@@ -72,6 +73,8 @@ export interface HubOptions {
   webhookDispatch?: Omit<WebhookDispatcherOptions, 'random'>;
   /** Webhooks may go to loopback, private and link-local addresses (`DAIKOU_WEBHOOK_ALLOW_PRIVATE=1`: local development, tests). */
   webhookAllowPrivate?: boolean;
+  /** Concurrent API writes share transactions (DESIGN-NOTES §11); false: a transaction each (`DAIKOU_GROUP_COMMIT`). Default: on SQLite only. */
+  groupCommit?: boolean;
   /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
   server?: { requestTimeoutMs?: number; maxConnections?: number };
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
@@ -178,6 +181,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const routing = new RoutingTable(store, clock, (channels) => connectors.load(channels));
     const ctx: AppContext = {
       store,
+      // On PostgreSQL one group at a time pays a round trip per statement on one connection, where
+      // transactions of their own run side by side on the pool (and the server already shares its
+      // WAL flushes): measured slower there (README, Configuration), so off unless asked for.
+      groupCommit: new GroupCommit(store, { enabled: options.groupCommit ?? store.engine === 'sqlite' }),
       clock,
       ids,
       vault,

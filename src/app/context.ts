@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock, ConnectorRegistry, IdSource } from '../core/index.js';
 import type { BatchFileStore } from './batch-file-store.js';
-import type { ObjectPresenters, PersonalDataVault, SecretSource, Store } from './ports.js';
+import type { GroupCommit } from './group-commit.js';
+import type { ObjectPresenters, PersonalDataVault, Savepoints, SecretSource, Store, StoreTx } from './ports.js';
 import type { RoutingTable } from './routing-table.js';
 
 export interface WorkerSettings {
@@ -83,6 +84,8 @@ export interface WebhookSettings {
 /** Everything a use case may touch; built once, in the composition root (src/main.ts). */
 export interface AppContext {
   store: Store;
+  /** The store's transactions shared by concurrent API writes (DESIGN-NOTES §11, `DAIKOU_GROUP_COMMIT`). */
+  groupCommit: GroupCommit<StoreTx & Savepoints>;
   clock: Clock;
   ids: IdSource;
   vault: PersonalDataVault;

@@ -17,7 +17,7 @@ import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { givenMandateId, writeDebitEvents } from './events.js';
 import { optionalField } from './payer-details.js';
-import type { AttemptRow, CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, EventStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
+import type { AttemptRow, CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, EventStore, IdempotencyStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
 
 const CREATED = instructionMove('debit', 'created');
 const REJECTED = instructionMove('debit', 'rejected');
@@ -65,24 +65,41 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 const IDEMPOTENCY_STALE_MS = 10 * 1000;
 
 /**
- * `POST /v1/debits`, under the client's idempotency key (`idempotently`): the debit and the key's
- * stored response are written together.
+ * `POST /v1/debits`, under the client's idempotency key (SPEC §5): the key's claim, the debit and
+ * the key's stored answer are written in one transaction, which concurrent requests share
+ * (`ctx.groupCommit`, DESIGN-NOTES §11). A duplicate of a key claimed by a request not yet
+ * committed is refused `request_in_progress`; one whose request committed gets its answer again.
+ * A refused request rolls back its claim with everything else it wrote.
  */
 export async function createDebit<V>(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreateDebitInput, present: DebitPresenter<V>): Promise<ApiResponse> {
-  return idempotently(ctx, merchantId, clientKey, input, async (idempotencyKey) => {
-    // Read before the transaction: on SQLite the transaction holds the only connection.
-    const router = await ctx.routing.router();
-    return ctx.store.transaction(async (tx) => {
-      const merchant = await ctx.routing.merchant(merchantId, tx);
-      invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
-      const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
-      if ((await tx.insertDebit(debit)) === 'reference_taken') throw referenceTaken();
-      await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
-      const body = present(debit, givenMandateId(event));
-      if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
-      return { status: 201, body, replayed: false };
-    });
+  const idempotencyKey = idempotencyKeyIndex(ctx, clientKey);
+  const requestHash = idempotencyKey === null ? null : requestHashOf(input);
+  // Read before the transaction: on SQLite the transaction holds the only connection.
+  const router = await ctx.routing.router();
+  return ctx.groupCommit.run(async (tx) => {
+    if (idempotencyKey !== null) {
+      const replay = await claimIdempotencyKeyIn(tx, ctx.clock.now(), merchantId, idempotencyKey, requestHash!);
+      if (replay !== null) return replay;
+    }
+    const merchant = await ctx.routing.merchant(merchantId, tx);
+    invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
+    const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
+    if ((await tx.insertDebit(debit)) === 'reference_taken') throw referenceTaken();
+    await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
+    const body = present(debit, givenMandateId(event));
+    if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
+    return { status: 201, body, replayed: false };
   });
+}
+
+/** The stored form of a client's Idempotency-Key: its keyed hash, which finds the same key again and reveals nothing (a careless client may send a card number). */
+function idempotencyKeyIndex(ctx: AppContext, clientKey: string | null): string | null {
+  return clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
+}
+
+/** What a key must be reused with: the request's canonical hash. */
+function requestHashOf(request: unknown): string {
+  return crypto.createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 /**
@@ -94,10 +111,8 @@ export async function createDebit<V>(ctx: AppContext, merchantId: string, client
  * corrected retry under it can go through. `request` is what the key must be reused with.
  */
 export async function idempotently(ctx: AppContext, merchantId: string, clientKey: string | null, request: unknown, work: (idempotencyKey: string | null) => Promise<ApiResponse>): Promise<ApiResponse> {
-  // The key is the client's free text (a careless client may send a card number): only its keyed
-  // hash is stored, which finds the same key again and reveals nothing.
-  const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
-  const requestHash = crypto.createHash('sha256').update(canonicalJson(request)).digest('hex');
+  const idempotencyKey = idempotencyKeyIndex(ctx, clientKey);
+  const requestHash = requestHashOf(request);
   if (idempotencyKey !== null) {
     const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
     if (replay !== null) return replay;
@@ -110,27 +125,35 @@ export async function idempotently(ctx: AppContext, merchantId: string, clientKe
   }
 }
 
-export async function claimIdempotencyKey(ctx: AppContext, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
+/** Claims the key in a transaction of its own (`claimIdempotencyKeyIn`). */
+async function claimIdempotencyKey(ctx: AppContext, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
   const now = ctx.clock.now();
-  return ctx.store.transaction(async (tx) => {
-    const row = { merchant_id: merchantId, key, request_hash: requestHash, state: 'in_progress' as const, response_status: null, response_body: null, created_at: now.toISOString() };
-    if (await tx.insertIdempotencyKey(row)) return null;
-    const existing = await tx.getIdempotencyKey(merchantId, key);
-    if (existing === null) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
-    const age = now.getTime() - Date.parse(existing.created_at);
-    if (age > IDEMPOTENCY_RETENTION_MS || (existing.state === 'in_progress' && age > IDEMPOTENCY_STALE_MS)) {
-      await tx.deleteIdempotencyKey(merchantId, key);
-      await tx.insertIdempotencyKey(row);
-      return null;
-    }
-    if (existing.request_hash !== requestHash) {
-      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
-    }
-    if (existing.state !== 'done' || existing.response_status === null || existing.response_body === null) {
-      throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
-    }
-    return { status: existing.response_status, body: JSON.parse(existing.response_body) as unknown, replayed: true };
-  });
+  return ctx.store.transaction((tx) => claimIdempotencyKeyIn(tx, now, merchantId, key, requestHash));
+}
+
+/**
+ * Claims the key as `in_progress` in the caller's transaction: null when the request may go on,
+ * the stored answer to replay, or a refusal (`request_in_progress`, `idempotency_key_reused`). A
+ * key left `in_progress` by a request that died, or past its retention, is taken over.
+ */
+export async function claimIdempotencyKeyIn(tx: IdempotencyStore, now: Date, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
+  const row = { merchant_id: merchantId, key, request_hash: requestHash, state: 'in_progress' as const, response_status: null, response_body: null, created_at: now.toISOString() };
+  if (await tx.insertIdempotencyKey(row)) return null;
+  const existing = await tx.getIdempotencyKey(merchantId, key);
+  if (existing === null) throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+  const age = now.getTime() - Date.parse(existing.created_at);
+  if (age > IDEMPOTENCY_RETENTION_MS || (existing.state === 'in_progress' && age > IDEMPOTENCY_STALE_MS)) {
+    await tx.deleteIdempotencyKey(merchantId, key);
+    await tx.insertIdempotencyKey(row);
+    return null;
+  }
+  if (existing.request_hash !== requestHash) {
+    throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
+  }
+  if (existing.state !== 'done' || existing.response_status === null || existing.response_body === null) {
+    throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+  }
+  return { status: existing.response_status, body: JSON.parse(existing.response_body) as unknown, replayed: true };
 }
 
 function referenceTaken(): AppError {

@@ -15,7 +15,7 @@ import {
 import { validateHolderName } from '../core/payers/index.js';
 import type { AppContext } from './context.js';
 import { writePayoutEvents } from './events.js';
-import { canonicalJson, claimIdempotencyKey, type ApiResponse } from './debits.js';
+import { canonicalJson, claimIdempotencyKeyIn, type ApiResponse } from './debits.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { field, sealAccount } from './payer-details.js';
 import { resolvePayerBank, validateAccountNumber } from '../core/payers/index.js';
@@ -45,41 +45,36 @@ export interface PayoutWithHistory {
 export type PayoutPresenter<V> = (history: PayoutWithHistory) => V;
 
 /**
- * `POST /v1/payouts` (SPEC §14). The idempotency key is claimed first, in its own transaction, as
- * for debits. Then one transaction validates, routes, prices, reserves `amount + fee` out of the
- * merchant's `available` (a conditional update: concurrent payouts never take it below zero) and
- * writes the payout with its event and the stored answer. A payout that cannot go — its payee's
- * bank unknown, no channel, not enough money — is written `rejected` with its code, as a debit that
- * cannot route is; it holds no reference and no money.
+ * `POST /v1/payouts` (SPEC §14). As for debits, one transaction, shared by concurrent requests
+ * (`ctx.groupCommit`), claims the idempotency key, validates, routes, prices, reserves `amount +
+ * fee` out of the merchant's `available` (a conditional update: concurrent payouts never take it
+ * below zero) and writes the payout with its event and the stored answer. A payout that cannot go
+ * — its payee's bank unknown, no channel, not enough money — is written `rejected` with its code,
+ * as a debit that cannot route is; it holds no reference and no money.
  */
 export async function createPayout<V>(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreatePayoutInput, present: PayoutPresenter<V>): Promise<ApiResponse> {
-  // Checked before the key is claimed: a refused request leaves no key behind to block its correction.
+  // Checked before anything is written: a refused request leaves no key behind to block its correction.
   const payee = validatePayee(input);
   const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
   const requestHash = crypto.createHash('sha256').update(canonicalJson({ payout: input })).digest('hex');
-  if (idempotencyKey !== null) {
-    const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
-    if (replay !== null) return replay;
-  }
   const router = await ctx.routing.router();
-  try {
-    return await ctx.store.transaction(async (tx) => {
-      const merchant = await ctx.routing.merchant(merchantId, tx);
-      invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
-      if ((await tx.findLivePayoutByReference(merchantId, input.reference)) !== null) throw referenceTaken();
-      const reserve: PayoutReservations = { reserve: (entry) => tx.postGuardedLedgerTransaction(entry, accounts.merchantAvailable(merchantId).id) };
-      const { payout, event } = await decidePayout(ctx, router, merchant, payee, input, reserve, null);
-      // A reference taken by a concurrent request after the check above: the reservation rolls back with it.
-      if ((await tx.insertPayout(payout)) === 'reference_taken') throw referenceTaken();
-      await writePayoutEvents(ctx.presenters, tx, [event], [payout]);
-      const body = present({ payout, events: [event], attempts: [] });
-      if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
-      return { status: 201, body, replayed: false };
-    });
-  } catch (error) {
-    if (idempotencyKey !== null) await ctx.store.deleteIdempotencyKey(merchantId, idempotencyKey);
-    throw error;
-  }
+  return ctx.groupCommit.run(async (tx) => {
+    if (idempotencyKey !== null) {
+      const replay = await claimIdempotencyKeyIn(tx, ctx.clock.now(), merchantId, idempotencyKey, requestHash);
+      if (replay !== null) return replay;
+    }
+    const merchant = await ctx.routing.merchant(merchantId, tx);
+    invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
+    if ((await tx.findLivePayoutByReference(merchantId, input.reference)) !== null) throw referenceTaken();
+    const reserve: PayoutReservations = { reserve: (entry) => tx.postGuardedLedgerTransaction(entry, accounts.merchantAvailable(merchantId).id) };
+    const { payout, event } = await decidePayout(ctx, router, merchant, payee, input, reserve, null);
+    // A reference taken by a concurrent request after the check above: the reservation rolls back with it.
+    if ((await tx.insertPayout(payout)) === 'reference_taken') throw referenceTaken();
+    await writePayoutEvents(ctx.presenters, tx, [event], [payout]);
+    const body = present({ payout, events: [event], attempts: [] });
+    if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
+    return { status: 201, body, replayed: false };
+  });
 }
 
 /**

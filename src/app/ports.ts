@@ -16,6 +16,7 @@ import type { EventStore } from './ports/event-store.js';
 import type { ReconciliationStore } from './ports/reconciliation-store.js';
 import type { NoticeStore } from './ports/notice-store.js';
 import type { WebhookDeliveryStore } from './ports/webhook-delivery-store.js';
+import type { Savepoints } from './ports/savepoints.js';
 
 // The store's ports, one per role, each declared for the use cases that call it (src/app/ports/).
 // A use case takes only the ports it uses; the adapter (src/storage/) implements them all.
@@ -39,6 +40,7 @@ export * from './ports/object-presenters.js';
 export * from './ports/reconciliation-store.js';
 export * from './ports/notice-store.js';
 export * from './ports/webhook-delivery-store.js';
+export * from './ports/savepoints.js';
 
 /**
  * Every port of the store, inside or outside one transaction: what the adapter implements and
@@ -60,7 +62,8 @@ export interface Store extends StoreTx {
    * die young), unbounded on PostgreSQL (a round trip per statement).
    */
   readonly partRowsMax: number;
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction, committed when it resolves, rolled back when it rejects. */
+  transaction<T>(work: (tx: StoreTx & Savepoints) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -28,15 +28,19 @@ const FINAL_WAIT_MS_MAX = 600_000;
  * Single-debit API throughput: `debits` POST /v1/debits (each with an Idempotency-Key) from
  * `clients` concurrent keep-alive clients against a fresh hub with everything running, as
  * `daikou start` runs it; then the wait until all are final, and the trial balance. Before it,
- * the same client sends as many trivial POSTs to bare Fastify: the reference.
+ * the same client sends as many trivial POSTs to bare Fastify: the reference. `hubEnv`: more
+ * environment for the hub (`DAIKOU_GROUP_COMMIT=0` for the comparison phase).
  */
-export async function measureApiThroughput(config: BenchHubConfig, options: { debits: number; clients: number; progress: (line: string) => void }): Promise<ApiResult> {
+export async function measureApiThroughput(
+  config: BenchHubConfig,
+  options: { debits: number; clients: number; progress: (line: string) => void; hubEnv?: Record<string, string> },
+): Promise<ApiResult> {
   const bare = await measureBareFastify(config, options);
   options.progress(`reference: bare Fastify answered ${bare.requests} trivial POSTs at ${bare.perSecond}/s, p50 ${bare.p50Ms.toFixed(2)} ms, p99 ${bare.p99Ms.toFixed(2)} ms`);
   const mandateCount = Math.min(MANDATES_MAX, options.debits);
   const seeded = await seedBench({ ...config, mandates: mandateCount, file: null, keepMandateIds: true, progress: options.progress });
   const mandateIds = seeded.mandateIds;
-  const hub = await HubProcess.start('all', config);
+  const hub = await HubProcess.start('all', config, options.hubEnv);
   const client = new KeepAliveClient(hub.url, options.clients);
   try {
     const started = performance.now();

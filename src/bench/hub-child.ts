@@ -4,7 +4,7 @@
  *   node dist/bench/hub-child.js <batches|all> <data dir>
  *
  * configured from the environment as `daikou start` is (DAIKOU_DATABASE_URL, DAIKOU_OPERATOR_KEY,
- * DAIKOU_MASTER_KEY, DAIKOU_WORKER_*), on free ports with an embedded sandbox. It reports its URL
+ * DAIKOU_MASTER_KEY, DAIKOU_WORKER_*, DAIKOU_GROUP_COMMIT), on free ports with an embedded sandbox. It reports its URL
  * once listening and stops when asked or when the bench goes away.
  *
  * In `batches` mode the hub runs its batch worker and not its submission workers, so that
@@ -13,7 +13,7 @@
  * only a sandbox (its control token from DAIKOU_SANDBOX_TOKEN), which hubs started with
  * DAIKOU_SANDBOX_URL share: several hub processes on one database (issue 15).
  */
-import { databaseUrlFromEnv, operatorKeyFromEnv, workerSettingsFromEnv } from '../cli/options.js';
+import { databaseUrlFromEnv, groupCommitFromEnv, operatorKeyFromEnv, workerSettingsFromEnv } from '../cli/options.js';
 import { createLogger } from '../logger.js';
 import { startHub, startStandaloneSandbox } from '../main.js';
 import { startBareServer } from './bare-server.js';
@@ -44,6 +44,7 @@ const hub = mode === 'bare' ? await startBareServer() : mode === 'sandbox' ? awa
   sandbox: sharedSandbox ? { kind: 'external', url: sharedSandbox, controlToken: process.env.DAIKOU_SANDBOX_TOKEN ?? '' } : { kind: 'embedded', port: 0 },
   logger,
   workers: workerSettingsFromEnv(process.env),
+  groupCommit: groupCommitFromEnv(process.env),
   runWorkers: mode === 'all' ? true : { submission: false, batches: true },
 });
 

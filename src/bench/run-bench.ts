@@ -24,6 +24,8 @@ export interface BenchOptions {
   clients: number;
   /** Payout phase: payouts in its CSV file (0 skips it). */
   payoutRows: number;
+  /** The API phase again with `DAIKOU_GROUP_COMMIT=0` (each request its own transaction), to compare. */
+  compareGroupCommit: boolean;
   /** PostgreSQL: the API phase again with each of these numbers of hub processes on one database (empty skips it). */
   processes: readonly number[];
   /** PostgreSQL: a role that may create databases; each phase gets a fresh one. */
@@ -62,6 +64,11 @@ export interface EngineResult {
   api_bare_p99_ms: number | null;
   api_complete_debits_per_s: number | null;
   api_peak_rss_mib: number | null;
+  /** With --compare-group-commit: the API phase again with DAIKOU_GROUP_COMMIT=0, and its own bare Fastify reference (null when not run). */
+  api_alone_debits_per_s: number | null;
+  api_alone_p99_ms: number | null;
+  api_alone_bare_requests_per_s: number | null;
+  api_alone_bare_p99_ms: number | null;
   /** The payout phase (null fields when skipped): N payouts from a CSV sent with kind=payout. */
   payout_rows: number;
   payout_ingest_s: number | null;
@@ -174,7 +181,13 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     const apiHome = await createBenchDatabase(engine, options.adminUrl, 'api');
     try {
       say(`API: ${options.apiDebits} single debits from ${options.clients} clients against a fresh hub`);
-      api = await measureApiThroughput({ dataDir: apiHome.dataDir, databaseUrl: apiHome.databaseUrl, ...keys() }, { debits: options.apiDebits, clients: options.clients, progress: (line) => say(`API: ${line}`) });
+      api = await measureApiThroughput({ dataDir: apiHome.dataDir, databaseUrl: apiHome.databaseUrl, ...keys() }, {
+        debits: options.apiDebits,
+        clients: options.clients,
+        progress: (line) => say(`API: ${line}`),
+        // Compared: this phase with group commit, whatever the engine's default.
+        ...(options.compareGroupCommit ? { hubEnv: { DAIKOU_GROUP_COMMIT: '1' } } : {}),
+      });
       say(
         `API: ${perSecond(api.debits, api.accept_s)} debits/s accepted, p50 ${api.p50_ms.toFixed(2)} ms, p99 ${api.p99_ms.toFixed(2)} ms (bare Fastify: ${api.bare.perSecond}/s, p99 ${api.bare.p99Ms.toFixed(2)} ms); all final after ${api.complete_s.toFixed(2)} s; ` +
           `trial balance total ${api.trial_balance_total}; hub peak RSS ${api.peak_rss_mib ?? '?'} MiB`,
@@ -182,6 +195,25 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
       if (!api.trial_balance_balanced) problem(`the API phase's trial balance is not balanced (total ${api.trial_balance_total})`);
     } finally {
       await apiHome.drop();
+    }
+  }
+
+  let alone: Awaited<ReturnType<typeof measureApiThroughput>> | null = null;
+  if (options.compareGroupCommit && options.apiDebits > 0) {
+    const aloneHome = await createBenchDatabase(engine, options.adminUrl, 'api');
+    try {
+      say(`API without group commit (DAIKOU_GROUP_COMMIT=0): ${options.apiDebits} single debits from ${options.clients} clients against a fresh hub`);
+      alone = await measureApiThroughput(
+        { dataDir: aloneHome.dataDir, databaseUrl: aloneHome.databaseUrl, ...keys() },
+        { debits: options.apiDebits, clients: options.clients, progress: (line) => say(`API without group commit: ${line}`), hubEnv: { DAIKOU_GROUP_COMMIT: '0' } },
+      );
+      say(
+        `API without group commit: ${perSecond(alone.debits, alone.accept_s)} debits/s accepted, p50 ${alone.p50_ms.toFixed(2)} ms, p99 ${alone.p99_ms.toFixed(2)} ms ` +
+          `(bare Fastify: ${alone.bare.perSecond}/s, p99 ${alone.bare.p99Ms.toFixed(2)} ms)`,
+      );
+      if (!alone.trial_balance_balanced) problem(`the API phase without group commit has an unbalanced trial balance (total ${alone.trial_balance_total})`);
+    } finally {
+      await aloneHome.drop();
     }
   }
 
@@ -231,6 +263,10 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     api_bare_p99_ms: api === null ? null : round(api.bare.p99Ms, 2),
     api_complete_debits_per_s: api === null ? null : perSecond(api.debits, api.complete_s),
     api_peak_rss_mib: api?.peak_rss_mib ?? null,
+    api_alone_debits_per_s: alone === null ? null : perSecond(alone.debits, alone.accept_s),
+    api_alone_p99_ms: alone === null ? null : round(alone.p99_ms, 2),
+    api_alone_bare_requests_per_s: alone?.bare.perSecond ?? null,
+    api_alone_bare_p99_ms: alone === null ? null : round(alone.bare.p99Ms, 2),
     payout_rows: payouts?.rows ?? 0,
     payout_ingest_s: payouts === null ? null : round(payouts.ingestSeconds, 3),
     payout_ingest_per_s: payouts === null ? null : perSecond(payouts.accepted, payouts.ingestSeconds),

@@ -14,6 +14,7 @@ interface BenchCommandOptions {
   apiDebits: number;
   clients: number;
   payoutRows?: number;
+  compareGroupCommit?: boolean;
   processes: number[];
   databaseUrl?: string;
 }
@@ -37,6 +38,7 @@ export function benchCommand(): Command {
     .option('--api-debits <n>', 'single debits for the API phase (0 skips it)', parseCount, 3_000)
     .option('--clients <n>', 'concurrent clients in the API phase', parsePositiveInt, 32)
     .option('--payout-rows <n>', 'payouts in the payout phase\'s CSV file (default: --rows; 0 skips it)', parseCount)
+    .option('--compare-group-commit', 'run the API phase again with DAIKOU_GROUP_COMMIT=0 (a transaction per request), with its own bare Fastify reference')
     .option('--processes <list>', 'PostgreSQL: run the API phase again with each number of hub processes sharing the database, e.g. 1,2,4', parseProcessList, [])
     .option('--database-url <url>', 'PostgreSQL role that may create databases (else env DAIKOU_BENCH_DATABASE_URL, else DAIKOU_TEST_DATABASE_URL)')
     .addHelpText(
@@ -80,7 +82,7 @@ Examples:
       };
       process.once('SIGINT', interrupted);
       process.once('SIGTERM', interrupted);
-      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, processes: opts.processes, adminUrl, say });
+      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, compareGroupCommit: opts.compareGroupCommit === true, processes: opts.processes, adminUrl, say });
       for (const problem of problems) say(`does not add up: ${problem}`);
       if (problems.length > 0) process.exitCode = 1;
       say(JSON.stringify(results));

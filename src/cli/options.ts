@@ -99,3 +99,15 @@ export function webhookAllowPrivateFromEnv(env: NodeJS.ProcessEnv): boolean {
   if (value === '1') return true;
   throw new UsageError(`DAIKOU_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, not ${JSON.stringify(value.slice(0, 20))}.`);
 }
+
+/**
+ * `DAIKOU_GROUP_COMMIT`: `1`, concurrent API writes share a transaction (DESIGN-NOTES §11); `0`,
+ * each has its own. Unset: the engine's default (main.ts: on for SQLite, off for PostgreSQL).
+ */
+export function groupCommitFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
+  const value = env.DAIKOU_GROUP_COMMIT;
+  if (value === undefined || value === '') return undefined;
+  if (value === '1') return true;
+  if (value === '0') return false;
+  throw new UsageError(`DAIKOU_GROUP_COMMIT must be 1 or 0, not ${JSON.stringify(value.slice(0, 20))}.`);
+}

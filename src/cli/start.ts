@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { startHub, type HubRole } from '../main.js';
 import { isScenario, SCENARIOS, type ScenarioName } from '../app/scenarios.js';
-import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, webhookAllowPrivateFromEnv, workerSettingsFromEnv } from './options.js';
+import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, webhookAllowPrivateFromEnv, groupCommitFromEnv, workerSettingsFromEnv } from './options.js';
 
 export function startCommand(): Command {
   return new Command('start')
@@ -26,6 +26,7 @@ Environment:
   DAIKOU_BATCH_BYTES_HELD_MAX  bytes of uploaded files a merchant's unfinished batches may hold (default 2147483648)
   DAIKOU_REQUEST_TIMEOUT_MS  time a client has to send a whole request, body included (default 60000)
   DAIKOU_MAX_CONNECTIONS  open API connections at once; more are dropped (default 1000)
+  DAIKOU_GROUP_COMMIT   1: concurrent API writes share a transaction; 0: each commits alone (default: 1 on SQLite, 0 on PostgreSQL)
   DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
 
 Several processes on one PostgreSQL database: give each the same DAIKOU_DATABASE_URL, DAIKOU_MASTER_KEY
@@ -58,6 +59,7 @@ Example:
         batches: batchSettingsFromEnv(process.env),
         server: serverLimitsFromEnv(process.env),
         webhookAllowPrivate: webhookAllowPrivateFromEnv(process.env),
+        groupCommit: groupCommitFromEnv(process.env),
         role,
         ...(scenario === undefined ? {} : { scenario }),
       });

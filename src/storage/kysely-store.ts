@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { invariant } from '../core/index.js';
-import type { Store, StoreTx } from '../app/ports.js';
+import { TransactionBroken, type Savepoints, type Store, type StoreTx } from '../app/ports.js';
 import { openDatabase, type DatabaseConfig, type DatabaseHandle } from './database.js';
 import type { Database } from './schema.js';
 import { DIALECTS } from './dialects/index.js';
@@ -24,6 +24,7 @@ import { WebhookDeliveries } from './store/webhook-deliveries.js';
 import { Reconciliations } from './store/reconciliations.js';
 import { Notices } from './store/notices.js';
 import type { Executor, StoreContext } from './store/shared.js';
+import { preparedOn } from './dialects/sqlite.js';
 
 /**
  * The store on Kysely, one implementation for SQLite and PostgreSQL, composed of one class per
@@ -45,6 +46,36 @@ function storeTx(context: StoreContext): StoreTx {
     }
   }
   return tx as unknown as Areas;
+}
+
+/**
+ * Savepoints of a transaction, one after another (never nested): on SQLite prepared once on the
+ * connection the transaction holds, on PostgreSQL as plain statements of the transaction.
+ */
+function savepoints(context: StoreContext): Savepoints {
+  const run = async (statement: string) => {
+    if (context.sqlite !== undefined) preparedOn(context.sqlite, statement).run();
+    else await sql.raw(statement).execute(context.db);
+  };
+  return {
+    async savepoint(work) {
+      await run('savepoint request');
+      let result;
+      try {
+        result = await work();
+      } catch (error) {
+        try {
+          await run('rollback to savepoint request');
+          await run('release savepoint request');
+        } catch (rollbackFailure) {
+          throw new TransactionBroken(rollbackFailure);
+        }
+        throw error;
+      }
+      await run('release savepoint request');
+      return result;
+    },
+  };
 }
 
 /** Marks the async context of a transaction's work. */
@@ -69,9 +100,14 @@ export function createStore(handle: DatabaseHandle): Store {
     ...storeTx(context),
     engine: dialect.engine,
     partRowsMax: dialect.partRowsMax,
-    transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    transaction<T>(work: (tx: StoreTx & Savepoints) => Promise<T>): Promise<T> {
       invariant(inTransaction.getStore() === undefined, 'transactions do not nest');
-      return root.transaction().execute((trx) => inTransaction.run(true, () => work(storeTx({ db: trx, dialect, sqlite }))));
+      return root.transaction().execute((trx) =>
+        inTransaction.run(true, () => {
+          const context = { db: trx, dialect, sqlite };
+          return work({ ...storeTx(context), ...savepoints(context) });
+        }),
+      );
     },
     close: () => handle.close(),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serverLimitsFromEnv, UsageError, webhookAllowPrivateFromEnv } from '../../src/cli/options.js';
+import { groupCommitFromEnv, serverLimitsFromEnv, UsageError, webhookAllowPrivateFromEnv } from '../../src/cli/options.js';
 
 describe('serverLimitsFromEnv', () => {
   it.each([
@@ -28,5 +28,20 @@ describe('webhookAllowPrivateFromEnv', () => {
 
   it.each(['true', 'yes', '2', ' 1'])('refuses %j rather than guess', (value) => {
     expect(() => webhookAllowPrivateFromEnv({ DAIKOU_WEBHOOK_ALLOW_PRIVATE: value })).toThrow(/must be 1 or 0/);
+  });
+});
+
+describe('groupCommitFromEnv', () => {
+  it.each([
+    [{}, undefined],
+    [{ DAIKOU_GROUP_COMMIT: '' }, undefined],
+    [{ DAIKOU_GROUP_COMMIT: '1' }, true],
+    [{ DAIKOU_GROUP_COMMIT: '0' }, false],
+  ])('%j → %s', (env, on) => {
+    expect(groupCommitFromEnv(env)).toBe(on);
+  });
+
+  it.each(['off', 'false', '2'])('refuses %j rather than guess', (value) => {
+    expect(() => groupCommitFromEnv({ DAIKOU_GROUP_COMMIT: value })).toThrow(/must be 1 or 0/);
   });
 });

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { GroupCommit } from '../../src/app/group-commit.js';
 import { DEFAULT_BATCH_SETTINGS, type AppContext, type WorkerSettings } from '../../src/app/context.js';
 import { OBJECT_PRESENTERS, presentCreatedDebit, presentCreatedPayout } from '../../src/http/presenters.js';
 import { createDebit, type CreateDebitInput } from '../../src/app/debits.js';
@@ -534,6 +535,7 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
   let tokens = 0;
   return {
     store,
+    groupCommit: new GroupCommit(store, { enabled: true }),
     clock,
     ids: new SequentialIds(),
     vault: new Vault(Buffer.alloc(32, 7)),
