@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Builds the console once per run for the browser and bundle-size tests (`inject('consoleDir')`).
+    globalSetup: ['test/support/console-build.global.ts'],
   },
 });

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../support/console.js';
+import { describe, expect, inject, it } from 'vitest';
 
 /** SPEC §17 / issue 14: the console's first load stays under 300 KB gzipped (a size, not a time). */
 const FIRST_LOAD_GZIP_BYTES_MAX = 300 * 1024;
@@ -17,11 +16,8 @@ function initialAssets(html: string): string[] {
 }
 
 describe('the console bundle', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await buildConsole();
-  }, 120_000);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Built once per run by test/support/console-build.global.ts, from the sources under test.
+  const dir = inject('consoleDir');
 
   it('loads under 300 KB gzipped at first, the charts (recharts) in a chunk of their own', () => {
     const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');

@@ -1,9 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { inject } from 'vitest';
 import type { Engine } from '../../src/storage/database.js';
 import { startTestHub, type TestHub } from './hub.js';
 
@@ -18,30 +16,6 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SCREENSHOTS_DIR = path.join(ROOT, 'test-artifacts', 'screenshots');
 /** The set the README shows: written only with UPDATE_SCREENSHOTS=1. */
 export const DOCS_SCREENSHOTS_DIR = path.join(ROOT, 'docs', 'screenshots');
-
-/**
- * Builds the console into a fresh folder, as `npm run build` does (`vite build console`), so that
- * the test sees the sources it runs with. In a child process: inside vitest NODE_ENV is `test`,
- * and vite would build React's development bundle.
- */
-const BUILD_WAIT_MS = 120_000;
-
-export async function buildConsole(): Promise<string> {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daikou-console-build-'));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST')));
-  // Vite refuses to build a project another Vite is building ("Found another Vite build process"):
-  // the browser test files run in parallel, so each waits its turn, for at most BUILD_WAIT_MS.
-  const deadline = Date.now() + BUILD_WAIT_MS;
-  for (;;) {
-    try {
-      await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', 'console', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, env });
-      return outDir;
-    } catch (error) {
-      if (!/another Vite build process/i.test(String(error)) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-}
 
 /**
  * Debian's chromium, headless. Missing, it fails the test with what to install: a browser test
@@ -65,7 +39,8 @@ export interface ConsoleHub {
  * `webhookAllowPrivate` lets webhooks go to a receiver on 127.0.0.1 (DAIKOU_WEBHOOK_ALLOW_PRIVATE=1).
  */
 export async function startConsoleHub(engine: Engine, options: { webhookAllowPrivate?: boolean } = {}): Promise<ConsoleHub> {
-  const consoleDir = await buildConsole();
+  // Built once per run by test/support/console-build.global.ts.
+  const consoleDir = inject('consoleDir');
   const browser = await launchBrowser();
   let t: TestHub;
   try {
@@ -80,7 +55,6 @@ export async function startConsoleHub(engine: Engine, options: { webhookAllowPri
     async close() {
       await browser.close();
       await t.close();
-      fs.rmSync(consoleDir, { recursive: true, force: true });
     },
   };
 }
