@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
-import { cardNumber, eventually } from '../support/hub.js';
-import { call, launch, OPERATOR_KEY, SANDBOX_TOKEN } from '../support/processes.js';
+import { eventually } from '../support/hub.js';
+import { call, launch, OPERATOR_KEY, SANDBOX_TOKEN, sandboxReceipts, seedMerchantWithMandates } from '../support/processes.js';
 
 /**
  * Issue 15, item 4: several hub processes on one PostgreSQL database — one serving the API
@@ -44,19 +44,7 @@ describe.skipIf(!ENGINES.includes('postgres'))('several processes on one Postgre
     expect((await call(first.url, 'GET', '/healthz')).body).toMatchObject({ status: 'ok', database: 'postgres' });
     expect((await call(first.url, 'GET', '/v1/merchants')).status).toBe(404);
 
-    const merchant = await call(api.url, 'POST', '/v1/merchants', {
-      name: '自来水公司',
-      category: 'utility',
-      settlement_account: { account_number: '440301000111222333', bank_code: 'ICBC', region_code: '440300', holder_name: '自来水公司' },
-    });
-    const merchantKey: string = merchant.body.api_key;
-    const cards = Array.from({ length: 10 }, (_, i) => cardNumber('622202', 8_000 + i));
-    const mandates: string[] = [];
-    for (const [i, card] of cards.entries()) {
-      if (i % 5 === 0) await call(api.url, 'PUT', `/v1/sandbox/accounts/${card}`, { balance: 1_500 });
-      const mandate = await call(api.url, 'POST', '/v1/mandates', { payer: { account_number: card, account_kind: 'personal', medium: 'bank_card' }, agreement_number: `AGR-${i}`, signed_at: '2026-01-01' }, merchantKey);
-      mandates.push(mandate.body.id);
-    }
+    const { merchantKey, cards, mandates } = await seedMerchantWithMandates(api.url, 8_000, 10);
     // Slow the channel so that both workers hold debits on the wire when one of them dies.
     await call(api.url, 'POST', '/v1/sandbox/faults', { channel: 'sandbox-clearing', mode: 'delay_ms', delay_ms: 250 });
     for (let i = 0; i < 60; i += 1) {
@@ -76,11 +64,7 @@ describe.skipIf(!ENGINES.includes('postgres'))('several processes on one Postgre
     }, 60_000, 'every debit to end, through the surviving worker');
     expect(all).toHaveLength(60);
 
-    const received = new Map<string, string[]>();
-    for (const card of cards) {
-      const account = await call(api.url, 'GET', `/v1/sandbox/accounts/${card}`);
-      for (const entry of account.body.received) received.set(entry.end_to_end_id, [...(received.get(entry.end_to_end_id) ?? []), entry.outcome]);
-    }
+    const received = await sandboxReceipts(api.url, cards);
     for (const debit of all) {
       const outcomes = received.get(debit.id);
       expect(outcomes, `${debit.id} received once`).toHaveLength(1);

@@ -5,7 +5,7 @@ import { databaseConfig } from '../../src/main.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
 import { cardNumber, eventually } from '../support/hub.js';
-import { call, launch, OPERATOR_KEY, SANDBOX_TOKEN } from '../support/processes.js';
+import { call, launch, OPERATOR_KEY, SANDBOX_TOKEN, sandboxReceipts, seedMerchantWithMandates } from '../support/processes.js';
 
 /**
  * Issue 2's crash test: the hub is killed with SIGKILL while debits are in flight, then
@@ -39,19 +39,7 @@ for (const engine of ENGINES) {
       };
       let hub = await startHub();
 
-      const merchant = await call(hub.url, 'POST', '/v1/merchants', {
-        name: '自来水公司',
-        category: 'utility',
-        settlement_account: { account_number: '440301000111222333', bank_code: 'ICBC', region_code: '440300', holder_name: '自来水公司' },
-      });
-      const merchantKey: string = merchant.body.api_key;
-      const cards = Array.from({ length: 20 }, (_, i) => cardNumber('622202', 5_000 + i));
-      const mandates: string[] = [];
-      for (const [i, card] of cards.entries()) {
-        if (i % 5 === 0) await call(hub.url, 'PUT', `/v1/sandbox/accounts/${card}`, { balance: 1_500 });
-        const mandate = await call(hub.url, 'POST', '/v1/mandates', { payer: { account_number: card, account_kind: 'personal', medium: 'bank_card' }, agreement_number: `AGR-${i}`, signed_at: '2026-01-01' }, merchantKey);
-        mandates.push(mandate.body.id);
-      }
+      const { merchantKey, cards, mandates } = await seedMerchantWithMandates(hub.url, 5_000, 20);
       // Slow the channel so that debits are on the wire when the hub dies.
       await call(hub.url, 'POST', '/v1/sandbox/faults', { channel: 'sandbox-clearing', mode: 'delay_ms', delay_ms: 250 });
 
@@ -85,11 +73,7 @@ for (const engine of ENGINES) {
       expect(all).toHaveLength(60);
       expect(new Set(all.map((d: { reference: string }) => d.reference)).size).toBe(60);
 
-      const received = new Map<string, string[]>();
-      for (const card of cards) {
-        const account = await call(hub.url, 'GET', `/v1/sandbox/accounts/${card}`);
-        for (const entry of account.body.received) received.set(entry.end_to_end_id, [...(received.get(entry.end_to_end_id) ?? []), entry.outcome]);
-      }
+      const received = await sandboxReceipts(hub.url, cards);
       for (const debit of all) {
         const outcomes = received.get(debit.id);
         expect(outcomes, `${debit.id} received once`).toHaveLength(1);

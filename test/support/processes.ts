@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cardNumber } from './hub.js';
 import crypto from 'node:crypto';
 
 /*
@@ -47,4 +48,35 @@ export async function call(url: string, method: string, path: string, body?: unk
   });
   const text = await response.text();
   return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as any };
+}
+
+/**
+ * A water company with a mandate on each of `count` ICBC cards (numbers from `firstCard`); every
+ * fifth card's sandbox account holds only 15.00 yuan, so that some debits fail.
+ */
+export async function seedMerchantWithMandates(url: string, firstCard: number, count: number): Promise<{ merchantKey: string; cards: string[]; mandates: string[] }> {
+  const merchant = await call(url, 'POST', '/v1/merchants', {
+    name: '自来水公司',
+    category: 'utility',
+    settlement_account: { account_number: '440301000111222333', bank_code: 'ICBC', region_code: '440300', holder_name: '自来水公司' },
+  });
+  const merchantKey: string = merchant.body.api_key;
+  const cards = Array.from({ length: count }, (_, i) => cardNumber('622202', firstCard + i));
+  const mandates: string[] = [];
+  for (const [i, card] of cards.entries()) {
+    if (i % 5 === 0) await call(url, 'PUT', `/v1/sandbox/accounts/${card}`, { balance: 1_500 });
+    const mandate = await call(url, 'POST', '/v1/mandates', { payer: { account_number: card, account_kind: 'personal', medium: 'bank_card' }, agreement_number: `AGR-${i}`, signed_at: '2026-01-01' }, merchantKey);
+    mandates.push(mandate.body.id);
+  }
+  return { merchantKey, cards, mandates };
+}
+
+/** What the sandbox's payer accounts received, by end-to-end id: the outcome of each receipt. */
+export async function sandboxReceipts(url: string, cards: readonly string[]): Promise<Map<string, string[]>> {
+  const received = new Map<string, string[]>();
+  for (const card of cards) {
+    const account = await call(url, 'GET', `/v1/sandbox/accounts/${card}`);
+    for (const entry of account.body.received) received.set(entry.end_to_end_id, [...(received.get(entry.end_to_end_id) ?? []), entry.outcome]);
+  }
+  return received;
 }
