@@ -48,7 +48,7 @@ export async function redeliverEvent(ctx: Pick<AppContext, 'store' | 'clock' | '
   if (endpoint.enabled === 0) throw validationFailed([{ pointer: '/endpoint_id', code: 'endpoint_disabled', detail: 'The endpoint is disabled; enable it first (PATCH enabled: true).' }]);
   const delivery = existing.find((row) => row.endpoint_id === endpointId);
   if (delivery !== undefined) return withAttempts(ctx, await ctx.store.redeliverWebhookDeliveries([delivery.id], at));
-  const made = newDelivery(ctx, { ...event, merchant_id: event.merchant_id }, endpoint.id, at);
+  const made = newDelivery(ctx, event, endpoint.merchant_id, endpoint.id, at);
   await ctx.store.insertWebhookDeliveries([made]);
   // A concurrent fan-out may have made it first: read back the one that exists.
   const now = (await ctx.store.listWebhookDeliveriesOfEvent(eventId)).filter((row) => row.endpoint_id === endpointId);
@@ -63,12 +63,12 @@ async function withAttempts(ctx: Pick<AppContext, 'store'>, deliveries: WebhookD
 }
 
 /** A delivery of an event to an endpoint, due at once: its id is the `webhook-id` of every attempt. */
-export function newDelivery(ctx: Pick<AppContext, 'ids'>, event: EventRow & { merchant_id: string }, endpointId: string, at: string): WebhookDeliveryRow {
+export function newDelivery(ctx: Pick<AppContext, 'ids'>, event: Pick<EventRow, 'id' | 'object_id'>, merchantId: string, endpointId: string, at: string): WebhookDeliveryRow {
   return {
     id: ctx.ids.next('webhookDelivery'),
     event_id: event.id,
     endpoint_id: endpointId,
-    merchant_id: event.merchant_id,
+    merchant_id: merchantId,
     object_id: event.object_id,
     status: 'pending',
     attempt_count: 0,

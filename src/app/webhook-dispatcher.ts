@@ -166,7 +166,7 @@ export class WebhookDispatcher {
         if (event.merchant_id === null || !isPublicEventType(event.type)) continue;
         for (const { endpoint, types } of endpointsByMerchant.get(event.merchant_id) ?? []) {
           if (!subscribes(types, event.type)) continue;
-          deliveries.push(newDelivery(this.ctx, { ...event, merchant_id: event.merchant_id }, endpoint.id, at));
+          deliveries.push(newDelivery(this.ctx, event, event.merchant_id, endpoint.id, at));
         }
       }
       await tx.insertWebhookDeliveries(deliveries);
