@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardNumber, createMandate, createMerchant } from '../support/hub.js';
-import { logIn, newPage, screenshot, startConsoleHub, type ConsoleHub } from '../support/console.js';
+import { logIn, newPage, screenshot, shown, startConsoleHub, type ConsoleHub } from '../support/console.js';
 
 // One engine is enough here: the browser test checks the console, and every call it makes is
 // covered on both engines by the API suites (test/api/).
@@ -25,7 +25,7 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
     const url = c.t.hub.url;
 
     await page.goto(url);
-    await expect(page.getByRole('heading', { name: 'Log in to daikou' }).isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByRole('heading', { name: 'Log in to daikou' }))).resolves.toBe(true);
     await screenshot(page, 'login');
     // By keyboard: the key field has the focus, Enter logs in.
     await page.keyboard.type('not-a-key-at-all-0123456789abcdef');
@@ -33,7 +33,7 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
     await page.getByRole('alert').filter({ hasText: 'This key is not valid.' }).waitFor();
 
     await logIn(page, url, merchant.key);
-    await expect(page.getByText('Merchant', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByText('Merchant', { exact: true }))).resolves.toBe(true);
     // The key lives in this tab's session storage only: no cookie, nothing in local storage.
     expect(await page.context().cookies()).toEqual([]);
     expect(await page.evaluate("JSON.stringify({ ...localStorage })")).not.toContain(merchant.key);
@@ -47,7 +47,7 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.getByRole('heading', { name: /^Batch bat_/ }).waitFor();
     await page.getByText('3 of 3 rows ended').waitFor({ timeout: 30_000 });
-    await expect(page.getByText('All rows have ended.').isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByText('All rows have ended.'))).resolves.toBe(true);
     await expect(page.getByRole('progressbar').getAttribute('value')).resolves.toBe('3');
     await screenshot(page, 'batch');
     const download = page.waitForEvent('download');
@@ -64,11 +64,11 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
     await page.getByRole('table').getByRole('link', { name: 'WATER-3' }).click();
     const failure = page.getByRole('region', { name: 'Failure' });
     await failure.waitFor();
-    await expect(failure.getByText('insufficient_funds').isVisible()).resolves.toBe(true);
+    await expect(shown(failure.getByText('insufficient_funds'))).resolves.toBe(true);
     const why = (await failure.locator('dd').nth(1).textContent()) ?? '';
     expect(why.length).toBeGreaterThan(3);
-    await expect(page.getByRole('heading', { name: 'Routing explanation' }).isVisible()).resolves.toBe(true);
-    await expect(page.getByRole('rowheader', { name: 'sandbox-clearing' }).isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByRole('heading', { name: 'Routing explanation' }))).resolves.toBe(true);
+    await expect(shown(page.getByRole('rowheader', { name: 'sandbox-clearing' }))).resolves.toBe(true);
     await screenshot(page, 'debit-failed');
 
     // Refund a succeeded debit from its page.
@@ -79,7 +79,7 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
     await page.getByLabel('Reason').fill('overcharged');
     await page.getByRole('button', { name: 'Refund', exact: true }).click();
     await page.getByRole('status').filter({ hasText: /^Refund pyt_\S+ created/ }).waitFor();
-    await expect(page.getByRole('table', { name: 'Refunds' }).getByText('¥2.30').isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByRole('table', { name: 'Refunds' }).getByText('¥2.30'))).resolves.toBe(true);
     await screenshot(page, 'debit-refunded');
 
     // Revoke a mandate from its page.
@@ -88,7 +88,7 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
     await page.getByRole('button', { name: 'Revoke this mandate' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke this mandate' }).click();
     await page.getByRole('status').filter({ hasText: 'The mandate is revoked.' }).waitFor();
-    await expect(page.getByText('revoked', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByText('revoked', { exact: true }))).resolves.toBe(true);
     await screenshot(page, 'mandate-revoked');
 
     // Every other page draws for the merchant.
@@ -103,13 +103,13 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await page.getByText('Loading…').first().waitFor({ state: 'detached' });
       await expect(page.getByRole('alert').count()).resolves.toBe(0);
-      if (shot === 'overview') await expect(page.getByText('66.7%', { exact: true }).isVisible()).resolves.toBe(true);
+      if (shot === 'overview') await expect(shown(page.getByText('66.7%', { exact: true }))).resolves.toBe(true);
       await screenshot(page, shot);
     }
 
     // Chinese and English: the toggle changes every label.
     await page.getByRole('button', { name: /Language/ }).click();
-    await expect(page.getByRole('navigation', { name: '栏目' }).getByRole('link', { name: '代收' }).isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByRole('navigation', { name: '栏目' }).getByRole('link', { name: '代收' }))).resolves.toBe(true);
     await screenshot(page, 'settlement-zh');
     await page.getByRole('button', { name: /语言/ }).click();
 
@@ -122,10 +122,10 @@ describe('the console, as a merchant, in a real browser (chromium)', () => {
   it('shows an operator the margin charts and any merchant\'s balances', { timeout: 60_000 }, async () => {
     const page = await newPage(c.browser);
     await logIn(page, c.t.hub.url, c.t.operatorKey);
-    await expect(page.getByText('Operator', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByText('Operator', { exact: true }))).resolves.toBe(true);
     const byChannel = page.getByRole('figure', { name: 'Channel cost and margin by channel (yuan)' });
     await byChannel.locator('.recharts-bar-rectangle').first().waitFor();
-    await expect(byChannel.getByText('sandbox-clearing').isVisible()).resolves.toBe(true);
+    await expect(shown(byChannel.getByText('sandbox-clearing'))).resolves.toBe(true);
     await expect(page.getByRole('figure', { name: 'Revenue, cost and margin by day (yuan)' }).locator('.recharts-bar-rectangle').count()).resolves.toBeGreaterThan(0);
     await screenshot(page, 'overview-operator');
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatYuan, type Fen } from '../../src/core/kernel/money.js';
 import { cardNumber, createMandate, createMerchant, eventually } from '../support/hub.js';
-import { logIn, newPage, screenshot, startConsoleHub, type ConsoleHub } from '../support/console.js';
+import { logIn, newPage, screenshot, shown, startConsoleHub, type ConsoleHub } from '../support/console.js';
 
 // One engine is enough here: the browser test checks the console, and every call it makes is
 // covered on both engines by the API suites (test/api/).
@@ -68,7 +68,7 @@ describe('the console, as the operator, in a real browser (chromium)', () => {
     await expect(page.getByTestId('cost-after').textContent()).resolves.toBe('¥0.00');
     const unroutableChart = page.getByRole('figure', { name: 'Debits no channel could carry after the change, per merchant' });
     await expect(unroutableChart.locator('.recharts-label-list text').allTextContents()).resolves.toEqual(['2']);
-    await expect(costChart.getByText(expected.merchants[0].merchant_id).first().isVisible()).resolves.toBe(true);
+    await expect(shown(costChart.getByText(expected.merchants[0].merchant_id).first())).resolves.toBe(true);
     await screenshot(page, 'what-if');
 
     // Publish a notice through the form.
@@ -84,12 +84,12 @@ describe('the console, as the operator, in a real browser (chromium)', () => {
     await publish.getByRole('button', { name: 'Publish' }).click();
     // "未知" is no source: the API's field error is shown, naming the field.
     await publish.getByRole('alert').waitFor();
-    await expect(publish.getByText('/source', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(shown(publish.getByText('/source', { exact: true }))).resolves.toBe(true);
     await screenshot(page, 'notices');
     await publish.getByLabel('Source').fill('银办发[2017]110号');
     await publish.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('heading', { name: title, level: 1 }).waitFor();
-    await expect(page.getByText('2017-05-10 09:00:00').isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByText('2017-05-10 09:00:00'))).resolves.toBe(true);
     const noticeId = page.url().split('/').at(-1)!;
     expect(noticeId).toMatch(/^ntc_/);
     await screenshot(page, 'notice');
@@ -97,21 +97,21 @@ describe('the console, as the operator, in a real browser (chromium)', () => {
     // Link the rule to it from the rule's page, reached from the channels page's timeline.
     await nav.getByRole('link', { name: 'Channels and rules' }).click();
     await page.getByRole('heading', { name: 'Channels and their health' }).or(page.getByRole('table', { name: 'Channels and their health' })).first().waitFor();
-    await expect(page.getByRole('row', { name: new RegExp(CHANNEL) }).getByText('closed').isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByRole('row', { name: new RegExp(CHANNEL) }).getByText('closed'))).resolves.toBe(true);
     await screenshot(page, 'channels');
     await page.getByRole('link', { name: 'Collection centers: utilities and public welfare only' }).click();
     await page.getByRole('heading', { name: 'Rule: Collection centers: utilities and public welfare only' }).waitFor();
     await page.getByLabel('The notice this rule comes from').selectOption(noticeId);
     await page.getByRole('button', { name: 'Save (writes a new version)' }).click();
     await page.getByRole('definition').getByRole('link', { name: noticeId }).waitFor();
-    await expect(page.getByRole('row', { name: /^2 / }).getByRole('link', { name: noticeId }).isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByRole('row', { name: /^2 / }).getByRole('link', { name: noticeId }))).resolves.toBe(true);
     const stored = (await t.call('GET', '/v1/rules/pboc-110')).body;
     expect(stored).toMatchObject({ version: 2, notice_id: noticeId });
     await screenshot(page, 'rule');
     await page.getByRole('definition').getByRole('link', { name: noticeId }).click();
     await page.getByRole('heading', { name: title, level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Rules that come from this notice' }).waitFor();
-    await expect(page.getByRole('link', { name: 'Collection centers: utilities and public welfare only' }).isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByRole('link', { name: 'Collection centers: utilities and public welfare only' }))).resolves.toBe(true);
 
     // Resolve a reconciliation exception.
     await nav.getByRole('link', { name: 'Reconciliation' }).click();

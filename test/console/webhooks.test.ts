@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { cardNumber, createMandate, createMerchant, eventually } from '../support/hub.js';
-import { logIn, newPage, screenshot, startConsoleHub, type ConsoleHub } from '../support/console.js';
+import { logIn, newPage, screenshot, shown, startConsoleHub, type ConsoleHub } from '../support/console.js';
 import { Receiver, verifyAt } from '../webhooks/receiver.js';
 
 // One engine is enough here: the browser test checks the console, and every call it makes is
@@ -63,19 +63,19 @@ describe('the console\'s webhooks and events pages, as a merchant, in a real bro
     await form.getByRole('button', { name: 'Add the endpoint' }).click();
 
     // The secret is shown once, with a copy button and the warning.
-    const shown = page.getByRole('region', { name: /^Signing secret of we_/ });
-    await shown.waitFor();
-    await expect(shown.getByText('you will not see it again', { exact: false }).isVisible()).resolves.toBe(true);
-    await expect(shown.getByRole('button', { name: 'Copy the secret' }).isVisible()).resolves.toBe(true);
+    const secretBox = page.getByRole('region', { name: /^Signing secret of we_/ });
+    await secretBox.waitFor();
+    await expect(shown(secretBox.getByText('you will not see it again', { exact: false }))).resolves.toBe(true);
+    await expect(shown(secretBox.getByRole('button', { name: 'Copy the secret' }))).resolves.toBe(true);
     // By keyboard: the focus is on the secret's heading, and Tab reaches the secret itself.
     await expect(page.evaluate('document.activeElement.textContent')).resolves.toMatch(/^Signing secret of we_/);
     await page.keyboard.press('Tab');
     await expect(page.evaluate('document.activeElement.getAttribute("name")')).resolves.toBe('secret');
-    const secret = await shown.getByLabel('Signing secret').inputValue();
+    const secret = await secretBox.getByLabel('Signing secret').inputValue();
     expect(secret).toMatch(/^whsec_/);
-    const endpointId = ((await shown.getByRole('heading').textContent()) ?? '').replace('Signing secret of ', '');
-    await shown.getByRole('button', { name: 'I have kept it' }).click();
-    await shown.waitFor({ state: 'detached' });
+    const endpointId = ((await secretBox.getByRole('heading').textContent()) ?? '').replace('Signing secret of ', '');
+    await secretBox.getByRole('button', { name: 'I have kept it' }).click();
+    await secretBox.waitFor({ state: 'detached' });
     const row = page.getByRole('table', { name: 'Endpoints' }).getByRole('row').filter({ hasText: hook.url });
     await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([`${hook.url}water bills`, 'debit.succeeded', 'enabled', 'no', expect.stringMatching(/^\d{4}-\d{2}-\d{2} /)]);
     // Not in the list, nor anywhere the page keeps things: the secret is gone once put away.
@@ -107,7 +107,7 @@ describe('the console\'s webhooks and events pages, as a merchant, in a real bro
     const [failedDelivery] = await deliveryIds(page);
     expect(failedDelivery).not.toBe(firstDelivery);
     const failing = page.getByRole('region', { name: `Delivery ${failedDelivery}` });
-    await expect(failing.getByText('pending', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(shown(failing.getByText('pending', { exact: true }))).resolves.toBe(true);
     const [failedAttempt] = await attemptRows(failing);
     expect(failedAttempt).toEqual(['1', expect.stringMatching(/^\d{4}-\d{2}-\d{2} /), '500', expect.stringMatching(/^\d+ ms$/), 'status 500', '—']);
     await screenshot(page, 'webhook-failed');
@@ -160,7 +160,7 @@ describe('the console\'s webhooks and events pages, as a merchant, in a real bro
     await page.getByRole('heading', { name: `Webhook endpoint ${endpointId}`, level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Disable' }).click();
     await page.getByRole('button', { name: 'Enable' }).waitFor();
-    await expect(page.getByText('(by hand)').isVisible()).resolves.toBe(true);
+    await expect(shown(page.getByText('(by hand)'))).resolves.toBe(true);
     await page.getByRole('button', { name: 'Rotate the secret' }).click();
     const rotated = await page.getByRole('region', { name: `Signing secret of ${endpointId}` }).getByLabel('Signing secret').inputValue();
     expect(rotated).toMatch(/^whsec_/);

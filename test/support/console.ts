@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import type { Engine } from '../../src/storage/database.js';
 import { startTestHub, type TestHub } from './hub.js';
@@ -82,4 +82,15 @@ export async function logIn(page: Page, url: string, key: string): Promise<void>
   await page.getByLabel('API key').fill(key);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+/**
+ * Whether `locator` becomes visible within `timeout`: what the page shows after an action comes
+ * when React has re-rendered, so a one-off `isVisible()` right after a click races the page.
+ */
+export async function shown(locator: Locator, timeout = 15_000): Promise<boolean> {
+  return locator.waitFor({ state: 'visible', timeout }).then(
+    () => true,
+    () => false,
+  );
 }
