@@ -6,7 +6,8 @@ import { UsageError, parsePositiveInt } from './options.js';
 /*
  * `daikou webhooks listen` (issue 13, like `stripe listen`): a developer sees a merchant's events
  * on a laptop without a public URL. It polls `GET /v1/events` forward from the newest event at
- * start, and POSTs each new event, oldest first, to a local URL, signed as Standard Webhooks with a
+ * start, reading the last half-minute's events again at every poll so that one committed after a
+ * newer one is not skipped, and POSTs each new event, oldest first, to a local URL, signed as Standard Webhooks with a
  * secret of its own that it prints at start — so the receiver's verification code is exercised as
  * it will be by the hub. One line per event: its id, type and the receiver's status.
  */
@@ -19,6 +20,11 @@ interface EventPage {
 /** Events per poll. */
 const PAGE_LIMIT = 100;
 const FORWARD_TIMEOUT_MS = 10_000;
+/**
+ * How long after taking its id an event may still commit: a transaction's length, with room to
+ * spare. Events seen for longer are not read again.
+ */
+const LATE_COMMIT_MS = 30_000;
 
 export function webhooksCommand(): Command {
   const webhooks = new Command('webhooks').description('Webhooks for local development');
@@ -50,7 +56,10 @@ export function webhooksCommand(): Command {
           if (!response.ok) throw new UsageError(`GET /v1/events answered ${response.status}: ${body.detail ?? 'no detail'}`);
           return body;
         };
-        let cursor = (await get('limit=1')).data[0]?.id ?? null;
+        // Events above `settled` are read again at every poll, and forwarded unless seen: an event
+        // commits a little after it takes its id, so one may appear below an id already read.
+        let settled = (await get('limit=1')).data[0]?.id ?? null;
+        const seen = new Map<string, number>();
         let stopping = false;
         const stop = () => {
           stopping = true;
@@ -59,25 +68,41 @@ export function webhooksCommand(): Command {
         process.once('SIGTERM', stop);
         process.stdout.write(`Ready: forwarding events to ${opts.forwardTo}\nSigning secret: ${secret}\n`);
         while (!stopping) {
+          let cursor = settled;
           let page: EventPage;
-          try {
-            page = await get(cursor === null ? `limit=${PAGE_LIMIT}` : `limit=${PAGE_LIMIT}&ending_before=${encodeURIComponent(cursor)}`);
-          } catch (error) {
-            process.stderr.write(`daikou: ${error instanceof Error ? error.message : String(error)}; trying again\n`);
-            await sleep(opts.interval);
-            continue;
-          }
-          // Newest first: forwarded oldest first, and the newest is where the next poll starts.
-          for (const event of [...page.data].reverse()) {
-            const raw = JSON.stringify(await eventBody(opts.hub, opts.apiKey, event.id));
-            process.stdout.write(`${event.created_at}  ${event.id}  ${event.type}  → ${await forward(opts.forwardTo, secret, event.id, raw)}\n`);
-          }
-          if (page.data.length > 0) cursor = page.data[0]!.id;
-          if (!page.has_more) await sleep(opts.interval);
+          do {
+            try {
+              page = await get(cursor === null ? `limit=${PAGE_LIMIT}` : `limit=${PAGE_LIMIT}&ending_before=${encodeURIComponent(cursor)}`);
+            } catch (error) {
+              process.stderr.write(`daikou: ${error instanceof Error ? error.message : String(error)}; trying again\n`);
+              break;
+            }
+            // Newest first: forwarded oldest first; the next page is the one above the newest.
+            for (const event of [...page.data].reverse()) {
+              if (seen.has(event.id)) continue;
+              seen.set(event.id, Date.now());
+              const raw = JSON.stringify(await eventBody(opts.hub, opts.apiKey, event.id));
+              process.stdout.write(`${event.created_at}  ${event.id}  ${event.type}  → ${await forward(opts.forwardTo, secret, event.id, raw)}\n`);
+            }
+            if (page.data.length > 0) cursor = page.data[0]!.id;
+          } while (page.has_more && !stopping);
+          settled = settle(seen, settled, Date.now() - LATE_COMMIT_MS);
+          await sleep(opts.interval);
         }
       }),
   );
   return webhooks;
+}
+
+/**
+ * Moves the point polls start from to the newest event seen before `before` (ids order events), and
+ * forgets what lies at or below it: nothing can commit there any more.
+ */
+export function settle(seen: Map<string, number>, settled: string | null, before: number): string | null {
+  let next = settled;
+  for (const [id, at] of seen) if (at <= before && (next === null || id > next)) next = id;
+  if (next !== null) for (const id of seen.keys()) if (id <= next) seen.delete(id);
+  return next;
 }
 
 /** The event as the hub shows it (the same JSON a webhook delivery carries). */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EVENTS_API_VERSION } from '../../src/app/events.js';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, createMandate, createMerchant, startTestHub, type TestHub } from '../support/hub.js';
 import { Receiver, verifyAt } from '../webhooks/receiver.js';
@@ -41,6 +42,22 @@ for (const engine of ENGINES) {
       expect(hook.received.some((r) => r.event.data.object.id === before)).toBe(false);
       expect(verifyAt(secret, received, Date.now())).toMatchObject({ id: received.event.id, type: 'mandate.created' });
       await vi.waitFor(() => expect(stdout).toContain(`${received.event.id}  mandate.created  → 200`), { timeout: 10_000, interval: 50 });
+
+      // An event whose transaction took its id and time before the last one forwarded, but
+      // committed after the listener had read past it (a long transaction, or a slower one of
+      // concurrent ones): it is forwarded all the same, once.
+      const lateId = t.hub.ctx.ids.next('event');
+      const lateAt = t.clock.now().toISOString();
+      await createMandate(t, merchant.key, cardNumber('622202', 3));
+      await vi.waitFor(() => expect(hook.received.filter((r) => r.event.type === 'mandate.created')).toHaveLength(2), { timeout: 30_000, interval: 50 });
+      await t.hub.ctx.store.transaction((tx) =>
+        tx.insertEvents([{ id: lateId, type: 'mandate.revoked', merchant_id: merchant.id, object_type: 'mandate', object_id: mandate, created_at: lateAt, api_version: EVENTS_API_VERSION, data: JSON.stringify(received.event.data), fanned_out_at: null }]),
+      );
+      await vi.waitFor(() => expect(hook.received.map((r) => r.event.id)).toContain(lateId), { timeout: 30_000, interval: 50 });
+      const mandateCreated = await createMandate(t, merchant.key, cardNumber('622202', 4));
+      await vi.waitFor(() => expect(hook.received.some((r) => r.event.data.object.id === mandateCreated)).toBe(true), { timeout: 30_000, interval: 50 });
+      const ids = hook.received.map((r) => r.event.id);
+      expect(ids.length).toBe(new Set(ids).size);
     });
   });
 }

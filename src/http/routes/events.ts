@@ -20,6 +20,7 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): vo
       description:
         'Each event carries its object as the API showed it when the change happened. Page back with starting_after (has_more: older ones follow); ' +
         'poll forward with ending_before set to the newest id seen (the events just above it, newest first; has_more: still newer ones exist). ' +
+        'An event can commit a few seconds after one with a greater id: to see every one, poll from an id some seconds behind the newest and skip ids already seen. ' +
         '`type` takes one type or several separated by commas; an unknown type is refused (pointer /query/type).',
       querystring: ListEventsQuery,
       response: responses({ 200: EventList }, [400, 401]),
