@@ -102,33 +102,39 @@ function requestHashOf(request: unknown): string {
   return crypto.createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
-/**
- * Runs a request that creates something under the client's `Idempotency-Key` (SPEC §5). With a
- * key, the key is claimed in its own transaction first, so that a concurrent duplicate sees
- * `in_progress` and is refused at once; a stored answer is replayed. `work` gets the key's hash
- * (null without a key) and stores its answer with it in its own transaction
- * (`completeIdempotencyKey`). When `work` fails, nothing was created: the key is freed so that a
- * corrected retry under it can go through. `request` is what the key must be reused with.
- */
-export async function idempotently(ctx: AppContext, merchantId: string, clientKey: string | null, request: unknown, work: (idempotencyKey: string | null) => Promise<ApiResponse>): Promise<ApiResponse> {
-  const idempotencyKey = idempotencyKeyIndex(ctx, clientKey);
-  const requestHash = requestHashOf(request);
-  if (idempotencyKey !== null) {
-    const replay = await claimIdempotencyKey(ctx, merchantId, idempotencyKey, requestHash);
-    if (replay !== null) return replay;
-  }
-  try {
-    return await work(idempotencyKey);
-  } catch (error) {
-    if (idempotencyKey !== null) await ctx.store.deleteIdempotencyKey(merchantId, idempotencyKey);
-    throw error;
-  }
+/** Where transactions run: the Store, seen through the ports of what runs in them. */
+export interface Transactions<Tx> {
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
-/** Claims the key in a transaction of its own (`claimIdempotencyKeyIn`). */
-async function claimIdempotencyKey(ctx: AppContext, merchantId: string, key: string, requestHash: string): Promise<ApiResponse | null> {
-  const now = ctx.clock.now();
-  return ctx.store.transaction((tx) => claimIdempotencyKeyIn(tx, now, merchantId, key, requestHash));
+/**
+ * Runs a request that creates something under the client's `Idempotency-Key` (SPEC §5), in one
+ * transaction: the key's claim (`claimIdempotencyKeyIn`), `work`, and the answer `work` stores
+ * with the key's hash (`completeIdempotencyKey`; the hash is null without a key). A stored answer
+ * is replayed. When `work` fails, the transaction rolls back the claim with the rest: a corrected
+ * retry under the key goes through. `request` is what the key must be reused with. `prepare`
+ * runs first, outside the transaction (on SQLite, reads there would wait for the connection the
+ * transaction holds). `store` is the context's store, seen through the ports `work` uses.
+ */
+export async function idempotently<Tx extends IdempotencyStore, P>(
+  ctx: AppContext,
+  store: Transactions<Tx>,
+  merchantId: string,
+  clientKey: string | null,
+  request: unknown,
+  prepare: () => Promise<P>,
+  work: (tx: Tx, idempotencyKey: string | null, prepared: P) => Promise<ApiResponse>,
+): Promise<ApiResponse> {
+  const idempotencyKey = idempotencyKeyIndex(ctx, clientKey);
+  const requestHash = idempotencyKey === null ? null : requestHashOf(request);
+  const prepared = await prepare();
+  return store.transaction(async (tx) => {
+    if (idempotencyKey !== null) {
+      const replay = await claimIdempotencyKeyIn(tx, ctx.clock.now(), merchantId, idempotencyKey, requestHash!);
+      if (replay !== null) return replay;
+    }
+    return work(tx, idempotencyKey, prepared);
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ import type { AppContext } from './context.js';
 import { decideDebit, idempotently, transactionSource, type ApiResponse, type CreateDebitInput, type DebitIntakeStore, type DebitPresenter, type DecidedDebit } from './debits.js';
 import { AppError, notFound } from './errors.js';
 import { writeDebitEvents } from './events.js';
-import type { DebitRow, MerchantRow, RepresentmentStore } from './ports.js';
+import type { DebitRow, IdempotencyStore, MerchantRow, RepresentmentStore } from './ports.js';
 
 /** Failures the automatic re-presentment takes per round; a larger backlog waits for the next rounds. */
 const AUTO_REPRESENT_ROUND_MAX = 500;
@@ -79,23 +79,20 @@ async function decidePresentment(ctx: AppContext, tx: RepresentStore, router: Ro
  * failure may be presented again once whatever rejected it is fixed.
  */
 export async function representDebit<V>(ctx: AppContext, merchantId: string, clientKey: string | null, debitId: string, present: DebitPresenter<V>): Promise<ApiResponse> {
-  return idempotently(ctx, merchantId, clientKey, { represent: debitId }, async (idempotencyKey) => {
-    const router = await ctx.routing.router();
-    return ctx.store.transaction(async (tx) => {
-      const previous = await tx.lockDebit(debitId);
-      if (previous === null || previous.merchant_id !== merchantId) throw notFound('debit', debitId);
-      const refusal = refusalOf(previous, businessDate(ctx.clock.now()));
-      if (refusal !== null) throw representRefused(refusal);
-      if ((await tx.listPresentmentsOf(previous.id)).some((debit) => debit.status !== 'rejected')) throw representRefused('already_represented');
-      const merchant = await ctx.routing.merchant(merchantId, tx);
-      if (merchant === null) throw notFound('merchant', merchantId);
-      const { debit, event } = await decidePresentment(ctx, tx, router, merchant, previous);
-      if ((await tx.insertDebit(debit)) === 'reference_taken') throw representRefused('already_represented');
-      await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
-      const body = present(debit, null);
-      if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
-      return { status: 201, body, replayed: false };
-    });
+  return idempotently(ctx, ctx.store, merchantId, clientKey, { represent: debitId }, () => ctx.routing.router(), async (tx: RepresentStore & IdempotencyStore, idempotencyKey, router) => {
+    const previous = await tx.lockDebit(debitId);
+    if (previous === null || previous.merchant_id !== merchantId) throw notFound('debit', debitId);
+    const refusal = refusalOf(previous, businessDate(ctx.clock.now()));
+    if (refusal !== null) throw representRefused(refusal);
+    if ((await tx.listPresentmentsOf(previous.id)).some((debit) => debit.status !== 'rejected')) throw representRefused('already_represented');
+    const merchant = await ctx.routing.merchant(merchantId, tx);
+    if (merchant === null) throw notFound('merchant', merchantId);
+    const { debit, event } = await decidePresentment(ctx, tx, router, merchant, previous);
+    if ((await tx.insertDebit(debit)) === 'reference_taken') throw representRefused('already_represented');
+    await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
+    const body = present(debit, null);
+    if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
+    return { status: 201, body, replayed: false };
   });
 }
 
