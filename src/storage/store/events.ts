@@ -12,6 +12,7 @@ export class Events {
 
   async insertEvents(rows: readonly EventRow[]): Promise<void> {
     await insertMany(this.context, EVENTS_TABLE, rows);
+    if (rows.length > 0) this.context.eventsWritten?.();
   }
 
   async getEvent(id: string): Promise<EventRow | null> {
