@@ -3,10 +3,11 @@
  * a fresh PostgreSQL database) fans N events out to one endpoint on a local receiver and delivers
  * them. Prints events/s (first event written → last delivery recorded), the delay from an event's
  * commit to its delivery being recorded (p50, p99, max), the process's CPU time and the load
- * average. The events are written up front in chunks of 1,000, as a backlog, so the delay includes
- * the wait in that backlog. Measures, asserts nothing.
+ * average. By default the events are written up front in chunks of 1,000, as a backlog, so the
+ * delay includes the wait in that backlog; with --rate they come as a steady stream of that many
+ * events/s, and the delay is the dispatcher's latency at that load. Measures, asserts nothing.
  *
- *   npx tsx bench/webhooks.ts --events 100000 [--concurrency 32] [--engine sqlite|postgres]
+ *   npx tsx bench/webhooks.ts --events 100000 [--concurrency 32] [--engine sqlite|postgres] [--rate 500]
  *   (postgres: DAIKOU_DATABASE_URL, a role that may create databases; a database is made and dropped)
  */
 import fs from 'node:fs';
@@ -21,12 +22,13 @@ import { createLogger } from '../src/logger.js';
 import { startHub } from '../src/main.js';
 import { createPostgresDatabase } from '../src/bench/bench-database.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, concurrency: { type: 'string', default: '32' }, engine: { type: 'string', default: 'sqlite' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, concurrency: { type: 'string', default: '32' }, engine: { type: 'string', default: 'sqlite' }, rate: { type: 'string' } } });
 if (values.engine !== 'sqlite' && values.engine !== 'postgres') throw new Error('--engine is sqlite or postgres');
 if (values.engine === 'postgres' && !process.env.DAIKOU_DATABASE_URL) throw new Error('--engine postgres needs DAIKOU_DATABASE_URL (a role that may create databases)');
 const postgres = values.engine === 'postgres' ? await createPostgresDatabase(process.env.DAIKOU_DATABASE_URL!) : null;
 const total = Number(values.events);
 const concurrency = Number(values.concurrency);
+const rate = values.rate === undefined ? null : Number(values.rate);
 
 let received = 0;
 const receiver = http.createServer((request, response) => {
@@ -71,14 +73,21 @@ const dispatcher = new WebhookDispatcher(hub.ctx, {
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 dispatcher.start();
-for (let written = 0; written < total; written += 1_000) {
+// Woken by the outbox's commit hook, as in the hub.
+hub.ctx.store.onEventsCommitted(() => dispatcher.wake());
+// A backlog written as fast as it goes (chunks of 1,000), or a steady stream of --rate events/s (a chunk every 100 ms).
+const chunk = rate === null ? 1_000 : Math.max(1, Math.round(rate / 10));
+for (let written = 0; written < total; written += chunk) {
+  if (rate !== null) {
+    const dueMs = (written / rate) * 1000 - (performance.now() - started);
+    if (dueMs > 0) await new Promise((resolve) => setTimeout(resolve, dueMs));
+  }
   const rows: EventRow[] = [];
-  for (let i = written; i < Math.min(total, written + 1_000); i += 1) {
+  for (let i = written; i < Math.min(total, written + chunk); i += 1) {
     const objectId = `dbt_bench${String(i).padStart(10, '0')}`;
     rows.push({ id: hub.ctx.ids.next('event'), type: 'debit.succeeded', merchant_id: merchant.id, object_type: 'debit', object_id: objectId, created_at: hub.ctx.clock.now().toISOString(), api_version: '2026-12-01', data: JSON.stringify({ object: { id: objectId, amount: 1_000 } }), fanned_out_at: null });
   }
   await hub.ctx.store.insertEvents(rows);
-  dispatcher.wake();
 }
 while (delaysMs.length < total) await new Promise((resolve) => setTimeout(resolve, 50));
 const seconds = (performance.now() - started) / 1000;
@@ -87,7 +96,7 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await dispatcher.stop();
 delaysMs.sort((a, b) => a - b);
 const at = (q: number) => delaysMs[Math.min(delaysMs.length - 1, Math.floor(q * delaysMs.length))]!;
-console.log(`${hub.ctx.store.engine}: ${total} events delivered in ${seconds.toFixed(1)} s: ${Math.round(total / seconds)} events/s; commit → delivery recorded p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${delaysMs.at(-1)} ms; receiver got ${received} requests; concurrency ${concurrency}; CPU ${cpuSeconds.toFixed(1)} s (hub and receiver, one process); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`${hub.ctx.store.engine}: ${total} events delivered in ${seconds.toFixed(1)} s: ${Math.round(total / seconds)} events/s; commit → delivery recorded p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${delaysMs.at(-1)} ms; receiver got ${received} requests; concurrency ${concurrency}${rate === null ? '' : `; written at ${rate} events/s`}; CPU ${cpuSeconds.toFixed(1)} s (hub and receiver, one process); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 await hub.close();
 receiver.close();
 fs.rmSync(dataDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { isPublicEventType, nextDeliveryAttemptAtMs, subscribes, type RandomSour
 import { maskPersonalDataInText } from '../core/payers/index.js';
 import type { AppContext, WebhookPostResult } from './context.js';
 import { publicEvent } from './events.js';
-import type { EventRow, StoreTx, WebhookDeliveryOutcome, WebhookDeliveryRow, WebhookEndpointRow } from './ports.js';
+import type { EventRow, WebhookDeliveryOutcome, WebhookDeliveryRow, WebhookDeliveryStore, WebhookEndpointRow } from './ports.js';
 import { newDelivery } from './webhook-deliveries.js';
 import { signingSecrets } from './webhook-endpoints.js';
 
@@ -174,7 +174,7 @@ export class WebhookDispatcher {
     }
   }
 
-  async #fanOutChunk1(tx: StoreTx, at: string): Promise<number> {
+  async #fanOutChunk1(tx: WebhookDeliveryStore, at: string): Promise<number> {
     const events = await tx.claimEventsAwaitingFanOut(this.#fanOutChunk);
     if (events.length === 0) return 0;
     const merchantIds = [...new Set(events.flatMap((event) => (event.merchant_id === null ? [] : [event.merchant_id])))];
@@ -244,7 +244,7 @@ export class WebhookDispatcher {
   }
 
   /** Writes answered outcomes (one UPDATE for all, under the lease fence); the ids written. */
-  async #write(tx: StoreTx, batch: readonly Unwritten[], at: string): Promise<Set<string>> {
+  async #write(tx: WebhookDeliveryStore, batch: readonly Unwritten[], at: string): Promise<Set<string>> {
     if (batch.length === 0) return new Set();
     const applied = new Set(
       await tx.recordWebhookDeliveryOutcomes(
