@@ -209,15 +209,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const worker = new SubmissionWorker(ctx);
     const batchWorker = new BatchWorker(ctx);
     const webhooks = new WebhookDispatcher(ctx, { ...options.webhookDispatch, random: Math.random });
+    store.onEventsCommitted(() => webhooks.wake());
     const maintenance = new MaintenanceWorker(ctx, { autoRepresent: () => representDueFailures(ctx), reconcile: () => reconcilePreviousDay(ctx) });
     const server = await buildServer({
       ctx,
       operatorKeyFromEnv: options.operatorKey,
       sandbox: { url: sandboxUrl, controlToken, clock },
-      onDebitCreated: () => {
-        worker.wake();
-        webhooks.wake();
-      },
+      onDebitCreated: () => worker.wake(),
       onBatchReceived: () => batchWorker.wake(),
       onClockChanged: () => maintenance.wake(),
       version: VERSION,

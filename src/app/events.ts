@@ -10,6 +10,11 @@ import type { DebitEventRow, DebitRow, DebitStore, EventFilter, EventRow, EventS
 
 /** The shape of the objects that events carry; a new shape gets a new version. */
 export const EVENTS_API_VERSION = '2026-12-01';
+/**
+ * How long events are kept (docs/events.md, Retention): the maintenance worker deletes older ones,
+ * with their webhook deliveries and attempts, in bounded chunks. Longer than the 3-day retry window.
+ */
+export const EVENTS_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** An event as the API and webhook deliveries show it. */
 export interface PublicEvent {

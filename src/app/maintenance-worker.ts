@@ -1,5 +1,6 @@
 import type { AppContext } from './context.js';
 import { IDEMPOTENCY_RETENTION_MS } from './debits.js';
+import { EVENTS_RETENTION_MS } from './events.js';
 import { runSettlement, type SettlementRun, type SettlementRunContext } from './settlements.js';
 import type { AutoRepresentRound } from './representments.js';
 import type { ScheduledReconciliation } from './reconciliations.js';
@@ -31,6 +32,8 @@ export interface MaintenanceOptions {
 
 export interface MaintenanceRound {
   idempotencyKeysDeleted: number;
+  /** Events past their retention deleted, with their webhook deliveries and attempts. */
+  eventsDeleted: number;
   /** The settlement run of the round (SPEC §14). */
   settlement: SettlementRun;
   /** Presentments the automatic re-presentment created this round. */
@@ -45,7 +48,8 @@ export interface MaintenanceRound {
  * each round settles every merchant-day due on the clock's Shanghai date, so the first round
  * after midnight settles the day's T+1 and a hub that was down catches up at its first round; and
  * presenting due failures again for merchants with `auto_represent` (SPEC §14); and reconciling
- * each channel's previous date against its statement (SPEC §15).
+ * each channel's previous date against its statement (SPEC §15); and deleting events past their
+ * retention (30 days, `EVENTS_RETENTION_MS`) with their webhook deliveries, chunk by chunk.
  * Safe on every node at once: each chunk is one DELETE, and two nodes deleting the same old keys
  * only count fewer rows each; two settlement runs never take the same debit (src/app/settlements.ts);
  * two nodes presenting the same failure lock it in turn and the second finds it presented.
@@ -109,12 +113,21 @@ export class MaintenanceWorker {
       if (count < this.#chunkRows) break;
     }
     if (deleted > 0) this.ctx.logger.info({ idempotency_keys_deleted: deleted }, 'idempotency keys past their retention deleted');
+    const eventsBefore = new Date(this.ctx.clock.now().getTime() - EVENTS_RETENTION_MS).toISOString();
+    let eventsDeleted = 0;
+    for (let chunk = 0; chunk < this.#chunksPerRoundMax; chunk += 1) {
+      // One transaction a chunk: an event goes with its deliveries and their attempts, or not at all.
+      const count = await this.ctx.store.transaction((tx) => tx.deleteEventsBefore(eventsBefore, this.#chunkRows));
+      eventsDeleted += count;
+      if (count < this.#chunkRows) break;
+    }
+    if (eventsDeleted > 0) this.ctx.logger.info({ events_deleted: eventsDeleted }, 'events past their retention deleted');
     let settlement = await runSettlement(this.ctx);
     // A backlog larger than one run (a hub down for weeks) is taken in runs one after the other.
     for (let runs = 1; settlement.hasMore && runs < SETTLEMENT_RUNS_PER_ROUND_MAX; runs += 1) settlement = await runSettlement(this.ctx);
     const represented = this.#autoRepresent === undefined ? 0 : (await this.#autoRepresent()).created;
     // After settlement: a channel's previous date, once its statement is ready (SPEC §15).
     const reconciliations = this.#reconcile === undefined ? [] : await this.#reconcile();
-    return { idempotencyKeysDeleted: deleted, settlement, debitsRepresented: represented, reconciliations };
+    return { idempotencyKeysDeleted: deleted, eventsDeleted, settlement, debitsRepresented: represented, reconciliations };
   }
 }

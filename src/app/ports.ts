@@ -64,6 +64,11 @@ export interface Store extends StoreTx {
   readonly partRowsMax: number;
   /** Runs `work` in one transaction, committed when it resolves, rolled back when it rejects. */
   transaction<T>(work: (tx: StoreTx & Savepoints) => Promise<T>): Promise<T>;
+  /**
+   * The outbox's commit hook: `listener` is called after every commit that wrote events (SPEC
+   * §16), so that the webhook dispatcher starts a round at once instead of at its idle poll.
+   */
+  onEventsCommitted(listener: () => void): void;
   close(): Promise<void>;
 }
 

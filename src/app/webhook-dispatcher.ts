@@ -2,7 +2,7 @@ import { isPublicEventType, nextDeliveryAttemptAtMs, subscribes, type RandomSour
 import { maskPersonalDataInText } from '../core/payers/index.js';
 import type { AppContext, WebhookPostResult } from './context.js';
 import { publicEvent } from './events.js';
-import type { EventRow, WebhookDeliveryOutcome, WebhookDeliveryRow, WebhookEndpointRow } from './ports.js';
+import type { EventRow, WebhookDeliveryOutcome, WebhookDeliveryRow, WebhookDeliveryStore, WebhookEndpointRow } from './ports.js';
 import { newDelivery } from './webhook-deliveries.js';
 import { signingSecrets } from './webhook-endpoints.js';
 
@@ -16,11 +16,17 @@ import { signingSecrets } from './webhook-endpoints.js';
  * leaves a lease that expires, and the next attempt carries the same `webhook-id`.
  *
  * Isolation: each endpoint gets at most `perEndpointMax` deliveries on the wire at a time, as a
- * sliding window: as one answers, the next of that endpoint's leased deliveries goes out. An
- * endpoint whose window is full is left out of the next leases until some answer or time out; so
- * an endpoint that hangs holds only its own deliveries, never the round. A lease may bring an
- * endpoint more than its free slots (at most `perEndpointMax`): the rest wait here, leased, for a
- * slot, which frees within one deadline, well inside the lease.
+ * sliding window: as one answers, the next of that endpoint's leased deliveries goes out. A lease
+ * brings an endpoint at most `perEndpointMax` more, and an endpoint with leased deliveries still
+ * waiting here for a slot gets none: so an endpoint holds at most one window on the wire and one
+ * waiting, an endpoint that hangs holds only its own deliveries, never the round, and a waiting
+ * delivery's slot frees within one deadline, well inside the lease.
+ *
+ * Speed (issue 13): a slot frees when its answer is in; the outcome, still leased, waits for the
+ * next round, which writes every answered outcome, fans out a chunk of events and leases the next
+ * deliveries in one transaction (one commit — one fsync on SQLite — for a whole window). A round
+ * starts when an endpoint has sent all it had leased, when events commit (the outbox's commit
+ * hook, `Store.onEventsCommitted`), or at the idle poll.
  */
 
 export interface WebhookDispatcherOptions {
@@ -52,6 +58,14 @@ export interface DispatchRound {
   leased: number;
 }
 
+/** An attempt's outcome, answered and waiting to be written by the next round's transaction. */
+interface Unwritten {
+  outcome: WebhookDeliveryOutcome;
+  delivery: WebhookDeliveryRow;
+  event: EventRow | null;
+  goneReason: string | null;
+}
+
 export class WebhookDispatcher {
   readonly owner: string;
   readonly #timeoutMs: number;
@@ -66,12 +80,15 @@ export class WebhookDispatcher {
   readonly #inFlight = new Map<string, number>();
   /** Leased deliveries waiting for a free slot of their endpoint's window, per endpoint. */
   readonly #waiting = new Map<string, (() => void)[]>();
+  /** Deliveries on the wire: each settles when its answer is in and its outcome queued. */
   readonly #sends = new Set<Promise<void>>();
-  /** Outcomes waiting to be written; written together, one transaction at a time (a group commit). */
-  #outcomes: { outcome: WebhookDeliveryOutcome; goneReason: string | null }[] = [];
+  /** Outcomes answered and not yet written: the next round writes them in its own transaction. */
+  #outcomes: Unwritten[] = [];
   #writing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #running = false;
+  /** A round is already due (a wake): further wakes until it starts add nothing. */
+  #wakeDue = false;
   #round: Promise<void> = Promise.resolve();
 
   constructor(
@@ -92,6 +109,7 @@ export class WebhookDispatcher {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#wakeDue = false;
     this.#schedule(0);
   }
 
@@ -104,12 +122,14 @@ export class WebhookDispatcher {
     this.#timer = null;
     await this.#round;
     await Promise.allSettled([...this.#sends]);
-    await this.#writing;
+    await this.#flush();
   }
 
-  /** A round now: events were written, or a delivery answered. */
+  /** A round now: events were committed, or a delivery answered. */
   wake(): void {
-    if (this.#running) this.#schedule(0);
+    if (!this.#running || this.#wakeDue) return;
+    this.#wakeDue = true;
+    this.#schedule(0);
   }
 
   #schedule(delayMs: number): void {
@@ -117,13 +137,15 @@ export class WebhookDispatcher {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#round = this.#round.then(async () => {
-        let leased = 0;
+        this.#wakeDue = false;
+        let again = false;
         try {
-          leased = (await this.#dispatch()).leased;
+          const round = await this.#dispatch();
+          again = round.leased > 0 || round.fannedOut >= this.#fanOutChunk;
         } catch (error) {
           this.ctx.logger.warn({ err: error }, 'webhook round failed; trying again at the next one');
         }
-        if (this.#running && this.#timer === null) this.#schedule(leased > 0 ? 0 : this.#idleMs);
+        if (this.#running && this.#timer === null) this.#schedule(again ? 0 : this.#idleMs);
       });
     }, delayMs);
   }
@@ -134,77 +156,140 @@ export class WebhookDispatcher {
    */
   async runOnce(): Promise<DispatchRound> {
     const sends: Promise<void>[] = [];
+    const fannedOut = await this.fanOut();
     const round = await this.#dispatch(sends);
     await Promise.all(sends);
-    return round;
+    await this.#flush();
+    return { fannedOut: fannedOut + round.fannedOut, leased: round.leased };
   }
 
   /** Fans out every event waiting, chunk by chunk; the number fanned out. */
   async fanOut(): Promise<number> {
     let total = 0;
     for (;;) {
-      const count = await this.#fanOutChunk1();
+      const at = this.ctx.clock.now().toISOString();
+      const count = await this.ctx.store.transaction((tx) => this.#fanOutChunk1(tx, at));
       total += count;
       if (count < this.#fanOutChunk) return total;
     }
   }
 
-  async #fanOutChunk1(): Promise<number> {
-    const at = this.ctx.clock.now().toISOString();
-    return this.ctx.store.transaction(async (tx) => {
-      const events = await tx.claimEventsAwaitingFanOut(this.#fanOutChunk);
-      if (events.length === 0) return 0;
-      const merchantIds = [...new Set(events.flatMap((event) => (event.merchant_id === null ? [] : [event.merchant_id])))];
-      const endpointsByMerchant = new Map<string, { endpoint: WebhookEndpointRow; types: string[] }[]>();
-      for (const endpoint of await tx.listLiveWebhookEndpoints(merchantIds)) {
-        const list = endpointsByMerchant.get(endpoint.merchant_id) ?? [];
-        list.push({ endpoint, types: JSON.parse(endpoint.event_types) as string[] });
-        endpointsByMerchant.set(endpoint.merchant_id, list);
+  async #fanOutChunk1(tx: WebhookDeliveryStore, at: string): Promise<number> {
+    const events = await tx.claimEventsAwaitingFanOut(this.#fanOutChunk);
+    if (events.length === 0) return 0;
+    const merchantIds = [...new Set(events.flatMap((event) => (event.merchant_id === null ? [] : [event.merchant_id])))];
+    const endpointsByMerchant = new Map<string, { endpoint: WebhookEndpointRow; types: string[] }[]>();
+    for (const endpoint of await tx.listLiveWebhookEndpoints(merchantIds)) {
+      const list = endpointsByMerchant.get(endpoint.merchant_id) ?? [];
+      list.push({ endpoint, types: JSON.parse(endpoint.event_types) as string[] });
+      endpointsByMerchant.set(endpoint.merchant_id, list);
+    }
+    const deliveries: WebhookDeliveryRow[] = [];
+    for (const event of events) {
+      if (event.merchant_id === null || !isPublicEventType(event.type)) continue;
+      for (const { endpoint, types } of endpointsByMerchant.get(event.merchant_id) ?? []) {
+        if (!subscribes(types, event.type)) continue;
+        deliveries.push(newDelivery(this.ctx, event, event.merchant_id, endpoint.id, at));
       }
-      const deliveries: WebhookDeliveryRow[] = [];
-      for (const event of events) {
-        if (event.merchant_id === null || !isPublicEventType(event.type)) continue;
-        for (const { endpoint, types } of endpointsByMerchant.get(event.merchant_id) ?? []) {
-          if (!subscribes(types, event.type)) continue;
-          deliveries.push(newDelivery(this.ctx, event, event.merchant_id, endpoint.id, at));
-        }
-      }
-      await tx.insertWebhookDeliveries(deliveries);
-      await tx.markEventsFannedOut(
-        events.map((event) => event.id),
-        at,
-      );
-      return events.length;
-    });
+    }
+    await tx.insertWebhookDeliveries(deliveries);
+    await tx.markEventsFannedOut(
+      events.map((event) => event.id),
+      at,
+    );
+    return events.length;
   }
 
+  /**
+   * One round, one transaction (one commit, one fsync on SQLite): the outcomes answered since the
+   * last round are written, a chunk of events is fanned out, and due deliveries are leased — each
+   * set-based, one statement for the whole batch. Then the leased deliveries go on the wire.
+   */
   async #dispatch(sends?: Promise<void>[]): Promise<DispatchRound> {
-    const fannedOut = await this.fanOut();
+    const batch = this.#outcomes.splice(0);
     const now = this.ctx.clock.now();
-    const leased = await this.ctx.store.leaseDueWebhookDeliveries({
-      now: now.toISOString(),
-      owner: this.owner,
-      leaseUntil: new Date(now.getTime() + this.#leaseMs).toISOString(),
-      perEndpointMax: this.#perEndpointMax,
-      limit: this.#roundMax,
-      busyEndpointIds: [...this.#inFlight].filter(([endpointId, count]) => count + (this.#waiting.get(endpointId)?.length ?? 0) >= this.#perEndpointMax).map(([endpointId]) => endpointId),
-    });
+    const at = now.toISOString();
+    // An endpoint still holding leased deliveries that wait for a slot gets no more until they are all on the wire.
+    const busyEndpointIds = [...this.#waiting.keys()];
+    let round: { applied: Set<string>; fannedOut: number; leased: WebhookDeliveryRow[] } | undefined;
+    try {
+      round = await this.ctx.store.transaction(async (tx) => ({
+        applied: await this.#write(tx, batch, at),
+        fannedOut: await this.#fanOutChunk1(tx, at),
+        leased: await tx.leaseDueWebhookDeliveries({
+          now: at,
+          owner: this.owner,
+          leaseUntil: new Date(now.getTime() + this.#leaseMs).toISOString(),
+          perEndpointMax: this.#perEndpointMax,
+          limit: this.#roundMax,
+          busyEndpointIds,
+        }),
+      }));
+    } finally {
+      // Written, or not (their leases expire and they are tried again): either way no longer waited for.
+      this.#settle(batch, round?.applied ?? new Set());
+    }
+    const { fannedOut, leased } = round!;
     if (leased.length === 0) return { fannedOut, leased: 0 };
     const events = new Map((await this.ctx.store.listEventsByIds([...new Set(leased.map((d) => d.event_id))])).map((event) => [event.id, event]));
     const endpoints = new Map((await this.ctx.store.listWebhookEndpointsByIds([...new Set(leased.map((d) => d.endpoint_id))])).map((endpoint) => [endpoint.id, endpoint]));
+    // Each endpoint's secrets are opened once a round, not once a delivery.
+    const secrets = new Map([...endpoints.values()].map((endpoint) => [endpoint.id, signingSecrets(this.ctx, endpoint)]));
     for (const delivery of leased) {
-      const start = () => this.#send(delivery, events.get(delivery.event_id)!, endpoints.get(delivery.endpoint_id)!, sends);
+      const start = () => this.#send(delivery, events.get(delivery.event_id)!, endpoints.get(delivery.endpoint_id)!, secrets.get(delivery.endpoint_id)!, sends);
       if ((this.#inFlight.get(delivery.endpoint_id) ?? 0) < this.#perEndpointMax) start();
       else this.#waiting.set(delivery.endpoint_id, [...(this.#waiting.get(delivery.endpoint_id) ?? []), start]);
     }
     return { fannedOut, leased: leased.length };
   }
 
-  /** Puts one delivery on the wire; when it has answered and been recorded, its endpoint's next waiting one goes. */
-  #send(delivery: WebhookDeliveryRow, event: EventRow, endpoint: WebhookEndpointRow, sends?: Promise<void>[]): void {
+  /** Writes answered outcomes (one UPDATE for all, under the lease fence); the ids written. */
+  async #write(tx: WebhookDeliveryStore, batch: readonly Unwritten[], at: string): Promise<Set<string>> {
+    if (batch.length === 0) return new Set();
+    const applied = new Set(
+      await tx.recordWebhookDeliveryOutcomes(
+        this.owner,
+        batch.map((item) => item.outcome),
+        at,
+      ),
+    );
+    for (const item of batch) {
+      if (item.goneReason !== null && applied.has(item.outcome.id)) await tx.disableWebhookEndpointGone(item.delivery.endpoint_id, item.goneReason, at);
+    }
+    return applied;
+  }
+
+  #settle(batch: readonly Unwritten[], applied: Set<string>): void {
+    for (const item of batch) {
+      if (applied.has(item.outcome.id) && item.outcome.patch.status === 'succeeded' && item.event !== null) this.#onDelivered?.({ ...item.delivery, ...item.outcome.patch }, item.event);
+    }
+  }
+
+  /** Writes every outcome still waiting, in a transaction of its own (runOnce, stop). */
+  #flush(): Promise<void> {
+    this.#writing = this.#writing.then(async () => {
+      const batch = this.#outcomes.splice(0);
+      if (batch.length === 0) return;
+      let applied = new Set<string>();
+      try {
+        applied = await this.ctx.store.transaction((tx) => this.#write(tx, batch, this.ctx.clock.now().toISOString()));
+      } catch (error) {
+        this.ctx.logger.warn({ err: error }, 'could not record webhook attempts; their leases will expire and they will be tried again');
+      } finally {
+        this.#settle(batch, applied);
+      }
+    });
+    return this.#writing;
+  }
+
+  /**
+   * Puts one delivery on the wire; when it has answered, its endpoint's next waiting one goes (the
+   * slot is free once the answer is in: the outcome, still leased, is written by the next round).
+   */
+  #send(delivery: WebhookDeliveryRow, event: EventRow, endpoint: WebhookEndpointRow, secrets: readonly string[], sends?: Promise<void>[]): void {
     const endpointId = delivery.endpoint_id;
     this.#inFlight.set(endpointId, (this.#inFlight.get(endpointId) ?? 0) + 1);
-    const send = this.#deliver(delivery, event, endpoint).finally(() => {
+    const send = this.#deliver(delivery, event, endpoint, secrets).finally(() => {
       const left = (this.#inFlight.get(endpointId) ?? 1) - 1;
       if (left === 0) this.#inFlight.delete(endpointId);
       else this.#inFlight.set(endpointId, left);
@@ -213,17 +298,19 @@ export class WebhookDispatcher {
       const next = waiting?.shift();
       if (waiting !== undefined && waiting.length === 0) this.#waiting.delete(endpointId);
       if (next !== undefined && this.#running) next();
-      this.wake();
+      // A round (its answers written, its next window leased, one commit) once the endpoint has
+      // nothing more leased to send; until then its answers wait, to be written together.
+      if (!this.#waiting.has(endpointId)) this.wake();
     });
     this.#sends.add(send);
     sends?.push(send);
   }
 
-  async #deliver(delivery: WebhookDeliveryRow, event: EventRow, endpoint: WebhookEndpointRow): Promise<void> {
+  async #deliver(delivery: WebhookDeliveryRow, event: EventRow, endpoint: WebhookEndpointRow, secrets: readonly string[]): Promise<void> {
     const startedAt = this.ctx.clock.now();
     let result: WebhookPostResult;
     if (endpoint.deleted_at !== null || endpoint.enabled === 0) {
-      await this.#record({ id: delivery.id, patch: { ...ended(delivery), status: 'cancelled', last_error: 'the endpoint was disabled or deleted' }, attempt: null }, null);
+      this.#queue({ id: delivery.id, patch: { ...ended(delivery), status: 'cancelled', last_error: 'the endpoint was disabled or deleted' }, attempt: null }, delivery, null, null);
       return;
     }
     const body = JSON.stringify(publicEvent(event));
@@ -232,7 +319,7 @@ export class WebhookDispatcher {
     } else {
       result = await this.ctx.webhooks.post({
         url: endpoint.url,
-        secrets: signingSecrets(this.ctx, endpoint),
+        secrets,
         id: delivery.id,
         timestamp: Math.floor(startedAt.getTime() / 1000),
         body,
@@ -241,36 +328,12 @@ export class WebhookDispatcher {
     }
     const outcome = deliveryOutcome(delivery, result, startedAt, this.ctx.clock.now(), this.#random);
     const gone = result.kind === 'answered' && result.status === 410 ? `the endpoint answered 410 Gone at ${startedAt.toISOString()}` : null;
-    await this.#record(outcome, gone);
-    if (outcome.patch.status === 'succeeded') this.#onDelivered?.({ ...delivery, ...outcome.patch }, event);
+    this.#queue(outcome, delivery, event, gone);
   }
 
-  /** Queues an outcome and resolves once a transaction has written it. */
-  #record(outcome: WebhookDeliveryOutcome, goneReason: string | null): Promise<void> {
-    this.#outcomes.push({ outcome, goneReason });
-    this.#writing = this.#writing
-      .then(async () => {
-        const batch = this.#outcomes.splice(0);
-        if (batch.length === 0) return;
-        const at = this.ctx.clock.now().toISOString();
-        await this.ctx.store.transaction(async (tx) => {
-          const applied = new Set(
-            await tx.recordWebhookDeliveryOutcomes(
-              this.owner,
-              batch.map((item) => item.outcome),
-              at,
-            ),
-          );
-          for (const item of batch) {
-            if (item.goneReason !== null && applied.has(item.outcome.id)) {
-              const delivery = await tx.getWebhookDelivery(item.outcome.id);
-              if (delivery !== null) await tx.disableWebhookEndpointGone(delivery.endpoint_id, item.goneReason, at);
-            }
-          }
-        });
-      })
-      .catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not record webhook attempts; their leases will expire and they will be tried again'));
-    return this.#writing;
+  /** Queues an outcome for the next round's transaction. */
+  #queue(outcome: WebhookDeliveryOutcome, delivery: WebhookDeliveryRow, event: EventRow | null, goneReason: string | null): void {
+    this.#outcomes.push({ outcome, delivery, event, goneReason });
   }
 }
 

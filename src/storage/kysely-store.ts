@@ -89,25 +89,37 @@ const inTransaction = new AsyncLocalStorage<true>();
 export function createStore(handle: DatabaseHandle): Store {
   const { db: root, sqlite } = handle;
   const dialect = DIALECTS[handle.engine];
+  const listeners: (() => void)[] = [];
+  const eventsCommitted = () => {
+    for (const listener of listeners) listener();
+  };
   const context: StoreContext = {
     get db(): Executor {
       invariant(inTransaction.getStore() === undefined, 'the store was used inside a transaction: use the transaction instead');
       return root;
     },
     dialect,
+    eventsWritten: eventsCommitted,
   };
   return {
     ...storeTx(context),
     engine: dialect.engine,
     partRowsMax: dialect.partRowsMax,
-    transaction<T>(work: (tx: StoreTx & Savepoints) => Promise<T>): Promise<T> {
+    async transaction<T>(work: (tx: StoreTx & Savepoints) => Promise<T>): Promise<T> {
       invariant(inTransaction.getStore() === undefined, 'transactions do not nest');
-      return root.transaction().execute((trx) =>
+      let wroteEvents = false;
+      const result = await root.transaction().execute((trx) =>
         inTransaction.run(true, () => {
-          const context = { db: trx, dialect, sqlite };
+          const context = { db: trx, dialect, sqlite, eventsWritten: () => (wroteEvents = true) };
           return work({ ...storeTx(context), ...savepoints(context) });
         }),
       );
+      // Told only once the events are committed: a listener that reads them finds them.
+      if (wroteEvents) eventsCommitted();
+      return result;
+    },
+    onEventsCommitted(listener: () => void): void {
+      listeners.push(listener);
     },
     close: () => handle.close(),
   };

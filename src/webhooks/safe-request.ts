@@ -13,6 +13,10 @@ import { hostOf, refusedAddress, refusedWebhookUrl } from './address-policy.js';
  * DNS answer that changes in between (rebinding) cannot send it elsewhere. Redirects are not
  * followed (a 3xx is an answer like any other), the whole exchange has a deadline, and only the
  * first bytes of the answer are read, for the delivery log.
+ *
+ * Connections are kept alive per resolved address: one agent per (scheme, checked address, port),
+ * so a kept socket is only ever reused for the address it was opened to, after that address was
+ * checked again for this delivery. An agent unused for a minute is closed.
  */
 
 /** Bytes of the receiver's answer kept for the delivery log. */
@@ -39,6 +43,36 @@ export type SafeResponse =
   | { kind: 'refused'; reason: string }
   /** Sent, or tried, without an answer: a connection error or the deadline. */
   | { kind: 'failed'; reason: string; latencyMs: number };
+
+/** How long a kept socket may idle (below the 5 s after which Node servers close theirs), and an unused agent live. */
+const KEPT_SOCKET_IDLE_MS = 4_000;
+const AGENT_IDLE_MS = 60_000;
+
+const agents = new Map<string, { agent: http.Agent; usedAt: number }>();
+let sweptAt = 0;
+
+/** The keep-alive agent of one checked address; agents idle for a minute are closed. */
+function agentFor(protocol: string, address: string, port: string): http.Agent {
+  const now = performance.now();
+  if (now - sweptAt > AGENT_IDLE_MS / 4) {
+    sweptAt = now;
+    for (const [key, kept] of agents) {
+      if (now - kept.usedAt > AGENT_IDLE_MS) {
+        kept.agent.destroy();
+        agents.delete(key);
+      }
+    }
+  }
+  const key = `${protocol}//${address}|${port}`;
+  let kept = agents.get(key);
+  if (kept === undefined) {
+    const options = { keepAlive: true, timeout: KEPT_SOCKET_IDLE_MS, scheduling: 'lifo' as const };
+    kept = { agent: protocol === 'https:' ? new https.Agent(options) : new http.Agent(options), usedAt: now };
+    agents.set(key, kept);
+  }
+  kept.usedAt = now;
+  return kept.agent;
+}
 
 export async function safePost(request: SafeRequest): Promise<SafeResponse> {
   const refusedUrl = refusedWebhookUrl(request.url, request.allowPrivate);
@@ -80,7 +114,7 @@ export async function safePost(request: SafeRequest): Promise<SafeResponse> {
     const outgoing = send(url, {
       method: 'POST',
       lookup,
-      agent: false,
+      agent: agentFor(url.protocol, pinned.address, url.port),
       headers: { ...request.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(request.body).toString(), 'user-agent': 'daikou-webhooks/1' },
     });
     const deadline = setTimeout(() => {
@@ -92,18 +126,19 @@ export async function safePost(request: SafeRequest): Promise<SafeResponse> {
       const latencyMs = elapsed();
       const chunks: Buffer[] = [];
       let kept = 0;
-      const done = () => {
-        incoming.destroy();
+      // A whole answer leaves the socket to its agent, for the next delivery; a long one is cut off.
+      const done = (whole: boolean) => {
+        if (!whole) incoming.destroy();
         const excerpt = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
         finish({ kind: 'answered', status: incoming.statusCode ?? 0, latencyMs, excerpt, location: headerText(incoming.headers.location) });
       };
       incoming.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         kept += chunk.length;
-        if (kept >= RESPONSE_EXCERPT_BYTES) done();
+        if (kept >= RESPONSE_EXCERPT_BYTES) done(false);
       });
-      incoming.on('end', done);
-      incoming.on('error', done);
+      incoming.on('end', () => done(true));
+      incoming.on('error', () => done(false));
     });
     outgoing.end(request.body);
   });

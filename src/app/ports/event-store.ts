@@ -26,4 +26,10 @@ export interface EventStore {
   insertEvents(rows: readonly EventRow[]): Promise<void>;
   getEvent(id: string): Promise<EventRow | null>;
   listEvents(filter: EventFilter): Promise<Page<EventRow>>;
+  /**
+   * Deletes at most `limit` events created before `before`, oldest first, with their webhook
+   * deliveries and those deliveries' attempts; an event not yet fanned out, or with a delivery
+   * still pending, is kept. The number of events deleted.
+   */
+  deleteEventsBefore(before: string, limit: number): Promise<number>;
 }

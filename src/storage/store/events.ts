@@ -12,6 +12,7 @@ export class Events {
 
   async insertEvents(rows: readonly EventRow[]): Promise<void> {
     await insertMany(this.context, EVENTS_TABLE, rows);
+    if (rows.length > 0) this.context.eventsWritten?.();
   }
 
   async getEvent(id: string): Promise<EventRow | null> {
@@ -32,5 +33,28 @@ export class Events {
     }
     if (filter.startingAfter !== undefined) query = query.where('id', '<', filter.startingAfter);
     return page(await query.orderBy('id', 'desc').limit(filter.limit + 1).execute(), filter.limit);
+  }
+
+  async deleteEventsBefore(before: string, limit: number): Promise<number> {
+    // Ids are time-ordered: the oldest events come first along the primary key.
+    const ids = (
+      await this.db
+        .selectFrom('events as e')
+        .select('e.id')
+        .where('e.created_at', '<', before)
+        .where('e.fanned_out_at', 'is not', null)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.status', '=', 'pending'))))
+        .orderBy('e.id')
+        .limit(limit)
+        .execute()
+    ).map((row) => row.id);
+    if (ids.length === 0) return 0;
+    await this.db
+      .deleteFrom('webhook_delivery_attempts')
+      .where('delivery_id', 'in', (eb) => eb.selectFrom('webhook_deliveries').select('id').where('event_id', 'in', ids))
+      .execute();
+    await this.db.deleteFrom('webhook_deliveries').where('event_id', 'in', ids).execute();
+    const deleted = await this.db.deleteFrom('events').where('id', 'in', ids).executeTakeFirst();
+    return Number(deleted.numDeletedRows);
   }
 }

@@ -16,6 +16,8 @@ export type { Executor } from '../dialects/dialect.js';
  */
 export interface StoreContext extends Connection {
   readonly dialect: Dialect;
+  /** Called when events are written: at once outside a transaction, at its commit inside one (the outbox's commit hook). */
+  readonly eventsWritten?: () => void;
 }
 
 export function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
