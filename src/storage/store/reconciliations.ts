@@ -49,16 +49,36 @@ function linesWithDaikouSide(side: (typeof SIDES)[number], channelId: string, ru
  * The attempts on the channel that daikou recorded as decided (`succeeded` or `failed`) in the
  * window and that no line of the run (nor of `previousDayRunId`'s) lists: the instructions
  * missing in the statement, in one direction. An instruction has at most one decided attempt.
- * The anti-join comes before the instruction's row is read, so only the missing ones are.
+ *
+ * On SQLite, one merge: the end_to_end_ids of the decided attempts, in the order of the attempts'
+ * `(channel_id, end_to_end_id, …)` index, `EXCEPT` those of the run's lines (and of the day
+ * before's), in the order of their key, `ORDER BY` that order — `MERGE (EXCEPT)` in the plan,
+ * each side read once, no probe per attempt (at a million attempts 0.6 s of CPU, against 1.7 s
+ * for the anti-join's probe of the lines per attempt); then only the missing ones are joined to
+ * their attempt and instruction, in that order (CROSS JOIN: SQLite keeps the order written). On
+ * PostgreSQL, an anti-join, which it plans as a hash or merge join by itself; the instruction's
+ * row is read only for the missing ones.
  */
-function missingInStatement(side: (typeof SIDES)[number], input: MatchInput): RawBuilder<unknown> {
+function missingInStatement(side: (typeof SIDES)[number], input: MatchInput, engine: 'sqlite' | 'postgres'): RawBuilder<unknown> {
+  const attempts = sql.table(side.attempts);
+  const decided = sql`a.channel_id = ${input.channelId} and (a.state = 'succeeded' or a.state = 'failed') and a.updated_at >= ${input.decidedFrom} and a.updated_at < ${input.decidedTo}`;
+  if (engine === 'sqlite') {
+    const linesOf = (runId: string) => sql`except select l.end_to_end_id from reconciliation_lines l where l.reconciliation_id = ${runId} and l.direction = ${side.direction}`;
+    return sql`
+      select a.end_to_end_id, i.id as instruction_id, i.merchant_id, ${side.amount} as amount, a.state
+      from (select a.end_to_end_id from ${attempts} a where ${decided}
+            ${linesOf(input.id)}
+            ${input.previousDayRunId === null ? sql`` : linesOf(input.previousDayRunId)}
+            order by 1) missing
+      cross join ${attempts} a cross join ${sql.table(side.instructions)} i
+      where a.channel_id = ${input.channelId} and a.end_to_end_id = missing.end_to_end_id and ${decided} and i.id = a.${sql.ref(side.instructionKey)}`;
+  }
   const listedIn = (runId: string) => sql`
     not exists (select 1 from reconciliation_lines l where l.reconciliation_id = ${runId} and l.direction = ${side.direction} and l.end_to_end_id = a.end_to_end_id)`;
   return sql`
     select a.end_to_end_id, i.id as instruction_id, i.merchant_id, ${side.amount} as amount, a.state
-    from ${sql.table(side.attempts)} a join ${sql.table(side.instructions)} i on i.id = a.${sql.ref(side.instructionKey)}
-    where a.channel_id = ${input.channelId} and (a.state = 'succeeded' or a.state = 'failed')
-      and a.updated_at >= ${input.decidedFrom} and a.updated_at < ${input.decidedTo}
+    from ${attempts} a join ${sql.table(side.instructions)} i on i.id = a.${sql.ref(side.instructionKey)}
+    where ${decided}
       and ${listedIn(input.id)}
       ${input.previousDayRunId === null ? sql`` : sql`and ${listedIn(input.previousDayRunId)}`}`;
 }
@@ -142,7 +162,7 @@ export class Reconciliations {
         insert into reconciliation_exceptions ${EXCEPTION_COLUMNS}
         select cast(${run} as text) || ':' || cast(${side.direction} as text) || ':' || instruction_id, cast(${run} as text), 'missing_in_statement', cast(${input.channelId} as text), end_to_end_id,
                cast(${side.direction} as text), null, null, null, null, instruction_id, merchant_id, amount, state, 'open', null, null, null, null, null, cast(${input.at} as text)
-        from (${missingInStatement(side, input)}) missing`.execute(this.db);
+        from (${missingInStatement(side, input, this.context.dialect.engine)}) missing`.execute(this.db);
     }
     await this.#carryResolutions(input);
 
