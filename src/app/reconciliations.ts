@@ -1,4 +1,4 @@
-import { businessDate, calendarDatePlus, resolutionTransaction, startOfBusinessDate, type BusinessDate, type ResolutionAction, type StatementFormat, type StatementLine, type StatementTotals } from '../core/index.js';
+import { businessDate, calendarDatePlus, RepeatedKeys, resolutionTransaction, startOfBusinessDate, type BusinessDate, type ResolutionAction, type StatementFormat, type StatementLine, type StatementTotals } from '../core/index.js';
 import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
 import { readCamt053, readStatementCsv, StatementError, type StatementHead } from '../formats/statements/index.js';
 import type { AppContext } from './context.js';
@@ -90,7 +90,8 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
     const head: StatementHead = { channel: null, businessDate: null };
     const loading = performance.now();
     const loadingCpu = process.cpuUsage();
-    const statement = await loadStatement(ctx, id, format!, body, head);
+    const repeated = new RepeatedKeys();
+    const statement = await loadStatement(ctx, id, format!, body, head, repeated);
     const loadMs = Math.round(performance.now() - loading);
     const loadCpuMs = cpuMs(loadingCpu);
     if (head.channel !== null && (head.channel !== request.channelId || head.businessDate !== request.businessDate)) {
@@ -109,6 +110,7 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
         decidedTo: startOfBusinessDate(calendarDatePlus(request.businessDate, 1)).toISOString(),
         previousDayRunId: previous?.id ?? null,
         statement,
+        mayRepeat: repeated.keys(),
         at,
       });
       const completed = await tx.completeReconciliation({ id, format: format!, statement, result, at, linesKeptFrom: calendarDatePlus(request.businessDate, -1) });
@@ -139,13 +141,20 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 }
 
 /** Streams the statement into the staging table, a few chunks per transaction; returns its totals. */
-async function loadStatement(ctx: ReconciliationContext, id: string, format: StatementFormat, body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, head: StatementHead): Promise<StatementTotals> {
+async function loadStatement(
+  ctx: ReconciliationContext,
+  id: string,
+  format: StatementFormat,
+  body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  head: StatementHead,
+  repeated: RepeatedKeys,
+): Promise<StatementTotals> {
   const lines = format === 'csv' ? readStatementCsv(body, CHUNK_LINES, head) : readCamt053(body, CHUNK_LINES, head);
   let held: StatementLine[][] = [];
   const flush = async (): Promise<void> => {
     const chunks = held;
     held = [];
-    if (chunks.length > 0) await ctx.store.transaction(async (tx) => { for (const chunk of chunks) await tx.insertStatementLines(id, chunk.map(withoutPersonalData)); });
+    if (chunks.length > 0) await ctx.store.transaction(async (tx) => { for (const chunk of chunks) await tx.insertStatementLines(id, chunk); });
   };
   for (;;) {
     const next = await lines.next();
@@ -153,7 +162,10 @@ async function loadStatement(ctx: ReconciliationContext, id: string, format: Sta
       await flush();
       return next.value;
     }
-    held.push(next.value);
+    // The lines as they are stored (masked), their keys noted in line order for the duplicates.
+    const chunk = next.value.map(withoutPersonalData);
+    for (const line of chunk) repeated.add(line.direction, line.end_to_end_id);
+    held.push(chunk);
     if (held.length >= CHUNKS_PER_TRANSACTION) await flush();
   }
 }
