@@ -47,6 +47,12 @@ export interface BulkTable<Row> {
   columns: readonly { name: keyof Row & string; type: SqlType; nullable: boolean }[];
   /** A row's values in the order of `columns`. */
   values(row: Row): unknown[];
+  /**
+   * Writes a row's values, in the order of `columns` and null for undefined, into `into` from
+   * `at`; returns where the next row's go. What the bulk inserts fill their parameters with,
+   * without an array per row.
+   */
+  write(row: Row, into: unknown[], at: number): number;
 }
 
 /** A table defined once: its row type is derived from its columns. */
@@ -60,6 +66,10 @@ export function table<const Columns extends Record<string, Column>>(name: string
       const values = new Array<unknown>(names.length);
       for (let index = 0; index < names.length; index += 1) values[index] = row[names[index]!];
       return values;
+    },
+    write(row, into, at) {
+      for (let index = 0; index < names.length; index += 1) into[at + index] = row[names[index]!] ?? null;
+      return at + names.length;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ExceptionKind, ExceptionStatus, ReconciliationExceptionRecord, ReconciliationRecord, ReconciliationStatus, ResolutionAction, StatementCounts, StatementFormat, StatementLine, StatementTotals } from '../../core/index.js';
+import type { ExceptionKind, ExceptionStatus, ReconciliationExceptionRecord, ReconciliationRecord, ReconciliationStatus, ResolutionAction, StatementCounts, StatementDirection, StatementFormat, StatementLine, StatementTotals } from '../../core/index.js';
 import type { Page } from './page.js';
 
 export type ReconciliationRow = ReconciliationRecord;
@@ -36,6 +36,12 @@ export interface MatchInput {
   previousDayRunId: string | null;
   /** The statement's totals as counted from its lines (they agree with its stated totals). */
   statement: StatementTotals;
+  /**
+   * Per direction, the end_to_end_ids that may be repeated by a later line (`RepeatedKeys`: every
+   * one that is, perhaps a few more): only their lines are checked for an earlier line of the
+   * same key. Null: check every line.
+   */
+  mayRepeat: Record<StatementDirection, readonly string[]> | null;
   at: string;
 }
 

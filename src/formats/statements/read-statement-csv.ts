@@ -132,9 +132,25 @@ export async function* readStatementCsv(source: AsyncIterable<Buffer | string> |
   let record = 0;
   let entries = 0;
   let chunk: StatementLine[] = [];
+  // `entry,<channel>,<date>,` once the first record named them: what every entry line begins with.
+  let prefix: string | null = null;
   try {
     for await (const texts of csvLines(source)) {
       for (const text of texts) {
+        if (prefix !== null && stated.debit === undefined && text.startsWith(prefix)) {
+          const line = plainEntry(text, prefix.length, entries + 1);
+          if (line !== null) {
+            record += 1;
+            entries += 1;
+            addToTotals(counted, line);
+            chunk.push(line);
+            if (chunk.length >= chunkLines) {
+              yield chunk;
+              chunk = [];
+            }
+            continue;
+          }
+        }
         const cells = recordOf(text);
         if (cells === null) continue;
         record += 1;
@@ -144,7 +160,10 @@ export async function* readStatementCsv(source: AsyncIterable<Buffer | string> |
         }
         if (cells.length !== STATEMENT_CSV_HEADER.length) throw new StatementError('invalid_statement', `record ${record} has ${cells.length} fields, not ${STATEMENT_CSV_HEADER.length}.`);
         const [kind, channel, date, reference, endToEndId, direction, amountText, status, settledAt, count] = cells as [string, string, string, string, string, string, string, string, string, string];
-        if (channel !== head.channel || date !== head.businessDate) sameHead(head, channel, date, `record ${record}`);
+        if (channel !== head.channel || date !== head.businessDate) {
+          sameHead(head, channel, date, `record ${record}`);
+          prefix = PLAIN.test(channel) && PLAIN.test(date) ? `entry,${channel},${date},` : null;
+        }
         if (!(STATEMENT_DIRECTIONS as readonly string[]).includes(direction)) throw new StatementError('invalid_statement', `record ${record}: direction must be debit or credit.`);
         const amount = Number(amountText);
         // The pattern alone lets 16 digits through: past 2^53 a Number is no longer the fen written.
@@ -182,6 +201,59 @@ export async function* readStatementCsv(source: AsyncIterable<Buffer | string> |
   if (disagreement !== null) throw new StatementError('totals_mismatch', disagreement);
   if (chunk.length > 0) yield chunk;
   return counted;
+}
+
+/** A channel or date that a line can begin with as it is, unquoted. */
+const PLAIN = /^[^",\r\n]*$/;
+
+/**
+ * An entry line as every channel writes it — no quote, no `\r`, the statement's channel and date,
+ * `from` just after them — read in place: the fields checked and taken without splitting the
+ * line, the direction and status as the constants they equal. Null for anything else, valid or
+ * not: the general reader then reads it, and says what is wrong. It accepts exactly the entries
+ * that the general reader accepts with these fields, as the same line
+ * (`test/formats/statement-csv.test.ts` checks both against csv-parse).
+ */
+function plainEntry(text: string, from: number, number: number): StatementLine | null {
+  if (text.includes('"') || text.endsWith('\r')) return null;
+  let at = from;
+  let comma = text.indexOf(',', at);
+  if (comma < 0) return null;
+  const reference = comma === at ? null : text.slice(at, comma);
+  if (reference !== null && !REFERENCE.test(reference)) return null;
+  at = comma + 1;
+  comma = text.indexOf(',', at);
+  if (comma < 0) return null;
+  const endToEndId = text.slice(at, comma);
+  if (!REFERENCE.test(endToEndId)) return null;
+  at = comma + 1;
+  let direction: StatementDirection;
+  if (text.startsWith('debit,', at)) direction = 'debit';
+  else if (text.startsWith('credit,', at)) direction = 'credit';
+  else return null;
+  at += direction.length + 1;
+  // The amount's digits, as AMOUNT reads them: 0, or 1–16 digits without a leading zero, below 2^53.
+  let amount = 0;
+  let digits = 0;
+  for (; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (code < 48 || code > 57) break;
+    if (digits === 1 && amount === 0) return null;
+    amount = amount * 10 + (code - 48);
+    digits += 1;
+  }
+  if (digits === 0 || digits > 16 || !Number.isSafeInteger(amount) || text.charCodeAt(at) !== 44) return null;
+  at += 1;
+  let status: StatementStatus;
+  if (text.startsWith('succeeded,', at)) status = 'succeeded';
+  else if (text.startsWith('failed,', at)) status = 'failed';
+  else return null;
+  at += status.length + 1;
+  comma = text.indexOf(',', at);
+  // The settled_at field, then the count (left as it is in an entry) and no eleventh field.
+  if (comma < 0 || text.indexOf(',', comma + 1) >= 0) return null;
+  const settledAt = comma === at ? null : text.slice(at, comma);
+  return { line: number, channel_reference: reference, end_to_end_id: endToEndId, direction, amount, status, settled_at: settledAt };
 }
 
 /** Every record names one channel and date: the first sets them. */

@@ -112,13 +112,17 @@ export const sqlite: Dialect = {
         const parameters = new Array<unknown>(perStatement * columns);
         for (; index + perStatement <= rows.length; index += perStatement) {
           let at = 0;
-          for (let row = index; row < index + perStatement; row += 1) for (const value of table.values(rows[row]!)) parameters[at++] = value ?? null;
+          for (let row = index; row < index + perStatement; row += 1) at = table.write(rows[row]!, parameters, at);
           statement.run(parameters);
         }
       }
       if (index < rows.length) {
         const statement = preparedOn(on.sqlite, insertText(table as unknown as BulkTable<never>, 1));
-        for (; index < rows.length; index += 1) statement.run(table.values(rows[index]!));
+        const parameters = new Array<unknown>(columns);
+        for (; index < rows.length; index += 1) {
+          table.write(rows[index]!, parameters, 0);
+          statement.run(parameters);
+        }
       }
       return;
     }

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { EXCEPTION_KINDS, invariant, type ExceptionKind, type StatementCounts, type StatementFormat, type StatementLine, type StatementTotals } from '../../core/index.js';
 import type { MatchInput, MatchResult, Page, ReconciliationExceptionFilter, ReconciliationExceptionRow, ReconciliationFilter, ReconciliationRow } from '../../app/ports.js';
-import { RECONCILIATION_LINES_TABLE } from '../tables.js';
+import { RECONCILIATION_LINES_TABLE, type BulkTable } from '../tables.js';
 import { insertMany, page, type Executor, type StoreContext } from './shared.js';
 
 /** What daikou calls each direction's instructions and attempts: debits, or payouts and refunds. */
@@ -17,21 +17,41 @@ const SIDES = [
  *
  * Per line, index probes only, no sort and no materialized set (a window's row_number buffered
  * every line: 1.3 s of CPU at a million lines, against 0.8 s for the probe of an earlier line):
- * the lines in (end_to_end_id, direction, line) order from their index, an earlier line of the
- * same key in that same index, the attempt through (channel_id, end_to_end_id), kept only if no
- * later attempt of the same end_to_end_id exists there, and its instruction by primary key. One
- * statement per direction, so that each line probes only its own direction's tables.
+ * the lines in (direction, end_to_end_id, line) order from their key, an earlier line of the
+ * same key in that same tree, the latest attempt through (channel_id, end_to_end_id,
+ * attempt_number), and its instruction by primary key. One statement per direction, so that each
+ * line probes only its own direction's tables.
+ *
+ * The latest attempt: on SQLite, one descent of that index to the last entry of the key gives the
+ * attempt's rowid (`order by attempt_number desc limit 1`), and the row is read by it; joining
+ * every attempt of the key and keeping the one with no later attempt cost a second probe per
+ * line (at a million lines 1.8 s of CPU against 1.1 s). PostgreSQL has no rowid to join on, and
+ * plans the anti-join as well.
  */
-function linesWithDaikouSide(side: (typeof SIDES)[number], channelId: string, runId: string): RawBuilder<unknown> {
+function linesWithDaikouSide(side: (typeof SIDES)[number], input: MatchInput, engine: 'sqlite' | 'postgres'): RawBuilder<unknown> {
+  const { channelId, id: runId } = input;
   const attempts = sql.table(side.attempts);
+  const earlier = sql`exists (select 1 from reconciliation_lines e
+                   where e.reconciliation_id = l.reconciliation_id and e.direction = l.direction and e.end_to_end_id = l.end_to_end_id and e.line < l.line)`;
+  const mayRepeat = input.mayRepeat?.[side.direction];
+  // Only the keys that may repeat are looked for earlier (a list built once, then a probe of it in memory).
+  const repeated = mayRepeat === undefined
+    ? earlier
+    : mayRepeat.length === 0
+      ? sql`(1 = 0)`
+      : engine === 'sqlite'
+        ? sql`(l.end_to_end_id in (select value from json_each(${JSON.stringify(mayRepeat)})) and ${earlier})`
+        : sql`(l.end_to_end_id = any(${[...mayRepeat]}::text[]) and ${earlier})`;
+  const latest = engine === 'sqlite'
+    ? sql`a.rowid = (select x.rowid from ${attempts} x where x.channel_id = ${channelId} and x.end_to_end_id = l.end_to_end_id order by x.attempt_number desc limit 1)`
+    : sql`a.channel_id = ${channelId} and a.end_to_end_id = l.end_to_end_id
+      and not exists (select 1 from ${attempts} later where later.channel_id = a.channel_id and later.end_to_end_id = a.end_to_end_id and later.attempt_number > a.attempt_number)`;
   return sql`
     select l.line, l.channel_reference, l.end_to_end_id, l.direction, l.amount, l.status,
-           exists (select 1 from reconciliation_lines e
-                   where e.reconciliation_id = l.reconciliation_id and e.end_to_end_id = l.end_to_end_id and e.direction = l.direction and e.line < l.line) as repeated,
+           ${repeated} as repeated,
            i.id as instruction_id, i.merchant_id, ${side.amount} as daikou_amount, a.state as daikou_status
     from reconciliation_lines l
-    left join ${attempts} a on a.channel_id = ${channelId} and a.end_to_end_id = l.end_to_end_id
-      and not exists (select 1 from ${attempts} later where later.channel_id = a.channel_id and later.end_to_end_id = a.end_to_end_id and later.attempt_number > a.attempt_number)
+    left join ${attempts} a on ${latest}
     left join ${sql.table(side.instructions)} i on i.id = a.${sql.ref(side.instructionKey)}
     where l.reconciliation_id = ${runId} and l.direction = ${side.direction}`;
 }
@@ -40,18 +60,65 @@ function linesWithDaikouSide(side: (typeof SIDES)[number], channelId: string, ru
  * The attempts on the channel that daikou recorded as decided (`succeeded` or `failed`) in the
  * window and that no line of the run (nor of `previousDayRunId`'s) lists: the instructions
  * missing in the statement, in one direction. An instruction has at most one decided attempt.
- * The anti-join comes before the instruction's row is read, so only the missing ones are.
+ *
+ * On SQLite, one merge: the end_to_end_ids of the decided attempts, in the order of the attempts'
+ * `(channel_id, end_to_end_id, …)` index, `EXCEPT` those of the run's lines (and of the day
+ * before's), in the order of their key, `ORDER BY` that order — `MERGE (EXCEPT)` in the plan,
+ * each side read once, no probe per attempt (at a million attempts 0.6 s of CPU, against 1.7 s
+ * for the anti-join's probe of the lines per attempt); then only the missing ones are joined to
+ * their attempt and instruction, in that order (CROSS JOIN: SQLite keeps the order written). On
+ * PostgreSQL, an anti-join, which it plans as a hash or merge join by itself; the instruction's
+ * row is read only for the missing ones.
  */
-function missingInStatement(side: (typeof SIDES)[number], input: MatchInput): RawBuilder<unknown> {
+function missingInStatement(side: (typeof SIDES)[number], input: MatchInput, engine: 'sqlite' | 'postgres'): RawBuilder<unknown> {
+  const attempts = sql.table(side.attempts);
+  const decided = sql`a.channel_id = ${input.channelId} and (a.state = 'succeeded' or a.state = 'failed') and a.updated_at >= ${input.decidedFrom} and a.updated_at < ${input.decidedTo}`;
+  if (engine === 'sqlite') {
+    const linesOf = (runId: string) => sql`except select l.end_to_end_id from reconciliation_lines l where l.reconciliation_id = ${runId} and l.direction = ${side.direction}`;
+    return sql`
+      select a.end_to_end_id, i.id as instruction_id, i.merchant_id, ${side.amount} as amount, a.state
+      from (select a.end_to_end_id from ${attempts} a where ${decided}
+            ${linesOf(input.id)}
+            ${input.previousDayRunId === null ? sql`` : linesOf(input.previousDayRunId)}
+            order by 1) missing
+      cross join ${attempts} a cross join ${sql.table(side.instructions)} i
+      where a.channel_id = ${input.channelId} and a.end_to_end_id = missing.end_to_end_id and ${decided} and i.id = a.${sql.ref(side.instructionKey)}`;
+  }
   const listedIn = (runId: string) => sql`
-    not exists (select 1 from reconciliation_lines l where l.reconciliation_id = ${runId} and l.end_to_end_id = a.end_to_end_id and l.direction = ${side.direction})`;
+    not exists (select 1 from reconciliation_lines l where l.reconciliation_id = ${runId} and l.direction = ${side.direction} and l.end_to_end_id = a.end_to_end_id)`;
   return sql`
     select a.end_to_end_id, i.id as instruction_id, i.merchant_id, ${side.amount} as amount, a.state
-    from ${sql.table(side.attempts)} a join ${sql.table(side.instructions)} i on i.id = a.${sql.ref(side.instructionKey)}
-    where a.channel_id = ${input.channelId} and (a.state = 'succeeded' or a.state = 'failed')
-      and a.updated_at >= ${input.decidedFrom} and a.updated_at < ${input.decidedTo}
+    from ${attempts} a join ${sql.table(side.instructions)} i on i.id = a.${sql.ref(side.instructionKey)}
+    where ${decided}
       and ${listedIn(input.id)}
       ${input.previousDayRunId === null ? sql`` : sql`and ${listedIn(input.previousDayRunId)}`}`;
+}
+
+const STAGED_COLUMNS = 'reconciliation_id,line,channel_reference,end_to_end_id,direction,amount,status,settled_at';
+
+/**
+ * The staging table as a bulk table of one run's lines: the lines are written as the reader made
+ * them, the run's id added on the way, without a row object per line (a million of them, each a
+ * copy of a line with one more field, were the load's largest allocation).
+ */
+function statementLinesOf(reconciliationId: string): BulkTable<StatementLine> {
+  invariant(RECONCILIATION_LINES_TABLE.columns.map((column) => column.name).join() === STAGED_COLUMNS, 'statementLinesOf writes the columns of reconciliation_lines in their order');
+  return {
+    name: RECONCILIATION_LINES_TABLE.name,
+    columns: RECONCILIATION_LINES_TABLE.columns as unknown as BulkTable<StatementLine>['columns'],
+    values: (line) => [reconciliationId, line.line, line.channel_reference, line.end_to_end_id, line.direction, line.amount, line.status, line.settled_at],
+    write(line, into, at) {
+      into[at] = reconciliationId;
+      into[at + 1] = line.line;
+      into[at + 2] = line.channel_reference;
+      into[at + 3] = line.end_to_end_id;
+      into[at + 4] = line.direction;
+      into[at + 5] = line.amount;
+      into[at + 6] = line.status;
+      into[at + 7] = line.settled_at;
+      return at + 8;
+    },
+  };
 }
 
 const EXCEPTION_COLUMNS = sql`(id, reconciliation_id, kind, channel_id, end_to_end_id, direction, line, channel_reference, statement_amount, statement_status,
@@ -70,7 +137,7 @@ export class Reconciliations {
   }
 
   async insertStatementLines(reconciliationId: string, lines: readonly StatementLine[]): Promise<void> {
-    await insertMany(this.context, RECONCILIATION_LINES_TABLE, lines.map((line) => ({ reconciliation_id: reconciliationId, ...line })));
+    await insertMany(this.context, statementLinesOf(reconciliationId), lines);
   }
 
   /**
@@ -99,14 +166,14 @@ export class Reconciliations {
                    when daikou_status <> status then 'status_mismatch'
                    else null
                  end as kind
-          from (${linesWithDaikouSide(side, input.channelId, run)}) lines
+          from (${linesWithDaikouSide(side, input, this.context.dialect.engine)}) lines
         ) classified
         where kind is not null`.execute(this.db);
       await sql`
         insert into reconciliation_exceptions ${EXCEPTION_COLUMNS}
         select cast(${run} as text) || ':' || cast(${side.direction} as text) || ':' || instruction_id, cast(${run} as text), 'missing_in_statement', cast(${input.channelId} as text), end_to_end_id,
                cast(${side.direction} as text), null, null, null, null, instruction_id, merchant_id, amount, state, 'open', null, null, null, null, null, cast(${input.at} as text)
-        from (${missingInStatement(side, input)}) missing`.execute(this.db);
+        from (${missingInStatement(side, input, this.context.dialect.engine)}) missing`.execute(this.db);
     }
     await this.#carryResolutions(input);
 
