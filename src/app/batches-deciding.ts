@@ -2,10 +2,9 @@ import { parseYuan } from '../core/index.js';
 import { findPersonalDataInText, maskPersonalDataInText } from '../core/payers/index.js';
 import { maskFileText } from './batch-errors.js';
 import type { CsvRecord, RowProblem } from './batches-reading.js';
-import type { AppContext } from './context.js';
-import type { CreateDebitInput, DebitIntakeStore, DecisionSource } from './debits.js';
+import type { CreateDebitInput } from './debit-sources.js';
 import type { CreatePayoutInput } from './payouts.js';
-import type { MandateStore, MandateTerms } from './ports.js';
+import type { MandateStore } from './ports.js';
 
 /*
  * Deciding a batch's rows: a record becomes a debit request (or the reason it cannot be one), and
@@ -39,63 +38,6 @@ export async function resolveMandateRefs(tx: Pick<MandateStore, 'findMandateIdsB
     record.mandate_id = ref === undefined || ref === '' ? undefined : ref.startsWith('mdt_') ? ref : (byAgreement.get(ref) ?? `agreement:${ref}`);
     delete record.mandate_ref;
   }
-}
-
-/**
- * The DecisionSource of one chunk's transaction. `load` reads what a part of the chunk needs —
- * live references and mandates — with a few set queries (earlier parts are already written in
- * this transaction, so the queries see them); usage counters are locked once per key and written
- * back once, when the chunk ends.
- */
-export interface ChunkSource extends DecisionSource {
-  load(inputs: readonly CreateDebitInput[]): Promise<void>;
-  claimReference(reference: string): void;
-  flushCounters(): Promise<void>;
-}
-
-export function chunkSource(ctx: AppContext, tx: DebitIntakeStore, merchantId: string): ChunkSource {
-  let taken = new Set<string>();
-  let byId = new Map<string, MandateTerms>();
-  let byAccount = new Map<string, MandateTerms[]>();
-  const usage = new Map<string, { value: number; delta: number; write: (delta: number) => Promise<void> }>();
-  const counter = async (key: string, lock: () => Promise<number>, write: (delta: number) => Promise<void>) => {
-    let entry = usage.get(key);
-    if (entry === undefined) {
-      entry = { value: await lock(), delta: 0, write };
-      usage.set(key, entry);
-    }
-    return entry;
-  };
-  return {
-    async load(inputs) {
-      taken = await tx.findLiveReferences(merchantId, inputs.map((input) => input.reference));
-      byId = new Map((await tx.getMandateTerms([...new Set(inputs.flatMap((input) => (input.mandate_id === undefined ? [] : [input.mandate_id])))])).map((m) => [m.id, m]));
-      const indexes = [...new Set(inputs.flatMap((input) => (input.mandate_id === undefined && input.payer ? [ctx.vault.index('account', input.payer.account_number)] : [])))];
-      byAccount = new Map();
-      for (const mandate of await tx.findMandatesByAccounts(merchantId, indexes)) byAccount.set(mandate.account_index, [...(byAccount.get(mandate.account_index) ?? []), mandate]);
-    },
-    liveReferenceExists: async (reference) => taken.has(reference),
-    mandateById: async (id) => byId.get(id) ?? null,
-    mandatesByAccount: async (accountIndex) => byAccount.get(accountIndex) ?? [],
-    claimReference: (reference) => taken.add(reference),
-    counters: {
-      mandateUsage: async (mandateId, month) => (await counter(`m|${mandateId}|${month}`, () => tx.lockMandateUsage(mandateId, month), (d) => tx.addMandateUsage(mandateId, month, d))).value,
-      addMandateUsage: async (mandateId, month, delta) => {
-        const entry = await counter(`m|${mandateId}|${month}`, () => tx.lockMandateUsage(mandateId, month), (d) => tx.addMandateUsage(mandateId, month, d));
-        entry.value += delta;
-        entry.delta += delta;
-      },
-      allowanceUsage: async (planId, subject, month) => (await counter(`a|${planId}|${subject}|${month}`, () => tx.lockAllowanceUsage(planId, subject, month), (d) => tx.addAllowanceUsage(planId, subject, month, d))).value,
-      addAllowanceUsage: async (planId, subject, month, delta) => {
-        const entry = await counter(`a|${planId}|${subject}|${month}`, () => tx.lockAllowanceUsage(planId, subject, month), (d) => tx.addAllowanceUsage(planId, subject, month, d));
-        entry.value += delta;
-        entry.delta += delta;
-      },
-    },
-    async flushCounters() {
-      for (const entry of usage.values()) if (entry.delta !== 0) await entry.write(entry.delta);
-    },
-  };
 }
 
 /** A rejected row's reference as the report shows it: never a full card or ID number, never very long. */

@@ -1,7 +1,8 @@
 import { setImmediate } from 'node:timers/promises';
 import { invariant } from '../core/index.js';
 import { BatchFileError, encodeBatchError, type BatchError } from './batch-errors.js';
-import { chunkSource, columnOf, recordToInput, resolveMandateRefs, storedReference } from './batches-deciding.js';
+import { columnOf, recordToInput, resolveMandateRefs, storedReference } from './batches-deciding.js';
+import { chunkSource } from './debit-sources.js';
 import { chunkReservations, writePayoutPart } from './batches-payouts.js';
 import { readRecords, type FileRow } from './batches-reading.js';
 import type { AppContext } from './context.js';

@@ -17,20 +17,14 @@ import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { givenMandateId, writeDebitEvents } from './events.js';
 import { optionalField } from './payer-details.js';
-import type { AttemptRow, CatalogStore, DebitEventRow, DebitFilter, DebitRow, DebitStore, EventStore, IdempotencyStore, MandateStore, MandateTerms, MerchantRow, Page } from './ports.js';
+import { idempotencyPair, type AttemptRow, type DebitEventRow, type DebitFilter, type DebitRow, type IdempotencyRow, type IdempotencyStore, type MandateTerms, type MerchantRow, type Page, type StoreTx } from './ports.js';
+import { chunkSource, heldCounters, transactionSource, type ChunkSource, type CreateDebitInput, type DecisionSource } from './debit-sources.js';
+import type { GroupedWork, Outcome } from './group-commit.js';
+
+export { transactionSource, type CreateDebitInput, type DebitIntakeStore, type DecisionSource, type UsageCounters } from './debit-sources.js';
 
 const CREATED = instructionMove('debit', 'created');
 const REJECTED = instructionMove('debit', 'rejected');
-
-export interface CreateDebitInput {
-  mandate_id?: string | undefined;
-  payer?: { account_number: string; holder_name?: string | undefined; id_number?: string | undefined; phone?: string | undefined } | undefined;
-  amount: number;
-  currency: 'CNY';
-  reference: string;
-  description?: string | undefined;
-  metadata?: Record<string, string> | undefined;
-}
 
 export interface ApiResponse {
   status: number;
@@ -67,29 +61,134 @@ const IDEMPOTENCY_STALE_MS = 10 * 1000;
 /**
  * `POST /v1/debits`, under the client's idempotency key (SPEC §5): the key's claim, the debit and
  * the key's stored answer are written in one transaction, which concurrent requests share
- * (`ctx.groupCommit`, DESIGN-NOTES §11). A duplicate of a key claimed by a request not yet
+ * (`ctx.groupCommit`, DESIGN-NOTES §11): the group's debits are decided together, in arrival
+ * order, and written set-based (`API_DEBITS`). A duplicate of a key claimed by a request not yet
  * committed is refused `request_in_progress`; one whose request committed gets its answer again.
- * A refused request rolls back its claim with everything else it wrote.
+ * A refused request writes nothing, its claim included.
  */
 export async function createDebit<V>(ctx: AppContext, merchantId: string, clientKey: string | null, input: CreateDebitInput, present: DebitPresenter<V>): Promise<ApiResponse> {
   const idempotencyKey = idempotencyKeyIndex(ctx, clientKey);
   const requestHash = idempotencyKey === null ? null : requestHashOf(input);
   // Read before the transaction: on SQLite the transaction holds the only connection.
   const router = await ctx.routing.router();
-  return ctx.groupCommit.run(async (tx) => {
-    if (idempotencyKey !== null) {
-      const replay = await claimIdempotencyKeyIn(tx, ctx.clock.now(), merchantId, idempotencyKey, requestHash!);
-      if (replay !== null) return replay;
-    }
+  return ctx.groupCommit.add(API_DEBITS, { ctx, merchantId, idempotencyKey, requestHash, input, present, router });
+}
+
+/** One `POST /v1/debits` as a group commit holds it. */
+interface DebitRequest {
+  ctx: AppContext;
+  merchantId: string;
+  /** The key's stored form and the request's hash; both null without a key. */
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  input: CreateDebitInput;
+  present: DebitPresenter<unknown>;
+  router: Router;
+}
+
+const API_DEBITS: GroupedWork<StoreTx, DebitRequest, ApiResponse> = { all: createDebits, one: createDebitAlone };
+
+/** One debit alone, statement by statement: a group's fallback (GroupedWork.one). */
+async function createDebitAlone(tx: StoreTx, request: DebitRequest): Promise<ApiResponse> {
+  const { ctx, merchantId, idempotencyKey, input } = request;
+  if (idempotencyKey !== null) {
+    const replay = await claimIdempotencyKeyIn(tx, ctx.clock.now(), merchantId, idempotencyKey, request.requestHash!);
+    if (replay !== null) return replay;
+  }
+  const merchant = await ctx.routing.merchant(merchantId, tx);
+  invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
+  const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), request.router, merchant, input);
+  if ((await tx.insertDebit(debit)) === 'reference_taken') throw referenceTaken();
+  await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
+  const body = request.present(debit, givenMandateId(event));
+  if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
+  return { status: 201, body, replayed: false };
+}
+
+/** A key the group claimed, and the answer of the request that used it, once one did. */
+interface GroupKey {
+  row: IdempotencyRow;
+  answer: { body: string; response: ApiResponse } | null;
+}
+
+/**
+ * A group's debits (GroupedWork.all), of one merchant or several: their keys claimed with one
+ * insert; references, mandates and usage counters read with a few set queries (chunkSource, as a
+ * batch's chunk reads them); each debit decided in memory in arrival order, so that a reference
+ * taken, a monthly limit or an allowance used by an earlier one holds for the later ones; then
+ * all written with multi-row inserts, one counter write per key and one write of the keys'
+ * answers. A request refused by its own checks, or replayed, writes nothing.
+ */
+async function createDebits(tx: StoreTx, requests: readonly DebitRequest[]): Promise<Outcome<ApiResponse>[]> {
+  const ctx = requests[0]!.ctx;
+  const now = ctx.clock.now();
+  const claims = new Map<string, IdempotencyRow>();
+  for (const { merchantId, idempotencyKey, requestHash } of requests) {
+    if (idempotencyKey === null) continue;
+    const pair = idempotencyPair(merchantId, idempotencyKey);
+    if (!claims.has(pair)) claims.set(pair, { merchant_id: merchantId, key: idempotencyKey, request_hash: requestHash!, state: 'in_progress', response_status: null, response_body: null, created_at: now.toISOString() });
+  }
+  const claimed = await tx.insertIdempotencyKeys([...claims.values()]);
+  const keys = new Map<string, GroupKey>([...claimed].map((pair) => [pair, { row: claims.get(pair)!, answer: null }]));
+
+  const counters = heldCounters(tx);
+  const merchants = new Map<string, { merchant: MerchantRow; source: ChunkSource }>();
+  for (const merchantId of new Set(requests.map((request) => request.merchantId))) {
     const merchant = await ctx.routing.merchant(merchantId, tx);
     invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
-    const { debit, event } = await decideDebit(ctx, transactionSource(ctx, tx, merchantId), router, merchant, input);
-    if ((await tx.insertDebit(debit)) === 'reference_taken') throw referenceTaken();
-    await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
-    const body = present(debit, givenMandateId(event));
-    if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
-    return { status: 201, body, replayed: false };
-  });
+    const source = chunkSource(ctx, tx, merchantId, counters);
+    await source.load(requests.flatMap((request) => (request.merchantId === merchantId ? [request.input] : [])));
+    merchants.set(merchantId, { merchant, source });
+  }
+
+  const debits: DebitRow[] = [];
+  const events: DebitEventRow[] = [];
+  const decide = async (request: DebitRequest): Promise<ApiResponse> => {
+    const { merchantId, idempotencyKey, requestHash } = request;
+    let key: GroupKey | undefined;
+    if (idempotencyKey !== null) {
+      const pair = idempotencyPair(merchantId, idempotencyKey);
+      key = keys.get(pair);
+      if (key === undefined) {
+        // Held before this group: the stored row decides (a replay, a refusal, or taken over).
+        const replay = await claimIdempotencyKeyIn(tx, now, merchantId, idempotencyKey, requestHash!);
+        if (replay !== null) return replay;
+        key = { row: claims.get(pair)!, answer: null };
+        keys.set(pair, key);
+      } else if (key.answer !== null) {
+        // Used by an earlier request of this group, which went through.
+        if (key.row.request_hash !== requestHash) throw keyReused();
+        return { ...key.answer.response, body: JSON.parse(key.answer.body) as unknown, replayed: true };
+      }
+      // This request's now: no earlier one of the group used the key, or those that did were refused.
+      key.row = { ...key.row, request_hash: requestHash! };
+    }
+    const { merchant, source } = merchants.get(merchantId)!;
+    const { debit, event } = await decideDebit(ctx, source, request.router, merchant, request.input);
+    if (debit.status !== 'rejected') source.claimReference(debit.reference);
+    debits.push(debit);
+    events.push(event);
+    const response: ApiResponse = { status: 201, body: request.present(debit, givenMandateId(event)), replayed: false };
+    if (key !== undefined) key.answer = { body: JSON.stringify(response.body), response };
+    return response;
+  };
+  const outcomes: Outcome<ApiResponse>[] = [];
+  for (const request of requests) {
+    try {
+      outcomes.push({ ok: true, value: await decide(request) });
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+    }
+  }
+
+  await tx.insertDebits(debits);
+  await writeDebitEvents(ctx.presenters, tx, events, debits);
+  await counters.flush();
+  const answered = [...keys.values()].filter((key) => key.answer !== null);
+  await tx.completeIdempotencyKeys(answered.map(({ row, answer }) => ({ ...row, state: 'done', response_status: answer!.response.status, response_body: answer!.body })));
+  // Claimed by requests that were all refused: free again, for a corrected retry.
+  for (const { row, answer } of keys.values()) if (answer === null) await tx.deleteIdempotencyKey(row.merchant_id, row.key);
+  return outcomes;
 }
 
 /** The stored form of a client's Idempotency-Key: its keyed hash, which finds the same key again and reveals nothing (a careless client may send a card number). */
@@ -153,60 +252,21 @@ export async function claimIdempotencyKeyIn(tx: IdempotencyStore, now: Date, mer
     await tx.insertIdempotencyKey(row);
     return null;
   }
-  if (existing.request_hash !== requestHash) {
-    throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
-  }
+  if (existing.request_hash !== requestHash) throw keyReused();
   if (existing.state !== 'done' || existing.response_status === null || existing.response_body === null) {
     throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
   }
   return { status: existing.response_status, body: JSON.parse(existing.response_body) as unknown, replayed: true };
 }
 
+function keyReused(): AppError {
+  return new AppError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
+}
+
 function referenceTaken(): AppError {
   return new AppError('reference_already_used', 'This merchant already has a debit with this reference.', [
     { pointer: '/reference', code: 'already_used', detail: 'reference must be unique per merchant among debits that were not rejected.' },
   ]);
-}
-
-/**
- * What deciding a debit reads and counts. The API answers it with queries inside the request's
- * transaction; a batch answers it from rows loaded once per chunk and writes the counters back
- * in one go, so the same decision runs set-based (STYLE §13).
- */
-export interface DecisionSource {
-  liveReferenceExists(reference: string): Promise<boolean>;
-  mandateById(id: string): Promise<MandateTerms | null>;
-  mandatesByAccount(accountIndex: string): Promise<MandateTerms[]>;
-  /** The counters of DESIGN-NOTES §4, held until the transaction ends. */
-  counters: UsageCounters;
-}
-
-export interface UsageCounters {
-  mandateUsage(mandateId: string, month: string): Promise<number>;
-  addMandateUsage(mandateId: string, month: string, deltaFen: number): Promise<void>;
-  allowanceUsage(planId: string, subject: string, month: string): Promise<number>;
-  addAllowanceUsage(planId: string, subject: string, month: string, deltaFen: number): Promise<void>;
-}
-
-/**
- * What deciding and writing debits needs, one at a time or a batch chunk at a time: the merchant's
- * live references and debits, its mandates and their usage, the fee plans' allowance counters.
- */
-export type DebitIntakeStore = DebitStore & MandateStore & CatalogStore & EventStore;
-
-/** Answers a DecisionSource with queries in a transaction: the API's path, one debit at a time. */
-export function transactionSource(ctx: AppContext, tx: DebitIntakeStore, merchantId: string): DecisionSource {
-  return {
-    liveReferenceExists: async (reference) => (await tx.findLiveDebitByReference(merchantId, reference)) !== null,
-    mandateById: (id) => tx.getMandate(id),
-    mandatesByAccount: (accountIndex) => tx.findMandatesByAccount(merchantId, accountIndex),
-    counters: {
-      mandateUsage: (mandateId, month) => tx.lockMandateUsage(mandateId, month),
-      addMandateUsage: (mandateId, month, delta) => tx.addMandateUsage(mandateId, month, delta),
-      allowanceUsage: (planId, subject, month) => tx.lockAllowanceUsage(planId, subject, month),
-      addAllowanceUsage: (planId, subject, month, delta) => tx.addAllowanceUsage(planId, subject, month, delta),
-    },
-  };
 }
 
 export interface DecidedDebit {

@@ -102,7 +102,7 @@ export function webhookAllowPrivateFromEnv(env: NodeJS.ProcessEnv): boolean {
 
 /**
  * `DAIKOU_GROUP_COMMIT`: `1`, concurrent API writes share a transaction (DESIGN-NOTES §11); `0`,
- * each has its own. Unset: the engine's default (main.ts: on for SQLite, off for PostgreSQL).
+ * each has its own. Unset: on, on both engines (main.ts).
  */
 export function groupCommitFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
   const value = env.DAIKOU_GROUP_COMMIT;

@@ -37,15 +37,27 @@ for (const engine of ENGINES) {
       if (original !== undefined) ctx.groupCommit = original;
     });
 
-    /** Replaces the hub's group commit with one over `transaction`, counting the transactions it opens. */
-    function groupOver(transaction: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>): { transactions: number } {
-      const counter = { transactions: 0 };
+    /**
+     * Replaces the hub's group commit with one over `transaction`, counting the transactions it
+     * opens and the savepoints they take (one when a group's debits were written together; one
+     * more per debit when the group fell back to one by one).
+     */
+    function groupOver(transaction: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>): { transactions: number; savepoints: number } {
+      const counter = { transactions: 0, savepoints: 0 };
       original = ctx.groupCommit;
       ctx.groupCommit = new GroupCommit<Tx>(
         {
           transaction: (work) => {
             counter.transactions += 1;
-            return transaction(work);
+            return transaction((tx) =>
+              work({
+                ...tx,
+                savepoint: (inner) => {
+                  counter.savepoints += 1;
+                  return tx.savepoint(inner);
+                },
+              }),
+            );
           },
         },
         { enabled: true },
@@ -129,10 +141,121 @@ for (const engine of ENGINES) {
       expect(retried).toMatchObject({ status: 201, replayed: false });
     });
 
+    /** The group's answers: a debit's status (and failure code when rejected), `replay` for a replayed answer, or the error's code. */
+    const answers = (outcomes: PromiseSettledResult<ApiResponse>[]) =>
+      outcomes.map((outcome) => {
+        if (outcome.status === 'rejected') return codeOf(outcome);
+        const body = outcome.value.body as { status: string; failure_code: string | null };
+        return outcome.value.replayed ? `replay:${body.status}` : body.failure_code === null ? body.status : `${body.status}:${body.failure_code}`;
+      });
+    const usage = (mandateId: string) => ctx.store.transaction((tx) => tx.lockMandateUsage(mandateId, ctx.clock.now().toISOString().slice(0, 7)));
+    const storedOf = async (key: string, mandateId: string) =>
+      ((await t.call('GET', `/v1/debits?mandate_id=${mandateId}&limit=100`, { key })).body.data as { id: string; reference: string; status: string }[]).map((debit) => `${debit.reference}:${debit.status}`).sort();
+
+    it('a group of two merchants decides each against its own references, mandates and keys', async () => {
+      const other = await createMerchant(t);
+      const [mine, theirs] = [await createMandate(t, merchant.key, nextCard()), await createMandate(t, other.key, nextCard())];
+      const counter = groupOver((work) => ctx.store.transaction(work));
+      const outcomes = await settle([
+        createDebit(ctx, merchant.id, 'mix-key', debitOf(mine, 100, 'MIX-1'), present),
+        // The same reference and the same key at another merchant: theirs, not a duplicate nor a replay.
+        createDebit(ctx, other.id, 'mix-key', debitOf(theirs, 100, 'MIX-1'), present),
+        // Each merchant's second use of the reference is refused.
+        createDebit(ctx, other.id, 'mix-key-2', debitOf(theirs, 200, 'MIX-1'), present),
+        createDebit(ctx, merchant.id, 'mix-key-3', debitOf(mine, 200, 'MIX-1'), present),
+        // The other merchant's mandate is not this merchant's.
+        createDebit(ctx, merchant.id, 'mix-key-4', debitOf(theirs, 300, 'MIX-4'), present),
+        createDebit(ctx, other.id, 'mix-key-4', debitOf(theirs, 300, 'MIX-4'), present),
+      ]);
+      expect(counter).toEqual({ transactions: 1, savepoints: 1 });
+      expect(answers(outcomes)).toEqual(['pending', 'pending', 'reference_already_used', 'reference_already_used', 'rejected:mandate_not_found', 'pending']);
+      expect(await storedOf(merchant.key, mine)).toEqual(['MIX-1:pending']);
+      expect(await storedOf(other.key, theirs)).toEqual(['MIX-1:pending', 'MIX-4:pending']);
+    });
+
+    it("a mandate's monthly limit reached by the third debit of a group rejects it, and a later one that fits goes through", async () => {
+      const mandateId = await createMandate(t, merchant.key, nextCard(), { limits: { monthly_max: 1_000 } });
+      const counter = groupOver((work) => ctx.store.transaction(work));
+      const outcomes = await settle([400, 400, 400, 200].map((amount, index) => createDebit(ctx, merchant.id, null, debitOf(mandateId, amount, `LIMIT-${index}`), present)));
+      expect(counter).toEqual({ transactions: 1, savepoints: 1 });
+      expect(answers(outcomes)).toEqual(['pending', 'pending', 'rejected:mandate_monthly_limit_exceeded', 'pending']);
+      // One write of the whole group's use: 400 + 400 + 200.
+      expect(await usage(mandateId)).toBe(1_000);
+      const next = await createDebit(ctx, merchant.id, null, debitOf(mandateId, 1, 'LIMIT-AFTER'), present);
+      expect((next.body as { failure_code: string | null }).failure_code).toBe('mandate_monthly_limit_exceeded');
+    });
+
+    it('two requests of one key in a group: the second replays the first, or is refused when its body differs; a refused first frees the key', async () => {
+      const mandateId = await createMandate(t, merchant.key, nextCard());
+      const counter = groupOver((work) => ctx.store.transaction(work));
+      const outcomes = await settle([
+        createDebit(ctx, merchant.id, 'dup-key', debitOf(mandateId, 100, 'DUP-1'), present),
+        createDebit(ctx, merchant.id, 'dup-key', debitOf(mandateId, 100, 'DUP-1'), present),
+        createDebit(ctx, merchant.id, 'dup-key', debitOf(mandateId, 999, 'DUP-1'), present),
+        // Refused by its own checks: its key goes to the next request that uses it.
+        createDebit(ctx, merchant.id, 'dup-free', debitOf(mandateId, 100, 'DUP-1'), present),
+        createDebit(ctx, merchant.id, 'dup-free', debitOf(mandateId, 200, 'DUP-2'), present),
+        createDebit(ctx, merchant.id, 'dup-free', debitOf(mandateId, 200, 'DUP-2'), present),
+      ]);
+      expect(counter).toEqual({ transactions: 1, savepoints: 1 });
+      expect(answers(outcomes)).toEqual(['pending', 'replay:pending', 'idempotency_key_reused', 'reference_already_used', 'pending', 'replay:pending']);
+      const body = (index: number) => (outcomes[index]!.status === 'fulfilled' ? (outcomes[index]!.value.body as { id: string }).id : null);
+      expect(body(1)).toBe(body(0));
+      expect(body(5)).toBe(body(4));
+      expect(await storedOf(merchant.key, mandateId)).toEqual(['DUP-1:pending', 'DUP-2:pending']);
+      // The answers were stored with the keys: replayed after the commit too.
+      expect((await createDebit(ctx, merchant.id, 'dup-free', debitOf(mandateId, 200, 'DUP-2'), present)).body).toEqual(outcomes[4]!.status === 'fulfilled' ? outcomes[4]!.value.body : null);
+    });
+
+    it('two debits of one reference in a group: the second is refused, unless the first was rejected and so holds no reference', async () => {
+      const mandateId = await createMandate(t, merchant.key, nextCard(), { limits: { per_debit_max: 500 } });
+      const counter = groupOver((work) => ctx.store.transaction(work));
+      const outcomes = await settle([
+        createDebit(ctx, merchant.id, null, debitOf(mandateId, 100, 'REF-1'), present),
+        createDebit(ctx, merchant.id, null, debitOf(mandateId, 100, 'REF-1'), present),
+        // Over the per-debit limit: rejected, and the reference stays free.
+        createDebit(ctx, merchant.id, null, debitOf(mandateId, 600, 'REF-2'), present),
+        createDebit(ctx, merchant.id, null, debitOf(mandateId, 100, 'REF-2'), present),
+        createDebit(ctx, merchant.id, null, debitOf(mandateId, 100, 'REF-2'), present),
+      ]);
+      expect(counter).toEqual({ transactions: 1, savepoints: 1 });
+      expect(answers(outcomes)).toEqual(['pending', 'reference_already_used', 'rejected:mandate_limit_exceeded', 'pending', 'reference_already_used']);
+      expect(await storedOf(merchant.key, mandateId)).toEqual(['REF-1:pending', 'REF-2:pending', 'REF-2:rejected']);
+    });
+
+    it('a group whose debits cannot be written together (a reference a concurrent transaction took) goes one by one, and each stands alone', async () => {
+      const mandateId = await createMandate(t, merchant.key, nextCard());
+      // The first multi-row insert of debits fails as PostgreSQL's unique index fails it.
+      let inserts = 0;
+      const counter = groupOver((work) =>
+        ctx.store.transaction((tx) =>
+          work({
+            ...tx,
+            insertDebits: (rows) => {
+              inserts += 1;
+              return inserts === 1 ? Promise.reject(new Error('duplicate key value violates unique constraint')) : tx.insertDebits(rows);
+            },
+          }),
+        ),
+      );
+      const outcomes = await settle([
+        createDebit(ctx, merchant.id, 'alone-1', debitOf(mandateId, 100, 'ALONE-1'), present),
+        createDebit(ctx, merchant.id, 'alone-2', debitOf(mandateId, 100, 'ALONE-1'), present),
+        createDebit(ctx, merchant.id, 'alone-3', debitOf(mandateId, 100, 'ALONE-3'), present),
+      ]);
+      expect(counter).toEqual({ transactions: 1, savepoints: 4 });
+      expect(answers(outcomes)).toEqual(['pending', 'reference_already_used', 'pending']);
+      expect(await storedOf(merchant.key, mandateId)).toEqual(['ALONE-1:pending', 'ALONE-3:pending']);
+      // Nothing of the failed attempt stayed: the keys hold the answers of the requests alone.
+      expect((await createDebit(ctx, merchant.id, 'alone-1', debitOf(mandateId, 100, 'ALONE-1'), present)).replayed).toBe(true);
+      expect((await createDebit(ctx, merchant.id, 'alone-2', debitOf(mandateId, 1, 'ALONE-2'), present)).replayed).toBe(false);
+    });
+
     it('a savepoint that cannot be rolled back fails the whole group, and nothing of it is kept', async () => {
       const mandateId = await createMandate(t, merchant.key, nextCard());
       const broken = new Error('the connection was lost');
-      // The second request fails, and rolling back to its savepoint fails too.
+      // The group's savepoint (its debits are decided and written together, in one) fails, and
+      // rolling back to it fails too.
       let works = 0;
       const counter = groupOver((work) =>
         ctx.store.transaction((tx) =>
@@ -140,7 +263,7 @@ for (const engine of ENGINES) {
             ...tx,
             savepoint: (inner) => {
               works += 1;
-              return works === 2 ? Promise.reject(new TransactionBroken(broken)) : tx.savepoint(inner);
+              return works === 1 ? Promise.reject(new TransactionBroken(broken)) : tx.savepoint(inner);
             },
           }),
         ),

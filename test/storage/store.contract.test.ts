@@ -14,7 +14,7 @@ import type {
   RuleRow,
   Store,
 } from '../../src/app/ports.js';
-import { MANDATE_TERMS_COLUMNS } from '../../src/app/ports.js';
+import { idempotencyPair, MANDATE_TERMS_COLUMNS } from '../../src/app/ports.js';
 import {
   answerStep,
   instructionMove,
@@ -1300,6 +1300,27 @@ for (const engine of ENGINES) {
           response_status: 201,
           response_body: '{"id":"dbt_1"}',
         });
+      });
+
+      it('inserts keys at once, those that do not exist, and names the ones inserted', async () => {
+        await store.insertIdempotencyKey(idempotencyRow('mer_a', 'key-1', { request_hash: 'earlier' }));
+        const inserted = await store.insertIdempotencyKeys([idempotencyRow('mer_a', 'key-1'), idempotencyRow('mer_a', 'key-2'), idempotencyRow('mer_b', 'key-1')]);
+        expect([...inserted].sort()).toEqual([idempotencyPair('mer_a', 'key-2'), idempotencyPair('mer_b', 'key-1')].sort());
+        // The existing key is untouched.
+        expect((await store.getIdempotencyKey('mer_a', 'key-1'))?.request_hash).toBe('earlier');
+        expect(await store.insertIdempotencyKeys([])).toEqual(new Set());
+      });
+
+      it('completes keys at once, each with its own answer and request hash', async () => {
+        const [one, two] = [idempotencyRow('mer_a', 'key-1'), idempotencyRow('mer_a', 'key-2')];
+        await store.insertIdempotencyKeys([one, two]);
+        const done = [
+          { ...one, request_hash: 'hash-of-the-request-that-used-it', state: 'done' as const, response_status: 201, response_body: '{"id":"dbt_1"}' },
+          { ...two, state: 'done' as const, response_status: 201, response_body: '{"id":"dbt_2"}' },
+        ];
+        await store.completeIdempotencyKeys(done);
+        expect(await store.getIdempotencyKey('mer_a', 'key-1')).toEqual(done[0]);
+        expect(await store.getIdempotencyKey('mer_a', 'key-2')).toEqual(done[1]);
       });
 
       it('deletes one key', async () => {

@@ -1,4 +1,4 @@
-import type { IdempotencyRow } from '../../app/ports.js';
+import { idempotencyPair, type IdempotencyRow } from '../../app/ports.js';
 import { type Executor, type StoreContext } from './shared.js';
 
 /** Idempotency keys and their stored responses. */
@@ -16,6 +16,33 @@ export class Idempotency {
       .onConflict((oc) => oc.columns(['merchant_id', 'key']).doNothing())
       .executeTakeFirst();
     return result.numInsertedOrUpdatedRows === 1n;
+  }
+
+  async insertIdempotencyKeys(rows: readonly IdempotencyRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const inserted = await this.db
+      .insertInto('idempotency_keys')
+      .values([...rows])
+      .onConflict((oc) => oc.columns(['merchant_id', 'key']).doNothing())
+      .returning(['merchant_id', 'key'])
+      .execute();
+    return new Set(inserted.map((row) => idempotencyPair(row.merchant_id, row.key)));
+  }
+
+  async completeIdempotencyKeys(rows: readonly IdempotencyRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db
+      .insertInto('idempotency_keys')
+      .values([...rows])
+      .onConflict((oc) =>
+        oc.columns(['merchant_id', 'key']).doUpdateSet((eb) => ({
+          request_hash: eb.ref('excluded.request_hash'),
+          state: eb.ref('excluded.state'),
+          response_status: eb.ref('excluded.response_status'),
+          response_body: eb.ref('excluded.response_body'),
+        })),
+      )
+      .execute();
   }
 
   async getIdempotencyKey(merchantId: string, key: string): Promise<IdempotencyRow | null> {
