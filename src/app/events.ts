@@ -61,7 +61,7 @@ export async function writeDebitEvents(
   if (published.length === 0) return;
   const debits = new Map(known.map((debit) => [debit.id, debit]));
   const missing = [...new Set(published.map((event) => event.debit_id).filter((id) => !debits.has(id)))];
-  for (const debit of await tx.getDebits(missing)) debits.set(debit.id, debit);
+  if (missing.length > 0) for (const debit of await tx.getDebits(missing)) debits.set(debit.id, debit);
   await tx.insertEvents(
     published.map((event) => {
       const debit = debits.get(event.debit_id);
@@ -87,7 +87,7 @@ export async function writePayoutEvents(
   if (published.length === 0) return;
   const payouts = new Map(known.map((payout) => [payout.id, payout]));
   const missing = [...new Set(published.map((event) => event.payout_id).filter((id) => !payouts.has(id)))];
-  for (const payout of await tx.getPayouts(missing)) payouts.set(payout.id, payout);
+  if (missing.length > 0) for (const payout of await tx.getPayouts(missing)) payouts.set(payout.id, payout);
   await tx.insertEvents(
     published.map((event) => {
       const payout = payouts.get(event.payout_id);

@@ -22,7 +22,7 @@ import {
 import type { AppContext } from './context.js';
 import { writeDebitEvents, writePayoutEvents } from './events.js';
 import { releaseFees } from './fee-plans.js';
-import type { AttemptPatch, AttemptRow, CatalogStore, ClaimedDebit, DebitStore, EventStore, LedgerStore, MandateStore, PayoutAttemptRow, PayoutRow, PayoutStore, RefundStore, SubmissionStore } from './ports.js';
+import type { AttemptPatch, AttemptRow, CatalogStore, ClaimedDebit, DebitRow, DebitStore, EventStore, LedgerStore, MandateStore, PayoutAttemptRow, PayoutRow, PayoutStore, RefundStore, SubmissionStore } from './ports.js';
 import { payoutRoutingInput, routingInput } from './routing-rows.js';
 
 /**
@@ -74,6 +74,34 @@ export interface EventInput {
   status: InstructionStatus;
   at: string;
   data: Record<string, unknown>;
+  /**
+   * The instruction as it now is in the transaction, when the caller holds it: a handle the
+   * adapter gave out (a claimed instruction, or what `succeed` returned), so that its public
+   * event is built from the row the adapter wrote instead of reading the row back.
+   */
+  held?: Held;
+}
+
+/** An instruction's row as the adapter last wrote it, opaque to the worker. */
+export interface Held {
+  readonly id: string;
+}
+
+/** The rows the adapter's handles stand for (a WeakMap: nothing to clear), and the events' rows among them. */
+class HeldRows<Row> {
+  readonly #rows = new WeakMap<Held, Row>();
+
+  hold(handle: Held, row: Row): Held {
+    this.#rows.set(handle, row);
+    return handle;
+  }
+
+  of(events: readonly EventInput[]): Row[] {
+    return events.flatMap(({ held }) => {
+      const row = held === undefined ? undefined : this.#rows.get(held);
+      return row === undefined ? [] : [row];
+    });
+  }
 }
 
 /** What applying answers touches, whatever the kind. */
@@ -88,8 +116,8 @@ export interface InstructionKindAdapter {
   sender(channelId: string): FlowLookup<Sender>;
   claimOpenAttempts(store: KindStore, now: string, limit: number, owner: string, leaseUntil: string): Promise<InstructionAttempt[]>;
   updateAttempts(tx: KindStore, updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<InstructionAttempt[]>;
-  /** Moves the instructions of succeeded attempts and posts their ledger transactions; returns their ids and channels. */
-  succeed(tx: KindStore, now: Date, step: Step, moved: readonly InstructionAttempt[]): Promise<{ id: string; channelId: string | null }[]>;
+  /** Moves the instructions of succeeded attempts and posts their ledger transactions; returns their ids, channels and rows as written. */
+  succeed(tx: KindStore, now: Date, step: Step, moved: readonly InstructionAttempt[]): Promise<{ id: string; channelId: string | null; held: Held }[]>;
   attemptCount(tx: KindStore, id: string): Promise<number>;
   /** Applies a table change with a patch of `next_action_at` or of the failure; false when the row was not in `change.from`. */
   update(tx: KindStore, id: string, change: InstructionChange, patch: InstructionPatch, at: string): Promise<boolean>;
@@ -132,9 +160,12 @@ function absentChannels(attempts: readonly InstructionAttempt[], id: string): Se
 export function debitKind(ctx: AppContext): InstructionKindAdapter {
   // What each claimed debit carries to its flow, found by the object the worker holds: nothing to clear.
   const rows = new WeakMap<ClaimedInstruction, ClaimedDebit>();
+  // The debits as the claim and the success wrote them (a rerouted one patched in place), for their events.
+  const held = new HeldRows<DebitRow>();
   const claimed = (claim: ClaimedDebit): ClaimedInstruction => {
     const entry = { id: claim.debit.id, channelId: claim.debit.channel_id!, attemptNumber: claim.debit.attempt_count };
     rows.set(entry, claim);
+    held.hold(entry, claim.debit);
     return entry;
   };
   const instruction = (entry: ClaimedInstruction, attempt: InstructionAttempt) => {
@@ -183,6 +214,7 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
         ctx.presenters,
         tx,
         rows.map((row) => ({ id: ctx.ids.next('event'), debit_id: row.instructionId, type: row.type, status: row.status, at: row.at, data: JSON.stringify(row.data) })),
+        held.of(rows),
       ),
     sender: (channelId) => senderOf(ctx.connectors.debitSubmit(channelId), (flow, one) => flow.submitDebit(one), (flow, many) => flow.submitDebits(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenAttempts(now, limit, owner, leaseUntil)).map(fromDebitAttempt),
@@ -200,7 +232,7 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
           businessDate: date,
         })),
       );
-      return debits.map((debit) => ({ id: debit.id, channelId: debit.channel_id }));
+      return debits.map((debit) => ({ id: debit.id, channelId: debit.channel_id, held: held.hold({ id: debit.id }, debit) }));
     },
     async attemptCount(tx, id) {
       const debit = await tx.getDebit(id);
@@ -245,9 +277,11 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
       holderName: payout.payee_holder_name,
     };
   };
+  const held = new HeldRows<PayoutRow>();
   const claimed = (payout: PayoutRow): ClaimedInstruction => {
     const entry = { id: payout.id, channelId: payout.channel_id!, attemptNumber: payout.attempt_count };
     rows.set(entry, payout);
+    held.hold(entry, payout);
     return entry;
   };
   const amounts = (payout: PayoutRow) => ({ payoutId: payout.id, merchantId: payout.merchant_id, channelId: payout.channel_id!, amountFen: payout.amount, feeFen: payout.fee, channelCostFen: payout.channel_cost });
@@ -274,9 +308,13 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
     },
     insertAttempts: (tx, rows) => tx.insertPayoutAttempts(rows.map(toPayoutAttempt)),
     async insertEvents(tx, rows) {
-      // A refund's events are `refund.*` (SPEC §16): one query reads the payouts, as they are now
-      // in the transaction, to tell refunds apart and to carry them in the public events.
-      const payouts = await tx.getPayouts([...new Set(rows.map((row) => row.instructionId))]);
+      // A refund's events are `refund.*` (SPEC §16): the payouts as they are now in the
+      // transaction tell refunds apart and are carried in the public events; those the caller
+      // does not hold are read, in one query.
+      const payouts = held.of(rows);
+      const known = new Set(payouts.map((payout) => payout.id));
+      const missing = [...new Set(rows.map((row) => row.instructionId).filter((id) => !known.has(id)))];
+      if (missing.length > 0) payouts.push(...(await tx.getPayouts(missing)));
       const refunds = new Set(payouts.filter((payout) => payout.kind === 'refund').map((payout) => payout.id));
       await writePayoutEvents(
         ctx.presenters,
@@ -296,7 +334,7 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
       await tx.postLedgerTransactions(
         payouts.map((payout) => ({ id: ctx.ids.next('ledgerTransaction'), transaction: payoutSucceededTransaction(amounts(payout), payout.kind === 'refund' ? 'refund_succeeded' : 'payout_succeeded'), at, businessDate: date })),
       );
-      return payouts.map((payout) => ({ id: payout.id, channelId: payout.channel_id }));
+      return payouts.map((payout) => ({ id: payout.id, channelId: payout.channel_id, held: held.hold({ id: payout.id }, payout) }));
     },
     async attemptCount(tx, id) {
       const payout = await tx.getPayout(id);

@@ -8,7 +8,7 @@ import type { Engine } from '../storage/database.js';
 import { measureApiThroughput } from './api-throughput.js';
 import { createBenchDatabase } from './bench-database.js';
 import { BATCH_CONTENT_TYPES, type BatchFileFormat } from './batch-file-writer.js';
-import { callHub, expectStatus, type BatchAnswer, type TrialBalanceAnswer } from './hub-api.js';
+import { callHub, expectStatus, type ApiAnswer, type BatchAnswer, type TrialBalanceAnswer } from './hub-api.js';
 import { HubProcess } from './hub-process.js';
 import { seedBench, type BenchHubConfig, type Seeded } from './seed-bench.js';
 import { runPayoutPhase, type PayoutFigures } from './payout-phase.js';
@@ -393,7 +393,7 @@ async function followBatch(
   let last = -1;
   for (;;) {
     const polled = performance.now();
-    const batch = expectStatus(await callHub<BatchAnswer>(url, key, 'GET', `/v1/batches/${batchId}`), [200], 'read the batch');
+    const batch = expectStatus(await readBatch(url, key, batchId), [200], 'read the batch');
     const now = performance.now();
     if (watch.finished(batch)) return batch;
     const done = watch.progress(batch);
@@ -408,5 +408,24 @@ async function followBatch(
       watch.say(`${done}/${watch.total} ${watch.unit}, ${perSecond(done, (now - watch.started) / 1000)}/s`);
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS_MAX, Math.max(POLL_MS_MIN, POLL_COST_FACTOR * (now - polled)))));
+  }
+}
+
+/** Failed polls in a row that followBatch waits through before giving up. */
+const POLL_FAILURES_MAX = 5;
+
+/**
+ * GET /v1/batches/{id}, asked again when the request itself fails (Node's fetch: "fetch failed"):
+ * on a loaded machine a keep-alive connection can be closed by the hub's timer the moment its
+ * event loop comes back from a long chunk, just as the next poll reuses it. A read repeats safely.
+ */
+async function readBatch(url: string, key: string, batchId: string): Promise<ApiAnswer<BatchAnswer>> {
+  for (let failures = 1; ; failures += 1) {
+    try {
+      return await callHub<BatchAnswer>(url, key, 'GET', `/v1/batches/${batchId}`);
+    } catch (error) {
+      if (!(error instanceof TypeError) || failures >= POLL_FAILURES_MAX) throw error;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS_MIN * failures));
+    }
   }
 }

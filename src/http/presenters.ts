@@ -23,8 +23,12 @@ export type SettlementView = z.output<typeof Settlement>;
 
 /** A stored time (UTC text) as the API writes times: RFC 3339 at +08:00 (SPEC §2). */
 export function presentInstant(stored: string): string {
-  return formatInstant(new Date(stored));
+  // A batch's or a worker round's rows share their times: the last answer is kept.
+  if (stored !== lastInstant.stored) lastInstant = { stored, presented: formatInstant(new Date(stored)) };
+  return lastInstant.presented;
 }
+
+let lastInstant: { stored: string | null; presented: string } = { stored: null, presented: '' };
 
 export function presentOptionalInstant(stored: string | null): string | null {
   return stored === null ? null : presentInstant(stored);

@@ -71,6 +71,8 @@ export interface Dialect {
    * statuses), `=` for one value, as the planner likes best, and the engine's own form for several.
    */
   oneOf(column: string, values: readonly string[]): Fence;
+  /** The rows of a raw statement (in the engine's placeholders); on SQLite in a transaction, prepared once on its connection. */
+  selectRows<Row>(on: Connection, text: string, parameters: readonly unknown[]): Promise<Row[]>;
   /** Inserts the rows in as few statements as the engine allows. */
   insertMany<Row>(on: Connection, table: BulkTable<Row>, rows: readonly Row[]): Promise<void>;
   /** Inserts the rows that do not conflict with existing ones; returns the ids of those inserted. */

@@ -44,6 +44,10 @@ export const postgres: Dialect = {
       ? { text: (param, t) => `${t}${column} = ${param(0)}`, parameters: [...values] }
       : { text: (param, t) => `${t}${column} = any(${param(0)}::text[])`, parameters: [[...values]] },
 
+  async selectRows<Row>(on: Connection, text: string, parameters: readonly unknown[]) {
+    return (await on.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
+  },
+
   async insertMany(on, table, rows) {
     if (rows.length === 0) return;
     await on.db.executeQuery(CompiledQuery.raw(insertText(table as unknown as BulkTable<never>), columnArrays(table, rows)));

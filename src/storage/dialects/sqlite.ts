@@ -101,6 +101,11 @@ export const sqlite: Dialect = {
     parameters: [...values],
   }),
 
+  async selectRows<Row>(on: Connection, text: string, parameters: readonly unknown[]) {
+    if (on.sqlite !== undefined) return preparedOn(on.sqlite, text).all(parameters) as Row[];
+    return (await on.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
+  },
+
   async insertMany(on, table, rows) {
     if (rows.length === 0) return;
     if (on.sqlite !== undefined) {
@@ -131,8 +136,24 @@ export const sqlite: Dialect = {
 
   async insertNew(on, table, rows) {
     const inserted = new Set<string>();
-    const text = insertText(table as unknown as BulkTable<never>, 1, ' on conflict do nothing returning id');
-    for (const row of rows) {
+    const tail = ' on conflict do nothing returning id';
+    let index = 0;
+    if (on.sqlite !== undefined) {
+      // In a transaction: prepared multi-row statements, each returning the ids it wrote.
+      const columns = table.columns.length;
+      const perStatement = preparedRowsPerStatement(columns);
+      if (rows.length >= perStatement) {
+        const statement = preparedOn(on.sqlite, insertText(table as unknown as BulkTable<never>, perStatement, tail));
+        const parameters = new Array<unknown>(perStatement * columns);
+        for (; index + perStatement <= rows.length; index += perStatement) {
+          let at = 0;
+          for (let row = index; row < index + perStatement; row += 1) for (const value of table.values(rows[row]!)) parameters[at++] = value ?? null;
+          for (const added of statement.all(parameters) as { id: string }[]) inserted.add(added.id);
+        }
+      }
+    }
+    const text = insertText(table as unknown as BulkTable<never>, 1, tail);
+    for (const row of rows.slice(index)) {
       const added = await getOne<{ id: string }>(on, text, table.values(row));
       if (added !== undefined) inserted.add(added.id);
     }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { invariant, type InstructionChange } from '../../core/index.js';
-import type { ClaimedDebit, DebitEventRow, DebitFilter, DebitPatch, DebitRow, Page } from '../../app/ports.js';
+import type { ClaimedDebit, DebitEventRow, DebitFilter, DebitPatch, DebitRow, MandateRow, Page } from '../../app/ports.js';
 import { DEBIT_EVENTS_TABLE, DEBITS_TABLE } from '../tables.js';
 import { page, selectIn, updateMany, insertMany, inserted, assertIssued, type Executor, type StoreContext } from './shared.js';
 
@@ -122,7 +122,8 @@ export class Debits {
       .execute();
     if (claimed.length === 0) return [];
     const mandateIds = [...new Set(claimed.map((debit) => debit.mandate_id).filter((id): id is string => id !== null))];
-    const mandates = await this.db.selectFrom('mandates').selectAll().where('id', 'in', mandateIds).execute();
+    // One statement text whatever the count (prepared once), where `in (…)` of a thousand ids was a new one each round.
+    const mandates = await selectIn<MandateRow>(this.context, 'select * from mandates where id', [], mandateIds);
     const byId = new Map(mandates.map((mandate) => [mandate.id, mandate]));
     return claimed.map((debit) => {
       const mandate = debit.mandate_id === null ? undefined : byId.get(debit.mandate_id);

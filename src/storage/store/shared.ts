@@ -1,4 +1,4 @@
-import { CompiledQuery, type InsertResult } from 'kysely';
+import type { InsertResult } from 'kysely';
 import { invariant, isIssued, type AttemptChange, type InstructionChange } from '../../core/index.js';
 import type { Page } from '../../app/ports.js';
 import type { BulkTable } from '../tables.js';
@@ -46,7 +46,7 @@ export async function selectIn<Row>(context: StoreContext, head: string, paramet
   if (list.length === 0) return [];
   const { dialect } = context;
   const condition = dialect.inList(dialect.placeholders(head), list, parameters.length + 1);
-  return (await context.db.executeQuery<Row>(CompiledQuery.raw(condition.text, [...parameters, ...condition.parameters]))).rows;
+  return dialect.selectRows<Row>(context, condition.text, [...parameters, ...condition.parameters]);
 }
 
 export function updateMany<Row extends { id: string }>(context: StoreContext, table: BulkTable<Row>, updates: readonly { id: string; patch: Partial<Row> }[], at: string, fence: Fence): Promise<Row[]> {
