@@ -19,7 +19,7 @@ import * as reconciliations from './017-reconciliations.js';
 import * as webhookEndpoints from './018-webhook-endpoints.js';
 import * as events from './019-events.js';
 import * as reconciliationLatestAttempt from './022-reconciliation-latest-attempt.js';
-import * as reconciliationLinesByKey from './024-reconciliation-lines-by-key.js';
+import * as reconciliationLinesByKey from './023-reconciliation-lines-by-key.js';
 import * as notices from './021-notices.js';
 import * as webhookDeliveries from './020-webhook-deliveries.js';
 
@@ -47,7 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '020-webhook-deliveries': webhookDeliveries,
   '021-notices': notices,
   '022-reconciliation-latest-attempt': reconciliationLatestAttempt,
-  '024-reconciliation-lines-by-key': reconciliationLinesByKey,
+  '023-reconciliation-lines-by-key': reconciliationLinesByKey,
 };
 
 export const migrationProvider: MigrationProvider = {
