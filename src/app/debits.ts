@@ -17,8 +17,8 @@ import type { AppContext } from './context.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { givenMandateId, writeDebitEvents } from './events.js';
 import { optionalField } from './payer-details.js';
-import { idempotencyPair, type AttemptRow, type DebitEventRow, type DebitFilter, type DebitRow, type IdempotencyRow, type IdempotencyStore, type MandateTerms, type MerchantRow, type Page, type StoreTx } from './ports.js';
-import { chunkSource, heldCounters, transactionSource, type ChunkSource, type CreateDebitInput, type DecisionSource } from './debit-sources.js';
+import { idempotencyPair, type AttemptRow, type DebitEventRow, type DebitFilter, type DebitRow, type IdempotencyRow, type IdempotencyStore, type MandateTerms, type MerchantRow, type Page } from './ports.js';
+import { chunkSource, heldCounters, transactionSource, type ChunkSource, type CreateDebitInput, type DebitIntakeStore, type DecisionSource } from './debit-sources.js';
 import type { GroupedWork, Outcome } from './group-commit.js';
 
 export { transactionSource, type CreateDebitInput, type DebitIntakeStore, type DecisionSource, type UsageCounters } from './debit-sources.js';
@@ -86,10 +86,13 @@ interface DebitRequest {
   router: Router;
 }
 
-const API_DEBITS: GroupedWork<StoreTx, DebitRequest, ApiResponse> = { all: createDebits, one: createDebitAlone };
+/** What an API debit reads and writes in its group's transaction. */
+type ApiDebitTx = DebitIntakeStore & IdempotencyStore;
+
+const API_DEBITS: GroupedWork<ApiDebitTx, DebitRequest, ApiResponse> = { all: createDebits, one: createDebitAlone };
 
 /** One debit alone, statement by statement: a group's fallback (GroupedWork.one). */
-async function createDebitAlone(tx: StoreTx, request: DebitRequest): Promise<ApiResponse> {
+async function createDebitAlone(tx: ApiDebitTx, request: DebitRequest): Promise<ApiResponse> {
   const { ctx, merchantId, idempotencyKey, input } = request;
   if (idempotencyKey !== null) {
     const replay = await claimIdempotencyKeyIn(tx, ctx.clock.now(), merchantId, idempotencyKey, request.requestHash!);
@@ -119,7 +122,7 @@ interface GroupKey {
  * all written with multi-row inserts, one counter write per key and one write of the keys'
  * answers. A request refused by its own checks, or replayed, writes nothing.
  */
-async function createDebits(tx: StoreTx, requests: readonly DebitRequest[]): Promise<Outcome<ApiResponse>[]> {
+async function createDebits(tx: ApiDebitTx, requests: readonly DebitRequest[]): Promise<Outcome<ApiResponse>[]> {
   const ctx = requests[0]!.ctx;
   const now = ctx.clock.now();
   const claims = new Map<string, IdempotencyRow>();
