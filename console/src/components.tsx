@@ -50,6 +50,27 @@ export function ErrorBox({ detail }: { detail: string }) {
   );
 }
 
+/** Why a form was refused: the problem's detail and, field by field, each JSON pointer with its reason. */
+export interface FormFailure {
+  detail: string;
+  fields: { pointer: string; detail: string }[];
+}
+
+export function FormFailureBox({ failure }: { failure: FormFailure }) {
+  return (
+    <div>
+      <ErrorBox detail={failure.detail} />
+      <ul>
+        {failure.fields.map((field) => (
+          <li key={field.pointer}>
+            <code>{field.pointer}</code> {field.detail}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** Draws a loaded value, or the loading line, or the error. */
 export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ReactNode }) {
   const { t } = useI18n();

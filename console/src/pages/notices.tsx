@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { problemText, useLoad } from '../api.js';
-import { Empty, ErrorBox, PageTitle, Pager, Show, Table } from '../components.js';
+import { Empty, FormFailureBox, PageTitle, Pager, Show, Table, type FormFailure } from '../components.js';
 import { dateTime } from '../format.js';
 import { useI18n } from '../i18n/index.js';
 import { Link, navigate } from '../router.js';
@@ -64,7 +64,7 @@ function PublishForm() {
   const { t } = useI18n();
   const { client } = useSession();
   const [draft, setDraft] = useState(EMPTY);
-  const [failure, setFailure] = useState<{ detail: string; fields: { pointer: string; detail: string }[] } | null>(null);
+  const [failure, setFailure] = useState<FormFailure | null>(null);
   const [busy, setBusy] = useState(false);
   const set = (name: keyof typeof EMPTY) => (event: { target: { value: string } }) => setDraft({ ...draft, [name]: event.target.value });
   const submit = async (event: FormEvent) => {
@@ -110,18 +110,7 @@ function PublishForm() {
         <button type="submit" disabled={busy}>
           {t('notices.submit')}
         </button>
-        {failure && (
-          <div>
-            <ErrorBox detail={failure.detail} />
-            <ul>
-              {failure.fields.map((field) => (
-                <li key={field.pointer}>
-                  <code>{field.pointer}</code> {field.detail}
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
+        {failure && <FormFailureBox failure={failure} />}
       </form>
     </>
   );

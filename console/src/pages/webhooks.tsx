@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { problemText, useLoad } from '../api.js';
-import { Empty, ErrorBox, PageTitle, Pager, Show, Table } from '../components.js';
+import { Empty, FormFailureBox, PageTitle, Pager, Show, Table, type FormFailure } from '../components.js';
 import { ALL_EVENT_TYPES, EVENT_TYPES } from '../event-types.js';
 import { dateTime } from '../format.js';
 import { useI18n } from '../i18n/index.js';
@@ -68,7 +68,7 @@ function CreateForm({ onCreated }: { onCreated(id: string, secret: string): void
   const { client, role } = useSession();
   const [draft, setDraft] = useState(EMPTY);
   const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<{ detail: string; fields: { pointer: string; detail: string }[] } | null>(null);
+  const [failure, setFailure] = useState<FormFailure | null>(null);
   const toggle = (type: string) => setDraft({ ...draft, types: draft.types.includes(type) ? draft.types.filter((x) => x !== type) : [...draft.types, type] });
   const all = draft.types.includes(ALL_EVENT_TYPES);
   const submit = async (event: FormEvent) => {
@@ -139,18 +139,7 @@ function CreateForm({ onCreated }: { onCreated(id: string, secret: string): void
         <button type="submit" disabled={busy}>
           {t('webhooks.submit')}
         </button>
-        {failure && (
-          <div>
-            <ErrorBox detail={failure.detail} />
-            <ul>
-              {failure.fields.map((field) => (
-                <li key={field.pointer}>
-                  <code>{field.pointer}</code> {field.detail}
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
+        {failure && <FormFailureBox failure={failure} />}
       </form>
     </>
   );
