@@ -1,7 +1,7 @@
 import { TransactionBroken, type Savepoints } from './ports.js';
 
 /** Requests committed together at most (DAIKOU_GROUP_COMMIT=0 makes it 1: a transaction each). */
-export const GROUP_SIZE_MAX = 64;
+const GROUP_SIZE_MAX = 64;
 
 /** What became of one request of a group. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };

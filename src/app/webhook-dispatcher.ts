@@ -50,8 +50,8 @@ export interface WebhookDispatcherOptions {
 }
 
 /** A delivery's body is the public event; one larger than this is not sent (it fails at once). */
-export const WEBHOOK_BODY_BYTES_MAX = 256 * 1024;
-export const WEBHOOK_TIMEOUT_MS_DEFAULT = 10_000;
+const WEBHOOK_BODY_BYTES_MAX = 256 * 1024;
+const WEBHOOK_TIMEOUT_MS_DEFAULT = 10_000;
 
 export interface DispatchRound {
   fannedOut: number;
@@ -357,7 +357,7 @@ function ended(delivery: WebhookDeliveryRow): WebhookDeliveryOutcome['patch'] {
  * the caller); anything else — no answer, a refused address, 3xx, 4xx, 5xx — is tried again on the
  * backoff schedule until 3 days after the first attempt, then the delivery fails.
  */
-export function deliveryOutcome(delivery: WebhookDeliveryRow, result: WebhookPostResult, startedAt: Date, endedAt: Date, random: RandomSource): WebhookDeliveryOutcome {
+function deliveryOutcome(delivery: WebhookDeliveryRow, result: WebhookPostResult, startedAt: Date, endedAt: Date, random: RandomSource): WebhookDeliveryOutcome {
   const number = delivery.attempt_count + 1;
   const firstAttemptAt = delivery.first_attempt_at ?? startedAt.toISOString();
   const statusCode = result.kind === 'answered' ? result.status : null;

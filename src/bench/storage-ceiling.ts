@@ -21,7 +21,7 @@ import { keysetPageSql, quoteIdentifier, singleRowInsertSql, toColumnArrays, unn
 /** Parents of the written rows: copied first, not timed. */
 const CONTEXT_TABLES = ['merchants', 'mandates', 'channels', 'batches'] as const;
 /** What ingestion writes per row, in an order that satisfies the foreign keys; empty ones are skipped. */
-export const WRITTEN_TABLES = ['debits', 'debit_events', 'events', 'batch_rows', 'mandate_usage', 'allowance_usage'] as const;
+const WRITTEN_TABLES = ['debits', 'debit_events', 'events', 'batch_rows', 'mandate_usage', 'allowance_usage'] as const;
 /** Set up by the hub and the seeding, not by ingestion. */
 const SETUP_TABLES = new Set(['settings', 'api_keys', 'fee_plans', 'routing_rules', 'kysely_migration', 'kysely_migration_lock']);
 
