@@ -1,8 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n, type MessageKey } from './i18n/index.js';
+import { useSession } from './session-context.js';
 
-/** What a list of debits or payouts is searched by (SPEC §12): reference, status, channel, creation range. */
+/**
+ * What a list of debits or payouts is searched by (SPEC §12): reference, status, channel, creation
+ * range, and for the operator the merchant (a merchant key sees only its own).
+ */
 export interface InstructionFilters {
+  merchantId: string;
   reference: string;
   status: string;
   channel: string;
@@ -11,7 +16,7 @@ export interface InstructionFilters {
   createdTo: string;
 }
 
-export const NO_FILTERS: InstructionFilters = { reference: '', status: '', channel: '', createdFrom: '', createdTo: '' };
+export const NO_FILTERS: InstructionFilters = { merchantId: '', reference: '', status: '', channel: '', createdFrom: '', createdTo: '' };
 
 const INSTRUCTION_STATUSES = ['pending', 'submitted', 'succeeded', 'failed', 'rejected'] as const;
 export type InstructionStatus = (typeof INSTRUCTION_STATUSES)[number];
@@ -20,6 +25,7 @@ export type InstructionStatus = (typeof INSTRUCTION_STATUSES)[number];
 export function filterQuery(filters: InstructionFilters) {
   const startOfDay = (date: string) => `${date}T00:00:00+08:00`;
   return {
+    ...(filters.merchantId ? { merchant_id: filters.merchantId } : {}),
     ...(filters.reference ? { reference: filters.reference } : {}),
     ...(filters.status ? { status: filters.status as InstructionStatus } : {}),
     ...(filters.channel ? { channel: filters.channel } : {}),
@@ -30,6 +36,7 @@ export function filterQuery(filters: InstructionFilters) {
 
 export function FilterForm({ title, onSearch }: { title: MessageKey; onSearch(filters: InstructionFilters): void }) {
   const { t } = useI18n();
+  const { role } = useSession();
   const [draft, setDraft] = useState<InstructionFilters>(NO_FILTERS);
   const set = (name: keyof InstructionFilters) => (event: { target: { value: string } }) => setDraft({ ...draft, [name]: event.target.value });
   const submit = (event: FormEvent) => {
@@ -38,6 +45,12 @@ export function FilterForm({ title, onSearch }: { title: MessageKey; onSearch(fi
   };
   return (
     <form className="filters" role="search" aria-label={t(title)} onSubmit={submit}>
+      {role === 'operator' && (
+        <label>
+          {t('field.merchant')}
+          <input name="merchant_id" value={draft.merchantId} onChange={set('merchantId')} />
+        </label>
+      )}
       <label>
         {t('field.reference')}
         <input name="reference" value={draft.reference} onChange={set('reference')} />

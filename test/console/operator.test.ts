@@ -14,6 +14,7 @@ const DENY_CARDS = { id: 'what-if-no-cards', title: 'No bank cards on the sandbo
 
 describe('the console, as the operator, in a real browser (chromium)', () => {
   let c: ConsoleHub;
+  let merchantId: string;
 
   beforeAll(async () => {
     c = await startConsoleHub(ENGINE);
@@ -22,6 +23,7 @@ describe('the console, as the operator, in a real browser (chromium)', () => {
     // The sandbox channel costs 0.30 yuan a debit, so that a what-if has a cost to read.
     expect((await t.call('PATCH', `/v1/channels/${CHANNEL}`, { body: { cost_schedule: { fixed: 30 } } })).status).toBe(200);
     const merchant = await createMerchant(t);
+    merchantId = merchant.id;
     // Two debits collected on DATE through the sandbox channel.
     for (const serial of [8101, 8102]) {
       const mandateId = await createMandate(t, merchant.key, cardNumber('622202', serial), { signed_at: '2024-01-01' });
@@ -71,6 +73,21 @@ describe('the console, as the operator, in a real browser (chromium)', () => {
     await expect(shown(costChart.getByText(expected.merchants[0].merchant_id).first())).resolves.toBe(true);
     await screenshot(page, 'what-if');
 
+    // The operator's debit list says whose each debit is, and is searched by merchant.
+    await nav.getByRole('link', { name: 'Debits' }).click();
+    const debits = page.getByRole('table', { name: 'Debits' });
+    await debits.getByRole('row', { name: /OP-8101/ }).waitFor();
+    await expect(shown(debits.getByRole('columnheader', { name: 'Merchant' }))).resolves.toBe(true);
+    await expect(shown(debits.getByRole('row', { name: /OP-8101/ }).getByRole('cell', { name: merchantId, exact: true }))).resolves.toBe(true);
+    const search = page.getByRole('search', { name: 'Search debits' });
+    await search.getByLabel('Merchant').fill('mer_nobody');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await debits.getByText('Nothing here yet.').waitFor();
+    await expect(debits.getByRole('row', { name: /OP-8101/ }).count()).resolves.toBe(0);
+    await search.getByLabel('Merchant').fill(merchantId);
+    await search.getByRole('button', { name: 'Search' }).click();
+    await debits.getByRole('row', { name: /OP-8102/ }).waitFor();
+
     // Publish a notice through the form.
     await nav.getByRole('link', { name: 'Notices' }).click();
     await page.getByRole('heading', { name: 'Notices', level: 1 }).waitFor();
@@ -103,12 +120,13 @@ describe('the console, as the operator, in a real browser (chromium)', () => {
     await page.getByRole('heading', { name: 'Rule: Collection centers: utilities and public welfare only' }).waitFor();
     await page.getByLabel('The notice this rule comes from').selectOption(noticeId);
     await page.getByRole('button', { name: 'Save (writes a new version)' }).click();
-    await page.getByRole('definition').getByRole('link', { name: noticeId }).waitFor();
-    await expect(shown(page.getByRole('row', { name: /^2 / }).getByRole('link', { name: noticeId }))).resolves.toBe(true);
+    // The rule names its notice by the notice's title, on the rule and on the version that links it.
+    await page.getByRole('definition').getByRole('link', { name: title }).waitFor();
+    await expect(shown(page.getByRole('row', { name: /^2 / }).getByRole('link', { name: title }))).resolves.toBe(true);
     const stored = (await t.call('GET', '/v1/rules/pboc-110')).body;
     expect(stored).toMatchObject({ version: 2, notice_id: noticeId });
     await screenshot(page, 'rule');
-    await page.getByRole('definition').getByRole('link', { name: noticeId }).click();
+    await page.getByRole('definition').getByRole('link', { name: title }).click();
     await page.getByRole('heading', { name: title, level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Rules that come from this notice' }).waitFor();
     await expect(shown(page.getByRole('link', { name: 'Collection centers: utilities and public welfare only' }))).resolves.toBe(true);

@@ -9,7 +9,8 @@ import { useSession } from '../session-context.js';
 
 export default function DebitsPage() {
   const { t } = useI18n();
-  const { client } = useSession();
+  const { client, role } = useSession();
+  const operator = role === 'operator';
   const [filters, setFilters] = useState<InstructionFilters>(NO_FILTERS);
   const [cursors, setCursors] = useState<string[]>([]);
   const startingAfter = cursors.at(-1);
@@ -34,10 +35,11 @@ export default function DebitsPage() {
       <Show loaded={debits}>
         {(list) => (
           <>
-            <Table caption={t('debits.title')} head={['field.reference', 'field.amount', 'field.status', 'field.channel', 'field.failureCode', 'field.created', 'field.id']}>
-              {list.data.length === 0 && <Empty columns={7} />}
+            <Table caption={t('debits.title')} head={[...(operator ? (['field.merchant'] as const) : []), 'field.reference', 'field.amount', 'field.status', 'field.channel', 'field.failureCode', 'field.created', 'field.id']}>
+              {list.data.length === 0 && <Empty columns={operator ? 8 : 7} />}
               {list.data.map((debit) => (
                 <tr key={debit.id}>
+                  {operator && <td>{debit.merchant_id}</td>}
                   <td>
                     <Link to={`/debits/${debit.id}`}>{debit.reference}</Link>
                   </td>

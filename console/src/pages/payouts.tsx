@@ -10,7 +10,8 @@ import { useSession } from '../session-context.js';
 /** Payouts and refunds are one list (a refund is a payout of kind refund, SPEC §14), shown as two pages. */
 export function PayoutList({ kind }: { kind: 'payout' | 'refund' }) {
   const { t } = useI18n();
-  const { client } = useSession();
+  const { client, role } = useSession();
+  const operator = role === 'operator';
   const [filters, setFilters] = useState<InstructionFilters>(NO_FILTERS);
   const [cursors, setCursors] = useState<string[]>([]);
   const startingAfter = cursors.at(-1);
@@ -32,10 +33,11 @@ export function PayoutList({ kind }: { kind: 'payout' | 'refund' }) {
       <Show loaded={payouts}>
         {(list) => (
           <>
-            <Table caption={title} head={['field.reference', 'field.amount', 'field.status', 'field.channel', kind === 'refund' ? 'field.debit' : 'field.payee', 'field.failureCode', 'field.created', 'field.id']}>
-              {list.data.length === 0 && <Empty columns={8} />}
+            <Table caption={title} head={[...(operator ? (['field.merchant'] as const) : []), 'field.reference', 'field.amount', 'field.status', 'field.channel', kind === 'refund' ? 'field.debit' : 'field.payee', 'field.failureCode', 'field.created', 'field.id']}>
+              {list.data.length === 0 && <Empty columns={operator ? 9 : 8} />}
               {list.data.map((payout) => (
                 <tr key={payout.id}>
+                  {operator && <td>{payout.merchant_id}</td>}
                   <td>
                     <Link to={`/payouts/${payout.id}`}>{payout.reference}</Link>
                   </td>

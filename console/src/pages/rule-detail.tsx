@@ -33,7 +33,7 @@ export default function RuleDetailPage({ params }: PageProps) {
               ['rule.appliesTo', [...(r.applies_to.channels ?? []), ...(r.applies_to.types ?? [])].join(', ')],
               ['rule.effect', `${r.allow_only ? 'allow_only' : 'deny'} ${JSON.stringify(r.allow_only ?? r.deny)}`],
               ['rule.isRetired', r.retired ? t('common.yes') : t('common.no')],
-              ['rule.notice', r.notice_id === null ? t('rule.noNotice') : <Link to={`/notices/${r.notice_id}`}>{r.notice_id}</Link>],
+              ['rule.notice', r.notice_id === null ? t('rule.noNotice') : <NoticeLink id={r.notice_id} />],
             ]}
           />
           {!r.retired && <LinkNotice rule={r} onLinked={rule.reload} />}
@@ -44,7 +44,7 @@ export default function RuleDetailPage({ params }: PageProps) {
                 <td className="num">{version.version}</td>
                 <td>{dateTime(version.created_at)}</td>
                 <td>{`${version.effective_from ?? '…'} – ${version.effective_until ?? '…'}`}</td>
-                <td>{version.notice_id === null ? '—' : <Link to={`/notices/${version.notice_id}`}>{version.notice_id}</Link>}</td>
+                <td>{version.notice_id === null ? '—' : <NoticeLink id={version.notice_id} />}</td>
                 <td>{version.retired ? t('common.yes') : t('common.no')}</td>
               </tr>
             ))}
@@ -53,6 +53,13 @@ export default function RuleDetailPage({ params }: PageProps) {
       )}
     </Show>
   );
+}
+
+/** A link to a notice, named by its title once read (by its id until then, or if it cannot be read). */
+function NoticeLink({ id }: { id: string }) {
+  const { client } = useSession();
+  const notice = useLoad(() => client.GET('/v1/notices/{id}', { params: { path: { id } } }), [id]);
+  return <Link to={`/notices/${id}`}>{notice.state === 'ok' ? notice.data.title : id}</Link>;
 }
 
 /** Names a notice on the rule: a new version (PUT), the same in all else. */
