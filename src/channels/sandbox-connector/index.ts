@@ -171,9 +171,10 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
   }
 
   /**
-   * The channel's CSV statement of a business date (docs/statements.md), read whole: the hub
-   * parses it as one document. 409 = the date is not over yet at the channel; any other answer
-   * than 200, or no answer, leaves it unread.
+   * The channel's CSV statement of a business date (docs/statements.md), handed on as it streams
+   * in: the hub reads it line by line, never whole. 409 = the date is not over yet at the
+   * channel; any other answer than 200, or no answer, leaves it unread. The timeout covers the
+   * whole body: a read that outlasts it breaks off.
    */
   async statement(businessDate: string): Promise<StatementOutcome> {
     let response: Response;
@@ -194,7 +195,7 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
         const answer = channelErrorSchema.safeParse(await readJson(response));
         return { kind: 'unreachable', reason: answer.success ? `HTTP ${response.status} ${answer.data.code}` : `HTTP ${response.status}` };
       }
-      return { kind: 'ready', document: await response.text() };
+      return { kind: 'ready', body: response.body ?? noBody() };
     } catch (error) {
       // The answer broke off (or timed out) while it was read.
       return { kind: 'unreachable', reason: describe(error) };
@@ -305,6 +306,10 @@ function wireDebit(instruction: DebitInstruction): DebitRequest {
     ...(instruction.phone === null ? {} : { phone: instruction.phone }),
     mandate_reference: instruction.mandateReference,
   };
+}
+
+async function* noBody(): AsyncGenerator<Uint8Array> {
+  // An answer without a body: an empty statement, which the reader refuses as one.
 }
 
 async function readJson(response: Response): Promise<unknown> {

@@ -103,9 +103,13 @@ export interface PayoutSubmit {
   submitPayouts(instructions: readonly PayoutInstruction[]): Promise<SubmitOutcome[]>;
 }
 
-/** A channel's statement of one business date (camt.053 or its own format; the sandbox connector fetches the CSV of docs/statements.md). */
+/**
+ * A channel's statement of one business date (camt.053 or its own format; the sandbox connector
+ * fetches the CSV of docs/statements.md). `body` is the document as it arrives, chunk by chunk
+ * (a million lines are ~95 MiB): read it once; a read that breaks off throws.
+ */
 export type StatementOutcome =
-  | { kind: 'ready'; document: string }
+  | { kind: 'ready'; body: AsyncIterable<Uint8Array> }
   | { kind: 'not_ready' }
   | { kind: 'unreachable'; reason: string };
 
