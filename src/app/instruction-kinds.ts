@@ -176,6 +176,7 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
     return {
       channelId: attempt.channel_id,
       endToEndId: attempt.end_to_end_id,
+      attemptNumber: attempt.attempt_number,
       // What leaves the payer's account: the amount and the payer's fee on top.
       amountFen: debit.amount + debit.payer_fee,
       accountNumber: vault.open(mandate.account_ciphertext),
@@ -269,6 +270,7 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
     return {
       channelId: attempt.channel_id,
       endToEndId: attempt.end_to_end_id,
+      attemptNumber: attempt.attempt_number,
       amountFen: payout.amount,
       accountNumber: ctx.vault.open(payout.payee_account_ciphertext),
       accountKind: payout.payee_account_kind,

@@ -19,8 +19,8 @@ export interface ReconciliationContext extends Pick<AppContext, 'clock' | 'ids' 
 /** Where a statement comes from: a file as it streams in, or the channel's statement source. */
 export type StatementInput =
   | { kind: 'file'; format: StatementFormat; body: AsyncIterable<Buffer | string> | Iterable<Buffer | string> }
-  /** `fetched`: what the scheduled round fetched already, to check that it was ready before recording a run. */
-  | { kind: 'channel'; fetched?: { format: StatementFormat; document: string } };
+  /** `fetched`: what the scheduled round fetched already (its body not read yet), to check that it was ready before recording a run. */
+  | { kind: 'channel'; fetched?: { format: StatementFormat; body: AsyncIterable<Buffer> } };
 
 /** The statement format of a file's content type, or null when daikou does not read it. */
 export function statementFormatOf(contentType: string): StatementFormat | null {
@@ -85,7 +85,7 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
       const fetched = request.input.fetched === undefined ? await fetchStatement(ctx, request.channelId, request.businessDate) : { kind: 'ready' as const, ...request.input.fetched };
       if (fetched.kind !== 'ready') return await fail(fetched.code, fetched.detail);
       format = fetched.format;
-      body = [fetched.document];
+      body = fetched.body;
     }
     const head: StatementHead = { channel: null, businessDate: null };
     const loading = performance.now();
@@ -128,6 +128,7 @@ export async function reconcile(ctx: ReconciliationContext, request: { channelId
     );
     return run;
   } catch (error) {
+    if (error instanceof StatementBrokeOff) return fail('channel_unreachable', error.message);
     if (error instanceof StatementError) return fail(error.code, error.message);
     await fail('internal_error', 'The reconciliation stopped on an unexpected error; run it again.').catch(() => undefined);
     throw error;
@@ -189,17 +190,70 @@ function storable(text: string): string {
   return LONG_DIGIT_RUN.test(text) && findPersonalDataInText(text) !== null ? maskPersonalDataInText(text) : text;
 }
 
-type Fetched = { kind: 'ready'; format: StatementFormat; document: string } | { kind: 'unavailable'; code: 'statement_not_served' | 'statement_not_ready' | 'channel_unreachable'; detail: string };
+type Fetched = { kind: 'ready'; format: StatementFormat; body: AsyncIterable<Buffer> } | { kind: 'unavailable'; code: 'statement_not_served' | 'statement_not_ready' | 'channel_unreachable'; detail: string };
 
-/** The channel's statement through its connector's statement source; CSV or camt.053 by its first character. */
+/**
+ * A channel's statement that broke off while it streamed in: the run fails `channel_unreachable`.
+ * A StatementError, so that the readers pass it on as it is (they take any other error for a
+ * broken document).
+ */
+class StatementBrokeOff extends StatementError {
+  override name = 'StatementBrokeOff';
+  constructor(message: string) {
+    super('invalid_statement', message);
+  }
+}
+
+/**
+ * The channel's statement through its connector's statement source, as it streams in (never read
+ * whole: the reader takes it chunk by chunk, as it does an uploaded file); CSV or camt.053 by its
+ * first character other than white space or a byte-order mark, read ahead and put back.
+ */
 async function fetchStatement(ctx: Pick<ReconciliationContext, 'connectors'>, channelId: string, date: string): Promise<Fetched> {
   const lookup = ctx.connectors.statementSource(channelId);
   if (lookup.kind !== 'served') return { kind: 'unavailable', code: 'statement_not_served', detail: `Channel ${channelId}'s connector serves no statements (${lookup.reason}); upload the file instead.` };
   const outcome = await lookup.flow.statement(date);
   if (outcome.kind === 'not_ready') return { kind: 'unavailable', code: 'statement_not_ready', detail: `Channel ${channelId} has no statement of ${date} yet.` };
   if (outcome.kind === 'unreachable') return { kind: 'unavailable', code: 'channel_unreachable', detail: `Channel ${channelId} could not be reached for its statement: ${outcome.reason}` };
-  const format: StatementFormat = outcome.document.trimStart().startsWith('<') ? 'camt.053' : 'csv';
-  return { kind: 'ready', format, document: outcome.document };
+  const chunks = statementChunks(outcome.body, channelId);
+  const readAhead: Buffer[] = [];
+  let first: number | null = null;
+  try {
+    while (first === null) {
+      const next = await chunks.next();
+      if (next.done === true) break;
+      readAhead.push(next.value);
+      first = firstSignificantByte(next.value);
+    }
+  } catch (error) {
+    if (error instanceof StatementBrokeOff) return { kind: 'unavailable', code: 'channel_unreachable', detail: error.message };
+    throw error;
+  }
+  const format: StatementFormat = first === LESS_THAN ? 'camt.053' : 'csv';
+  async function* body(): AsyncGenerator<Buffer> {
+    yield* readAhead;
+    // The same iterator, resumed where the read-ahead stopped.
+    yield* { [Symbol.asyncIterator]: () => chunks };
+  }
+  return { kind: 'ready', format, body: body() };
+}
+
+const LESS_THAN = 0x3c;
+/** Space, tab, line ends, and the bytes of a UTF-8 byte-order mark: skipped to find a document's first character. */
+const SKIPPED_BYTES = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]);
+
+function firstSignificantByte(chunk: Buffer): number | null {
+  for (const byte of chunk) if (!SKIPPED_BYTES.has(byte)) return byte;
+  return null;
+}
+
+/** The channel's chunks as Buffers (the readers' input), without copying; a transport error becomes StatementBrokeOff. */
+async function* statementChunks(body: AsyncIterable<Uint8Array>, channelId: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of body) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  } catch (error) {
+    throw new StatementBrokeOff(`Channel ${channelId}'s statement broke off while it was read (${error instanceof Error ? error.name : 'transport error'}).`);
+  }
 }
 
 export interface ScheduledReconciliation {
@@ -230,7 +284,7 @@ export async function reconcilePreviousDay(ctx: ReconciliationContext): Promise<
       done.push({ channelId: channel.id, businessDate: date, outcome });
       continue;
     }
-    const run = await reconcile(ctx, { channelId: channel.id, businessDate: date, input: { kind: 'channel', fetched: { format: fetched.format, document: fetched.document } }, requestedBy: null });
+    const run = await reconcile(ctx, { channelId: channel.id, businessDate: date, input: { kind: 'channel', fetched: { format: fetched.format, body: fetched.body } }, requestedBy: null });
     done.push({ channelId: channel.id, businessDate: date, outcome: run.status === 'failed' ? 'failed' : 'completed' });
   }
   return done;

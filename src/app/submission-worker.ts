@@ -1,6 +1,7 @@
 import {
   answerStep,
   ATTEMPT_INITIAL_STATE,
+  type AttemptQuery,
   CHANNEL_ANSWERED,
   chunks,
   instructionMove,
@@ -249,7 +250,7 @@ export class SubmissionWorker {
       chunks(group, flow.batchMax).map(async (chunk) => {
         if (chunk.length === 1) return [await this.#query(flow, chunk[0]!)];
         try {
-          const outcomes = await flow.queryDebits(chunk.map((attempt) => attempt.end_to_end_id));
+          const outcomes = await flow.queryDebits(chunk.map(attemptQuery));
           invariant(outcomes.length === chunk.length, 'a batch query answers once per instruction');
           return outcomes;
         } catch (error) {
@@ -264,7 +265,7 @@ export class SubmissionWorker {
 
   async #query(flow: DebitQuery, attempt: InstructionAttempt): Promise<QueryOutcome> {
     try {
-      return await flow.queryDebit(attempt.end_to_end_id);
+      return await flow.queryDebit(attemptQuery(attempt));
     } catch (error) {
       this.ctx.logger.error({ err: error, instruction_id: attempt.instruction_id }, 'connector threw on query');
       return { kind: 'unreachable', reason: 'connector error' };
@@ -388,4 +389,9 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     else group.push(item);
   }
   return groups;
+}
+
+/** What a query asks the channel about an attempt: its instruction's end-to-end id, and which attempt. */
+function attemptQuery(attempt: InstructionAttempt): AttemptQuery {
+  return { endToEndId: attempt.end_to_end_id, attemptNumber: attempt.attempt_number };
 }

@@ -206,3 +206,80 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+/**
+ * A round's payouts for one channel go in one message (`POST …/payout-batches`,
+ * docs/sandbox-protocol.md). Seen through a fault that takes one message: with one payout a
+ * message, only the first would be refused.
+ */
+for (const engine of ENGINES) {
+  describe(`payouts in batch messages on ${engine}`, () => {
+    let t: TestHub;
+    let merchant: { id: string; key: string };
+
+    beforeAll(async () => {
+      // No background workers: the test runs the rounds itself.
+      t = await startTestHub(engine, { runWorkers: false });
+      merchant = await createMerchant(t);
+      await fundAvailable(t, merchant.id, 1_000_000, 'fund-batch');
+    });
+    afterAll(async () => t?.close());
+
+    it("a round's payouts go in one message: a fault on one message reaches all of them, and each is then paid once", async () => {
+      const accounts = [1, 2, 3].map((serial) => cardNumber('622202', 8800 + serial));
+      const ids: string[] = [];
+      for (const [index, account] of accounts.entries()) {
+        const created = await t.call('POST', '/v1/payouts', { key: merchant.key, body: { payee: { account_number: account, account_kind: 'personal', holder_name: '李四' }, amount: 1_000 + index, currency: 'CNY', reference: `PAY-BATCH-${index}` } });
+        expect(created.status).toBe(201);
+        ids.push(created.body.id);
+      }
+      expect((await t.call('POST', '/v1/sandbox/faults', { body: { channel: 'sandbox-clearing', mode: 'unavailable', count: 1 } })).status).toBe(200);
+      expect(await t.hub.worker.submitRound()).toBe(3);
+      const payouts = await Promise.all(ids.map(async (id) => (await t.call('GET', `/v1/payouts/${id}`, { key: merchant.key })).body));
+      // The channel refused the one message unread: every payout's first attempt is dead, none held.
+      expect(payouts.map((payout) => [payout.status, payout.attempts.map((attempt: { state: string }) => attempt.state)])).toEqual(ids.map(() => ['pending', ['not_sent']]));
+
+      t.clock.advance(60 * 60 * 1000);
+      expect(await t.hub.worker.submitRound()).toBe(3);
+      await eventually(async () => {
+        await t.hub.worker.queryRound();
+        const bodies = await Promise.all(ids.map(async (id) => (await t.call('GET', `/v1/payouts/${id}`, { key: merchant.key })).body));
+        return bodies.every((body) => body.status === 'succeeded');
+      }, 15_000, 'the payouts to succeed');
+      for (const account of accounts) {
+        const received = (await t.call('GET', `/v1/sandbox/accounts/${account}`)).body.received;
+        expect(received.map((entry: { outcome: string; direction: string }) => [entry.outcome, entry.direction])).toEqual([['succeeded', 'credit']]);
+      }
+    });
+
+    it('an attempt the channel has reported not found is refused there: the hub takes it as not sent, and attempt 2 pays once', async () => {
+      const accounts = [1, 2].map((serial) => cardNumber('622202', 8900 + serial));
+      const ids: string[] = [];
+      for (const [index, account] of accounts.entries()) {
+        const created = await t.call('POST', '/v1/payouts', { key: merchant.key, body: { payee: { account_number: account, account_kind: 'personal', holder_name: '李四' }, amount: 2_000 + index, currency: 'CNY', reference: `PAY-LATE-${index}` } });
+        ids.push(created.body.id);
+      }
+      // As a restarted hub's query would have, before the first attempt's message reached the channel.
+      const asked = await fetch(`${t.hub.sandboxUrl}/channels/sandbox-clearing/debits/${ids[0]}?attempt=1`);
+      expect(asked.status).toBe(404);
+      expect(await t.hub.worker.submitRound()).toBe(2);
+      const [late, fresh] = await Promise.all(ids.map(async (id) => (await t.call('GET', `/v1/payouts/${id}`, { key: merchant.key })).body));
+      expect([late.status, late.attempts.map((attempt: { state: string }) => attempt.state)]).toEqual(['pending', ['not_sent']]);
+      expect(fresh.status).toBe('submitted');
+
+      t.clock.advance(60 * 60 * 1000);
+      expect(await t.hub.worker.submitRound()).toBe(1);
+      await eventually(async () => {
+        await t.hub.worker.queryRound();
+        const bodies = await Promise.all(ids.map(async (id) => (await t.call('GET', `/v1/payouts/${id}`, { key: merchant.key })).body));
+        return bodies.every((body) => body.status === 'succeeded') ? bodies : null;
+      }, 15_000, 'the payouts to succeed');
+      const done = (await t.call('GET', `/v1/payouts/${ids[0]}`, { key: merchant.key })).body;
+      expect(done.attempts.map((attempt: { attempt_number: number; state: string }) => [attempt.attempt_number, attempt.state])).toEqual([[1, 'not_sent'], [2, 'succeeded']]);
+      for (const account of accounts) {
+        expect((await t.call('GET', `/v1/sandbox/accounts/${account}`)).body.received).toHaveLength(1);
+      }
+      expect((await t.call('GET', '/v1/ledger/trial-balance')).body).toMatchObject({ total: 0, balanced: true });
+    });
+  });
+}

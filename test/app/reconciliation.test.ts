@@ -34,7 +34,8 @@ for (const engine of ENGINES) {
     let db: Kysely<Database>;
     let ctx: ReconciliationContext;
     let clock: SettableClock;
-    const statements = new Map<string, StatementOutcome>();
+    /** Each channel's statement body by `channel/date`, made afresh at each fetch (a body is read once). */
+    const statements = new Map<string, () => AsyncIterable<Uint8Array>>();
     let serial = 0;
 
     beforeAll(async () => {
@@ -49,7 +50,12 @@ for (const engine of ENGINES) {
       const flows = new Map<string, ChannelFlows>();
       const source = (channel: string): ChannelFlows => ({
         debitSubmit: null, debitQuery: null, payoutSubmit: null,
-        statementSource: { statement: (date) => Promise.resolve(statements.get(`${channel}/${date}`) ?? { kind: 'not_ready' }) },
+        statementSource: {
+          statement: (date): Promise<StatementOutcome> => {
+            const body = statements.get(`${channel}/${date}`);
+            return Promise.resolve(body === undefined ? { kind: 'not_ready' } : { kind: 'ready', body: body() });
+          },
+        },
       });
       const connectors = new FlowTable(new Proxy(flows, { get: (target, name) => (name === 'get' ? (channel: string) => source(channel) : Reflect.get(target, name)) }));
       ctx = { store, clock, ids: new SequentialIds(), logger: createLogger({ level: 'info', destination: new LogCapture() }), connectors, presenters: OBJECT_PRESENTERS };
@@ -69,6 +75,16 @@ for (const engine of ENGINES) {
 
     function file(text: string, format: 'csv' | 'camt.053' = 'csv') {
       return { kind: 'file' as const, format, body: [Buffer.from(text)] };
+    }
+
+    /** A document as a channel's body streams it: 64 KiB at a time. */
+    async function* chunked(text: string, onChunk: (index: number, last: boolean) => Promise<void> = async () => undefined): AsyncGenerator<Uint8Array> {
+      const bytes = Buffer.from(text);
+      const size = 64 * 1024;
+      for (let start = 0, index = 0; start < bytes.length; start += size, index += 1) {
+        await onChunk(index, start + size >= bytes.length);
+        yield bytes.subarray(start, start + size);
+      }
     }
 
     async function trialBalance(): Promise<number> {
@@ -242,6 +258,42 @@ for (const engine of ENGINES) {
       expect((await store.listReconciliations({ channelId: channel, status: 'completed', limit: 10 })).data.map((run) => run.id)).toEqual([third.id]);
     });
 
+    it('reads a statement fetched from the channel as it streams in: lines are stored before its last chunk arrives', async () => {
+      const channel = await freshChannel();
+      // More lines than one load transaction takes (4 chunks of 5,000), none of them daikou's.
+      const entries = Array.from({ length: 21_000 }, (_, i) => lineOf({ kind: 'debit', id: `dbt_${channel}_s${i}`, amount: 100, payerFee: 0, state: 'succeeded', recordedAt: at(DATE, 10) }, i + 1));
+      const text = statementCsv(channel, DATE, entries);
+      let chunks = 0;
+      let storedBeforeLast: number | null = null;
+      statements.set(`${channel}/${DATE}`, () =>
+        chunked(text, async (index, last) => {
+          chunks = index + 1;
+          if (!last) return;
+          const stored = await db.selectFrom('reconciliation_lines').select((eb) => eb.fn.countAll<number>().as('n')).where('end_to_end_id', 'like', `dbt_${channel}_s%`).executeTakeFirstOrThrow();
+          storedBeforeLast = Number(stored.n);
+        }),
+      );
+      const run = await reconcile(ctx, { channelId: channel, businessDate: DATE, input: { kind: 'channel' }, requestedBy: null });
+      expect(run).toMatchObject({ status: 'completed', source: 'channel', format: 'csv', lines: 21_000, missing_in_daikou: 21_000 });
+      expect(chunks).toBeGreaterThan(20);
+      // Held whole, the document would have been read to its end before any line was parsed.
+      expect(storedBeforeLast).toBe(20_000);
+    });
+
+    it('a statement fetched from the channel that breaks off fails the run channel_unreachable; camt.053 is told by its first character', async () => {
+      const channel = await freshChannel();
+      const entries = Array.from({ length: 2_000 }, (_, i) => lineOf({ kind: 'debit', id: `dbt_${channel}_b${i}`, amount: 100, payerFee: 0, state: 'succeeded', recordedAt: at(DATE, 10) }, i + 1));
+      statements.set(`${channel}/${DATE}`, () => chunked(statementCsv(channel, DATE, entries), async (index) => {
+        if (index > 0) throw new TypeError('terminated');
+      }));
+      const broken = await reconcile(ctx, { channelId: channel, businessDate: DATE, input: { kind: 'channel' }, requestedBy: null });
+      expect(broken).toMatchObject({ status: 'failed', failure_code: 'channel_unreachable' });
+
+      statements.set(`${channel}/${DATE}`, () => chunked(statementCamt053(channel, DATE, [])));
+      const camt = await reconcile(ctx, { channelId: channel, businessDate: DATE, input: { kind: 'channel' }, requestedBy: null });
+      expect(camt).toMatchObject({ status: 'completed', format: 'camt.053', lines: 0 });
+    });
+
     it('the workers reconcile each channel\'s previous date once; a statement not ready waits', async () => {
       const channel = await freshChannel();
       const decided: SeededInstruction = { kind: 'debit', id: `dbt_${channel}_w`, amount: 900, payerFee: 0, state: 'succeeded', recordedAt: at(DATE, 11) };
@@ -249,7 +301,7 @@ for (const engine of ENGINES) {
       const round1 = await reconcilePreviousDay(ctx);
       expect(round1.find((one) => one.channelId === channel)).toEqual({ channelId: channel, businessDate: DATE, outcome: 'not_ready' });
       expect((await store.listReconciliations({ channelId: channel, limit: 10 })).data).toEqual([]);
-      statements.set(`${channel}/${DATE}`, { kind: 'ready', document: statementCsv(channel, DATE, [lineOf(decided, 1)]) });
+      statements.set(`${channel}/${DATE}`, () => chunked(statementCsv(channel, DATE, [lineOf(decided, 1)])));
       const round2 = await reconcilePreviousDay(ctx);
       expect(round2.find((one) => one.channelId === channel)?.outcome).toBe('completed');
       const round3 = await reconcilePreviousDay(ctx);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SandboxConnector } from '../../src/channels/sandbox-connector/index.js';
 import { FAULT_MODES, type FaultMode, type SandboxFaultRequest } from '../../src/channels/sandbox/index.js';
-import type { DebitInstruction, QueryOutcome, SubmitOutcome } from '../../src/core/index.js';
+import type { AttemptQuery, DebitInstruction, QueryOutcome, SubmitOutcome } from '../../src/core/index.js';
 import { ACCOUNT, startTestSandbox, type TestSandbox } from '../sandbox/harness.js';
 
 /**
@@ -22,10 +22,20 @@ const CHANNEL = 'sz-center';
 const ANSWERED_MS = 10_000;
 const NEVER_ANSWERED_MS = 300;
 
+/** A query about the first attempt at an instruction. */
+function ask(endToEndId: string): AttemptQuery {
+  return { endToEndId, attemptNumber: 1 };
+}
+
+function asks(endToEndIds: readonly string[]): AttemptQuery[] {
+  return endToEndIds.map(ask);
+}
+
 function instruction(endToEndId: string): DebitInstruction {
   return {
     channelId: CHANNEL,
     endToEndId,
+    attemptNumber: 1,
     amountFen: 1234,
     accountNumber: ACCOUNT,
     accountKind: 'personal',
@@ -85,13 +95,13 @@ describe('the connector contract against the sandbox, under every fault mode', (
     await t.control.setFault(fault);
     expect(await submitter.submitDebit(instruction('dbt_one'))).toEqual(submit);
     expect(await submitter.submitDebits([instruction('dbt_two'), instruction('dbt_three')])).toEqual([submit, submit]);
-    expect(await asker.queryDebit('dbt_one')).toEqual(query);
-    expect(await asker.queryDebits(['dbt_one', 'dbt_two', 'dbt_three'])).toEqual([query, query, query]);
+    expect(await asker.queryDebit(ask('dbt_one'))).toEqual(query);
+    expect(await asker.queryDebits(asks(['dbt_one', 'dbt_two', 'dbt_three']))).toEqual([query, query, query]);
 
     await t.control.clearFaults(CHANNEL);
     const after = connectorWaiting(ANSWERED_MS);
-    expect(await after.queryDebit('dbt_one')).toEqual(held);
-    expect(await after.queryDebits(['dbt_one', 'dbt_two', 'dbt_three'])).toEqual([held, held, held]);
+    expect(await after.queryDebit(ask('dbt_one'))).toEqual(held);
+    expect(await after.queryDebits(asks(['dbt_one', 'dbt_two', 'dbt_three']))).toEqual([held, held, held]);
     const recorded = held.kind === 'succeeded' ? 3 : 0;
     expect((await t.control.getAccount(ACCOUNT)).received).toHaveLength(recorded);
   });
@@ -100,8 +110,8 @@ describe('the connector contract against the sandbox, under every fault mode', (
     const connector = connectorWaiting(ANSWERED_MS);
     expect(await connector.submitDebit(instruction('dbt_one'))).toEqual(accepted);
     expect(await connector.submitDebits([instruction('dbt_two'), instruction('dbt_three')])).toEqual([accepted, accepted]);
-    expect(await connector.queryDebits(['dbt_one', 'dbt_two', 'dbt_never'])).toEqual([succeeded, succeeded, notFound]);
-    expect(await connector.queryDebit('dbt_never')).toEqual(notFound);
+    expect(await connector.queryDebits(asks(['dbt_one', 'dbt_two', 'dbt_never']))).toEqual([succeeded, succeeded, notFound]);
+    expect(await connector.queryDebit(ask('dbt_never'))).toEqual(notFound);
   });
 
   it('a refused connection is not_sent for a submission and unreachable for a query', async () => {
@@ -109,8 +119,8 @@ describe('the connector contract against the sandbox, under every fault mode', (
     await t.sandbox.close();
     expect(await connector.submitDebit(instruction('dbt_one'))).toEqual(notSent('ECONNREFUSED'));
     expect(await connector.submitDebits([instruction('dbt_two'), instruction('dbt_three')])).toEqual([notSent('ECONNREFUSED'), notSent('ECONNREFUSED')]);
-    expect(await connector.queryDebit('dbt_one')).toEqual(unreachable('ECONNREFUSED'));
-    expect(await connector.queryDebits(['dbt_one', 'dbt_two'])).toEqual([unreachable('ECONNREFUSED'), unreachable('ECONNREFUSED')]);
+    expect(await connector.queryDebit(ask('dbt_one'))).toEqual(unreachable('ECONNREFUSED'));
+    expect(await connector.queryDebits(asks(['dbt_one', 'dbt_two']))).toEqual([unreachable('ECONNREFUSED'), unreachable('ECONNREFUSED')]);
     await t.restart();
   });
 });

@@ -5,6 +5,7 @@ import {
   FlowTable,
   type ChannelFlows,
   type ConnectorRegistry,
+  type AttemptQuery,
   type DebitInstruction,
   type DebitQuery,
   type DebitSubmit,
@@ -31,9 +32,9 @@ class RecordingChannel implements DebitSubmit, DebitQuery {
     this.queried.push(1);
     return { kind: 'processing' };
   }
-  async queryDebits(endToEndIds: readonly string[]): Promise<QueryOutcome[]> {
-    this.queried.push(endToEndIds.length);
-    return endToEndIds.map(() => ({ kind: 'processing' }));
+  async queryDebits(queries: readonly AttemptQuery[]): Promise<QueryOutcome[]> {
+    this.queried.push(queries.length);
+    return queries.map(() => ({ kind: 'processing' }));
   }
 }
 

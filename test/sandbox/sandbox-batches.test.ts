@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  ATTEMPT_MAX,
   DEBIT_BATCH_BODY_BYTES_MAX,
   DEBIT_BATCH_MAX,
   DEBIT_BODY_BYTES_MAX,
@@ -45,6 +46,46 @@ describe('sandbox batch messages', () => {
     expect((await t.control.getAccount(ACCOUNT)).received).toEqual([]);
   });
 
+  it('records a payout batch: each credited once, a repeated id a duplicate, answered item by item', async () => {
+    const payout = (amount: number) => {
+      const { id_number: _i, phone: _p, mandate_reference: _m, ...body } = debitBody({ amount, attempt: 1 });
+      return body;
+    };
+    const [first, second] = [payout(700), payout(300)];
+    const answer = await request(t.url, 'POST', '/channels/sz-center/payout-batches', { body: { payouts: [first, second, first] }, token: null });
+    expect(answer.status).toBe(202);
+    expect(answer.body.status).toBe('accepted');
+    expect(answer.body.payouts.map((p: { end_to_end_id: string; status: string }) => [p.end_to_end_id, p.status])).toEqual([
+      [first.end_to_end_id, 'accepted'], [second.end_to_end_id, 'accepted'], [first.end_to_end_id, 'accepted'],
+    ]);
+    expect(answer.body.payouts[2].channel_reference).toBe(answer.body.payouts[0].channel_reference);
+    const account = await t.control.getAccount(ACCOUNT);
+    expect(account.balance).toBe(100_000_000 + 700 + 300);
+    expect(account.received.map((r) => [r.outcome, r.direction])).toEqual([['duplicate', 'credit'], ['succeeded', 'credit'], ['succeeded', 'credit']]);
+  });
+
+  it.each([
+    // what is wrong,                 body,                                                              pointer
+    ['a debit field in a payout', { payouts: [{ ...debitBody(), id_number: undefined, phone: undefined }] }, '/payouts/0/mandate_reference'],
+    ['an unknown field', { payouts: [], extra: 1 }, '/extra'],
+    ['no payouts', { payouts: [] }, '/payouts'],
+    ['over DEBIT_BATCH_MAX', { payouts: Array.from({ length: DEBIT_BATCH_MAX + 1 }, () => ({ end_to_end_id: 'pyt_1', amount: 1, account_number: ACCOUNT })) }, '/payouts'],
+    ['a debit batch sent as payouts', { debits: [debitBody()] }, '/debits'],
+  ])('a payout batch with %s is a 400, and nothing is recorded', async (_what, body, pointer) => {
+    const answer = await request(t.url, 'POST', '/channels/sz-center/payout-batches', { body, token: null });
+    expect(answer.status).toBe(400);
+    expect(answer.body.code).toBe('bad_request');
+    expect(answer.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(pointer);
+    expect((await t.control.getAccount(ACCOUNT)).received).toEqual([]);
+  });
+
+  it('an unavailable channel records none of a payout batch', async () => {
+    await t.control.setFault({ channel: 'sz-center', mode: 'unavailable' });
+    const answer = await request(t.url, 'POST', '/channels/sz-center/payout-batches', { body: { payouts: [{ end_to_end_id: 'pyt_1', amount: 1, account_number: ACCOUNT }] }, token: null });
+    expect(answer.status).toBe(503);
+    expect((await t.control.getAccount(ACCOUNT)).received).toEqual([]);
+  });
+
   it('a malformed batch is a 400 naming the item, and nothing is recorded', async () => {
     const answer = await request(t.url, 'POST', '/channels/sz-center/debit-batches', { body: { debits: [debitBody(), debitBody({ amount: -1 })] }, token: null });
     expect(answer.status).toBe(400);
@@ -66,6 +107,7 @@ describe('sandbox message sizes', () => {
     const id = String(serial).padStart(8, '0');
     return {
       end_to_end_id: '"'.repeat(128 - id.length) + id,
+      attempt: ATTEMPT_MAX,
       amount: Number.MAX_SAFE_INTEGER,
       account_number: `62220${String(serial).padStart(27, '0')}`,
       account_kind: 'corporate',
@@ -91,6 +133,9 @@ describe('sandbox message sizes', () => {
     const ids = { end_to_end_ids: serials.map((serial) => '\u0001'.repeat(120) + String(serial).padStart(8, '0')) };
     expect(debitQuerySchema.safeParse(ids).success).toBe(true);
     expect(Buffer.byteLength(JSON.stringify(ids))).toBeLessThanOrEqual(DEBIT_QUERY_BODY_BYTES_MAX);
+    const queries = { queries: ids.end_to_end_ids.map((id) => ({ end_to_end_id: id, attempt: ATTEMPT_MAX })) };
+    expect(debitQuerySchema.safeParse(queries).success).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(queries))).toBeLessThanOrEqual(DEBIT_QUERY_BODY_BYTES_MAX);
     expect([DEBIT_BODY_BYTES_MAX, DEBIT_QUERY_BODY_BYTES_MAX, DEBIT_BATCH_BODY_BYTES_MAX]).toEqual([64 * 1024, 1024 * 1024, 4 * 1024 * 1024]);
   });
 
@@ -116,9 +161,14 @@ describe('sandbox message sizes', () => {
     // endpoint, body limit
     ['debits', DEBIT_BODY_BYTES_MAX],
     ['debit-batches', DEBIT_BATCH_BODY_BYTES_MAX],
+    ['payout-batches', DEBIT_BATCH_BODY_BYTES_MAX],
     ['debit-queries', DEBIT_QUERY_BODY_BYTES_MAX],
   ])('%s: a body over %i bytes is a 413 payload_too_large, and nothing is recorded', async (endpoint, bytesMax) => {
-    const body = endpoint === 'debit-queries' ? { end_to_end_ids: ['dbt_1'] } : endpoint === 'debits' ? debitBody() : { debits: [debitBody()] };
+    const body =
+      endpoint === 'debit-queries' ? { end_to_end_ids: ['dbt_1'] }
+      : endpoint === 'debits' ? debitBody()
+      : endpoint === 'payout-batches' ? { payouts: [{ end_to_end_id: 'pyt_1', amount: 1, account_number: ACCOUNT }] }
+      : { debits: [debitBody()] };
     const text = JSON.stringify(body);
     // Valid JSON, valid content; only the whitespace after it makes it too large.
     const padded = text + ' '.repeat(bytesMax + 1 - Buffer.byteLength(text));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SettableClock, formatInstant } from '../../src/core/kernel/index.js';
+import type { StatementOutcome } from '../../src/core/index.js';
 import { SandboxConnector } from '../../src/channels/sandbox-connector/index.js';
 import { CSV_HEADER, DISCREPANCIES, instantFormatter, isHit, unknownEndToEndId } from '../../src/channels/sandbox/statements.js';
 import { schemaErrors } from '../support/xmllint.js';
@@ -218,13 +219,36 @@ describe('sandbox statements', () => {
     const connector = new SandboxConnector({ channelId: CHANNEL, baseUrl: t.url, timeoutMs: 5_000 });
     const source = connector.flows().statementSource!;
     const ready = await source.statement(DATE);
-    expect(ready).toEqual({ kind: 'ready', document: (await statement(DATE)).text });
+    expect(ready.kind).toBe('ready');
+    expect(Buffer.concat(await chunksOf(ready)).toString()).toBe((await statement(DATE)).text);
     expect(await source.statement('2024-10-02')).toEqual({ kind: 'not_ready' });
     expect((await request(t.url, 'POST', '/v1/sandbox/faults', { body: { channel: CHANNEL, mode: 'unavailable' } })).status).toBe(200);
     expect(await source.statement(DATE)).toMatchObject({ kind: 'unreachable' });
     const gone = new SandboxConnector({ channelId: CHANNEL, baseUrl: 'http://127.0.0.1:1', timeoutMs: 5_000 });
     expect(await gone.flows().statementSource!.statement(DATE)).toMatchObject({ kind: 'unreachable' });
   });
+});
+
+/** The chunks of a fetched statement's body, as the hub's reader gets them. */
+async function chunksOf(outcome: StatementOutcome): Promise<Buffer[]> {
+  if (outcome.kind !== 'ready') throw new Error(`statement ${outcome.kind}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of outcome.body) chunks.push(Buffer.from(chunk));
+  return chunks;
+}
+
+it('the sandbox connector hands a large statement on as it streams in, in several chunks', async () => {
+  for (let batch = 0; batch < 3; batch += 1) {
+    const debits = Array.from({ length: 1_000 }, () => debitBody({ amount: 1 }));
+    expect((await request(t.url, 'POST', `/channels/${CHANNEL}/debit-batches`, { body: { debits }, token: null })).status).toBe(202);
+  }
+  await advance('P1D');
+  const connector = new SandboxConnector({ channelId: CHANNEL, baseUrl: t.url, timeoutMs: 10_000 });
+  const chunks = await chunksOf(await connector.flows().statementSource!.statement(DATE));
+  const served = (await statement(DATE)).text;
+  expect(served.split('\n').filter((line) => line.startsWith('entry,'))).toHaveLength(3_000);
+  expect(Buffer.concat(chunks).toString()).toBe(served);
+  expect(chunks.length).toBeGreaterThan(1);
 });
 
 describe('sandbox statement lines', () => {

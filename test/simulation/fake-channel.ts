@@ -109,11 +109,11 @@ export class FakeChannel {
       },
       debitQuery: {
         batchMax,
-        queryDebit: (endToEndId) => this.#query(node, channelId, endToEndId, true),
-        queryDebits: async (endToEndIds) => {
+        queryDebit: (query) => this.#query(node, channelId, query.endToEndId, true),
+        queryDebits: async (queries) => {
           this.stats.batches += 1;
           if (!this.healthy && this.prng.chance(0.03)) throw new Error('connector bug on a batch (simulated)');
-          return Promise.all(endToEndIds.map((id) => this.#query(node, channelId, id, false)));
+          return Promise.all(queries.map((query) => this.#query(node, channelId, query.endToEndId, false)));
         },
       },
       // Payouts meet the same faults, one a message; their outcomes are asked through the query flow.

@@ -1,6 +1,7 @@
 import {
   invariant,
   isFailureCode,
+  type AttemptQuery,
   type ChannelFlows,
   type DebitInstruction,
   type DebitQuery,
@@ -21,10 +22,14 @@ import {
   debitNotFoundSchema,
   debitQueryAnswerSchema,
   debitStatusAnswerSchema,
+  payoutBatchAcceptedSchema,
+  REPORTED_NOT_FOUND,
+  type BatchItemAnswer,
   type DebitBatchRequest,
   type DebitQueryRequest,
   type DebitRequest,
   type DebitStatusAnswer,
+  type PayoutBatchRequest,
   type PayoutRequest,
 } from '../../channels/sandbox-protocol/index.js';
 
@@ -42,7 +47,8 @@ export interface SandboxConnectorOptions {
  * the sandbox's simulated channels. It only translates; daikou's state machine decides what to
  * do. It builds its requests typed by the protocol's schemas and reads answers only through
  * them: an answer that breaks the protocol proves nothing (`unknown`, `unreachable`). It serves
- * debit submission and query, each in messages of up to the protocol's DEBIT_BATCH_MAX.
+ * debit and payout submission and query, each in messages of up to the protocol's DEBIT_BATCH_MAX,
+ * every message and query carrying its attempt number.
  */
 export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSource {
   readonly batchMax = DEBIT_BATCH_MAX;
@@ -58,28 +64,24 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
   }
 
   /**
-   * Payouts go one per message (`POST …/payouts`; the protocol has no payout batch yet) and are
-   * queried through the debit query flow: the channel answers by end-to-end id whichever way the
-   * money moved.
+   * Payouts go as debits do (`POST …/payouts`, `…/payout-batches`) and are queried through the
+   * debit query flow: the channel answers by end-to-end id whichever way the money moved.
    */
   readonly #payouts: PayoutSubmit = {
-    batchMax: 1,
+    batchMax: DEBIT_BATCH_MAX,
     submitPayout: (instruction) => this.submitPayout(instruction),
-    submitPayouts: (instructions) => Promise.all(instructions.map((instruction) => this.submitPayout(instruction))),
+    submitPayouts: (instructions) => this.submitPayouts(instructions),
   };
 
   async submitPayout(instruction: PayoutInstruction): Promise<SubmitOutcome> {
     this.#assertOwn([instruction]);
-    const body: PayoutRequest = {
-      end_to_end_id: instruction.endToEndId,
-      amount: instruction.amountFen,
-      account_number: instruction.accountNumber,
-      account_kind: instruction.accountKind,
-      medium: instruction.medium,
-      ...(instruction.bankCode === null ? {} : { bank_code: instruction.bankCode }),
-      ...(instruction.holderName === null ? {} : { holder_name: instruction.holderName }),
-    };
-    return this.#submitOne('/payouts', body);
+    return this.#submitOne('/payouts', wirePayout(instruction));
+  }
+
+  async submitPayouts(instructions: readonly PayoutInstruction[]): Promise<SubmitOutcome[]> {
+    this.#assertOwn(instructions);
+    const body: PayoutBatchRequest = { payouts: instructions.map(wirePayout) };
+    return this.#submitMany('/payout-batches', body, instructions, (payload) => payoutBatchAcceptedSchema.safeParse(payload).data?.payouts);
   }
 
   async submitDebit(instruction: DebitInstruction): Promise<SubmitOutcome> {
@@ -95,6 +97,7 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
     const { response, payload } = sent;
     const refused = refusedUnread(response.status, payload);
     if (refused !== null) return refused;
+    if (response.status === 409 && channelErrorSchema.safeParse(payload).data?.code === REPORTED_NOT_FOUND) return { kind: 'not_sent', reason: REPORTED_NOT_FOUND };
     if (response.status !== 202) return { kind: 'unknown', reason: `HTTP ${response.status}` };
     const accepted = debitAcceptedSchema.safeParse(payload);
     if (!accepted.success) return { kind: 'unknown', reason: malformed(response.status) };
@@ -103,26 +106,43 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
 
   async submitDebits(instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]> {
     this.#assertOwn(instructions);
-    const all = (outcome: SubmitOutcome) => instructions.map(() => outcome);
     const body: DebitBatchRequest = { debits: instructions.map(wireDebit) };
-    const sent = await this.#post('/debit-batches', body);
+    return this.#submitMany('/debit-batches', body, instructions, (payload) => debitBatchAcceptedSchema.safeParse(payload).data?.debits);
+  }
+
+  /**
+   * A batch message, debits or payouts: the channel answers item by item (`read` takes the items
+   * out of the answer, undefined when it breaks the protocol).
+   */
+  async #submitMany(
+    path: '/debit-batches' | '/payout-batches',
+    body: DebitBatchRequest | PayoutBatchRequest,
+    instructions: readonly (DebitInstruction | PayoutInstruction)[],
+    read: (payload: unknown) => BatchItemAnswer[] | undefined,
+  ): Promise<SubmitOutcome[]> {
+    const all = (outcome: SubmitOutcome) => instructions.map(() => outcome);
+    const sent = await this.#post(path, body);
     if (sent.kind === 'failed') return all(submitFailure(sent.error));
     const { response, payload } = sent;
     const refused = refusedUnread(response.status, payload);
     if (refused !== null) return all(refused);
     if (response.status !== 202) return all({ kind: 'unknown', reason: `HTTP ${response.status}` });
-    const accepted = debitBatchAcceptedSchema.safeParse(payload);
-    if (!accepted.success) return all({ kind: 'unknown', reason: malformed(response.status) });
-    const references = new Map(accepted.data.debits.map((d) => [d.end_to_end_id, d.channel_reference]));
+    const items = read(payload);
+    if (items === undefined) return all({ kind: 'unknown', reason: malformed(response.status) });
+    const byId = new Map(items.map((item) => [item.end_to_end_id, item]));
     // An instruction the answer does not mention may or may not be held: only a query can tell.
     return instructions.map((instruction): SubmitOutcome => {
-      const reference = references.get(instruction.endToEndId);
-      return reference === undefined ? { kind: 'unknown', reason: 'missing from the batch answer' } : { kind: 'accepted', channelReference: reference };
+      const item = byId.get(instruction.endToEndId);
+      if (item === undefined) return { kind: 'unknown', reason: 'missing from the batch answer' };
+      if (item.status !== 'refused') return { kind: 'accepted', channelReference: item.channel_reference };
+      // The channel reported this attempt not found and holds none of it: the attempt is dead.
+      return item.code === REPORTED_NOT_FOUND ? { kind: 'not_sent', reason: REPORTED_NOT_FOUND } : { kind: 'unknown', reason: `refused: ${item.code}` };
     });
   }
 
-  async queryDebits(endToEndIds: readonly string[]): Promise<QueryOutcome[]> {
-    const body: DebitQueryRequest = { end_to_end_ids: [...endToEndIds] };
+  async queryDebits(queries: readonly AttemptQuery[]): Promise<QueryOutcome[]> {
+    const endToEndIds = queries.map((query) => query.endToEndId);
+    const body: DebitQueryRequest = { queries: queries.map((query) => ({ end_to_end_id: query.endToEndId, attempt: query.attemptNumber })) };
     const sent = await this.#post('/debit-queries', body);
     if (sent.kind === 'failed') return endToEndIds.map(() => ({ kind: 'unreachable', reason: describe(sent.error) }));
     const { response, payload } = sent;
@@ -138,8 +158,9 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
     });
   }
 
-  async queryDebit(endToEndId: string): Promise<QueryOutcome> {
-    const sent = await this.#exchange(`/debits/${encodeURIComponent(endToEndId)}`, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+  async queryDebit(query: AttemptQuery): Promise<QueryOutcome> {
+    const path = `/debits/${encodeURIComponent(query.endToEndId)}?attempt=${query.attemptNumber}`;
+    const sent = await this.#exchange(path, { signal: AbortSignal.timeout(this.options.timeoutMs) });
     if (sent.kind === 'failed') return { kind: 'unreachable', reason: describe(sent.error) };
     const { response, payload } = sent;
     if (response.status === 404 && debitNotFoundSchema.safeParse(payload).success) return { kind: 'not_found' };
@@ -150,9 +171,10 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
   }
 
   /**
-   * The channel's CSV statement of a business date (docs/statements.md), read whole: the hub
-   * parses it as one document. 409 = the date is not over yet at the channel; any other answer
-   * than 200, or no answer, leaves it unread.
+   * The channel's CSV statement of a business date (docs/statements.md), handed on as it streams
+   * in: the hub reads it line by line, never whole. 409 = the date is not over yet at the
+   * channel; any other answer than 200, or no answer, leaves it unread. The timeout covers the
+   * whole body: a read that outlasts it breaks off.
    */
   async statement(businessDate: string): Promise<StatementOutcome> {
     let response: Response;
@@ -173,7 +195,7 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
         const answer = channelErrorSchema.safeParse(await readJson(response));
         return { kind: 'unreachable', reason: answer.success ? `HTTP ${response.status} ${answer.data.code}` : `HTTP ${response.status}` };
       }
-      return { kind: 'ready', document: await response.text() };
+      return { kind: 'ready', body: response.body ?? noBody() };
     } catch (error) {
       // The answer broke off (or timed out) while it was read.
       return { kind: 'unreachable', reason: describe(error) };
@@ -187,7 +209,7 @@ export class SandboxConnector implements DebitSubmit, DebitQuery, StatementSourc
     );
   }
 
-  #post(path: string, body: DebitRequest | DebitBatchRequest | DebitQueryRequest): Promise<Exchange> {
+  #post(path: string, body: DebitRequest | DebitBatchRequest | PayoutBatchRequest | DebitQueryRequest): Promise<Exchange> {
     return this.#exchange(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -257,9 +279,23 @@ function toQueryOutcome(answer: DebitStatusAnswer): QueryOutcome {
   }
 }
 
+function wirePayout(instruction: PayoutInstruction): PayoutRequest {
+  return {
+    end_to_end_id: instruction.endToEndId,
+    attempt: instruction.attemptNumber,
+    amount: instruction.amountFen,
+    account_number: instruction.accountNumber,
+    account_kind: instruction.accountKind,
+    medium: instruction.medium,
+    ...(instruction.bankCode === null ? {} : { bank_code: instruction.bankCode }),
+    ...(instruction.holderName === null ? {} : { holder_name: instruction.holderName }),
+  };
+}
+
 function wireDebit(instruction: DebitInstruction): DebitRequest {
   return {
     end_to_end_id: instruction.endToEndId,
+    attempt: instruction.attemptNumber,
     amount: instruction.amountFen,
     account_number: instruction.accountNumber,
     account_kind: instruction.accountKind,
@@ -270,6 +306,10 @@ function wireDebit(instruction: DebitInstruction): DebitRequest {
     ...(instruction.phone === null ? {} : { phone: instruction.phone }),
     mandate_reference: instruction.mandateReference,
   };
+}
+
+async function* noBody(): AsyncGenerator<Uint8Array> {
+  // An answer without a body: an empty statement, which the reader refuses as one.
 }
 
 async function readJson(response: Response): Promise<unknown> {

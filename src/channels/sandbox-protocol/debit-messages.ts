@@ -15,6 +15,8 @@ export const ACCOUNT_NUMBER_PATTERN = /^\d{6,32}$/;
 const optionalText = (max: number) => z.string().max(max).nullish();
 
 const END_TO_END_ID_LENGTH_MAX = 128;
+/** The largest attempt number the protocol carries (a 32-bit signed integer: far above any hub's retry limit). */
+export const ATTEMPT_MAX = 2_147_483_647;
 const ACCOUNT_NUMBER_LENGTH_MAX = 32;
 const ACCOUNT_KINDS = ['personal', 'corporate'] as const;
 const MEDIA = ['bank_card', 'virtual_account', 'bank_account'] as const;
@@ -23,8 +25,16 @@ const DEBIT_TEXT_LENGTH_MAX = { bank_code: 32, holder_name: 256, id_number: 64, 
 
 // ---- Requests ----
 
+/**
+ * Which of the sender's attempts at an instruction a message, or a query, is about (1, 2, …).
+ * Optional, so that a sender of the first protocol version still talks to the channel: without
+ * it a message is never refused and a query records nothing (docs/sandbox-protocol.md).
+ */
+const attemptSchema = z.int('must be an integer').min(1, 'must be at least 1').max(ATTEMPT_MAX, `must be at most ${ATTEMPT_MAX}`);
+
 export const debitRequestSchema = z.strictObject({
   end_to_end_id: z.string().regex(END_TO_END_ID_PATTERN, 'must be 1 to 128 printable ASCII characters'),
+  attempt: attemptSchema.optional(),
   amount: z.int('must be an integer amount of fen').positive('must be positive'),
   account_number: z.string().regex(ACCOUNT_NUMBER_PATTERN, 'must be 6 to 32 digits'),
   account_kind: z.enum(ACCOUNT_KINDS).nullish(),
@@ -53,9 +63,38 @@ export const debitBatchSchema = z.strictObject({
 });
 export type DebitBatchRequest = z.infer<typeof debitBatchSchema>;
 
-export const debitQuerySchema = z.strictObject({
-  end_to_end_ids: z.array(z.string().min(1).max(END_TO_END_ID_LENGTH_MAX)).min(1).max(DEBIT_BATCH_MAX),
+/**
+ * Many payouts in one message (`POST …/payout-batches`): the limits of a debit batch, whose body
+ * limit also covers it (a payout is a debit without three of its fields).
+ */
+export const payoutBatchSchema = z.strictObject({
+  payouts: z.array(payoutRequestSchema).min(1).max(DEBIT_BATCH_MAX),
 });
+export type PayoutBatchRequest = z.infer<typeof payoutBatchSchema>;
+
+/** The attempt number of a query's path (`GET …/debits/{id}?attempt=n`), as text. */
+export const ATTEMPT_PARAMETER_PATTERN = /^[1-9]\d{0,9}$/;
+
+/** One instruction asked about: by end-to-end id and, since protocol version 2, the attempt asked about. */
+export const attemptQuerySchema = z.strictObject({
+  end_to_end_id: z.string().min(1).max(END_TO_END_ID_LENGTH_MAX),
+  attempt: attemptSchema,
+});
+
+/**
+ * A query message: `queries` (ids with their attempt numbers), or `end_to_end_ids` (the first
+ * version's form, ids alone); exactly one of the two.
+ */
+export const debitQuerySchema = z
+  .strictObject({
+    end_to_end_ids: z.array(z.string().min(1).max(END_TO_END_ID_LENGTH_MAX)).min(1).max(DEBIT_BATCH_MAX).optional(),
+    queries: z.array(attemptQuerySchema).min(1).max(DEBIT_BATCH_MAX).optional(),
+  })
+  .superRefine((body, context) => {
+    if ((body.end_to_end_ids === undefined) === (body.queries === undefined)) {
+      context.addIssue({ code: 'custom', path: [], message: 'give exactly one of queries and end_to_end_ids' });
+    }
+  });
 export type DebitQueryRequest = z.infer<typeof debitQuerySchema>;
 
 // ---- Answers ----
@@ -69,12 +108,29 @@ export const debitAcceptedSchema = z.object({
 });
 export type DebitAccepted = z.infer<typeof debitAcceptedSchema>;
 
-/** 202 to `POST …/debit-batches`: the debits recorded, by end-to-end id. */
-export const debitBatchAcceptedSchema = z.object({
-  status: z.literal('accepted'),
-  debits: z.array(z.object({ end_to_end_id: z.string(), channel_reference: z.string().min(1) })),
-});
+/**
+ * The refusal of a message of an attempt the channel has answered `not_found` for: it holds none
+ * of it and never will (409 to a single message, an item's answer in a batch).
+ */
+export const REPORTED_NOT_FOUND = 'reported_not_found';
+export const REPORTED_NOT_FOUND_MESSAGE = 'this attempt was reported not found; send a new attempt';
+
+/**
+ * 202 to `POST …/debit-batches` and `…/payout-batches`: one answer per item, in order: recorded
+ * (`accepted`, with its reference; the first version wrote no `status`), or `refused`.
+ */
+const batchItemAnswerSchema = z.union([
+  z.object({ end_to_end_id: z.string(), status: z.literal('refused'), code: z.string(), message: z.string().optional() }),
+  z.object({ end_to_end_id: z.string(), status: z.literal('accepted').optional(), channel_reference: z.string().min(1) }),
+]);
+export type BatchItemAnswer = z.infer<typeof batchItemAnswerSchema>;
+
+export const debitBatchAcceptedSchema = z.object({ status: z.literal('accepted'), debits: z.array(batchItemAnswerSchema) });
 export type DebitBatchAccepted = z.infer<typeof debitBatchAcceptedSchema>;
+
+/** 202 to `POST …/payout-batches`: as a debit batch's answer, under `payouts`. */
+export const payoutBatchAcceptedSchema = z.object({ status: z.literal('accepted'), payouts: z.array(batchItemAnswerSchema) });
+export type PayoutBatchAccepted = z.infer<typeof payoutBatchAcceptedSchema>;
 
 const statusBase = { channel_reference: z.string().min(1), end_to_end_id: z.string(), amount: z.number() };
 
@@ -120,6 +176,7 @@ export const DEBIT_BODY_BYTES_MAX = 64 * 1024;
 export const DEBIT_JSON_BYTES_MAX = Buffer.byteLength(
   JSON.stringify({
     end_to_end_id: '"'.repeat(END_TO_END_ID_LENGTH_MAX),
+    attempt: ATTEMPT_MAX,
     amount: Number.MAX_SAFE_INTEGER,
     account_number: '9'.repeat(ACCOUNT_NUMBER_LENGTH_MAX),
     account_kind: longest(ACCOUNT_KINDS),
@@ -138,10 +195,12 @@ export const DEBIT_BATCH_BODY_BYTES_MAX = roundUpToMib(
 
 /**
  * `debit-queries`: DEBIT_BATCH_MAX ids at their longest, every character written as `\uXXXX`
- * (the schema takes any characters there), rounded up to whole MiB (1 MiB today).
+ * (the schema takes any characters there), each with the largest attempt number, rounded up to
+ * whole MiB (1 MiB today).
  */
 export const DEBIT_QUERY_BODY_BYTES_MAX = roundUpToMib(
-  Buffer.byteLength('{"end_to_end_ids":[]}') + DEBIT_BATCH_MAX * (Buffer.byteLength(JSON.stringify('\u0001'.repeat(END_TO_END_ID_LENGTH_MAX))) + 1),
+  Buffer.byteLength('{"queries":[]}') +
+    DEBIT_BATCH_MAX * (Buffer.byteLength(JSON.stringify({ end_to_end_id: '\u0001'.repeat(END_TO_END_ID_LENGTH_MAX), attempt: ATTEMPT_MAX })) + 1),
 );
 
 function longest(values: readonly string[]): string {

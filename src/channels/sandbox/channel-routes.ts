@@ -6,13 +6,18 @@ import { FAILURE_MESSAGES } from './bank-rules.js';
 import type { Fault } from './fault-table.js';
 import { describe, fieldErrors } from './problem.js';
 import type { SandboxContext } from './sandbox-context.js';
-import type { ReceivedDebit } from './sandbox-store.js';
+import type { DebitQueryInput, ReceivedDebit } from './sandbox-store.js';
+import type { Direction } from './bank-rules.js';
 import { type StatementParams, statementAnswer } from './statement-answer.js';
 import {
+  ATTEMPT_MAX,
+  ATTEMPT_PARAMETER_PATTERN,
   CHANNEL_ID_PATTERN,
   END_TO_END_ID_PATTERN,
+  REPORTED_NOT_FOUND,
+  REPORTED_NOT_FOUND_MESSAGE,
+  type BatchItemAnswer,
   type DebitAccepted,
-  type DebitBatchAccepted,
   type DebitQueryAnswer,
   type DebitStatusAnswer,
   type ProblemFieldError,
@@ -20,6 +25,7 @@ import {
   DEBIT_QUERY_BODY_BYTES_MAX,
   debitBatchSchema,
   debitQuerySchema,
+  payoutBatchSchema,
   debitRequestSchema,
   payoutRequestSchema,
   type DebitRequest,
@@ -36,65 +42,57 @@ type QueryParams = { channel: string; end_to_end_id: string };
 export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   const { store, faults, clock, blinder, held, closing } = ctx;
 
-  app.post<{ Params: ChannelParams }>('/channels/:channel/debits', async (request, reply) => {
-    const { channel } = request.params;
-    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
-    const fault = faults.affecting(channel, 'submit');
-    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
-    const parsed = debitRequestSchema.safeParse(request.body);
-    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
-    if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
-
-    const body = parsed.data;
-    const result = store.receiveDebit(receiveInput(channel, body, clock.now()));
-
-    if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
-    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
-    const answer: DebitAccepted = {
-      status: 'accepted',
-      channel_reference: result.channelReference,
-      end_to_end_id: body.end_to_end_id,
+  // One debit, or one payout (the payee's bank credits the account: SPEC §10, §14), in one message.
+  const single = (schema: typeof debitRequestSchema | typeof payoutRequestSchema, direction: Direction) =>
+    async (request: FastifyRequest<{ Params: ChannelParams }>, reply: FastifyReply) => {
+      const { channel } = request.params;
+      if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+      const fault = faults.affecting(channel, 'submit');
+      if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+      const parsed = schema.safeParse(request.body);
+      if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
+      if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
+      const body = parsed.data;
+      const result = store.receiveDebit({ ...receiveInput(channel, body, clock.now()), direction });
+      if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
+      if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+      if (result.kind === 'refused_reported_not_found') return reply.code(409).send({ code: REPORTED_NOT_FOUND, message: REPORTED_NOT_FOUND_MESSAGE });
+      const answer: DebitAccepted = { status: 'accepted', channel_reference: result.channelReference, end_to_end_id: body.end_to_end_id };
+      return reply.code(202).send(answer);
     };
-    return reply.code(202).send(answer);
-  });
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debits', single(debitRequestSchema, 'debit'));
+  app.post<{ Params: ChannelParams }>('/channels/:channel/payouts', single(payoutRequestSchema, 'credit'));
 
-  // A payout: the payee's bank credits the account (SPEC §10, §14). Faults act as on debits.
-  app.post<{ Params: ChannelParams }>('/channels/:channel/payouts', async (request, reply) => {
-    const { channel } = request.params;
-    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
-    const fault = faults.affecting(channel, 'submit');
-    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
-    const parsed = payoutRequestSchema.safeParse(request.body);
-    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
-    if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
-    const body = parsed.data;
-    const result = store.receiveDebit({ ...receiveInput(channel, body, clock.now()), direction: 'credit' });
-    if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
-    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
-    const answer: DebitAccepted = { status: 'accepted', channel_reference: result.channelReference, end_to_end_id: body.end_to_end_id };
-    return reply.code(202).send(answer);
-  });
-
-  // A batch of debits in one message, as collection centers take files: recorded together, in
-  // one transaction; faults act on the whole message.
-  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-batches', { bodyLimit: DEBIT_BATCH_BODY_BYTES_MAX }, async (request, reply) => {
-    const { channel } = request.params;
-    if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
-    const fault = faults.affecting(channel, 'submit');
-    if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
-    const parsed = debitBatchSchema.safeParse(request.body);
-    if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
-    if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
-    const now = clock.now();
-    const results = store.receiveDebits(parsed.data.debits.map((body) => receiveInput(channel, body, now)));
-    if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
-    if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
-    const answer: DebitBatchAccepted = {
-      status: 'accepted',
-      debits: parsed.data.debits.map((body, index) => ({ end_to_end_id: body.end_to_end_id, channel_reference: results[index]!.channelReference })),
+  // Many debits, or many payouts, in one message, as collection centers take files: recorded
+  // together, in one transaction; faults act on the whole message; answered item by item.
+  const batch = <Field extends 'debits' | 'payouts'>(
+    field: Field,
+    schema: typeof debitBatchSchema | typeof payoutBatchSchema,
+    direction: Direction,
+  ) =>
+    async (request: FastifyRequest<{ Params: ChannelParams }>, reply: FastifyReply) => {
+      const { channel } = request.params;
+      if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
+      const fault = faults.affecting(channel, 'submit');
+      if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
+      const parsed = schema.safeParse(request.body);
+      if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
+      if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
+      const now = clock.now();
+      const items: (DebitRequest | PayoutRequest)[] = 'debits' in parsed.data ? parsed.data.debits : parsed.data.payouts;
+      const results = store.receiveDebits(items.map((body) => ({ ...receiveInput(channel, body, now), direction })));
+      if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
+      if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
+      const answers = items.map((body, index): BatchItemAnswer => {
+        const result = results[index]!;
+        return result.kind === 'received'
+          ? { end_to_end_id: body.end_to_end_id, status: 'accepted', channel_reference: result.channelReference }
+          : { end_to_end_id: body.end_to_end_id, status: 'refused', code: REPORTED_NOT_FOUND, message: REPORTED_NOT_FOUND_MESSAGE };
+      });
+      return reply.code(202).send({ status: 'accepted', [field]: answers });
     };
-    return reply.code(202).send(answer);
-  });
+  app.post<{ Params: ChannelParams }>('/channels/:channel/debit-batches', { bodyLimit: DEBIT_BATCH_BODY_BYTES_MAX }, batch('debits', debitBatchSchema, 'debit'));
+  app.post<{ Params: ChannelParams }>('/channels/:channel/payout-batches', { bodyLimit: DEBIT_BATCH_BODY_BYTES_MAX }, batch('payouts', payoutBatchSchema, 'credit'));
 
   app.post<{ Params: ChannelParams }>('/channels/:channel/debit-queries', { bodyLimit: DEBIT_QUERY_BODY_BYTES_MAX }, async (request, reply) => {
     const { channel } = request.params;
@@ -103,9 +101,11 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext)
     if (fault?.mode === 'unavailable') return reply.code(503).send({ code: 'channel_unavailable' });
     const parsed = debitQuerySchema.safeParse(request.body);
     if (!parsed.success) return channelBadRequest(reply, fieldErrors(parsed.error.issues, request.body));
-    const { end_to_end_ids: endToEndIds } = parsed.data;
-    const results = store.findDebits(channel, endToEndIds).map((debit, index) => {
-      const endToEndId = endToEndIds[index]!;
+    const queries: DebitQueryInput[] =
+      parsed.data.queries?.map((query) => ({ endToEndId: query.end_to_end_id, attempt: query.attempt })) ??
+      parsed.data.end_to_end_ids!.map((endToEndId) => ({ endToEndId, attempt: null }));
+    const results = store.answerQueries(channel, queries).map((debit, index) => {
+      const endToEndId = queries[index]!.endToEndId;
       return debit === undefined ? { end_to_end_id: endToEndId, status: 'not_found' as const } : statusAnswer(endToEndId, debit);
     });
     if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
@@ -126,10 +126,11 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext)
       idNumberHmac: idNumber === '' ? undefined : blinder.idNumber(idNumber),
       receivedAtMs: now.getTime(),
       businessDate: businessDate(now),
+      attempt: body.attempt,
     };
   }
 
-  app.get<{ Params: QueryParams }>('/channels/:channel/debits/:end_to_end_id', async (request, reply) => {
+  app.get<{ Params: QueryParams; Querystring: { attempt?: string } }>('/channels/:channel/debits/:end_to_end_id', async (request, reply) => {
     const { channel, end_to_end_id: endToEndId } = request.params;
     if (!CHANNEL_ID_PATTERN.test(channel)) return channelBadRequest(reply, [channelParamError()]);
     const fault = faults.affecting(channel, 'query');
@@ -139,7 +140,12 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext)
         { parameter: 'end_to_end_id', code: 'invalid_value', detail: 'must be 1 to 128 printable ASCII characters' },
       ]);
     }
-    const debit = store.findDebit(channel, endToEndId);
+    const attemptText = request.query.attempt;
+    const attempt = attemptText === undefined ? null : Number(attemptText);
+    if (attemptText !== undefined && (!ATTEMPT_PARAMETER_PATTERN.test(attemptText) || attempt! > ATTEMPT_MAX)) {
+      return channelBadRequest(reply, [{ parameter: 'attempt', code: 'invalid_value', detail: `must be an integer from 1 to ${ATTEMPT_MAX}` }]);
+    }
+    const [debit] = store.answerQueries(channel, [{ endToEndId, attempt }]);
     const answer = debit === undefined ? undefined : statusAnswer(endToEndId, debit);
     if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
     if (answer === undefined) return reply.code(404).send({ status: 'not_found' });

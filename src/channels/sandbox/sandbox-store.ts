@@ -69,6 +69,15 @@ CREATE INDEX IF NOT EXISTS received_by_account ON received (account_hmac, id);
 CREATE INDEX IF NOT EXISTS received_first_by_channel_time
   ON received (channel, received_at_ms, id) WHERE first_id IS NULL;
 
+-- The attempts a query was answered not_found for: a message of one of them is refused from then
+-- on (docs/sandbox-protocol.md, attempt numbers).
+CREATE TABLE IF NOT EXISTS reported_not_found (
+  channel TEXT NOT NULL,
+  end_to_end_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  PRIMARY KEY (channel, end_to_end_id, attempt)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS faults (
   channel TEXT NOT NULL,
   mode TEXT NOT NULL,
@@ -105,11 +114,22 @@ export interface ReceiveInput {
   businessDate: string;
   /** `debit` (draws on the account) unless given: a payout is a `credit`. */
   direction?: Direction | undefined;
+  /** The sender's attempt number, when the message carries one. */
+  attempt?: number | undefined;
 }
 
-export interface ReceiveResult {
-  channelReference: string;
-  outcome: ReceivedOutcome;
+/**
+ * What became of a message: received (recorded, and applied unless a duplicate), or refused
+ * unrecorded because a query was answered not_found for its attempt.
+ */
+export type ReceiveResult =
+  | { kind: 'received'; channelReference: string; outcome: ReceivedOutcome }
+  | { kind: 'refused_reported_not_found' };
+
+/** One id a query message asks about; `attempt` null for a query of the first protocol version. */
+export interface DebitQueryInput {
+  endToEndId: string;
+  attempt: number | null;
 }
 
 /** The first message a channel received under an end_to_end_id: what a query reports. */
@@ -221,6 +241,12 @@ export class SandboxStore implements FaultStore {
   readonly #receive: (input: ReceiveInput) => ReceiveResult;
   readonly #receiveMany: (inputs: ReceiveInput[]) => ReceiveResult[];
   readonly #findMany: (channel: string, endToEndIds: readonly string[]) => (ReceivedDebit | undefined)[];
+  readonly #answerQueries: (channel: string, queries: readonly DebitQueryInput[]) => (ReceivedDebit | undefined)[];
+  /**
+   * Whether any attempt was ever reported not found: until one is, receiving skips the lookup
+   * (one process owns the file, so this cannot go stale).
+   */
+  #anyReportedNotFound: boolean;
   readonly #updateAccount: (hmac: string, masked: string, patch: AccountPatch) => StoredAccount;
 
   constructor(dataDir: string) {
@@ -284,6 +310,13 @@ export class SandboxStore implements FaultStore {
         `SELECT id, first_id, channel, end_to_end_id, amount_fen, received_at_ms, outcome, direction FROM received
           WHERE account_hmac = ? AND id < ? ORDER BY id DESC LIMIT ?`,
       ),
+      isReportedNotFound: db.prepare<[string, string, number], { found: number }>(
+        'SELECT 1 AS found FROM reported_not_found WHERE channel = ? AND end_to_end_id = ? AND attempt = ?',
+      ),
+      reportNotFound: db.prepare<[string, string, number]>(
+        'INSERT INTO reported_not_found (channel, end_to_end_id, attempt) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      anyReportedNotFound: db.prepare<[], { found: number }>('SELECT 1 AS found FROM reported_not_found LIMIT 1'),
       loadFaults: db.prepare<[], FaultRow>(
         'SELECT channel, mode, rate, count_remaining, delay_ms, seed, prng_state FROM faults',
       ),
@@ -319,6 +352,17 @@ export class SandboxStore implements FaultStore {
     // A deferred transaction that only reads: one snapshot for the whole message, and one
     // read lock taken instead of one per id.
     this.#findMany = db.transaction((channel: string, endToEndIds: readonly string[]) => endToEndIds.map((id) => this.findDebit(channel, id)));
+    this.#answerQueries = db.transaction((channel: string, queries: readonly DebitQueryInput[]) =>
+      queries.map(({ endToEndId, attempt }) => {
+        const debit = this.findDebit(channel, endToEndId);
+        if (debit === undefined && attempt !== null) {
+          this.#statements.reportNotFound.run(channel, endToEndId, attempt);
+          this.#anyReportedNotFound = true;
+        }
+        return debit;
+      }),
+    );
+    this.#anyReportedNotFound = this.#statements.anyReportedNotFound.get() !== undefined;
     this.#updateAccount = db.transaction((hmac: string, masked: string, patch: AccountPatch) =>
       this.#updateAccountInTransaction(hmac, masked, patch),
     );
@@ -340,13 +384,16 @@ export class SandboxStore implements FaultStore {
 
   #receiveInTransaction(input: ReceiveInput): ReceiveResult {
     const s = this.#statements;
+    if (this.#anyReportedNotFound && input.attempt !== undefined && s.isReportedNotFound.get(input.channel, input.endToEndId, input.attempt) !== undefined) {
+      return { kind: 'refused_reported_not_found' };
+    }
     const first = s.getFirst.get(input.channel, input.endToEndId);
     if (first !== undefined) {
       s.insertReceived.run(
         input.channel, input.endToEndId, first.id, input.accountHmac, input.accountMasked, input.amountFen,
         input.receivedAtMs, 'duplicate', input.direction ?? 'debit',
       );
-      return { channelReference: channelReferenceOf(first.id), outcome: 'duplicate' };
+      return { kind: 'received', channelReference: channelReferenceOf(first.id), outcome: 'duplicate' };
     }
 
     const account = this.#accountRow(input.accountHmac) ?? defaultAccount(input.accountMasked);
@@ -367,7 +414,7 @@ export class SandboxStore implements FaultStore {
         s.addUsage.run(input.accountHmac, input.businessDate, input.amountFen);
       }
     }
-    return { channelReference: channelReferenceOf(Number(lastInsertRowid)), outcome };
+    return { kind: 'received', channelReference: channelReferenceOf(Number(lastInsertRowid)), outcome };
   }
 
   findDebit(channel: string, endToEndId: string): ReceivedDebit | undefined {
@@ -384,6 +431,15 @@ export class SandboxStore implements FaultStore {
   /** A query message: the answers to many ids read in one transaction, in order. */
   findDebits(channel: string, endToEndIds: readonly string[]): (ReceivedDebit | undefined)[] {
     return this.#findMany(channel, endToEndIds);
+  }
+
+  /**
+   * A query message's answers, in order, read in one transaction; an id the channel does not hold,
+   * asked with an attempt number, is recorded as reported not found for that attempt, so that a
+   * message of that attempt arriving later is refused (`receiveDebit`).
+   */
+  answerQueries(channel: string, queries: readonly DebitQueryInput[]): (ReceivedDebit | undefined)[] {
+    return this.#answerQueries(channel, queries);
   }
 
   /** The configured (or debited) account; undefined for one the sandbox has never touched. */

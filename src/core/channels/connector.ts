@@ -6,6 +6,11 @@ import { invariant } from '../kernel/index.js';
 interface AccountInstruction {
   channelId: string;
   endToEndId: string;
+  /**
+   * Which attempt at the instruction this is (1, 2, …): carried to the channel so that, once it
+   * has answered `not_found` for an attempt, it refuses that attempt's message if it arrives late.
+   */
+  attemptNumber: number;
   amountFen: number;
   accountNumber: string;
   accountKind: AccountKind;
@@ -21,11 +26,18 @@ export interface DebitInstruction extends AccountInstruction {
   mandateReference: string;
 }
 
+/** What a status query asks about: an instruction's end-to-end id, and the attempt the asker holds open. */
+export interface AttemptQuery {
+  endToEndId: string;
+  attemptNumber: number;
+}
+
 /**
  * The channel's answer to a submission.
  * - `accepted`: it holds the debit; the outcome comes from a later query.
  * - `not_sent`: it confirmed it did not receive it (connection refused, an explicit
- *   "unavailable", or the message refused unread as too large), so it may be sent again.
+ *   "unavailable", the message refused unread as too large, or refused because the channel has
+ *   already reported that attempt not found), so it may be sent again.
  * - `unknown`: anything else (timeout, reset, a 5xx): it may hold it; only a query may tell.
  */
 export type SubmitOutcome =
@@ -69,13 +81,16 @@ export interface DebitSubmit {
   submitDebits(instructions: readonly DebitInstruction[]): Promise<SubmitOutcome[]>;
 }
 
-/** Asks the channel what became of debits, by end-to-end id. */
+/**
+ * Asks the channel what became of debits, by end-to-end id and attempt number. A `not_found`
+ * answer closes that attempt at the channel: a message of it arriving later is refused.
+ */
 export interface DebitQuery {
   /** Most ids one `queryDebits` call takes (≥ 1); callers split larger groups. */
   readonly batchMax: number;
-  queryDebit(endToEndId: string): Promise<QueryOutcome>;
-  /** One outcome per id, in order. Called with 2 to `batchMax` ids; never when `batchMax` is 1. */
-  queryDebits(endToEndIds: readonly string[]): Promise<QueryOutcome[]>;
+  queryDebit(query: AttemptQuery): Promise<QueryOutcome>;
+  /** One outcome per query, in order. Called with 2 to `batchMax` queries; never when `batchMax` is 1. */
+  queryDebits(queries: readonly AttemptQuery[]): Promise<QueryOutcome[]>;
 }
 
 /** What a channel needs to carry one payout (credit to a payee). */
@@ -88,9 +103,13 @@ export interface PayoutSubmit {
   submitPayouts(instructions: readonly PayoutInstruction[]): Promise<SubmitOutcome[]>;
 }
 
-/** A channel's statement of one business date (camt.053 or its own format; the sandbox connector fetches the CSV of docs/statements.md). */
+/**
+ * A channel's statement of one business date (camt.053 or its own format; the sandbox connector
+ * fetches the CSV of docs/statements.md). `body` is the document as it arrives, chunk by chunk
+ * (a million lines are ~95 MiB): read it once; a read that breaks off throws.
+ */
 export type StatementOutcome =
-  | { kind: 'ready'; document: string }
+  | { kind: 'ready'; body: AsyncIterable<Uint8Array> }
   | { kind: 'not_ready' }
   | { kind: 'unreachable'; reason: string };
 
