@@ -26,6 +26,7 @@ import { startSandbox } from './channels/sandbox/index.js';
 import { SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
+import type { ApiKeyCache } from './http/auth.js';
 import { OBJECT_PRESENTERS } from './http/presenters.js';
 import { createLogger } from './logger.js';
 import { listenFailure } from './startup-error.js';
@@ -76,7 +77,7 @@ export interface HubOptions {
   /** Concurrent API writes share transactions (DESIGN-NOTES §11); false: a transaction each (`DAIKOU_GROUP_COMMIT`). Default: on SQLite only. */
   groupCommit?: boolean;
   /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
-  server?: { requestTimeoutMs?: number; maxConnections?: number };
+  server?: { requestTimeoutMs?: number; maxConnections?: number; apiKeys?: ApiKeyCache };
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
   scenario?: ScenarioName;
   /**
