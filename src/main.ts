@@ -26,12 +26,13 @@ import { startSandbox } from './channels/sandbox/index.js';
 import { SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
+import type { ApiKeyCache } from './http/auth.js';
 import { OBJECT_PRESENTERS } from './http/presenters.js';
 import { createLogger } from './logger.js';
 import { listenFailure } from './startup-error.js';
 import { ensurePrivateFile, secureDataDir } from './security/data-dir-modes.js';
 import { loadMasterKey, Vault } from './security/vault.js';
-import { migrateToLatest, type DatabaseConfig } from './storage/database.js';
+import { isTransactionConflict, migrateToLatest, type DatabaseConfig } from './storage/database.js';
 import { openStore } from './storage/kysely-store.js';
 import { DatabaseBatchFiles } from './storage/batch-file-chunks.js';
 import { encryptedBatchFiles } from './security/encrypted-batch-files.js';
@@ -49,6 +50,11 @@ export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../package.j
 export const CONSOLE_DIR: string = fileURLToPath(new URL('../dist/console/', import.meta.url));
 
 /** The purpose of the key that seals uploaded batch files at rest, for Vault.derive. */
+/**
+ * Groups of API writes committing at once on PostgreSQL, each its own transaction on a connection
+ * of the pool (10): enough to overlap one group's round trips and commit with the next's.
+ */
+const GROUPS_IN_FLIGHT_POSTGRES = 4;
 const BATCH_FILE_KEY_PURPOSE = 'batch-files';
 
 /** The one channel this build routes to: a clearing organisation simulated by the sandbox. */
@@ -75,8 +81,10 @@ export interface HubOptions {
   webhookAllowPrivate?: boolean;
   /** Concurrent API writes share transactions (DESIGN-NOTES §11); false: a transaction each (`DAIKOU_GROUP_COMMIT`). Default: on SQLite only. */
   groupCommit?: boolean;
+  /** Groups of API writes committing at once on PostgreSQL (default GROUPS_IN_FLIGHT_POSTGRES); always 1 on SQLite. */
+  groupsInFlight?: number;
   /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
-  server?: { requestTimeoutMs?: number; maxConnections?: number };
+  server?: { requestTimeoutMs?: number; maxConnections?: number; apiKeys?: ApiKeyCache };
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
   scenario?: ScenarioName;
   /**
@@ -183,7 +191,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       store,
       // On by default on both engines: with the group's debits written set-based, PostgreSQL too measured
       // faster with it (README, group commit).
-      groupCommit: new GroupCommit(store, { enabled: options.groupCommit ?? true }),
+      groupCommit: new GroupCommit(store, {
+        enabled: options.groupCommit ?? true,
+        groupsMax: store.engine === 'sqlite' ? 1 : options.groupsInFlight ?? GROUPS_IN_FLIGHT_POSTGRES,
+        retryable: isTransactionConflict,
+      }),
       clock,
       ids,
       vault,

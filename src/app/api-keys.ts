@@ -102,9 +102,10 @@ export async function rotateOperatorKey(ctx: Pick<AppContext, 'store' | 'clock' 
   });
 }
 
-export async function authenticate(ctx: Pick<AppContext, 'store'>, key: string, operatorKeyFromEnv: string | null): Promise<Principal | null> {
+/** `keyHash`: `hashApiKey(key)`, when the caller has it already. */
+export async function authenticate(ctx: Pick<AppContext, 'store'>, key: string, operatorKeyFromEnv: string | null, keyHash = hashApiKey(key)): Promise<Principal | null> {
   if (operatorKeyFromEnv !== null && timingSafeEqual(key, operatorKeyFromEnv)) return { kind: 'operator', keyId: ENV_OPERATOR_KEY_ID };
-  const row = await ctx.store.findApiKeyByHash(hashApiKey(key));
+  const row = await ctx.store.findApiKeyByHash(keyHash);
   if (row === null || row.revoked_at !== null) return null;
   return row.merchant_id === null ? { kind: 'operator', keyId: row.id } : { kind: 'merchant', merchantId: row.merchant_id, keyId: row.id };
 }

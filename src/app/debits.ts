@@ -180,6 +180,9 @@ async function createDebits(tx: ApiDebitTx, requests: readonly DebitRequest[]): 
     try {
       outcomes.push({ ok: true, value: await decide(request) });
     } catch (error) {
+      // A request's own refusal. Anything else (the database's: a deadlock with another group)
+      // fails the set, which the group then runs again or one by one.
+      if (!(error instanceof AppError)) throw error;
       outcomes.push({ ok: false, error });
     }
   }

@@ -1,7 +1,10 @@
+import { AsyncResource } from 'node:async_hooks';
 import { TransactionBroken, type Savepoints } from './ports.js';
 
 /** Requests committed together at most (DAIKOU_GROUP_COMMIT=0 makes it 1: a transaction each). */
 const GROUP_SIZE_MAX = 64;
+/** Times a group aborted for a conflict with another (a deadlock) is run again before its requests fail. */
+const RETRIES_MAX = 3;
 
 /** What became of one request of a group. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -34,22 +37,43 @@ type Member<Tx> = { resolve: (value: unknown) => void; reject: (error: unknown) 
  * transaction fails (its commit, a savepoint that cannot be rolled back) fails every request in
  * it, and keeps nothing of any.
  *
- * One group at a time: its requests decide against what the ones before them wrote, in the same
- * transaction, so that uniqueness, limits and allowances stay exact; and two groups locking the
- * same rows in different orders could deadlock on PostgreSQL.
+ * Groups in flight: one by default (SQLite has one writer). Within a group, requests decide
+ * against what the ones before them wrote, in the same transaction, so that uniqueness, limits and
+ * allowances stay exact. With `groupsMax` > 1 (PostgreSQL) several groups run at once, each its own
+ * transaction: the usage counters they share are rows each group locks (`lockMandateUsage`,
+ * `lockAllowanceUsage`) before it reads them, so the limits stay exact across groups; two groups
+ * that lock the same rows in opposite orders deadlock, the database aborts one (`retryable`), and
+ * that group runs again, whole, in a new transaction (at most RETRIES_MAX times).
  *
  * Turned off (`enabled: false`), each request runs in a transaction of its own at once.
  */
 export class GroupCommit<Tx extends Savepoints> {
   readonly #store: { transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> };
   readonly #sizeMax: number;
+  readonly #groupsMax: number;
+  readonly #retryable: (error: unknown) => boolean;
   #waiting: Member<Tx>[] = [];
-  #running = false;
+  #inFlight = 0;
+  #starting = false;
+  /**
+   * Runs groups in the async context the GroupCommit was made in: a group started from inside
+   * another's transaction would otherwise inherit it, and the store refuses nested transactions.
+   */
+  readonly #commitGroupsOutside = AsyncResource.bind(() => void this.#commitGroups());
 
-  /** `store`: where the transactions run (the Store). */
-  constructor(store: { transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> }, options: { enabled: boolean; sizeMax?: number }) {
+  /**
+   * `store`: where the transactions run (the Store). `groupsMax`: groups committing at once (1
+   * unless the store takes concurrent writers). `retryable`: a transaction the database aborted
+   * for a conflict with another (a deadlock), which may succeed when run again.
+   */
+  constructor(
+    store: { transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> },
+    options: { enabled: boolean; sizeMax?: number; groupsMax?: number; retryable?: (error: unknown) => boolean },
+  ) {
     this.#store = store;
     this.#sizeMax = options.enabled ? options.sizeMax ?? GROUP_SIZE_MAX : 1;
+    this.#groupsMax = options.groupsMax ?? 1;
+    this.#retryable = options.retryable ?? (() => false);
   }
 
   /** Runs `work` in a transaction, possibly shared with concurrent requests; resolves once that transaction committed. */
@@ -67,11 +91,18 @@ export class GroupCommit<Tx extends Savepoints> {
   #join<T>(member: { work: (tx: Tx) => Promise<unknown> } | { grouped: GroupedWork<Tx, unknown, unknown>; item: unknown }): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#waiting.push({ ...member, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#running) {
-        this.#running = true;
-        // The rest of this turn's requests join the group before it starts.
-        setImmediate(() => void this.#commitGroups());
-      }
+      this.#startGroup();
+    });
+  }
+
+  /** Starts another group, if requests wait and fewer than `groupsMax` run; the rest of this turn's requests join it before it starts. */
+  #startGroup(): void {
+    if (this.#starting || this.#inFlight >= this.#groupsMax || this.#waiting.length === 0) return;
+    this.#starting = true;
+    this.#inFlight += 1;
+    setImmediate(() => {
+      this.#starting = false;
+      this.#commitGroupsOutside();
     });
   }
 
@@ -79,19 +110,26 @@ export class GroupCommit<Tx extends Savepoints> {
     while (this.#waiting.length > 0) {
       let group: Member<Tx>[] = [];
       let outcomes: Outcome<unknown>[] = [];
-      try {
-        await this.#store.transaction(async (tx) => {
-          // The members are taken once the transaction has begun, not when it was asked for: on
-          // SQLite it waits for the one connection behind the reads of requests still on their way
-          // (their API keys), and those requests join this group rather than the next.
-          group = this.#waiting.splice(0, this.#sizeMax);
-          outcomes = await decideGroup(tx, group);
-        });
-      } catch (error) {
-        // A transaction that could not even begin fails the requests it would have taken.
-        if (group.length === 0) group = this.#waiting.splice(0, this.#sizeMax);
-        for (const member of group) member.reject(error);
-        continue;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.#store.transaction(async (tx) => {
+            // The members are taken once the transaction has begun, not when it was asked for: on
+            // SQLite it waits for the one connection behind the reads of requests still on their way,
+            // and those requests join this group rather than the next. A group run again keeps its own.
+            if (group.length === 0) group = this.#waiting.splice(0, this.#sizeMax);
+            // Those left over may start a group of their own meanwhile.
+            this.#startGroup();
+            outcomes = await decideGroup(tx, group, this.#retryable);
+          });
+          break;
+        } catch (error) {
+          if (group.length > 0 && attempt <= RETRIES_MAX && this.#retryable(error)) continue;
+          // A transaction that could not even begin fails the requests it would have taken.
+          if (group.length === 0) group = this.#waiting.splice(0, this.#sizeMax);
+          for (const member of group) member.reject(error);
+          group = [];
+          break;
+        }
       }
       group.forEach((member, index) => {
         const outcome = outcomes[index]!;
@@ -99,7 +137,7 @@ export class GroupCommit<Tx extends Savepoints> {
         else member.reject(outcome.error);
       });
     }
-    this.#running = false;
+    this.#inFlight -= 1;
   }
 }
 
@@ -107,7 +145,7 @@ export class GroupCommit<Tx extends Savepoints> {
  * A group's outcomes, in its members' order: the grouped members first, a set per kind, in one
  * savepoint (the fallback to one by one needs it rolled back whole); then the others, each in its own.
  */
-async function decideGroup<Tx extends Savepoints>(tx: Tx, group: readonly Member<Tx>[]): Promise<Outcome<unknown>[]> {
+async function decideGroup<Tx extends Savepoints>(tx: Tx, group: readonly Member<Tx>[], retryable: (error: unknown) => boolean): Promise<Outcome<unknown>[]> {
   const outcomes = new Array<Outcome<unknown>>(group.length);
   const sets = new Map<GroupedWork<Tx, unknown, unknown>, number[]>();
   group.forEach((member, index) => {
@@ -119,24 +157,26 @@ async function decideGroup<Tx extends Savepoints>(tx: Tx, group: readonly Member
     try {
       results = await tx.savepoint(() => grouped.all(tx, items));
     } catch (error) {
-      if (error instanceof TransactionBroken) throw error;
+      // A deadlock with another group: the whole group runs again, in a new transaction.
+      if (error instanceof TransactionBroken || retryable(error)) throw error;
       // Rolled back whole: the same requests, one by one.
       results = [];
-      for (const item of items) results.push(await alone(tx, () => grouped.one(tx, item)));
+      for (const item of items) results.push(await alone(tx, () => grouped.one(tx, item), retryable));
     }
     indexes.forEach((index, at) => (outcomes[index] = results[at]!));
   }
-  for (const [index, member] of group.entries()) if ('work' in member) outcomes[index] = await alone(tx, () => member.work(tx));
+  for (const [index, member] of group.entries()) if ('work' in member) outcomes[index] = await alone(tx, () => member.work(tx), retryable);
   return outcomes;
 }
 
 /** Runs `work` in a savepoint: a failure rolls back what it wrote, and only it. */
-async function alone<Tx extends Savepoints>(tx: Tx, work: () => Promise<unknown>): Promise<Outcome<unknown>> {
+async function alone<Tx extends Savepoints>(tx: Tx, work: () => Promise<unknown>, retryable: (error: unknown) => boolean): Promise<Outcome<unknown>> {
   try {
     return { ok: true, value: await tx.savepoint(work) };
   } catch (error) {
-    // A savepoint that could not be rolled back broke the transaction: the whole group fails.
-    if (error instanceof TransactionBroken) throw error;
+    // A savepoint that could not be rolled back broke the transaction: the whole group fails. A
+    // deadlock with another group: the whole group runs again.
+    if (error instanceof TransactionBroken || retryable(error)) throw error;
     return { ok: false, error };
   }
 }

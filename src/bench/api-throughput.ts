@@ -13,8 +13,10 @@ export interface ApiResult {
   complete_s: number;
   p50_ms: number;
   p99_ms: number;
+  /** The hub process's CPU (user + system) while the debits were being accepted, per debit, in µs; null without /proc. */
+  hub_cpu_us_per_debit: number | null;
   /** Bare Fastify, the same client and clients, the same number of requests, in the same run. */
-  bare: LoadFigures;
+  bare: LoadFigures & { cpuUsPerRequest: number | null };
   trial_balance_total: number;
   trial_balance_balanced: boolean;
   peak_rss_mib: number | null;
@@ -38,13 +40,14 @@ export async function measureApiThroughput(
   options: { debits: number; clients: number; progress: (line: string) => void; hubEnv?: Record<string, string> },
 ): Promise<ApiResult> {
   const bare = await measureBareFastify(config, options);
-  options.progress(`reference: bare Fastify answered ${bare.requests} trivial POSTs at ${bare.perSecond}/s, p50 ${bare.p50Ms.toFixed(2)} ms, p99 ${bare.p99Ms.toFixed(2)} ms`);
+  options.progress(`reference: bare Fastify answered ${bare.requests} trivial POSTs at ${bare.perSecond}/s, p50 ${bare.p50Ms.toFixed(2)} ms, p99 ${bare.p99Ms.toFixed(2)} ms, its CPU ${bare.cpuUsPerRequest ?? '?'} µs per request`);
   const mandateCount = Math.min(MANDATES_MAX, options.debits);
   const seeded = await seedBench({ ...config, mandates: mandateCount, file: null, keepMandateIds: true, progress: options.progress });
   const mandateIds = seeded.mandateIds;
   const hub = await HubProcess.start('all', config, options.hubEnv);
   const client = new KeepAliveClient(hub.url, options.clients);
   try {
+    const cpuBefore = hub.cpuMicros();
     const started = performance.now();
     const load = await driveLoad(options.debits, options.clients, async (i) => {
       const answer = await client.post(
@@ -54,7 +57,9 @@ export async function measureApiThroughput(
       );
       if (answer.status !== 201) throw new Error(`debit ${i}: HTTP ${answer.status} ${answer.body.slice(0, 500)}`);
     });
-    options.progress(`${options.debits} debits accepted in ${load.seconds.toFixed(2)} s; waiting until all are final`);
+    const cpuAfter = hub.cpuMicros();
+    const hubCpuUsPerDebit = cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / options.debits);
+    options.progress(`${options.debits} debits accepted in ${load.seconds.toFixed(2)} s, hub CPU ${hubCpuUsPerDebit ?? '?'} µs per debit; waiting until all are final`);
     await waitUntilFinal(hub.url, seeded.merchantKey, started);
     const completeSeconds = (performance.now() - started) / 1000;
     const trial = expectStatus(await callHub<TrialBalanceAnswer>(hub.url, config.operatorKey, 'GET', '/v1/ledger/trial-balance'), [200], 'trial balance');
@@ -66,6 +71,7 @@ export async function measureApiThroughput(
       complete_s: completeSeconds,
       p50_ms: load.p50Ms,
       p99_ms: load.p99Ms,
+      hub_cpu_us_per_debit: hubCpuUsPerDebit,
       bare,
       trial_balance_total: trial.total,
       trial_balance_balanced: trial.balanced,
@@ -82,7 +88,7 @@ export async function measureApiThroughput(
  * after as many again untimed (at most BARE_WARM_UP_MAX): measured cold, its first requests ran
  * unoptimised code and the reference was slower than Fastify is, which flattered the hub.
  */
-async function measureBareFastify(config: BenchHubConfig, options: { debits: number; clients: number }): Promise<LoadFigures> {
+async function measureBareFastify(config: BenchHubConfig, options: { debits: number; clients: number }): Promise<LoadFigures & { cpuUsPerRequest: number | null }> {
   const server = await HubProcess.start('bare', config);
   const client = new KeepAliveClient(server.url, options.clients);
   const post = async (i: number) => {
@@ -91,7 +97,10 @@ async function measureBareFastify(config: BenchHubConfig, options: { debits: num
   };
   try {
     await driveLoad(Math.min(options.debits, BARE_WARM_UP_MAX), options.clients, post);
-    return await driveLoad(options.debits, options.clients, post);
+    const cpuBefore = server.cpuMicros();
+    const figures = await driveLoad(options.debits, options.clients, post);
+    const cpuAfter = server.cpuMicros();
+    return { ...figures, cpuUsPerRequest: cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / options.debits) };
   } finally {
     client.close();
     await server.stop();

@@ -17,6 +17,8 @@ export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare', 'sandbox
 export type HubChildMessage = { type: 'ready'; url: string };
 export type HubParentMessage = { type: 'stop' };
 
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's times (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_S = 100;
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 60_000;
 
@@ -83,6 +85,21 @@ export class HubProcess {
     try {
       const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
       return match === null ? null : Math.round(Number(match[1]) / 1024);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * CPU time (user + system) the process has used so far, in µs, from /proc/<pid>/stat (10 ms
+   * resolution); null where /proc is not there. Read before stop().
+   */
+  cpuMicros(): number | null {
+    try {
+      // Fields after the parenthesised command name: state is the 3rd field, utime and stime the 14th and 15th.
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS_PER_S);
     } catch {
       return null;
     }

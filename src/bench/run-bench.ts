@@ -59,6 +59,8 @@ export interface EngineResult {
   api_debits_per_s: number | null;
   api_p50_ms: number | null;
   api_p99_ms: number | null;
+  /** The hub process's CPU while the API phase's debits were accepted, per debit (workers included: they run in the hub). */
+  api_hub_cpu_us_per_debit: number | null;
   /** Bare Fastify answering a trivial POST, the same client in the same run: the API phase's reference. */
   api_bare_requests_per_s: number | null;
   api_bare_p99_ms: number | null;
@@ -259,6 +261,7 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     api_debits_per_s: api === null ? null : perSecond(api.debits, api.accept_s),
     api_p50_ms: api === null ? null : round(api.p50_ms, 2),
     api_p99_ms: api === null ? null : round(api.p99_ms, 2),
+    api_hub_cpu_us_per_debit: api?.hub_cpu_us_per_debit ?? null,
     api_bare_requests_per_s: api?.bare.perSecond ?? null,
     api_bare_p99_ms: api === null ? null : round(api.bare.p99Ms, 2),
     api_complete_debits_per_s: api === null ? null : perSecond(api.debits, api.complete_s),

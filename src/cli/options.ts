@@ -100,6 +100,11 @@ export function webhookAllowPrivateFromEnv(env: NodeJS.ProcessEnv): boolean {
   throw new UsageError(`DAIKOU_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, not ${JSON.stringify(value.slice(0, 20))}.`);
 }
 
+/** `DAIKOU_GROUPS_IN_FLIGHT`: groups of API writes committing at once on PostgreSQL (SQLite: always 1). Unset: main.ts's default. */
+export function groupsInFlightFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  return wholeNumberFromEnv(env, 'DAIKOU_GROUPS_IN_FLIGHT', 1, { max: 16 });
+}
+
 /**
  * `DAIKOU_GROUP_COMMIT`: `1`, concurrent API writes share a transaction (DESIGN-NOTES §11); `0`,
  * each has its own. Unset: on, on both engines (main.ts).

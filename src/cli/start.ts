@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { startHub, type HubRole } from '../main.js';
 import { isScenario, SCENARIOS, type ScenarioName } from '../app/scenarios.js';
-import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, webhookAllowPrivateFromEnv, groupCommitFromEnv, workerSettingsFromEnv } from './options.js';
+import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, webhookAllowPrivateFromEnv, groupCommitFromEnv, groupsInFlightFromEnv, workerSettingsFromEnv } from './options.js';
 
 export function startCommand(): Command {
   return new Command('start')
@@ -60,6 +60,7 @@ Example:
         server: serverLimitsFromEnv(process.env),
         webhookAllowPrivate: webhookAllowPrivateFromEnv(process.env),
         groupCommit: groupCommitFromEnv(process.env),
+        groupsInFlight: groupsInFlightFromEnv(process.env),
         role,
         ...(scenario === undefined ? {} : { scenario }),
       });

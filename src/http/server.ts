@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppContext } from '../app/context.js';
 import { workersHealth, type WorkerHealth } from '../app/worker-health.js';
 import { validationFailed } from '../app/errors.js';
-import { requireRole, type Role } from './auth.js';
+import { ApiKeyCache, requireRole, type Role } from './auth.js';
 import { personalDataInFreeText } from './free-text.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, problem, sendProblem } from './problem.js';
 import { maskDigitRuns } from '../core/payers/index.js';
@@ -45,6 +45,8 @@ export interface ServerOptions {
   version: string;
   /** The background loops `/healthz` reports on, by name. */
   workers?: Readonly<Record<string, WorkerHealth>>;
+  /** The API keys found valid, trusted for a moment (default: API_KEY_CACHE_MS); tests give one with their own clock. */
+  apiKeys?: ApiKeyCache;
   /** Serve the API (default); false for a workers-only process: `/healthz` and `/metrics` alone. */
   api?: boolean;
   /** The whole request, body included (DAIKOU_REQUEST_TIMEOUT_MS); batch uploads are large. */
@@ -160,7 +162,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (workers.failing) return reply.code(503).send({ status: 'degraded', database: ctx.store.engine, workers: workers.views });
     return { status: 'ok' as const, database: ctx.store.engine, workers: workers.views };
   });
-  const guard = (role: Role) => requireRole(ctx, options.operatorKeyFromEnv, role);
+  const apiKeys = options.apiKeys ?? new ApiKeyCache();
+  const guard = (role: Role) => requireRole(ctx, options.operatorKeyFromEnv, role, apiKeys);
   r.get('/metrics', {
     schema: {
       operationId: 'getMetrics',
@@ -176,6 +179,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const deps: RouteDeps = {
     ctx,
     guard,
+    apiKeys,
     onDebitCreated: options.onDebitCreated ?? (() => undefined),
     onBatchReceived: options.onBatchReceived ?? (() => undefined),
     onClockChanged: options.onClockChanged ?? (() => undefined),

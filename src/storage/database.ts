@@ -65,6 +65,15 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
+/**
+ * A transaction PostgreSQL aborted for its conflict with another — a deadlock (40P01) or a
+ * serialization failure (40001) — which may succeed when run again.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();

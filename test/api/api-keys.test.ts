@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashApiKey, issueApiKey } from '../../src/app/api-keys.js';
+import { API_KEY_CACHE_MS, ApiKeyCache } from '../../src/http/auth.js';
 import { ENGINES } from '../support/engines.js';
 import { MERCHANT_BODY, cardNumber, createMerchant, startTestHub, type TestHub } from '../support/hub.js';
 
@@ -96,6 +97,43 @@ for (const engine of ENGINES) {
       const row = await t.hub.ctx.store.findApiKeyByHash(hashApiKey(operatorKey));
       expect((await t.call('DELETE', `/v1/api-keys/${row!.id}`)).status).toBe(404);
       expect((await t.call('GET', '/v1/merchants', { key: operatorKey })).status).toBe(200);
+    });
+  });
+}
+
+/**
+ * A key found valid is trusted for API_KEY_CACHE_MS without its row being read again; revoked in
+ * this process it is refused at once (above), revoked by another process (here: straight in the
+ * store, as another hub or `daikou operator-key rotate` would) once that time has passed.
+ */
+for (const engine of ENGINES) {
+  describe(`API key cache (${engine})`, () => {
+    let t: TestHub;
+    let nowMs = 0;
+    beforeAll(async () => {
+      t = await startTestHub(engine, { runWorkers: false, server: { apiKeys: new ApiKeyCache({ now: () => nowMs }) } });
+    });
+    afterAll(async () => t?.close());
+
+    it('reads a valid key once, not on every request', async () => {
+      const merchant = await createMerchant(t);
+      const store = t.hub.ctx.store;
+      const read = vi.spyOn(store, 'findApiKeyByHash');
+      try {
+        for (let i = 0; i < 3; i += 1) expect((await t.call('GET', `/v1/merchants/${merchant.id}`, { key: merchant.key })).status).toBe(200);
+        expect(read).toHaveBeenCalledTimes(1);
+      } finally {
+        read.mockRestore();
+      }
+    });
+
+    it('a key revoked by another process is refused once API_KEY_CACHE_MS has passed', async () => {
+      const merchant = await createMerchant(t);
+      expect((await t.call('GET', `/v1/merchants/${merchant.id}`, { key: merchant.key })).status).toBe(200);
+      const row = await t.hub.ctx.store.findApiKeyByHash(hashApiKey(merchant.key));
+      expect(await t.hub.ctx.store.revokeApiKey(row!.id, new Date().toISOString())).toBe(true);
+      nowMs += API_KEY_CACHE_MS;
+      expect((await t.call('GET', `/v1/merchants/${merchant.id}`, { key: merchant.key })).status).toBe(401);
     });
   });
 }

@@ -4,6 +4,7 @@ import { createDebit, type ApiResponse, type CreateDebitInput } from '../../src/
 import { AppError } from '../../src/app/errors.js';
 import { GroupCommit } from '../../src/app/group-commit.js';
 import { TransactionBroken, type Savepoints, type StoreTx } from '../../src/app/ports.js';
+import { isTransactionConflict } from '../../src/storage/database.js';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, createMandate, createMerchant, startTestHub, type TestHub } from '../support/hub.js';
 
@@ -273,6 +274,57 @@ for (const engine of ENGINES) {
       expect(outcomes.map((outcome) => (outcome.status === 'rejected' && outcome.reason instanceof TransactionBroken ? outcome.reason.cause : null))).toEqual([broken, broken, broken]);
       ctx.groupCommit = original;
       expect((await t.call('GET', `/v1/debits?mandate_id=${mandateId}&limit=100`, { key: merchant.key })).body.data).toEqual([]);
+    });
+
+    // Several groups in flight (PostgreSQL): each its own transaction, the usage rows they share locked.
+    it.runIf(engine === 'postgres')('two groups in flight locking the same two mandates in opposite orders deadlock; the one aborted runs again, and both land exactly', async () => {
+      const [first, second] = [await createMandate(t, merchant.key, nextCard(), { limits: { monthly_max: 10_000 } }), await createMandate(t, merchant.key, nextCard(), { limits: { monthly_max: 10_000 } })];
+      // Each group's first transaction, once it holds its first mandate's usage row, waits until the
+      // other holds its own: then each asks for the other's row, and PostgreSQL aborts one.
+      let transactions = 0;
+      let holders = 0;
+      let release = () => {};
+      const bothHold = new Promise<void>((resolve, reject) => {
+        release = resolve;
+        setTimeout(() => reject(new Error('the two groups did not run at once')), 10_000).unref();
+      });
+      original = ctx.groupCommit;
+      ctx.groupCommit = new GroupCommit<Tx>(
+        {
+          transaction: (work) => {
+            transactions += 1;
+            let waited = transactions > 2;
+            return ctx.store.transaction((tx) =>
+              work({
+                ...tx,
+                lockMandateUsage: async (mandateId, month) => {
+                  const usage = await tx.lockMandateUsage(mandateId, month);
+                  if (!waited) {
+                    waited = true;
+                    holders += 1;
+                    if (holders === 2) release();
+                    await bothHold;
+                  }
+                  return usage;
+                },
+              }),
+            );
+          },
+        },
+        { enabled: true, sizeMax: 2, groupsMax: 2, retryable: isTransactionConflict },
+      );
+      const outcomes = await settle([
+        createDebit(ctx, merchant.id, 'order-1', debitOf(first, 100, 'ORDER-1'), present),
+        createDebit(ctx, merchant.id, 'order-2', debitOf(second, 200, 'ORDER-2'), present),
+        createDebit(ctx, merchant.id, 'order-3', debitOf(second, 400, 'ORDER-3'), present),
+        createDebit(ctx, merchant.id, 'order-4', debitOf(first, 800, 'ORDER-4'), present),
+      ]);
+      expect(answers(outcomes)).toEqual(['pending', 'pending', 'pending', 'pending']);
+      // Two groups, and the one aborted once more.
+      expect(transactions).toBe(3);
+      expect([await usage(first), await usage(second)]).toEqual([900, 600]);
+      expect(await storedOf(merchant.key, first)).toEqual(['ORDER-1:pending', 'ORDER-4:pending']);
+      expect(await storedOf(merchant.key, second)).toEqual(['ORDER-2:pending', 'ORDER-3:pending']);
     });
   });
 }

@@ -40,6 +40,7 @@ export async function startTestHub(
     consoleDir?: string;
     webhookAllowPrivate?: boolean;
     webhookDispatch?: HubOptions['webhookDispatch'];
+    server?: HubOptions['server'];
   } = {},
 ): Promise<TestHub> {
   const database = await freshDatabase(engine);
@@ -63,6 +64,7 @@ export async function startTestHub(
     ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
     ...(options.webhookAllowPrivate === undefined ? {} : { webhookAllowPrivate: options.webhookAllowPrivate }),
     ...(options.webhookDispatch === undefined ? {} : { webhookDispatch: options.webhookDispatch }),
+    ...(options.server === undefined ? {} : { server: options.server }),
   });
   const bodies: string[] = [];
   return {

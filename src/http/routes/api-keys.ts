@@ -27,7 +27,7 @@ export function presentApiKey(row: ApiKeyRow): z.output<typeof ApiKey> {
 }
 
 /** SPEC §17: the operator issues, lists and revokes merchants' API keys. */
-export function apiKeyRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+export function apiKeyRoutes(app: FastifyInstance, { ctx, guard, apiKeys }: RouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['api keys'];
   r.post('/v1/merchants/:id/api-keys', {
@@ -68,5 +68,9 @@ export function apiKeyRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
       response: responses({ 200: ApiKey }, [401, 403, 404]),
     },
     onRequest: guard('operator'),
-  }, async (request) => presentApiKey(await revokeMerchantKey(ctx, request.params.id)));
+  }, async (request) => {
+    const row = await revokeMerchantKey(ctx, request.params.id);
+    apiKeys.forgetAll();
+    return presentApiKey(row);
+  });
 }
