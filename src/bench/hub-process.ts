@@ -19,6 +19,8 @@ export type HubParentMessage = { type: 'stop' };
 
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 60_000;
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times: 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_S = 100;
 
 /**
  * The hub under test in a process of its own (src/bench/hub-child.ts), as `daikou start` runs it,
@@ -83,6 +85,21 @@ export class HubProcess {
     try {
       const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
       return match === null ? null : Math.round(Number(match[1]) / 1024);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The process's CPU time so far (user + system, from /proc/<pid>/stat), in seconds; null where
+   * /proc is not there. On a shared machine this, per item, is the figure that survives the load.
+   */
+  cpuSeconds(): number | null {
+    try {
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) in parentheses: utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
     } catch {
       return null;
     }
