@@ -112,6 +112,8 @@ export interface BenchOutcome {
  * 1,000, ~5,100 and ~2,500 with 500, ~4,600 on SQLite with 200.
  */
 const COMPLETION_WORKER_BATCH_SIZE = '1000';
+/** The ingestion hub's request timeout (DAIKOU_REQUEST_TIMEOUT_MS, unless set): the upload of the whole file is one request. */
+const INGEST_REQUEST_TIMEOUT_MS = String(30 * 60_000);
 /** Polls of a batch are spaced at least this far apart… */
 const POLL_MS_MIN = 100;
 /** …and at least this many times the last poll's own duration (a batch's live counts are a count over its debits), at most POLL_MS_MAX. */
@@ -343,7 +345,10 @@ interface IngestFigures {
  * goes up over HTTP to a hub with the submission workers off, so that the debits stay pending.
  */
 async function ingestBatch(config: BenchHubConfig, seeded: Seeded, file: string, format: BatchFileFormat, say: (line: string) => void): Promise<IngestFigures> {
-  const hub = await HubProcess.start('batches', config);
+  // The upload is one request, checked as it streams in (a pain.008's totals are parsed on the way):
+  // a million-row pain.008 (~390 MiB) can take longer than the server's default 60 s, which would
+  // refuse it 408 and measure nothing.
+  const hub = await HubProcess.start('batches', config, { DAIKOU_REQUEST_TIMEOUT_MS: process.env.DAIKOU_REQUEST_TIMEOUT_MS ?? INGEST_REQUEST_TIMEOUT_MS });
   try {
     const cpuBefore = hub.cpuSeconds();
     const started = performance.now();
