@@ -4,7 +4,7 @@ import { invariant } from '../core/index.js';
 import { Pain008ReadError, readPain001, readPain008 } from '../formats/iso20022/index.js';
 import { GbToUtf8Decoder, TextEncodingError, type FileEncoding } from '../formats/text-encodings.js';
 import { Utf8Validator } from '../formats/utf8-validator.js';
-import { batchError, BatchFileError, type BatchRowCode } from './batch-errors.js';
+import { batchError, BatchFileError, type BatchError, type BatchRowCode } from './batch-errors.js';
 import { BatchFileUnreadable } from './batch-file-store.js';
 import type { AppContext } from './context.js';
 import type { BatchRow } from './ports.js';
@@ -172,27 +172,61 @@ async function* decodedToUtf8(plaintext: AsyncIterable<Buffer>, decoder: GbToUtf
 
 /** What csv-parse's parser does underneath its stream: fed by hand, it answers at once. */
 interface CsvParserApi {
-  parse(input: Buffer | undefined, end: boolean, push: (parsed: { record: CsvRecord; info: { index: number } }) => void, close: () => void): Error | undefined;
-  info: { bytes_records: number; lines: number; records: number };
+  parse(input: Buffer | undefined, end: boolean, push: (parsed: { record: CsvRecord; info: { index: number; bytes: number } }) => void, close: () => void): Error | undefined;
+  info: { bytes: number; lines: number; records: number };
+}
+
+/** A record as a parser gives it, and how many cells its row had. */
+interface ParsedRecord {
+  record: CsvRecord;
+  cells: number;
+}
+
+/** Where a parser stands, for an error: the row being read (null in the header), its line, and the byte where it starts. */
+interface CsvPlace {
+  row: number | null;
+  line: number;
+  byte_offset: number | null;
 }
 
 /**
- * Parses CSV from verified plaintext segments. csv-parse is driven through its synchronous core
- * (`Parser.api`, which its stream wraps) so that a chunk's records and any error come back as the
- * chunk is fed: the rows before an error are yielded, and the error says exactly where it stands.
- * A csv-parse that renamed `api` would fail every CSV batch at once, and the tests with it.
+ * A line longer than this many UTF-16 units is left to csv-parse, which measures it against
+ * CSV_ROW_BYTES_MAX and refuses it as it always did (a unit is at most 3 bytes of UTF-8).
  */
-async function* readCsvRecords(plaintext: AsyncIterable<Buffer>, fileOffsetOf: (offset: number) => number | null = (offset) => offset): AsyncGenerator<FileRow> {
+const IN_PLACE_LINE_UNITS_MAX = CSV_ROW_BYTES_MAX / 4;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * csv-parse driven through its synchronous core (`Parser.api`, which its stream wraps) so that a
+ * chunk's records and any error come back as the chunk is fed. `from` is where in the file it
+ * starts: at the top (it reads the header), or after the rows read in place (the header's
+ * columns given), whose counts its own are added to. A csv-parse that renamed `api` would fail
+ * every CSV batch at once, and the tests with it.
+ */
+function generalCsvParser(from: { columns: string[] | null; records: number; lines: number; bytes: number; recordsEnd: number }, fileOffsetOf: (offset: number) => number | null) {
   /** Where the header ends, once read: csv-parse counts `bytes_records` from the first data row on. */
-  let headerBytes: number | null = null;
-  let columns: string[] = [];
+  let headerBytes: number | null = from.columns === null ? null : 0;
+  let columns = from.columns;
+  /**
+   * Where the last record read ends, as its own `info.bytes` says (csv-parse's `bytes_records`
+   * adds up running totals, and points past the file from the second row on).
+   */
+  let recordsEnd = 0;
   const parser = parse({
-    columns: (header: string[]) => {
-      headerBytes = api?.info.bytes ?? 0;
-      columns = header.map((c) => c.trim());
-      return columns;
-    },
-    bom: true,
+    columns:
+      from.columns ??
+      ((header: string[]) => {
+        headerBytes = api?.info.bytes ?? 0;
+        columns = header.map((c) => c.trim());
+        return columns;
+      }),
+    bom: from.columns === null,
+    // After lines read in place, the record delimiter is known: csv-parse takes the first line end
+    // it meets as the file's, and the header's was LF.
+    ...(from.columns === null ? {} : { record_delimiter: '\n' }),
     // A row with another number of cells than the header is refused on its own (rowShape), not
     // the whole file: the rest of the file is still well-formed CSV.
     relax_column_count: true,
@@ -202,39 +236,182 @@ async function* readCsvRecords(plaintext: AsyncIterable<Buffer>, fileOffsetOf: (
     trim: false,
     max_record_size: CSV_ROW_BYTES_MAX,
   }) as unknown as { api?: CsvParserApi };
-  const api = parser.api as CsvParserApi & { info: { bytes: number } };
+  const api = parser.api as CsvParserApi;
   invariant(api !== undefined && typeof api.parse === 'function', 'csv-parse no longer exposes its parser core as `api`');
-  const utf8 = new Utf8Validator();
-  let records: { record: CsvRecord; cells: number }[] = [];
-  let row = 0;
-  const push = ({ record, info }: { record: CsvRecord; info: { index: number } }) => {
-    records.push({ record, cells: info.index });
-  };
-  const where = () => ({
-    row: headerBytes === null ? null : api.info.records + 1,
-    line: api.info.lines,
-    byte_offset: fileOffsetOf(headerBytes === null ? 0 : api.info.records === 0 ? headerBytes : api.info.bytes_records),
+  const where = (): CsvPlace => ({
+    row: headerBytes === null ? null : from.records + api.info.records + 1,
+    line: from.lines + api.info.lines,
+    byte_offset: fileOffsetOf(headerBytes === null ? 0 : api.info.records === 0 ? (from.columns === null ? from.bytes + headerBytes : from.recordsEnd) : from.bytes + recordsEnd),
   });
+  return {
+    where,
+    /** The header's columns, once read. */
+    columns: () => columns,
+    /** Feeds `input` (or the end), pushing each record; an error names where it stands. */
+    feed(input: Buffer | undefined, end: boolean, out: ParsedRecord[]): BatchError | null {
+      const error = api.parse(
+        input,
+        end,
+        ({ record, info }) => {
+          recordsEnd = info.bytes;
+          out.push({ record, cells: info.index });
+        },
+        () => undefined,
+      ) as (Error & { code?: string; column?: string | number | null }) | undefined;
+      if (error === undefined) return null;
+      const column = typeof error.column === 'string' ? error.column : null;
+      const at = { ...where(), column };
+      if (error.code === 'CSV_MAX_RECORD_SIZE') {
+        return batchError('row_too_long', `Row ${at.row ?? 'the header'} (line ${at.line}) is longer than ${CSV_ROW_BYTES_MAX / 1024} KiB; the file cannot be read past it.`, at);
+      }
+      // csv-parse's message quotes the field's value: only its code and place are kept.
+      return batchError('invalid_csv', `The CSV cannot be read past row ${at.row ?? 'the header'} (line ${at.line}${column === null ? '' : `, column ${column}`}): ${csvProblem(error.code)}`, at);
+    },
+  };
+}
+
+/**
+ * Reads CSV lines in place while they are simple — ended by LF, with no quote and no CR, not
+ * long — which is how programs write batch files: a line is split on its commas, with no
+ * parser in between. The first line that is not simple, and everything after it, goes to
+ * csv-parse (generalCsvParser), told where the file stands, so that every record, problem and
+ * error is as csv-parse alone gives it (test/app/batches-csv-in-place.test.ts checks that).
+ */
+class InPlaceCsv {
+  columns: string[] | null = null;
+  records = 0;
+  /** Lines read whole (each ended by LF). */
+  lines = 0;
+  /** Bytes of the file read: every line before `pending`. */
+  bytes = 0;
+  /** Where the last record (or the header) ends: where csv-parse places an error in the next row. */
+  recordsEnd = 0;
+  #pending: Buffer | null = null;
+  #started = false;
+
+  /**
+   * Reads the simple lines of `segment` (after what was held back): pushes their records, holds
+   * back a line not ended yet, and returns the rest of the input from the first line that is not
+   * simple — null while every line was.
+   */
+  read(segment: Buffer, out: ParsedRecord[]): Buffer | null {
+    let input = this.#pending === null ? segment : Buffer.concat([this.#pending, segment]);
+    this.#pending = null;
+    if (!this.#started) {
+      if (input.length < BOM.length && BOM.subarray(0, input.length).equals(input)) {
+        this.#pending = input;
+        return null;
+      }
+      this.#started = true;
+      if (input.subarray(0, BOM.length).equals(BOM)) {
+        input = input.subarray(BOM.length);
+        this.bytes += BOM.length;
+      }
+    }
+    const lastEnd = input.lastIndexOf(LF);
+    // The first byte that makes its line not simple: a quote, a CR, or the start of an unended line already too long to hold.
+    let stop = input.length;
+    const quote = input.indexOf(QUOTE);
+    if (quote >= 0) stop = quote;
+    const cr = input.indexOf(CR);
+    if (cr >= 0 && cr < stop) stop = cr;
+    if (input.length - (lastEnd + 1) > IN_PLACE_LINE_UNITS_MAX) stop = Math.min(stop, lastEnd + 1);
+    // Where the simple lines end: before the line that holds `stop`.
+    const simpleEnd = stop > lastEnd ? lastEnd + 1 : input.lastIndexOf(LF, stop) + 1;
+    const at = simpleEnd > 0 ? this.#readLines(input, simpleEnd, out) : 0;
+    if (at < simpleEnd) return input.subarray(at);
+    if (stop < input.length) return input.subarray(simpleEnd);
+    this.#pending = lastEnd + 1 < input.length ? Buffer.from(input.subarray(lastEnd + 1)) : null;
+    return null;
+  }
+
+  /** The line held back at the end of the file (not ended by LF), for csv-parse to read. */
+  end(): Buffer | null {
+    const rest = this.#pending;
+    this.#pending = null;
+    return rest;
+  }
+
+  /** Reads the lines of input[0, end) — all simple but maybe long — and returns where it stopped: `end`, or the start of a long line or an unreadable header. */
+  #readLines(input: Buffer, end: number, out: ParsedRecord[]): number {
+    const text = input.toString('utf8', 0, end);
+    let from = 0;
+    /** Where in `text` the last record read here ends (0: none). */
+    let recordEnd = 0;
+    const advance = (read: number) => {
+      if (recordEnd > 0) this.recordsEnd = this.bytes + (recordEnd === from ? read : Buffer.byteLength(text.slice(0, recordEnd)));
+      this.bytes += read;
+      return read;
+    };
+    for (let lineEnd = text.indexOf('\n'); lineEnd >= 0; lineEnd = text.indexOf('\n', from)) {
+      if (lineEnd - from > IN_PLACE_LINE_UNITS_MAX) return advance(Buffer.byteLength(text.slice(0, from)));
+      const line = text.slice(from, lineEnd);
+      const columns = this.columns;
+      if (columns === null) {
+        const header = line.split(',').map((column) => column.trim());
+        // An empty header line, or an empty column name: csv-parse says what it makes of it.
+        if (header.some((column) => column === '')) return 0;
+        this.columns = header;
+        this.recordsEnd = this.bytes + Buffer.byteLength(text.slice(0, lineEnd + 1));
+      } else if (line !== '') {
+        const cells = line.split(',');
+        const record: CsvRecord = {};
+        const width = Math.min(cells.length, columns.length);
+        for (let i = 0; i < width; i += 1) record[columns[i]!] = cells[i];
+        out.push({ record, cells: cells.length });
+        this.records += 1;
+        recordEnd = lineEnd + 1;
+      }
+      this.lines += 1;
+      from = lineEnd + 1;
+    }
+    return advance(end);
+  }
+}
+
+/**
+ * Parses CSV from verified plaintext segments: simple lines in place (InPlaceCsv), the rest with
+ * csv-parse. The rows before an error are yielded, and the error says exactly where it stands.
+ * `inPlace: false` reads the whole file with csv-parse (tests compare the two).
+ */
+export async function* readCsvRecords(
+  plaintext: AsyncIterable<Buffer>,
+  fileOffsetOf: (offset: number) => number | null = (offset) => offset,
+  options: { inPlace?: boolean } = {},
+): AsyncGenerator<FileRow> {
+  const inPlace = options.inPlace === false ? null : new InPlaceCsv();
+  let general: ReturnType<typeof generalCsvParser> | null = inPlace === null ? generalCsvParser({ columns: null, records: 0, lines: 0, bytes: 0, recordsEnd: 0 }, fileOffsetOf) : null;
+  const utf8 = new Utf8Validator();
+  let records: ParsedRecord[] = [];
+  let row = 0;
+  const where = (): CsvPlace =>
+    general !== null ? general.where()
+    : inPlace!.columns === null ? { row: null, line: inPlace!.lines + 1, byte_offset: fileOffsetOf(0) }
+    : { row: inPlace!.records + 1, line: inPlace!.lines + 1, byte_offset: fileOffsetOf(inPlace!.recordsEnd) };
+  /** Reads `input` (or the end): in place while it can, then with csv-parse from where that stopped. */
+  const feed = (input: Buffer | undefined, end: boolean): BatchError | null => {
+    if (general === null) {
+      const rest = input === undefined ? null : inPlace!.read(input, records);
+      const tail = rest ?? (end ? inPlace!.end() : null);
+      if (tail === null && !end) return null;
+      general = generalCsvParser({ columns: inPlace!.columns, records: inPlace!.records, lines: inPlace!.lines, bytes: inPlace!.bytes, recordsEnd: inPlace!.recordsEnd }, fileOffsetOf);
+      if (tail !== null) {
+        const failure = general.feed(tail, false, records);
+        if (failure !== null || !end) return failure;
+      }
+    }
+    return general.feed(end ? undefined : input, end, records);
+  };
   function* drain(): Generator<FileRow> {
     const taken = records;
     records = [];
+    const columns = inPlace?.columns ?? general?.columns() ?? [];
     for (const { record, cells } of taken) {
       row += 1;
       const problem = rowShape(columns, cells);
       yield problem === null ? { row, record } : { row, record, problem };
     }
   }
-  const feed = (input: Buffer | undefined, end: boolean) => {
-    const error = api.parse(input, end, push, () => undefined) as (Error & { code?: string; column?: string | number | null }) | undefined;
-    if (error === undefined) return null;
-    const column = typeof error.column === 'string' ? error.column : null;
-    const at = { ...where(), column };
-    if (error.code === 'CSV_MAX_RECORD_SIZE') {
-      return batchError('row_too_long', `Row ${at.row ?? 'the header'} (line ${at.line}) is longer than ${CSV_ROW_BYTES_MAX / 1024} KiB; the file cannot be read past it.`, at);
-    }
-    // csv-parse's message quotes the field's value: only its code and place are kept.
-    return batchError('invalid_csv', `The CSV cannot be read past row ${at.row ?? 'the header'} (line ${at.line}${column === null ? '' : `, column ${column}`}): ${csvProblem(error.code)}`, at);
-  };
   for await (const segment of plaintext) {
     const bad = utf8.check(segment);
     if (bad < 0) {

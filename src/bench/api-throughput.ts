@@ -47,7 +47,7 @@ export async function measureApiThroughput(
   const hub = await HubProcess.start('all', config, options.hubEnv);
   const client = new KeepAliveClient(hub.url, options.clients);
   try {
-    const cpuBefore = hub.cpuMicros();
+    const cpuBefore = hub.cpuSeconds();
     const started = performance.now();
     const load = await driveLoad(options.debits, options.clients, async (i) => {
       const answer = await client.post(
@@ -57,8 +57,8 @@ export async function measureApiThroughput(
       );
       if (answer.status !== 201) throw new Error(`debit ${i}: HTTP ${answer.status} ${answer.body.slice(0, 500)}`);
     });
-    const cpuAfter = hub.cpuMicros();
-    const hubCpuUsPerDebit = cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / options.debits);
+    const cpuAfter = hub.cpuSeconds();
+    const hubCpuUsPerDebit = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) * 1e6) / options.debits);
     options.progress(`${options.debits} debits accepted in ${load.seconds.toFixed(2)} s, hub CPU ${hubCpuUsPerDebit ?? '?'} µs per debit; waiting until all are final`);
     await waitUntilFinal(hub.url, seeded.merchantKey, started);
     const completeSeconds = (performance.now() - started) / 1000;
@@ -97,10 +97,10 @@ async function measureBareFastify(config: BenchHubConfig, options: { debits: num
   };
   try {
     await driveLoad(Math.min(options.debits, BARE_WARM_UP_MAX), options.clients, post);
-    const cpuBefore = server.cpuMicros();
+    const cpuBefore = server.cpuSeconds();
     const figures = await driveLoad(options.debits, options.clients, post);
-    const cpuAfter = server.cpuMicros();
-    return { ...figures, cpuUsPerRequest: cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / options.debits) };
+    const cpuAfter = server.cpuSeconds();
+    return { ...figures, cpuUsPerRequest: cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) * 1e6) / options.debits) };
   } finally {
     client.close();
     await server.stop();

@@ -13,7 +13,7 @@
  * only a sandbox (its control token from DAIKOU_SANDBOX_TOKEN), which hubs started with
  * DAIKOU_SANDBOX_URL share: several hub processes on one database (issue 15).
  */
-import { databaseUrlFromEnv, groupCommitFromEnv, groupsInFlightFromEnv, operatorKeyFromEnv, workerSettingsFromEnv } from '../cli/options.js';
+import { databaseUrlFromEnv, groupCommitFromEnv, groupsInFlightFromEnv, operatorKeyFromEnv, serverLimitsFromEnv, workerSettingsFromEnv } from '../cli/options.js';
 import { createLogger } from '../logger.js';
 import { startHub, startStandaloneSandbox } from '../main.js';
 import { startBareServer } from './bare-server.js';
@@ -46,6 +46,7 @@ const hub = mode === 'bare' ? await startBareServer() : mode === 'sandbox' ? awa
   workers: workerSettingsFromEnv(process.env),
   groupCommit: groupCommitFromEnv(process.env),
   groupsInFlight: groupsInFlightFromEnv(process.env),
+  server: serverLimitsFromEnv(process.env),
   runWorkers: mode === 'all' ? true : { submission: false, batches: true },
 });
 

@@ -17,10 +17,10 @@ export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare', 'sandbox
 export type HubChildMessage = { type: 'ready'; url: string };
 export type HubParentMessage = { type: 'stop' };
 
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat's times (`getconf CLK_TCK`). */
-const CLOCK_TICKS_PER_S = 100;
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 60_000;
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times: 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_S = 100;
 
 /**
  * The hub under test in a process of its own (src/bench/hub-child.ts), as `daikou start` runs it,
@@ -91,15 +91,15 @@ export class HubProcess {
   }
 
   /**
-   * CPU time (user + system) the process has used so far, in µs, from /proc/<pid>/stat (10 ms
-   * resolution); null where /proc is not there. Read before stop().
+   * The process's CPU time so far (user + system, from /proc/<pid>/stat), in seconds; null where
+   * /proc is not there. On a shared machine this, per item, is the figure that survives the load.
    */
-  cpuMicros(): number | null {
+  cpuSeconds(): number | null {
     try {
-      // Fields after the parenthesised command name: state is the 3rd field, utime and stime the 14th and 15th.
       const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) in parentheses: utime and stime are the 12th and 13th.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS_PER_S);
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
     } catch {
       return null;
     }

@@ -22,6 +22,8 @@ export interface BenchOptions {
   /** Single-debit API phase: debits to send (0 skips it) and concurrent clients. */
   apiDebits: number;
   clients: number;
+  /** Completion of the ingested batch through the sandbox; false stops after ingestion and its ceiling (quicker, to iterate on ingestion). */
+  completion: boolean;
   /** Payout phase: payouts in its CSV file (0 skips it). */
   payoutRows: number;
   /** The API phase again with `DAIKOU_GROUP_COMMIT=0` (each request its own transaction), to compare. */
@@ -43,17 +45,27 @@ export interface EngineResult {
   rejected: number;
   ingest_s: number;
   ingest_debits_per_s: number;
-  complete_s: number;
-  complete_debits_per_s: number;
+  /** The hub process's CPU time (user + system) from the upload to the batch's end, and per row: the figure a loaded machine does not inflate. */
+  ingest_cpu_s: number | null;
+  ingest_cpu_us_per_row: number | null;
+  /** Null when completion was not run (--no-completion). */
+  complete_s: number | null;
+  complete_debits_per_s: number | null;
   ceiling_s: number;
   ceiling_rows: number;
   /** ceiling_s ÷ ingest_s: the share of the storage engine's raw write speed ingestion keeps. */
   ratio: number;
+  /**
+   * SQLite: the ceiling's CPU time ÷ the hub's CPU time during ingestion — the ratio a loaded
+   * machine does not skew (wall times stretch with the load, each phase differently); null on PostgreSQL.
+   */
+  ceiling_cpu_s: number | null;
+  cpu_ratio: number | null;
   /** The larger of the two hub processes' peaks (ingestion, completion). */
   peak_rss_mib: number | null;
   ingest_peak_rss_mib: number | null;
   complete_peak_rss_mib: number | null;
-  trial_balance_total: number;
+  trial_balance_total: number | null;
   api_debits: number;
   api_clients: number;
   api_debits_per_s: number | null;
@@ -102,6 +114,8 @@ export interface BenchOutcome {
  * 1,000, ~5,100 and ~2,500 with 500, ~4,600 on SQLite with 200.
  */
 const COMPLETION_WORKER_BATCH_SIZE = '1000';
+/** The ingestion hub's request timeout (DAIKOU_REQUEST_TIMEOUT_MS, unless set): the upload of the whole file is one request. */
+const INGEST_REQUEST_TIMEOUT_MS = String(30 * 60_000);
 /** Polls of a batch are spaced at least this far apart… */
 const POLL_MS_MIN = 100;
 /** …and at least this many times the last poll's own duration (a batch's live counts are a count over its debits), at most POLL_MS_MAX. */
@@ -123,8 +137,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     const result = await benchEngine(engine, options, say, (problem) => problems.push(`${engine}: ${problem}`));
     results.push(result);
     say(
-      `ingestion ${result.ingest_debits_per_s} debits/s (${result.ingest_s} s), completion ${result.complete_debits_per_s} debits/s (${result.complete_s} s), ` +
-        `ceiling ${result.ceiling_s} s, ratio ${result.ratio}, peak RSS ${result.peak_rss_mib ?? '?'} MiB` +
+      `ingestion ${result.ingest_debits_per_s} debits/s (${result.ingest_s} s, hub CPU ${result.ingest_cpu_s ?? '?'} s = ${result.ingest_cpu_us_per_row ?? '?'} µs/row), completion ${result.complete_debits_per_s} debits/s (${result.complete_s} s), ` +
+        `ceiling ${result.ceiling_s} s, ratio ${result.ratio}${result.cpu_ratio === null ? '' : ` (CPU ratio ${result.cpu_ratio})`}, peak RSS ${result.peak_rss_mib ?? '?'} MiB` +
         (result.api_debits_per_s === null ? '' : `; API ${result.api_debits_per_s} debits/s, p50 ${result.api_p50_ms} ms, p99 ${result.api_p99_ms} ms (bare Fastify ${result.api_bare_requests_per_s}/s, p99 ${result.api_bare_p99_ms} ms)`) +
         (result.payout_ingest_per_s === null ? '' : `; payouts ${result.payout_ingest_per_s}/s ingested (ratio ${result.payout_ratio}), ${result.payout_complete_per_s}/s paid`),
     );
@@ -135,7 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
 async function benchEngine(engine: Engine, options: BenchOptions, say: (line: string) => void, problem: (text: string) => void): Promise<EngineResult> {
   const keys = () => ({ operatorKey: `bench-operator-${crypto.randomBytes(24).toString('hex')}`, masterKey: crypto.randomBytes(32).toString('hex') });
   const home = await createBenchDatabase(engine, options.adminUrl, 'batch');
-  let batch: { ingest: IngestFigures; ceiling: Awaited<ReturnType<typeof measureStorageCeiling>>; complete: CompleteFigures };
+  let batch: { ingest: IngestFigures; ceiling: Awaited<ReturnType<typeof measureStorageCeiling>>; complete: CompleteFigures | null };
   let payouts: PayoutFigures | null = null;
   try {
     const config: BenchHubConfig = { dataDir: home.dataDir, databaseUrl: home.databaseUrl, ...keys() };
@@ -147,33 +161,40 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     say(`setup (untimed): a merchant, ${options.rows} mandates (${seeded.mandatesPerS}/s) and a ${seeded.rows}-row ${options.format} file (${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB) in ${seconds(setupStarted).toFixed(1)} s`);
 
     const ingest = await ingestBatch(config, seeded, file, options.format, say);
-    say(`ingestion: ${ingest.rows} rows (${ingest.accepted} accepted, ${ingest.rejected} rejected) in ${ingest.seconds.toFixed(2)} s (upload ${ingest.uploadSeconds.toFixed(2)} s) = ${perSecond(ingest.accepted, ingest.seconds)} debits/s, hub peak RSS ${ingest.peakRssMib ?? '?'} MiB`);
+    say(
+      `ingestion: ${ingest.rows} rows (${ingest.accepted} accepted, ${ingest.rejected} rejected) in ${ingest.seconds.toFixed(2)} s (upload ${ingest.uploadSeconds.toFixed(2)} s) = ${perSecond(ingest.accepted, ingest.seconds)} debits/s, ` +
+        `hub CPU ${ingest.cpuSeconds === null ? '?' : `${ingest.cpuSeconds.toFixed(2)} s (${cpuMicrosPerRow(ingest) ?? '?'} µs/row)`}, hub peak RSS ${ingest.peakRssMib ?? '?'} MiB, load ${loadAverage()}`,
+    );
     if (ingest.rows !== seeded.rows || ingest.rejected > 0) problem(`ingestion took ${ingest.rows} of ${seeded.rows} rows and refused ${ingest.rejected}`);
 
     const source = engine === 'sqlite' ? { engine, file: sqliteFileOf(home.dataDir) } : { engine, url: home.databaseUrl!, adminUrl: options.adminUrl! };
     const ceiling = await measureStorageCeiling(source, (line) => say(`ceiling: ${line}`));
-    say(`ceiling: the same ${ceiling.rows} rows (${Object.entries(ceiling.rowsByTable).filter(([, n]) => n > 0).map(([table, n]) => `${table} ${n}`).join(', ')}) written raw in ${ceiling.seconds.toFixed(2)} s [${ceiling.settings}]`);
+    say(`ceiling: the same ${ceiling.rows} rows (${Object.entries(ceiling.rowsByTable).filter(([, n]) => n > 0).map(([table, n]) => `${table} ${n}`).join(', ')}) written raw in ${ceiling.seconds.toFixed(2)} s${ceiling.cpuSeconds === null ? '' : ` (CPU ${ceiling.cpuSeconds.toFixed(2)} s)`} [${ceiling.settings}], load ${loadAverage()}`);
     if (ceiling.uncovered.length > 0) say(`ceiling: note — these tables hold rows the ceiling does not write: ${ceiling.uncovered.join(', ')}`);
 
-    const complete = await completeBatch(config, seeded, ingest, say);
-    say(`completion: ${complete.succeeded} succeeded, ${complete.failed} failed in ${complete.seconds.toFixed(2)} s = ${perSecond(ingest.accepted, complete.seconds)} debits/s, hub peak RSS ${complete.peakRssMib ?? '?'} MiB`);
-    say(`trial balance: total ${complete.trial.total}, ${complete.trial.accounts.length} accounts, ${complete.trial.balanced ? 'balanced' : `NOT balanced (${complete.trial.mismatched.length} accounts differ from their postings)`}`);
-    if (!complete.trial.balanced) problem(`the trial balance is not balanced (total ${complete.trial.total})`);
-    if (complete.failed > 0) problem(`${complete.failed} debits failed (the first: ${complete.firstFailure ?? 'unknown'}); every sandbox account holds enough, so none should`);
-    batch = { ingest, ceiling, complete };
+    let complete: CompleteFigures | null = null;
+    if (!options.completion) say('completion and the payout phase: skipped (--no-completion)');
+    else {
+      complete = await completeBatch(config, seeded, ingest, say);
+      say(`completion: ${complete.succeeded} succeeded, ${complete.failed} failed in ${complete.seconds.toFixed(2)} s = ${perSecond(ingest.accepted, complete.seconds)} debits/s, hub peak RSS ${complete.peakRssMib ?? '?'} MiB`);
+      say(`trial balance: total ${complete.trial.total}, ${complete.trial.accounts.length} accounts, ${complete.trial.balanced ? 'balanced' : `NOT balanced (${complete.trial.mismatched.length} accounts differ from their postings)`}`);
+      if (!complete.trial.balanced) problem(`the trial balance is not balanced (total ${complete.trial.total})`);
+      if (complete.failed > 0) problem(`${complete.failed} debits failed (the first: ${complete.firstFailure ?? 'unknown'}); every sandbox account holds enough, so none should`);
 
-    if (options.payoutRows > 0) {
-      payouts = await runPayoutPhase(config, { id: seeded.merchantId, key: seeded.merchantKey }, path.join(home.dataDir, 'bench-payouts.csv'), options.payoutRows, followBatch, say);
-      const ratio = (ceiling.seconds / ingest.rows) * payouts.rows / payouts.ingestSeconds;
-      say(
-        `payouts: ${payouts.rows} rows (${payouts.accepted} accepted, ${payouts.rejected} rejected) ingested in ${payouts.ingestSeconds.toFixed(2)} s = ${perSecond(payouts.accepted, payouts.ingestSeconds)} payouts/s ` +
-          `(ratio to the ceiling ${ratio.toFixed(3)}); ${payouts.succeeded} succeeded, ${payouts.failed} failed in ${payouts.completeSeconds.toFixed(2)} s = ${perSecond(payouts.accepted, payouts.completeSeconds)} payouts/s; ` +
-          `trial balance total ${payouts.trial.total}${payouts.trial.balanced ? '' : ' NOT balanced'}`,
-      );
-      if (payouts.rows !== options.payoutRows || payouts.rejected > 0) problem(`the payout batch took ${payouts.rows} of ${options.payoutRows} rows and refused ${payouts.rejected}`);
-      if (payouts.failed > 0) problem(`${payouts.failed} payouts failed; every payee account is open, so none should`);
-      if (!payouts.trial.balanced) problem(`the trial balance after the payouts is not balanced (total ${payouts.trial.total})`);
+      if (options.payoutRows > 0) {
+        payouts = await runPayoutPhase(config, { id: seeded.merchantId, key: seeded.merchantKey }, path.join(home.dataDir, 'bench-payouts.csv'), options.payoutRows, followBatch, say);
+        const ratio = (ceiling.seconds / ingest.rows) * payouts.rows / payouts.ingestSeconds;
+        say(
+          `payouts: ${payouts.rows} rows (${payouts.accepted} accepted, ${payouts.rejected} rejected) ingested in ${payouts.ingestSeconds.toFixed(2)} s = ${perSecond(payouts.accepted, payouts.ingestSeconds)} payouts/s ` +
+            `(ratio to the ceiling ${ratio.toFixed(3)}); ${payouts.succeeded} succeeded, ${payouts.failed} failed in ${payouts.completeSeconds.toFixed(2)} s = ${perSecond(payouts.accepted, payouts.completeSeconds)} payouts/s; ` +
+            `trial balance total ${payouts.trial.total}${payouts.trial.balanced ? '' : ' NOT balanced'}`,
+        );
+        if (payouts.rows !== options.payoutRows || payouts.rejected > 0) problem(`the payout batch took ${payouts.rows} of ${options.payoutRows} rows and refused ${payouts.rejected}`);
+        if (payouts.failed > 0) problem(`${payouts.failed} payouts failed; every payee account is open, so none should`);
+        if (!payouts.trial.balanced) problem(`the trial balance after the payouts is not balanced (total ${payouts.trial.total})`);
+      }
     }
+    batch = { ingest, ceiling, complete };
   } finally {
     await home.drop();
   }
@@ -247,15 +268,19 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     rejected: ingest.rejected,
     ingest_s: round(ingest.seconds, 3),
     ingest_debits_per_s: perSecond(ingest.accepted, ingest.seconds),
-    complete_s: round(complete.seconds, 3),
-    complete_debits_per_s: perSecond(ingest.accepted, complete.seconds),
+    ingest_cpu_s: ingest.cpuSeconds === null ? null : round(ingest.cpuSeconds, 2),
+    ingest_cpu_us_per_row: cpuMicrosPerRow(ingest),
+    complete_s: complete === null ? null : round(complete.seconds, 3),
+    complete_debits_per_s: complete === null ? null : perSecond(ingest.accepted, complete.seconds),
     ceiling_s: round(ceiling.seconds, 3),
     ceiling_rows: ceiling.rows,
     ratio: round(ceiling.seconds / ingest.seconds, 3),
-    peak_rss_mib: maxOrNull(ingest.peakRssMib, complete.peakRssMib),
+    ceiling_cpu_s: ceiling.cpuSeconds === null ? null : round(ceiling.cpuSeconds, 2),
+    cpu_ratio: ceiling.cpuSeconds === null || ingest.cpuSeconds === null || ingest.cpuSeconds === 0 ? null : round(ceiling.cpuSeconds / ingest.cpuSeconds, 3),
+    peak_rss_mib: maxOrNull(ingest.peakRssMib, complete?.peakRssMib ?? null),
     ingest_peak_rss_mib: ingest.peakRssMib,
-    complete_peak_rss_mib: complete.peakRssMib,
-    trial_balance_total: complete.trial.total,
+    complete_peak_rss_mib: complete?.peakRssMib ?? null,
+    trial_balance_total: complete?.trial.total ?? null,
     api_debits: api?.debits ?? 0,
     api_clients: options.clients,
     api_debits_per_s: api === null ? null : perSecond(api.debits, api.accept_s),
@@ -288,6 +313,20 @@ function sqliteFileOf(dataDir: string): string {
   return config.file;
 }
 
+/** Hub CPU microseconds per batch row during ingestion. */
+function cpuMicrosPerRow(ingest: IngestFigures): number | null {
+  return ingest.cpuSeconds === null || ingest.rows === 0 ? null : Math.round((ingest.cpuSeconds * 1e6) / ingest.rows);
+}
+
+/** The machine's 1-minute load average, to read a run's figures by (null where /proc is not there). */
+function loadAverage(): string {
+  try {
+    return fs.readFileSync('/proc/loadavg', 'utf8').split(' ', 1)[0]!;
+  } catch {
+    return '?';
+  }
+}
+
 function seconds(startedMs: number): number {
   return (performance.now() - startedMs) / 1000;
 }
@@ -299,6 +338,8 @@ interface IngestFigures {
   rejected: number;
   seconds: number;
   uploadSeconds: number;
+  /** The hub process's CPU time (user + system) from just before the upload to the batch's end. */
+  cpuSeconds: number | null;
   peakRssMib: number | null;
 }
 
@@ -307,8 +348,12 @@ interface IngestFigures {
  * goes up over HTTP to a hub with the submission workers off, so that the debits stay pending.
  */
 async function ingestBatch(config: BenchHubConfig, seeded: Seeded, file: string, format: BatchFileFormat, say: (line: string) => void): Promise<IngestFigures> {
-  const hub = await HubProcess.start('batches', config);
+  // The upload is one request, checked as it streams in (a pain.008's totals are parsed on the way):
+  // a million-row pain.008 (~390 MiB) can take longer than the server's default 60 s, which would
+  // refuse it 408 and measure nothing.
+  const hub = await HubProcess.start('batches', config, { DAIKOU_REQUEST_TIMEOUT_MS: process.env.DAIKOU_REQUEST_TIMEOUT_MS ?? INGEST_REQUEST_TIMEOUT_MS });
   try {
+    const cpuBefore = hub.cpuSeconds();
     const started = performance.now();
     const startedAt = Date.now();
     const uploaded = expectStatus(
@@ -332,7 +377,9 @@ async function ingestBatch(config: BenchHubConfig, seeded: Seeded, file: string,
     // where the poll that sees it is late by up to its spacing.
     const elapsed = done.completed_at === null ? seconds(started) : (Date.parse(done.completed_at) - startedAt) / 1000;
     if (done.status !== 'completed') throw new Error(`the batch ended ${done.status}: ${done.error === null ? 'no error given' : `${done.error.code}: ${done.error.detail}`}`);
-    return { batchId: done.id, rows: done.counts.rows, accepted: done.counts.accepted, rejected: done.counts.rejected, seconds: elapsed, uploadSeconds, peakRssMib: hub.peakRssMib() };
+    const cpuAfter = hub.cpuSeconds();
+    const cpuSeconds = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+    return { batchId: done.id, rows: done.counts.rows, accepted: done.counts.accepted, rejected: done.counts.rejected, seconds: elapsed, uploadSeconds, cpuSeconds, peakRssMib: hub.peakRssMib() };
   } finally {
     await hub.stop();
   }

@@ -32,6 +32,12 @@ export const POSTGRES_EXECUTION_ROWS = 10_000;
 
 export interface CeilingResult {
   seconds: number;
+  /**
+   * SQLite: this process's CPU time (user + system) over the same writes — the engine runs in
+   * process, so this is what the writes cost whatever the machine's load; null on PostgreSQL,
+   * whose work is done in the server's processes.
+   */
+  cpuSeconds: number | null;
   rows: number;
   rowsByTable: Record<string, number>;
   /** How the target was set up (SQLite pragmas; PostgreSQL statement shape), for the report. */
@@ -52,8 +58,8 @@ interface Target {
   settings: string;
   columns(table: string): Promise<CeilingColumn[]>;
   primaryKey(table: string): Promise<string[]>;
-  /** Writes the rows in one transaction; returns the seconds that took. */
-  write(table: string, columns: readonly CeilingColumn[], rows: readonly unknown[][]): Promise<number>;
+  /** Writes the rows in one transaction; returns the seconds that took, and the CPU seconds where they can be told (SQLite). */
+  write(table: string, columns: readonly CeilingColumn[], rows: readonly unknown[][]): Promise<{ seconds: number; cpuSeconds: number | null }>;
   close(): Promise<void>;
 }
 
@@ -62,6 +68,7 @@ export async function measureStorageCeiling(source: CeilingSourceConfig, progres
   try {
     const rowsByTable: Record<string, number> = {};
     let seconds = 0;
+    let cpuSeconds: number | null = 0;
     for (const table of [...CONTEXT_TABLES, ...WRITTEN_TABLES]) {
       const timed = (WRITTEN_TABLES as readonly string[]).includes(table);
       const columns = await target.columns(table);
@@ -74,7 +81,10 @@ export async function measureStorageCeiling(source: CeilingSourceConfig, progres
         const rows = await reader.readPage(table, names, key, after);
         if (rows.length === 0) break;
         const took = await target.write(table, columns, rows);
-        if (timed) seconds += took;
+        if (timed) {
+          seconds += took.seconds;
+          cpuSeconds = cpuSeconds === null || took.cpuSeconds === null ? null : cpuSeconds + took.cpuSeconds;
+        }
         copied += rows.length;
         const last = rows[rows.length - 1]!;
         after = keyAt.map((i) => last[i]);
@@ -88,7 +98,7 @@ export async function measureStorageCeiling(source: CeilingSourceConfig, progres
     const known = new Set<string>([...CONTEXT_TABLES, ...WRITTEN_TABLES, ...SETUP_TABLES]);
     const uncovered = (await reader.tablesWithRows()).filter((table) => !known.has(table));
     const rows = Object.values(rowsByTable).reduce((sum, n) => sum + n, 0);
-    return { seconds, rows, rowsByTable, settings: target.settings, uncovered };
+    return { seconds, cpuSeconds, rows, rowsByTable, settings: target.settings, uncovered };
   } finally {
     await reader.close();
     await target.close();
@@ -163,8 +173,10 @@ async function sqliteSides(sourceFile: string): Promise<{ reader: Source; target
         inserts.set(table, insertAll);
       }
       const started = performance.now();
+      const cpu = process.cpuUsage();
       insertAll(rows);
-      return (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
+      return { seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
     },
     async close() {
       db.close();
@@ -254,7 +266,7 @@ async function postgresSides(sourceUrl: string, adminUrl: string): Promise<{ rea
         await db.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
-      return (performance.now() - started) / 1000;
+      return { seconds: (performance.now() - started) / 1000, cpuSeconds: null };
     },
     async close() {
       await db.end();

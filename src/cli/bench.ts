@@ -14,6 +14,7 @@ interface BenchCommandOptions {
   apiDebits: number;
   clients: number;
   payoutRows?: number;
+  completion: boolean;
   compareGroupCommit?: boolean;
   processes: number[];
   databaseUrl?: string;
@@ -38,6 +39,7 @@ export function benchCommand(): Command {
     .option('--api-debits <n>', 'single debits for the API phase (0 skips it)', parseCount, 3_000)
     .option('--clients <n>', 'concurrent clients in the API phase', parsePositiveInt, 32)
     .option('--payout-rows <n>', 'payouts in the payout phase\'s CSV file (default: --rows; 0 skips it)', parseCount)
+    .option('--no-completion', 'stop after ingestion and its storage ceiling: no completion and no payout phase (quicker, to work on ingestion)')
     .option('--compare-group-commit', 'run the API phase again with DAIKOU_GROUP_COMMIT=0 (a transaction per request), with its own bare Fastify reference')
     .option('--processes <list>', 'PostgreSQL: run the API phase again with each number of hub processes sharing the database, e.g. 1,2,4', parseProcessList, [])
     .option('--database-url <url>', 'PostgreSQL role that may create databases (else env DAIKOU_BENCH_DATABASE_URL, else DAIKOU_TEST_DATABASE_URL)')
@@ -51,6 +53,7 @@ Examples:
   daikou bench --rows 100000 --engine sqlite
   daikou bench --rows 20000 --engine all --database-url postgres://daikou:daikou@127.0.0.1:5432/daikou
   npm run bench -- --rows 5000 --format pain.008
+  daikou bench --rows 200000 --engine sqlite --api-debits 0 --payout-rows 0 --no-completion
   daikou bench --rows 2000 --engine postgres --api-debits 5000 --processes 1,2,4`,
     )
     .action(async (opts: BenchCommandOptions) => {
@@ -82,7 +85,7 @@ Examples:
       };
       process.once('SIGINT', interrupted);
       process.once('SIGTERM', interrupted);
-      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, compareGroupCommit: opts.compareGroupCommit === true, processes: opts.processes, adminUrl, say });
+      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, completion: opts.completion, compareGroupCommit: opts.compareGroupCommit === true, processes: opts.processes, adminUrl, say });
       for (const problem of problems) say(`does not add up: ${problem}`);
       if (problems.length > 0) process.exitCode = 1;
       say(JSON.stringify(results));

@@ -65,6 +65,7 @@ export function formatDecimalUnits(units: bigint): string {
 export class Pain008TotalsReader {
   private readonly parser = new SaxesParser({ xmlns: true, position: false });
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  /** The open elements' paths from the root (`Document/CstmrDrctDbtInitn/…`), one per depth: joined once per element, not per event. */
   private readonly path: string[] = [];
   private namespace: string | null = null;
   private broken = false;
@@ -93,8 +94,9 @@ export class Pain008TotalsReader {
         this.transactionPath = `${this.blockPath}/${MESSAGE_SHAPES[kind].transaction}`;
         this.captures = capturesOf(kind);
       }
-      this.path.push(tag.uri === this.namespace ? tag.local : `{${tag.uri}}${tag.local}`);
-      const at = this.path.join('/');
+      const name = tag.uri === this.namespace ? tag.local : `{${tag.uri}}${tag.local}`;
+      const at = depth === 0 ? name : `${this.path[depth - 1]}/${name}`;
+      this.path.push(at);
       if (at === this.blockPath) {
         this.blocks += 1;
         this.block = { id: undefined, firstRow: 0, declared: { transactions: undefined, controlSum: undefined }, transactions: 0, amountSum: 0n };
@@ -110,7 +112,7 @@ export class Pain008TotalsReader {
     this.parser.on('text', onText);
     this.parser.on('cdata', onText);
     this.parser.on('closetag', () => {
-      const at = this.path.join('/');
+      const at = this.path[this.path.length - 1]!;
       if (this.capture !== null && this.captures[at] === this.capture.target) {
         this.store(this.capture.target, this.capture.text);
         this.capture = null;

@@ -119,9 +119,14 @@ const redact = (text: string) => text.replace(/\d{6,}/g, '…');
 
 type TxRecord = Partial<Record<AnyField, string>>;
 
-/** Every field of `kind` present as a key, undefined until the file gives it. */
+const EMPTY_RECORDS: Readonly<Record<Iso20022MessageKind, TxRecord>> = {
+  'pain.008': Object.fromEntries(FIELDS_OF['pain.008'].map((field) => [field, undefined])),
+  'pain.001': Object.fromEntries(FIELDS_OF['pain.001'].map((field) => [field, undefined])),
+};
+
+/** Every field of `kind` present as a key, undefined until the file gives it (a copy: one per transaction). */
 function emptyRecord(kind: Iso20022MessageKind): TxRecord {
-  return Object.fromEntries(FIELDS_OF[kind].map((field) => [field, undefined]));
+  return { ...EMPTY_RECORDS[kind] };
 }
 
 /**
@@ -233,8 +238,12 @@ class Pain008Parser {
     return typeof entity === 'string' ? entity : '';
   }
 
+  /** Moves lastTag in place (one object for the file, not one per tag). */
   private noteTag(): void {
-    this.lastTag = { line: this.parser.line, column: this.parser.column + 1, position: this.parser.position };
+    const last = this.lastTag;
+    last.line = this.parser.line;
+    last.column = this.parser.column + 1;
+    last.position = this.parser.position;
   }
 
   private guard(action: () => void): void {
