@@ -425,7 +425,8 @@ export interface WebhookEndpointRecord {
  * as the change (the outbox, DESIGN-NOTES §10). `data` is the JSON `{ "object": … }` holding the
  * object's public representation at that moment (never full personal data), in the shape of
  * `api_version`. `merchant_id` is null for an event only the operator sees (a reconciliation).
- * The dispatcher stamps `fanned_out_at` once it has made the event's deliveries. Migration 019.
+ * The dispatcher stamps `fanned_out_at` once it has made the event's deliveries; an event whose
+ * merchant had no live endpoint when it was written is stamped as written. Migration 019.
  */
 export interface EventRecord {
   id: string;

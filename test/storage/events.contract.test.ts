@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventRow, MerchantRow, Store } from '../../src/app/ports.js';
+import type { EventRow, MerchantRow, Store, WebhookEndpointRow } from '../../src/app/ports.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
@@ -65,7 +65,8 @@ for (const engine of ENGINES) {
           throw new Error('the change failed');
         }),
       ).rejects.toThrow('the change failed');
-      expect(await store.getEvent('evt_0001')).toEqual(event(1));
+      // mer_a has no webhook endpoint: the event is written fanned out (the test below says why).
+      expect(await store.getEvent('evt_0001')).toEqual(event(1, { fanned_out_at: event(1).created_at }));
       expect(await store.getEvent('evt_0003')).toBeNull();
     });
 
@@ -98,6 +99,40 @@ for (const engine of ENGINES) {
       expect(ids((await store.listEvents({ limit: 10, merchantId: 'mer_a', types: ['debit.succeeded', 'debit.failed'] })).data)).toEqual(['evt_0002']);
       expect(ids((await store.listEvents({ limit: 10, objectId: 'dbt_1' })).data)).toEqual(['evt_0002', 'evt_0001']);
       expect(ids((await store.listEvents({ limit: 10, createdGte: event(2).created_at, createdLt: event(4).created_at })).data)).toEqual(['evt_0003', 'evt_0002']);
+    });
+
+    it('leaves for fan-out only the events of a merchant with a live endpoint: the others are fanned out as written', async () => {
+      const endpoint = (id: string, merchantId: string, live: Partial<WebhookEndpointRow>): WebhookEndpointRow => ({
+        id,
+        merchant_id: merchantId,
+        url: 'https://example.com/hook',
+        description: null,
+        event_types: '["*"]',
+        enabled: 1,
+        disabled_reason: null,
+        ordered: 0,
+        secret_ciphertext: 'sealed',
+        previous_secret_ciphertext: null,
+        previous_secret_expires_at: null,
+        created_at: '2024-09-27T00:00:00.000Z',
+        updated_at: '2024-09-27T00:00:00.000Z',
+        deleted_at: null,
+        ...live,
+      });
+      await store.insertMerchant(merchant('mer_c'));
+      await store.insertWebhookEndpoint(endpoint('we_b', 'mer_b', {}));
+      // mer_c's endpoints are disabled or deleted: nobody listens there either.
+      await store.insertWebhookEndpoint(endpoint('we_c1', 'mer_c', { enabled: 0 }));
+      await store.insertWebhookEndpoint(endpoint('we_c2', 'mer_c', { deleted_at: '2024-09-27T00:30:00.000Z' }));
+      let wakes = 0;
+      store.onEventsCommitted(() => (wakes += 1));
+      await store.transaction(async (tx) => tx.insertEvents([event(1), event(2, { merchant_id: 'mer_b' }), event(3, { merchant_id: null, type: 'reconciliation.completed' }), event(4, { merchant_id: 'mer_c' })]));
+      expect((await store.claimEventsAwaitingFanOut(10)).map((row) => row.id)).toEqual(['evt_0002']);
+      for (const id of ['evt_0001', 'evt_0003', 'evt_0004']) expect((await store.getEvent(id))?.fanned_out_at).toBe(event(Number(id.slice(-4))).created_at);
+      expect(wakes).toBe(1);
+      // Events nobody listens to wake no dispatcher: there is nothing to deliver.
+      await store.transaction(async (tx) => tx.insertEvents([event(5), event(6, { merchant_id: 'mer_c' })]));
+      expect(wakes).toBe(1);
     });
   });
 }

@@ -10,9 +10,37 @@ export class Events {
     return this.context.db;
   }
 
+  /**
+   * Writes events. One whose merchant has no live webhook endpoint (enabled, not deleted) at this
+   * moment, or that has no merchant (the operator's), is written fanned out already, at its
+   * creation: the dispatcher would claim it, find no endpoint and stamp it, a read and a write
+   * per event for nothing. The dispatcher is woken only when an event is left for it. An endpoint
+   * created while the event's transaction runs may miss it (on PostgreSQL, whose transactions do
+   * not see each other's uncommitted rows): as with any endpoint, it gets the events of changes
+   * made after it exists.
+   */
   async insertEvents(rows: readonly EventRow[]): Promise<void> {
-    await insertMany(this.context, EVENTS_TABLE, rows);
-    if (rows.length > 0) this.context.eventsWritten?.();
+    if (rows.length === 0) return;
+    const listening = await this.#merchantsListening(rows);
+    let awaitingFanOut = false;
+    const written = rows.map((row) => {
+      if (row.fanned_out_at !== null) return row;
+      if (row.merchant_id !== null && listening.has(row.merchant_id)) {
+        awaitingFanOut = true;
+        return row;
+      }
+      return { ...row, fanned_out_at: row.created_at };
+    });
+    await insertMany(this.context, EVENTS_TABLE, written);
+    if (awaitingFanOut) this.context.eventsWritten?.();
+  }
+
+  /** The merchants of `rows` with a live webhook endpoint. */
+  async #merchantsListening(rows: readonly EventRow[]): Promise<Set<string>> {
+    const merchantIds = [...new Set(rows.flatMap((row) => (row.merchant_id === null ? [] : [row.merchant_id])))];
+    if (merchantIds.length === 0) return new Set();
+    const found = await this.db.selectFrom('webhook_endpoints').select('merchant_id').distinct().where('merchant_id', 'in', merchantIds).where('enabled', '=', 1).where('deleted_at', 'is', null).execute();
+    return new Set(found.map((row) => row.merchant_id));
   }
 
   async getEvent(id: string): Promise<EventRow | null> {
