@@ -119,17 +119,44 @@ export class SubmissionWorker {
   async #submitKind(kind: InstructionKindAdapter): Promise<number> {
     const claimed = await this.#claimPending(kind);
     const sent = (await Promise.all([...groupBy(claimed, ({ attempt }) => attempt.channel_id).values()].map((group) => this.#sendGroup(kind, group)))).flat();
-    await this.#applyAll(
-      kind,
-      sent.map(({ attempt, outcome }) => ({
+    await this.#applyAll(kind, await this.#askAtOnce(sent));
+    return claimed.length;
+  }
+
+  /**
+   * The answers of a submission, each the channel's last word on its attempt: those the channel
+   * accepted are asked about at once, in the same round, and one it already settled is applied
+   * as settled — the attempt written once, `sending` → `succeeded` or `failed`, with its
+   * instruction in the same transaction, where an `accepted` write, a query round's lease and its
+   * own write would follow. The rest (still processing, or the channel gave no answer, or none
+   * that can follow an acceptance) are applied as accepted, and the query loop asks again later.
+   * Nothing is sent by asking, so never-send-twice holds as before: until this round's answers
+   * commit, the attempt is `sending` under this worker's lease.
+   */
+  async #askAtOnce(sent: readonly { attempt: InstructionAttempt; outcome: SubmitOutcome }[]): Promise<Answered[]> {
+    const accepted = sent.filter(({ outcome }) => outcome.kind === 'accepted').map(({ attempt }) => attempt);
+    const settled = new Map<InstructionAttempt, QueryOutcome>();
+    const asked = (await Promise.all([...groupBy(accepted, (attempt) => attempt.channel_id).values()].map((group) => this.#queryGroup(group)))).flat();
+    for (const { attempt, outcome } of asked) if (outcome.kind === 'succeeded' || outcome.kind === 'failed') settled.set(attempt, outcome);
+    return sent.map(({ attempt, outcome }): Answered => {
+      const known = settled.get(attempt);
+      if (outcome.kind === 'accepted' && known !== undefined) {
+        return {
+          attempt,
+          answer: queryAnswer(known),
+          channelReference: known.kind === 'succeeded' ? known.channelReference : outcome.channelReference,
+          failure: known.kind === 'failed' ? { code: known.code, message: known.message } : null,
+          reason: null,
+        };
+      }
+      return {
         attempt,
         answer: submitAnswer(outcome),
         channelReference: outcome.kind === 'accepted' ? outcome.channelReference : null,
         failure: null,
         reason: outcome.kind === 'accepted' ? null : outcome.reason,
-      })),
-    );
-    return claimed.length;
+      };
+    });
   }
 
   /**
@@ -337,7 +364,8 @@ export class SubmissionWorker {
       case 'succeeded':
         return { ...release, channel_reference: channelReference, next_query_at: null };
       case 'failed':
-        return { ...release, failure_code: failure!.code, failure_message: failure!.message, next_query_at: null };
+        // A failure learnt in the round that sent the attempt also records the reference its acceptance carried.
+        return { ...release, ...(channelReference === null ? {} : { channel_reference: channelReference }), failure_code: failure!.code, failure_message: failure!.message, next_query_at: null };
       case 'not_received':
       case 'not_sent':
         return { ...release, next_query_at: null };

@@ -19,6 +19,8 @@ export type HubParentMessage = { type: 'stop' };
 
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 60_000;
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's times (100 on every usual kernel). */
+const CLOCK_TICKS_PER_S = 100;
 
 /**
  * The hub under test in a process of its own (src/bench/hub-child.ts), as `daikou start` runs it,
@@ -83,6 +85,22 @@ export class HubProcess {
     try {
       const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
       return match === null ? null : Math.round(Number(match[1]) / 1024);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The CPU time the process has used so far (user + system, from /proc/<pid>/stat), in seconds;
+   * null where /proc is not there. The figure that survives a loaded machine: read it before and
+   * after a phase.
+   */
+  cpuSeconds(): number | null {
+    try {
+      // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
     } catch {
       return null;
     }
