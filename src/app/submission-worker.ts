@@ -56,6 +56,12 @@ export class SubmissionWorker {
   #wake: (() => void) | null = null;
   #loops: Promise<void>[] = [];
   readonly #kinds: readonly InstructionKindAdapter[];
+  /**
+   * A full round's answers, by kind, not yet applied: while the loop runs, they are applied in the
+   * transaction that claims the kind's next round (one commit where there were two). Until then
+   * their attempts are `sending` under this worker's lease, as between a send and its answer.
+   */
+  readonly #unapplied = new Map<InstructionKindAdapter, Answered[]>();
 
   /** Each loop's rounds, for `/healthz`. */
   readonly health: { submission: WorkerHealth; queries: WorkerHealth };
@@ -81,6 +87,15 @@ export class SubmissionWorker {
     this.#running = false;
     this.#wake?.();
     await Promise.all(this.#loops);
+    for (const [kind, answered] of this.#unapplied) {
+      this.#unapplied.delete(kind);
+      try {
+        await this.#applyAll(kind, answered);
+      } catch (error) {
+        // Left `sending`: the query loop of this or another process asks once the lease lapses.
+        this.ctx.logger.error({ err: error, kind: kind.kind }, 'could not apply the last round\'s answers on stop');
+      }
+    }
   }
 
   /** Cuts the idle wait short: new work has arrived. */
@@ -118,19 +133,54 @@ export class SubmissionWorker {
   }
 
   async #submitKind(kind: InstructionKindAdapter): Promise<number> {
-    const claimed = await this.#claimPending(kind);
+    // The last round's answers go in this claim's transaction. Should it fail they are not kept:
+    // their attempts stay `sending`, and are asked about once the lease lapses, as after a crash.
+    const carried = this.#unapplied.get(kind) ?? [];
+    this.#unapplied.delete(kind);
+    const claimed = await this.#claimPending(kind, carried);
     const sent = (await Promise.all([...groupBy(claimed, ({ attempt }) => attempt.channel_id).values()].map((group) => this.#sendGroup(kind, group)))).flat();
-    await this.#applyAll(
-      kind,
-      sent.map(({ attempt, outcome }) => ({
+    const answered = await this.#askAtOnce(sent);
+    // A full round means more is likely due: its answers wait for the next claim. A round run by
+    // hand (the loop not running), or one that took all there was, applies its own.
+    if (this.#running && claimed.length >= this.ctx.workers.batchSize) this.#unapplied.set(kind, answered);
+    else await this.#applyAll(kind, answered);
+    return claimed.length;
+  }
+
+  /**
+   * The answers of a submission, each the channel's last word on its attempt: those the channel
+   * accepted are asked about at once, in the same round, and one it already settled is applied
+   * as settled — the attempt written once, `sending` → `succeeded` or `failed`, with its
+   * instruction in the same transaction, where an `accepted` write, a query round's lease and its
+   * own write would follow. The rest (still processing, or the channel gave no answer, or none
+   * that can follow an acceptance) are applied as accepted, and the query loop asks again later.
+   * Nothing is sent by asking, so never-send-twice holds as before: until this round's answers
+   * commit, the attempt is `sending` under this worker's lease.
+   */
+  async #askAtOnce(sent: readonly { attempt: InstructionAttempt; outcome: SubmitOutcome }[]): Promise<Answered[]> {
+    const accepted = sent.filter(({ outcome }) => outcome.kind === 'accepted').map(({ attempt }) => attempt);
+    const settled = new Map<InstructionAttempt, QueryOutcome>();
+    const asked = (await Promise.all([...groupBy(accepted, (attempt) => attempt.channel_id).values()].map((group) => this.#queryGroup(group)))).flat();
+    for (const { attempt, outcome } of asked) if (outcome.kind === 'succeeded' || outcome.kind === 'failed') settled.set(attempt, outcome);
+    return sent.map(({ attempt, outcome }): Answered => {
+      const known = settled.get(attempt);
+      if (outcome.kind === 'accepted' && known !== undefined) {
+        return {
+          attempt,
+          answer: queryAnswer(known),
+          channelReference: known.kind === 'succeeded' ? known.channelReference : outcome.channelReference,
+          failure: known.kind === 'failed' ? { code: known.code, message: known.message } : null,
+          reason: null,
+        };
+      }
+      return {
         attempt,
         answer: submitAnswer(outcome),
         channelReference: outcome.kind === 'accepted' ? outcome.channelReference : null,
         failure: null,
         reason: outcome.kind === 'accepted' ? null : outcome.reason,
-      })),
-    );
-    return claimed.length;
+      };
+    });
   }
 
   /**
@@ -140,7 +190,7 @@ export class SubmissionWorker {
    * from channels that confirmed they did not receive it: only instructions no channel may hold
    * come back here, so failing over never breaks the unknown-outcome rule.
    */
-  async #claimPending(kind: InstructionKindAdapter): Promise<{ claimed: ClaimedInstruction; attempt: InstructionAttempt }[]> {
+  async #claimPending(kind: InstructionKindAdapter, carried: readonly Answered[]): Promise<{ claimed: ClaimedInstruction; attempt: InstructionAttempt }[]> {
     const now = this.ctx.clock.now();
     const at = now.toISOString();
     const leaseUntil = new Date(now.getTime() + this.ctx.workers.leaseMs).toISOString();
@@ -148,6 +198,7 @@ export class SubmissionWorker {
     const unavailable = this.ctx.routing.unavailableChannels();
     const CLAIMED = instructionMove(kind.kind, 'claimed');
     return this.ctx.store.transaction(async (tx) => {
+      await this.#applyIn(kind, tx, carried);
       const claimed = await kind.claim(tx, at, this.ctx.workers.batchSize, router, unavailable);
       const attempts = claimed.map((entry) => ({
         claimed: entry,
@@ -281,23 +332,27 @@ export class SubmissionWorker {
    */
   async #applyAll(kind: InstructionKindAdapter, answered: readonly Answered[]): Promise<void> {
     if (answered.length === 0) return;
-    await this.ctx.store.transaction(async (tx) => {
-      const now = this.ctx.clock.now();
-      const steps = new Map<Step, Answered[]>();
-      for (const entry of answered) {
-        const { attempt, answer } = entry;
-        if (CHANNEL_ANSWERED[answer]) this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
-        else this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
-        if (attempt.state === 'sending' && (answer === 'unknown' || answer === 'not_sent')) {
-          this.ctx.logger.warn({ [`${kind.kind}_id`]: attempt.instruction_id, channel: attempt.channel_id, reason: entry.reason }, answer === 'unknown' ? 'submission outcome unknown; will query' : `channel did not receive the ${kind.kind}`);
-        }
-        const step = answerStep(kind.kind, attempt.state, answer);
-        const group = steps.get(step);
-        if (group === undefined) steps.set(step, [entry]);
-        else group.push(entry);
+    await this.ctx.store.transaction((tx) => this.#applyIn(kind, tx, answered));
+  }
+
+  /** Applies answers as #applyAll does, in the caller's transaction. */
+  async #applyIn(kind: InstructionKindAdapter, tx: KindStore, answered: readonly Answered[]): Promise<void> {
+    if (answered.length === 0) return;
+    const now = this.ctx.clock.now();
+    const steps = new Map<Step, Answered[]>();
+    for (const entry of answered) {
+      const { attempt, answer } = entry;
+      if (CHANNEL_ANSWERED[answer]) this.ctx.routing.breaker.recordSuccess(attempt.channel_id);
+      else this.ctx.routing.breaker.recordFailure(attempt.channel_id, now.getTime());
+      if (attempt.state === 'sending' && (answer === 'unknown' || answer === 'not_sent')) {
+        this.ctx.logger.warn({ [`${kind.kind}_id`]: attempt.instruction_id, channel: attempt.channel_id, reason: entry.reason }, answer === 'unknown' ? 'submission outcome unknown; will query' : `channel did not receive the ${kind.kind}`);
       }
-      for (const [step, group] of steps) await this.#apply(kind, tx, now, step, group);
-    });
+      const step = answerStep(kind.kind, attempt.state, answer);
+      const group = steps.get(step);
+      if (group === undefined) steps.set(step, [entry]);
+      else group.push(entry);
+    }
+    for (const [step, group] of steps) await this.#apply(kind, tx, now, step, group);
   }
 
   async #apply(kind: InstructionKindAdapter, tx: KindStore, now: Date, step: Step, answered: readonly Answered[]): Promise<void> {
@@ -338,7 +393,8 @@ export class SubmissionWorker {
       case 'succeeded':
         return { ...release, channel_reference: channelReference, next_query_at: null };
       case 'failed':
-        return { ...release, failure_code: failure!.code, failure_message: failure!.message, next_query_at: null };
+        // A failure learnt in the round that sent the attempt also records the reference its acceptance carried.
+        return { ...release, ...(channelReference === null ? {} : { channel_reference: channelReference }), failure_code: failure!.code, failure_message: failure!.message, next_query_at: null };
       case 'not_received':
       case 'not_sent':
         return { ...release, next_query_at: null };

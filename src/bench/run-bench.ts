@@ -65,6 +65,10 @@ export interface EngineResult {
   peak_rss_mib: number | null;
   ingest_peak_rss_mib: number | null;
   complete_peak_rss_mib: number | null;
+  /** The completion hub process's CPU time (user + system) during completion, sandbox included (it runs embedded). */
+  complete_hub_cpu_s: number | null;
+  /** complete_hub_cpu_s per completed debit, in µs: the figure that survives a loaded machine. */
+  complete_hub_cpu_us_per_debit: number | null;
   trial_balance_total: number | null;
   api_debits: number;
   api_clients: number;
@@ -126,6 +130,8 @@ const PROGRESS_EVERY_MS = 5_000;
 const STALL_MS_MAX = 300_000;
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
+/** CPU µs per item (row, debit). */
+const cpuUsPer = (cpuSeconds: number, count: number) => (count > 0 ? Math.round((cpuSeconds * 1e6) / count) : 0);
 const perSecond = (count: number, seconds: number) => (seconds > 0 ? Math.round(count / seconds) : 0);
 const maxOrNull = (...values: (number | null)[]) => (values.some((v) => v !== null) ? Math.max(...values.filter((v): v is number => v !== null)) : null);
 
@@ -163,7 +169,7 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     const ingest = await ingestBatch(config, seeded, file, options.format, say);
     say(
       `ingestion: ${ingest.rows} rows (${ingest.accepted} accepted, ${ingest.rejected} rejected) in ${ingest.seconds.toFixed(2)} s (upload ${ingest.uploadSeconds.toFixed(2)} s) = ${perSecond(ingest.accepted, ingest.seconds)} debits/s, ` +
-        `hub CPU ${ingest.cpuSeconds === null ? '?' : `${ingest.cpuSeconds.toFixed(2)} s (${cpuMicrosPerRow(ingest) ?? '?'} µs/row)`}, hub peak RSS ${ingest.peakRssMib ?? '?'} MiB, load ${loadAverage()}`,
+        `hub CPU ${ingest.cpuSeconds === null ? '?' : `${ingest.cpuSeconds.toFixed(2)} s (${cpuUsPer(ingest.cpuSeconds, ingest.rows)} µs/row)`}, hub peak RSS ${ingest.peakRssMib ?? '?'} MiB, load ${loadAverage()}`,
     );
     if (ingest.rows !== seeded.rows || ingest.rejected > 0) problem(`ingestion took ${ingest.rows} of ${seeded.rows} rows and refused ${ingest.rejected}`);
 
@@ -176,7 +182,7 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     if (!options.completion) say('completion and the payout phase: skipped (--no-completion)');
     else {
       complete = await completeBatch(config, seeded, ingest, say);
-      say(`completion: ${complete.succeeded} succeeded, ${complete.failed} failed in ${complete.seconds.toFixed(2)} s = ${perSecond(ingest.accepted, complete.seconds)} debits/s, hub peak RSS ${complete.peakRssMib ?? '?'} MiB`);
+      say(`completion: ${complete.succeeded} succeeded, ${complete.failed} failed in ${complete.seconds.toFixed(2)} s = ${perSecond(ingest.accepted, complete.seconds)} debits/s, hub peak RSS ${complete.peakRssMib ?? '?'} MiB, hub CPU ${complete.cpuSeconds === null ? '?' : `${complete.cpuSeconds.toFixed(2)} s = ${cpuUsPer(complete.cpuSeconds, ingest.accepted)} µs per debit`} (sandbox included)`);
       say(`trial balance: total ${complete.trial.total}, ${complete.trial.accounts.length} accounts, ${complete.trial.balanced ? 'balanced' : `NOT balanced (${complete.trial.mismatched.length} accounts differ from their postings)`}`);
       if (!complete.trial.balanced) problem(`the trial balance is not balanced (total ${complete.trial.total})`);
       if (complete.failed > 0) problem(`${complete.failed} debits failed (the first: ${complete.firstFailure ?? 'unknown'}); every sandbox account holds enough, so none should`);
@@ -269,7 +275,7 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     ingest_s: round(ingest.seconds, 3),
     ingest_debits_per_s: perSecond(ingest.accepted, ingest.seconds),
     ingest_cpu_s: ingest.cpuSeconds === null ? null : round(ingest.cpuSeconds, 2),
-    ingest_cpu_us_per_row: cpuMicrosPerRow(ingest),
+    ingest_cpu_us_per_row: ingest.cpuSeconds === null ? null : cpuUsPer(ingest.cpuSeconds, ingest.rows),
     complete_s: complete === null ? null : round(complete.seconds, 3),
     complete_debits_per_s: complete === null ? null : perSecond(ingest.accepted, complete.seconds),
     ceiling_s: round(ceiling.seconds, 3),
@@ -280,6 +286,8 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     peak_rss_mib: maxOrNull(ingest.peakRssMib, complete?.peakRssMib ?? null),
     ingest_peak_rss_mib: ingest.peakRssMib,
     complete_peak_rss_mib: complete?.peakRssMib ?? null,
+    complete_hub_cpu_s: complete === null || complete.cpuSeconds === null ? null : round(complete.cpuSeconds, 2),
+    complete_hub_cpu_us_per_debit: complete === null || complete.cpuSeconds === null ? null : cpuUsPer(complete.cpuSeconds, ingest.accepted),
     trial_balance_total: complete?.trial.total ?? null,
     api_debits: api?.debits ?? 0,
     api_clients: options.clients,
@@ -311,11 +319,6 @@ function sqliteFileOf(dataDir: string): string {
   const config = databaseConfig(dataDir, null);
   invariant(config.engine === 'sqlite', 'a data directory without a database URL holds an SQLite database');
   return config.file;
-}
-
-/** Hub CPU microseconds per batch row during ingestion. */
-function cpuMicrosPerRow(ingest: IngestFigures): number | null {
-  return ingest.cpuSeconds === null || ingest.rows === 0 ? null : Math.round((ingest.cpuSeconds * 1e6) / ingest.rows);
 }
 
 /** The machine's 1-minute load average, to read a run's figures by (null where /proc is not there). */
@@ -393,6 +396,8 @@ interface CompleteFigures {
   /** The failure code and message of one failed debit, if any failed. */
   firstFailure: string | null;
   peakRssMib: number | null;
+  /** The hub process's CPU time from the start of completion to its end (sandbox included). */
+  cpuSeconds: number | null;
 }
 
 /**
@@ -404,6 +409,7 @@ async function completeBatch(config: BenchHubConfig, seeded: Seeded, ingest: Ing
   const hub = await HubProcess.start('all', config, { DAIKOU_WORKER_BATCH_SIZE: process.env.DAIKOU_WORKER_BATCH_SIZE ?? COMPLETION_WORKER_BATCH_SIZE });
   try {
     const started = performance.now();
+    const cpuAtStart = hub.cpuSeconds();
     const done = await followBatch(hub.url, seeded.merchantKey, ingest.batchId, {
       finished: (batch) => batch.counts.succeeded + batch.counts.failed >= batch.counts.accepted,
       progress: (batch) => batch.counts.succeeded + batch.counts.failed,
@@ -413,6 +419,7 @@ async function completeBatch(config: BenchHubConfig, seeded: Seeded, ingest: Ing
       say: (line) => say(`completion: ${line}`),
     });
     const elapsed = seconds(started);
+    const cpuAtEnd = hub.cpuSeconds();
     const trial = expectStatus(await callHub<TrialBalanceAnswer>(hub.url, config.operatorKey, 'GET', '/v1/ledger/trial-balance'), [200], 'trial balance');
     let firstFailure: string | null = null;
     if (done.counts.failed > 0) {
@@ -420,7 +427,7 @@ async function completeBatch(config: BenchHubConfig, seeded: Seeded, ingest: Ing
       const failure = failed.data[0]?.failure;
       firstFailure = failure ? `${failure.code}: ${failure.message}` : null;
     }
-    return { succeeded: done.counts.succeeded, failed: done.counts.failed, seconds: elapsed, trial, firstFailure, peakRssMib: hub.peakRssMib() };
+    return { succeeded: done.counts.succeeded, failed: done.counts.failed, seconds: elapsed, trial, firstFailure, peakRssMib: hub.peakRssMib(), cpuSeconds: cpuAtStart === null || cpuAtEnd === null ? null : cpuAtEnd - cpuAtStart };
   } finally {
     await hub.stop();
   }

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SubmissionWorker } from '../../src/app/submission-worker.js';
+import { ENGINES } from '../support/engines.js';
+import { cardNumber, createMandate, createMerchant, eventually, startTestHub, type TestHub } from '../support/hub.js';
+
+/**
+ * A debit the channel settles at once (the sandbox, with no settle delay) is asked about in the
+ * round that sent it, and its attempt is written once after the send: `sending` → `succeeded`,
+ * with the debit's success in the same transaction. There is no `accepted` write in between,
+ * and no query round: one commit after the send where there were three (issue 15, completion).
+ */
+for (const engine of ENGINES) {
+  describe(`submission writes on ${engine}`, () => {
+    let t: TestHub;
+    let merchant: { id: string; key: string };
+
+    beforeAll(async () => {
+      t = await startTestHub(engine, { runWorkers: false, workers: { batchSize: 10 } });
+      merchant = await createMerchant(t);
+    });
+    afterAll(async () => t?.close());
+
+    it('settles a debit the channel answers at once in the round that sent it, with one attempt write after the send', async () => {
+      const ids: string[] = [];
+      for (let serial = 1; serial <= 3; serial += 1) {
+        const mandateId = await createMandate(t, merchant.key, cardNumber('622202', 7200 + serial));
+        const response = await t.call('POST', '/v1/debits', { key: merchant.key, body: { currency: 'CNY', mandate_id: mandateId, amount: 1_000 * serial, reference: `WRITES-${serial}` } });
+        expect(response.status, JSON.stringify(response.body)).toBe(201);
+        ids.push(response.body.id);
+      }
+
+      const ctx = t.hub.ctx;
+      const attemptWrites: string[][] = [];
+      const transaction = ctx.store.transaction.bind(ctx.store);
+      ctx.store.transaction = ((work: (tx: never) => Promise<unknown>) => {
+        return transaction((tx) =>
+          work(
+            new Proxy(tx, {
+              get(target, property, receiver) {
+                const value = Reflect.get(target, property, receiver);
+                if (property !== 'updateAttempts' || typeof value !== 'function') return value;
+                return (updates: readonly unknown[], change: { to: string | null }, ...rest: unknown[]) => {
+                  attemptWrites.push(updates.map(() => change.to ?? '(kept)'));
+                  return value.call(target, updates, change, ...rest);
+                };
+              },
+            }) as never,
+          ),
+        );
+      }) as typeof ctx.store.transaction;
+      try {
+        const worker = new SubmissionWorker(ctx, 'writes-test');
+        expect(await worker.submitRound()).toBe(3);
+      } finally {
+        ctx.store.transaction = transaction;
+      }
+
+      // Each attempt written once after the send, straight to `succeeded`, in one statement for the round.
+      expect(attemptWrites).toEqual([['succeeded', 'succeeded', 'succeeded']]);
+      for (const id of ids) {
+        const debit = (await t.call('GET', `/v1/debits/${id}`, { key: merchant.key })).body;
+        expect(debit.status).toBe('succeeded');
+        expect(debit.attempts.map((attempt: { state: string; channel_reference: string | null }) => [attempt.state, attempt.channel_reference !== null])).toEqual([['succeeded', true]]);
+      }
+    });
+
+    it('applies a full round\'s answers in the transaction that claims the next round, while the worker runs', async () => {
+      const ids: string[] = [];
+      for (let serial = 1; serial <= 25; serial += 1) {
+        const mandateId = await createMandate(t, merchant.key, cardNumber('622202', 7300 + serial));
+        const response = await t.call('POST', '/v1/debits', { key: merchant.key, body: { currency: 'CNY', mandate_id: mandateId, amount: 100 * serial, reference: `MERGED-${serial}` } });
+        expect(response.status, JSON.stringify(response.body)).toBe(201);
+        ids.push(response.body.id);
+      }
+
+      const ctx = t.hub.ctx;
+      const transactions: string[][] = [];
+      const transaction = ctx.store.transaction.bind(ctx.store);
+      ctx.store.transaction = ((work: (tx: never) => Promise<unknown>) => {
+        const calls: string[] = [];
+        transactions.push(calls);
+        return transaction((tx) =>
+          work(
+            new Proxy(tx, {
+              get(target, property, receiver) {
+                const value = Reflect.get(target, property, receiver);
+                if ((property !== 'updateAttempts' && property !== 'claimPendingDebits') || typeof value !== 'function') return value;
+                return (...args: unknown[]) => {
+                  calls.push(property);
+                  return (value as (...a: unknown[]) => unknown).apply(target, args);
+                };
+              },
+            }) as never,
+          ),
+        );
+      }) as typeof ctx.store.transaction;
+      const worker = new SubmissionWorker(ctx, 'merged-test');
+      try {
+        worker.start();
+        await eventually(async () => {
+          const bodies = await Promise.all(ids.map(async (id) => (await t.call('GET', `/v1/debits/${id}`, { key: merchant.key })).body));
+          return bodies.every((body) => body.status === 'succeeded') ? true : null;
+        }, 15_000, 'the debits to succeed');
+      } finally {
+        await worker.stop();
+        ctx.store.transaction = transaction;
+      }
+
+      // Three rounds of 10, 10 and 5: the first two rounds' answers go with the next claim; the last round, not full, applies its own.
+      const writing = transactions.filter((calls) => calls.length > 0);
+      expect(writing.slice(0, 4)).toEqual([['claimPendingDebits'], ['updateAttempts', 'claimPendingDebits'], ['updateAttempts', 'claimPendingDebits'], ['updateAttempts']]);
+    });
+  });
+}
