@@ -208,8 +208,8 @@ function idempotencyKeyIndex(ctx: AppContext, clientKey: string | null): string 
 }
 
 /** What a key must be reused with: the request's canonical hash. */
-function requestHashOf(request: unknown): string {
-  return crypto.createHash('sha256').update(canonicalJson(request)).digest('hex');
+export function requestHashOf(request: unknown): string {
+  return crypto.hash('sha256', canonicalJson(request), 'hex');
 }
 
 /** Where transactions run: the Store, seen through the ports of what runs in them. */
@@ -476,14 +476,24 @@ export async function listDebits(ctx: AppContext, filter: DebitFilter): Promise<
   return ctx.store.listDebits(filter);
 }
 
-/** JSON with sorted keys, so that the same body always hashes the same. */
+/**
+ * JSON with sorted keys, members holding undefined left out, so that the same body always hashes
+ * the same. Written in one pass: it is computed for every request under an Idempotency-Key.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i += 1) text += (i === 0 ? '' : ',') + (canonicalJson(value[i]) ?? '');
+    return `${text}]`;
   }
-  return JSON.stringify(value);
+  const members = value as Record<string, unknown>;
+  let text = '{';
+  // The default sort compares UTF-16 code units, as `<` does.
+  for (const key of Object.keys(members).sort()) {
+    const member = members[key];
+    if (member === undefined) continue;
+    text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `${text}}`;
 }
