@@ -29,6 +29,8 @@ const REJECTED = instructionMove('debit', 'rejected');
 export interface ApiResponse {
   status: number;
   body: unknown;
+  /** `body` as JSON text, when the use case had it serialised already (the answer it stores with the key): sent as it is. */
+  json?: string;
   replayed: boolean;
 }
 
@@ -104,14 +106,15 @@ async function createDebitAlone(tx: ApiDebitTx, request: DebitRequest): Promise<
   if ((await tx.insertDebit(debit)) === 'reference_taken') throw referenceTaken();
   await writeDebitEvents(ctx.presenters, tx, [event], [debit]);
   const body = request.present(debit, givenMandateId(event));
-  if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, JSON.stringify(body));
-  return { status: 201, body, replayed: false };
+  const json = JSON.stringify(body);
+  if (idempotencyKey !== null) await tx.completeIdempotencyKey(merchantId, idempotencyKey, 201, json);
+  return { status: 201, body, json, replayed: false };
 }
 
 /** A key the group claimed, and the answer of the request that used it, once one did. */
 interface GroupKey {
   row: IdempotencyRow;
-  answer: { body: string; response: ApiResponse } | null;
+  answer: ApiResponse & { json: string } | null;
 }
 
 /**
@@ -161,7 +164,7 @@ async function createDebits(tx: ApiDebitTx, requests: readonly DebitRequest[]): 
       } else if (key.answer !== null) {
         // Used by an earlier request of this group, which went through.
         if (key.row.request_hash !== requestHash) throw keyReused();
-        return { ...key.answer.response, body: JSON.parse(key.answer.body) as unknown, replayed: true };
+        return { ...key.answer, body: JSON.parse(key.answer.json) as unknown, replayed: true };
       }
       // This request's now: no earlier one of the group used the key, or those that did were refused.
       key.row = { ...key.row, request_hash: requestHash! };
@@ -171,8 +174,10 @@ async function createDebits(tx: ApiDebitTx, requests: readonly DebitRequest[]): 
     if (debit.status !== 'rejected') source.claimReference(debit.reference);
     debits.push(debit);
     events.push(event);
-    const response: ApiResponse = { status: 201, body: request.present(debit, givenMandateId(event)), replayed: false };
-    if (key !== undefined) key.answer = { body: JSON.stringify(response.body), response };
+    // Serialised once: the answer sent, and the one stored with the key.
+    const body = request.present(debit, givenMandateId(event));
+    const response = { status: 201, body, json: JSON.stringify(body), replayed: false };
+    if (key !== undefined) key.answer = response;
     return response;
   };
   const outcomes: Outcome<ApiResponse>[] = [];
@@ -191,7 +196,7 @@ async function createDebits(tx: ApiDebitTx, requests: readonly DebitRequest[]): 
   await writeDebitEvents(ctx.presenters, tx, events, debits);
   await counters.flush();
   const answered = [...keys.values()].filter((key) => key.answer !== null);
-  await tx.completeIdempotencyKeys(answered.map(({ row, answer }) => ({ ...row, state: 'done', response_status: answer!.response.status, response_body: answer!.body })));
+  await tx.completeIdempotencyKeys(answered.map(({ row, answer }) => ({ ...row, state: 'done', response_status: answer!.status, response_body: answer!.json })));
   // Claimed by requests that were all refused: free again, for a corrected retry.
   for (const { row, answer } of keys.values()) if (answer === null) await tx.deleteIdempotencyKey(row.merchant_id, row.key);
   return outcomes;
@@ -203,8 +208,8 @@ function idempotencyKeyIndex(ctx: AppContext, clientKey: string | null): string 
 }
 
 /** What a key must be reused with: the request's canonical hash. */
-function requestHashOf(request: unknown): string {
-  return crypto.createHash('sha256').update(canonicalJson(request)).digest('hex');
+export function requestHashOf(request: unknown): string {
+  return crypto.hash('sha256', canonicalJson(request), 'hex');
 }
 
 /** Where transactions run: the Store, seen through the ports of what runs in them. */
@@ -262,7 +267,7 @@ export async function claimIdempotencyKeyIn(tx: IdempotencyStore, now: Date, mer
   if (existing.state !== 'done' || existing.response_status === null || existing.response_body === null) {
     throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
   }
-  return { status: existing.response_status, body: JSON.parse(existing.response_body) as unknown, replayed: true };
+  return { status: existing.response_status, body: JSON.parse(existing.response_body) as unknown, json: existing.response_body, replayed: true };
 }
 
 function keyReused(): AppError {
@@ -471,14 +476,24 @@ export async function listDebits(ctx: AppContext, filter: DebitFilter): Promise<
   return ctx.store.listDebits(filter);
 }
 
-/** JSON with sorted keys, so that the same body always hashes the same. */
+/**
+ * JSON with sorted keys, members holding undefined left out, so that the same body always hashes
+ * the same. Written in one pass: it is computed for every request under an Idempotency-Key.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i += 1) text += (i === 0 ? '' : ',') + (canonicalJson(value[i]) ?? '');
+    return `${text}]`;
   }
-  return JSON.stringify(value);
+  const members = value as Record<string, unknown>;
+  let text = '{';
+  // The default sort compares UTF-16 code units, as `<` does.
+  for (const key of Object.keys(members).sort()) {
+    const member = members[key];
+    if (member === undefined) continue;
+    text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `${text}}`;
 }

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import {
   accounts,
   businessDate,
@@ -15,7 +14,7 @@ import {
 import { validateHolderName } from '../core/payers/index.js';
 import type { AppContext } from './context.js';
 import { writePayoutEvents } from './events.js';
-import { canonicalJson, claimIdempotencyKeyIn, type ApiResponse } from './debits.js';
+import { claimIdempotencyKeyIn, requestHashOf, type ApiResponse } from './debits.js';
 import { AppError, notFound, validationFailed, type FieldError } from './errors.js';
 import { field, sealAccount } from './payer-details.js';
 import { resolvePayerBank, validateAccountNumber } from '../core/payers/index.js';
@@ -56,7 +55,7 @@ export async function createPayout<V>(ctx: AppContext, merchantId: string, clien
   // Checked before anything is written: a refused request leaves no key behind to block its correction.
   const payee = validatePayee(input);
   const idempotencyKey = clientKey === null ? null : ctx.vault.index('idempotency_key', clientKey);
-  const requestHash = crypto.createHash('sha256').update(canonicalJson({ payout: input })).digest('hex');
+  const requestHash = requestHashOf({ payout: input });
   const router = await ctx.routing.router();
   return ctx.groupCommit.run(async (tx) => {
     if (idempotencyKey !== null) {

@@ -47,6 +47,7 @@ export async function measureApiThroughput(
   const hub = await HubProcess.start('all', config, options.hubEnv);
   const client = new KeepAliveClient(hub.url, options.clients);
   try {
+    const groupsBefore = await groupCommitted(hub.url, config.operatorKey);
     const cpuBefore = hub.cpuSeconds();
     const started = performance.now();
     const load = await driveLoad(options.debits, options.clients, async (i) => {
@@ -59,7 +60,13 @@ export async function measureApiThroughput(
     });
     const cpuAfter = hub.cpuSeconds();
     const hubCpuUsPerDebit = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) * 1e6) / options.debits);
-    options.progress(`${options.debits} debits accepted in ${load.seconds.toFixed(2)} s, hub CPU ${hubCpuUsPerDebit ?? '?'} µs per debit; waiting until all are final`);
+    const groupsAfter = await groupCommitted(hub.url, config.operatorKey);
+    const groups = groupsAfter.groups - groupsBefore.groups;
+    const meanGroup = groups === 0 ? null : (groupsAfter.requests - groupsBefore.requests) / groups;
+    options.progress(
+      `${options.debits} debits accepted in ${load.seconds.toFixed(2)} s, hub CPU ${hubCpuUsPerDebit ?? '?'} µs per debit, ` +
+        `${groups} commit groups (mean ${meanGroup === null ? '–' : meanGroup.toFixed(1)} requests); waiting until all are final`,
+    );
     await waitUntilFinal(hub.url, seeded.merchantKey, started);
     const completeSeconds = (performance.now() - started) / 1000;
     const trial = expectStatus(await callHub<TrialBalanceAnswer>(hub.url, config.operatorKey, 'GET', '/v1/ledger/trial-balance'), [200], 'trial balance');
@@ -117,4 +124,11 @@ export async function waitUntilFinal(url: string, merchantKey: string, started: 
     if (performance.now() - started > FINAL_WAIT_MS_MAX) throw new Error(`debits still open after ${FINAL_WAIT_MS_MAX / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The hub's group commit counts (`/metrics`): groups committed since its start and the requests they held. */
+async function groupCommitted(url: string, operatorKey: string): Promise<{ groups: number; requests: number }> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${operatorKey}` } })).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { groups: gauge('daikou_group_commit_groups'), requests: gauge('daikou_group_commit_requests') };
 }

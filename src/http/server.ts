@@ -133,6 +133,23 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
     },
   });
+  // Group commit (DESIGN-NOTES §11): requests over groups since the start is the mean group size.
+  new Gauge({
+    name: 'daikou_group_commit_groups',
+    help: 'API write groups committed since the start (group commit on)',
+    registers: [metrics],
+    collect() {
+      this.set(ctx.groupCommit.committed().groups);
+    },
+  });
+  new Gauge({
+    name: 'daikou_group_commit_requests',
+    help: 'API write requests the committed groups held since the start',
+    registers: [metrics],
+    collect() {
+      this.set(ctx.groupCommit.committed().requests);
+    },
+  });
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: label values must not carry personal data or explode.
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, createMandate, createMerchant, eventually, startTestHub, type TestHub } from '../support/hub.js';
+import { Debit } from '../../src/http/representations/index.js';
 
 /** SPEC §5 and §9 through the API, with the sandbox clearing network behind it. */
 for (const engine of ENGINES) {
@@ -122,6 +123,26 @@ for (const engine of ENGINES) {
       expect(wrongName.body).toMatchObject({ status: 'rejected', failure: { code: 'payer_details_mismatch' } });
       const unknown = await t.call('POST', '/v1/debits', { key: merchant.key, body: { payer: { account_number: nextCard() }, amount: 100, currency: 'CNY', reference: 'INV-NOMANDATE' } });
       expect(unknown.body).toMatchObject({ status: 'rejected', failure: { code: 'mandate_not_found' }, mandate_id: null });
+    });
+
+    it("a debit's 201 is serialised once: the replay is the same text, JSON, and it matches the response schema", async () => {
+      const mandateId = await createMandate(t, merchant.key, nextCard());
+      const body = { mandate_id: mandateId, amount: 779, currency: 'CNY', reference: 'INV-ONCE', description: '水费 "一月"', metadata: { z: '1', a: '2' } };
+      const headers = { 'idempotency-key': 'once-1' };
+      const first = await t.call('POST', '/v1/debits', { key: merchant.key, body, headers });
+      const firstText = t.bodies.at(-1)!;
+      const replay = await t.call('POST', '/v1/debits', { key: merchant.key, body, headers });
+      expect([first.status, replay.status]).toEqual([201, 201]);
+      expect(t.bodies.at(-1)).toBe(firstText);
+      for (const answer of [first, replay]) expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      // Sent without going through the response schema: the presenter's answer must match it (strict objects).
+      expect(Debit.safeParse(JSON.parse(firstText)).success).toBe(true);
+      expect(first.body).toMatchObject({ reference: 'INV-ONCE', description: '水费 "一月"', metadata: { z: '1', a: '2' }, status: 'pending' });
+      // Without a key too.
+      const keyless = await t.call('POST', '/v1/debits', { key: merchant.key, body: { ...body, reference: 'INV-ONCE-2' } });
+      expect(keyless.status).toBe(201);
+      expect(keyless.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(Debit.safeParse(keyless.body).success).toBe(true);
     });
 
     it('two active mandates on one card make a payer-only debit ambiguous', async () => {

@@ -91,6 +91,8 @@ for (const engine of ENGINES) {
         createDebit(ctx, merchant.id, 'gc-key-1', debitOf(mandateId, 300, 'GC-1'), present),
       ]);
       expect(counter.transactions).toBe(1);
+      // Counted for /metrics (daikou_group_commit_*): one group committed, of all eight, the refused ones included.
+      expect(ctx.groupCommit.committed()).toEqual({ groups: 1, requests: 8 });
       expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? (outcome.value.body as { status: string }).status : codeOf(outcome)))).toEqual([
         'pending',
         'reference_already_used',

@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { createDebit, getDebit, listDebits } from '../../app/debits.js';
+import { createDebit, getDebit, listDebits, type ApiResponse } from '../../app/debits.js';
 import { representDebit } from '../../app/representments.js';
 import { validationFailed } from '../../app/errors.js';
 import { presentCreatedDebit, presentDebit, type DebitView } from '../presenters.js';
@@ -30,8 +30,7 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
     const result = await createDebit(ctx, merchantOf(request), idempotencyKeyOf(request.headers), request.body, presentCreatedDebit);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     else onDebitCreated();
-    // A replay sends the stored answer of a 201; the response schema checks it like a fresh one.
-    return reply.code(result.status as 201).send(result.body as DebitView);
+    return sendDebitAnswer(reply, result);
   });
   r.get('/v1/debits', {
     schema: { operationId: 'listDebits', tags, summary: 'List debits, newest first', querystring: ListDebitsQuery, response: responses({ 200: DebitList }, [400, 401]) },
@@ -86,8 +85,20 @@ export function debitRoutes(app: FastifyInstance, { ctx, guard, onDebitCreated }
     const result = await representDebit(ctx, merchantOf(request), idempotencyKeyOf(request.headers), request.params.id, presentCreatedDebit);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     else onDebitCreated();
-    return reply.code(result.status as 201).send(result.body as DebitView);
+    return sendDebitAnswer(reply, result);
   });
+}
+
+/**
+ * A debit's 201, fresh or replayed. When the use case serialised the answer already (the text it
+ * stores with the key, from the presenter typed by the response schema), that text is sent as it
+ * is: Fastify sends a JSON string unserialised, so the body is not parsed and stringified again.
+ * Otherwise the response schema serialises the body.
+ */
+function sendDebitAnswer(reply: FastifyReply, result: ApiResponse): FastifyReply {
+  reply.code(result.status);
+  if (result.json !== undefined) return reply.type('application/json; charset=utf-8').send(result.json);
+  return reply.send(result.body as DebitView);
 }
 
 export function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | null {
