@@ -292,16 +292,10 @@ function wirePayout(instruction: PayoutInstruction): PayoutRequest {
   };
 }
 
+/** A debit is a payout's account part and what proves the mandate. */
 function wireDebit(instruction: DebitInstruction): DebitRequest {
   return {
-    end_to_end_id: instruction.endToEndId,
-    attempt: instruction.attemptNumber,
-    amount: instruction.amountFen,
-    account_number: instruction.accountNumber,
-    account_kind: instruction.accountKind,
-    medium: instruction.medium,
-    ...(instruction.bankCode === null ? {} : { bank_code: instruction.bankCode }),
-    ...(instruction.holderName === null ? {} : { holder_name: instruction.holderName }),
+    ...wirePayout(instruction),
     ...(instruction.idNumber === null ? {} : { id_number: instruction.idNumber }),
     ...(instruction.phone === null ? {} : { phone: instruction.phone }),
     mandate_reference: instruction.mandateReference,
