@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, createMandate, createMerchant, startTestHub, type TestHub } from '../support/hub.js';
+import { watchTransactions } from '../support/transactions.js';
 
 /**
  * A refund and a re-presentment under an Idempotency-Key claim the key in the transaction that
@@ -22,28 +23,9 @@ for (const engine of ENGINES) {
 
     /** The store methods each transaction opened from now on called, in order. */
     function recordTransactions(): { calls: string[][]; restore(): void } {
-      const store = t.hub.ctx.store;
-      const original = store.transaction.bind(store);
       const calls: string[][] = [];
-      const spy = vi.spyOn(store, 'transaction').mockImplementation((work) => {
-        const called: string[] = [];
-        calls.push(called);
-        return original((tx) =>
-          work(
-            new Proxy(tx, {
-              get(target, name, receiver) {
-                const value = Reflect.get(target, name, receiver) as unknown;
-                if (typeof value !== 'function') return value;
-                return (...args: unknown[]) => {
-                  called.push(String(name));
-                  return (value as (...a: unknown[]) => unknown).apply(target, args);
-                };
-              },
-            }),
-          ),
-        );
-      });
-      return { calls, restore: () => spy.mockRestore() };
+      const { restore } = watchTransactions(t.hub.ctx.store, (transaction, method) => (calls[transaction] ??= []).push(method));
+      return { calls, restore };
     }
 
     async function debitEnding(date: string, balance: number | null): Promise<{ id: string; status: string }> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SubmissionWorker } from '../../src/app/submission-worker.js';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, createMandate, createMerchant, startTestHub, type TestHub } from '../support/hub.js';
+import { watchTransactions } from '../support/transactions.js';
 
 /**
  * The submission worker's rounds write each debit's public event from the row the round holds
@@ -31,22 +32,7 @@ for (const engine of ENGINES) {
 
       const ctx = t.hub.ctx;
       const reads: number[] = [];
-      const transaction = ctx.store.transaction.bind(ctx.store);
-      ctx.store.transaction = ((work: (tx: never) => Promise<unknown>) =>
-        transaction((tx) =>
-          work(
-            new Proxy(tx, {
-              get(target, property, receiver) {
-                const value = Reflect.get(target, property, receiver);
-                if (property !== 'getDebits' || typeof value !== 'function') return value;
-                return (debitIds: readonly string[]) => {
-                  reads.push(debitIds.length);
-                  return value.call(target, debitIds);
-                };
-              },
-            }) as never,
-          ),
-        )) as typeof ctx.store.transaction;
+      const watch = watchTransactions(ctx.store, (_, method, args) => method === 'getDebits' && reads.push((args[0] as readonly string[]).length));
       try {
         const worker = new SubmissionWorker(ctx, 'round-test');
         expect(await worker.submitRound()).toBe(3);
@@ -54,7 +40,7 @@ for (const engine of ENGINES) {
         const bodies = await Promise.all(ids.map(async (id) => (await t.call('GET', `/v1/debits/${id}`, { key: merchant.key })).body));
         expect(bodies.map((body) => body.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
       } finally {
-        ctx.store.transaction = transaction;
+        watch.restore();
       }
       expect(reads).toEqual([]);
 

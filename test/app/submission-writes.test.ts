@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SubmissionWorker } from '../../src/app/submission-worker.js';
 import { ENGINES } from '../support/engines.js';
 import { cardNumber, createMandate, createMerchant, eventually, startTestHub, type TestHub } from '../support/hub.js';
+import { watchTransactions } from '../support/transactions.js';
 
 /**
  * A debit the channel settles at once (the sandbox, with no settle delay) is asked about in the
@@ -31,28 +32,16 @@ for (const engine of ENGINES) {
 
       const ctx = t.hub.ctx;
       const attemptWrites: string[][] = [];
-      const transaction = ctx.store.transaction.bind(ctx.store);
-      ctx.store.transaction = ((work: (tx: never) => Promise<unknown>) => {
-        return transaction((tx) =>
-          work(
-            new Proxy(tx, {
-              get(target, property, receiver) {
-                const value = Reflect.get(target, property, receiver);
-                if (property !== 'updateAttempts' || typeof value !== 'function') return value;
-                return (updates: readonly unknown[], change: { to: string | null }, ...rest: unknown[]) => {
-                  attemptWrites.push(updates.map(() => change.to ?? '(kept)'));
-                  return value.call(target, updates, change, ...rest);
-                };
-              },
-            }) as never,
-          ),
-        );
-      }) as typeof ctx.store.transaction;
+      const watch = watchTransactions(ctx.store, (_, method, args) => {
+        if (method !== 'updateAttempts') return;
+        const [updates, change] = args as [readonly unknown[], { to: string | null }];
+        attemptWrites.push(updates.map(() => change.to ?? '(kept)'));
+      });
       try {
         const worker = new SubmissionWorker(ctx, 'writes-test');
         expect(await worker.submitRound()).toBe(3);
       } finally {
-        ctx.store.transaction = transaction;
+        watch.restore();
       }
 
       // Each attempt written once after the send, straight to `succeeded`, in one statement for the round.
@@ -75,25 +64,9 @@ for (const engine of ENGINES) {
 
       const ctx = t.hub.ctx;
       const transactions: string[][] = [];
-      const transaction = ctx.store.transaction.bind(ctx.store);
-      ctx.store.transaction = ((work: (tx: never) => Promise<unknown>) => {
-        const calls: string[] = [];
-        transactions.push(calls);
-        return transaction((tx) =>
-          work(
-            new Proxy(tx, {
-              get(target, property, receiver) {
-                const value = Reflect.get(target, property, receiver);
-                if ((property !== 'updateAttempts' && property !== 'claimPendingDebits') || typeof value !== 'function') return value;
-                return (...args: unknown[]) => {
-                  calls.push(property);
-                  return (value as (...a: unknown[]) => unknown).apply(target, args);
-                };
-              },
-            }) as never,
-          ),
-        );
-      }) as typeof ctx.store.transaction;
+      const watch = watchTransactions(ctx.store, (transaction, method) => {
+        if (method === 'updateAttempts' || method === 'claimPendingDebits') (transactions[transaction] ??= []).push(method);
+      });
       const worker = new SubmissionWorker(ctx, 'merged-test');
       try {
         worker.start();
@@ -103,7 +76,7 @@ for (const engine of ENGINES) {
         }, 15_000, 'the debits to succeed');
       } finally {
         await worker.stop();
-        ctx.store.transaction = transaction;
+        watch.restore();
       }
 
       // Three rounds of 10, 10 and 5: the first two rounds' answers go with the next claim; the last round, not full, applies its own.
