@@ -23,7 +23,7 @@ import { refusedWebhookUrl } from './webhooks/address-policy.js';
 import { newWebhookSecret } from './webhooks/signature.js';
 import { postWebhook } from './webhooks/post-webhook.js';
 import { startSandbox } from './channels/sandbox/index.js';
-import { SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type Clock, type IdSource } from './core/index.js';
+import { CN_CALENDAR, SANDBOX_ENDPOINT, SettableClock, isWithinClockRange, type BusinessCalendar, type Clock, type IdSource } from './core/index.js';
 import { Uuidv7Ids } from './ids.js';
 import { buildServer } from './http/server.js';
 import type { ApiKeyCache } from './http/auth.js';
@@ -85,6 +85,8 @@ export interface HubOptions {
   groupsInFlight?: number;
   /** The API server's limits on slow and numerous clients; unset ones take SERVER_LIMIT_DEFAULTS. */
   server?: { requestTimeoutMs?: number; maxConnections?: number; apiKeys?: ApiKeyCache };
+  /** The business calendar (`DAIKOU_CALENDAR_FILE`); default: the shipped table, CN_CALENDAR. */
+  calendar?: BusinessCalendar;
   /** A shipped scenario to load (channels and rules); without one, a default sandbox channel. */
   scenario?: ScenarioName;
   /**
@@ -197,6 +199,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         retryable: isTransactionConflict,
       }),
       clock,
+      calendar: options.calendar ?? CN_CALENDAR,
       ids,
       vault,
       secrets: randomSecrets,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock, ConnectorRegistry, IdSource } from '../core/index.js';
+import type { BusinessCalendar, Clock, ConnectorRegistry, IdSource } from '../core/index.js';
 import type { BatchFileStore } from './batch-file-store.js';
 import type { GroupCommit } from './group-commit.js';
 import type { ObjectPresenters, PersonalDataVault, Savepoints, SecretSource, Store, StoreTx } from './ports.js';
@@ -87,6 +87,8 @@ export interface AppContext {
   /** The store's transactions shared by concurrent API writes (DESIGN-NOTES §11, `DAIKOU_GROUP_COMMIT`). */
   groupCommit: GroupCommit<StoreTx & Savepoints>;
   clock: Clock;
+  /** Which dates are business days (SPEC §14): the shipped table, or `DAIKOU_CALENDAR_FILE`'s. */
+  calendar: BusinessCalendar;
   ids: IdSource;
   vault: PersonalDataVault;
   secrets: SecretSource;

@@ -1,11 +1,11 @@
 import {
   businessDate,
   checkRepresent,
-  CN_CALENDAR,
   DateOutsideCalendarError,
   REPRESENT_REFUSAL_MESSAGES,
   representDueBefore,
   startOfBusinessDate,
+  type BusinessCalendar,
   type BusinessDate,
   type RepresentRefusal,
   type Router,
@@ -40,9 +40,9 @@ function failedOn(debit: DebitRow): BusinessDate | null {
  * Why the failure may not be presented again today, or null. `afterBusinessDays`: the wait the
  * caller asks for (the merchant's setting, for the automatic round).
  */
-function refusalOf(debit: DebitRow, today: BusinessDate, afterBusinessDays?: number): RepresentRefusal | null {
+function refusalOf(calendar: BusinessCalendar, debit: DebitRow, today: BusinessDate, afterBusinessDays?: number): RepresentRefusal | null {
   try {
-    return checkRepresent({ status: debit.status, failureCode: debit.failure_code, presentment: debit.presentment, failedOn: failedOn(debit) }, today, CN_CALENDAR, afterBusinessDays);
+    return checkRepresent({ status: debit.status, failureCode: debit.failure_code, presentment: debit.presentment, failedOn: failedOn(debit) }, today, calendar, afterBusinessDays);
   } catch (error) {
     if (error instanceof DateOutsideCalendarError) throw calendarNotCovered(error);
     throw error;
@@ -82,7 +82,7 @@ export async function representDebit<V>(ctx: AppContext, merchantId: string, cli
   return idempotently(ctx, ctx.store, merchantId, clientKey, { represent: debitId }, () => ctx.routing.router(), async (tx: RepresentStore & IdempotencyStore, idempotencyKey, router) => {
     const previous = await tx.lockDebit(debitId);
     if (previous === null || previous.merchant_id !== merchantId) throw notFound('debit', debitId);
-    const refusal = refusalOf(previous, businessDate(ctx.clock.now()));
+    const refusal = refusalOf(ctx.calendar, previous, businessDate(ctx.clock.now()));
     if (refusal !== null) throw representRefused(refusal);
     if ((await tx.listPresentmentsOf(previous.id)).some((debit) => debit.status !== 'rejected')) throw representRefused('already_represented');
     const merchant = await ctx.routing.merchant(merchantId, tx);
@@ -114,7 +114,7 @@ export interface AutoRepresentRound {
 export async function representDueFailures(ctx: AppContext, limit = AUTO_REPRESENT_ROUND_MAX): Promise<AutoRepresentRound> {
   const now = ctx.clock.now();
   const today = businessDate(now);
-  const before = (days: number): string => startOfBusinessDate(representDueBefore(today, days, CN_CALENDAR)).toISOString();
+  const before = (days: number): string => startOfBusinessDate(representDueBefore(today, days, ctx.calendar)).toISOString();
   let failedBefore: Record<1 | 2 | 3 | 4 | 5, string>;
   try {
     failedBefore = { 1: before(1), 2: before(2), 3: before(3), 4: before(4), 5: before(5) };
@@ -135,7 +135,7 @@ export async function representDueFailures(ctx: AppContext, limit = AUTO_REPRESE
       if (previous === null) return false;
       const merchant = await ctx.routing.merchant(previous.merchant_id, tx);
       if (merchant === null || previous.presentment >= merchant.auto_represent_max) return false;
-      if (refusalOf(previous, today, merchant.auto_represent_after_business_days) !== null) return false;
+      if (refusalOf(ctx.calendar, previous, today, merchant.auto_represent_after_business_days) !== null) return false;
       if ((await tx.listPresentmentsOf(previous.id)).length > 0) return false;
       const { debit, event } = await decidePresentment(ctx, tx, router, merchant, previous);
       // Cannot meet the index after the lock and the look above; a bug if it does (rolls back).

@@ -1,4 +1,4 @@
-import { businessDate, CN_CALENDAR, settlementDates, settlementTransaction, type BusinessDate, type SettlementDate } from '../core/index.js';
+import { businessDate, settlementDates, settlementTransaction, type BusinessDate, type SettlementDate } from '../core/index.js';
 import type { AppContext } from './context.js';
 import { eventRow } from './events.js';
 import type { EventStore, Page, SettlementFilter, SettlementRow, SettlementStore, LedgerStore, UnsettledDay } from './ports.js';
@@ -9,7 +9,7 @@ const MERCHANT_DAYS_PER_PAGE = 500;
 const PAGES_PER_RUN_MAX = 20;
 
 /** What a run needs of the store: the days waiting, and one transaction per merchant-day. */
-export interface SettlementRunContext extends Pick<AppContext, 'clock' | 'ids' | 'logger' | 'presenters'> {
+export interface SettlementRunContext extends Pick<AppContext, 'clock' | 'calendar' | 'ids' | 'logger' | 'presenters'> {
   store: SettlementStore & { transaction<T>(work: (tx: SettlementStore & LedgerStore & EventStore) => Promise<T>): Promise<T> };
 }
 
@@ -54,7 +54,7 @@ export async function runSettlement(ctx: SettlementRunContext, options: { busine
   let hasMore = false;
   for (let pageNumber = 0; pageNumber < PAGES_PER_RUN_MAX; pageNumber += 1) {
     const days = await ctx.store.listUnsettledDays(MERCHANT_DAYS_PER_PAGE, options.businessDate);
-    const plans = new Map(settlementDates(CN_CALENDAR, [...new Set(days.map((day) => day.business_date as BusinessDate))], today).map((plan) => [plan.businessDate as string, plan]));
+    const plans = new Map(settlementDates(ctx.calendar, [...new Set(days.map((day) => day.business_date as BusinessDate))], today).map((plan) => [plan.businessDate as string, plan]));
     let settledAll = true;
     for (const day of days) {
       const plan = plans.get(day.business_date)!;

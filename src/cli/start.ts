@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { startHub, type HubRole } from '../main.js';
+import { calendarFromEnv } from './calendar-file.js';
 import { isScenario, SCENARIOS, type ScenarioName } from '../app/scenarios.js';
 import { UsageError, batchSettingsFromEnv, databaseUrlFromEnv, operatorKeyFromEnv, parsePort, redactUrl, serverLimitsFromEnv, webhookAllowPrivateFromEnv, groupCommitFromEnv, groupsInFlightFromEnv, workerSettingsFromEnv } from './options.js';
 
@@ -26,7 +27,10 @@ Environment:
   DAIKOU_BATCH_BYTES_HELD_MAX  bytes of uploaded files a merchant's unfinished batches may hold (default 2147483648)
   DAIKOU_REQUEST_TIMEOUT_MS  time a client has to send a whole request, body included (default 60000)
   DAIKOU_MAX_CONNECTIONS  open API connections at once; more are dropped (default 1000)
-  DAIKOU_GROUP_COMMIT   1: concurrent API writes share a transaction; 0: each commits alone (default: 1 on SQLite, 0 on PostgreSQL)
+  DAIKOU_GROUP_COMMIT   1: concurrent API writes share a transaction; 0: each commits alone (default 1)
+  DAIKOU_GROUPS_IN_FLIGHT  PostgreSQL: groups of API writes committing at once (default 4; SQLite: always 1)
+  DAIKOU_CALENDAR_FILE  the business calendar's table, in the shape of data/calendar/cn-holidays.json, to add a year
+                        published since this release (default: the shipped table)
   DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
 
 Several processes on one PostgreSQL database: give each the same DAIKOU_DATABASE_URL, DAIKOU_MASTER_KEY
@@ -45,6 +49,7 @@ Example:
       const operatorKey = operatorKeyFromEnv(process.env);
       const externalSandbox = process.env.DAIKOU_SANDBOX_URL;
       const role = hubRole(opts, databaseUrl, externalSandbox);
+      const calendar = calendarFromEnv(process.env);
       const hub = await startHub({
         dataDir: opts.data,
         host: opts.host,
@@ -61,6 +66,7 @@ Example:
         webhookAllowPrivate: webhookAllowPrivateFromEnv(process.env),
         groupCommit: groupCommitFromEnv(process.env),
         groupsInFlight: groupsInFlightFromEnv(process.env),
+        ...(calendar === undefined ? {} : { calendar }),
         role,
         ...(scenario === undefined ? {} : { scenario }),
       });

@@ -794,7 +794,7 @@ export interface paths {
         };
         /**
          * A year's business calendar: the weekdays off and weekend days worked, with names, and the count of business days
-         * @description From the State Council's annual holiday notices (data/calendar). A year the table does not hold — before it, or not yet published when it was written — is a 404 calendar_year_not_covered: it is never answered as plain weeks.
+         * @description From the State Council's annual holiday notices (data/calendar, or the table the operator gives in DAIKOU_CALENDAR_FILE). A year the table does not hold — before it, or not yet published when it was written — is a 404 calendar_year_not_covered: it is never answered as plain weeks.
          */
         get: operations["getCalendarYear"];
         put?: never;

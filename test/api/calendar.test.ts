@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCalendarFile } from '../../src/cli/calendar-file.js';
+import { tableWithTestYear2027, writeCalendarFile } from '../support/calendar-file.js';
 import { ENGINES } from '../support/engines.js';
 import { createMerchant, startTestHub, type TestHub } from '../support/hub.js';
 
@@ -74,3 +79,23 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('GET /v1/calendar/{year} with a table from DAIKOU_CALENDAR_FILE', () => {
+  let t: TestHub;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'daikou-calendar-'));
+  beforeAll(async () => {
+    t = await startTestHub('sqlite', { runWorkers: false, calendar: loadCalendarFile(writeCalendarFile(dir, tableWithTestYear2027())) });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the year the file adds, and says what the table covers', async () => {
+    const year = await t.call('GET', '/v1/calendar/2027');
+    expect(year.status).toBe(200);
+    expect(year.body).toMatchObject({ year: 2027, business_days: 260, covers: { from: '2017-01-01', to: '2027-12-31' }, sources: [{ number: 'TEST-2027' }] });
+    expect(year.body.days).toEqual([{ date: '2027-01-01', day_of_week: 'friday', kind: 'holiday', holiday: 'new_year', name: "New Year's Day", name_zh: '元旦' }]);
+    expect((await t.call('GET', '/v1/calendar/2028')).body.detail).toContain('2017 to 2027');
+  });
+});

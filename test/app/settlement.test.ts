@@ -1,11 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DebitRow, MerchantRow, Store } from '../../src/app/ports.js';
 import { runSettlement, type SettlementRunContext } from '../../src/app/settlements.js';
+import { loadCalendarFile } from '../../src/cli/calendar-file.js';
 import {
   answerStep,
   debitSucceededTransaction,
+  CN_CALENDAR,
   nextBusinessDay,
   settlementTransaction,
   SequentialIds,
@@ -19,6 +23,7 @@ import { migrateToLatest } from '../../src/storage/database.js';
 import type { Database } from '../../src/storage/schema.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
+import { tableWithTestYear2027, writeCalendarFile } from '../support/calendar-file.js';
 import { eventually, LogCapture } from '../support/hub.js';
 import { OBJECT_PRESENTERS } from '../../src/http/presenters.js';
 
@@ -74,7 +79,7 @@ for (const engine of ENGINES) {
       clock = new SettableClock();
       logs = new LogCapture();
       ids = new SequentialIds();
-      ctx = { store, clock, ids, logger: createLogger({ level: 'info', destination: logs }), presenters: OBJECT_PRESENTERS };
+      ctx = { store, clock, calendar: CN_CALENDAR, ids, logger: createLogger({ level: 'info', destination: logs }), presenters: OBJECT_PRESENTERS };
     }
 
     async function close(): Promise<void> {
@@ -239,6 +244,21 @@ for (const engine of ENGINES) {
         expect(result.waiting[0]!.detail).toMatch(/business calendar covers 2017-01-01 to 2026-12-31/);
         expect(await balances(a)).toEqual({ pending: 1_000, available: 2_000 });
         expect(logs.lines.some((line) => line.includes('"business_date":"2026-12-31"') && line.includes('calendar'))).toBe(true);
+      });
+
+      it('settles them once the calendar holds the next year (DAIKOU_CALENDAR_FILE)', async () => {
+        const a = await merchant();
+        await succeeded(a, '2026-12-31', 1_000);
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'daikou-calendar-'));
+        try {
+          clock.set(shanghai('2027-01-05', 1));
+          const result = await runSettlement({ ...ctx, calendar: loadCalendarFile(writeCalendarFile(dir, tableWithTestYear2027())) });
+          expect(result.waiting).toEqual([]);
+          expect(result.settlements).toEqual([expect.objectContaining({ business_date: '2026-12-31', settles_on: '2027-01-04', amount: 1_000 })]);
+          expect(await balances(a)).toEqual({ pending: 0, available: 1_000 });
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
 
       it('settles only the business date asked for', async () => {

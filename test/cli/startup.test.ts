@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { databaseConfig, startHub } from '../../src/main.js';
 import { StartupError } from '../../src/startup-error.js';
 import { openStore } from '../../src/storage/kysely-store.js';
 import { ENGINES, freshDatabase, type TestDatabase } from '../support/engines.js';
+import { tableWithTestYear2027, writeCalendarFile } from '../support/calendar-file.js';
 import { LogCapture } from '../support/hub.js';
 
 const run = promisify(execFile);
@@ -84,6 +87,20 @@ describe('daikou start that cannot start', () => {
     expect(result.killed).toBe(false);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`daikou: cannot listen on 127.0.0.1:${busy.port} for the sandbox: address in use (EADDRINUSE); choose another port with --sandbox-port or DAIKOU_SANDBOX_PORT\n`);
+  });
+
+  it('with a DAIKOU_CALENDAR_FILE it cannot use: exits 2 with one line naming the file and the place, before anything starts', async () => {
+    const database = await freshDatabase('sqlite');
+    cleanups.push(() => database.drop());
+    const table = tableWithTestYear2027();
+    table.years.at(-1)!.periods[0]!.from = '2027-1-1';
+    const file = writeCalendarFile(database.dataDir, table);
+    const result = await daikou(['start', '--port', '0', '--sandbox-port', '0', '--data', database.dataDir], { DAIKOU_CALENDAR_FILE: file });
+    expect(result.killed).toBe(false);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`daikou: DAIKOU_CALENDAR_FILE ${file}: /years/10/periods/0/from: a date as YYYY-MM-DD. It takes the shape of data/calendar/cn-holidays.json.\n`);
+    expect(result.stdout).toBe('');
+    expect(existsSync(path.join(database.dataDir, 'daikou.sqlite'))).toBe(false);
   });
 });
 

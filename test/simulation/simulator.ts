@@ -15,7 +15,7 @@ import { ChannelConnectors } from '../../src/app/connector-registry.js';
 import { RoutingTable } from '../../src/app/routing-table.js';
 import { loadScenario } from '../../src/app/scenarios.js';
 import { SubmissionWorker } from '../../src/app/submission-worker.js';
-import { accounts, businessDate, FlowTable, ledgerTransaction, SequentialIds } from '../../src/core/index.js';
+import { accounts, businessDate, CN_CALENDAR, FlowTable, ledgerTransaction, SequentialIds } from '../../src/core/index.js';
 import { createLogger } from '../../src/logger.js';
 import { Vault } from '../../src/security/vault.js';
 import { migrateToLatest, type Engine } from '../../src/storage/database.js';
@@ -537,6 +537,7 @@ export function baseContext(store: Store, clock: ManualClock): AppContext {
     store,
     groupCommit: new GroupCommit(store, { enabled: true }),
     clock,
+    calendar: CN_CALENDAR,
     ids: new SequentialIds(),
     vault: new Vault(Buffer.alloc(32, 7)),
     secrets: {

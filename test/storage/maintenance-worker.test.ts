@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_RETENTION_MS } from '../../src/app/debits.js';
 import { MaintenanceWorker } from '../../src/app/maintenance-worker.js';
 import type { IdempotencyRow, Store } from '../../src/app/ports.js';
-import { SequentialIds, SettableClock } from '../../src/core/index.js';
+import { CN_CALENDAR, SequentialIds, SettableClock } from '../../src/core/index.js';
 import { createLogger } from '../../src/logger.js';
 import { migrateToLatest } from '../../src/storage/database.js';
 import { openStore } from '../../src/storage/kysely-store.js';
@@ -46,7 +46,7 @@ for (const engine of ENGINES) {
     });
 
     function worker(options: { chunkRows?: number; chunksPerRoundMax?: number } = {}): MaintenanceWorker {
-      return new MaintenanceWorker({ store, clock, ids: new SequentialIds(), logger: createLogger({ level: 'info', destination: logs }), presenters: OBJECT_PRESENTERS }, options);
+      return new MaintenanceWorker({ store, clock, calendar: CN_CALENDAR, ids: new SequentialIds(), logger: createLogger({ level: 'info', destination: logs }), presenters: OBJECT_PRESENTERS }, options);
     }
 
     it('sweeps a key past the retention and keeps a younger one', async () => {

@@ -41,6 +41,7 @@ export async function startTestHub(
     webhookAllowPrivate?: boolean;
     webhookDispatch?: HubOptions['webhookDispatch'];
     server?: HubOptions['server'];
+    calendar?: HubOptions['calendar'];
   } = {},
 ): Promise<TestHub> {
   const database = await freshDatabase(engine);
@@ -65,6 +66,7 @@ export async function startTestHub(
     ...(options.webhookAllowPrivate === undefined ? {} : { webhookAllowPrivate: options.webhookAllowPrivate }),
     ...(options.webhookDispatch === undefined ? {} : { webhookDispatch: options.webhookDispatch }),
     ...(options.server === undefined ? {} : { server: options.server }),
+    ...(options.calendar === undefined ? {} : { calendar: options.calendar }),
   });
   const bodies: string[] = [];
   return {

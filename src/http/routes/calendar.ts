@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../app/errors.js';
-import { CN_CALENDAR, invariant, type CalendarDay as CoreCalendarDay, type CalendarYear as CoreCalendarYear } from '../../core/index.js';
+import { invariant, type BusinessCalendar, type CalendarDay as CoreCalendarDay, type CalendarYear as CoreCalendarYear } from '../../core/index.js';
 import type { RouteDeps } from '../route-deps.js';
 import { CalendarYear, responses } from '../representations/index.js';
 
 const DAYS_OF_WEEK = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 
-export function calendarRoutes(app: FastifyInstance, { guard }: RouteDeps): void {
+export function calendarRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  const calendar = ctx.calendar;
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/v1/calendar/:year', {
     schema: {
@@ -16,23 +17,23 @@ export function calendarRoutes(app: FastifyInstance, { guard }: RouteDeps): void
       tags: ['calendar'],
       summary: "A year's business calendar: the weekdays off and weekend days worked, with names, and the count of business days",
       description:
-        "From the State Council's annual holiday notices (data/calendar). A year the table does not hold — before it, or not yet " +
+        "From the State Council's annual holiday notices (data/calendar, or the table the operator gives in DAIKOU_CALENDAR_FILE). A year the table does not hold — before it, or not yet " +
         'published when it was written — is a 404 calendar_year_not_covered: it is never answered as plain weeks.',
       params: z.strictObject({ year: z.string().regex(/^\d{4}$/, 'A year of four digits, e.g. 2024').describe('Four digits, e.g. 2024') }),
       response: responses({ 200: CalendarYear }, [400, 401, 404]),
     },
     onRequest: guard('any'),
   }, async (request) => {
-    const year = CN_CALENDAR.year(Number(request.params.year));
+    const year = calendar.year(Number(request.params.year));
     if (year === null) {
-      const { first, last } = CN_CALENDAR.years;
+      const { first, last } = calendar.years;
       throw new AppError('calendar_year_not_covered', `The business calendar covers ${first} to ${last}; ${request.params.year} is not in it (a year is added once the State Council publishes its arrangement).`);
     }
-    return presentCalendarYear(year);
+    return presentCalendarYear(calendar, year);
   });
 }
 
-function presentCalendarYear(year: CoreCalendarYear): z.infer<typeof CalendarYear> {
+function presentCalendarYear(calendar: BusinessCalendar, year: CoreCalendarYear): z.infer<typeof CalendarYear> {
   return {
     object: 'calendar_year',
     year: year.year,
@@ -48,7 +49,7 @@ function presentCalendarYear(year: CoreCalendarYear): z.infer<typeof CalendarYea
       working_days: [...period.workingDays],
     })),
     sources: year.notices.map(({ number, title }) => ({ number, title })),
-    covers: { ...CN_CALENDAR.covers },
+    covers: { ...calendar.covers },
   };
 }
 
