@@ -79,7 +79,7 @@ export interface HubOptions {
   webhookDispatch?: Omit<WebhookDispatcherOptions, 'random'>;
   /** Webhooks may go to loopback, private and link-local addresses (`DAIKOU_WEBHOOK_ALLOW_PRIVATE=1`: local development, tests). */
   webhookAllowPrivate?: boolean;
-  /** Concurrent API writes share transactions (DESIGN-NOTES §11); false: a transaction each (`DAIKOU_GROUP_COMMIT`). Default: on SQLite only. */
+  /** Concurrent API writes share transactions (DESIGN-NOTES §11); false: a transaction each (`DAIKOU_GROUP_COMMIT`). Default: on, both engines. */
   groupCommit?: boolean;
   /** Groups of API writes committing at once on PostgreSQL (default GROUPS_IN_FLIGHT_POSTGRES); always 1 on SQLite. */
   groupsInFlight?: number;
