@@ -81,6 +81,19 @@ for (const engine of ENGINES) {
       expect(again.data.map((e: { status: string; kind: string }) => [e.kind, e.status])).toEqual([['missing_in_daikou', 'resolved']]);
     });
 
+    it('reads a statement that begins with a byte-order mark, as Windows tools write them, CSV and camt.053 alike', async () => {
+      const channel = (await t.call('GET', '/v1/channels')).body.data[0].id as string;
+      const date = '2024-09-29';
+      const entries = [{ end_to_end_id: 'dbt_bom_line', channel_reference: 'SBX-BOM', direction: 'debit' as const, amount: 5, status: 'succeeded' as const, settled_at: `${date}T10:00:00+08:00` }];
+      for (const [body, type] of [[statementCsv(channel, date, entries), 'text/csv'], [statementCamt053(channel, date, entries), 'application/xml']] as const) {
+        const posted = await upload(channel, date, '\uFEFF' + body, type);
+        expect(posted.status).toBe(202);
+        const run = (await t.call('GET', `/v1/reconciliations/${posted.body.id}`)).body;
+        expect([type, run.status, run.failure ?? null]).toEqual([type, 'completed', null]);
+        expect(run.totals.statement.debit).toEqual({ count: 1, amount: 5 });
+      }
+    });
+
     it('refuses what it cannot reconcile, and records a failed run for a statement that is wrong', async () => {
       const noQuery = await fetch(`${t.hub.url}/v1/reconciliations`, { method: 'POST', headers: { authorization: `Bearer ${t.operatorKey}`, 'content-type': 'text/csv' }, body: 'x' });
       expect(noQuery.status).toBe(400);
