@@ -121,8 +121,11 @@ export interface InstructionKindAdapter {
   attemptCount(tx: KindStore, id: string): Promise<number>;
   /** Applies a table change with a patch of `next_action_at` or of the failure; false when the row was not in `change.from`. */
   update(tx: KindStore, id: string, change: InstructionChange, patch: InstructionPatch, at: string): Promise<boolean>;
-  /** Gives back what an instruction that failed held: a debit's counters, a payout's reservation. */
-  release(tx: KindStore, id: string, at: string): Promise<void>;
+  /**
+   * Fails instructions by a table change, each with its patch, and, when `release`, gives back what
+   * each held (a debit's counters, a payout's reservation); returns those moved, as written.
+   */
+  fail(tx: KindStore, failures: readonly { id: string; patch: InstructionPatch }[], change: InstructionChange, release: boolean, at: string): Promise<{ id: string; held: Held }[]>;
 }
 
 export interface InstructionPatch {
@@ -241,15 +244,19 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
       return debit.attempt_count;
     },
     update: (tx, id, change, patch, at) => tx.updateDebit(id, change, patch, at),
-    async release(tx, id) {
-      // A debit that failed gives back its room under the mandate's monthly limit and in fee allowances (DESIGN-NOTES §4).
-      const debit = await tx.getDebit(id);
-      invariant(debit !== null, `no debit ${id}`);
-      await releaseFees(tx, debit);
-      if (debit.mandate_id !== null) {
-        const mandate = await tx.getMandate(debit.mandate_id);
-        if (mandate?.monthly_max !== null && mandate !== null) await tx.addMandateUsage(mandate.id, debit.business_date.slice(0, 7), -debit.amount);
+    async fail(tx, failures, change, release, at) {
+      const debits = await tx.updateDebits(failures, change, at);
+      if (release) {
+        // A debit that failed gives back its room under the mandate's monthly limit and in fee allowances (DESIGN-NOTES §4).
+        for (const debit of debits) {
+          await releaseFees(tx, debit);
+          if (debit.mandate_id !== null) {
+            const mandate = await tx.getMandate(debit.mandate_id);
+            if (mandate?.monthly_max !== null && mandate !== null) await tx.addMandateUsage(mandate.id, debit.business_date.slice(0, 7), -debit.amount);
+          }
+        }
       }
+      return debits.map((debit) => ({ id: debit.id, held: held.hold({ id: debit.id }, debit) }));
     },
   };
 }
@@ -287,6 +294,21 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
     return entry;
   };
   const amounts = (payout: PayoutRow) => ({ payoutId: payout.id, merchantId: payout.merchant_id, channelId: payout.channel_id!, amountFen: payout.amount, feeFen: payout.fee, channelCostFen: payout.channel_cost });
+  /** Gives back what a payout that failed reserved; a refund, what it took from its debit. */
+  async function releasePayout(tx: KindStore, payout: PayoutRow, at: string): Promise<void> {
+    const now = new Date(at);
+    if (payout.kind === 'payout') {
+      await tx.postLedgerTransactions([{ id: ctx.ids.next('ledgerTransaction'), transaction: payoutReleasedTransaction(amounts(payout)), at, businessDate: businessDate(now) }]);
+      return;
+    }
+    invariant(payout.debit_id !== null && payout.fee === 0, `refund ${payout.id} names no debit or has a fee`);
+    // What it drew from `pending` goes back there only while its debit is unsettled: once a
+    // settlement took the debit, it moved the net without that part, which belongs in `available` now.
+    const debit = await tx.lowerRefundedAmount(payout.debit_id, payout.amount, payout.drawn_from_pending);
+    const pendingFen = debit === 'unsettled' ? payout.drawn_from_pending : 0;
+    const released = refundReleasedTransaction({ payoutId: payout.id, merchantId: payout.merchant_id, pendingFen, availableFen: payout.amount - pendingFen });
+    await tx.postLedgerTransactions([{ id: ctx.ids.next('ledgerTransaction'), transaction: released, at, businessDate: businessDate(now) }]);
+  }
   return {
     kind: 'payout',
     async claim(tx, at, limit, router, unavailable) {
@@ -347,21 +369,10 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
       const { failure_retryable: _retryable, ...rest } = patch;
       return (await tx.updatePayouts([{ id, patch: rest }], change, at)).length === 1;
     },
-    async release(tx, id, at) {
-      const payout = await tx.getPayout(id);
-      invariant(payout !== null, `no payout ${id}`);
-      const now = new Date(at);
-      if (payout.kind === 'payout') {
-        await tx.postLedgerTransactions([{ id: ctx.ids.next('ledgerTransaction'), transaction: payoutReleasedTransaction(amounts(payout)), at, businessDate: businessDate(now) }]);
-        return;
-      }
-      invariant(payout.debit_id !== null && payout.fee === 0, `refund ${payout.id} names no debit or has a fee`);
-      // What it drew from `pending` goes back there only while its debit is unsettled: once a
-      // settlement took the debit, it moved the net without that part, which belongs in `available` now.
-      const debit = await tx.lowerRefundedAmount(payout.debit_id, payout.amount, payout.drawn_from_pending);
-      const pendingFen = debit === 'unsettled' ? payout.drawn_from_pending : 0;
-      const released = refundReleasedTransaction({ payoutId: payout.id, merchantId: payout.merchant_id, pendingFen, availableFen: payout.amount - pendingFen });
-      await tx.postLedgerTransactions([{ id: ctx.ids.next('ledgerTransaction'), transaction: released, at, businessDate: businessDate(now) }]);
+    async fail(tx, failures, change, release, at) {
+      const payouts = await tx.updatePayouts(failures.map(({ id, patch: { failure_retryable: _retryable, ...rest } }) => ({ id, patch: rest })), change, at);
+      if (release) for (const payout of payouts) await releasePayout(tx, payout, at);
+      return payouts.map((payout) => ({ id: payout.id, held: held.hold({ id: payout.id }, payout) }));
     },
   };
 }

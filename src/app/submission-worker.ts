@@ -369,7 +369,8 @@ export class SubmissionWorker {
         return;
       }
       case 'failed':
-        for (const attempt of moved) await this.#fail(kind, tx, attempt.instruction_id, step, byId.get(attempt.id)!.failure!.code, at);
+        // Set-based as success is: the instructions move with one statement, then what they held is given back and their events written.
+        await this.#fail(kind, tx, moved.map((attempt) => ({ id: attempt.instruction_id, code: byId.get(attempt.id)!.failure!.code })), step, at);
         return;
       case 'pending':
         for (const attempt of moved) await this.#returnToPending(kind, tx, step, attempt, byId.get(attempt.id)!.reason, at);
@@ -405,7 +406,7 @@ export class SubmissionWorker {
   async #returnToPending(kind: InstructionKindAdapter, tx: KindStore, step: Step, attempt: InstructionAttempt, reason: string | null, at: string): Promise<void> {
     const attemptCount = await kind.attemptCount(tx, attempt.instruction_id);
     if (attemptCount >= this.ctx.workers.notSentAttemptsMax) {
-      await this.#fail(kind, tx, attempt.instruction_id, instructionMove(kind.kind, 'exhausted'), 'channel_unavailable', at);
+      await this.#fail(kind, tx, [{ id: attempt.instruction_id, code: 'channel_unavailable' }], instructionMove(kind.kind, 'exhausted'), at);
       return;
     }
     const retryAt = new Date(Date.parse(at) + this.#backoffMs(attemptCount)).toISOString();
@@ -414,17 +415,18 @@ export class SubmissionWorker {
     }
   }
 
-  /** Fails an instruction by a table row that makes it `failed`; the row says whether what it holds is given back. */
-  async #fail(kind: InstructionKindAdapter, tx: KindStore, id: string, change: Step | Move, code: FailureCode, at: string): Promise<void> {
-    const moved = await kind.update(tx, id, change.instruction!, {
-      failure_code: code,
-      failure_message: FAILURE_MESSAGES[code],
-      failure_retryable: FAILURE_RETRYABLE[code] ? 1 : 0,
-      next_action_at: null,
-    }, at);
-    invariant(moved, `${kind.kind} ${id} was not ${change.instruction!.from.join(' or ')} when it failed`);
-    if (change.releaseCounters) await kind.release(tx, id, at);
-    await this.#event(kind, tx, id, change.event!, change.status, at, { code });
+  /** Fails instructions by a table row that makes them `failed`; the row says whether what they hold is given back. */
+  async #fail(kind: InstructionKindAdapter, tx: KindStore, failures: readonly { id: string; code: FailureCode }[], change: Step | Move, at: string): Promise<void> {
+    const codes = new Map(failures.map(({ id, code }) => [id, code]));
+    const failed = await kind.fail(
+      tx,
+      failures.map(({ id, code }) => ({ id, patch: { failure_code: code, failure_message: FAILURE_MESSAGES[code], failure_retryable: FAILURE_RETRYABLE[code] ? 1 : 0, next_action_at: null } })),
+      change.instruction!,
+      change.releaseCounters,
+      at,
+    );
+    invariant(failed.length === failures.length, `${failures.length - failed.length} ${kind.kind}s were not ${change.instruction!.from.join(' or ')} when they failed`);
+    await kind.insertEvents(tx, failed.map(({ id, held }) => ({ instructionId: id, type: change.event!, status: change.status, at, data: { code: codes.get(id) }, held })));
   }
 
   async #event(kind: InstructionKindAdapter, tx: KindStore, instructionId: string, type: EventType, status: InstructionStatus, at: string, data: EventInput['data']): Promise<void> {

@@ -153,8 +153,8 @@ for (const engine of ENGINES) {
       const at = ctx.clock.now().toISOString();
       await ctx.store.transaction(async (tx) => {
         expect(await tx.updatePayouts([{ id: refund.id, patch: {} }], instructionMove('payout', 'claimed').instruction, at)).toHaveLength(1);
-        expect(await kind.update(tx, refund.id, instructionMove('payout', 'exhausted').instruction, { failure_code: 'channel_unavailable', failure_message: 'test', next_action_at: null }, at)).toBe(true);
-        await kind.release(tx, refund.id, at);
+        const failures = [{ id: refund.id, patch: { failure_code: 'channel_unavailable', failure_message: 'test', next_action_at: null } }];
+        expect(await kind.fail(tx, failures, instructionMove('payout', 'exhausted').instruction, true, at)).toHaveLength(1);
       });
       expect(await balances(key)).toEqual({ pending: 0, available: 9_980, reserved: 0 });
       const debit = (await t.call('GET', `/v1/debits/${debitId}`, { key })).body;

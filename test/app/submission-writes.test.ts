@@ -53,6 +53,39 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('fails a round\'s refused debits together: one debit write for the round, each with its failure and event', async () => {
+      const ids: string[] = [];
+      for (let serial = 1; serial <= 3; serial += 1) {
+        const account = cardNumber('622202', 7400 + serial);
+        expect((await t.call('PUT', `/v1/sandbox/accounts/${account}`, { body: { status: 'frozen' } })).status).toBe(200);
+        const mandateId = await createMandate(t, merchant.key, account);
+        const response = await t.call('POST', '/v1/debits', { key: merchant.key, body: { currency: 'CNY', mandate_id: mandateId, amount: 500 * serial, reference: `REFUSED-${serial}` } });
+        expect(response.status, JSON.stringify(response.body)).toBe(201);
+        ids.push(response.body.id);
+      }
+
+      const ctx = t.hub.ctx;
+      const debitWrites: string[][] = [];
+      const watch = watchTransactions(ctx.store, (_, method, args) => {
+        if (method === 'updateDebits') debitWrites.push((args[0] as readonly { id: string }[]).map(({ id }) => id));
+        if (method === 'updateDebit') debitWrites.push([args[0] as string]);
+      });
+      try {
+        const worker = new SubmissionWorker(ctx, 'refused-test');
+        expect(await worker.submitRound()).toBe(3);
+      } finally {
+        watch.restore();
+      }
+
+      expect(debitWrites).toEqual([ids]);
+      for (const id of ids) {
+        const debit = (await t.call('GET', `/v1/debits/${id}`, { key: merchant.key })).body;
+        expect(debit).toMatchObject({ status: 'failed', failure: { code: 'account_blocked', retryable: false } });
+        const events = (await t.call('GET', `/v1/events?type=debit.failed`, { key: merchant.key })).body.data.filter((event: { data: { object: { id: string } } }) => event.data.object.id === id);
+        expect(events.map((event: { data: { object: { status: string } } }) => event.data.object.status)).toEqual(['failed']);
+      }
+    });
+
     it('applies a full round\'s answers in the transaction that claims the next round, while the worker runs', async () => {
       const ids: string[] = [];
       for (let serial = 1; serial <= 25; serial += 1) {

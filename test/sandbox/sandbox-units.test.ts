@@ -151,6 +151,46 @@ describe('SandboxStore many receipts', () => {
     }
   });
 
+  it('records a message as it would its debits one at a time: duplicates within it, daily limits, balances, credits, refusals', async () => {
+    const dirs = [await mkdtemp(join(tmpdir(), 'daikou-sandbox-one-')), await mkdtemp(join(tmpdir(), 'daikou-sandbox-many-'))];
+    const [one, many] = dirs.map((dir) => new SandboxStore(dir)) as [SandboxStore, SandboxStore];
+    const blinder = new AccountBlinder(SECRET);
+    const accounts = ['6222020000000000001', '6222020000000000002', '6222020000000000003'];
+    try {
+      for (const store of [one, many]) {
+        // A class II account (daily limit 1,000,000 fen), a poor one, a frozen one.
+        store.updateAccount(blinder.account(accounts[0]!), maskAccountNumber(accounts[0]!), { accountClass: 'II', balanceFen: 5_000_000 });
+        store.updateAccount(blinder.account(accounts[1]!), maskAccountNumber(accounts[1]!), { balanceFen: 500 });
+        store.updateAccount(blinder.account(accounts[2]!), maskAccountNumber(accounts[2]!), { status: 'frozen' });
+      }
+      const input = (endToEndId: string, account: number, amountFen: number, direction: 'debit' | 'credit' = 'debit') => ({
+        channel: 'sz-center', endToEndId, amountFen, accountHmac: blinder.account(accounts[account]!), accountMasked: maskAccountNumber(accounts[account]!),
+        receivedAtMs: 1_000, businessDate: '2017-12-07', direction,
+      });
+      const inputs = [
+        input('a', 0, 600_000), input('b', 0, 300_000), input('c', 0, 200_000), input('a', 0, 1), input('d', 1, 400),
+        input('e', 1, 200), input('f', 1, 300, 'credit'), input('g', 1, 200), input('h', 2, 10), input('b', 1, 5), input('i', 0, 100_000),
+      ];
+      const oneByOne = inputs.map((entry) => one.receiveDebit(entry));
+      expect(many.receiveDebits(inputs)).toEqual(oneByOne);
+      expect(oneByOne.map((result) => result.kind === 'received' && result.outcome)).toEqual([
+        'succeeded', 'succeeded', 'limit_exceeded', 'duplicate', 'succeeded', 'insufficient_funds', 'succeeded', 'succeeded', 'account_blocked', 'duplicate', 'succeeded',
+      ]);
+      for (const account of accounts) {
+        const hmac = blinder.account(account);
+        expect(many.account(hmac)).toEqual(one.account(hmac));
+        expect(many.received(hmac, 100)).toEqual(one.received(hmac, 100));
+      }
+      // And the next message carries on from there: ids, balances and the day's usage.
+      expect(many.receiveDebits([input('j', 0, 100_000), input('k', 0, 1)])).toEqual([one.receiveDebit(input('j', 0, 100_000)), one.receiveDebit(input('k', 0, 1))]);
+      expect(many.account(blinder.account(accounts[0]!))).toEqual(one.account(blinder.account(accounts[0]!)));
+    } finally {
+      one.close();
+      many.close();
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers a query message in one read, in order, like one query per id', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'daikou-sandbox-find-'));
     const store = new SandboxStore(dataDir);

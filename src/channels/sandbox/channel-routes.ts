@@ -80,7 +80,14 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext)
       if (fault?.mode === 'drop') return holdUnanswered(request, reply, fault);
       const now = clock.now();
       const items: (DebitRequest | PayoutRequest)[] = 'debits' in parsed.data ? parsed.data.debits : parsed.data.payouts;
-      const results = store.receiveDebits(items.map((body) => ({ ...receiveInput(channel, body, now), direction })));
+      // The account HMAC once per distinct account of the message.
+      const blinded = new Map<string, string>();
+      const blind = (accountNumber: string) => {
+        let hmac = blinded.get(accountNumber);
+        if (hmac === undefined) blinded.set(accountNumber, (hmac = blinder.account(accountNumber)));
+        return hmac;
+      };
+      const results = store.receiveDebits(items.map((body) => ({ ...receiveInput(channel, body, now, blind), direction })));
       if (fault?.mode === 'timeout') return holdUnanswered(request, reply, fault);
       if (fault?.mode === 'delay_ms' && !(await pause(fault))) return abandon(request, reply);
       const answers = items.map((body, index): BatchItemAnswer => {
@@ -113,14 +120,14 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: SandboxContext)
     return reply.code(200).send(answer);
   });
 
-  function receiveInput(channel: string, body: DebitRequest | PayoutRequest, now: Date) {
+  function receiveInput(channel: string, body: DebitRequest | PayoutRequest, now: Date, blind = (accountNumber: string) => blinder.account(accountNumber)) {
     const holderName = body.holder_name == null ? '' : normalizeHolderName(body.holder_name);
     const idNumber = !('id_number' in body) || body.id_number == null ? '' : body.id_number.trim();
     return {
       channel,
       endToEndId: body.end_to_end_id,
       amountFen: body.amount,
-      accountHmac: blinder.account(body.account_number),
+      accountHmac: blind(body.account_number),
       accountMasked: maskAccountNumber(body.account_number),
       holderName: holderName === '' ? undefined : holderName,
       idNumberHmac: idNumber === '' ? undefined : blinder.idNumber(idNumber),

@@ -281,11 +281,6 @@ export class SandboxStore implements FaultStore {
            holder_name = excluded.holder_name, id_number_hmac = excluded.id_number_hmac,
            id_number_masked = excluded.id_number_masked`,
       ),
-      putBalance: db.prepare<[string, string, number, AccountStatus, AccountClass]>(
-        `INSERT INTO accounts (account_hmac, account_masked, balance_fen, status, account_class)
-         VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (account_hmac) DO UPDATE SET balance_fen = excluded.balance_fen`,
-      ),
       getUsage: db.prepare<[string, string], { used_fen: number }>(
         'SELECT used_fen FROM class_limit_usage WHERE account_hmac = ? AND business_date = ?',
       ),
@@ -301,11 +296,17 @@ export class SandboxStore implements FaultStore {
         `SELECT id, amount_fen, received_at_ms, outcome FROM received
           WHERE channel = ? AND end_to_end_id = ? AND first_id IS NULL`,
       ),
-      insertReceived: db.prepare<[string, string, number | null, string, string, number, number, ReceivedOutcome, Direction]>(
-        `INSERT INTO received (channel, end_to_end_id, first_id, account_hmac, account_masked, amount_fen,
-                               received_at_ms, outcome, direction)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      // A message's ids in one statement: [channel, end_to_end_id] pairs as a JSON array.
+      getFirsts: db.prepare<[string], FirstRow & { channel: string; end_to_end_id: string }>(
+        `SELECT r.id, r.channel, r.end_to_end_id, r.amount_fen, r.received_at_ms, r.outcome
+           FROM json_each(?) AS asked
+           JOIN received AS r ON r.channel = asked.value ->> 0 AND r.end_to_end_id = asked.value ->> 1 AND r.first_id IS NULL`,
       ),
+      getAccounts: db.prepare<[string], AccountRow & { account_hmac: string }>(
+        `SELECT account_hmac, account_masked, balance_fen, status, account_class, holder_name, id_number_hmac, id_number_masked
+           FROM accounts WHERE account_hmac IN (SELECT value FROM json_each(?))`,
+      ),
+      lastReceivedId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM received'),
       listReceived: db.prepare<[string, number, number], EntryRow>(
         `SELECT id, first_id, channel, end_to_end_id, amount_fen, received_at_ms, outcome, direction FROM received
           WHERE account_hmac = ? AND id < ? ORDER BY id DESC LIMIT ?`,
@@ -347,21 +348,23 @@ export class SandboxStore implements FaultStore {
       deleteChannelStatementFaults: db.prepare<[string]>('DELETE FROM statement_faults WHERE channel = ?'),
       deleteAllStatementFaults: db.prepare<[]>('DELETE FROM statement_faults'),
     };
-    this.#receive = db.transaction((input: ReceiveInput) => this.#receiveInTransaction(input));
-    this.#receiveMany = db.transaction((inputs: ReceiveInput[]) => inputs.map((input) => this.#receiveInTransaction(input)));
+    this.#receiveMany = db.transaction((inputs: ReceiveInput[]) => this.#receiveInTransaction(inputs));
+    this.#receive = (input: ReceiveInput) => this.#receiveMany([input])[0]!;
     // A deferred transaction that only reads: one snapshot for the whole message, and one
     // read lock taken instead of one per id.
     this.#findMany = db.transaction((channel: string, endToEndIds: readonly string[]) => endToEndIds.map((id) => this.findDebit(channel, id)));
-    this.#answerQueries = db.transaction((channel: string, queries: readonly DebitQueryInput[]) =>
-      queries.map(({ endToEndId, attempt }) => {
-        const debit = this.findDebit(channel, endToEndId);
+    this.#answerQueries = db.transaction((channel: string, queries: readonly DebitQueryInput[]) => {
+      const firsts = this.#firsts(queries.map(({ endToEndId }) => [channel, endToEndId]));
+      return queries.map(({ endToEndId, attempt }) => {
+        const first = firsts.get(firstKey(channel, endToEndId));
+        const debit = first === undefined ? undefined : receivedDebit(first);
         if (debit === undefined && attempt !== null) {
           this.#statements.reportNotFound.run(channel, endToEndId, attempt);
           this.#anyReportedNotFound = true;
         }
         return debit;
-      }),
-    );
+      });
+    });
     this.#anyReportedNotFound = this.#statements.anyReportedNotFound.get() !== undefined;
     this.#updateAccount = db.transaction((hmac: string, masked: string, patch: AccountPatch) =>
       this.#updateAccountInTransaction(hmac, masked, patch),
@@ -382,39 +385,102 @@ export class SandboxStore implements FaultStore {
     return this.#receiveMany(inputs);
   }
 
-  #receiveInTransaction(input: ReceiveInput): ReceiveResult {
+  /**
+   * Records a message's debits in order, as if one at a time: a later item sees what an earlier
+   * one did (its balance, its daily usage, its end_to_end_id now held). Read and written a
+   * message at a time — the ids held and the accounts in one statement each, the entries and the
+   * balances in multi-row statements — where one debit took four statements.
+   */
+  #receiveInTransaction(inputs: readonly ReceiveInput[]): ReceiveResult[] {
     const s = this.#statements;
-    if (this.#anyReportedNotFound && input.attempt !== undefined && s.isReportedNotFound.get(input.channel, input.endToEndId, input.attempt) !== undefined) {
-      return { kind: 'refused_reported_not_found' };
-    }
-    const first = s.getFirst.get(input.channel, input.endToEndId);
-    if (first !== undefined) {
-      s.insertReceived.run(
-        input.channel, input.endToEndId, first.id, input.accountHmac, input.accountMasked, input.amountFen,
-        input.receivedAtMs, 'duplicate', input.direction ?? 'debit',
-      );
-      return { kind: 'received', channelReference: channelReferenceOf(first.id), outcome: 'duplicate' };
-    }
-
-    const account = this.#accountRow(input.accountHmac) ?? defaultAccount(input.accountMasked);
-    const limited = isLimitedClass(account.accountClass);
-    const usedTodayFen = limited ? (s.getUsage.get(input.accountHmac, input.businessDate)?.used_fen ?? 0) : 0;
-    const direction = input.direction ?? 'debit';
-    const outcome = direction === 'credit' ? decideCredit(account, input, usedTodayFen) : decideDebit(account, input, usedTodayFen);
-    const { lastInsertRowid } = s.insertReceived.run(
-      input.channel, input.endToEndId, null, input.accountHmac, input.accountMasked, input.amountFen,
-      input.receivedAtMs, outcome, direction,
-    );
-    if (outcome === 'succeeded') {
-      const balanceFen = account.balanceFen + (direction === 'credit' ? input.amountFen : -input.amountFen);
-      invariant(balanceFen >= 0, 'a succeeded debit never takes a balance below zero');
-      s.putBalance.run(input.accountHmac, account.accountMasked, balanceFen, account.status, account.accountClass);
-      if (limited) {
-        s.pruneUsage.run(input.accountHmac, input.businessDate);
-        s.addUsage.run(input.accountHmac, input.businessDate, input.amountFen);
+    const firsts = this.#firsts(inputs.map((input) => [input.channel, input.endToEndId]));
+    const accounts = this.#accountRows([...new Set(inputs.map((input) => input.accountHmac))]);
+    const usage = new Map<string, number>();
+    const moved = new Map<string, StoredAccount>();
+    const entries: ReceivedRow[] = [];
+    // The ids SQLite would give one insert at a time: the largest so far, plus one.
+    let nextId = (s.lastReceivedId.get()?.id ?? 0) + 1;
+    const results = inputs.map((input): ReceiveResult => {
+      if (this.#anyReportedNotFound && input.attempt !== undefined && s.isReportedNotFound.get(input.channel, input.endToEndId, input.attempt) !== undefined) {
+        return { kind: 'refused_reported_not_found' };
       }
+      const direction = input.direction ?? 'debit';
+      const key = firstKey(input.channel, input.endToEndId);
+      const first = firsts.get(key);
+      const id = nextId++;
+      if (first !== undefined) {
+        entries.push([id, input.channel, input.endToEndId, first.id, input.accountHmac, input.accountMasked, input.amountFen, input.receivedAtMs, 'duplicate', direction]);
+        return { kind: 'received', channelReference: channelReferenceOf(first.id), outcome: 'duplicate' };
+      }
+      const account = accounts.get(input.accountHmac) ?? defaultAccount(input.accountMasked);
+      const limited = isLimitedClass(account.accountClass);
+      const usageKey = `${input.accountHmac}|${input.businessDate}`;
+      let usedTodayFen = 0;
+      if (limited) {
+        usedTodayFen = usage.get(usageKey) ?? s.getUsage.get(input.accountHmac, input.businessDate)?.used_fen ?? 0;
+        usage.set(usageKey, usedTodayFen);
+      }
+      const outcome = direction === 'credit' ? decideCredit(account, input, usedTodayFen) : decideDebit(account, input, usedTodayFen);
+      entries.push([id, input.channel, input.endToEndId, null, input.accountHmac, input.accountMasked, input.amountFen, input.receivedAtMs, outcome, direction]);
+      firsts.set(key, { id, amount_fen: input.amountFen, received_at_ms: input.receivedAtMs, outcome });
+      if (outcome === 'succeeded') {
+        const balanceFen = account.balanceFen + (direction === 'credit' ? input.amountFen : -input.amountFen);
+        invariant(balanceFen >= 0, 'a succeeded debit never takes a balance below zero');
+        const next = { ...account, balanceFen };
+        accounts.set(input.accountHmac, next);
+        moved.set(input.accountHmac, next);
+        if (limited) {
+          s.pruneUsage.run(input.accountHmac, input.businessDate);
+          s.addUsage.run(input.accountHmac, input.businessDate, input.amountFen);
+          usage.set(usageKey, usedTodayFen + input.amountFen);
+        }
+      }
+      return { kind: 'received', channelReference: channelReferenceOf(id), outcome };
+    });
+    this.#rowsInserted(RECEIVED_INSERT, entries);
+    this.#rowsInserted(BALANCE_PUT, [...moved].map(([hmac, account]) => [hmac, account.accountMasked, account.balanceFen, account.status, account.accountClass]));
+    return results;
+  }
+
+  /** The first messages held under the given [channel, end_to_end_id] pairs, by firstKey. */
+  #firsts(pairs: readonly (readonly [string, string])[]): Map<string, FirstRow> {
+    const found = new Map<string, FirstRow>();
+    if (pairs.length === 0) return found;
+    for (const row of this.#statements.getFirsts.all(JSON.stringify(pairs))) found.set(firstKey(row.channel, row.end_to_end_id), row);
+    return found;
+  }
+
+  /** The stored accounts among `hmacs`, by HMAC. */
+  #accountRows(hmacs: readonly string[]): Map<string, StoredAccount> {
+    const found = new Map<string, StoredAccount>();
+    if (hmacs.length === 0) return found;
+    for (const row of this.#statements.getAccounts.all(JSON.stringify(hmacs))) found.set(row.account_hmac, storedAccount(row));
+    return found;
+  }
+
+  /** Runs a multi-row statement over `rows`, MULTI_ROWS at a time, the rest one by one. */
+  #rowsInserted(statement: MultiRowStatement, rows: readonly (readonly unknown[])[]): void {
+    let index = 0;
+    if (rows.length >= MULTI_ROWS) {
+      const many = this.#multiRow(statement, MULTI_ROWS);
+      for (; index + MULTI_ROWS <= rows.length; index += MULTI_ROWS) many.run(rows.slice(index, index + MULTI_ROWS).flat());
     }
-    return { kind: 'received', channelReference: channelReferenceOf(Number(lastInsertRowid)), outcome };
+    if (index < rows.length) {
+      const one = this.#multiRow(statement, 1);
+      for (; index < rows.length; index += 1) one.run(rows[index]);
+    }
+  }
+
+  readonly #prepared = new Map<string, Database.Statement>();
+
+  #multiRow(statement: MultiRowStatement, rowCount: number): Database.Statement {
+    const key = `${statement.head}|${rowCount}`;
+    let prepared = this.#prepared.get(key);
+    if (prepared === undefined) {
+      prepared = this.#db.prepare(`${statement.head} VALUES ${Array.from({ length: rowCount }, () => statement.tuple).join(', ')}${statement.tail}`);
+      this.#prepared.set(key, prepared);
+    }
+    return prepared;
   }
 
   findDebit(channel: string, endToEndId: string): ReceivedDebit | undefined {
@@ -557,15 +623,51 @@ export class SandboxStore implements FaultStore {
 
   #accountRow(accountHmac: string): StoredAccount | undefined {
     const row = this.#statements.getAccount.get(accountHmac);
-    if (row === undefined) return undefined;
-    return {
-      accountMasked: row.account_masked,
-      balanceFen: row.balance_fen,
-      status: row.status,
-      accountClass: row.account_class,
-      holderName: row.holder_name,
-      idNumberHmac: row.id_number_hmac,
-      idNumberMasked: row.id_number_masked,
-    };
+    return row === undefined ? undefined : storedAccount(row);
   }
 }
+
+function storedAccount(row: AccountRow): StoredAccount {
+  return {
+    accountMasked: row.account_masked,
+    balanceFen: row.balance_fen,
+    status: row.status,
+    accountClass: row.account_class,
+    holderName: row.holder_name,
+    idNumberHmac: row.id_number_hmac,
+    idNumberMasked: row.id_number_masked,
+  };
+}
+
+function receivedDebit(row: FirstRow): ReceivedDebit {
+  return { channelReference: channelReferenceOf(row.id), amountFen: row.amount_fen, receivedAtMs: row.received_at_ms, outcome: row.outcome };
+}
+
+function firstKey(channel: string, endToEndId: string): string {
+  return `${channel}\u0000${endToEndId}`;
+}
+
+/** An entry of the received log, in RECEIVED_INSERT's column order. */
+type ReceivedRow = [id: number, channel: string, endToEndId: string, firstId: number | null, accountHmac: string, accountMasked: string, amountFen: number, receivedAtMs: number, outcome: ReceivedOutcome, direction: Direction];
+
+/** A multi-row statement: `head VALUES tuple, tuple, … tail`. */
+interface MultiRowStatement {
+  head: string;
+  tuple: string;
+  tail: string;
+}
+
+/** Rows per multi-row statement: 100 × 10 parameters, well under SQLite's limit. */
+const MULTI_ROWS = 100;
+
+const RECEIVED_INSERT: MultiRowStatement = {
+  head: 'INSERT INTO received (id, channel, end_to_end_id, first_id, account_hmac, account_masked, amount_fen, received_at_ms, outcome, direction)',
+  tuple: '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  tail: '',
+};
+
+const BALANCE_PUT: MultiRowStatement = {
+  head: 'INSERT INTO accounts (account_hmac, account_masked, balance_fen, status, account_class)',
+  tuple: '(?, ?, ?, ?, ?)',
+  tail: ' ON CONFLICT (account_hmac) DO UPDATE SET balance_fen = excluded.balance_fen',
+};

@@ -83,7 +83,7 @@ async function getOne<Row>(on: Connection, text: string, parameters: readonly un
  * SQLite: one writer, so transactions are serial and need no row locks. It is in-process: inside
  * a transaction a prepared statement costs no round trip and no parsing, so set-based writes run
  * prepared statements on the connection the transaction holds — inserts 100 rows per statement
- * (the rest one by one), updates one per row.
+ * (the rest one by one), updates one statement per set of columns.
  */
 export const sqlite: Dialect = {
   engine: 'sqlite',
@@ -160,10 +160,16 @@ export const sqlite: Dialect = {
     return inserted;
   },
 
-  /** One statement per row, prepared once per set of columns. */
   updateMany: updateMany,
 };
 
+/**
+ * One statement per set of columns, the rows' ids and values carried as one JSON array (read
+ * with json_each): a round's thousand status changes are one statement, not a thousand. The
+ * fence's columns are written `+t.col` so that SQLite drives from the array and takes each row
+ * by primary key, rather than walking an index on the fence's column (`status`, `state`) and
+ * scanning the array for every row it finds there.
+ */
 async function updateMany<Row extends { id: string }>(
   on: Connection,
   table: BulkTable<Row>,
@@ -173,11 +179,22 @@ async function updateMany<Row extends { id: string }>(
 ): Promise<Row[]> {
   const changed: Row[] = [];
   for (const { columns, updates: group } of byShape(updates)) {
-    const text = `update "${table.name}" set ${[...columns, 'updated_at'].map((column) => `"${column}" = ?`).join(', ')} where id = ? and ${fence.text(() => '?', '')} returning *`;
-    for (const update of group) {
-      const row = await getOne<Row>(on, text, [...columns.map((column) => update.patch[column] ?? null), at, update.id, ...fence.parameters]);
-      if (row !== undefined) changed.push(row);
+    const values = columns.map((column, index) => `value ->> ${index + 1} as "${column}"`);
+    const sets = [...columns.map((column) => `"${column}" = v."${column}"`), '"updated_at" = ?'].join(', ');
+    const text = `update "${table.name}" set ${sets} from (select value ->> 0 as id${values.map((value) => `, ${value}`).join('')} from json_each(?)) as v where "${table.name}".id = v.id and ${fence.text(() => '?', `+"${table.name}".`)} returning *`;
+    if (new Set(group.map((update) => update.id)).size < group.length) {
+      // The same row twice: applied in order, one statement each, as the second sees the first's change.
+      for (const update of group) changed.push(...(await updateRows<Row>(on, text, at, [update], columns, fence)));
+    } else {
+      changed.push(...(await updateRows<Row>(on, text, at, group, columns, fence)));
     }
   }
   return changed;
+}
+
+async function updateRows<Row>(on: Connection, text: string, at: string, group: readonly { id: string; patch: Partial<Row> }[], columns: readonly (keyof Row & string)[], fence: Fence): Promise<Row[]> {
+  const rows = JSON.stringify(group.map(({ id, patch }) => [id, ...columns.map((column) => patch[column] ?? null)]));
+  const parameters = [at, rows, ...fence.parameters];
+  if (on.sqlite !== undefined) return preparedOn(on.sqlite, text).all(parameters) as Row[];
+  return (await on.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows;
 }
