@@ -206,7 +206,7 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * columns given), whose counts its own are added to. A csv-parse that renamed `api` would fail
  * every CSV batch at once, and the tests with it.
  */
-function generalCsvParser(from: { columns: string[] | null; records: number; lines: number; bytes: number; recordsEnd: number }, fileOffsetOf: (offset: number) => number | null) {
+function generalCsvParser(from: { columns: string[] | null; records: number; lines: number; bytes: number; recordsEnd: number; crlf: boolean }, fileOffsetOf: (offset: number) => number | null) {
   /** Where the header ends, once read: csv-parse counts `bytes_records` from the first data row on. */
   let headerBytes: number | null = from.columns === null ? null : 0;
   let columns = from.columns;
@@ -225,8 +225,8 @@ function generalCsvParser(from: { columns: string[] | null; records: number; lin
       }),
     bom: from.columns === null,
     // After lines read in place, the record delimiter is known: csv-parse takes the first line end
-    // it meets as the file's, and the header's was LF.
-    ...(from.columns === null ? {} : { record_delimiter: '\n' }),
+    // it meets as the file's, which was the header's (LF, or CRLF).
+    ...(from.columns === null ? {} : { record_delimiter: from.crlf ? '\r\n' : '\n' }),
     // A row with another number of cells than the header is refused on its own (rowShape), not
     // the whole file: the rest of the file is still well-formed CSV.
     relax_column_count: true,
@@ -271,21 +271,26 @@ function generalCsvParser(from: { columns: string[] | null; records: number; lin
 }
 
 /**
- * Reads CSV lines in place while they are simple — ended by LF, with no quote and no CR, not
- * long — which is how programs write batch files: a line is split on its commas, with no
- * parser in between. The first line that is not simple, and everything after it, goes to
+ * Reads CSV lines in place while they are simple — ended as the header is (LF, or CRLF as Excel
+ * writes them), with no quote and no other CR or LF, not long — which is how programs write batch
+ * files: a line is split on its commas, with no parser in between. The first line that is not simple, and everything after it, goes to
  * csv-parse (generalCsvParser), told where the file stands, so that every record, problem and
  * error is as csv-parse alone gives it (test/app/batches-csv-in-place.test.ts checks that).
  */
 class InPlaceCsv {
   columns: string[] | null = null;
   records = 0;
-  /** Lines read whole (each ended by LF). */
+  /** Lines read whole (each ended by LF, or CRLF). */
   lines = 0;
   /** Bytes of the file read: every line before `pending`. */
   bytes = 0;
   /** Where the last record (or the header) ends: where csv-parse places an error in the next row. */
   recordsEnd = 0;
+  /**
+   * Whether lines end with CRLF rather than LF, as the file's first line does (csv-parse takes the
+   * first line end it meets as the file's record delimiter); null until that line is seen.
+   */
+  crlf: boolean | null = null;
   #pending: Buffer | null = null;
   #started = false;
 
@@ -309,15 +314,21 @@ class InPlaceCsv {
       }
     }
     const lastEnd = input.lastIndexOf(LF);
-    // The first byte that makes its line not simple: a quote, a CR, or the start of an unended line already too long to hold.
+    if (this.crlf === null && this.columns === null) {
+      const firstEnd = input.indexOf(LF);
+      if (firstEnd >= 0) this.crlf = firstEnd > 0 && input[firstEnd - 1] === CR;
+    }
+    // The first byte that makes its line not simple: a quote, a CR (CRLF files: a CR not before
+    // an LF, or an LF not after a CR), or the start of an unended line already too long to hold.
     let stop = input.length;
     const quote = input.indexOf(QUOTE);
     if (quote >= 0) stop = quote;
-    const cr = input.indexOf(CR);
-    if (cr >= 0 && cr < stop) stop = cr;
+    const lineEnd = this.crlf === true ? firstBareLineEnd(input, stop) : input.indexOf(CR);
+    if (lineEnd >= 0 && lineEnd < stop) stop = lineEnd;
     if (input.length - (lastEnd + 1) > IN_PLACE_LINE_UNITS_MAX) stop = Math.min(stop, lastEnd + 1);
     // Where the simple lines end: before the line that holds `stop`.
-    const simpleEnd = stop > lastEnd ? lastEnd + 1 : input.lastIndexOf(LF, stop) + 1;
+    // (`stop` may be a bare LF: its line starts after the LF before it.)
+    const simpleEnd = stop > lastEnd ? lastEnd + 1 : stop === 0 ? 0 : input.lastIndexOf(LF, stop - 1) + 1;
     const at = simpleEnd > 0 ? this.#readLines(input, simpleEnd, out) : 0;
     if (at < simpleEnd) return input.subarray(at);
     if (stop < input.length) return input.subarray(simpleEnd);
@@ -345,7 +356,7 @@ class InPlaceCsv {
     };
     for (let lineEnd = text.indexOf('\n'); lineEnd >= 0; lineEnd = text.indexOf('\n', from)) {
       if (lineEnd - from > IN_PLACE_LINE_UNITS_MAX) return advance(Buffer.byteLength(text.slice(0, from)));
-      const line = text.slice(from, lineEnd);
+      const line = text.slice(from, this.crlf === true ? lineEnd - 1 : lineEnd);
       const columns = this.columns;
       if (columns === null) {
         const header = line.split(',').map((column) => column.trim());
@@ -370,6 +381,25 @@ class InPlaceCsv {
 }
 
 /**
+ * In a file whose lines end with CRLF: the first CR not followed by LF, or LF not after a CR,
+ * before `before` (-1: none). A CR that ends the input may yet be followed by an LF: not counted.
+ */
+function firstBareLineEnd(input: Buffer, before: number): number {
+  let first = -1;
+  for (let cr = input.indexOf(CR); cr >= 0 && cr < before; cr = input.indexOf(CR, cr + 1)) {
+    if (cr + 1 < input.length && input[cr + 1] !== LF) {
+      first = cr;
+      break;
+    }
+  }
+  const end = first < 0 ? before : first;
+  for (let lf = input.indexOf(LF); lf >= 0 && lf < end; lf = input.indexOf(LF, lf + 1)) {
+    if (lf === 0 || input[lf - 1] !== CR) return lf;
+  }
+  return first;
+}
+
+/**
  * Parses CSV from verified plaintext segments: simple lines in place (InPlaceCsv), the rest with
  * csv-parse. The rows before an error are yielded, and the error says exactly where it stands.
  * `inPlace: false` reads the whole file with csv-parse (tests compare the two).
@@ -380,7 +410,7 @@ export async function* readCsvRecords(
   options: { inPlace?: boolean } = {},
 ): AsyncGenerator<FileRow> {
   const inPlace = options.inPlace === false ? null : new InPlaceCsv();
-  let general: ReturnType<typeof generalCsvParser> | null = inPlace === null ? generalCsvParser({ columns: null, records: 0, lines: 0, bytes: 0, recordsEnd: 0 }, fileOffsetOf) : null;
+  let general: ReturnType<typeof generalCsvParser> | null = inPlace === null ? generalCsvParser({ columns: null, records: 0, lines: 0, bytes: 0, recordsEnd: 0, crlf: false }, fileOffsetOf) : null;
   const utf8 = new Utf8Validator();
   let records: ParsedRecord[] = [];
   let row = 0;
@@ -394,7 +424,7 @@ export async function* readCsvRecords(
       const rest = input === undefined ? null : inPlace!.read(input, records);
       const tail = rest ?? (end ? inPlace!.end() : null);
       if (tail === null && !end) return null;
-      general = generalCsvParser({ columns: inPlace!.columns, records: inPlace!.records, lines: inPlace!.lines, bytes: inPlace!.bytes, recordsEnd: inPlace!.recordsEnd }, fileOffsetOf);
+      general = generalCsvParser({ columns: inPlace!.columns, records: inPlace!.records, lines: inPlace!.lines, bytes: inPlace!.bytes, recordsEnd: inPlace!.recordsEnd, crlf: inPlace!.crlf === true }, fileOffsetOf);
       if (tail !== null) {
         const failure = general.feed(tail, false, records);
         if (failure !== null || !end) return failure;
