@@ -65,8 +65,13 @@ export function formatDecimalUnits(units: bigint): string {
 export class Pain008TotalsReader {
   private readonly parser = new SaxesParser({ xmlns: true, position: false });
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
-  /** The open elements' paths from the root (`Document/CstmrDrctDbtInitn/…`), one per depth: joined once per element, not per event. */
-  private readonly path: string[] = [];
+  /**
+   * The open elements, one per depth, as nodes of `paths` (the paths this reader looks at, from
+   * the root: `Document/CstmrDrctDbtInitn/…`), or NOT_LOOKED_AT for any other element and
+   * everything inside it: no path is built per element.
+   */
+  private readonly open: number[] = [];
+  private paths: PathNode[] = [];
   private namespace: string | null = null;
   private broken = false;
   private capture: { target: CaptureTarget; text: string } | null = null;
@@ -77,34 +82,34 @@ export class Pain008TotalsReader {
   private first = true;
   /** The message family, from the root's namespace: pain.008, or pain.001 (the same blocks, other names). */
   private kindRead: Iso20022MessageKind | null = null;
-  private captures: Readonly<Record<string, CaptureTarget>> = {};
-  private blockPath = '';
-  private transactionPath = '';
 
   constructor() {
     this.parser.on('doctype', () => this.fail());
     this.parser.on('opentag', (tag) => {
-      const depth = this.path.length;
+      const depth = this.open.length;
+      let at: number;
       if (depth === 0) {
         const kind = iso20022MessageOf(tag.uri);
         if (tag.local !== 'Document' || kind === null || messageNameOf(tag.uri, kind) === null) return this.fail();
         this.namespace = tag.uri;
         this.kindRead = kind;
-        this.blockPath = `Document/${MESSAGE_SHAPES[kind].initiation}/PmtInf`;
-        this.transactionPath = `${this.blockPath}/${MESSAGE_SHAPES[kind].transaction}`;
-        this.captures = capturesOf(kind);
+        this.paths = pathsOf(kind);
+        at = 0;
+      } else {
+        const parent = this.open[depth - 1]!;
+        // An element of another namespace is never one of the paths, nor anything inside it.
+        at = parent === NOT_LOOKED_AT || tag.uri !== this.namespace ? NOT_LOOKED_AT : (this.paths[parent]!.children.get(tag.local) ?? NOT_LOOKED_AT);
       }
-      const name = tag.uri === this.namespace ? tag.local : `{${tag.uri}}${tag.local}`;
-      const at = depth === 0 ? name : `${this.path[depth - 1]}/${name}`;
-      this.path.push(at);
-      if (at === this.blockPath) {
+      this.open.push(at);
+      if (at === NOT_LOOKED_AT) return;
+      const node = this.paths[at]!;
+      if (node.role === 'block') {
         this.blocks += 1;
         this.block = { id: undefined, firstRow: 0, declared: { transactions: undefined, controlSum: undefined }, transactions: 0, amountSum: 0n };
-      } else if (at === this.transactionPath) {
+      } else if (node.role === 'transaction') {
         this.amount = undefined;
       }
-      const target = this.captures[at];
-      if (target !== undefined) this.capture = { target, text: '' };
+      if (node.capture !== undefined) this.capture = { target: node.capture, text: '' };
     });
     const onText = (text: string) => {
       if (this.capture !== null && this.capture.text.length <= TEXT_CHARS_MAX) this.capture.text = (this.capture.text + text).slice(0, TEXT_CHARS_MAX + 1);
@@ -112,17 +117,18 @@ export class Pain008TotalsReader {
     this.parser.on('text', onText);
     this.parser.on('cdata', onText);
     this.parser.on('closetag', () => {
-      const at = this.path[this.path.length - 1]!;
-      if (this.capture !== null && this.captures[at] === this.capture.target) {
+      const at = this.open.pop()!;
+      if (at === NOT_LOOKED_AT) return;
+      const node = this.paths[at]!;
+      if (this.capture !== null && node.capture === this.capture.target) {
         this.store(this.capture.target, this.capture.text);
         this.capture = null;
       }
-      if (at === this.transactionPath) this.countTransaction();
-      if (at === this.blockPath && this.block !== null) {
+      if (node.role === 'transaction') this.countTransaction();
+      if (node.role === 'block' && this.block !== null) {
         if (this.blocks <= PAYMENT_INFORMATIONS_MAX) this.totals.paymentInformations.push(this.block);
         this.block = null;
       }
-      this.path.pop();
     });
   }
 
@@ -196,18 +202,54 @@ export class Pain008TotalsReader {
 
 type CaptureTarget = 'msgId' | 'grpNb' | 'grpSum' | 'pmtId' | 'pmtNb' | 'pmtSum' | 'amount';
 
-/** Which element's text goes where, by its path from the root (pain.008.001.02 to .08 agree on these, as pain.001.001.03 to .08 do). */
-function capturesOf(kind: Iso20022MessageKind): Readonly<Record<string, CaptureTarget>> {
+/** An element this reader looks at: the text it keeps, or the part it begins (a block, a transaction); its children by local name. */
+interface PathNode {
+  capture: CaptureTarget | undefined;
+  role: 'block' | 'transaction' | null;
+  children: Map<string, number>;
+}
+
+/** Any element not on one of the paths below (or inside one that is not). */
+const NOT_LOOKED_AT = -1;
+
+const PATHS_OF = new Map<Iso20022MessageKind, PathNode[]>();
+
+/**
+ * The elements looked at, by their path from the root (node 0: `Document`), as a tree of nodes:
+ * which element's text goes where, and where blocks and transactions begin (pain.008.001.02 to
+ * .08 agree on these, as pain.001.001.03 to .08 do).
+ */
+function pathsOf(kind: Iso20022MessageKind): PathNode[] {
+  const known = PATHS_OF.get(kind);
+  if (known !== undefined) return known;
   const { initiation, transaction, amount } = MESSAGE_SHAPES[kind];
-  return {
-    [`Document/${initiation}/GrpHdr/MsgId`]: 'msgId',
-    [`Document/${initiation}/GrpHdr/NbOfTxs`]: 'grpNb',
-    [`Document/${initiation}/GrpHdr/CtrlSum`]: 'grpSum',
-    [`Document/${initiation}/PmtInf/PmtInfId`]: 'pmtId',
-    [`Document/${initiation}/PmtInf/NbOfTxs`]: 'pmtNb',
-    [`Document/${initiation}/PmtInf/CtrlSum`]: 'pmtSum',
-    [`Document/${initiation}/PmtInf/${transaction}/${amount}`]: 'amount',
+  const nodes: PathNode[] = [{ capture: undefined, role: null, children: new Map() }];
+  const add = (path: string, capture?: CaptureTarget, role: PathNode['role'] = null) => {
+    let at = 0;
+    for (const name of path.split('/')) {
+      let child = nodes[at]!.children.get(name);
+      if (child === undefined) {
+        child = nodes.length;
+        nodes.push({ capture: undefined, role: null, children: new Map() });
+        nodes[at]!.children.set(name, child);
+      }
+      at = child;
+    }
+    const node = nodes[at]!;
+    if (capture !== undefined) node.capture = capture;
+    if (role !== null) node.role = role;
   };
+  add(`${initiation}/GrpHdr/MsgId`, 'msgId');
+  add(`${initiation}/GrpHdr/NbOfTxs`, 'grpNb');
+  add(`${initiation}/GrpHdr/CtrlSum`, 'grpSum');
+  add(`${initiation}/PmtInf`, undefined, 'block');
+  add(`${initiation}/PmtInf/PmtInfId`, 'pmtId');
+  add(`${initiation}/PmtInf/NbOfTxs`, 'pmtNb');
+  add(`${initiation}/PmtInf/CtrlSum`, 'pmtSum');
+  add(`${initiation}/PmtInf/${transaction}`, undefined, 'transaction');
+  add(`${initiation}/PmtInf/${transaction}/${amount}`, 'amount');
+  PATHS_OF.set(kind, nodes);
+  return nodes;
 }
 
 /** Why a pain.008 is refused whole at upload: the element, what is wrong, and the values found. */
