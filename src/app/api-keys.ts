@@ -18,7 +18,7 @@ export const ENV_OPERATOR_KEY_ID = 'operator:env';
  * low-entropy secret for a slow hash to protect.
  */
 export function hashApiKey(key: string): string {
-  return crypto.createHash('sha256').update(key).digest('hex');
+  return crypto.hash('sha256', key, 'hex');
 }
 
 /** How much of a key is stored in the clear and shown in lists: `dk_mer_` and 5 of its 43 random characters. */

@@ -13,8 +13,14 @@ export interface ApiResult {
   complete_s: number;
   p50_ms: number;
   p99_ms: number;
-  /** The hub process's CPU (user + system) while the debits were being accepted, per debit, in µs; null without /proc. */
+  /**
+   * The hub process's CPU (user + system) while the debits were being accepted, per debit, in µs;
+   * null without /proc. With the workers running (the default) it holds their share of completing
+   * the debits accepted meanwhile; with `workersAfterAccept` it is the API's alone.
+   */
   hub_cpu_us_per_debit: number | null;
+  /** The hub's CPU from the end of the accept window until every debit was final, per debit, in µs: completion's rest (all of it with `workersAfterAccept`). */
+  tail_hub_cpu_us_per_debit: number | null;
   /** Bare Fastify, the same client and clients, the same number of requests, in the same run. */
   bare: LoadFigures & { cpuUsPerRequest: number | null };
   trial_balance_total: number;
@@ -33,18 +39,20 @@ const BARE_WARM_UP_MAX = 5_000;
  * `clients` concurrent keep-alive clients against a fresh hub with everything running, as
  * `daikou start` runs it; then the wait until all are final, and the trial balance. Before it,
  * the same client sends as many trivial POSTs to bare Fastify: the reference. `hubEnv`: more
- * environment for the hub (`DAIKOU_GROUP_COMMIT=0` for the comparison phase).
+ * environment for the hub (`DAIKOU_GROUP_COMMIT=0` for the comparison phase). `workersAfterAccept`:
+ * the submission workers start only once every debit was accepted, so that the accept window's
+ * hub CPU is the API's alone and the tail's is completion's (`--api-split`).
  */
 export async function measureApiThroughput(
   config: BenchHubConfig,
-  options: { debits: number; clients: number; progress: (line: string) => void; hubEnv?: Record<string, string> },
+  options: { debits: number; clients: number; progress: (line: string) => void; hubEnv?: Record<string, string>; workersAfterAccept?: boolean },
 ): Promise<ApiResult> {
   const bare = await measureBareFastify(config, options);
   options.progress(`reference: bare Fastify answered ${bare.requests} trivial POSTs at ${bare.perSecond}/s, p50 ${bare.p50Ms.toFixed(2)} ms, p99 ${bare.p99Ms.toFixed(2)} ms, its CPU ${bare.cpuUsPerRequest ?? '?'} µs per request`);
   const mandateCount = Math.min(MANDATES_MAX, options.debits);
   const seeded = await seedBench({ ...config, mandates: mandateCount, file: null, keepMandateIds: true, progress: options.progress });
   const mandateIds = seeded.mandateIds;
-  const hub = await HubProcess.start('all', config, options.hubEnv);
+  const hub = await HubProcess.start(options.workersAfterAccept === true ? 'api-first' : 'all', config, options.hubEnv);
   const client = new KeepAliveClient(hub.url, options.clients);
   try {
     const groupsBefore = await groupCommitted(hub.url, config.operatorKey);
@@ -67,8 +75,11 @@ export async function measureApiThroughput(
       `${options.debits} debits accepted in ${load.seconds.toFixed(2)} s, hub CPU ${hubCpuUsPerDebit ?? '?'} µs per debit, ` +
         `${groups} commit groups (mean ${meanGroup === null ? '–' : meanGroup.toFixed(1)} requests); waiting until all are final`,
     );
+    if (options.workersAfterAccept === true) hub.startWorkers();
     await waitUntilFinal(hub.url, seeded.merchantKey, started);
     const completeSeconds = (performance.now() - started) / 1000;
+    const cpuFinal = hub.cpuSeconds();
+    const tailCpuUsPerDebit = cpuAfter === null || cpuFinal === null ? null : Math.round(((cpuFinal - cpuAfter) * 1e6) / options.debits);
     const trial = expectStatus(await callHub<TrialBalanceAnswer>(hub.url, config.operatorKey, 'GET', '/v1/ledger/trial-balance'), [200], 'trial balance');
     const peakRssMib = hub.peakRssMib();
     return {
@@ -79,6 +90,7 @@ export async function measureApiThroughput(
       p50_ms: load.p50Ms,
       p99_ms: load.p99Ms,
       hub_cpu_us_per_debit: hubCpuUsPerDebit,
+      tail_hub_cpu_us_per_debit: tailCpuUsPerDebit,
       bare,
       trial_balance_total: trial.total,
       trial_balance_balanced: trial.balanced,

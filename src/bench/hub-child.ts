@@ -11,11 +11,12 @@
  * ingestion is measured alone; the upload wakes the batch worker as it does in `daikou start`.
  * In `bare` mode it runs no hub, only the bare Fastify of bare-server.ts. In `sandbox` mode it runs
  * only a sandbox (its control token from DAIKOU_SANDBOX_TOKEN), which hubs started with
- * DAIKOU_SANDBOX_URL share: several hub processes on one database (issue 15).
+ * DAIKOU_SANDBOX_URL share: several hub processes on one database (issue 15). In `api-first` mode
+ * the submission workers start when the bench says so (`start-workers`): the API phase measured alone.
  */
 import { databaseUrlFromEnv, groupCommitFromEnv, groupsInFlightFromEnv, operatorKeyFromEnv, serverLimitsFromEnv, workerSettingsFromEnv } from '../cli/options.js';
 import { createLogger } from '../logger.js';
-import { startHub, startStandaloneSandbox } from '../main.js';
+import { startHub, startStandaloneSandbox, type RunningHub } from '../main.js';
 import { startBareServer } from './bare-server.js';
 import { HUB_MODES, type HubChildMessage, type HubMode, type HubParentMessage } from './hub-process.js';
 
@@ -49,6 +50,7 @@ const hub = mode === 'bare' ? await startBareServer() : mode === 'sandbox' ? awa
   server: serverLimitsFromEnv(process.env),
   runWorkers: mode === 'all' ? true : { submission: false, batches: true },
 });
+const startWorkers = 'worker' in hub ? () => (hub as RunningHub).worker.start() : () => undefined;
 
 let stopping = false;
 async function stop(): Promise<void> {
@@ -60,6 +62,7 @@ async function stop(): Promise<void> {
 
 process.on('message', (message: HubParentMessage) => {
   if (message.type === 'stop') void stop();
+  if (message.type === 'start-workers') startWorkers();
 });
 // The bench ended without asking (killed, crashed): do not linger.
 process.on('disconnect', () => void stop());

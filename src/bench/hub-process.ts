@@ -8,14 +8,15 @@ import type { BenchHubConfig } from './seed-bench.js';
  * What the hub process runs: `batches` — the API and the batch worker only, the submission
  * workers off, so that ingestion is measured alone; `all` — everything, as `daikou start` runs;
  * `bare` — no hub at all, a bare Fastify answering a trivial POST: the API phase's reference;
- * `sandbox` — a sandbox alone, shared by hubs started with DAIKOU_SANDBOX_URL.
+ * `sandbox` — a sandbox alone, shared by hubs started with DAIKOU_SANDBOX_URL; `api-first` — as `all`,
+ * but the submission workers wait for `startWorkers()`: the API measured alone, then completion.
  */
-export type HubMode = 'batches' | 'all' | 'bare' | 'sandbox';
-export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare', 'sandbox'];
+export type HubMode = 'batches' | 'all' | 'bare' | 'sandbox' | 'api-first';
+export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare', 'sandbox', 'api-first'];
 
 /** Messages between the bench and its hub process, over the IPC channel. */
 export type HubChildMessage = { type: 'ready'; url: string };
-export type HubParentMessage = { type: 'stop' };
+export type HubParentMessage = { type: 'stop' } | { type: 'start-workers' };
 
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 60_000;
@@ -103,6 +104,11 @@ export class HubProcess {
     } catch {
       return null;
     }
+  }
+
+  /** An `api-first` hub: starts its submission workers. */
+  startWorkers(): void {
+    this.#send({ type: 'start-workers' });
   }
 
   /** Closes the hub (workers, server, sandbox, database) and waits for the process to end. */

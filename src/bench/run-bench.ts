@@ -30,6 +30,8 @@ export interface BenchOptions {
   compareGroupCommit: boolean;
   /** PostgreSQL: the API phase again with each of these numbers of hub processes on one database (empty skips it). */
   processes: readonly number[];
+  /** The API phase again with the submission workers started only once every debit was accepted: the API's CPU alone, then completion's. */
+  apiSplit: boolean;
   /** PostgreSQL: a role that may create databases; each phase gets a fresh one. */
   adminUrl: string | null;
   say: (line: string) => void;
@@ -87,6 +89,17 @@ export interface EngineResult {
   api_alone_p99_ms: number | null;
   api_alone_bare_requests_per_s: number | null;
   api_alone_bare_p99_ms: number | null;
+  /** The API phase's hub CPU per debit from the end of its accept window until all were final (the workers' rest). */
+  api_tail_hub_cpu_us_per_debit: number | null;
+  /**
+   * With --api-split: the API phase again, its submission workers started only once every debit
+   * was accepted — the hub CPU per debit of the API alone (accept window), and of completing them
+   * afterwards (sandbox included); null when not run.
+   */
+  api_split_debits_per_s: number | null;
+  api_split_p99_ms: number | null;
+  api_split_hub_cpu_us_per_debit: number | null;
+  api_split_complete_hub_cpu_us_per_debit: number | null;
   /** The payout phase (null fields when skipped): N payouts from a CSV sent with kind=payout. */
   payout_rows: number;
   payout_ingest_s: number | null;
@@ -219,11 +232,30 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
       });
       say(
         `API: ${perSecond(api.debits, api.accept_s)} debits/s accepted, p50 ${api.p50_ms.toFixed(2)} ms, p99 ${api.p99_ms.toFixed(2)} ms (bare Fastify: ${api.bare.perSecond}/s, p99 ${api.bare.p99Ms.toFixed(2)} ms); all final after ${api.complete_s.toFixed(2)} s; ` +
-          `trial balance total ${api.trial_balance_total}; hub peak RSS ${api.peak_rss_mib ?? '?'} MiB`,
+          `hub CPU after the accept window ${api.tail_hub_cpu_us_per_debit ?? '?'} µs per debit; trial balance total ${api.trial_balance_total}; hub peak RSS ${api.peak_rss_mib ?? '?'} MiB, load ${loadAverage()}`,
       );
       if (!api.trial_balance_balanced) problem(`the API phase's trial balance is not balanced (total ${api.trial_balance_total})`);
     } finally {
       await apiHome.drop();
+    }
+  }
+
+  let split: Awaited<ReturnType<typeof measureApiThroughput>> | null = null;
+  if (options.apiSplit && options.apiDebits > 0) {
+    const splitHome = await createBenchDatabase(engine, options.adminUrl, 'api');
+    try {
+      say(`API alone (workers started once all are accepted): ${options.apiDebits} single debits from ${options.clients} clients against a fresh hub`);
+      split = await measureApiThroughput(
+        { dataDir: splitHome.dataDir, databaseUrl: splitHome.databaseUrl, ...keys() },
+        { debits: options.apiDebits, clients: options.clients, progress: (line) => say(`API alone: ${line}`), workersAfterAccept: true },
+      );
+      say(
+        `API alone: ${perSecond(split.debits, split.accept_s)} debits/s accepted, p99 ${split.p99_ms.toFixed(2)} ms, hub CPU ${split.hub_cpu_us_per_debit ?? '?'} µs per debit (the API alone); ` +
+          `then completed by the workers with ${split.tail_hub_cpu_us_per_debit ?? '?'} µs per debit; load ${loadAverage()}`,
+      );
+      if (!split.trial_balance_balanced) problem(`the API phase alone has an unbalanced trial balance (total ${split.trial_balance_total})`);
+    } finally {
+      await splitHome.drop();
     }
   }
 
@@ -303,6 +335,11 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
     api_alone_p99_ms: alone === null ? null : round(alone.p99_ms, 2),
     api_alone_bare_requests_per_s: alone?.bare.perSecond ?? null,
     api_alone_bare_p99_ms: alone === null ? null : round(alone.bare.p99Ms, 2),
+    api_tail_hub_cpu_us_per_debit: api?.tail_hub_cpu_us_per_debit ?? null,
+    api_split_debits_per_s: split === null ? null : perSecond(split.debits, split.accept_s),
+    api_split_p99_ms: split === null ? null : round(split.p99_ms, 2),
+    api_split_hub_cpu_us_per_debit: split?.hub_cpu_us_per_debit ?? null,
+    api_split_complete_hub_cpu_us_per_debit: split?.tail_hub_cpu_us_per_debit ?? null,
     payout_rows: payouts?.rows ?? 0,
     payout_ingest_s: payouts === null ? null : round(payouts.ingestSeconds, 3),
     payout_ingest_per_s: payouts === null ? null : perSecond(payouts.accepted, payouts.ingestSeconds),

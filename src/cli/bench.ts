@@ -16,6 +16,7 @@ interface BenchCommandOptions {
   payoutRows?: number;
   completion: boolean;
   compareGroupCommit?: boolean;
+  apiSplit?: boolean;
   processes: number[];
   databaseUrl?: string;
 }
@@ -41,6 +42,7 @@ export function benchCommand(): Command {
     .option('--payout-rows <n>', 'payouts in the payout phase\'s CSV file (default: --rows; 0 skips it)', parseCount)
     .option('--no-completion', 'stop after ingestion and its storage ceiling: no completion and no payout phase (quicker, to work on ingestion)')
     .option('--compare-group-commit', 'run the API phase again with DAIKOU_GROUP_COMMIT=0 (a transaction per request), with its own bare Fastify reference')
+    .option('--api-split', 'run the API phase again with the submission workers started only once every debit was accepted: the API\'s hub CPU per debit alone, then completion\'s')
     .option('--processes <list>', 'PostgreSQL: run the API phase again with each number of hub processes sharing the database, e.g. 1,2,4', parseProcessList, [])
     .option('--database-url <url>', 'PostgreSQL role that may create databases (else env DAIKOU_BENCH_DATABASE_URL, else DAIKOU_TEST_DATABASE_URL)')
     .addHelpText(
@@ -85,7 +87,7 @@ Examples:
       };
       process.once('SIGINT', interrupted);
       process.once('SIGTERM', interrupted);
-      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, completion: opts.completion, compareGroupCommit: opts.compareGroupCommit === true, processes: opts.processes, adminUrl, say });
+      const { results, problems } = await runBench({ rows: opts.rows, engines, format: opts.format, apiDebits: opts.apiDebits, clients: opts.clients, payoutRows, completion: opts.completion, compareGroupCommit: opts.compareGroupCommit === true, apiSplit: opts.apiSplit === true, processes: opts.processes, adminUrl, say });
       for (const problem of problems) say(`does not add up: ${problem}`);
       if (problems.length > 0) process.exitCode = 1;
       say(JSON.stringify(results));

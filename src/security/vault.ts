@@ -10,6 +10,8 @@ import path from 'node:path';
 export class Vault {
   readonly #encryptionKey: Buffer;
   readonly #indexKey: Buffer;
+  /** The index key as a KeyObject: an HMAC made from it skips copying the key (one per API debit, one per batch row). */
+  readonly #indexKeyObject: crypto.KeyObject;
   /** Written into every ciphertext so that a rotated key can still open old rows. */
   readonly keyId: string;
 
@@ -17,6 +19,7 @@ export class Vault {
     if (masterKey.length < 32) throw new Error('the master key must be at least 32 bytes');
     this.#encryptionKey = Buffer.from(crypto.hkdfSync('sha256', masterKey, Buffer.alloc(0), 'daikou/encryption/v1', 32));
     this.#indexKey = Buffer.from(crypto.hkdfSync('sha256', masterKey, Buffer.alloc(0), 'daikou/blind-index/v1', 32));
+    this.#indexKeyObject = crypto.createSecretKey(this.#indexKey);
     this.keyId = crypto.createHash('sha256').update(this.#indexKey).digest('hex').slice(0, 8);
   }
 
@@ -41,7 +44,7 @@ export class Vault {
 
   /** The blind index of a normalized value; `domain` keeps account and ID indexes apart. */
   index(domain: 'account' | 'id_number' | 'phone' | 'idempotency_key', value: string): string {
-    return crypto.createHmac('sha256', this.#indexKey).update(`${domain}\u0000${value}`).digest('base64url');
+    return crypto.createHmac('sha256', this.#indexKeyObject).update(`${domain}\u0000${value}`).digest('base64url');
   }
 
   /** A secret derived for another purpose (the sandbox's account keys), never the master key itself. */

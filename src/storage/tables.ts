@@ -8,7 +8,7 @@
  * written: they describe the schema as it was then.
  */
 
-import type { WebhookDeliveryStatus, AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, PayoutKind, StatementDirection, StatementStatus, StoredMandateStatus } from '../core/index.js';
+import type { IdempotencyState, WebhookDeliveryStatus, AccountKind, AttemptState, BatchRowStatus, EventType, InstructionStatus, Medium, PayoutKind, StatementDirection, StatementStatus, StoredMandateStatus } from '../core/index.js';
 
 type SqlType = 'text' | 'int8' | 'int4';
 
@@ -303,6 +303,17 @@ export const RECONCILIATION_LINES_TABLE = table('reconciliation_lines', {
   amount: int8,
   status: textOf<StatementStatus>(),
   settled_at: nullable(text),
+});
+
+/** Idempotency keys (SPEC §5, migration 001): a group of API debits claims its keys, then stores their answers, one statement each. */
+export const IDEMPOTENCY_KEYS_TABLE = table('idempotency_keys', {
+  merchant_id: text,
+  key: text,
+  request_hash: text,
+  state: textOf<IdempotencyState>(),
+  response_status: nullable(int4),
+  response_body: nullable(text),
+  created_at: text,
 });
 
 /** The public events (SPEC §16, migration 019): the outbox that webhooks and `GET /v1/events` read. */

@@ -40,10 +40,28 @@ const RUN_CHARACTER = /[0-9０-９XxＸｘ]/g;
  * then holds a run of 15+ digits. Masking it would only mangle the id a log reader searches for.
  */
 const DAIKOU_ID = new RegExp(`\\b(?:${Object.values(ID_PREFIXES).join('|')})_[0-9a-f]{32}\\b`, 'g');
+/** The fewest digits a card (15) or an ID number (17 and a check character) has. */
+const DIGITS_MIN = Math.min(CARD_DIGITS_MIN, ID_CHARACTERS - 1);
+
+/**
+ * Text that NFKC leaves as it is (ASCII) and that holds fewer digits than any card or ID number:
+ * nothing to find, without folding or matching. Most free text (a reference, a description) is.
+ */
+function tooFewDigits(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return false;
+    if (code >= 0x30 && code <= 0x39 && ++digits >= DIGITS_MIN) return false;
+  }
+  return true;
+}
+
 /** A run this long or longer is masked when text is written out. */
 const MASK_DIGITS_MIN = 15;
 
 export function findPersonalDataInText(text: string): PersonalDataFound | null {
+  if (tooFewDigits(text)) return null;
   // NFKC keeps ASCII digits where they are, so offsets into the folded text are offsets into the
   // original whenever the text had no full-width characters; otherwise they are approximate.
   const folded = text.normalize('NFKC');

@@ -75,6 +75,11 @@ export interface Dialect {
   selectRows<Row>(on: Connection, text: string, parameters: readonly unknown[]): Promise<Row[]>;
   /** Inserts the rows in as few statements as the engine allows. */
   insertMany<Row>(on: Connection, table: BulkTable<Row>, rows: readonly Row[]): Promise<void>;
+  /**
+   * Inserts the rows under `tail`, an ON CONFLICT clause (DO NOTHING or DO UPDATE), and returns
+   * what the tail's RETURNING returns (nothing without one), in as few statements as insertMany.
+   */
+  insertOrMerge<Row, Returned = never>(on: Connection, table: BulkTable<Row>, rows: readonly Row[], tail: string): Promise<Returned[]>;
   /** Inserts the rows that do not conflict with existing ones; returns the ids of those inserted. */
   insertNew<Row extends { id: string }>(on: Connection, table: BulkTable<Row>, rows: readonly Row[]): Promise<Set<string>>;
   /**

@@ -53,6 +53,11 @@ export const postgres: Dialect = {
     await on.db.executeQuery(CompiledQuery.raw(insertText(table as unknown as BulkTable<never>), columnArrays(table, rows)));
   },
 
+  async insertOrMerge<Row, Returned>(on: Connection, table: BulkTable<Row>, rows: readonly Row[], tail: string): Promise<Returned[]> {
+    if (rows.length === 0) return [];
+    return (await on.db.executeQuery<Returned>(CompiledQuery.raw(insertText(table as unknown as BulkTable<never>, ` ${tail}`), columnArrays(table, rows)))).rows;
+  },
+
   async insertNew(on, table, rows) {
     const inserted = new Set<string>();
     if (rows.length === 0) return inserted;

@@ -33,8 +33,9 @@ export function insertText(table: BulkTable<never>, rowCount: number, tail = '')
     const names = table.columns.map((column) => `"${column.name}"`).join(', ');
     const tuple = `(${table.columns.map(() => '?').join(',')})`;
     text = `insert into "${table.name}" (${names}) values ${Array.from({ length: rowCount }, () => tuple).join(',')}${tail}`;
-    // The shorter last statement of an insert varies in length; keep only single rows and full-size ones.
-    if (rowCount === 1 || rowCount === rowsPerStatement(table.columns.length) || rowCount === preparedRowsPerStatement(table.columns.length)) insertTexts.set(key, text);
+    // The shorter last statement of an unprepared insert varies in length: keep only the prepared
+    // sizes (up to preparedRowsPerStatement, a bounded set) and full-size ones.
+    if (rowCount <= preparedRowsPerStatement(table.columns.length) || rowCount === rowsPerStatement(table.columns.length)) insertTexts.set(key, text);
   }
   return text;
 }
@@ -83,7 +84,8 @@ async function getOne<Row>(on: Connection, text: string, parameters: readonly un
  * SQLite: one writer, so transactions are serial and need no row locks. It is in-process: inside
  * a transaction a prepared statement costs no round trip and no parsing, so set-based writes run
  * prepared statements on the connection the transaction holds — inserts 100 rows per statement
- * (the rest one by one), updates one statement per set of columns.
+ * (the rest in one statement of its size, prepared once per size), updates one statement per set of
+ * columns.
  */
 export const sqlite: Dialect = {
   engine: 'sqlite',
@@ -121,17 +123,39 @@ export const sqlite: Dialect = {
           statement.run(parameters);
         }
       }
+      // The rest in one statement of its own size (a group of API debits is smaller than a full one).
       if (index < rows.length) {
-        const statement = preparedOn(on.sqlite, insertText(table as unknown as BulkTable<never>, 1));
-        const parameters = new Array<unknown>(columns);
-        for (; index < rows.length; index += 1) {
-          table.write(rows[index]!, parameters, 0);
-          statement.run(parameters);
-        }
+        const rest = rows.length - index;
+        const parameters = new Array<unknown>(rest * columns);
+        let at = 0;
+        for (; index < rows.length; index += 1) at = table.write(rows[index]!, parameters, at);
+        preparedOn(on.sqlite, insertText(table as unknown as BulkTable<never>, rest)).run(parameters);
       }
       return;
     }
     for (const query of insertQueries(table, rows)) await on.db.executeQuery(query);
+  },
+
+  /** In a transaction: prepared multi-row statements of `preparedRowsPerStatement` rows, then one of the rest. */
+  async insertOrMerge<Row, Returned>(on: Connection, table: BulkTable<Row>, rows: readonly Row[], tail: string): Promise<Returned[]> {
+    const returned: Returned[] = [];
+    const columns = table.columns.length;
+    const run = (text: string, parameters: unknown[]) => {
+      if (on.sqlite === undefined) return on.db.executeQuery<Returned>(CompiledQuery.raw(text, parameters)).then((result) => result.rows);
+      const statement = preparedOn(on.sqlite, text);
+      return statement.reader ? (statement.all(parameters) as Returned[]) : (statement.run(parameters), []);
+    };
+    const perStatement = on.sqlite === undefined ? rowsPerStatement(columns) : preparedRowsPerStatement(columns);
+    for (let index = 0; index < rows.length; ) {
+      // Full statements, then the rest in one of its own size (prepared once per size on SQLite).
+      const count = Math.min(perStatement, rows.length - index);
+      const parameters = new Array<unknown>(count * columns);
+      let at = 0;
+      for (let row = index; row < index + count; row += 1) at = table.write(rows[row]!, parameters, at);
+      for (const row of await run(insertText(table as unknown as BulkTable<never>, count, ` ${tail}`), parameters)) returned.push(row);
+      index += count;
+    }
+    return returned;
   },
 
   async insertNew(on, table, rows) {

@@ -14,7 +14,9 @@ export class Catalog {
   }
 
   async getMerchant(id: string): Promise<MerchantRow | null> {
-    return (await this.db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+    // Read by every group of API debits: a fixed text, prepared once on SQLite.
+    const { dialect } = this.context;
+    return (await dialect.selectRows<MerchantRow>(this.context, dialect.placeholders('select * from merchants where id = $1'), [id]))[0] ?? null;
   }
 
   async updateMerchantPlans(id: string, feePlan: string, payerFeePlan: string | null): Promise<void> {

@@ -1,6 +1,6 @@
 import type { EventFilter, EventRow, Page } from '../../app/ports.js';
 import { EVENTS_TABLE } from '../tables.js';
-import { insertMany, page, type Executor, type StoreContext } from './shared.js';
+import { insertMany, page, selectIn, type Executor, type StoreContext } from './shared.js';
 
 /** Public events (SPEC §16, migration 019). */
 export class Events {
@@ -39,7 +39,8 @@ export class Events {
   async #merchantsListening(rows: readonly EventRow[]): Promise<Set<string>> {
     const merchantIds = [...new Set(rows.flatMap((row) => (row.merchant_id === null ? [] : [row.merchant_id])))];
     if (merchantIds.length === 0) return new Set();
-    const found = await this.db.selectFrom('webhook_endpoints').select('merchant_id').distinct().where('merchant_id', 'in', merchantIds).where('enabled', '=', 1).where('deleted_at', 'is', null).execute();
+    // One statement text whatever the count: prepared once on SQLite, where the query builder compiled one per group.
+    const found = await selectIn<{ merchant_id: string }>(this.context, 'select distinct merchant_id from webhook_endpoints where enabled = 1 and deleted_at is null and merchant_id', [], merchantIds);
     return new Set(found.map((row) => row.merchant_id));
   }
 

@@ -1,5 +1,12 @@
 import { idempotencyPair, type IdempotencyRow } from '../../app/ports.js';
+import { IDEMPOTENCY_KEYS_TABLE } from '../tables.js';
 import { type Executor, type StoreContext } from './shared.js';
+
+/** The key's columns, the conflict target of both writes of a group's keys. */
+const CLAIM = 'on conflict ("merchant_id", "key") do nothing returning "merchant_id", "key"';
+const ANSWER =
+  'on conflict ("merchant_id", "key") do update set "request_hash" = excluded."request_hash", "state" = excluded."state", ' +
+  '"response_status" = excluded."response_status", "response_body" = excluded."response_body"';
 
 /** Idempotency keys and their stored responses. */
 export class Idempotency {
@@ -18,31 +25,14 @@ export class Idempotency {
     return result.numInsertedOrUpdatedRows === 1n;
   }
 
+  /** One statement text per row count, prepared once on SQLite (the query builder compiled every group's anew). */
   async insertIdempotencyKeys(rows: readonly IdempotencyRow[]): Promise<Set<string>> {
-    if (rows.length === 0) return new Set();
-    const inserted = await this.db
-      .insertInto('idempotency_keys')
-      .values([...rows])
-      .onConflict((oc) => oc.columns(['merchant_id', 'key']).doNothing())
-      .returning(['merchant_id', 'key'])
-      .execute();
+    const inserted = await this.context.dialect.insertOrMerge<IdempotencyRow, Pick<IdempotencyRow, 'merchant_id' | 'key'>>(this.context, IDEMPOTENCY_KEYS_TABLE, rows, CLAIM);
     return new Set(inserted.map((row) => idempotencyPair(row.merchant_id, row.key)));
   }
 
   async completeIdempotencyKeys(rows: readonly IdempotencyRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.db
-      .insertInto('idempotency_keys')
-      .values([...rows])
-      .onConflict((oc) =>
-        oc.columns(['merchant_id', 'key']).doUpdateSet((eb) => ({
-          request_hash: eb.ref('excluded.request_hash'),
-          state: eb.ref('excluded.state'),
-          response_status: eb.ref('excluded.response_status'),
-          response_body: eb.ref('excluded.response_body'),
-        })),
-      )
-      .execute();
+    await this.context.dialect.insertOrMerge(this.context, IDEMPOTENCY_KEYS_TABLE, rows, ANSWER);
   }
 
   async getIdempotencyKey(merchantId: string, key: string): Promise<IdempotencyRow | null> {
