@@ -14,8 +14,8 @@ export type HubMode = 'batches' | 'all' | 'bare' | 'sandbox';
 export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare', 'sandbox'];
 
 /** Messages between the bench and its hub process, over the IPC channel. */
-export type HubChildMessage = { type: 'ready'; url: string };
-export type HubParentMessage = { type: 'stop' };
+export type HubChildMessage = { type: 'ready'; url: string } | { type: 'queries'; count: number };
+export type HubParentMessage = { type: 'stop' } | { type: 'queries' };
 
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 60_000;
@@ -103,6 +103,23 @@ export class HubProcess {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The PostgreSQL statements (pg's `query` calls: round trips, BEGIN and COMMIT included) the
+   * process has sent so far; 0 on SQLite or in a process with no hub.
+   */
+  async queries(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const answer = (message: HubChildMessage) => {
+        if (message.type !== 'queries') return;
+        this.child.off('message', answer);
+        resolve(message.count);
+      };
+      this.child.on('message', answer);
+      if (!this.child.connected) reject(new Error('the hub process is gone'));
+      else this.#send({ type: 'queries' });
+    });
   }
 
   /** Closes the hub (workers, server, sandbox, database) and waits for the process to end. */
