@@ -52,9 +52,13 @@ export const CONSOLE_DIR: string = fileURLToPath(new URL('../dist/console/', imp
 /** The purpose of the key that seals uploaded batch files at rest, for Vault.derive. */
 /**
  * Groups of API writes committing at once on PostgreSQL, each its own transaction on a connection
- * of the pool (10): enough to overlap one group's round trips and commit with the next's.
+ * of the pool (10). One, measured on the 2-core machine (session 10): several groups in flight
+ * split the same requests into smaller groups (mean 7.8 → 1.5 at 4 processes), so each debit paid
+ * more of a group's fixed statements: 2.29 → 1.73 statements and 1,840 → 1,550 µs of PostgreSQL CPU
+ * per debit with one hub, 11.9 → 9.2 and 7.0 → 5.2 ms with four. A machine with cores to spare may
+ * measure again with `DAIKOU_GROUPS_IN_FLIGHT`.
  */
-const GROUPS_IN_FLIGHT_POSTGRES = 4;
+const GROUPS_IN_FLIGHT_POSTGRES = 1;
 const BATCH_FILE_KEY_PURPOSE = 'batch-files';
 
 /** The one channel this build routes to: a clearing organisation simulated by the sandbox. */

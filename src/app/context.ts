@@ -16,8 +16,10 @@ export interface WorkerSettings {
   batchSize: number;
   /** Submissions the channel confirmed it did not receive, before a debit fails `channel_unavailable`. */
   notSentAttemptsMax: number;
-  /** Idle wait between rounds when there was nothing to do. */
+  /** Idle wait between rounds when there was nothing to do; it doubles with each such round in a row… */
   idleMs: number;
+  /** …up to this (work created by another process is found within it). */
+  idleMsMax: number;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
@@ -27,6 +29,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   batchSize: 64,
   notSentAttemptsMax: 5,
   idleMs: 100,
+  idleMsMax: 1_000,
 };
 
 /** Limits and retries of batch files (SPEC §11, §13). */

@@ -53,7 +53,8 @@ interface Answered {
 export class SubmissionWorker {
   readonly owner: string;
   #running = false;
-  #wake: (() => void) | null = null;
+  /** Each idle loop's way to end its wait early (both loops wait at once). */
+  readonly #wakes = new Set<() => void>();
   #loops: Promise<void>[] = [];
   readonly #kinds: readonly InstructionKindAdapter[];
   /**
@@ -85,7 +86,7 @@ export class SubmissionWorker {
 
   async stop(): Promise<void> {
     this.#running = false;
-    this.#wake?.();
+    for (const wake of this.#wakes) wake();
     await Promise.all(this.#loops);
     for (const [kind, answered] of this.#unapplied) {
       this.#unapplied.delete(kind);
@@ -100,10 +101,17 @@ export class SubmissionWorker {
 
   /** Cuts the idle wait short: new work has arrived. */
   wake(): void {
-    this.#wake?.();
+    for (const wake of this.#wakes) wake();
   }
 
+  /**
+   * Runs `round` until stopped. A round that found nothing is followed by a wait, twice as long
+   * after each such round in a row (idleMs up to idleMsMax), so that an idle process polls the
+   * database rarely; a round that found work, or a wake (work arrived in this process), starts
+   * again from idleMs. Work another process created is found within idleMsMax.
+   */
   async #loop(round: () => Promise<number>, health: WorkerHealth): Promise<void> {
+    let waitMs = this.ctx.workers.idleMs;
     while (this.#running) {
       let done = 0;
       try {
@@ -113,14 +121,21 @@ export class SubmissionWorker {
         health.recordFailure();
         this.ctx.logger.error({ err: error }, 'worker round failed; retrying');
       }
-      if (done === 0 && this.#running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.ctx.workers.idleMs);
-          this.#wake = () => {
+      if (done > 0) waitMs = this.ctx.workers.idleMs;
+      else if (this.#running) {
+        const woken = await new Promise<boolean>((resolve) => {
+          const wake = () => {
             clearTimeout(timer);
-            resolve();
+            this.#wakes.delete(wake);
+            resolve(true);
           };
+          const timer = setTimeout(() => {
+            this.#wakes.delete(wake);
+            resolve(false);
+          }, waitMs);
+          this.#wakes.add(wake);
         });
+        waitMs = woken ? this.ctx.workers.idleMs : Math.min(waitMs * 2, Math.max(this.ctx.workers.idleMs, this.ctx.workers.idleMsMax));
       }
     }
   }

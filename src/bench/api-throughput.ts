@@ -139,7 +139,7 @@ export async function waitUntilFinal(url: string, merchantKey: string, started: 
 }
 
 /** The hub's group commit counts (`/metrics`): groups committed since its start and the requests they held. */
-async function groupCommitted(url: string, operatorKey: string): Promise<{ groups: number; requests: number }> {
+export async function groupCommitted(url: string, operatorKey: string): Promise<{ groups: number; requests: number }> {
   const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${operatorKey}` } })).text();
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return { groups: gauge('daikou_group_commit_groups'), requests: gauge('daikou_group_commit_requests') };

@@ -105,3 +105,46 @@ async function withAdmin<T>(adminUrl: string, work: (admin: pg.Client) => Promis
     await admin.end();
   }
 }
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * The CPU time (user + system, seconds) of each PostgreSQL backend serving `databaseUrl`'s
+ * database now, by pid (from pg_stat_activity and /proc/<pid>/stat; empty where /proc cannot be
+ * read, e.g. a server on another machine). The server's shared processes (WAL writer,
+ * checkpointer, autovacuum) are not counted: other databases share them.
+ */
+export async function backendCpuSeconds(databaseUrl: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  let pids: number[];
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    pids = rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+  const cpu = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S);
+    } catch {
+      // Ended meanwhile, or no /proc.
+    }
+  }
+  return cpu;
+}
+
+/**
+ * The backends' CPU spent between two readings: backends in both count their difference, new ones
+ * all of theirs; one that ended in between is lost (the hubs keep their pools open while measured).
+ */
+export function backendCpuSpent(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number | null {
+  if (after.size === 0) return null;
+  let spent = 0;
+  for (const [pid, seconds] of after) spent += seconds - (before.get(pid) ?? 0);
+  return spent;
+}

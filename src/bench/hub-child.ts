@@ -14,6 +14,8 @@
  * DAIKOU_SANDBOX_URL share: several hub processes on one database (issue 15). In `api-first` mode
  * the submission workers start when the bench says so (`start-workers`): the API phase measured alone.
  */
+import fs from 'node:fs';
+import pg from 'pg';
 import { databaseUrlFromEnv, groupCommitFromEnv, groupsInFlightFromEnv, operatorKeyFromEnv, serverLimitsFromEnv, workerSettingsFromEnv } from '../cli/options.js';
 import { createLogger } from '../logger.js';
 import { startHub, startStandaloneSandbox, type RunningHub } from '../main.js';
@@ -25,6 +27,22 @@ if (mode === undefined || !HUB_MODES.includes(mode) || dataDir === undefined || 
   process.stderr.write('usage (from the bench, with an IPC channel): hub-child <batches|all|bare|sandbox> <data dir>\n');
   process.exit(2);
 }
+
+/** PostgreSQL round trips: every statement goes through a pg Client's `query` (the bench asks for the count). */
+let queries = 0;
+/** DAIKOU_BENCH_QUERY_TEXTS=<file>: also count them by SQL text, written to the file as the process stops (to see what runs). */
+const textsFile = process.env.DAIKOU_BENCH_QUERY_TEXTS;
+const texts = new Map<string, number>();
+const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
+  queries += 1;
+  if (textsFile !== undefined) {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : String((first as { text?: unknown } | null)?.text ?? '?');
+    texts.set(text, (texts.get(text) ?? 0) + 1);
+  }
+  return query.apply(this, args);
+} as typeof pg.Client.prototype.query;
 
 const logger = createLogger({ level: process.env.DAIKOU_LOG_LEVEL ?? 'error' });
 const sharedSandbox = process.env.DAIKOU_SANDBOX_URL;
@@ -57,12 +75,17 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await hub.close();
+  if (textsFile !== undefined) {
+    const lines = [...texts].sort((a, b) => b[1] - a[1]).map(([text, n]) => `${n}\t${text.replace(/\s+/g, ' ').slice(0, 400)}`);
+    fs.writeFileSync(`${textsFile}.${process.pid}`, `${lines.join('\n')}\n`);
+  }
   process.exit(0);
 }
 
 process.on('message', (message: HubParentMessage) => {
   if (message.type === 'stop') void stop();
-  if (message.type === 'start-workers') startWorkers();
+  else if (message.type === 'start-workers') startWorkers();
+  else if (message.type === 'queries') process.send!({ type: 'queries', count: queries } satisfies HubChildMessage);
 });
 // The bench ended without asking (killed, crashed): do not linger.
 process.on('disconnect', () => void stop());

@@ -15,8 +15,8 @@ export type HubMode = 'batches' | 'all' | 'bare' | 'sandbox' | 'api-first';
 export const HUB_MODES: readonly HubMode[] = ['batches', 'all', 'bare', 'sandbox', 'api-first'];
 
 /** Messages between the bench and its hub process, over the IPC channel. */
-export type HubChildMessage = { type: 'ready'; url: string };
-export type HubParentMessage = { type: 'stop' } | { type: 'start-workers' };
+export type HubChildMessage = { type: 'ready'; url: string } | { type: 'queries'; count: number };
+export type HubParentMessage = { type: 'stop' } | { type: 'start-workers' } | { type: 'queries' };
 
 const START_MS_MAX = 120_000;
 const STOP_MS_MAX = 60_000;
@@ -109,6 +109,23 @@ export class HubProcess {
   /** An `api-first` hub: starts its submission workers. */
   startWorkers(): void {
     this.#send({ type: 'start-workers' });
+  }
+
+  /**
+   * The PostgreSQL statements (pg's `query` calls: round trips, BEGIN and COMMIT included) the
+   * process has sent so far; 0 on SQLite or in a process with no hub.
+   */
+  async queries(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const answer = (message: HubChildMessage) => {
+        if (message.type !== 'queries') return;
+        this.child.off('message', answer);
+        resolve(message.count);
+      };
+      this.child.on('message', answer);
+      if (!this.child.connected) reject(new Error('the hub process is gone'));
+      else this.#send({ type: 'queries' });
+    });
   }
 
   /** Closes the hub (workers, server, sandbox, database) and waits for the process to end. */

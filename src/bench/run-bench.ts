@@ -288,8 +288,15 @@ async function benchEngine(engine: Engine, options: BenchOptions, say: (line: st
         try {
           const figures = await measureProcesses({ dataDir: home.dataDir, databaseUrl: home.databaseUrl, ...keys() }, { processes, debits: options.apiDebits, clients: options.clients, progress: (line) => say(`processes: ${line}`) });
           apiProcesses.push(figures);
-          say(`processes: ${processes} hub process(es) on one database: ${figures.debits_per_s} debits/s accepted, p99 ${figures.p99_ms} ms; ${figures.complete_debits_per_s} debits/s final; trial balance total ${figures.trial_balance_total}`);
+          say(
+            `processes: ${processes} hub process(es) on one database: ${figures.debits_per_s} debits/s accepted, p99 ${figures.p99_ms} ms, ` +
+              `hub CPU ${figures.hub_cpu_us_per_debit ?? '?'} µs/debit (all processes), PostgreSQL ${figures.pg_cpu_us_per_debit ?? '?'} µs/debit, ${figures.queries_per_debit} statements/debit, ` +
+              `${figures.groups} groups (mean ${figures.mean_group ?? '–'}); ${figures.complete_debits_per_s} debits/s final (to final: hub ${figures.final_hub_cpu_us_per_debit ?? '?'} µs, ` +
+              `PostgreSQL ${figures.final_pg_cpu_us_per_debit ?? '?'} µs, ${figures.final_queries_per_debit} statements per debit); idle: ${figures.idle_hub_cpu_ms_per_s ?? '?'} ms CPU/s, ` +
+              `${figures.idle_queries_per_s} statements/s; load ${figures.load_average}; sandbox received ${figures.sandbox_received}, sent twice ${figures.sent_twice}; trial balance total ${figures.trial_balance_total}`,
+          );
           if (!figures.trial_balance_balanced) problem(`with ${processes} processes the trial balance is not balanced (total ${figures.trial_balance_total})`);
+          if (figures.sent_twice > 0 || figures.sandbox_received !== figures.debits) problem(`with ${processes} processes the sandbox received ${figures.sandbox_received} messages for ${figures.debits} debits, ${figures.sent_twice} of them sent twice`);
         } finally {
           await home.drop();
         }

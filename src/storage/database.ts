@@ -43,7 +43,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, engine: 'sqlite', sqlite, close: () => db.destroy() };
   }
-  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
+  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10, Client: PreparingClient });
   // An idle connection the server ends (restart, failover, an administrator) is dropped by the
   // pool, which then emits 'error'; with no listener that would end the process. The next
   // query simply opens a new connection.
@@ -65,6 +65,62 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
+
+/** Statement names given at most, per process: the texts are the code's (placeholders, not values), so the bound is a guard. */
+const PREPARED_MAX = 1_000;
+/** Texts seen once (not yet named), at most: a text is named the second time it runs. */
+const SEEN_MAX = 10_000;
+
+/**
+ * Names for the statements the process runs again and again. A text with parameters is named the
+ * second time it runs (so that one-off texts are not kept), and from then on goes to PostgreSQL
+ * as a named prepared statement: each connection parses it once (pg remembers which it has
+ * parsed) and the server skips parsing and, once it settles on a generic plan, planning. The same
+ * text keeps the same name for the process's life, on every connection.
+ */
+class StatementNames {
+  readonly #names = new Map<string, string>();
+  readonly #seen = new Set<string>();
+
+  nameOf(text: string): string | undefined {
+    const name = this.#names.get(text);
+    if (name !== undefined || this.#names.size >= PREPARED_MAX) return name;
+    if (!this.#seen.has(text)) {
+      if (this.#seen.size >= SEEN_MAX) this.#seen.clear();
+      this.#seen.add(text);
+      return undefined;
+    }
+    this.#seen.delete(text);
+    const named = `daikou_${this.#names.size + 1}`;
+    this.#names.set(text, named);
+    return named;
+  }
+}
+
+const statementNames = new StatementNames();
+
+/**
+ * pg's Client, sending the statements Kysely runs (`query(text, values)`) named where
+ * StatementNames says so. Statements without parameters (BEGIN, COMMIT, SAVEPOINT) go as they
+ * are. A named statement whose tables a later migration changes is re-planned by the server; one
+ * whose result columns change (`select *` after a new column) is refused, so the hub migrates
+ * before it serves.
+ */
+class PreparingClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+    this.query = ((...args: unknown[]) => {
+      const [text, values, callback] = args;
+      if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
+        const name = statementNames.nameOf(text);
+        if (name !== undefined) return query({ name, text, values });
+      }
+      return query(...args);
+    }) as typeof this.query;
+  }
+}
+
 /**
  * A transaction PostgreSQL aborted for its conflict with another — a deadlock (40P01) or a
  * serialization failure (40001) — which may succeed when run again.

@@ -69,7 +69,7 @@ export class SimulationFailure extends Error {
  * the connector's timeout stays under the lease, as in production (a request on the wire has
  * arrived or is lost before its attempt's lease runs out).
  */
-export const WORKERS: WorkerSettings = { leaseMs: 10_000, queryIntervalMs: 500, backoffMsMax: 8_000, batchSize: 6, notSentAttemptsMax: 5, idleMs: 10 };
+export const WORKERS: WorkerSettings = { leaseMs: 10_000, queryIntervalMs: 500, backoffMsMax: 8_000, batchSize: 6, notSentAttemptsMax: 5, idleMs: 10, idleMsMax: 10 };
 const CONNECTOR_TIMEOUT_MS = 4_000;
 /** A quarter of an hour before a month ends in Shanghai: the month turns during the run. */
 export const START = new Date('2026-03-31T23:45:00+08:00');

@@ -16,7 +16,7 @@ export class LogCapture extends Writable {
   }
 }
 
-export const FAST_WORKERS: Partial<WorkerSettings> = { idleMs: 10, queryIntervalMs: 20, leaseMs: 3_000, backoffMsMax: 200 };
+export const FAST_WORKERS: Partial<WorkerSettings> = { idleMs: 10, idleMsMax: 10, queryIntervalMs: 20, leaseMs: 3_000, backoffMsMax: 200 };
 
 export interface TestHub {
   hub: RunningHub;
