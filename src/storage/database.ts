@@ -64,8 +64,6 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
   return { db, engine: 'postgres', close };
 }
 
-/** Applies every pending migration; throws with the failing migration's name. */
-
 /** Statement names given at most, per process: the texts are the code's (placeholders, not values), so the bound is a guard. */
 const PREPARED_MAX = 1_000;
 /** Texts seen once (not yet named), at most: a text is named the second time it runs. */
@@ -130,6 +128,7 @@ export function isTransactionConflict(error: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
