@@ -28,7 +28,7 @@ Environment:
   DAIKOU_REQUEST_TIMEOUT_MS  time a client has to send a whole request, body included (default 60000)
   DAIKOU_MAX_CONNECTIONS  open API connections at once; more are dropped (default 1000)
   DAIKOU_GROUP_COMMIT   1: concurrent API writes share a transaction; 0: each commits alone (default 1)
-  DAIKOU_GROUPS_IN_FLIGHT  PostgreSQL: groups of API writes committing at once (default 4; SQLite: always 1)
+  DAIKOU_GROUPS_IN_FLIGHT  PostgreSQL: groups of API writes committing at once (default 1; SQLite: always 1)
   DAIKOU_CALENDAR_FILE  the business calendar's table, in the shape of data/calendar/cn-holidays.json, to add a year
                         published since this release (default: the shipped table)
   DAIKOU_SANDBOX_URL    use a sandbox started with 'daikou sandbox' (with DAIKOU_SANDBOX_TOKEN) instead of an embedded one
