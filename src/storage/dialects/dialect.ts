@@ -80,8 +80,6 @@ export interface Dialect {
    * what the tail's RETURNING returns (nothing without one), in as few statements as insertMany.
    */
   insertOrMerge<Row, Returned = never>(on: Connection, table: BulkTable<Row>, rows: readonly Row[], tail: string): Promise<Returned[]>;
-  /** Inserts the rows that do not conflict with existing ones; returns the ids of those inserted. */
-  insertNew<Row extends { id: string }>(on: Connection, table: BulkTable<Row>, rows: readonly Row[]): Promise<Set<string>>;
   /**
    * Applies each row's patch (and `updated_at = at`) where the row still passes `fence`, and
    * returns the rows changed, as they are now.

@@ -58,14 +58,6 @@ export const postgres: Dialect = {
     return (await on.db.executeQuery<Returned>(CompiledQuery.raw(insertText(table as unknown as BulkTable<never>, ` ${tail}`), columnArrays(table, rows)))).rows;
   },
 
-  async insertNew(on, table, rows) {
-    const inserted = new Set<string>();
-    if (rows.length === 0) return inserted;
-    const query = CompiledQuery.raw(insertText(table as unknown as BulkTable<never>, ' on conflict do nothing returning id'), columnArrays(table, rows));
-    for (const row of (await on.db.executeQuery<{ id: string }>(query)).rows) inserted.add(row.id);
-    return inserted;
-  },
-
   /** Rows whose patches set the same columns go in one statement, an UPDATE … FROM unnest(…). */
   updateMany: updateMany,
 };

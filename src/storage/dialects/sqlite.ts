@@ -74,12 +74,6 @@ export function preparedOn(connection: SQLiteConnection, text: string): SQLite.S
   return statement;
 }
 
-/** One row of a statement that returns at most one: on the transaction's connection when there is one. */
-async function getOne<Row>(on: Connection, text: string, parameters: readonly unknown[]): Promise<Row | undefined> {
-  if (on.sqlite !== undefined) return preparedOn(on.sqlite, text).get(parameters) as Row | undefined;
-  return (await on.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows[0];
-}
-
 /**
  * SQLite: one writer, so transactions are serial and need no row locks. It is in-process: inside
  * a transaction a prepared statement costs no round trip and no parsing, so set-based writes run
@@ -156,32 +150,6 @@ export const sqlite: Dialect = {
       index += count;
     }
     return returned;
-  },
-
-  async insertNew(on, table, rows) {
-    const inserted = new Set<string>();
-    const tail = ' on conflict do nothing returning id';
-    let index = 0;
-    if (on.sqlite !== undefined) {
-      // In a transaction: prepared multi-row statements, each returning the ids it wrote.
-      const columns = table.columns.length;
-      const perStatement = preparedRowsPerStatement(columns);
-      if (rows.length >= perStatement) {
-        const statement = preparedOn(on.sqlite, insertText(table as unknown as BulkTable<never>, perStatement, tail));
-        const parameters = new Array<unknown>(perStatement * columns);
-        for (; index + perStatement <= rows.length; index += perStatement) {
-          let at = 0;
-          for (let row = index; row < index + perStatement; row += 1) for (const value of table.values(rows[row]!)) parameters[at++] = value ?? null;
-          for (const added of statement.all(parameters) as { id: string }[]) inserted.add(added.id);
-        }
-      }
-    }
-    const text = insertText(table as unknown as BulkTable<never>, 1, tail);
-    for (const row of rows.slice(index)) {
-      const added = await getOne<{ id: string }>(on, text, table.values(row));
-      if (added !== undefined) inserted.add(added.id);
-    }
-    return inserted;
   },
 
   updateMany: updateMany,

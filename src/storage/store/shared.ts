@@ -53,8 +53,10 @@ export function updateMany<Row extends { id: string }>(context: StoreContext, ta
   return context.dialect.updateMany(context, table, updates, at, fence);
 }
 
-export function insertNew<Row extends { id: string }>(context: StoreContext, table: BulkTable<Row>, rows: readonly Row[]): Promise<Set<string>> {
-  return context.dialect.insertNew(context, table, rows);
+/** Inserts the rows that do not conflict with existing ones; returns the ids of those inserted. */
+export async function insertNew<Row extends { id: string }>(context: StoreContext, table: BulkTable<Row>, rows: readonly Row[]): Promise<Set<string>> {
+  const inserted = await context.dialect.insertOrMerge<Row, { id: string }>(context, table, rows, 'on conflict do nothing returning id');
+  return new Set(inserted.map((row) => row.id));
 }
 
 export function insertMany<Row>(context: StoreContext, table: BulkTable<Row>, rows: readonly Row[]): Promise<void> {
