@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CN_CALENDAR, createBusinessCalendar, InvariantError, type BusinessCalendar, type CalendarTable } from '../core/index.js';
+import { CN_CALENDAR, createBusinessCalendar, InvariantError, jsonPointer, type BusinessCalendar, type CalendarTable } from '../core/index.js';
 import { UsageError } from './options.js';
 
 /** `YYYY-MM-DD`, a real date. */
@@ -56,7 +56,7 @@ export function loadCalendarFile(file: string): BusinessCalendar {
   const parsed = CalendarTableFile.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw refuse(`${pointer(issue.path)}: ${issue.message}. It takes the shape of data/calendar/cn-holidays.json.`);
+    throw refuse(`${jsonPointer(issue.path) || '/'}: ${issue.message}. It takes the shape of data/calendar/cn-holidays.json.`);
   }
   const table: CalendarTable = parsed.data;
   let calendar: BusinessCalendar;
@@ -71,9 +71,4 @@ export function loadCalendarFile(file: string): BusinessCalendar {
     throw refuse(`covers ${calendar.covers.from} to ${calendar.covers.to}, less than the shipped table (${shipped.from} to ${shipped.to}): copy data/calendar/cn-holidays.json and add to it.`);
   }
   return calendar;
-}
-
-/** A zod path as a JSON pointer (RFC 6901). */
-function pointer(path: readonly PropertyKey[]): string {
-  return `/${path.map((part) => String(part).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
 }

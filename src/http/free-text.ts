@@ -1,7 +1,6 @@
 import type { FieldError } from '../app/errors.js';
-import { ID_PREFIXES } from '../core/index.js';
+import { escapePointerPart, ID_PREFIXES } from '../core/index.js';
 import { findPersonalDataInText } from '../core/payers/index.js';
-import { escapePointerPart } from './problem.js';
 
 /**
  * Fields whose value *is* personal data: validated, encrypted at rest and shown masked. Every

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type FieldError } from '../app/errors.js';
+import { escapePointerPart } from '../core/index.js';
 import { maskPersonalDataInText } from '../core/payers/index.js';
 
 /**
@@ -53,10 +54,6 @@ export function maskedProblem(body: ProblemBody): ProblemBody {
 
 export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
   return reply.code(body.status).type('application/problem+json').send(maskedProblem(body));
-}
-
-export function escapePointerPart(part: string): string {
-  return part.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {

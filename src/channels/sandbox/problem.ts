@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { jsonPointer } from '../../core/index.js';
 import type { Problem, ProblemFieldError } from './wire.js';
 
 /**
@@ -23,10 +24,6 @@ export function describe(errors: readonly ProblemFieldError[]): string {
   return errors.map((error) => `${error.pointer ?? error.parameter ?? ''} ${error.detail}`.trim()).join('; ');
 }
 
-/** RFC 6901: `~` and `/` inside a segment are escaped. */
-export function jsonPointer(path: readonly PropertyKey[]): string {
-  return path.map((segment) => '/' + String(segment).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
-}
 
 /** One field error per bad field; an unknown field is reported at its own pointer. */
 export function fieldErrors(issues: readonly z.core.$ZodIssue[], input: unknown): ProblemFieldError[] {
