@@ -111,65 +111,76 @@ async function createDebitAlone(tx: ApiDebitTx, request: DebitRequest): Promise<
   return { status: 201, body, json, replayed: false };
 }
 
-/** A key the group claimed, and the answer of the request that used it, once one did. */
+/**
+ * A key a request of the group uses, and the answer of the request that used it, once one did.
+ * `stored`: the key's row exists already (claimed again by `claimIdempotencyKeyIn`, taken over
+ * from a request that died or past its retention), so its answer is written over it; otherwise
+ * the key is written once, with its answer, when the group writes.
+ */
 interface GroupKey {
   row: IdempotencyRow;
   answer: ApiResponse & { json: string } | null;
+  stored: boolean;
 }
 
+/** A key of the group that a concurrent transaction stored first (PostgreSQL): the group goes one by one, and that request finds the stored key. */
+class KeyTakenMeanwhile extends Error {}
+
 /**
- * A group's debits (GroupedWork.all), of one merchant or several: their keys claimed with one
- * insert; references, mandates and usage counters read with a few set queries (chunkSource, as a
- * batch's chunk reads them); each debit decided in memory in arrival order, so that a reference
- * taken, a monthly limit or an allowance used by an earlier one holds for the later ones; then
- * all written with multi-row inserts, one counter write per key and one write of the keys'
- * answers. A request refused by its own checks, or replayed, writes nothing.
+ * A group's debits (GroupedWork.all), of one merchant or several: the keys they use looked up
+ * with one query per merchant; references, mandates and usage counters read with a few set
+ * queries (chunkSource, as a batch's chunk reads them); each debit decided in memory in arrival
+ * order, so that a key, a reference taken, a monthly limit or an allowance used by an earlier one
+ * holds for the later ones; then all written with multi-row inserts, one counter write per key,
+ * and each new key once, with its answer (the group decides before it writes, so no key is
+ * written in progress and then answered). A request refused by its own checks, or replayed,
+ * writes nothing.
  */
 async function createDebits(tx: ApiDebitTx, requests: readonly DebitRequest[]): Promise<Outcome<ApiResponse>[]> {
   const ctx = requests[0]!.ctx;
   const now = ctx.clock.now();
-  const claims = new Map<string, IdempotencyRow>();
-  for (const { merchantId, idempotencyKey, requestHash } of requests) {
-    if (idempotencyKey === null) continue;
-    const pair = idempotencyPair(merchantId, idempotencyKey);
-    if (!claims.has(pair)) claims.set(pair, { merchant_id: merchantId, key: idempotencyKey, request_hash: requestHash!, state: 'in_progress', response_status: null, response_body: null, created_at: now.toISOString() });
-  }
-  const claimed = await tx.insertIdempotencyKeys([...claims.values()]);
-  const keys = new Map<string, GroupKey>([...claimed].map((pair) => [pair, { row: claims.get(pair)!, answer: null }]));
+  const keys = new Map<string, GroupKey>();
 
   const counters = heldCounters(tx);
-  const merchants = new Map<string, { merchant: MerchantRow; source: ChunkSource }>();
+  const merchants = new Map<string, { merchant: MerchantRow; source: ChunkSource; storedKeys: Set<string> }>();
   for (const merchantId of new Set(requests.map((request) => request.merchantId))) {
     const merchant = await ctx.routing.merchant(merchantId, tx);
     invariant(merchant !== null, `merchant ${merchantId} of an authenticated key does not exist`);
+    const own = requests.filter((request) => request.merchantId === merchantId);
     const source = chunkSource(ctx, tx, merchantId, counters);
-    await source.load(requests.flatMap((request) => (request.merchantId === merchantId ? [request.input] : [])));
-    merchants.set(merchantId, { merchant, source });
+    await source.load(own.map((request) => request.input));
+    const storedKeys = await tx.findIdempotencyKeys(merchantId, [...new Set(own.flatMap((request) => (request.idempotencyKey === null ? [] : [request.idempotencyKey])))]);
+    merchants.set(merchantId, { merchant, source, storedKeys });
   }
 
   const debits: DebitRow[] = [];
   const events: DebitEventRow[] = [];
   const decide = async (request: DebitRequest): Promise<ApiResponse> => {
     const { merchantId, idempotencyKey, requestHash } = request;
+    const { merchant, source, storedKeys } = merchants.get(merchantId)!;
     let key: GroupKey | undefined;
     if (idempotencyKey !== null) {
       const pair = idempotencyPair(merchantId, idempotencyKey);
       key = keys.get(pair);
+      const row = { merchant_id: merchantId, key: idempotencyKey, request_hash: requestHash!, state: 'in_progress' as const, response_status: null, response_body: null, created_at: now.toISOString() };
       if (key === undefined) {
-        // Held before this group: the stored row decides (a replay, a refusal, or taken over).
-        const replay = await claimIdempotencyKeyIn(tx, now, merchantId, idempotencyKey, requestHash!);
-        if (replay !== null) return replay;
-        key = { row: claims.get(pair)!, answer: null };
+        const stored = storedKeys.has(idempotencyKey);
+        if (stored) {
+          // Held before this group: the stored row decides (a replay, a refusal, or taken over).
+          const replay = await claimIdempotencyKeyIn(tx, now, merchantId, idempotencyKey, requestHash!);
+          if (replay !== null) return replay;
+        }
+        key = { row, answer: null, stored };
         keys.set(pair, key);
       } else if (key.answer !== null) {
         // Used by an earlier request of this group, which went through.
         if (key.row.request_hash !== requestHash) throw keyReused();
         return { ...key.answer, body: JSON.parse(key.answer.json) as unknown, replayed: true };
+      } else {
+        // This request's now: the earlier ones of the group that used the key were refused.
+        key.row = { ...key.row, request_hash: requestHash! };
       }
-      // This request's now: no earlier one of the group used the key, or those that did were refused.
-      key.row = { ...key.row, request_hash: requestHash! };
     }
-    const { merchant, source } = merchants.get(merchantId)!;
     const { debit, event } = await decideDebit(ctx, source, request.router, merchant, request.input);
     if (debit.status !== 'rejected') source.claimReference(debit.reference);
     debits.push(debit);
@@ -195,10 +206,15 @@ async function createDebits(tx: ApiDebitTx, requests: readonly DebitRequest[]): 
   await tx.insertDebits(debits);
   await writeDebitEvents(ctx.presenters, tx, events, debits);
   await counters.flush();
-  const answered = [...keys.values()].filter((key) => key.answer !== null);
-  await tx.completeIdempotencyKeys(answered.map(({ row, answer }) => ({ ...row, state: 'done', response_status: answer!.status, response_body: answer!.json })));
-  // Claimed by requests that were all refused: free again, for a corrected retry.
-  for (const { row, answer } of keys.values()) if (answer === null) await tx.deleteIdempotencyKey(row.merchant_id, row.key);
+  const answers = (stored: boolean) =>
+    [...keys.values()].flatMap(({ row, answer, stored: was }) => (answer === null || was !== stored ? [] : [{ ...row, state: 'done' as const, response_status: answer.status, response_body: answer.json }]));
+  const fresh = answers(false);
+  // A key no row held when the group looked can have been stored since by a concurrent
+  // transaction (PostgreSQL; the insert waits for it): the group then goes one by one.
+  if ((await tx.insertIdempotencyKeys(fresh)).size !== fresh.length) throw new KeyTakenMeanwhile('an idempotency key of the group was stored meanwhile');
+  await tx.completeIdempotencyKeys(answers(true));
+  // Taken over by requests that were all refused: free again, for a corrected retry.
+  for (const { row, answer, stored } of keys.values()) if (answer === null && stored) await tx.deleteIdempotencyKey(row.merchant_id, row.key);
   return outcomes;
 }
 

@@ -15,6 +15,7 @@ import { openApiOptions } from './openapi.js';
 import { Health, responses } from './representations/index.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { requestIdOf } from './request-id.js';
+import { requestLogger } from './request-logger.js';
 import { channelRoutes } from './routes/channels.js';
 import { debitRoutes } from './routes/debits.js';
 import { payoutRoutes } from './routes/payouts.js';
@@ -82,6 +83,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     genReqId: requestIdOf,
+    // A request's child logger is made only when one of its lines is written (issue 15).
+    childLoggerFactory: requestLogger,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionTimeout: limits.connectionTimeoutMs,

@@ -34,17 +34,30 @@ const AREAS = [Access, Catalog, Mandates, Debits, Attempts, Batches, Idempotency
 
 type Areas = Access & Catalog & Mandates & Debits & Attempts & Batches & Idempotency & Ledger & Reports & Settlements & Representments & Payouts & Refunds & Reconciliations & Webhooks & Events & Notices & WebhookDeliveries;
 
+/** Each area's methods, listed once: the store of a transaction binds them to its areas (`storeTx`). */
+const METHODS: readonly { area: number; name: string; method: (...args: unknown[]) => unknown }[] = (() => {
+  const names = new Set<string>();
+  return AREAS.flatMap((Area, area) =>
+    Object.getOwnPropertyNames(Area.prototype).flatMap((name) => {
+      // The descriptor's value: a getter (an area's `db`) is no method, and is not run here.
+      const method: unknown = Object.getOwnPropertyDescriptor(Area.prototype, name)?.value;
+      if (name === 'constructor' || typeof method !== 'function') return [];
+      invariant(!names.has(name), `two areas of the store define ${name}`);
+      names.add(name);
+      return [{ area, name, method: method as (...args: unknown[]) => unknown }];
+    }),
+  );
+})();
+
+/**
+ * The store over one context: each area's methods bound to an area made for it. Made for every
+ * transaction, so it does no more than that: the methods were listed once (METHODS), and are
+ * added in the same order each time, which keeps the object's shape the same.
+ */
 function storeTx(context: StoreContext): StoreTx {
+  const areas = AREAS.map((Area) => new Area(context));
   const tx: Record<string, unknown> = {};
-  for (const Area of AREAS) {
-    const area = new Area(context);
-    for (const name of Object.getOwnPropertyNames(Area.prototype)) {
-      const method: unknown = Reflect.get(area, name);
-      if (name === 'constructor' || typeof method !== 'function') continue;
-      invariant(!(name in tx), `two areas of the store define ${name}`);
-      tx[name] = (method as (...args: unknown[]) => unknown).bind(area);
-    }
-  }
+  for (const { area, name, method } of METHODS) tx[name] = method.bind(areas[area]);
   return tx as unknown as Areas;
 }
 
@@ -111,7 +124,7 @@ export function createStore(handle: DatabaseHandle): Store {
       const result = await root.transaction().execute((trx) =>
         inTransaction.run(true, () => {
           const context = { db: trx, dialect, sqlite, eventsWritten: () => (wroteEvents = true) };
-          return work({ ...storeTx(context), ...savepoints(context) });
+          return work(Object.assign(storeTx(context), savepoints(context)));
         }),
       );
       // Told only once the events are committed: a listener that reads them finds them.

@@ -7,11 +7,13 @@ export interface IdempotencyStore {
   /** Inserts an in-progress key; false when the key exists. */
   insertIdempotencyKey(row: IdempotencyRow): Promise<boolean>;
   /**
-   * Inserts in-progress keys at once, those that do not exist; returns the ones inserted, each as
-   * `idempotencyPair(merchant_id, key)`.
+   * Inserts keys at once (in progress, or done with their answers), those that do not exist;
+   * returns the ones inserted, each as `idempotencyPair(merchant_id, key)`.
    */
   insertIdempotencyKeys(rows: readonly IdempotencyRow[]): Promise<Set<string>>;
   getIdempotencyKey(merchantId: string, key: string): Promise<IdempotencyRow | null>;
+  /** Which of a merchant's `keys` are stored (in any state). */
+  findIdempotencyKeys(merchantId: string, keys: readonly string[]): Promise<Set<string>>;
   /** Stores the answers of keys at once: each row written as given (`done`, with its answer), over the in-progress row. */
   completeIdempotencyKeys(rows: readonly IdempotencyRow[]): Promise<void>;
   completeIdempotencyKey(merchantId: string, key: string, status: number, body: string): Promise<void>;

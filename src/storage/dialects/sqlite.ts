@@ -57,6 +57,19 @@ export function insertQueries<Row>(table: BulkTable<Row>, rows: readonly Row[]):
   return queries;
 }
 
+/** Texts with `$n` already written with `?`: the callers' texts are fixed, and each runs per group or per chunk. */
+const questionMarkedTexts = new Map<string, string>();
+const QUESTION_MARKED_TEXTS_MAX = 1_000;
+
+function questionMarked(text: string): string {
+  let marked = questionMarkedTexts.get(text);
+  if (marked === undefined) {
+    marked = text.replace(/\$\d+/g, '?');
+    if (questionMarkedTexts.size < QUESTION_MARKED_TEXTS_MAX) questionMarkedTexts.set(text, marked);
+  }
+  return marked;
+}
+
 const prepared = new WeakMap<SQLiteConnection, Map<string, SQLite.Statement>>();
 
 /** The connection's prepared statement for `text`, prepared on first use. */
@@ -88,7 +101,7 @@ export const sqlite: Dialect = {
   lockRows: <Query extends Lockable<Query>>(query: Query) => query,
   skipLocked: <Query extends Lockable<Query>>(query: Query) => query,
 
-  placeholders: (text) => text.replace(/\$\d+/g, '?'),
+  placeholders: (text) => questionMarked(text),
 
   inList: (column, list) => ({ text: `${column} in (select value from json_each(?))`, parameters: [JSON.stringify(list)] }),
 

@@ -1,6 +1,6 @@
 import { idempotencyPair, type IdempotencyRow } from '../../app/ports.js';
 import { IDEMPOTENCY_KEYS_TABLE } from '../tables.js';
-import { type Executor, type StoreContext } from './shared.js';
+import { selectIn, type Executor, type StoreContext } from './shared.js';
 
 /** The key's columns, the conflict target of both writes of a group's keys. */
 const CLAIM = 'on conflict ("merchant_id", "key") do nothing returning "merchant_id", "key"';
@@ -43,6 +43,11 @@ export class Idempotency {
       .where('key', '=', key)
       .executeTakeFirst();
     return row ?? null;
+  }
+
+  async findIdempotencyKeys(merchantId: string, keys: readonly string[]): Promise<Set<string>> {
+    const rows = await selectIn<{ key: string }>(this.context, 'select key from idempotency_keys where merchant_id = $1 and key', [merchantId], keys);
+    return new Set(rows.map((row) => row.key));
   }
 
   async completeIdempotencyKey(merchantId: string, key: string, status: number, body: string): Promise<void> {
