@@ -73,6 +73,11 @@ export interface Dialect {
   oneOf(column: string, values: readonly string[]): Fence;
   /** The rows of a raw statement (in the engine's placeholders); on SQLite in a transaction, prepared once on its connection. */
   selectRows<Row>(on: Connection, text: string, parameters: readonly unknown[]): Promise<Row[]>;
+  /**
+   * selectRows' rows as arrays of the values in the statement's column order: on SQLite the
+   * driver builds no object per row (a chunk's mandate terms; the caller builds its own, of one shape).
+   */
+  selectArrays(on: Connection, text: string, parameters: readonly unknown[]): Promise<unknown[][]>;
   /** Inserts the rows in as few statements as the engine allows. */
   insertMany<Row>(on: Connection, table: BulkTable<Row>, rows: readonly Row[]): Promise<void>;
   /**

@@ -48,6 +48,10 @@ export const postgres: Dialect = {
     return (await on.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
   },
 
+  async selectArrays(on: Connection, text: string, parameters: readonly unknown[]) {
+    return (await on.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows.map((row) => Object.values(row));
+  },
+
   async insertMany(on, table, rows) {
     if (rows.length === 0) return;
     await on.db.executeQuery(CompiledQuery.raw(insertText(table as unknown as BulkTable<never>), columnArrays(table, rows)));

@@ -115,6 +115,17 @@ export const sqlite: Dialect = {
     return (await on.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
   },
 
+  async selectArrays(on: Connection, text: string, parameters: readonly unknown[]) {
+    if (on.sqlite === undefined) return (await on.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows.map((row) => Object.values(row));
+    // The statement is the connection's, shared with selectRows of the same text: raw only for this call.
+    const statement = preparedOn(on.sqlite, text).raw(true);
+    try {
+      return statement.all(parameters) as unknown[][];
+    } finally {
+      statement.raw(false);
+    }
+  },
+
   async insertMany(on, table, rows) {
     if (rows.length === 0) return;
     if (on.sqlite !== undefined) {

@@ -1,6 +1,7 @@
+import { invariant } from '../../core/index.js';
 import { MANDATE_TERMS_COLUMNS, type MandateFilter, type MandateRow, type MandateTerms, type Page } from '../../app/ports.js';
 import { MANDATES_TABLE } from '../tables.js';
-import { page, selectIn, insertMany, inserted, type Executor, type StoreContext } from './shared.js';
+import { page, selectArraysIn, selectIn, insertMany, inserted, type Executor, type StoreContext } from './shared.js';
 
 /** Mandates and their monthly usage counters. */
 export class Mandates {
@@ -99,8 +100,9 @@ export class Mandates {
       .execute();
   }
 
-  getMandateTerms(ids: readonly string[]): Promise<MandateTerms[]> {
-    return selectIn<MandateTerms>(this.context, `select ${MANDATE_TERMS_COLUMNS.join(', ')} from mandates where id`, [], ids);
+  /** Read as arrays and built here, in one shape: a batch reads one per row. */
+  async getMandateTerms(ids: readonly string[]): Promise<MandateTerms[]> {
+    return (await selectArraysIn(this.context, `select ${MANDATE_TERMS_COLUMNS.join(', ')} from mandates where id`, [], ids)).map(termsOf);
   }
 
   findMandateIdsByAgreements(merchantId: string, agreementNumbers: readonly string[]): Promise<Pick<MandateRow, 'id' | 'agreement_number'>[]> {
@@ -112,3 +114,29 @@ export class Mandates {
     return rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 }
+
+/** A row of MANDATE_TERMS_COLUMNS, in their order, as MandateTerms (checked below, once). */
+function termsOf(values: readonly unknown[]): MandateTerms {
+  type T = MandateTerms;
+  return {
+    id: values[0] as T['id'],
+    merchant_id: values[1] as T['merchant_id'],
+    status: values[2] as T['status'],
+    valid_from: values[3] as T['valid_from'],
+    valid_until: values[4] as T['valid_until'],
+    per_debit_max: values[5] as T['per_debit_max'],
+    monthly_max: values[6] as T['monthly_max'],
+    account_index: values[7] as T['account_index'],
+    account_kind: values[8] as T['account_kind'],
+    medium: values[9] as T['medium'],
+    bank_code: values[10] as T['bank_code'],
+    region_code: values[11] as T['region_code'],
+    holder_name: values[12] as T['holder_name'],
+    id_number_index: values[13] as T['id_number_index'],
+    phone_index: values[14] as T['phone_index'],
+  };
+}
+
+// termsOf of the column names themselves gives each member its own name only if both lists keep one order.
+const namesRead = termsOf(MANDATE_TERMS_COLUMNS) as Record<string, unknown>;
+invariant(MANDATE_TERMS_COLUMNS.every((column) => namesRead[column] === column) && Object.keys(namesRead).length === MANDATE_TERMS_COLUMNS.length, 'termsOf does not follow MANDATE_TERMS_COLUMNS');

@@ -49,6 +49,14 @@ export async function selectIn<Row>(context: StoreContext, head: string, paramet
   return dialect.selectRows<Row>(context, condition.text, [...parameters, ...condition.parameters]);
 }
 
+/** selectIn's rows as arrays of values in the column order of `head` (Dialect.selectArrays). */
+export async function selectArraysIn(context: StoreContext, head: string, parameters: readonly unknown[], list: readonly string[]): Promise<unknown[][]> {
+  if (list.length === 0) return [];
+  const { dialect } = context;
+  const condition = dialect.inList(dialect.placeholders(head), list, parameters.length + 1);
+  return dialect.selectArrays(context, condition.text, [...parameters, ...condition.parameters]);
+}
+
 export function updateMany<Row extends { id: string }>(context: StoreContext, table: BulkTable<Row>, updates: readonly { id: string; patch: Partial<Row> }[], at: string, fence: Fence): Promise<Row[]> {
   return context.dialect.updateMany(context, table, updates, at, fence);
 }
