@@ -235,7 +235,7 @@ export class SubmissionWorker {
           updated_at: at,
         } satisfies InstructionAttempt,
       }));
-      await kind.insertAttempts(tx, attempts.map(({ attempt }) => attempt));
+      await kind.insertAttempts(tx, attempts);
       await kind.insertEvents(tx, attempts.map(({ claimed, attempt }) => ({ instructionId: attempt.instruction_id, type: CLAIMED.event, status: CLAIMED.status, at, data: { channel: attempt.channel_id, attempt: attempt.attempt_number }, held: claimed })));
       return attempts;
     });
@@ -378,7 +378,7 @@ export class SubmissionWorker {
     switch (step.status) {
       case 'succeeded': {
         // Set-based: the instructions move with one statement, the ledger posts each with every balance moved once.
-        const done = await kind.succeed(tx, now, step, moved);
+        const done = await kind.succeed(tx, now, step, moved.map((attempt) => ({ attempt, sent: byId.get(attempt.id)!.attempt })));
         const references = new Map(moved.map((attempt) => [attempt.instruction_id, attempt.channel_reference]));
         await kind.insertEvents(tx, done.map(({ id, channelId, held }) => ({ instructionId: id, type: step.event!, status: step.status, at, data: { channel: channelId, channel_reference: references.get(id) }, held })));
         return;

@@ -53,6 +53,38 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('moves the debits it sent to succeeded without reading them back, and their events carry each debit as stored', async () => {
+      const ids: string[] = [];
+      for (let serial = 1; serial <= 3; serial += 1) {
+        const mandateId = await createMandate(t, merchant.key, cardNumber('622202', 7500 + serial));
+        const response = await t.call('POST', '/v1/debits', { key: merchant.key, body: { currency: 'CNY', mandate_id: mandateId, amount: 700 * serial, reference: `HELD-${serial}` } });
+        expect(response.status, JSON.stringify(response.body)).toBe(201);
+        ids.push(response.body.id);
+      }
+
+      const ctx = t.hub.ctx;
+      const debitWrites: string[] = [];
+      const watch = watchTransactions(ctx.store, (_, method) => {
+        if (method === 'updateDebits' || method === 'moveDebits' || method === 'updateDebit') debitWrites.push(method);
+      });
+      try {
+        const worker = new SubmissionWorker(ctx, 'held-test');
+        expect(await worker.submitRound()).toBe(3);
+      } finally {
+        watch.restore();
+      }
+
+      // The claim is the round's only read of the debits; their success is one write that returns ids.
+      expect(debitWrites).toEqual(['moveDebits']);
+      for (const id of ids) {
+        // A single GET adds the history and what re-presents the debit; an event carries the rest.
+        const { events: _events, attempts: _attempts, represented_by: _representedBy, ...debit } = (await t.call('GET', `/v1/debits/${id}`, { key: merchant.key })).body;
+        expect(debit.status).toBe('succeeded');
+        const published = (await t.call('GET', `/v1/events?type=debit.succeeded&object_id=${id}`, { key: merchant.key })).body.data;
+        expect(published.map((event: { data: { object: unknown } }) => event.data.object)).toEqual([debit]);
+      }
+    });
+
     it('fails a round\'s refused debits together: one debit write for the round, each with its failure and event', async () => {
       const ids: string[] = [];
       for (let serial = 1; serial <= 3; serial += 1) {

@@ -46,6 +46,8 @@ export interface SubmissionStore {
   updateDebit(id: string, change: InstructionChange, patch: DebitPatch, at: string): Promise<boolean>;
   /** updateDebit for many debits at once, in one statement; returns the debits that moved, as they are now. */
   updateDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<DebitRow[]>;
+  /** updateDebits for a caller that holds the debits as they were: returns only the ids of those that moved. */
+  moveDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<Set<string>>;
 
   insertAttempts(rows: readonly AttemptRow[]): Promise<void>;
   listAttempts(debitId: string): Promise<AttemptRow[]>;
