@@ -116,7 +116,8 @@ export interface InstructionKindAdapter {
   insertEvents(tx: KindStore, rows: readonly EventInput[]): Promise<void>;
   sender(channelId: string): FlowLookup<Sender>;
   claimOpenAttempts(store: KindStore, now: string, limit: number, owner: string, leaseUntil: string): Promise<InstructionAttempt[]>;
-  updateAttempts(tx: KindStore, updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<InstructionAttempt[]>;
+  /** Applies an attempt change fenced on the lease (as SubmissionStore.updateAttempts); returns the ids of the attempts changed. */
+  moveAttempts(tx: KindStore, updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<Set<string>>;
   /**
    * Moves the instructions of succeeded attempts and posts their ledger transactions; returns their
    * ids, channels and rows as written. Each attempt comes with the one the worker sent (the object
@@ -235,7 +236,7 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
       ),
     sender: (channelId) => senderOf(ctx.connectors.debitSubmit(channelId), (flow, one) => flow.submitDebit(one), (flow, many) => flow.submitDebits(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenAttempts(now, limit, owner, leaseUntil)).map(fromDebitAttempt),
-    updateAttempts: async (tx, updates, change, owner, at) => (await tx.updateAttempts(updates, change, owner, at)).map(fromDebitAttempt),
+    moveAttempts: (tx, updates, change, owner, at) => tx.moveAttempts(updates, change, owner, at),
     async succeed(tx, now, step, moved) {
       const at = now.toISOString();
       const change = step.instruction!;
@@ -378,7 +379,7 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
     },
     sender: (channelId) => senderOf(ctx.connectors.payoutSubmit(channelId), (flow, one) => flow.submitPayout(one), (flow, many) => flow.submitPayouts(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenPayoutAttempts(now, limit, owner, leaseUntil)).map(fromPayoutAttempt),
-    updateAttempts: async (tx, updates, change, owner, at) => (await tx.updatePayoutAttempts(updates, change, owner, at)).map(fromPayoutAttempt),
+    moveAttempts: async (tx, updates, change, owner, at) => new Set((await tx.updatePayoutAttempts(updates, change, owner, at)).map((attempt) => attempt.id)),
     async succeed(tx, now, step, moved) {
       const at = now.toISOString();
       const payouts = await tx.updatePayouts(moved.map(({ attempt }) => ({ id: attempt.instruction_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);

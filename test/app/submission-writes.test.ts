@@ -33,7 +33,7 @@ for (const engine of ENGINES) {
       const ctx = t.hub.ctx;
       const attemptWrites: string[][] = [];
       const watch = watchTransactions(ctx.store, (_, method, args) => {
-        if (method !== 'updateAttempts') return;
+        if (method !== 'moveAttempts') return;
         const [updates, change] = args as [readonly unknown[], { to: string | null }];
         attemptWrites.push(updates.map(() => change.to ?? '(kept)'));
       });
@@ -130,7 +130,7 @@ for (const engine of ENGINES) {
       const ctx = t.hub.ctx;
       const transactions: string[][] = [];
       const watch = watchTransactions(ctx.store, (transaction, method) => {
-        if (method === 'updateAttempts' || method === 'claimPendingDebits') (transactions[transaction] ??= []).push(method);
+        if (method === 'moveAttempts' || method === 'claimPendingDebits') (transactions[transaction] ??= []).push(method);
       });
       const worker = new SubmissionWorker(ctx, 'merged-test');
       try {
@@ -146,7 +146,7 @@ for (const engine of ENGINES) {
 
       // Three rounds of 10, 10 and 5: the first two rounds' answers go with the next claim; the last round, not full, applies its own.
       const writing = transactions.filter((calls) => calls.length > 0);
-      expect(writing.slice(0, 4)).toEqual([['claimPendingDebits'], ['updateAttempts', 'claimPendingDebits'], ['updateAttempts', 'claimPendingDebits'], ['updateAttempts']]);
+      expect(writing.slice(0, 4)).toEqual([['claimPendingDebits'], ['moveAttempts', 'claimPendingDebits'], ['moveAttempts', 'claimPendingDebits'], ['moveAttempts']]);
     });
   });
 }

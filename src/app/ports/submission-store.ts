@@ -64,4 +64,6 @@ export interface SubmissionStore {
   updateAttempt(id: string, change: AttemptChange, owner: string, patch: AttemptPatch, at: string): Promise<boolean>;
   /** updateAttempt for many attempts at once; returns the attempts that moved, as they are now. */
   updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<AttemptRow[]>;
+  /** updateAttempts for a caller that holds the attempts as they were: returns only the ids of those changed. */
+  moveAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<Set<string>>;
 }
