@@ -111,13 +111,19 @@ export interface InstructionKindAdapter {
   readonly kind: InstructionKind;
   /** Claims due pending instructions (the table's `claimed` move) and reroutes those going out again. */
   claim(tx: KindStore, at: string, limit: number, router: Router, unavailable: ReadonlySet<string>): Promise<ClaimedInstruction[]>;
-  insertAttempts(tx: KindStore, rows: readonly InstructionAttempt[]): Promise<void>;
+  /** Writes the attempts of claimed instructions, each with the claim it was made for. */
+  insertAttempts(tx: KindStore, rows: readonly { claimed: ClaimedInstruction; attempt: InstructionAttempt }[]): Promise<void>;
   insertEvents(tx: KindStore, rows: readonly EventInput[]): Promise<void>;
   sender(channelId: string): FlowLookup<Sender>;
   claimOpenAttempts(store: KindStore, now: string, limit: number, owner: string, leaseUntil: string): Promise<InstructionAttempt[]>;
-  updateAttempts(tx: KindStore, updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<InstructionAttempt[]>;
-  /** Moves the instructions of succeeded attempts and posts their ledger transactions; returns their ids, channels and rows as written. */
-  succeed(tx: KindStore, now: Date, step: Step, moved: readonly InstructionAttempt[]): Promise<{ id: string; channelId: string | null; held: Held }[]>;
+  /** Applies an attempt change fenced on the lease (as SubmissionStore.updateAttempts); returns the ids of the attempts changed. */
+  moveAttempts(tx: KindStore, updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<Set<string>>;
+  /**
+   * Moves the instructions of succeeded attempts and posts their ledger transactions; returns their
+   * ids, channels and rows as written. Each attempt comes with the one the worker sent (the object
+   * insertAttempts wrote, when this process sent it): the adapter may hold its instruction's row.
+   */
+  succeed(tx: KindStore, now: Date, step: Step, moved: readonly { attempt: InstructionAttempt; sent: InstructionAttempt }[]): Promise<{ id: string; channelId: string | null; held: Held }[]>;
   attemptCount(tx: KindStore, id: string): Promise<number>;
   /** Applies a table change with a patch of `next_action_at` or of the failure; false when the row was not in `change.from`. */
   update(tx: KindStore, id: string, change: InstructionChange, patch: InstructionPatch, at: string): Promise<boolean>;
@@ -162,17 +168,19 @@ function absentChannels(attempts: readonly InstructionAttempt[], id: string): Se
 /** Debits: attempts in `attempts`, sent through the channel's DebitSubmit flow. */
 export function debitKind(ctx: AppContext): InstructionKindAdapter {
   // What each claimed debit carries to its flow, found by the object the worker holds: nothing to clear.
-  const rows = new WeakMap<ClaimedInstruction, ClaimedDebit>();
+  const claims = new WeakMap<ClaimedInstruction, ClaimedDebit>();
   // The debits as the claim and the success wrote them (a rerouted one patched in place), for their events.
   const held = new HeldRows<DebitRow>();
+  // The debits as claimed, by the attempt written for each: their success needs no read back.
+  const sentRows = new WeakMap<InstructionAttempt, DebitRow>();
   const claimed = (claim: ClaimedDebit): ClaimedInstruction => {
     const entry = { id: claim.debit.id, channelId: claim.debit.channel_id!, attemptNumber: claim.debit.attempt_count };
-    rows.set(entry, claim);
+    claims.set(entry, claim);
     held.hold(entry, claim.debit);
     return entry;
   };
   const instruction = (entry: ClaimedInstruction, attempt: InstructionAttempt) => {
-    const claim = rows.get(entry);
+    const claim = claims.get(entry);
     invariant(claim !== undefined, `debit ${entry.id} was not claimed by this worker`);
     const { debit, mandate } = claim;
     const vault = ctx.vault;
@@ -212,7 +220,13 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
       }
       return debits.map(claimed);
     },
-    insertAttempts: (tx, rows) => tx.insertAttempts(rows.map(toDebitAttempt)),
+    insertAttempts(tx, rows) {
+      for (const { claimed, attempt } of rows) {
+        const claim = claims.get(claimed);
+        if (claim !== undefined) sentRows.set(attempt, claim.debit);
+      }
+      return tx.insertAttempts(rows.map(({ attempt }) => toDebitAttempt(attempt)));
+    },
     insertEvents: (tx, rows) =>
       writeDebitEvents(
         ctx.presenters,
@@ -222,10 +236,26 @@ export function debitKind(ctx: AppContext): InstructionKindAdapter {
       ),
     sender: (channelId) => senderOf(ctx.connectors.debitSubmit(channelId), (flow, one) => flow.submitDebit(one), (flow, many) => flow.submitDebits(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenAttempts(now, limit, owner, leaseUntil)).map(fromDebitAttempt),
-    updateAttempts: async (tx, updates, change, owner, at) => (await tx.updateAttempts(updates, change, owner, at)).map(fromDebitAttempt),
+    moveAttempts: (tx, updates, change, owner, at) => tx.moveAttempts(updates, change, owner, at),
     async succeed(tx, now, step, moved) {
       const at = now.toISOString();
-      const debits = await tx.updateDebits(moved.map((attempt) => ({ id: attempt.instruction_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);
+      const change = step.instruction!;
+      // A debit this process claimed and sent is held as the claim wrote it, and nothing else
+      // writes a submitted debit (its attempt is leased to this worker: the fence on the attempts
+      // before this): it is moved without being read back, and is that row with the change's
+      // columns; a whole row read back cost more than the update itself. The others (asked about
+      // by the query loop) are read back as they are moved.
+      const patch = (attempt: InstructionAttempt) => ({ id: attempt.instruction_id, patch: { channel_id: attempt.channel_id } });
+      const known = moved.flatMap(({ attempt, sent }) => {
+        const row = sentRows.get(sent);
+        return row === undefined ? [] : [{ attempt, row }];
+      });
+      const movedIds = known.length === 0 ? new Set<string>() : await tx.moveDebits(known.map(({ attempt }) => patch(attempt)), change, at);
+      const debits = known
+        .filter(({ attempt }) => movedIds.has(attempt.instruction_id))
+        .map(({ attempt, row }): DebitRow => ({ ...row, channel_id: attempt.channel_id, ...(change.to === null ? {} : { status: change.to }), updated_at: at }));
+      const unknown = moved.filter(({ sent }) => !sentRows.has(sent)).map(({ attempt }) => patch(attempt));
+      if (unknown.length > 0) debits.push(...(await tx.updateDebits(unknown, change, at)));
       invariant(debits.length === moved.length, `${moved.length - debits.length} debits of succeeded attempts are not submitted`);
       const date = businessDate(now);
       await tx.postLedgerTransactions(
@@ -330,7 +360,7 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
       }
       return payouts.map(claimed);
     },
-    insertAttempts: (tx, rows) => tx.insertPayoutAttempts(rows.map(toPayoutAttempt)),
+    insertAttempts: (tx, rows) => tx.insertPayoutAttempts(rows.map(({ attempt }) => toPayoutAttempt(attempt))),
     async insertEvents(tx, rows) {
       // A refund's events are `refund.*` (SPEC §16): the payouts as they are now in the
       // transaction tell refunds apart and are carried in the public events; those the caller
@@ -349,10 +379,10 @@ export function payoutKind(ctx: AppContext): InstructionKindAdapter {
     },
     sender: (channelId) => senderOf(ctx.connectors.payoutSubmit(channelId), (flow, one) => flow.submitPayout(one), (flow, many) => flow.submitPayouts(many), instruction),
     claimOpenAttempts: async (store, now, limit, owner, leaseUntil) => (await store.claimOpenPayoutAttempts(now, limit, owner, leaseUntil)).map(fromPayoutAttempt),
-    updateAttempts: async (tx, updates, change, owner, at) => (await tx.updatePayoutAttempts(updates, change, owner, at)).map(fromPayoutAttempt),
+    moveAttempts: async (tx, updates, change, owner, at) => new Set((await tx.updatePayoutAttempts(updates, change, owner, at)).map((attempt) => attempt.id)),
     async succeed(tx, now, step, moved) {
       const at = now.toISOString();
-      const payouts = await tx.updatePayouts(moved.map((attempt) => ({ id: attempt.instruction_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);
+      const payouts = await tx.updatePayouts(moved.map(({ attempt }) => ({ id: attempt.instruction_id, patch: { channel_id: attempt.channel_id } })), step.instruction!, at);
       invariant(payouts.length === moved.length, `${moved.length - payouts.length} payouts of succeeded attempts are not submitted`);
       const date = businessDate(now);
       await tx.postLedgerTransactions(

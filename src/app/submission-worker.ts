@@ -235,7 +235,7 @@ export class SubmissionWorker {
           updated_at: at,
         } satisfies InstructionAttempt,
       }));
-      await kind.insertAttempts(tx, attempts.map(({ attempt }) => attempt));
+      await kind.insertAttempts(tx, attempts);
       await kind.insertEvents(tx, attempts.map(({ claimed, attempt }) => ({ instructionId: attempt.instruction_id, type: CLAIMED.event, status: CLAIMED.status, at, data: { channel: attempt.channel_id, attempt: attempt.attempt_number }, held: claimed })));
       return attempts;
     });
@@ -372,13 +372,19 @@ export class SubmissionWorker {
 
   async #apply(kind: InstructionKindAdapter, tx: KindStore, now: Date, step: Step, answered: readonly Answered[]): Promise<void> {
     const at = now.toISOString();
-    const moved = await kind.updateAttempts(tx, answered.map((entry) => ({ id: entry.attempt.id, patch: this.#attemptPatch(now, entry) })), step.attempt, this.owner, at);
+    // The attempts are held as they were leased (or written, for a round's own sends), and only
+    // their lease holder writes them: the fence's survivors are those rows with the patch, the
+    // state and the time, not read back (a whole row each cost more than the update).
+    const patched = answered.map((entry) => ({ entry, patch: this.#attemptPatch(now, entry) }));
+    const movedIds = await kind.moveAttempts(tx, patched.map(({ entry, patch }) => ({ id: entry.attempt.id, patch })), step.attempt, this.owner, at);
+    const state = step.attempt.to;
+    const moved = patched.filter(({ entry }) => movedIds.has(entry.attempt.id)).map(({ entry, patch }): InstructionAttempt => ({ ...entry.attempt, ...patch, ...(state === null ? {} : { state }), updated_at: at }));
     if (moved.length === 0 || step.instruction === null) return;
     const byId = new Map(answered.map((entry) => [entry.attempt.id, entry]));
     switch (step.status) {
       case 'succeeded': {
         // Set-based: the instructions move with one statement, the ledger posts each with every balance moved once.
-        const done = await kind.succeed(tx, now, step, moved);
+        const done = await kind.succeed(tx, now, step, moved.map((attempt) => ({ attempt, sent: byId.get(attempt.id)!.attempt })));
         const references = new Map(moved.map((attempt) => [attempt.instruction_id, attempt.channel_reference]));
         await kind.insertEvents(tx, done.map(({ id, channelId, held }) => ({ instructionId: id, type: step.event!, status: step.status, at, data: { channel: channelId, channel_reference: references.get(id) }, held })));
         return;

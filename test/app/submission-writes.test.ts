@@ -33,7 +33,7 @@ for (const engine of ENGINES) {
       const ctx = t.hub.ctx;
       const attemptWrites: string[][] = [];
       const watch = watchTransactions(ctx.store, (_, method, args) => {
-        if (method !== 'updateAttempts') return;
+        if (method !== 'moveAttempts') return;
         const [updates, change] = args as [readonly unknown[], { to: string | null }];
         attemptWrites.push(updates.map(() => change.to ?? '(kept)'));
       });
@@ -50,6 +50,38 @@ for (const engine of ENGINES) {
         const debit = (await t.call('GET', `/v1/debits/${id}`, { key: merchant.key })).body;
         expect(debit.status).toBe('succeeded');
         expect(debit.attempts.map((attempt: { state: string; channel_reference: string | null }) => [attempt.state, attempt.channel_reference !== null])).toEqual([['succeeded', true]]);
+      }
+    });
+
+    it('moves the debits it sent to succeeded without reading them back, and their events carry each debit as stored', async () => {
+      const ids: string[] = [];
+      for (let serial = 1; serial <= 3; serial += 1) {
+        const mandateId = await createMandate(t, merchant.key, cardNumber('622202', 7500 + serial));
+        const response = await t.call('POST', '/v1/debits', { key: merchant.key, body: { currency: 'CNY', mandate_id: mandateId, amount: 700 * serial, reference: `HELD-${serial}` } });
+        expect(response.status, JSON.stringify(response.body)).toBe(201);
+        ids.push(response.body.id);
+      }
+
+      const ctx = t.hub.ctx;
+      const debitWrites: string[] = [];
+      const watch = watchTransactions(ctx.store, (_, method) => {
+        if (method === 'updateDebits' || method === 'moveDebits' || method === 'updateDebit') debitWrites.push(method);
+      });
+      try {
+        const worker = new SubmissionWorker(ctx, 'held-test');
+        expect(await worker.submitRound()).toBe(3);
+      } finally {
+        watch.restore();
+      }
+
+      // The claim is the round's only read of the debits; their success is one write that returns ids.
+      expect(debitWrites).toEqual(['moveDebits']);
+      for (const id of ids) {
+        // A single GET adds the history and what re-presents the debit; an event carries the rest.
+        const { events: _events, attempts: _attempts, represented_by: _representedBy, ...debit } = (await t.call('GET', `/v1/debits/${id}`, { key: merchant.key })).body;
+        expect(debit.status).toBe('succeeded');
+        const published = (await t.call('GET', `/v1/events?type=debit.succeeded&object_id=${id}`, { key: merchant.key })).body.data;
+        expect(published.map((event: { data: { object: unknown } }) => event.data.object)).toEqual([debit]);
       }
     });
 
@@ -98,7 +130,7 @@ for (const engine of ENGINES) {
       const ctx = t.hub.ctx;
       const transactions: string[][] = [];
       const watch = watchTransactions(ctx.store, (transaction, method) => {
-        if (method === 'updateAttempts' || method === 'claimPendingDebits') (transactions[transaction] ??= []).push(method);
+        if (method === 'moveAttempts' || method === 'claimPendingDebits') (transactions[transaction] ??= []).push(method);
       });
       const worker = new SubmissionWorker(ctx, 'merged-test');
       try {
@@ -114,7 +146,7 @@ for (const engine of ENGINES) {
 
       // Three rounds of 10, 10 and 5: the first two rounds' answers go with the next claim; the last round, not full, applies its own.
       const writing = transactions.filter((calls) => calls.length > 0);
-      expect(writing.slice(0, 4)).toEqual([['claimPendingDebits'], ['updateAttempts', 'claimPendingDebits'], ['updateAttempts', 'claimPendingDebits'], ['updateAttempts']]);
+      expect(writing.slice(0, 4)).toEqual([['claimPendingDebits'], ['moveAttempts', 'claimPendingDebits'], ['moveAttempts', 'claimPendingDebits'], ['moveAttempts']]);
     });
   });
 }

@@ -46,6 +46,8 @@ export interface SubmissionStore {
   updateDebit(id: string, change: InstructionChange, patch: DebitPatch, at: string): Promise<boolean>;
   /** updateDebit for many debits at once, in one statement; returns the debits that moved, as they are now. */
   updateDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<DebitRow[]>;
+  /** updateDebits for a caller that holds the debits as they were: returns only the ids of those that moved. */
+  moveDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<Set<string>>;
 
   insertAttempts(rows: readonly AttemptRow[]): Promise<void>;
   listAttempts(debitId: string): Promise<AttemptRow[]>;
@@ -62,4 +64,6 @@ export interface SubmissionStore {
   updateAttempt(id: string, change: AttemptChange, owner: string, patch: AttemptPatch, at: string): Promise<boolean>;
   /** updateAttempt for many attempts at once; returns the attempts that moved, as they are now. */
   updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<AttemptRow[]>;
+  /** updateAttempts for a caller that holds the attempts as they were: returns only the ids of those changed. */
+  moveAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<Set<string>>;
 }

@@ -20,6 +20,9 @@ export interface Connection {
   readonly sqlite?: SQLiteConnection | undefined;
 }
 
+/** What `updateMany` returns of each row it changed: all of it, or its id. */
+export type UpdateReturning = 'row' | 'id';
+
 /** A condition on the rows that `updateMany` may change, written with the statement's placeholders. */
 export interface Fence {
   /** The condition's text; `param(i)` is the placeholder of `parameters[i]`, `qualifier` the table's (`t.` or nothing). */
@@ -87,9 +90,11 @@ export interface Dialect {
   insertOrMerge<Row, Returned = never>(on: Connection, table: BulkTable<Row>, rows: readonly Row[], tail: string): Promise<Returned[]>;
   /**
    * Applies each row's patch (and `updated_at = at`) where the row still passes `fence`, and
-   * returns the rows changed, as they are now.
+   * returns the rows changed, as they are now; with `returning` 'id', only their ids (`Returned`
+   * is then `{ id: string }`), for a caller that holds the rows: a whole row costs SQLite a copy
+   * of every column and Node an object, several times the update's own work for a wide row.
    */
-  updateMany<Row extends { id: string }>(on: Connection, table: BulkTable<Row>, updates: readonly { id: string; patch: Partial<Row> }[], at: string, fence: Fence): Promise<Row[]>;
+  updateMany<Row extends { id: string }, Returned extends { id: string } = Row>(on: Connection, table: BulkTable<Row>, updates: readonly { id: string; patch: Partial<Row> }[], at: string, fence: Fence, returning?: UpdateReturning): Promise<Returned[]>;
 }
 
 /** The columns `updates` set, grouped: rows whose patches set the same columns can share a statement. */

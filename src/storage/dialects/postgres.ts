@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import type { BulkTable } from '../tables.js';
-import { byShape, type Connection, type Dialect, type Fence, type Lockable } from './dialect.js';
+import { byShape, type Connection, type Dialect, type Fence, type Lockable, type UpdateReturning } from './dialect.js';
 
 /** The texts already built, by table and tail: one per table, however many rows (the arrays carry them). */
 const insertTexts = new Map<string, string>();
@@ -66,14 +66,15 @@ export const postgres: Dialect = {
   updateMany: updateMany,
 };
 
-async function updateMany<Row extends { id: string }>(
+async function updateMany<Row extends { id: string }, Returned extends { id: string } = Row>(
   on: Connection,
   table: BulkTable<Row>,
   updates: readonly { id: string; patch: Partial<Row> }[],
   at: string,
   fence: Fence,
-): Promise<Row[]> {
-  const changed: Row[] = [];
+  returning: UpdateReturning = 'row',
+): Promise<Returned[]> {
+  const changed: Returned[] = [];
   for (const { columns, updates: group } of byShape(updates)) {
     const type = (column: string) => table.columns.find((c) => c.name === column)!.type;
     const sets = [...columns.map((column) => `"${column}" = v."${column}"`), `updated_at = $1`].join(', ');
@@ -84,9 +85,9 @@ async function updateMany<Row extends { id: string }>(
     // touched and take them by primary key. Without it, a fence on a column whose statistics
     // say it is rare (status = 'submitted' right after a bulk load) can make it drive from a
     // scan of the whole table, joining each row against the array: seconds, not milliseconds.
-    const text = `update "${table.name}" as t set ${sets} from unnest(${arrays}) as v(${names}) where t.id = any($2::text[]) and t.id = v.id and ${fence.text((index) => `$${first + index}`, 't.')} returning t.*`;
+    const text = `update "${table.name}" as t set ${sets} from unnest(${arrays}) as v(${names}) where t.id = any($2::text[]) and t.id = v.id and ${fence.text((index) => `$${first + index}`, 't.')} returning ${returning === 'id' ? 't.id' : 't.*'}`;
     const parameters = [at, group.map((update) => update.id), ...columns.map((column) => group.map((update) => update.patch[column] ?? null)), ...fence.parameters];
-    changed.push(...(await on.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows);
+    changed.push(...(await on.db.executeQuery<Returned>(CompiledQuery.raw(text, parameters))).rows);
   }
   return changed;
 }

@@ -1,7 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
 import type { BulkTable } from '../tables.js';
-import { byShape, type Connection, type Dialect, type Fence, type Lockable, type SQLiteConnection } from './dialect.js';
+import { byShape, type Connection, type Dialect, type Fence, type Lockable, type SQLiteConnection, type UpdateReturning } from './dialect.js';
 
 const PARAMETERS_MAX = 32_766;
 const ROWS_MAX = 500;
@@ -186,31 +186,32 @@ export const sqlite: Dialect = {
  * by primary key, rather than walking an index on the fence's column (`status`, `state`) and
  * scanning the array for every row it finds there.
  */
-async function updateMany<Row extends { id: string }>(
+async function updateMany<Row extends { id: string }, Returned extends { id: string } = Row>(
   on: Connection,
   table: BulkTable<Row>,
   updates: readonly { id: string; patch: Partial<Row> }[],
   at: string,
   fence: Fence,
-): Promise<Row[]> {
-  const changed: Row[] = [];
+  returning: UpdateReturning = 'row',
+): Promise<Returned[]> {
+  const changed: Returned[] = [];
   for (const { columns, updates: group } of byShape(updates)) {
     const values = columns.map((column, index) => `value ->> ${index + 1} as "${column}"`);
     const sets = [...columns.map((column) => `"${column}" = v."${column}"`), '"updated_at" = ?'].join(', ');
-    const text = `update "${table.name}" set ${sets} from (select value ->> 0 as id${values.map((value) => `, ${value}`).join('')} from json_each(?)) as v where "${table.name}".id = v.id and ${fence.text(() => '?', `+"${table.name}".`)} returning *`;
+    const text = `update "${table.name}" set ${sets} from (select value ->> 0 as id${values.map((value) => `, ${value}`).join('')} from json_each(?)) as v where "${table.name}".id = v.id and ${fence.text(() => '?', `+"${table.name}".`)} returning ${returning === 'id' ? 'id' : '*'}`;
     if (new Set(group.map((update) => update.id)).size < group.length) {
       // The same row twice: applied in order, one statement each, as the second sees the first's change.
-      for (const update of group) changed.push(...(await updateRows<Row>(on, text, at, [update], columns, fence)));
+      for (const update of group) changed.push(...(await updateRows<Row, Returned>(on, text, at, [update], columns, fence)));
     } else {
-      changed.push(...(await updateRows<Row>(on, text, at, group, columns, fence)));
+      changed.push(...(await updateRows<Row, Returned>(on, text, at, group, columns, fence)));
     }
   }
   return changed;
 }
 
-async function updateRows<Row>(on: Connection, text: string, at: string, group: readonly { id: string; patch: Partial<Row> }[], columns: readonly (keyof Row & string)[], fence: Fence): Promise<Row[]> {
+async function updateRows<Row, Returned>(on: Connection, text: string, at: string, group: readonly { id: string; patch: Partial<Row> }[], columns: readonly (keyof Row & string)[], fence: Fence): Promise<Returned[]> {
   const rows = JSON.stringify(group.map(({ id, patch }) => [id, ...columns.map((column) => patch[column] ?? null)]));
   const parameters = [at, rows, ...fence.parameters];
-  if (on.sqlite !== undefined) return preparedOn(on.sqlite, text).all(parameters) as Row[];
-  return (await on.db.executeQuery<Row>(CompiledQuery.raw(text, parameters))).rows;
+  if (on.sqlite !== undefined) return preparedOn(on.sqlite, text).all(parameters) as Returned[];
+  return (await on.db.executeQuery<Returned>(CompiledQuery.raw(text, parameters))).rows;
 }

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { OPEN_ATTEMPT_STATES, type AttemptChange } from '../../core/index.js';
 import type { AttemptPatch, AttemptRow } from '../../app/ports.js';
 import { ATTEMPTS_TABLE } from '../tables.js';
-import { updateMany, insertMany, assertIssued, type Executor, type StoreContext } from './shared.js';
+import type { Fence } from '../dialects/dialect.js';
+import { updateMany, updateManyIds, insertMany, assertIssued, type Executor, type StoreContext } from './shared.js';
 
 /** Attempts: their inserts, leases and fenced updates. */
 export class Attempts {
@@ -62,11 +63,22 @@ export class Attempts {
   }
 
   async updateAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<AttemptRow[]> {
-    assertIssued(change);
-    // The states come from the table's closed list, never from input.
-    const states = change.from.map((state) => `'${state}'`).join(', ');
-    const to = change.to;
-    const rows = to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, state: to } }));
-    return updateMany(this.context, ATTEMPTS_TABLE, rows, at, { text: (param, t) => `${t}state in (${states}) and ${t}lease_owner = ${param(0)}`, parameters: [owner] });
+    const { rows, fence } = fencedAttempts(updates, change, owner);
+    return updateMany(this.context, ATTEMPTS_TABLE, rows, at, fence);
   }
+
+  async moveAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string, at: string): Promise<Set<string>> {
+    const { rows, fence } = fencedAttempts(updates, change, owner);
+    return updateManyIds(this.context, ATTEMPTS_TABLE, rows, at, fence);
+  }
+}
+
+/** The attempts' patches with the change's state, and the fence: still in one of its states, and leased to `owner`. */
+function fencedAttempts(updates: readonly { id: string; patch: AttemptPatch }[], change: AttemptChange, owner: string): { rows: { id: string; patch: AttemptPatch & { state?: AttemptRow['state'] } }[]; fence: Fence } {
+  assertIssued(change);
+  // The states come from the table's closed list, never from input.
+  const states = change.from.map((state) => `'${state}'`).join(', ');
+  const to = change.to;
+  const rows = to === null ? [...updates] : updates.map(({ id, patch }) => ({ id, patch: { ...patch, state: to } }));
+  return { rows, fence: { text: (param, t) => `${t}state in (${states}) and ${t}lease_owner = ${param(0)}`, parameters: [owner] } };
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { invariant, type InstructionChange } from '../../core/index.js';
 import type { ClaimedDebit, DebitEventRow, DebitFilter, DebitPatch, DebitRow, MandateRow, Page } from '../../app/ports.js';
 import { DEBIT_EVENTS_TABLE, DEBITS_TABLE } from '../tables.js';
-import { page, selectIn, updateMany, insertMany, inserted, assertIssued, type Executor, type StoreContext } from './shared.js';
+import { page, selectIn, updateMany, updateManyIds, insertMany, inserted, assertIssued, type Executor, type StoreContext } from './shared.js';
 
 /** Debits, their events, and the claim of pending debits. */
 export class Debits {
@@ -87,6 +87,13 @@ export class Debits {
     const to = change.to;
     const rows = to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, status: to } }));
     return updateMany(this.context, DEBITS_TABLE, rows, at, this.context.dialect.oneOf('status', change.from));
+  }
+
+  async moveDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<Set<string>> {
+    assertIssued(change);
+    const to = change.to;
+    const rows = to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, status: to } }));
+    return updateManyIds(this.context, DEBITS_TABLE, rows, at, this.context.dialect.oneOf('status', change.from));
   }
 
   async claimPendingDebits(claim: InstructionChange, now: string, limit: number): Promise<ClaimedDebit[]> {

@@ -61,6 +61,12 @@ export function updateMany<Row extends { id: string }>(context: StoreContext, ta
   return context.dialect.updateMany(context, table, updates, at, fence);
 }
 
+/** updateMany for a caller that holds the rows: returns only the ids of those changed. */
+export async function updateManyIds<Row extends { id: string }>(context: StoreContext, table: BulkTable<Row>, updates: readonly { id: string; patch: Partial<Row> }[], at: string, fence: Fence): Promise<Set<string>> {
+  const changed = await context.dialect.updateMany<Row, { id: string }>(context, table, updates, at, fence, 'id');
+  return new Set(changed.map((row) => row.id));
+}
+
 /** Inserts the rows that do not conflict with existing ones; returns the ids of those inserted. */
 export async function insertNew<Row extends { id: string }>(context: StoreContext, table: BulkTable<Row>, rows: readonly Row[]): Promise<Set<string>> {
   const inserted = await context.dialect.insertOrMerge<Row, { id: string }>(context, table, rows, 'on conflict do nothing returning id');
