@@ -20,7 +20,7 @@ import * as webhookEndpoints from './018-webhook-endpoints.js';
 import * as events from './019-events.js';
 import * as reconciliationLatestAttempt from './022-reconciliation-latest-attempt.js';
 import * as reconciliationLinesByKey from './023-reconciliation-lines-by-key.js';
-import * as debitIndexesWithoutNulls from './025-debit-indexes-without-nulls.js';
+import * as debitIndexesWithoutNulls from './024-debit-indexes-without-nulls.js';
 import * as notices from './021-notices.js';
 import * as webhookDeliveries from './020-webhook-deliveries.js';
 
@@ -49,7 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '021-notices': notices,
   '022-reconciliation-latest-attempt': reconciliationLatestAttempt,
   '023-reconciliation-lines-by-key': reconciliationLinesByKey,
-  '025-debit-indexes-without-nulls': debitIndexesWithoutNulls,
+  '024-debit-indexes-without-nulls': debitIndexesWithoutNulls,
 };
 
 export const migrationProvider: MigrationProvider = {
