@@ -101,7 +101,7 @@ export const sqlite: Dialect = {
   lockRows: <Query extends Lockable<Query>>(query: Query) => query,
   skipLocked: <Query extends Lockable<Query>>(query: Query) => query,
 
-  placeholders: (text) => questionMarked(text),
+  placeholders: questionMarked,
 
   inList: (column, list) => ({ text: `${column} in (select value from json_each(?))`, parameters: [JSON.stringify(list)] }),
 

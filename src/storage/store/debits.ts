@@ -83,17 +83,11 @@ export class Debits {
   }
 
   async updateDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<DebitRow[]> {
-    assertIssued(change);
-    const to = change.to;
-    const rows = to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, status: to } }));
-    return updateMany(this.context, DEBITS_TABLE, rows, at, this.context.dialect.oneOf('status', change.from));
+    return updateMany(this.context, DEBITS_TABLE, withStatus(updates, change), at, this.context.dialect.oneOf('status', change.from));
   }
 
   async moveDebits(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange, at: string): Promise<Set<string>> {
-    assertIssued(change);
-    const to = change.to;
-    const rows = to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, status: to } }));
-    return updateManyIds(this.context, DEBITS_TABLE, rows, at, this.context.dialect.oneOf('status', change.from));
+    return updateManyIds(this.context, DEBITS_TABLE, withStatus(updates, change), at, this.context.dialect.oneOf('status', change.from));
   }
 
   async claimPendingDebits(claim: InstructionChange, now: string, limit: number): Promise<ClaimedDebit[]> {
@@ -155,4 +149,11 @@ export class Debits {
       .execute();
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
+}
+
+/** The debits' patches with the change's status (none when it keeps the status); the change must be one the table issues. */
+function withStatus(updates: readonly { id: string; patch: DebitPatch }[], change: InstructionChange): readonly { id: string; patch: DebitPatch }[] {
+  assertIssued(change);
+  const to = change.to;
+  return to === null ? updates : updates.map(({ id, patch }) => ({ id, patch: { ...patch, status: to } }));
 }
