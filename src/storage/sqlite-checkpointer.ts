@@ -16,9 +16,13 @@ export const CHECKPOINT_AFTER_COMMITS = 200;
 /** Pause of the checkpointer after a checkpoint, so that it copies the frames of many commits at once. */
 const PAUSE_MS = 100;
 
-/** Slots of the shared counters: the commits seen so far, and the stop flag. */
+/** Slots of the shared counters: the commits so far, the stop flag, and the commits the last checkpoint that ended had seen. */
 const COMMITS = 0;
 const STOP = 1;
+const CAUGHT_UP = 2;
+
+/** `Atomics.waitAsync` (ES2024; Node has it, the project's lib, ES2023, does not name it). */
+const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
 /**
  * The thread's code (a script, not a module of ours: worker threads do not share the loader
@@ -46,6 +50,8 @@ while (Atomics.load(signals, ${STOP}) === 0) {
   try {
     checkpoint.get();
   } catch {}
+  Atomics.store(signals, ${CAUGHT_UP}, commits);
+  Atomics.notify(signals, ${CAUGHT_UP});
   Atomics.wait(signals, ${STOP}, 0, ${PAUSE_MS});
 }
 db.close();
@@ -65,7 +71,7 @@ db.close();
 export class Checkpointer {
   readonly #file: string;
   readonly #startAfter: number;
-  readonly #signals = new Int32Array(new SharedArrayBuffer(8));
+  readonly #signals = new Int32Array(new SharedArrayBuffer(12));
   #commits = 0;
   #worker: Worker | undefined;
   #exited: Promise<void> | undefined;
@@ -88,6 +94,20 @@ export class Checkpointer {
     }
     Atomics.store(this.#signals, COMMITS, this.#commits | 0);
     Atomics.notify(this.#signals, COMMITS);
+  }
+
+  /**
+   * Resolves once a checkpoint begun after the latest commit has ended: every page committed so
+   * far is then in the database file (at once when the thread does not run).
+   */
+  async caughtUp(): Promise<void> {
+    const target = this.#commits | 0;
+    for (;;) {
+      const seen = Atomics.load(this.#signals, CAUGHT_UP);
+      if (((seen - target) | 0) >= 0 || !this.running) return;
+      const { async, value } = waitAsync(this.#signals, CAUGHT_UP, seen);
+      if (async) await Promise.race([value, this.#exited]);
+    }
   }
 
   /** Stops the thread and waits until its connection is closed. */

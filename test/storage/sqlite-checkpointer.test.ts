@@ -8,15 +8,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { WAL_PAGES_MAX } from '../../src/storage/sqlite-checkpointer.js';
 
-/** Waits until `check` holds, polling; fails with `what` after 20 s. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('SQLite checkpoints on a thread of their own', () => {
   let dir: string;
   let file: string;
@@ -49,7 +40,8 @@ describe('SQLite checkpoints on a thread of their own', () => {
     await commit(40);
     expect(WAL_PAGES_MAX).toBeGreaterThan(40 * 17);
     expect(handle.checkpointer!.running).toBe(true);
-    await until(() => fs.statSync(file).size > sizeBefore + 40 * 64 * 1024, 'the database file holds the committed pages');
+    await handle.checkpointer!.caughtUp();
+    expect(fs.statSync(file).size).toBeGreaterThan(sizeBefore + 40 * 64 * 1024);
     await handle.close();
     handle = undefined;
     const reopened = new SQLite(file, { readonly: true });
@@ -68,7 +60,8 @@ describe('SQLite checkpoints on a thread of their own', () => {
     const sizeBefore = fs.statSync(file).size;
     await commit(1);
     expect(handle.checkpointer!.running).toBe(true);
-    await until(() => fs.statSync(file).size > sizeBefore, 'the thread copied the pages');
+    await handle.checkpointer!.caughtUp();
+    expect(fs.statSync(file).size).toBeGreaterThan(sizeBefore);
   });
 
   it('stops its thread when the database closes, and the file opens again with all its rows', async () => {
